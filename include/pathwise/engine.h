@@ -1,0 +1,76 @@
+// Engine: the one object an app embeds. Ties a competency graph, a BKT model and a mastery tracker.
+#ifndef PATHWISE_ENGINE_H_
+#define PATHWISE_ENGINE_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pathwise/competency_graph.h>
+#include <pathwise/mastery_tracker.h>
+#include <pathwise/model.h>
+#include <pathwise/result.h>
+#include <pathwise/types.h>
+
+namespace pathwise {
+
+struct EngineOptions {
+  TrackerOptions tracker;
+  Status Validate() const { return tracker.Validate(); }
+};
+
+/// Mastery of a group (area, topic): a roll-up of its member competencies. Rule: p_learned is the mean
+/// of the members' P(learned); the group is mastered when every member is.
+struct GroupMastery {
+  std::string group_id;
+  double p_learned = 0.0;
+  bool mastered = false;
+  size_t members = 0;
+  size_t members_mastered = 0;
+};
+
+/// Thread safety: every method may be called concurrently (the graph and model are immutable after
+/// Create; the tracker is thread-safe).
+///
+/// Example:
+///
+///     auto engine = pathwise::Engine::Create(std::move(graph), pathwise::BktModel{});
+///     if (!engine.ok()) return engine.status();
+///     (*engine)->Record({"e1", "ann", "fractions.add.1", 1.0, 1700000000000});
+///     auto ready = (*engine)->Frontier("ann");  // what ann is ready to learn
+class Engine {
+ public:
+  /// InvalidArgument when the model or options are invalid.
+  static Result<std::unique_ptr<Engine>> Create(CompetencyGraph graph, BktModel model,
+                                                EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  const CompetencyGraph& graph() const;
+  const BktModel& model() const;
+  MasteryTracker& tracker();
+  const MasteryTracker& tracker() const;
+
+  /// As MasteryTracker::Record / RecordBatch.
+  Result<RecordResult> Record(const Observation& observation);
+  Result<size_t> RecordBatch(const std::vector<Observation>& observations);
+
+  /// A learner's mastery; a learner with no observations yet is at the priors (never an error, so a
+  /// new learner can be served at once).
+  LearnerMastery Mastery(std::string_view learner_id) const;
+  /// The ready-to-learn frontier of a learner (see CompetencyGraph::Frontier), in topological order.
+  std::vector<std::string> Frontier(std::string_view learner_id) const;
+  /// Roll-up of every group, in the graph's insertion order (see GroupMastery for the rule).
+  std::vector<GroupMastery> GroupRollup(std::string_view learner_id) const;
+
+ private:
+  struct Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pathwise
+
+#endif  // PATHWISE_ENGINE_H_

@@ -1,0 +1,123 @@
+// Online BKT mastery for many learners.
+#ifndef PATHWISE_MASTERY_TRACKER_H_
+#define PATHWISE_MASTERY_TRACKER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pathwise/competency_graph.h>
+#include <pathwise/model.h>
+#include <pathwise/result.h>
+#include <pathwise/status.h>
+#include <pathwise/types.h>
+
+namespace pathwise {
+
+struct TrackerOptions {
+  /// Learners are split over this many independently locked partitions; more shards mean less lock
+  /// contention between threads recording for different learners. In [1, 65536].
+  int num_shards = 64;
+
+  /// InvalidArgument when num_shards is out of range.
+  Status Validate() const;
+};
+
+/// What Record did.
+struct RecordResult {
+  /// False when the event id had been recorded before for this learner (nothing changed).
+  bool applied = false;
+  /// The competencies the observation updated, after the update (empty when not applied).
+  std::vector<MasteryEstimate> updated;
+};
+
+/// One step of a learner's history for RecordSequence, with the activity already resolved.
+struct ResolvedOutcome {
+  uint32_t activity_index;  ///< from MasteryTracker::ActivityIndex
+  float outcome;            ///< credit in [0, 1]
+  TimestampMs timestamp_ms;
+};
+
+/// Tracks P(learned) for every (learner, competency) with BKT, applying observations as they arrive.
+///
+/// Rules (see bkt.h for the maths): an observation of an activity updates each competency the activity
+/// practises, independently, with that competency's parameters (model.h: competency params, then the
+/// activity's guess/slip/learn overrides) and the Q-matrix weight as evidence weight. Observations of one
+/// learner are applied in the order they are recorded; recording the same non-empty event id again for
+/// a learner changes nothing, whatever came in between.
+///
+/// Memory: 24 bytes per (learner, competency) that has been practised (competency index, opportunity
+/// count, P(learned) and last timestamp), plus about 100 bytes per learner, plus the event ids kept for
+/// idempotency (the string and about 40 bytes of hash-set overhead each). Unpractised competencies cost
+/// nothing: they are at their prior. EstimateMemory() reports the totals.
+///
+/// Thread safety: every method may be called concurrently from any thread. Concurrent Record calls for
+/// the same learner are serialized (in an unspecified order).
+///
+/// Example:
+///
+///     auto tracker = pathwise::MasteryTracker::Create(graph, pathwise::BktModel{});
+///     if (!tracker.ok()) return tracker.status();
+///     auto result = (*tracker)->Record({"e1", "ann", "fractions.add.1", 1.0, 1700000000000});
+///     auto mastery = (*tracker)->Mastery("ann");
+class MasteryTracker {
+ public:
+  /// Copies what it needs from `graph` and `model` (neither needs to outlive the tracker).
+  /// InvalidArgument when the model or options are invalid.
+  static Result<std::unique_ptr<MasteryTracker>> Create(const CompetencyGraph& graph,
+                                                        const BktModel& model,
+                                                        TrackerOptions options = {});
+  ~MasteryTracker();
+  MasteryTracker(const MasteryTracker&) = delete;
+  MasteryTracker& operator=(const MasteryTracker&) = delete;
+
+  /// Applies one observation. InvalidArgument for an empty learner id or an outcome that is NaN or
+  /// outside [0, 1]; NotFound for an activity id that is neither an activity nor a competency.
+  Result<RecordResult> Record(const Observation& observation);
+
+  /// Validates every observation first, then applies them in order; on an error nothing is applied and
+  /// the message names "observations[i].<field>". Returns how many were applied (not duplicates).
+  Result<size_t> RecordBatch(const std::vector<Observation>& observations);
+
+  /// Dense index of an activity (or of a competency used as an activity, see Observation) for
+  /// RecordSequence. NotFound when unknown.
+  Result<uint32_t> ActivityIndex(std::string_view activity_id) const;
+
+  /// Bulk replay of one learner's history without event ids (nothing is deduplicated): the fast path
+  /// for importing logs. Validates all steps first (InvalidArgument naming "steps[i]"), then applies.
+  Status RecordSequence(std::string_view learner_id, const std::vector<ResolvedOutcome>& steps);
+
+  /// Mastery of every competency, in the graph's insertion order. NotFound for a learner never recorded.
+  Result<LearnerMastery> Mastery(std::string_view learner_id) const;
+  /// Mastery of one competency. NotFound for an unknown learner or competency.
+  Result<MasteryEstimate> Mastery(std::string_view learner_id, std::string_view competency_id) const;
+  /// The state of a learner with no observations: every competency at its prior.
+  LearnerMastery PriorMastery(std::string_view learner_id) const;
+
+  bool HasLearner(std::string_view learner_id) const;
+  /// Forgets a learner entirely (state and event ids). NotFound when unknown.
+  Status RemoveLearner(std::string_view learner_id);
+  /// All learner ids, sorted.
+  std::vector<std::string> LearnerIds() const;
+  size_t num_learners() const;
+
+  struct MemoryUsage {
+    size_t learners = 0;
+    size_t states = 0;     ///< practised (learner, competency) pairs
+    size_t event_ids = 0;  ///< ids kept for idempotency
+    size_t bytes = 0;      ///< estimated heap bytes of all of the above
+  };
+  MemoryUsage EstimateMemory() const;
+
+ private:
+  struct Impl;
+  explicit MasteryTracker(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pathwise
+
+#endif  // PATHWISE_MASTERY_TRACKER_H_

@@ -1,0 +1,72 @@
+// ResponseLog: learner response data in a compact columnar form, the input of fitting and evaluation.
+#ifndef PATHWISE_RESPONSE_LOG_H_
+#define PATHWISE_RESPONSE_LOG_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <pathwise/status.h>
+
+namespace pathwise {
+
+/// Interns strings to dense uint32 indices (first seen, first numbered).
+class IdTable {
+ public:
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  /// The index of `name`, adding it when new.
+  uint32_t Intern(std::string_view name);
+  /// The index of `name`, or kNone.
+  uint32_t Find(std::string_view name) const;
+  const std::string& Name(uint32_t index) const { return names_[index]; }
+  const std::vector<std::string>& names() const { return names_; }
+  size_t size() const { return names_.size(); }
+
+ private:
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, uint32_t> index_;
+};
+
+/// One row per (response, competency): a response that tags several competencies is stored once per
+/// competency, as pyBKT and the common C++ fitter do. Rows keep file order; within a learner that order
+/// is the time order, and one-step-ahead prediction relies on it.
+///
+/// Memory: 13 bytes per row (learner 4, competency 4, activity 4, correct 1) plus the id tables; the
+/// optional group column adds 4 per learner, not per row.
+struct ResponseLog {
+  IdTable learners;
+  IdTable competencies;
+  IdTable activities;  ///< problem / item / template ids; rows without one use kNone
+  IdTable groups;      ///< learner groups for multiprior, when the data has them
+
+  std::vector<uint32_t> learner;     ///< per row, index into learners
+  std::vector<uint32_t> competency;  ///< per row, index into competencies
+  std::vector<uint32_t> activity;    ///< per row, index into activities or IdTable::kNone
+  std::vector<uint8_t> correct;      ///< per row, 1 correct, 0 incorrect
+  /// Per learner (not per row), index into groups or IdTable::kNone; empty when no groups were read.
+  std::vector<uint32_t> learner_group;
+
+  size_t num_rows() const { return correct.size(); }
+
+  /// Appends one row, interning the names. An empty activity means none.
+  void AddRow(std::string_view learner_name, std::string_view competency_name,
+              std::string_view activity_name, bool is_correct);
+
+  /// Appends all rows of `other`, re-interning its ids: reading train then test as one data set.
+  void Append(const ResponseLog& other);
+
+  /// The rows whose learner is in `keep` (indexed by learner index), with the same id tables; used to
+  /// split learners into cross-validation folds.
+  ResponseLog SelectLearners(const std::vector<bool>& keep) const;
+
+  /// Internal when the columns have different lengths or an index is out of range.
+  Status CheckConsistent() const;
+};
+
+}  // namespace pathwise
+
+#endif  // PATHWISE_RESPONSE_LOG_H_

@@ -1,0 +1,15 @@
+// Sub-command groups of the `pathwise` CLI. Each Add*Commands registers its sub-commands on `app`; a
+// command's callback sets `*exit_code` (0 success, 1 the input was rejected, 2 usage or I/O error).
+#ifndef PATHWISE_CLI_COMMANDS_H_
+#define PATHWISE_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+namespace pathwise::cli {
+
+/// `pathwise graph validate|import|dot`.
+void AddGraphCommands(CLI::App& app, int* exit_code);
+
+}  // namespace pathwise::cli
+
+#endif  // PATHWISE_CLI_COMMANDS_H_

@@ -1,0 +1,69 @@
+#include <cmath>
+#include <string>
+
+#include <pathwise/model.h>
+
+namespace pathwise {
+namespace {
+
+Status CheckOverride(const std::string& path, const std::optional<double>& value) {
+  if (value && (std::isnan(*value) || *value < 0.0 || *value > 1.0)) {
+    return Status::InvalidArgument(path + " must be a probability in [0, 1], got " +
+                                   std::to_string(*value));
+  }
+  return Status::Ok();
+}
+
+BktParams ApplyOverrides(BktParams params, const ActivityParams& overrides) {
+  if (overrides.guess) params.guess = *overrides.guess;
+  if (overrides.slip) params.slip = *overrides.slip;
+  if (overrides.learn) params.learn = *overrides.learn;
+  return params;
+}
+
+}  // namespace
+
+Status BktModel::Validate() const {
+  PATHWISE_RETURN_IF_ERROR(defaults.Validate().WithContext("defaults"));
+  for (const auto& [id, params] : competencies) {
+    PATHWISE_RETURN_IF_ERROR(params.Validate().WithContext("competencies[" + id + "]"));
+  }
+  for (const auto& [id, overrides] : activities) {
+    const std::string path = "activities[" + id + "]";
+    PATHWISE_RETURN_IF_ERROR(CheckOverride(path + ".guess", overrides.guess));
+    PATHWISE_RETURN_IF_ERROR(CheckOverride(path + ".slip", overrides.slip));
+    PATHWISE_RETURN_IF_ERROR(CheckOverride(path + ".learn", overrides.learn));
+    // An override pair must stand on its own; a single override is checked against every base it may
+    // meet (the defaults and each competency's parameters).
+    if (overrides.guess && overrides.slip) {
+      PATHWISE_RETURN_IF_ERROR(ApplyOverrides(defaults, overrides).Validate().WithContext(path));
+    } else if (overrides.guess || overrides.slip) {
+      PATHWISE_RETURN_IF_ERROR(
+          ApplyOverrides(defaults, overrides).Validate().WithContext(path + " with defaults"));
+      for (const auto& [cid, params] : competencies) {
+        PATHWISE_RETURN_IF_ERROR(ApplyOverrides(params, overrides)
+                                     .Validate()
+                                     .WithContext(path + " with competencies[" + cid + "]"));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+BktParams BktModel::ParamsFor(const std::string& competency_id,
+                              const std::optional<BktParams>& authored) const {
+  auto it = competencies.find(competency_id);
+  if (it != competencies.end()) return it->second;
+  if (authored) return *authored;
+  return defaults;
+}
+
+BktParams BktModel::ParamsFor(const std::string& competency_id, const std::string& activity_id,
+                              const std::optional<BktParams>& authored) const {
+  BktParams params = ParamsFor(competency_id, authored);
+  auto it = activities.find(activity_id);
+  if (it != activities.end()) params = ApplyOverrides(params, it->second);
+  return params;
+}
+
+}  // namespace pathwise
