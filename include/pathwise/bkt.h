@@ -1,29 +1,31 @@
 // Bayesian Knowledge Tracing: parameters and the update mathematics, stated once here.
 //
-// Two hidden states per (learner, competency): learned (L) and unlearned (U). With p = P(L) before an
-// observation:
+// Two hidden states per (learner, competency): learned (L) and unlearned (U). With p = P(L) before
+// an observation:
 //
 //   P(correct | L) = 1 - slip                 P(correct | U) = guess
 //   P(correct)     = p (1 - slip) + (1 - p) guess                          (PredictCorrect)
 //
-// After observing credit c in [0, 1] (1 = correct, 0 = incorrect, anything between = partial credit), the
-// posterior is Bayes' rule with the Bernoulli likelihood raised to the fractional outcome:
+// After observing credit c in [0, 1] (1 = correct, 0 = incorrect, anything between = partial
+// credit), the posterior is Bayes' rule with the Bernoulli likelihood raised to the fractional
+// outcome:
 //
 //   lik_L = (1 - slip)^c slip^(1 - c)         lik_U = guess^c (1 - guess)^(1 - c)
 //   P(L | obs) = p lik_L / (p lik_L + (1 - p) lik_U)                       (Posterior)
 //
-// which is exactly the textbook update at c = 0 and c = 1, and moves mastery monotonically in c between.
-// Then the learner may learn or forget before the next opportunity:
+// which is exactly the textbook update at c = 0 and c = 1, and moves mastery monotonically in c
+// between. Then the learner may learn or forget before the next opportunity:
 //
 //   P(L_next) = P(L | obs) (1 - forget) + (1 - P(L | obs)) learn            (Transition)
 //
 // Evidence weight w in (0, 1] (an activity that practises a competency only partly, see
-// competency_graph.h): the likelihoods are raised to the power w and learn is multiplied by w, so w = 1 is
-// plain BKT and smaller weights move mastery less, never in the other direction.
+// competency_graph.h): the likelihoods are raised to the power w and learn is multiplied by w, so w
+// = 1 is plain BKT and smaller weights move mastery less, never in the other direction.
 //
-// Expected practice to mastery with no forgetting: P(L_n) = 1 - (1 - P(L_0)) (1 - learn)^n, so reaching
-// threshold t takes ceil(log((1 - t) / (1 - P(L_0))) / log(1 - learn)) opportunities. With forgetting the
-// level tends to learn / (learn + forget); if that is below t, practice alone never reaches t.
+// Expected practice to mastery with no forgetting: P(L_n) = 1 - (1 - P(L_0)) (1 - learn)^n, so
+// reaching threshold t takes ceil(log((1 - t) / (1 - P(L_0))) / log(1 - learn)) opportunities. With
+// forgetting the level tends to learn / (learn + forget); if that is below t, practice alone never
+// reaches t.
 #ifndef PATHWISE_BKT_H_
 #define PATHWISE_BKT_H_
 
@@ -47,8 +49,8 @@ struct BktParams {
   /// P(incorrect | learned).
   double slip = 0.1;
 
-  /// InvalidArgument naming the field when one is NaN or outside [0, 1], or when guess + slip >= 1 (then a
-  /// correct answer would be evidence of *not* knowing: the degenerate BKT solution).
+  /// InvalidArgument naming the field when one is NaN or outside [0, 1], or when guess + slip >= 1
+  /// (then a correct answer would be evidence of *not* knowing: the degenerate BKT solution).
   Status Validate() const;
 
   friend bool operator==(const BktParams& a, const BktParams& b) {
@@ -86,8 +88,8 @@ inline double Posterior(double p_learned, double guess, double slip, double cred
   }
   const double num = p_learned * lik_learned;
   const double den = num + (1.0 - p_learned) * lik_unlearned;
-  // den is 0 only when the observation is impossible under both states (e.g. guess = 0 and a correct
-  // answer while p = 0); the observation then carries no usable evidence.
+  // den is 0 only when the observation is impossible under both states (e.g. guess = 0 and a
+  // correct answer while p = 0); the observation then carries no usable evidence.
   return den > 0.0 ? num / den : p_learned;
 }
 
@@ -109,10 +111,10 @@ inline double MasteryCeiling(const BktParams& params) {
   return params.learn / (params.learn + params.forget);
 }
 
-/// Expected opportunities (each followed by a learning transition) until P(L) >= threshold, starting from
-/// p_learned, by the closed form in the file comment when forget = 0 and by iterating the expected level
-/// otherwise. Returns 0 when already there, std::nullopt when the threshold is unreachable by practice
-/// (ceiling below threshold, or learn = 0).
+/// Expected opportunities (each followed by a learning transition) until P(L) >= threshold,
+/// starting from p_learned, by the closed form in the file comment when forget = 0 and by iterating
+/// the expected level otherwise. Returns 0 when already there, std::nullopt when the threshold is
+/// unreachable by practice (ceiling below threshold, or learn = 0).
 std::optional<int> ExpectedOpportunitiesToMastery(const BktParams& params, double p_learned,
                                                   double threshold);
 

@@ -1,5 +1,5 @@
-// The competency graph: competencies, prerequisite edges between them, groups that organise them, and the
-// activities that practise them.
+// The competency graph: competencies, prerequisite edges between them, groups that organise them,
+// and the activities that practise them.
 #ifndef PATHWISE_COMPETENCY_GRAPH_H_
 #define PATHWISE_COMPETENCY_GRAPH_H_
 
@@ -29,8 +29,8 @@ struct Competency {
   double mastery_threshold = 0.95;
 };
 
-/// A node of the hierarchy (area > topic > ...). Grouping is not a prerequisite: a group is a named set of
-/// competencies (and sub-groups) used for reports and goals ("master the topic Fractions").
+/// A node of the hierarchy (area > topic > ...). Grouping is not a prerequisite: a group is a named
+/// set of competencies (and sub-groups) used for reports and goals ("master the topic Fractions").
 struct Group {
   std::string id;      ///< unique among groups and competencies
   std::string name;    ///< for people
@@ -48,15 +48,15 @@ struct Prerequisite {
 /// One row of the Q-matrix: an activity practises this competency with this weight.
 struct PracticedCompetency {
   std::string competency_id;
-  /// In (0, 1]; 1 means the activity is full evidence about the competency (see bkt.h for how the weight
-  /// tempers the update).
+  /// In (0, 1]; 1 means the activity is full evidence about the competency (see bkt.h for how the
+  /// weight tempers the update).
   double weight = 1.0;
 };
 
 /// Something a learner does: a problem, item, video, exercise.
 struct Activity {
-  std::string id;    ///< stable, unique among activities, non-empty
-  std::string name;  ///< for people
+  std::string id;                                 ///< stable, unique among activities, non-empty
+  std::string name;                               ///< for people
   std::vector<PracticedCompetency> competencies;  ///< at least one
   std::optional<double> difficulty;               ///< optional, in [0, 1]
   double expected_minutes = 5.0;                  ///< > 0
@@ -85,7 +85,8 @@ struct GraphProblem {
     kCycle,              ///< prerequisites (or group parents) that go round in a circle
   };
   Kind kind;
-  /// Field path of the offending value, e.g. "prerequisites[3].from" or "competencies[7].params.slip".
+  /// Field path of the offending value, e.g. "prerequisites[3].from" or
+  /// "competencies[7].params.slip".
   std::string path;
   /// For a person, naming the ids involved; a cycle reads "cycle: a -> b -> c -> a".
   std::string message;
@@ -97,14 +98,14 @@ std::string_view GraphProblemKindName(GraphProblem::Kind kind);
 /// Every problem in `def`, in the order of the definition; empty when valid.
 std::vector<GraphProblem> ValidateGraphDefinition(const GraphDefinition& def);
 
-/// Turns problems into one Status: FailedPrecondition when the only problems are cycles, InvalidArgument
-/// otherwise; the message lists every problem, one per line, as "path: message".
+/// Turns problems into one Status: FailedPrecondition when the only problems are cycles,
+/// InvalidArgument otherwise; the message lists every problem, one per line, as "path: message".
 Status ProblemsToStatus(const std::vector<GraphProblem>& problems);
 
 /// A validated competency graph: ids are unique, references resolve, prerequisites form a DAG.
 ///
-/// Every query that returns ids returns them in a deterministic order (the order of insertion, or the
-/// topological order where that is what is asked for).
+/// Every query that returns ids returns them in a deterministic order (the order of insertion, or
+/// the topological order where that is what is asked for).
 ///
 /// Thread safety: const methods may be called concurrently; mutating methods need external
 /// synchronization. Copies are deep and independent.
@@ -131,24 +132,28 @@ class CompetencyGraph {
   /// Validates `def` and builds the graph. On failure, every problem is in the message (see
   /// ProblemsToStatus); nothing is built.
   static Result<CompetencyGraph> FromDefinition(GraphDefinition def);
-  /// The graph as plain data, in insertion order; FromDefinition(ToDefinition()) gives an equal graph.
+  /// The graph as plain data, in insertion order; FromDefinition(ToDefinition()) gives an equal
+  /// graph.
   GraphDefinition ToDefinition() const;
 
-  // Mutation. Each call validates its argument against the current graph and changes nothing on error.
+  // Mutation. Each call validates its argument against the current graph and changes nothing on
+  // error.
 
-  /// AlreadyExists for a duplicate id; NotFound for an unknown parent; InvalidArgument for a missing id.
+  /// AlreadyExists for a duplicate id; NotFound for an unknown parent; InvalidArgument for a
+  /// missing id.
   Status AddGroup(Group group);
-  /// AlreadyExists for a duplicate id; NotFound for an unknown group; InvalidArgument for a missing id, a
-  /// threshold outside (0, 1] or invalid params.
+  /// AlreadyExists for a duplicate id; NotFound for an unknown group; InvalidArgument for a missing
+  /// id, a threshold outside (0, 1] or invalid params.
   Status AddCompetency(Competency competency);
   /// NotFound for an unknown end; InvalidArgument for a self-loop or strength outside (0, 1];
-  /// AlreadyExists for an edge already present; FailedPrecondition naming the cycle the edge would close.
+  /// AlreadyExists for an edge already present; FailedPrecondition naming the cycle the edge would
+  /// close.
   Status AddPrerequisite(Prerequisite prerequisite);
   /// AlreadyExists for a duplicate id; NotFound for an unknown competency; InvalidArgument for no
   /// competency, a weight outside (0, 1], difficulty outside [0, 1] or expected_minutes <= 0.
   Status AddActivity(Activity activity);
-  /// Removes the competency and its prerequisite edges. NotFound if absent; FailedPrecondition naming the
-  /// activities that practise only this competency (remove them first).
+  /// Removes the competency and its prerequisite edges. NotFound if absent; FailedPrecondition
+  /// naming the activities that practise only this competency (remove them first).
   Status RemoveCompetency(std::string_view id);
   /// NotFound if there is no such edge.
   Status RemovePrerequisite(std::string_view from, std::string_view to);
@@ -174,8 +179,8 @@ class CompetencyGraph {
   std::vector<const Group*> groups() const;
   std::vector<Prerequisite> prerequisites() const;
 
-  /// Direct prerequisites of `id` (edges into it) and direct dependents (edges out of it). Empty when the
-  /// id is unknown.
+  /// Direct prerequisites of `id` (edges into it) and direct dependents (edges out of it). Empty
+  /// when the id is unknown.
   std::vector<Prerequisite> PrerequisitesOf(std::string_view id) const;
   std::vector<Prerequisite> DependentsOf(std::string_view id) const;
   /// Activities that practise `competency_id`, in insertion order.
@@ -185,21 +190,25 @@ class CompetencyGraph {
 
   /// Every competency, prerequisites before dependents; ties broken by insertion order.
   std::vector<std::string> TopologicalOrder() const;
-  /// Competencies that `ids` transitively depend on, excluding `ids` themselves, in topological order.
-  /// `ids` may name groups (meaning all their member competencies). NotFound names an unknown id.
+  /// Competencies that `ids` transitively depend on, excluding `ids` themselves, in topological
+  /// order. `ids` may name groups (meaning all their member competencies). NotFound names an
+  /// unknown id.
   Result<std::vector<std::string>> Ancestors(const std::vector<std::string>& ids) const;
-  /// Competencies that transitively depend on `ids`, excluding them, in topological order. As Ancestors.
+  /// Competencies that transitively depend on `ids`, excluding them, in topological order. As
+  /// Ancestors.
   Result<std::vector<std::string>> Descendants(const std::vector<std::string>& ids) const;
-  /// The ready-to-learn frontier: unmastered competencies all of whose prerequisites are mastered, in
-  /// topological order. `is_mastered` is called with competency ids.
+  /// The ready-to-learn frontier: unmastered competencies all of whose prerequisites are mastered,
+  /// in topological order. `is_mastered` is called with competency ids.
   std::vector<std::string> Frontier(
       const std::function<bool(const std::string& competency_id)>& is_mastered) const;
   /// Competency ids of a goal set: competencies as given, groups expanded to all their member
-  /// competencies (recursively), duplicates removed, in topological order. NotFound names an unknown id.
+  /// competencies (recursively), duplicates removed, in topological order. NotFound names an
+  /// unknown id.
   Result<std::vector<std::string>> ExpandGoals(const std::vector<std::string>& goal_ids) const;
-  /// What is needed for a goal set: the goals (expanded as ExpandGoals), all their ancestors, the edges
-  /// among them, the activities that practise any of them (restricted to those competencies), and the
-  /// groups those competencies belong to (with their parents). NotFound names an unknown id.
+  /// What is needed for a goal set: the goals (expanded as ExpandGoals), all their ancestors, the
+  /// edges among them, the activities that practise any of them (restricted to those competencies),
+  /// and the groups those competencies belong to (with their parents). NotFound names an unknown
+  /// id.
   Result<CompetencyGraph> SubgraphForGoals(const std::vector<std::string>& goal_ids) const;
   /// Competencies in a group and its sub-groups, in insertion order. Empty when the id is unknown.
   std::vector<std::string> GroupMembers(std::string_view group_id) const;

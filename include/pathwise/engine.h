@@ -20,8 +20,10 @@ struct EngineOptions {
   Status Validate() const { return tracker.Validate(); }
 };
 
-/// Mastery of a group (area, topic): a roll-up of its member competencies. Rule: p_learned is the mean
-/// of the members' P(learned); the group is mastered when every member is.
+/// Mastery of a group (area, topic): a roll-up of its member competencies. Rule: p_learned is the
+/// mean of the members' P(learned); the group is mastered when every member is. Members are the
+/// competencies of the group and of its sub-groups (CompetencyGraph::GroupMembers). A group with no
+/// members has p_learned 0 and is not mastered.
 struct GroupMastery {
   std::string group_id;
   double p_learned = 0.0;
@@ -60,7 +62,8 @@ class Engine {
   /// A learner's mastery; a learner with no observations yet is at the priors (never an error, so a
   /// new learner can be served at once).
   LearnerMastery Mastery(std::string_view learner_id) const;
-  /// The ready-to-learn frontier of a learner (see CompetencyGraph::Frontier), in topological order.
+  /// The ready-to-learn frontier of a learner (see CompetencyGraph::Frontier), in topological
+  /// order.
   std::vector<std::string> Frontier(std::string_view learner_id) const;
   /// Roll-up of every group, in the graph's insertion order (see GroupMastery for the rule).
   std::vector<GroupMastery> GroupRollup(std::string_view learner_id) const;

@@ -2,6 +2,7 @@
 #ifndef PATHWISE_MODEL_H_
 #define PATHWISE_MODEL_H_
 
+#include <cmath>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,8 +12,9 @@
 
 namespace pathwise {
 
-/// Parameters of one activity that override its competencies' (per-activity guess/slip as in pyBKT's
-/// multigs, per-activity learn as in multilearn). Unset fields fall back to the competency's.
+/// Parameters of one activity that override its competencies' (per-activity guess/slip as in
+/// pyBKT's multigs, per-activity learn as in multilearn). Unset fields fall back to the
+/// competency's.
 struct ActivityParams {
   std::optional<double> guess;
   std::optional<double> slip;
@@ -23,24 +25,76 @@ struct ActivityParams {
   }
 };
 
+/// How a multiprior model (per-group priors, see BktModel::group_priors) puts a learner in a group.
+enum class PriorGroupSource {
+  /// No per-group priors.
+  kNone = 0,
+  /// The learner's group column (ResponseLog::learner_group), known before any answer.
+  kLearnerGroup = 1,
+  /// The learner's first response to the competency, as pyBKT's default multiprior does: group
+  /// "first_incorrect" or "first_correct". Unknown until that response, so a prediction of the
+  /// first response uses the competency's prior (the group-weighted mean), never the answer itself.
+  kFirstResponse = 2,
+};
+
+/// iBKT: a learner's offsets on the logit scale, shared by every competency. With
+/// logit(p) = log(p / (1 - p)) and sigmoid its inverse, the learner's parameters for competency c
+/// are
+///
+///     prior(learner, c) = sigmoid(logit(prior_c) + prior_offset)
+///     learn(learner, c) = sigmoid(logit(learn_c) + learn_offset)
+///
+/// (ApplyLogitOffset). Offsets 0 mean "an average learner"; a learner absent from the model gets 0.
+struct LearnerFactors {
+  double prior_offset = 0.0;
+  double learn_offset = 0.0;
+
+  friend bool operator==(const LearnerFactors& a, const LearnerFactors& b) {
+    return a.prior_offset == b.prior_offset && a.learn_offset == b.learn_offset;
+  }
+};
+
+/// sigmoid(logit(p) + offset), exact at the ends: 0 and 1 stay 0 and 1, offset 0 returns p.
+inline double ApplyLogitOffset(double p, double offset) {
+  if (offset == 0.0 || p <= 0.0 || p >= 1.0) return p;
+  const double odds = p / (1.0 - p) * std::exp(offset);
+  return std::isinf(odds) ? 1.0 : odds / (1.0 + odds);
+}
+
 /// BKT parameters for a curriculum.
 ///
-/// Which parameters a competency uses: `competencies[id]` if present, else the params authored on the
-/// competency in the graph, else `defaults`. An activity's entry in `activities` then overrides guess, slip
-/// and learn of every competency it practises.
+/// Which parameters a competency uses: `competencies[id]` if present, else the params authored on
+/// the competency in the graph, else `defaults`. An activity's entry in `activities` then overrides
+/// guess, slip and learn of every competency it practises.
 struct BktModel {
   BktParams defaults;                             ///< for competencies with nothing more specific
   std::map<std::string, BktParams> competencies;  ///< by competency id
   std::map<std::string, ActivityParams> activities;  ///< by activity id
 
-  /// InvalidArgument naming the field path (e.g. "competencies[fractions].slip") of the first bad value:
-  /// every BktParams must pass BktParams::Validate, every override be in [0, 1], and guess + slip < 1 for
-  /// every combination an override can produce with the defaults or the competency's own params.
+  // Fitted variants (fit.h). Each is empty for a standard BKT model; ParamsFor() does not read
+  // them, the one-step-ahead prediction in fit.h does.
+
+  /// Per-(competency, activity) overrides: where FitBkt stores the per-activity guess/slip
+  /// (multigs) and learn (multilearn) it fits, since one activity may practise several competencies
+  /// with different values. Takes precedence over `activities`. Keyed by competency id, then
+  /// activity id.
+  std::map<std::string, std::map<std::string, ActivityParams>> competency_activities;
+  /// multiprior: how learners are grouped, and the prior of each group per competency (competency
+  /// id -> group name -> prior). A group absent for a competency uses the competency's prior.
+  PriorGroupSource prior_groups = PriorGroupSource::kNone;
+  std::map<std::string, std::map<std::string, double>> group_priors;
+  /// iBKT: per-learner factors by learner id (see LearnerFactors).
+  std::map<std::string, LearnerFactors> learner_factors;
+
+  /// InvalidArgument naming the field path (e.g. "competencies[fractions].slip") of the first bad
+  /// value: every BktParams must pass BktParams::Validate, every override be in [0, 1], and guess +
+  /// slip < 1 for every combination an override can produce with the defaults or the competency's
+  /// own params.
   Status Validate() const;
 
   /// `competencies[id]`, or `authored` when absent and given, else `defaults`.
   BktParams ParamsFor(const std::string& competency_id,
-                             const std::optional<BktParams>& authored = std::nullopt) const;
+                      const std::optional<BktParams>& authored = std::nullopt) const;
   /// ParamsFor(competency) with the activity's overrides applied.
   BktParams ParamsFor(const std::string& competency_id, const std::string& activity_id,
                       const std::optional<BktParams>& authored = std::nullopt) const;

@@ -1,4 +1,5 @@
-// ResponseLog: learner response data in a compact columnar form, the input of fitting and evaluation.
+// ResponseLog: learner response data in a compact columnar form, the input of fitting and
+// evaluation.
 #ifndef PATHWISE_RESPONSE_LOG_H_
 #define PATHWISE_RESPONSE_LOG_H_
 
@@ -7,7 +8,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <unordered_map>  // not used here any more; kept for includers that relied on it
 #include <vector>
 
 #include <pathwise/status.h>
@@ -15,6 +16,16 @@
 namespace pathwise {
 
 /// Interns strings to dense uint32 indices (first seen, first numbered).
+///
+/// Intern and Find hash the string_view directly (open addressing), so a lookup never allocates;
+/// only a new name is copied. Thread safety: const methods may run concurrently; Intern needs
+/// external synchronization.
+///
+/// Example:
+///
+///     pathwise::IdTable skills;
+///     uint32_t fractions = skills.Intern("fractions");  // 0
+///     assert(skills.Find("fractions") == fractions && skills.Find("ratios") == IdTable::kNone);
 class IdTable {
  public:
   static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
@@ -27,16 +38,22 @@ class IdTable {
   size_t size() const { return names_.size(); }
 
  private:
+  static uint64_t Hash(std::string_view name);
+  void Rehash(size_t slot_count);
+
   std::vector<std::string> names_;
-  std::unordered_map<std::string, uint32_t> index_;
+  // Power-of-two open-addressing table with linear probing. A slot holds (index + 1) in its low 32
+  // bits (0 = empty) and the high 32 bits of the name's hash, which rejects most mismatches without
+  // touching the name.
+  std::vector<uint64_t> slots_;
 };
 
 /// One row per (response, competency): a response that tags several competencies is stored once per
-/// competency, as pyBKT and the common C++ fitter do. Rows keep file order; within a learner that order
-/// is the time order, and one-step-ahead prediction relies on it.
+/// competency, as pyBKT and the common C++ fitter do. Rows keep file order; within a learner that
+/// order is the time order, and one-step-ahead prediction relies on it.
 ///
-/// Memory: 13 bytes per row (learner 4, competency 4, activity 4, correct 1) plus the id tables; the
-/// optional group column adds 4 per learner, not per row.
+/// Memory: 13 bytes per row (learner 4, competency 4, activity 4, correct 1) plus the id tables;
+/// the optional group column adds 4 per learner, not per row.
 struct ResponseLog {
   IdTable learners;
   IdTable competencies;
@@ -47,7 +64,8 @@ struct ResponseLog {
   std::vector<uint32_t> competency;  ///< per row, index into competencies
   std::vector<uint32_t> activity;    ///< per row, index into activities or IdTable::kNone
   std::vector<uint8_t> correct;      ///< per row, 1 correct, 0 incorrect
-  /// Per learner (not per row), index into groups or IdTable::kNone; empty when no groups were read.
+  /// Per learner (not per row), index into groups or IdTable::kNone; empty when no groups were
+  /// read.
   std::vector<uint32_t> learner_group;
 
   size_t num_rows() const { return correct.size(); }
@@ -59,8 +77,8 @@ struct ResponseLog {
   /// Appends all rows of `other`, re-interning its ids: reading train then test as one data set.
   void Append(const ResponseLog& other);
 
-  /// The rows whose learner is in `keep` (indexed by learner index), with the same id tables; used to
-  /// split learners into cross-validation folds.
+  /// The rows whose learner is in `keep` (indexed by learner index), with the same id tables; used
+  /// to split learners into cross-validation folds.
   ResponseLog SelectLearners(const std::vector<bool>& keep) const;
 
   /// Internal when the columns have different lengths or an index is out of range.

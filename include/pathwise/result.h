@@ -17,8 +17,8 @@ namespace detail {
 
 /// Holds either a T or a non-OK Status.
 ///
-/// Accessing the value of a Result that holds an error is a programming bug and aborts with the status
-/// message; check ok() first.
+/// Accessing the value of a Result that holds an error is a programming bug and aborts with the
+/// status message; check ok() first.
 ///
 /// Example:
 ///
@@ -32,7 +32,8 @@ class [[nodiscard]] Result {
 
   /// An error. REQUIRES: !status.ok().
   Result(Status status) : status_(std::move(status)) {  // NOLINT(runtime/explicit)
-    if (status_.ok()) status_ = Status::Internal("Result constructed from an OK status without a value");
+    if (status_.ok())
+      status_ = Status::Internal("Result constructed from an OK status without a value");
   }
   Result(const T& value) : value_(value) {}        // NOLINT(runtime/explicit)
   Result(T&& value) : value_(std::move(value)) {}  // NOLINT(runtime/explicit)

@@ -16,10 +16,10 @@ enum class StatusCode : int {
   kUnknown = 2,
   kInvalidArgument = 3,  ///< the caller passed something malformed (bad range, NaN, bad syntax)
   kDeadlineExceeded = 4,
-  kNotFound = 5,          ///< an id that does not exist
-  kAlreadyExists = 6,     ///< a duplicate id
+  kNotFound = 5,       ///< an id that does not exist
+  kAlreadyExists = 6,  ///< a duplicate id
   kPermissionDenied = 7,
-  kResourceExhausted = 8,  ///< a size limit was hit
+  kResourceExhausted = 8,   ///< a size limit was hit
   kFailedPrecondition = 9,  ///< the request is well-formed but the state forbids it (e.g. a cycle)
   kAborted = 10,
   kOutOfRange = 11,
@@ -33,7 +33,8 @@ enum class StatusCode : int {
 /// Returns "OK", "INVALID_ARGUMENT", ... (the gRPC spelling).
 std::string_view StatusCodeName(StatusCode code);
 
-/// Success, or an error code with a message for a person. Cheap to copy and move when OK (one null pointer).
+/// Success, or an error code with a message for a person. Cheap to copy and move when OK (one null
+/// pointer).
 ///
 /// Example:
 ///
@@ -58,7 +59,9 @@ class [[nodiscard]] Status {
   static Status ResourceExhausted(std::string msg) {
     return Status(StatusCode::kResourceExhausted, std::move(msg));
   }
-  static Status OutOfRange(std::string msg) { return Status(StatusCode::kOutOfRange, std::move(msg)); }
+  static Status OutOfRange(std::string msg) {
+    return Status(StatusCode::kOutOfRange, std::move(msg));
+  }
   static Status Unimplemented(std::string msg) {
     return Status(StatusCode::kUnimplemented, std::move(msg));
   }
@@ -95,9 +98,9 @@ std::ostream& operator<<(std::ostream& os, const Status& s);
 }  // namespace pathwise
 
 /// Returns early from the enclosing function when `expr` (a Status) is not OK.
-#define PATHWISE_RETURN_IF_ERROR(expr)               \
-  do {                                               \
-    ::pathwise::Status _pathwise_status = (expr);    \
+#define PATHWISE_RETURN_IF_ERROR(expr)                   \
+  do {                                                   \
+    ::pathwise::Status _pathwise_status = (expr);        \
     if (!_pathwise_status.ok()) return _pathwise_status; \
   } while (0)
 

@@ -8,17 +8,19 @@
 
 namespace pathwise {
 
-/// Milliseconds since the Unix epoch (UTC). Pathwise never reads a clock itself: callers pass time in.
+/// Milliseconds since the Unix epoch (UTC). Pathwise never reads a clock itself: callers pass time
+/// in.
 using TimestampMs = int64_t;
 
 /// One thing a learner did: attempted an activity with an outcome.
 struct Observation {
-  /// Makes recording idempotent: an event id seen before for this learner changes nothing. Empty means
-  /// "no id": the event is applied every time it is recorded.
+  /// Makes recording idempotent: an event id seen before for this learner changes nothing. Empty
+  /// means "no id": the event is applied every time it is recorded.
   std::string event_id;
-  std::string learner_id;   ///< non-empty
-  /// The activity attempted. A competency id is accepted too, meaning an item that practises exactly that
-  /// competency with weight 1 (useful for skill-level logs and graphs without activities).
+  std::string learner_id;  ///< non-empty
+  /// The activity attempted. A competency id is accepted too, meaning an item that practises
+  /// exactly that competency with weight 1 (useful for skill-level logs and graphs without
+  /// activities).
   std::string activity_id;
   /// Credit in [0, 1]: 1 correct, 0 incorrect, between for partial credit.
   double outcome = 0.0;
@@ -28,9 +30,9 @@ struct Observation {
 /// What is known of one (learner, competency).
 struct MasteryEstimate {
   std::string competency_id;
-  double p_learned = 0.0;         ///< P(learned) before the next opportunity
-  bool mastered = false;          ///< p_learned >= the competency's mastery threshold
-  uint32_t opportunities = 0;     ///< observations applied to this competency
+  double p_learned = 0.0;             ///< P(learned) before the next opportunity
+  bool mastered = false;              ///< p_learned >= the competency's mastery threshold
+  uint32_t opportunities = 0;         ///< observations applied to this competency
   TimestampMs last_practiced_ms = 0;  ///< timestamp of the latest applied observation; 0 if none
 };
 

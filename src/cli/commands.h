@@ -1,5 +1,6 @@
-// Sub-command groups of the `pathwise` CLI. Each Add*Commands registers its sub-commands on `app`; a
-// command's callback sets `*exit_code` (0 success, 1 the input was rejected, 2 usage or I/O error).
+// Sub-command groups of the `pathwise` CLI. Each Add*Commands registers its sub-commands on `app`;
+// a command's callback sets `*exit_code` (0 success, 1 the input was rejected, 2 usage or I/O
+// error).
 #ifndef PATHWISE_CLI_COMMANDS_H_
 #define PATHWISE_CLI_COMMANDS_H_
 
@@ -9,6 +10,9 @@ namespace pathwise::cli {
 
 /// `pathwise graph validate|import|dot`.
 void AddGraphCommands(CLI::App& app, int* exit_code);
+
+/// `pathwise fit|evaluate|predict|crossvalidate`.
+void AddFitCommands(CLI::App& app, int* exit_code);
 
 }  // namespace pathwise::cli
 

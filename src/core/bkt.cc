@@ -41,8 +41,9 @@ std::optional<int> ExpectedOpportunitiesToMastery(const BktParams& params, doubl
     const double rounded = std::round(n);
     return static_cast<int>(std::abs(n - rounded) < 1e-9 ? rounded : std::ceil(n));
   }
-  // With forgetting the expected level approaches the ceiling geometrically; iterate. The ceiling is at
-  // or above the threshold here, and when equal the level never gets there in finitely many steps.
+  // With forgetting the expected level approaches the ceiling geometrically; iterate. The ceiling
+  // is at or above the threshold here, and when equal the level never gets there in finitely many
+  // steps.
   constexpr int kMaxSteps = 1000000;
   double p = p_learned;
   for (int n = 1; n <= kMaxSteps; ++n) {

@@ -33,8 +33,8 @@ Status BktModel::Validate() const {
     PATHWISE_RETURN_IF_ERROR(CheckOverride(path + ".guess", overrides.guess));
     PATHWISE_RETURN_IF_ERROR(CheckOverride(path + ".slip", overrides.slip));
     PATHWISE_RETURN_IF_ERROR(CheckOverride(path + ".learn", overrides.learn));
-    // An override pair must stand on its own; a single override is checked against every base it may
-    // meet (the defaults and each competency's parameters).
+    // An override pair must stand on its own; a single override is checked against every base it
+    // may meet (the defaults and each competency's parameters).
     if (overrides.guess && overrides.slip) {
       PATHWISE_RETURN_IF_ERROR(ApplyOverrides(defaults, overrides).Validate().WithContext(path));
     } else if (overrides.guess || overrides.slip) {

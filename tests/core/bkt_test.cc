@@ -1,10 +1,10 @@
-#include <pathwise/bkt.h>
-
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstdint>
 #include <random>
+
+#include <gtest/gtest.h>
+
+#include <pathwise/bkt.h>
 
 #include "testing/status_matchers.h"
 
@@ -55,8 +55,9 @@ TEST(BktTest, SmallerWeightMovesMasteryLessInTheSameDirection) {
   EXPECT_GT(half_wrong, full_wrong);
 }
 
-// Property: over random parameters and states, mastery stays in [0, 1] and a correct answer never lowers
-// the posterior when 1 - slip > guess. Doubles come from raw engine bits (portable across libraries).
+// Property: over random parameters and states, mastery stays in [0, 1] and a correct answer never
+// lowers the posterior when 1 - slip > guess. Doubles come from raw engine bits (portable across
+// libraries).
 TEST(BktTest, PropertiesHoldOverRandomParameters) {
   std::mt19937_64 rng(20261122);
   auto unit = [&rng] { return static_cast<double>(rng() >> 11) * 0x1.0p-53; };
@@ -68,8 +69,10 @@ TEST(BktTest, PropertiesHoldOverRandomParameters) {
     ASSERT_GE(next, 0.0);
     ASSERT_LE(next, 1.0);
     if (1.0 - params.slip > params.guess) {
-      ASSERT_GE(Posterior(p, params.guess, params.slip, 1.0), p - 1e-15) << "seed 20261122, i " << i;
-      ASSERT_LE(Posterior(p, params.guess, params.slip, 0.0), p + 1e-15) << "seed 20261122, i " << i;
+      ASSERT_GE(Posterior(p, params.guess, params.slip, 1.0), p - 1e-15)
+          << "seed 20261122, i " << i;
+      ASSERT_LE(Posterior(p, params.guess, params.slip, 0.0), p + 1e-15)
+          << "seed 20261122, i " << i;
     }
   }
 }

@@ -1,10 +1,10 @@
-#include <pathwise/result.h>
-#include <pathwise/status.h>
+#include <memory>
+#include <string>
 
 #include <gtest/gtest.h>
 
-#include <memory>
-#include <string>
+#include <pathwise/result.h>
+#include <pathwise/status.h>
 
 namespace pathwise {
 namespace {

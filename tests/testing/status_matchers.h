@@ -2,9 +2,9 @@
 #ifndef PATHWISE_TESTS_TESTING_STATUS_MATCHERS_H_
 #define PATHWISE_TESTS_TESTING_STATUS_MATCHERS_H_
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include <pathwise/result.h>
 #include <pathwise/status.h>
@@ -27,17 +27,17 @@ inline std::string SourcePath(const std::string& relative) {
 }  // namespace pathwise::testing
 
 // Each evaluates `expr` exactly once.
-#define EXPECT_OK(expr)                                                        \
-  do {                                                                         \
-    const auto& _pathwise_value = (expr);                                      \
+#define EXPECT_OK(expr)                                                                     \
+  do {                                                                                      \
+    const auto& _pathwise_value = (expr);                                                   \
     const ::pathwise::Status& _pathwise_s = ::pathwise::testing::ToStatus(_pathwise_value); \
-    EXPECT_TRUE(_pathwise_s.ok()) << #expr << ": " << _pathwise_s;             \
+    EXPECT_TRUE(_pathwise_s.ok()) << #expr << ": " << _pathwise_s;                          \
   } while (0)
-#define ASSERT_OK(expr)                                                        \
-  do {                                                                         \
-    const auto& _pathwise_value = (expr);                                      \
+#define ASSERT_OK(expr)                                                                     \
+  do {                                                                                      \
+    const auto& _pathwise_value = (expr);                                                   \
     const ::pathwise::Status& _pathwise_s = ::pathwise::testing::ToStatus(_pathwise_value); \
-    ASSERT_TRUE(_pathwise_s.ok()) << #expr << ": " << _pathwise_s;             \
+    ASSERT_TRUE(_pathwise_s.ok()) << #expr << ": " << _pathwise_s;                          \
   } while (0)
 
 #endif  // PATHWISE_TESTS_TESTING_STATUS_MATCHERS_H_

@@ -1,0 +1,360 @@
+// Recommendation: what a learner should do next, ranked, with the part-scores and reasons behind
+// it.
+//
+// One interface (Policy), several policies:
+//
+// - mastery: scores candidate activities from parts, each reported with its weight and value (see
+//   ScorePart). Candidates come from the learner's frontier (unmastered competencies whose
+//   prerequisites are mastered), from review candidates (mastered competencies whose recall has
+//   decayed) and from remediation candidates (prerequisites of competencies the learner is
+//   struggling with), never from a scan of every activity: the cost grows with the frontier and the
+//   practised set, not with the graph.
+// - zpdes: a ZPDES-style multi-armed bandit (Clement, Roy, Oudeyer & Lopes 2015, "Multi-armed
+// bandits
+//   for intelligent tutoring systems") for courses with no fitted model. Arms are competencies in a
+//   zone of proximal development; an arm is chosen with probability proportional to its recent
+//   learning progress (the change of success rate between the older and the newer half of a sliding
+//   window), mixed with uniform exploration. A competency whose recent success rate reaches a
+//   threshold counts as mastered and leaves the zone; the competencies it unlocks enter it, so the
+//   zone widens into harder material as activities are mastered. Uses only observed outcomes
+//   (Policy::Observe), never BKT.
+// - random: uniformly among ready activities (those the mastery policy would consider under hard
+// gating:
+//   practising an unmastered competency whose prerequisites are all mastered). Seeded.
+// - curriculum: a fixed sequence a teacher would write down: the goal's prerequisite subgraph (the
+// goals
+//   and all their ancestors; the whole graph when there is no goal) in topological order, each
+//   competency given a fixed number of practice opportunities before moving on, with no adaptivity:
+//   only how many times each competency has been practised moves it along, never outcomes or
+//   mastery.
+//
+// Mastery-policy part values are in [0, 1]; the score is sum(weight * value). Definitions (with
+// p = P(learned), t = the competency's mastery threshold, "mastered" meaning p >= t):
+//
+//   readiness       strength-weighted mean over the competency's prerequisites of min(1, p_pre /
+//   t_pre);
+//                   1 with no prerequisites. For an activity practising several competencies, the
+//                   Q-weight-weighted mean over them (as for every part below).
+//   goal relevance  1 when the competency is a goal or an ancestor of a goal, else 0 (0 with no
+//   goal). difficulty fit  1 - |P(correct) - target| / max(target, 1 - target), with P(correct)
+//   from bkt.h
+//                   (PredictCorrect with the activity's guess/slip) shifted on the logit scale by
+//                   the activity's difficulty: logit(P) + difficulty_logit_scale * (0.5 -
+//                   difficulty).
+//   remediation     max over dependents d the learner struggles with (practised >= remediation_min_
+//                   opportunities times and p_d < remediation_max_p) of strength(c -> d) * (1 -
+//                   p_d/t_d), when the competency itself is not securely mastered (recall below t);
+//                   else 0.
+//   review due      for a mastered, practised competency whose recall has decayed below t: 1 -
+//   retention,
+//                   where retention = 2^(-days_since_last_practice / review_half_life_days) and
+//                   recall = p * retention. 0 otherwise. This decay is a scheduling heuristic on
+//                   top of BKT (whose own forget parameter acts per opportunity, not per unit of
+//                   time).
+//   continuity      1 when the activity practises a competency of the learner's last activity, else
+//   0.
+#ifndef PATHWISE_RECOMMENDER_H_
+#define PATHWISE_RECOMMENDER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pathwise/competency_graph.h>
+#include <pathwise/model.h>
+#include <pathwise/result.h>
+#include <pathwise/status.h>
+#include <pathwise/types.h>
+
+namespace pathwise {
+
+/// Which policy MakePolicy builds.
+enum class PolicyKind {
+  kMastery = 0,     ///< part-score ranking on BKT mastery (the default)
+  kZpdes = 1,       ///< learning-progress bandit in a zone of proximal development; no model needed
+  kRandom = 2,      ///< baseline: uniformly among ready activities
+  kCurriculum = 3,  ///< baseline: fixed topological curriculum, fixed practice per competency
+};
+
+/// "mastery", "zpdes", "random", "curriculum".
+std::string_view PolicyKindName(PolicyKind kind);
+/// The inverse of PolicyKindName. InvalidArgument listing the valid names for anything else.
+Result<PolicyKind> ParsePolicyKind(std::string_view name);
+
+/// How unmastered prerequisites restrict what may be recommended.
+enum class Gating {
+  /// Only readiness (and so the score) drops; an activity is a candidate when its readiness is at
+  /// least
+  /// RecommenderOptions::soft_min_readiness.
+  kSoft = 0,
+  /// An activity practising a competency that has an unmastered hard prerequisite (strength >=
+  /// RecommenderOptions::hard_prerequisite_strength) is never recommended (pins aside). Weaker
+  /// prerequisites only lower readiness, as under kSoft.
+  kHard = 1,
+};
+
+/// Options of every policy and of the planner. Defaults are chosen for a course whose graph and
+/// model look like Junyi's; each field says when you would change it.
+struct RecommenderOptions {
+  // Mastery policy: part weights, each finite and >= 0. A weight of 0 switches a part off (it is
+  // still reported, with its value).
+
+  /// Prefer activities whose prerequisites are well mastered. Matters most under soft gating.
+  double readiness_weight = 1.0;
+  /// Prefer activities on the way to the goal. The largest default: a learner who named a goal
+  /// wants to get there.
+  double goal_weight = 2.0;
+  /// Prefer activities whose predicted success is near target_success.
+  double difficulty_weight = 1.0;
+  /// Send a learner who is stuck back to the prerequisites of what is going wrong.
+  double remediation_weight = 1.0;
+  /// Bring back mastered competencies whose recall has decayed.
+  double review_weight = 1.0;
+  /// Stay on the competency of the last activity (fewer context switches); small by default so it
+  /// breaks ties rather than overriding the other parts.
+  double continuity_weight = 0.25;
+
+  // Mastery policy: thresholds.
+
+  Gating gating = Gating::kHard;
+  /// Prerequisites with strength >= this are hard (gate under Gating::kHard). In (0, 1].
+  double hard_prerequisite_strength = 1.0;
+  /// Under soft gating (and for soft prerequisites under hard gating), competencies with readiness
+  /// below this are not candidates. In [0, 1].
+  double soft_min_readiness = 0.5;
+  /// The predicted P(correct) that difficulty fit aims at: the zone of proximal development. In (0,
+  /// 1).
+  double target_success = 0.7;
+  /// How far Activity::difficulty (in [0, 1], 0.5 neutral) moves the predicted P(correct) on the
+  /// logit scale. 0 ignores difficulty. Finite, >= 0.
+  double difficulty_logit_scale = 2.0;
+  /// Half-life of recall since the last practice, in days, for review due. > 0. Shorter makes
+  /// review come sooner and more often.
+  double review_half_life_days = 14.0;
+  /// A competency counts as struggling after at least this many opportunities with p below
+  /// remediation_max_p. >= 1.
+  int remediation_min_opportunities = 3;
+  /// See remediation_min_opportunities. In (0, 1].
+  double remediation_max_p = 0.5;
+  /// At most this many prerequisites are named in a readiness reason (the weakest first). >= 1.
+  int max_named_prerequisites = 2;
+
+  // ZPDES.
+
+  /// Outcomes per competency in the sliding window; learning progress compares its older and newer
+  /// halves. Even, in [2, 64].
+  int zpdes_window = 6;
+  /// A competency leaves the zone (ZPDES-mastered) once the window is full and its success rate is
+  /// at least this. In (0, 1].
+  double zpdes_mastery_rate = 0.8;
+  /// Share of choices made uniformly over the zone rather than by learning progress. In [0, 1].
+  double zpdes_exploration = 0.2;
+  /// Largest zone (the first ready competencies in topological order); 0 means no limit. A small
+  /// zone focuses practice, as the original ZPDES starts from a few activities per dimension. >= 0.
+  int zpdes_zone_size = 6;
+
+  // Random baseline.
+
+  /// When a goal is given, draw only among ready activities on the path to it (the goals and their
+  /// ancestors) when there are any. Off by default: the plain baseline knows nothing of goals.
+  bool random_restrict_to_goal = false;
+
+  // Curriculum baseline.
+
+  /// Practice opportunities per competency. 0 (default) means, per competency, the population's
+  /// expected opportunities to mastery from its prior by the closed form in bkt.h
+  /// (ExpectedOpportunitiesToMastery), at least 1; a competency that practice cannot master gets
+  /// the mean of the others. >= 0.
+  int curriculum_opportunities = 0;
+
+  // Planner.
+
+  /// Recommended activities listed per pathway step (ranked by difficulty fit). >= 1.
+  int plan_activities_per_competency = 3;
+
+  /// Seed of every random choice (random and zpdes policies). Policy::Fork derives per-instance
+  /// streams from it.
+  uint64_t seed = 42;
+
+  /// InvalidArgument naming the first bad field ("goal_weight", ...) and its value.
+  Status Validate() const;
+};
+
+/// A part of the mastery policy's score (see the file comment for each definition), or of ZPDES's.
+enum class ScorePart {
+  kReadiness = 0,
+  kGoalRelevance = 1,
+  kDifficultyFit = 2,
+  kRemediation = 3,
+  kReviewDue = 4,
+  kContinuity = 5,
+  kLearningProgress =
+      6,  ///< ZPDES: the arm's weight (recent learning progress), normalised to [0, 1]
+};
+
+/// "readiness", "goal_relevance", "difficulty_fit", "remediation", "review_due", "continuity",
+/// "learning_progress".
+std::string_view ScorePartName(ScorePart part);
+
+/// One part of a score, as it entered the sum.
+struct PartScore {
+  ScorePart part = ScorePart::kReadiness;
+  double weight = 0.0;  ///< from RecommenderOptions
+  double value = 0.0;   ///< in [0, 1]
+  /// Why the part has this value, for a person ("prerequisite fractions.equivalent mastered
+  /// (0.97)", "review due: last practised 9 days ago (recall 0.61)"); empty when the value is 0 and
+  /// there is nothing to say.
+  std::string reason;
+
+  double contribution() const { return weight * value; }
+};
+
+/// One recommended activity.
+struct Recommendation {
+  std::string activity_id;
+  /// Sum of the parts' contributions (mastery policy), the arm's sampling probability (zpdes), or 0
+  /// (random, curriculum, and pins).
+  double score = 0.0;
+  /// Mastery policy: every ScorePart from kReadiness to kContinuity, in that order. ZPDES:
+  /// kLearningProgress. Baselines: empty.
+  std::vector<PartScore> parts;
+  /// Short sentences for a person, consistent with `parts`: the non-empty reasons of parts with a
+  /// positive contribution, largest contribution first; then, for baselines and pins, what put the
+  /// activity here ("pinned by request", "curriculum step 3: fractions.add, practice 2 of 4").
+  std::vector<std::string> reasons;
+  /// Competencies the activity practises (ids), in its Q-matrix order.
+  std::vector<std::string> competency_ids;
+  double expected_minutes = 0.0;
+  /// Predicted P(correct) (mastery policy; Q-weighted mean over its competencies), or -1 when the
+  /// policy does not predict.
+  double predicted_correct = -1.0;
+  bool pinned = false;  ///< listed because the request pinned it
+};
+
+/// What the caller wants.
+struct RecommendRequest {
+  /// Competency or group ids (a group means all its member competencies). Empty: no goal.
+  std::vector<std::string> goals;
+  /// How many recommendations to return at most, ranked best first. >= 1.
+  int k = 5;
+  /// Activities never to recommend (unknown ids are NotFound, so typos are noticed).
+  std::vector<std::string> excluded_activities;
+  /// Activities to put first, in the given order, whatever their score or gating (an explicit
+  /// choice by a teacher or the learner); they count toward k and are returned even when k is
+  /// smaller than their number would need (then only the first k).
+  std::vector<std::string> pinned_activities;
+  /// When set, only activities whose expected_minutes fit in it are recommended (pins aside). > 0.
+  std::optional<double> time_budget_minutes;
+  /// "Now", for review due. 0 means the latest last_practiced_ms in the learner's state (no time
+  /// has passed since the last practice).
+  TimestampMs now_ms = 0;
+};
+
+/// A practised competency of a learner, by dense index.
+struct CompetencyState {
+  /// Position of the competency in CompetencyGraph::competencies() (= the order of LearnerMastery).
+  uint32_t competency = 0;
+  double p_learned = 0.0;  ///< in [0, 1]
+  uint32_t opportunities = 0;
+  TimestampMs last_practiced_ms = 0;  ///< 0 if unknown
+};
+
+/// A learner as a policy reads it: sparse, so that a learner who practised little costs little on a
+/// big graph. A competency not listed is at the model's prior and was never practised. Build it
+/// from a LearnerMastery (Policy::Recommend does that for you) or keep one up to date yourself (a
+/// simulator can patch it from MasteryTracker::Record's RecordResult::updated).
+struct LearnerState {
+  std::string learner_id;
+  /// At most one entry per competency, in any order.
+  std::vector<CompetencyState> competencies;
+  /// The last activity the learner did (an activity or competency id), for continuity. Empty means
+  /// the competencies with the latest last_practiced_ms (when > 0).
+  std::string last_activity_id;
+};
+
+/// Chooses activities for learners.
+///
+/// Policies are built by MakePolicy, which precomputes an immutable index of the graph and model;
+/// Fork makes further independent instances that share that index (cheap: no graph work).
+///
+/// Thread safety: an instance is NOT safe to use from several threads at once (it keeps scratch
+/// buffers, a random generator and, for zpdes, per-learner state). Fork() is const and may be
+/// called concurrently on one prototype; give each thread (or, for results independent of
+/// scheduling, each learner) its own fork. Policies do not depend on the CompetencyGraph or
+/// BktModel they were built from after MakePolicy returns.
+///
+/// Reproducibility: the mastery and curriculum policies are deterministic functions of the state
+/// and request. The random and zpdes policies draw from a generator seeded by
+/// RecommenderOptions::seed and the fork's stream; one fork per learner, fed that learner's calls
+/// in order, gives the same results whatever the number of threads.
+///
+/// Example:
+///
+///     auto policy = pathwise::MakePolicy(pathwise::PolicyKind::kMastery, graph, model, {});
+///     if (!policy.ok()) return policy.status();
+///     pathwise::RecommendRequest request;
+///     request.goals = {"fractions.add"};
+///     request.k = 3;
+///     auto recs = (*policy)->Recommend(tracker->PriorMastery("ann"), request);
+///     for (const auto& r : *recs) std::cout << r.activity_id << " " << r.reasons[0] << "\n";
+class Policy {
+ public:
+  virtual ~Policy() = default;
+
+  virtual PolicyKind kind() const = 0;
+
+  /// Up to request.k activities, best first. Ties are broken by the activity's insertion order in
+  /// the graph, so the ranking is deterministic. May return fewer than k (even none: e.g. every
+  /// ready activity excluded, or everything mastered).
+  ///
+  /// Returns InvalidArgument for k < 1, a time budget <= 0 or NaN, an activity both pinned and
+  /// excluded, or a state entry whose competency index is out of range, listed twice, or has
+  /// p_learned NaN or outside [0, 1] (naming "competencies[i]..."); NotFound naming an unknown
+  /// goal, excluded or pinned id.
+  virtual Result<std::vector<Recommendation>> Recommend(const LearnerState& state,
+                                                        const RecommendRequest& request) = 0;
+
+  /// As above from a dense LearnerMastery (the form MasteryTracker::Mastery returns): entries
+  /// practised at least once, or whose p_learned differs from the model's prior, are kept. Costs a
+  /// scan of the whole vector; keep a LearnerState for hot paths on big graphs. InvalidArgument
+  /// also when `mastery` does not have one entry per competency in the graph's order (naming the
+  /// first mismatch).
+  Result<std::vector<Recommendation>> Recommend(const LearnerMastery& mastery,
+                                                const RecommendRequest& request);
+
+  /// Tells a stateful policy (zpdes) what happened; stateless policies ignore it and return OK.
+  /// ZPDES keeps its per-learner state keyed by observation.learner_id. InvalidArgument for an
+  /// empty learner id or an outcome outside [0, 1]; NotFound for an unknown activity (an activity
+  /// id or a competency id used as one).
+  virtual Status Observe(const Observation& observation) = 0;
+
+  /// A new, independent instance with the same graph, model and options and no per-learner state,
+  /// its random generator seeded from (options.seed, stream). Thread-safe.
+  virtual std::unique_ptr<Policy> Fork(uint64_t stream) const = 0;
+
+  /// Builds the sparse LearnerState from a dense LearnerMastery (see Recommend above for the rule
+  /// and errors).
+  virtual Result<LearnerState> StateFromMastery(const LearnerMastery& mastery) const = 0;
+
+  /// Dense index of a competency (its position in CompetencyGraph::competencies()), for callers
+  /// that maintain a LearnerState themselves. NotFound when unknown.
+  virtual Result<uint32_t> CompetencyIndex(std::string_view competency_id) const = 0;
+};
+
+/// Builds a policy of the given kind over `graph` and `model` (copied into an immutable index;
+/// neither needs to outlive the policy). When the graph has no activities, each competency is
+/// treated as one activity practising just itself, with the competency id as activity id (as
+/// MasteryTracker accepts).
+///
+/// Returns InvalidArgument when `options` or `model` is invalid (naming the field).
+Result<std::unique_ptr<Policy>> MakePolicy(PolicyKind kind, const CompetencyGraph& graph,
+                                           const BktModel& model,
+                                           const RecommenderOptions& options = {});
+
+}  // namespace pathwise
+
+#endif  // PATHWISE_RECOMMENDER_H_

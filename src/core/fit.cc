@@ -1,0 +1,491 @@
+// FitBkt: options, preparation, the per-(competency, restart) EM driver and model assembly.
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <pathwise/fit.h>
+
+#include "fit_internal.h"
+
+namespace pathwise {
+namespace {
+
+using fit_internal::CompetencySetup;
+using fit_internal::EmParams;
+using fit_internal::EmStats;
+using fit_internal::Prepared;
+
+std::string Num(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.17g", x);
+  return buffer;
+}
+
+bool IsProbability(double x) { return !std::isnan(x) && x >= 0.0 && x <= 1.0; }
+
+Status CheckRange(const std::string& name, const ParamRange& range) {
+  if (!IsProbability(range.lower) || !IsProbability(range.upper)) {
+    return Status::InvalidArgument("bounds." + name + " must lie in [0, 1], got [" +
+                                   Num(range.lower) + ", " + Num(range.upper) + "]");
+  }
+  if (range.lower > range.upper) {
+    return Status::InvalidArgument("bounds." + name + " has lower " + Num(range.lower) +
+                                   " above upper " + Num(range.upper));
+  }
+  return Status::Ok();
+}
+
+Status CheckFixed(const std::string& name, const std::optional<double>& value,
+                  const ParamRange& range) {
+  if (!value) return Status::Ok();
+  if (!IsProbability(*value)) {
+    return Status::InvalidArgument("fixed." + name + " must be a probability in [0, 1], got " +
+                                   Num(*value));
+  }
+  if (*value < range.lower || *value > range.upper) {
+    return Status::InvalidArgument("fixed." + name + " = " + Num(*value) + " lies outside bounds." +
+                                   name + " [" + Num(range.lower) + ", " + Num(range.upper) + "]");
+  }
+  return Status::Ok();
+}
+
+double Clamp(double x, const ParamRange& range) {
+  return std::min(std::max(x, range.lower), range.upper);
+}
+
+// Draws u in [0, 1) into [max(lo, range.lower), min(hi, range.upper)], or the whole range when that
+// intersection is empty.
+double DrawInto(double u, double lo, double hi, const ParamRange& range) {
+  double a = std::max(lo, range.lower), b = std::min(hi, range.upper);
+  if (a > b) {
+    a = range.lower;
+    b = range.upper;
+  }
+  return a + u * (b - a);
+}
+
+struct UnitResult {
+  Status status;
+  EmParams params;
+  EmStats stats;
+  double log_likelihood = 0.0;
+  int iterations = 0;
+  bool converged = false;
+  std::vector<double> trace;
+};
+
+void RunEm(const ResponseLog& log, const FitOptions& options, const Prepared& prepared,
+           const CompetencySetup& setup, int restart, UnitResult* out) {
+  const fit_internal::Layout& layout = prepared.layout;
+  const std::string& name = log.competencies.Name(static_cast<uint32_t>(setup.competency));
+  out->params = fit_internal::StartParams(options, setup, name, restart);
+  const double rows = static_cast<double>(layout.Rows(setup.competency));
+  const uint32_t* groups = setup.seq_group.empty() ? nullptr : setup.seq_group.data();
+  fit_internal::EStepScratch scratch;
+  double previous = 0.0;
+  for (int iteration = 1;; ++iteration) {
+    fit_internal::EStep(layout, setup.competency, out->params, groups, {}, &scratch, &out->stats);
+    const double ll = out->stats.log_likelihood;
+    out->iterations = iteration;
+    if (!std::isfinite(ll)) {
+      out->status = Status::FailedPrecondition(
+          "competency '" + name + "': some observations have zero likelihood under the " +
+          (iteration == 1 ? std::string("start or fixed") : std::string("current")) +
+          " parameters");
+      return;
+    }
+    if (options.record_trace) out->trace.push_back(ll);
+    if (iteration > 1 && options.tolerance > 0.0 && ll - previous < options.tolerance * rows) {
+      out->converged = true;
+      break;
+    }
+    if (iteration >= options.max_iterations) break;
+    previous = ll;
+    fit_internal::MStep(out->stats, options, /*update_prior_learn=*/true, &out->params);
+  }
+  out->log_likelihood = out->stats.log_likelihood;
+}
+
+Result<FitResult> FitStandard(const ResponseLog& log, const FitOptions& options,
+                              const Prepared& prepared) {
+  struct Unit {
+    size_t setup;
+    int restart;
+    size_t rows;
+  };
+  std::vector<Unit> units;
+  for (size_t i = 0; i < prepared.setups.size(); ++i) {
+    for (int r = 0; r < options.restarts; ++r) {
+      units.push_back({i, r, prepared.layout.Rows(prepared.setups[i].competency)});
+    }
+  }
+  // Largest first, so one big competency does not start last and leave the other threads idle.
+  std::stable_sort(units.begin(), units.end(),
+                   [](const Unit& a, const Unit& b) { return a.rows > b.rows; });
+  double total_rows = 0.0;
+  for (const Unit& u : units) total_rows += static_cast<double>(u.rows);
+
+  std::vector<UnitResult> results(units.size());
+  std::mutex progress_mutex;
+  double done_rows = 0.0;
+  fit_internal::ParallelFor(options.threads, units.size(), [&](size_t i) {
+    const Unit& unit = units[i];
+    RunEm(log, options, prepared, prepared.setups[unit.setup], unit.restart, &results[i]);
+    if (options.progress) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      done_rows += static_cast<double>(unit.rows);
+      options.progress(total_rows > 0 ? done_rows / total_rows : 1.0);
+    }
+  });
+
+  // Reductions in a fixed order: by setup, then restart.
+  std::vector<size_t> unit_of(prepared.setups.size() * static_cast<size_t>(options.restarts));
+  for (size_t i = 0; i < units.size(); ++i) {
+    unit_of[units[i].setup * static_cast<size_t>(options.restarts) +
+            static_cast<size_t>(units[i].restart)] = i;
+  }
+  std::vector<size_t> best(prepared.setups.size());
+  FitResult result;
+  for (size_t setup = 0; setup < prepared.setups.size(); ++setup) {
+    for (int r = 0; r < options.restarts; ++r) {
+      const size_t i =
+          unit_of[setup * static_cast<size_t>(options.restarts) + static_cast<size_t>(r)];
+      if (!results[i].status.ok()) return results[i].status;
+      result.iterations += results[i].iterations;
+      result.obs_iterations += static_cast<int64_t>(units[i].rows) * results[i].iterations;
+      if (r == 0 || results[i].log_likelihood > results[best[setup]].log_likelihood)
+        best[setup] = i;
+    }
+  }
+  std::vector<EmParams> params(prepared.setups.size());
+  std::vector<EmStats> stats(prepared.setups.size());
+  for (size_t setup = 0; setup < prepared.setups.size(); ++setup) {
+    params[setup] = std::move(results[best[setup]].params);
+    stats[setup] = std::move(results[best[setup]].stats);
+  }
+  fit_internal::AssembleModel(log, options, prepared, params, stats, nullptr, &result);
+  for (size_t setup = 0; setup < prepared.setups.size(); ++setup) {
+    UnitResult& unit = results[best[setup]];
+    CompetencyFit& summary = result.competencies[setup];
+    summary.iterations = unit.iterations;
+    summary.best_restart = units[best[setup]].restart;
+    summary.converged = unit.converged;
+    summary.trace = std::move(unit.trace);
+  }
+  result.penalized_log_likelihood = result.log_likelihood;
+  return result;
+}
+
+}  // namespace
+
+Status FitOptions::Validate() const {
+  if (max_iterations < 1) {
+    return Status::InvalidArgument("max_iterations must be >= 1, got " +
+                                   std::to_string(max_iterations));
+  }
+  if (!(tolerance >= 0.0) || std::isinf(tolerance)) {
+    return Status::InvalidArgument("tolerance must be finite and >= 0, got " + Num(tolerance));
+  }
+  if (restarts < 1) {
+    return Status::InvalidArgument("restarts must be >= 1, got " + std::to_string(restarts));
+  }
+  if (threads < 1) {
+    return Status::InvalidArgument("threads must be >= 1, got " + std::to_string(threads));
+  }
+  if (!(ibkt_l2 > 0.0) || std::isinf(ibkt_l2)) {
+    return Status::InvalidArgument("ibkt_l2 must be finite and > 0, got " + Num(ibkt_l2));
+  }
+  PATHWISE_RETURN_IF_ERROR(CheckRange("prior", bounds.prior));
+  PATHWISE_RETURN_IF_ERROR(CheckRange("learn", bounds.learn));
+  PATHWISE_RETURN_IF_ERROR(CheckRange("forget", bounds.forget));
+  PATHWISE_RETURN_IF_ERROR(CheckRange("guess", bounds.guess));
+  PATHWISE_RETURN_IF_ERROR(CheckRange("slip", bounds.slip));
+  PATHWISE_RETURN_IF_ERROR(CheckFixed("prior", fixed.prior, bounds.prior));
+  PATHWISE_RETURN_IF_ERROR(CheckFixed("learn", fixed.learn, bounds.learn));
+  // Without `forgets` a fixed forget is simply the forget used, so only the forget bounds' own
+  // check applies to it when forgets is on.
+  PATHWISE_RETURN_IF_ERROR(
+      CheckFixed("forget", fixed.forget, forgets ? bounds.forget : ParamRange{0.0, 1.0}));
+  PATHWISE_RETURN_IF_ERROR(CheckFixed("guess", fixed.guess, bounds.guess));
+  PATHWISE_RETURN_IF_ERROR(CheckFixed("slip", fixed.slip, bounds.slip));
+  const double max_guess = fixed.guess.value_or(bounds.guess.upper);
+  const double max_slip = fixed.slip.value_or(bounds.slip.upper);
+  if (max_guess + max_slip >= 1.0) {
+    return Status::InvalidArgument(
+        "bounds.guess.upper + bounds.slip.upper (or the fixed values) must be < 1, got " +
+        Num(max_guess) + " + " + Num(max_slip) +
+        ": guess + slip >= 1 is the degenerate model where a correct answer lowers mastery");
+  }
+  if (start) PATHWISE_RETURN_IF_ERROR(start->Validate().WithContext("start"));
+  if (ibkt && multilearn) {
+    return Status::InvalidArgument(
+        "ibkt cannot be combined with multilearn (both individualise learn)");
+  }
+  if (ibkt && multiprior != PriorGroupSource::kNone) {
+    return Status::InvalidArgument(
+        "ibkt cannot be combined with multiprior (both individualise prior)");
+  }
+  return Status::Ok();
+}
+
+namespace fit_internal {
+
+Status Prepare(const ResponseLog& log, const FitOptions& options, const std::vector<bool>* mask,
+               Prepared* prepared) {
+  PATHWISE_RETURN_IF_ERROR(options.Validate());
+  if (log.num_rows() == 0) return Status::InvalidArgument("the response log has no rows");
+  const bool classes = options.multigs || options.multilearn;
+  if (classes && std::all_of(log.activity.begin(), log.activity.end(),
+                             [](uint32_t a) { return a == IdTable::kNone; })) {
+    return Status::InvalidArgument(std::string(options.multigs ? "multigs" : "multilearn") +
+                                   " needs activity ids, but no row of the log has one");
+  }
+  if (options.multiprior == PriorGroupSource::kLearnerGroup && log.learner_group.empty()) {
+    return Status::InvalidArgument(
+        "multiprior by group column needs learner groups, but the log has none");
+  }
+  LayoutRequest request;
+  request.activity_classes = classes;
+  request.learner_mask = mask;
+  PATHWISE_RETURN_IF_ERROR(BuildLayout(log, request, &prepared->layout));
+  const Layout& layout = prepared->layout;
+  prepared->setups.clear();
+  for (size_t c = 0; c < layout.num_competencies; ++c) {
+    if (layout.Rows(c) == 0) continue;
+    CompetencySetup setup;
+    setup.competency = c;
+    setup.gs_classes = options.multigs ? layout.NumClasses(c) : 1;
+    setup.learn_classes = options.multilearn ? layout.NumClasses(c) : 1;
+    const uint32_t first = layout.competency_seq[c], last = layout.competency_seq[c + 1];
+    if (options.multiprior == PriorGroupSource::kFirstResponse) {
+      setup.group_names = {"first_incorrect", "first_correct"};
+      for (uint32_t s = first; s < last; ++s)
+        setup.seq_group.push_back(layout.outcome[layout.seq_begin[s]]);
+    } else if (options.multiprior == PriorGroupSource::kLearnerGroup) {
+      std::vector<uint32_t> local_of;  // global group (kNone last) -> local + 1
+      local_of.assign(log.groups.size() + 1, 0);
+      for (uint32_t s = first; s < last; ++s) {
+        const uint32_t g = log.learner_group[layout.seq_learner[s]];
+        const size_t slot = g == IdTable::kNone ? log.groups.size() : g;
+        if (local_of[slot] == 0) {
+          setup.group_names.push_back(g == IdTable::kNone ? std::string() : log.groups.Name(g));
+          local_of[slot] = static_cast<uint32_t>(setup.group_names.size());
+        }
+        setup.seq_group.push_back(local_of[slot] - 1);
+      }
+    }
+    prepared->setups.push_back(std::move(setup));
+  }
+  std::vector<bool> seen(log.learners.size(), false);
+  prepared->learners_with_rows = 0;
+  for (uint32_t l : layout.seq_learner) {
+    if (!seen[l]) {
+      seen[l] = true;
+      ++prepared->learners_with_rows;
+    }
+  }
+  return Status::Ok();
+}
+
+EmParams StartParams(const FitOptions& options, const CompetencySetup& setup,
+                     const std::string& name, int restart) {
+  std::mt19937_64 rng(MixSeed(MixSeed(options.seed) ^ StableHash(name) ^
+                              MixSeed(0x5eedULL + static_cast<uint64_t>(restart))));
+  double u[5];
+  for (double& x : u) x = UniformDouble(rng());
+  const ParamBounds& b = options.bounds;
+  BktParams start;
+  if (restart == 0 && options.start) {
+    start = *options.start;
+    if (options.forgets && start.forget == 0.0) start.forget = 0.05;  // 0 is a fixed point of EM
+  } else {
+    start.prior = DrawInto(u[0], 0.05, 0.95, b.prior);
+    start.learn = DrawInto(u[1], 0.01, 0.5, b.learn);
+    start.forget = DrawInto(u[2], 0.0, 0.2, b.forget);
+    start.guess = DrawInto(u[3], 0.01, 0.3, b.guess);
+    start.slip = DrawInto(u[4], 0.01, 0.3, b.slip);
+  }
+  const FixedParams& f = options.fixed;
+  EmParams params;
+  params.prior = f.prior.value_or(Clamp(start.prior, b.prior));
+  const double learn = f.learn.value_or(Clamp(start.learn, b.learn));
+  params.forget =
+      options.forgets ? f.forget.value_or(Clamp(start.forget, b.forget)) : f.forget.value_or(0.0);
+  const double guess = f.guess.value_or(Clamp(start.guess, b.guess));
+  const double slip = f.slip.value_or(Clamp(start.slip, b.slip));
+  params.learn.assign(setup.learn_classes, learn);
+  params.guess.assign(setup.gs_classes, guess);
+  params.slip.assign(setup.gs_classes, slip);
+  params.group_prior.assign(setup.group_names.size(), params.prior);
+  return params;
+}
+
+void MStep(const EmStats& stats, const FitOptions& options, bool update_prior_learn,
+           EmParams* params) {
+  const ParamBounds& b = options.bounds;
+  const FixedParams& f = options.fixed;
+  if (update_prior_learn && !f.prior) {
+    for (size_t g = 0; g < params->group_prior.size(); ++g) {
+      if (stats.group_sequences[g] > 0.0) {
+        params->group_prior[g] =
+            Clamp(stats.group_init_learned[g] / stats.group_sequences[g], b.prior);
+      }
+    }
+    if (stats.sequences > 0.0) params->prior = Clamp(stats.init_learned / stats.sequences, b.prior);
+  }
+  if (update_prior_learn && !f.learn) {
+    for (size_t k = 0; k < params->learn.size(); ++k) {
+      if (stats.learn_den[k] > 0.0)
+        params->learn[k] = Clamp(stats.learn_num[k] / stats.learn_den[k], b.learn);
+    }
+  }
+  if (options.forgets && !f.forget && stats.forget_den > 0.0) {
+    params->forget = Clamp(stats.forget_num / stats.forget_den, b.forget);
+  }
+  for (size_t k = 0; k < params->guess.size(); ++k) {
+    if (!f.guess && stats.unlearned_total[k] > 0.0) {
+      params->guess[k] = Clamp(stats.unlearned_right[k] / stats.unlearned_total[k], b.guess);
+    }
+    if (!f.slip && stats.learned_total[k] > 0.0) {
+      params->slip[k] = Clamp(stats.learned_wrong[k] / stats.learned_total[k], b.slip);
+    }
+  }
+}
+
+void AssembleModel(const ResponseLog& log, const FitOptions& options, const Prepared& prepared,
+                   const std::vector<EmParams>& params, const std::vector<EmStats>& stats,
+                   const std::vector<LearnerFactors>* learner_offsets, FitResult* result) {
+  const Layout& layout = prepared.layout;
+  const ParamBounds& b = options.bounds;
+  const FixedParams& f = options.fixed;
+  BktModel& model = result->model;
+  model = BktModel();
+  model.prior_groups = options.multiprior;
+  result->competencies.clear();
+  result->log_likelihood = 0.0;
+  result->rows = layout.num_rows();
+  result->learners = prepared.learners_with_rows;
+
+  BktParams weighted{0.0, 0.0, 0.0, 0.0, 0.0};
+  double total_rows = 0.0;
+  for (size_t i = 0; i < prepared.setups.size(); ++i) {
+    const CompetencySetup& setup = prepared.setups[i];
+    const EmParams& p = params[i];
+    const EmStats& s = stats[i];
+    const std::string& name = log.competencies.Name(static_cast<uint32_t>(setup.competency));
+    const uint32_t class_base = layout.competency_class[setup.competency];
+
+    // Competency-level values: the class of rows without an activity when there is one, else the
+    // pooled estimate over all classes (the model an activity unseen in training gets).
+    BktParams cp;
+    cp.prior = p.prior;
+    cp.forget = p.forget;
+    auto pooled = [](const std::vector<double>& num, const std::vector<double>& den,
+                     double fallback, const ParamRange& range) {
+      double n = 0.0, d = 0.0;
+      for (size_t k = 0; k < num.size(); ++k) {
+        n += num[k];
+        d += den[k];
+      }
+      return d > 0.0 ? Clamp(n / d, range) : fallback;
+    };
+    cp.learn = p.learn.size() == 1
+                   ? p.learn[0]
+                   : f.learn.value_or(pooled(s.learn_num, s.learn_den, p.learn[0], b.learn));
+    cp.guess =
+        p.guess.size() == 1
+            ? p.guess[0]
+            : f.guess.value_or(pooled(s.unlearned_right, s.unlearned_total, p.guess[0], b.guess));
+    cp.slip = p.slip.size() == 1
+                  ? p.slip[0]
+                  : f.slip.value_or(pooled(s.learned_wrong, s.learned_total, p.slip[0], b.slip));
+    const size_t classes = std::max(p.guess.size(), p.learn.size());
+    if (classes > 1) {
+      for (size_t k = 0; k < classes; ++k) {
+        const uint32_t activity = layout.class_activity[class_base + k];
+        ActivityParams overrides;
+        if (p.guess.size() > 1) {
+          overrides.guess = p.guess[k];
+          overrides.slip = p.slip[k];
+        }
+        if (p.learn.size() > 1) overrides.learn = p.learn[k];
+        if (activity == IdTable::kNone) {
+          if (overrides.guess) cp.guess = *overrides.guess;
+          if (overrides.slip) cp.slip = *overrides.slip;
+          if (overrides.learn) cp.learn = *overrides.learn;
+        } else {
+          // Per (competency, activity), exactly as fitted: the same activity may practise several
+          // competencies with different values.
+          model.competency_activities[name][log.activities.Name(activity)] = overrides;
+        }
+      }
+    }
+    if (!setup.group_names.empty()) {
+      auto& groups = model.group_priors[name];
+      for (size_t g = 0; g < setup.group_names.size(); ++g) {
+        if (s.group_sequences[g] > 0.0) groups[setup.group_names[g]] = p.group_prior[g];
+      }
+      // The competency prior is the group-weighted mean: what a learner of unknown group starts
+      // from.
+      double num = 0.0, den = 0.0;
+      for (size_t g = 0; g < setup.group_names.size(); ++g) {
+        num += s.group_sequences[g] * p.group_prior[g];
+        den += s.group_sequences[g];
+      }
+      if (den > 0.0) cp.prior = num / den;
+    }
+    model.competencies[name] = cp;
+
+    const double rows = static_cast<double>(layout.Rows(setup.competency));
+    weighted.prior += rows * cp.prior;
+    weighted.learn += rows * cp.learn;
+    weighted.forget += rows * cp.forget;
+    weighted.guess += rows * cp.guess;
+    weighted.slip += rows * cp.slip;
+    total_rows += rows;
+
+    CompetencyFit summary;
+    summary.competency = name;
+    summary.rows = layout.Rows(setup.competency);
+    summary.sequences =
+        layout.competency_seq[setup.competency + 1] - layout.competency_seq[setup.competency];
+    summary.log_likelihood = s.log_likelihood;
+    result->log_likelihood += s.log_likelihood;
+    result->competencies.push_back(std::move(summary));
+  }
+  if (total_rows > 0.0) {
+    model.defaults = BktParams{weighted.prior / total_rows, weighted.learn / total_rows,
+                               weighted.forget / total_rows, weighted.guess / total_rows,
+                               weighted.slip / total_rows};
+  }
+  if (learner_offsets != nullptr) {
+    for (size_t l = 0; l < learner_offsets->size(); ++l) {
+      const LearnerFactors& factors = (*learner_offsets)[l];
+      if (factors.prior_offset != 0.0 || factors.learn_offset != 0.0) {
+        model.learner_factors[log.learners.Name(static_cast<uint32_t>(l))] = factors;
+      }
+    }
+  }
+}
+
+Result<FitResult> FitBktOnLearners(const ResponseLog& log, const FitOptions& options,
+                                   const std::vector<bool>* mask) {
+  Prepared prepared;
+  PATHWISE_RETURN_IF_ERROR(Prepare(log, options, mask, &prepared));
+  if (prepared.setups.empty())
+    return Status::InvalidArgument("no rows to fit for the selected learners");
+  if (options.ibkt) return FitIndividualized(log, options, prepared);
+  return FitStandard(log, options, prepared);
+}
+
+}  // namespace fit_internal
+
+Result<FitResult> FitBkt(const ResponseLog& log, const FitOptions& options) {
+  return fit_internal::FitBktOnLearners(log, options, nullptr);
+}
+
+}  // namespace pathwise

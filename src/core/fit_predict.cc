@@ -1,0 +1,181 @@
+// One-step-ahead prediction for every variant, and validation of the variant fields of a BktModel.
+#include <cmath>
+#include <limits>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <pathwise/bkt.h>
+#include <pathwise/fit.h>
+
+#include "fit_internal.h"
+
+namespace pathwise {
+namespace {
+
+bool IsProbability(double x) { return !std::isnan(x) && x >= 0.0 && x <= 1.0; }
+
+Status CheckOverride(const std::string& path, const std::optional<double>& value) {
+  if (value && !IsProbability(*value)) {
+    return Status::InvalidArgument(path + " must be a probability in [0, 1], got " +
+                                   std::to_string(*value));
+  }
+  return Status::Ok();
+}
+
+void ApplyOverrides(const ActivityParams& overrides, BktParams* params) {
+  if (overrides.guess) params->guess = *overrides.guess;
+  if (overrides.slip) params->slip = *overrides.slip;
+  if (overrides.learn) params->learn = *overrides.learn;
+}
+
+uint64_t PairKey(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
+
+}  // namespace
+
+Status ValidateFittedVariants(const BktModel& model) {
+  for (const auto& [competency, activities] : model.competency_activities) {
+    const BktParams base = model.ParamsFor(competency);
+    for (const auto& [activity, overrides] : activities) {
+      const std::string path = "competency_activities[" + competency + "][" + activity + "]";
+      PATHWISE_RETURN_IF_ERROR(CheckOverride(path + ".guess", overrides.guess));
+      PATHWISE_RETURN_IF_ERROR(CheckOverride(path + ".slip", overrides.slip));
+      PATHWISE_RETURN_IF_ERROR(CheckOverride(path + ".learn", overrides.learn));
+      BktParams combined = base;
+      ApplyOverrides(overrides, &combined);
+      PATHWISE_RETURN_IF_ERROR(combined.Validate().WithContext(path));
+    }
+  }
+  if (!model.group_priors.empty() && model.prior_groups == PriorGroupSource::kNone) {
+    return Status::InvalidArgument("group_priors is set but prior_groups is none");
+  }
+  for (const auto& [competency, groups] : model.group_priors) {
+    for (const auto& [group, prior] : groups) {
+      if (!IsProbability(prior)) {
+        return Status::InvalidArgument("group_priors[" + competency + "][" + group +
+                                       "] must be a probability in [0, 1], got " +
+                                       std::to_string(prior));
+      }
+    }
+  }
+  for (const auto& [learner, factors] : model.learner_factors) {
+    if (!std::isfinite(factors.prior_offset) || !std::isfinite(factors.learn_offset)) {
+      return Status::InvalidArgument("learner_factors[" + learner + "] offsets must be finite");
+    }
+  }
+  return Status::Ok();
+}
+
+namespace fit_internal {
+
+Result<std::vector<double>> PredictOnLearners(const BktModel& model, const ResponseLog& log,
+                                              const std::vector<bool>* mask) {
+  PATHWISE_RETURN_IF_ERROR(model.Validate());
+  PATHWISE_RETURN_IF_ERROR(ValidateFittedVariants(model));
+  PATHWISE_RETURN_IF_ERROR(log.CheckConsistent());
+  if (model.prior_groups == PriorGroupSource::kLearnerGroup && !model.group_priors.empty() &&
+      log.learner_group.empty()) {
+    return Status::InvalidArgument(
+        "the model's priors depend on the learner's group column, which this log does not have");
+  }
+  const size_t num_competencies = log.competencies.size();
+  const size_t num_activities = log.activities.size();
+  const size_t num_learners = log.learners.size();
+
+  // Resolve the model's string keys to the log's indices once.
+  std::vector<BktParams> competency_params(num_competencies);
+  for (uint32_t c = 0; c < num_competencies; ++c)
+    competency_params[c] = model.ParamsFor(log.competencies.Name(c));
+  std::vector<const ActivityParams*> activity_overrides(num_activities, nullptr);
+  for (uint32_t a = 0; a < num_activities; ++a) {
+    auto it = model.activities.find(log.activities.Name(a));
+    if (it != model.activities.end()) activity_overrides[a] = &it->second;
+  }
+  std::unordered_map<uint64_t, const ActivityParams*> pair_overrides;
+  for (const auto& [competency, activities] : model.competency_activities) {
+    const uint32_t c = log.competencies.Find(competency);
+    if (c == IdTable::kNone) continue;
+    for (const auto& [activity, overrides] : activities) {
+      const uint32_t a = log.activities.Find(activity);
+      if (a != IdTable::kNone) pair_overrides[PairKey(c, a)] = &overrides;
+    }
+  }
+  // Group priors: first-response groups by outcome, column groups by (competency, group).
+  constexpr double kAbsent = -1.0;
+  std::vector<double> first_response_prior[2];
+  std::unordered_map<uint64_t, double> column_prior;
+  for (auto& v : first_response_prior) v.assign(num_competencies, kAbsent);
+  for (const auto& [competency, groups] : model.group_priors) {
+    const uint32_t c = log.competencies.Find(competency);
+    if (c == IdTable::kNone) continue;
+    for (const auto& [group, prior] : groups) {
+      if (model.prior_groups == PriorGroupSource::kFirstResponse) {
+        if (group == "first_incorrect") first_response_prior[0][c] = prior;
+        if (group == "first_correct") first_response_prior[1][c] = prior;
+      } else if (model.prior_groups == PriorGroupSource::kLearnerGroup) {
+        const uint32_t g = group.empty() ? IdTable::kNone : log.groups.Find(group);
+        if (g != IdTable::kNone || group.empty()) column_prior[PairKey(c, g)] = prior;
+      }
+    }
+  }
+  std::vector<LearnerFactors> factors;
+  if (!model.learner_factors.empty()) {
+    factors.resize(num_learners);
+    for (uint32_t l = 0; l < num_learners; ++l) {
+      auto it = model.learner_factors.find(log.learners.Name(l));
+      if (it != model.learner_factors.end()) factors[l] = it->second;
+    }
+  }
+
+  std::vector<double> predictions(log.num_rows(), std::numeric_limits<double>::quiet_NaN());
+  std::vector<double> p_learned(num_competencies, 0.0);
+  std::vector<uint32_t> owner(num_competencies, IdTable::kNone);
+  const std::vector<uint32_t> order = LearnerMajorOrder(log);
+  ForEachRowByLearner(log, order, [&](uint32_t r) {
+    const uint32_t l = log.learner[r];
+    if (mask != nullptr && !(*mask)[l]) return;
+    const uint32_t c = log.competency[r];
+    const uint32_t a = log.activity[r];
+    const bool correct = log.correct[r] != 0;
+    BktParams params = competency_params[c];
+    if (a != IdTable::kNone) {
+      const ActivityParams* overrides = activity_overrides[a];
+      if (!pair_overrides.empty()) {
+        auto it = pair_overrides.find(PairKey(c, a));
+        if (it != pair_overrides.end()) overrides = it->second;
+      }
+      if (overrides != nullptr) ApplyOverrides(*overrides, &params);
+    }
+    const LearnerFactors individual = factors.empty() ? LearnerFactors() : factors[l];
+    const bool first = owner[c] != l;
+    if (first) {
+      owner[c] = l;
+      double prior = params.prior;
+      if (model.prior_groups == PriorGroupSource::kLearnerGroup && !column_prior.empty()) {
+        auto it = column_prior.find(PairKey(c, log.learner_group[l]));
+        if (it != column_prior.end()) prior = it->second;
+      }
+      p_learned[c] = ApplyLogitOffset(prior, individual.prior_offset);
+    }
+    double p = p_learned[c];
+    predictions[r] = PredictCorrect(p, params.guess, params.slip);
+    // With first-response groups the answer just predicted reveals the group; the state from here
+    // on is that group's prior updated by the answer.
+    if (first && model.prior_groups == PriorGroupSource::kFirstResponse) {
+      const double group_prior = first_response_prior[correct ? 1 : 0][c];
+      if (group_prior != kAbsent) p = ApplyLogitOffset(group_prior, individual.prior_offset);
+    }
+    const double posterior = Posterior(p, params.guess, params.slip, correct ? 1.0 : 0.0);
+    p_learned[c] = Transition(posterior, ApplyLogitOffset(params.learn, individual.learn_offset),
+                              params.forget);
+  });
+  return predictions;
+}
+
+}  // namespace fit_internal
+
+Result<std::vector<double>> PredictOneStepAhead(const BktModel& model, const ResponseLog& log) {
+  return fit_internal::PredictOnLearners(model, log, nullptr);
+}
+
+}  // namespace pathwise

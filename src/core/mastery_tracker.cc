@@ -1,0 +1,501 @@
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include <pathwise/bkt.h>
+#include <pathwise/mastery_tracker.h>
+
+namespace pathwise {
+namespace {
+
+constexpr int kMaxShards = 65536;
+
+// One cell of the compiled Q-matrix: an activity practises `competency` with `weight`, under the
+// effective parameters (competency params with the activity's overrides). The likelihoods of the
+// two exact outcomes are precomputed so the hot path does no pow(); they are the very values
+// Posterior() computes, so every update is bit-identical to UpdateMastery(params, p, credit,
+// weight).
+struct Target {
+  uint32_t competency;
+  double weight;
+  double lik_learned_correct;
+  double lik_unlearned_correct;
+  double lik_learned_incorrect;
+  double lik_unlearned_incorrect;
+  double weighted_learn;  // learn * weight, as UpdateMastery passes to Transition
+  double forget;
+  BktParams params;  // for partial credit, which needs pow() anyway
+};
+
+Target CompileTarget(uint32_t competency, double weight, const BktParams& params) {
+  Target t;
+  t.competency = competency;
+  t.weight = weight;
+  t.lik_learned_correct = 1.0 - params.slip;
+  t.lik_unlearned_correct = params.guess;
+  t.lik_learned_incorrect = params.slip;
+  t.lik_unlearned_incorrect = 1.0 - params.guess;
+  if (weight != 1.0) {
+    t.lik_learned_correct = std::pow(t.lik_learned_correct, weight);
+    t.lik_unlearned_correct = std::pow(t.lik_unlearned_correct, weight);
+    t.lik_learned_incorrect = std::pow(t.lik_learned_incorrect, weight);
+    t.lik_unlearned_incorrect = std::pow(t.lik_unlearned_incorrect, weight);
+  }
+  t.weighted_learn = params.learn * weight;
+  t.forget = params.forget;
+  t.params = params;
+  return t;
+}
+
+// Same arithmetic, in the same order, as UpdateMastery in bkt.h.
+inline double ApplyTarget(const Target& t, double p, double credit) {
+  double lik_learned, lik_unlearned;
+  if (credit == 1.0) {
+    lik_learned = t.lik_learned_correct;
+    lik_unlearned = t.lik_unlearned_correct;
+  } else if (credit == 0.0) {
+    lik_learned = t.lik_learned_incorrect;
+    lik_unlearned = t.lik_unlearned_incorrect;
+  } else {
+    return UpdateMastery(t.params, p, credit, t.weight);
+  }
+  const double num = p * lik_learned;
+  const double den = num + (1.0 - p) * lik_unlearned;
+  const double post = den > 0.0 ? num / den : p;
+  return Transition(post, t.weighted_learn, t.forget);
+}
+
+// The state of one practised (learner, competency): 24 bytes.
+struct CompetencyState {
+  uint32_t competency;
+  uint32_t opportunities;
+  double p_learned;
+  int64_t last_ms;
+};
+static_assert(sizeof(CompetencyState) == 24,
+              "the header documents 24 bytes per practised competency");
+
+struct LearnerState {
+  // Sorted by competency index; only practised competencies, the rest are at their prior.
+  std::vector<CompetencyState> states;
+  // Allocated on the first event id, so learners fed only through RecordSequence pay 8 bytes for
+  // it.
+  std::unique_ptr<std::unordered_set<std::string>> event_ids;
+};
+
+struct Shard {
+  mutable std::mutex mu;
+  std::unordered_map<std::string, LearnerState> learners;
+};
+
+bool IsValidCredit(double outcome) { return outcome >= 0.0 && outcome <= 1.0; }  // false for NaN
+
+std::string DescribeOutcome(double outcome) {
+  if (std::isnan(outcome)) return "NaN";
+  return std::to_string(outcome);
+}
+
+// glibc malloc hands out chunks of the request plus an 8-byte header, rounded up to 16, at
+// least 32.
+size_t MallocChunk(size_t request) {
+  if (request == 0) return 0;
+  const size_t chunk = (request + 8 + 15) & ~size_t{15};
+  return std::max<size_t>(chunk, 32);
+}
+
+size_t StringHeapBytes(const std::string& s) {
+  // Short strings live inside the std::string object itself (15 characters with libstdc++).
+  constexpr size_t kInlineCapacity = 15;
+  return s.capacity() > kInlineCapacity ? MallocChunk(s.capacity() + 1) : 0;
+}
+
+// Node of a libstdc++ unordered container with cached hash: next pointer, value, hash.
+template <typename Value>
+constexpr size_t HashNodeBytes() {
+  return sizeof(void*) + sizeof(Value) + sizeof(size_t);
+}
+
+}  // namespace
+
+Status TrackerOptions::Validate() const {
+  if (num_shards < 1 || num_shards > kMaxShards) {
+    return Status::InvalidArgument("num_shards must be in [1, " + std::to_string(kMaxShards) +
+                                   "], got " + std::to_string(num_shards));
+  }
+  return Status::Ok();
+}
+
+struct MasteryTracker::Impl {
+  std::vector<std::string> competency_ids;  // graph insertion order; index = competency index
+  std::vector<double> priors;
+  std::vector<double> thresholds;
+  std::unordered_map<std::string, uint32_t> competency_index;
+
+  // Activity a's targets are targets[target_begin[a], target_begin[a + 1]).
+  std::vector<uint32_t> target_begin;
+  std::vector<Target> targets;
+  std::unordered_map<std::string, uint32_t> activity_index;
+
+  LearnerMastery prior_template;
+
+  std::vector<Shard> shards;
+
+  explicit Impl(int num_shards) : shards(static_cast<size_t>(num_shards)) {}
+
+  Shard& ShardFor(std::string_view learner_id) {
+    return shards[std::hash<std::string_view>{}(learner_id) % shards.size()];
+  }
+  const Shard& ShardFor(std::string_view learner_id) const {
+    return shards[std::hash<std::string_view>{}(learner_id) % shards.size()];
+  }
+
+  uint32_t num_activities() const { return static_cast<uint32_t>(target_begin.size() - 1); }
+
+  // Finds the state of `competency`, inserting it at its prior when absent. Never fails.
+  CompetencyState& StateFor(std::vector<CompetencyState>& states, uint32_t competency) const {
+    auto it =
+        std::lower_bound(states.begin(), states.end(), competency,
+                         [](const CompetencyState& s, uint32_t c) { return s.competency < c; });
+    if (it == states.end() || it->competency != competency) {
+      // The minimum makes the first applied timestamp win in the max() of Apply.
+      it = states.insert(it, CompetencyState{competency, 0, priors[competency],
+                                             std::numeric_limits<int64_t>::min()});
+    }
+    return *it;
+  }
+
+  uint32_t NumTargets(uint32_t activity) const {
+    return target_begin[activity + 1] - target_begin[activity];
+  }
+
+  // Applies one resolved observation to a learner; when `updated` is set, writes the updated states
+  // there (room for NumTargets(activity) of them).
+  void Apply(LearnerState& learner, uint32_t activity, double credit, TimestampMs timestamp_ms,
+             CompetencyState* updated) const {
+    const Target* t = targets.data() + target_begin[activity];
+    const Target* end = targets.data() + target_begin[activity + 1];
+    for (; t != end; ++t) {
+      CompetencyState& s = StateFor(learner.states, t->competency);
+      s.p_learned = ApplyTarget(*t, s.p_learned, credit);
+      ++s.opportunities;
+      s.last_ms = std::max(s.last_ms, timestamp_ms);
+      if (updated != nullptr) *updated++ = s;
+    }
+  }
+
+  MasteryEstimate ToEstimate(const CompetencyState& s) const {
+    MasteryEstimate e;
+    e.competency_id = competency_ids[s.competency];
+    e.p_learned = s.p_learned;
+    e.mastered = s.p_learned >= thresholds[s.competency];
+    e.opportunities = s.opportunities;
+    e.last_practiced_ms = s.last_ms;
+    return e;
+  }
+
+  // Validates one observation; on success sets *activity. `prefix` is prepended to field names.
+  Status Validate(const Observation& o, const std::string& prefix, uint32_t* activity) const {
+    if (o.learner_id.empty()) {
+      return Status::InvalidArgument(prefix + "learner_id must not be empty");
+    }
+    if (!IsValidCredit(o.outcome)) {
+      return Status::InvalidArgument(prefix + "outcome must be in [0, 1], got " +
+                                     DescribeOutcome(o.outcome));
+    }
+    auto it = activity_index.find(o.activity_id);
+    if (it == activity_index.end()) {
+      return Status::NotFound(prefix + "activity_id '" + o.activity_id +
+                              "' is neither an activity nor a competency in the graph");
+    }
+    *activity = it->second;
+    return Status::Ok();
+  }
+
+  // Applies a validated observation; returns false for a duplicate event id.
+  bool Record(const Observation& o, uint32_t activity, CompetencyState* updated) {
+    Shard& shard = ShardFor(o.learner_id);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    LearnerState& learner = shard.learners[o.learner_id];
+    if (!o.event_id.empty()) {
+      if (!learner.event_ids)
+        learner.event_ids = std::make_unique<std::unordered_set<std::string>>();
+      if (!learner.event_ids->insert(o.event_id).second) return false;
+    }
+    Apply(learner, activity, o.outcome, o.timestamp_ms, updated);
+    return true;
+  }
+};
+
+MasteryTracker::MasteryTracker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MasteryTracker::~MasteryTracker() = default;
+
+Result<std::unique_ptr<MasteryTracker>> MasteryTracker::Create(const CompetencyGraph& graph,
+                                                               const BktModel& model,
+                                                               TrackerOptions options) {
+  PATHWISE_RETURN_IF_ERROR(options.Validate().WithContext("options"));
+  PATHWISE_RETURN_IF_ERROR(model.Validate().WithContext("model"));
+
+  auto impl = std::make_unique<Impl>(options.num_shards);
+  const std::vector<const Competency*> competencies = graph.competencies();
+  const std::vector<const Activity*> activities = graph.activities();
+  if (competencies.size() + activities.size() >= std::numeric_limits<uint32_t>::max()) {
+    return Status::ResourceExhausted("graph too large for 32-bit indices");
+  }
+
+  impl->prior_template.competencies.reserve(competencies.size());
+  for (const Competency* c : competencies) {
+    const uint32_t index = static_cast<uint32_t>(impl->competency_ids.size());
+    const BktParams params = model.ParamsFor(c->id, c->params);
+    impl->competency_ids.push_back(c->id);
+    impl->priors.push_back(params.prior);
+    impl->thresholds.push_back(c->mastery_threshold);
+    impl->competency_index.emplace(c->id, index);
+    MasteryEstimate prior;
+    prior.competency_id = c->id;
+    prior.p_learned = params.prior;
+    prior.mastered = params.prior >= c->mastery_threshold;
+    impl->prior_template.competencies.push_back(std::move(prior));
+  }
+
+  // Activities first, then every competency as an activity of its own; an activity id shadows a
+  // competency id with the same spelling.
+  auto add_target = [&](const std::string& competency_id, const std::string& activity_id,
+                        double weight) -> Status {
+    auto c = impl->competency_index.find(competency_id);
+    if (c == impl->competency_index.end()) {
+      return Status::Internal("activity '" + activity_id + "' practises unknown competency '" +
+                              competency_id + "'");
+    }
+    const Competency* competency = competencies[c->second];
+    const BktParams params = model.ParamsFor(competency_id, activity_id, competency->params);
+    PATHWISE_RETURN_IF_ERROR(
+        params.Validate().WithContext("model: effective parameters of activity '" + activity_id +
+                                      "' for competency '" + competency_id + "'"));
+    impl->targets.push_back(CompileTarget(c->second, weight, params));
+    return Status::Ok();
+  };
+  for (const Activity* a : activities) {
+    impl->activity_index.emplace(a->id, static_cast<uint32_t>(impl->target_begin.size()));
+    impl->target_begin.push_back(static_cast<uint32_t>(impl->targets.size()));
+    for (const PracticedCompetency& pc : a->competencies) {
+      PATHWISE_RETURN_IF_ERROR(add_target(pc.competency_id, a->id, pc.weight));
+    }
+  }
+  for (const Competency* c : competencies) {
+    impl->activity_index.emplace(c->id, static_cast<uint32_t>(impl->target_begin.size()));
+    impl->target_begin.push_back(static_cast<uint32_t>(impl->targets.size()));
+    PATHWISE_RETURN_IF_ERROR(add_target(c->id, c->id, 1.0));
+  }
+  impl->target_begin.push_back(static_cast<uint32_t>(impl->targets.size()));
+
+  return std::unique_ptr<MasteryTracker>(new MasteryTracker(std::move(impl)));
+}
+
+Result<RecordResult> MasteryTracker::Record(const Observation& observation) {
+  uint32_t activity = 0;
+  PATHWISE_RETURN_IF_ERROR(impl_->Validate(observation, "", &activity));
+  // Most activities practise a handful of competencies: keep their states off the heap.
+  constexpr uint32_t kInlineTargets = 8;
+  CompetencyState inline_states[kInlineTargets];
+  std::vector<CompetencyState> heap_states;
+  const uint32_t num_targets = impl_->NumTargets(activity);
+  CompetencyState* updated = inline_states;
+  if (num_targets > kInlineTargets) {
+    heap_states.resize(num_targets);
+    updated = heap_states.data();
+  }
+  RecordResult result;
+  result.applied = impl_->Record(observation, activity, updated);
+  if (result.applied) {
+    result.updated.reserve(num_targets);
+    for (uint32_t i = 0; i < num_targets; ++i)
+      result.updated.push_back(impl_->ToEstimate(updated[i]));
+  }
+  return result;
+}
+
+Result<size_t> MasteryTracker::RecordBatch(const std::vector<Observation>& observations) {
+  std::vector<uint32_t> activities(observations.size());
+  for (size_t i = 0; i < observations.size(); ++i) {
+    PATHWISE_RETURN_IF_ERROR(impl_->Validate(
+        observations[i], "observations[" + std::to_string(i) + "].", &activities[i]));
+  }
+  size_t applied = 0;
+  for (size_t i = 0; i < observations.size(); ++i) {
+    if (impl_->Record(observations[i], activities[i], nullptr)) ++applied;
+  }
+  return applied;
+}
+
+Result<uint32_t> MasteryTracker::ActivityIndex(std::string_view activity_id) const {
+  auto it = impl_->activity_index.find(std::string(activity_id));
+  if (it == impl_->activity_index.end()) {
+    return Status::NotFound("activity_id '" + std::string(activity_id) +
+                            "' is neither an activity nor a competency in the graph");
+  }
+  return it->second;
+}
+
+Status MasteryTracker::RecordSequence(std::string_view learner_id,
+                                      const std::vector<ResolvedOutcome>& steps) {
+  if (learner_id.empty()) return Status::InvalidArgument("learner_id must not be empty");
+  const uint32_t num_activities = impl_->num_activities();
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].activity_index >= num_activities) {
+      return Status::InvalidArgument("steps[" + std::to_string(i) + "].activity_index " +
+                                     std::to_string(steps[i].activity_index) +
+                                     " is not below the number of activities " +
+                                     std::to_string(num_activities));
+    }
+    if (!IsValidCredit(steps[i].outcome)) {
+      return Status::InvalidArgument("steps[" + std::to_string(i) +
+                                     "].outcome must be in [0, 1], got " +
+                                     DescribeOutcome(steps[i].outcome));
+    }
+  }
+  if (steps.empty()) return Status::Ok();
+
+  Shard& shard = impl_->ShardFor(learner_id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  std::vector<CompetencyState>& states = shard.learners[std::string(learner_id)].states;
+  const Impl& impl = *impl_;
+  for (const ResolvedOutcome& step : steps) {
+    const Target* t = impl.targets.data() + impl.target_begin[step.activity_index];
+    const Target* end = impl.targets.data() + impl.target_begin[step.activity_index + 1];
+    const double credit = step.outcome;
+    for (; t != end; ++t) {
+      CompetencyState& s = impl.StateFor(states, t->competency);
+      s.p_learned = ApplyTarget(*t, s.p_learned, credit);
+      ++s.opportunities;
+      s.last_ms = std::max(s.last_ms, step.timestamp_ms);
+    }
+  }
+  return Status::Ok();
+}
+
+Result<LearnerMastery> MasteryTracker::Mastery(std::string_view learner_id) const {
+  std::vector<CompetencyState> states;
+  {
+    const Shard& shard = impl_->ShardFor(learner_id);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.learners.find(std::string(learner_id));
+    if (it == shard.learners.end()) {
+      return Status::NotFound("learner '" + std::string(learner_id) + "' has no observations");
+    }
+    states = it->second.states;
+  }
+  LearnerMastery mastery = impl_->prior_template;
+  mastery.learner_id = std::string(learner_id);
+  for (const CompetencyState& s : states) {
+    MasteryEstimate& e = mastery.competencies[s.competency];
+    e.p_learned = s.p_learned;
+    e.mastered = s.p_learned >= impl_->thresholds[s.competency];
+    e.opportunities = s.opportunities;
+    e.last_practiced_ms = s.last_ms;
+  }
+  return mastery;
+}
+
+Result<MasteryEstimate> MasteryTracker::Mastery(std::string_view learner_id,
+                                                std::string_view competency_id) const {
+  auto c = impl_->competency_index.find(std::string(competency_id));
+  if (c == impl_->competency_index.end()) {
+    return Status::NotFound("competency '" + std::string(competency_id) + "' is not in the graph");
+  }
+  const uint32_t competency = c->second;
+  CompetencyState state{competency, 0, impl_->priors[competency], 0};
+  {
+    const Shard& shard = impl_->ShardFor(learner_id);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.learners.find(std::string(learner_id));
+    if (it == shard.learners.end()) {
+      return Status::NotFound("learner '" + std::string(learner_id) + "' has no observations");
+    }
+    const std::vector<CompetencyState>& states = it->second.states;
+    auto s = std::lower_bound(
+        states.begin(), states.end(), competency,
+        [](const CompetencyState& cs, uint32_t want) { return cs.competency < want; });
+    if (s != states.end() && s->competency == competency) state = *s;
+  }
+  return impl_->ToEstimate(state);
+}
+
+LearnerMastery MasteryTracker::PriorMastery(std::string_view learner_id) const {
+  LearnerMastery mastery = impl_->prior_template;
+  mastery.learner_id = std::string(learner_id);
+  return mastery;
+}
+
+bool MasteryTracker::HasLearner(std::string_view learner_id) const {
+  const Shard& shard = impl_->ShardFor(learner_id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  return shard.learners.count(std::string(learner_id)) > 0;
+}
+
+Status MasteryTracker::RemoveLearner(std::string_view learner_id) {
+  Shard& shard = impl_->ShardFor(learner_id);
+  LearnerState removed;  // destroyed after the lock is released
+  {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.learners.find(std::string(learner_id));
+    if (it == shard.learners.end()) {
+      return Status::NotFound("learner '" + std::string(learner_id) + "' has no observations");
+    }
+    removed = std::move(it->second);
+    shard.learners.erase(it);
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> MasteryTracker::LearnerIds() const {
+  std::vector<std::string> ids;
+  for (const Shard& shard : impl_->shards) {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    for (const auto& [id, learner] : shard.learners) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+size_t MasteryTracker::num_learners() const {
+  size_t n = 0;
+  for (const Shard& shard : impl_->shards) {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    n += shard.learners.size();
+  }
+  return n;
+}
+
+MasteryTracker::MemoryUsage MasteryTracker::EstimateMemory() const {
+  using LearnerNode = std::pair<const std::string, LearnerState>;
+  MemoryUsage usage;
+  for (const Shard& shard : impl_->shards) {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    usage.bytes += MallocChunk(shard.learners.bucket_count() * sizeof(void*));
+    for (const auto& [id, learner] : shard.learners) {
+      ++usage.learners;
+      usage.states += learner.states.size();
+      usage.bytes += MallocChunk(HashNodeBytes<LearnerNode>()) + StringHeapBytes(id);
+      usage.bytes += MallocChunk(learner.states.capacity() * sizeof(CompetencyState));
+      if (learner.event_ids) {
+        const auto& ids = *learner.event_ids;
+        usage.event_ids += ids.size();
+        usage.bytes += MallocChunk(sizeof(ids));
+        if (ids.bucket_count() > 1) usage.bytes += MallocChunk(ids.bucket_count() * sizeof(void*));
+        for (const std::string& event_id : ids) {
+          usage.bytes += MallocChunk(HashNodeBytes<std::string>()) + StringHeapBytes(event_id);
+        }
+      }
+    }
+  }
+  return usage;
+}
+
+}  // namespace pathwise

@@ -1,0 +1,907 @@
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <pathwise/bkt.h>
+#include <pathwise/fit.h>
+#include <pathwise/model.h>
+#include <pathwise/response_log.h>
+
+#include "testing/status_matchers.h"
+
+namespace pathwise {
+namespace {
+
+constexpr uint64_t kSeed = 20261122;
+
+double Uniform(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+// ---------------------------------------------------------------------------------------------------
+// Simulation from known parameters.
+
+struct SimCompetency {
+  BktParams base;
+  /// Per activity overrides (guess/slip/learn); an activity is drawn uniformly for each row. Empty
+  /// means rows carry no activity.
+  std::vector<ActivityParams> activities;
+  /// Per learner group prior (learners are in group l % size); empty means base.prior.
+  std::vector<double> group_prior;
+};
+
+struct SimOptions {
+  size_t learners = 200;
+  size_t rows_per_sequence = 20;
+  /// Interleave rows of different learners (each learner's rows keep their order), so the log is
+  /// not grouped by learner.
+  bool interleave_learners = false;
+  /// Learners per group for multiprior (0 = no group column).
+  size_t groups = 0;
+  uint64_t seed = kSeed;
+};
+
+ResponseLog Simulate(const std::vector<SimCompetency>& truth, const SimOptions& sim) {
+  std::mt19937_64 rng(sim.seed);
+  struct Row {
+    std::string learner, competency, activity;
+    bool correct;
+  };
+  std::vector<std::vector<Row>> per_learner(sim.learners);
+  for (size_t l = 0; l < sim.learners; ++l) {
+    const std::string learner = "learner" + std::to_string(l);
+    // Each competency's rows of this learner, then a random interleaving of the competencies.
+    std::vector<std::vector<Row>> sequences(truth.size());
+    for (size_t c = 0; c < truth.size(); ++c) {
+      const SimCompetency& comp = truth[c];
+      double prior = comp.base.prior;
+      if (!comp.group_prior.empty()) prior = comp.group_prior[l % comp.group_prior.size()];
+      bool learned = Uniform(rng) < prior;
+      for (size_t t = 0; t < sim.rows_per_sequence; ++t) {
+        BktParams p = comp.base;
+        std::string activity;
+        if (!comp.activities.empty()) {
+          const size_t a = rng() % comp.activities.size();
+          activity = "c" + std::to_string(c) + "a" + std::to_string(a);
+          const ActivityParams& o = comp.activities[a];
+          if (o.guess) p.guess = *o.guess;
+          if (o.slip) p.slip = *o.slip;
+          if (o.learn) p.learn = *o.learn;
+        }
+        const bool correct = learned ? Uniform(rng) >= p.slip : Uniform(rng) < p.guess;
+        sequences[c].push_back({learner, "skill" + std::to_string(c), activity, correct});
+        learned = learned ? Uniform(rng) >= p.forget : Uniform(rng) < p.learn;
+      }
+    }
+    std::vector<size_t> next(truth.size(), 0);
+    size_t remaining = truth.size() * sim.rows_per_sequence;
+    while (remaining > 0) {
+      size_t c = rng() % truth.size();
+      while (next[c] == sequences[c].size()) c = (c + 1) % truth.size();
+      per_learner[l].push_back(sequences[c][next[c]++]);
+      --remaining;
+    }
+  }
+  ResponseLog log;
+  auto add = [&](const Row& row) {
+    log.AddRow(row.learner, row.competency, row.activity, row.correct);
+  };
+  if (sim.interleave_learners) {
+    std::vector<size_t> next(sim.learners, 0);
+    for (bool any = true; any;) {
+      any = false;
+      for (size_t l = 0; l < sim.learners; ++l) {
+        // A random number (0..2) of this learner's next rows per round.
+        const size_t take = rng() % 3;
+        for (size_t i = 0; i < take && next[l] < per_learner[l].size(); ++i)
+          add(per_learner[l][next[l]++]);
+        any = any || next[l] < per_learner[l].size();
+      }
+    }
+  } else {
+    for (const auto& rows : per_learner) {
+      for (const Row& row : rows) add(row);
+    }
+  }
+  if (sim.groups > 0) {
+    // Learner "learnerN" is in group N % groups.
+    for (size_t l = 0; l < log.learners.size(); ++l) {
+      const size_t number = std::stoul(log.learners.Name(static_cast<uint32_t>(l)).substr(7));
+      log.learner_group.push_back(log.groups.Intern("group" + std::to_string(number % sim.groups)));
+    }
+  }
+  return log;
+}
+
+std::vector<SimCompetency> TwoSkills() {
+  return {
+      {{0.3, 0.15, 0.0, 0.2, 0.1}, {}, {}},
+      {{0.6, 0.05, 0.0, 0.25, 0.08}, {}, {}},
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The deliberately naive reference: log-space forward-backward with plain loops and maps, one
+// sequence at a time, no scaling tricks, no layout. Shares nothing with the fast path but the
+// M-step formulas (expected count ratios, clamped).
+
+struct NaiveOptions {
+  bool forgets = false;
+  bool multigs = false;
+  bool multilearn = false;
+  PriorGroupSource multiprior = PriorGroupSource::kNone;
+  BktParams start;
+  FixedParams fixed;
+  ParamBounds bounds;
+  int m_steps = 10;
+};
+
+struct NaiveCompetency {
+  double forget = 0.0;
+  double prior = 0.0;
+  std::map<std::string, double> group_prior;  // by group name
+  std::map<std::string, double> learn, guess,
+      slip;  // by class: activity id, or "" for the competency
+};
+
+struct NaiveResult {
+  double log_likelihood = 0.0;
+  std::map<std::string, NaiveCompetency> competencies;
+};
+
+double LogSumExp(double a, double b) {
+  if (a == -std::numeric_limits<double>::infinity()) return b;
+  if (b == -std::numeric_limits<double>::infinity()) return a;
+  const double m = std::max(a, b);
+  return m + std::log(std::exp(a - m) + std::exp(b - m));
+}
+
+double SafeLog(double x) {
+  return x > 0.0 ? std::log(x) : -std::numeric_limits<double>::infinity();
+}
+
+double ClampTo(double x, const ParamRange& r) { return std::min(std::max(x, r.lower), r.upper); }
+
+NaiveResult NaiveFit(const ResponseLog& log, const NaiveOptions& options) {
+  // Sequences: (competency, learner) -> rows in log order.
+  std::map<std::pair<std::string, std::string>, std::vector<size_t>> sequences;
+  for (size_t r = 0; r < log.num_rows(); ++r) {
+    sequences[{log.competencies.Name(log.competency[r]), log.learners.Name(log.learner[r])}]
+        .push_back(r);
+  }
+  auto activity_of = [&](size_t r) {
+    return log.activity[r] == IdTable::kNone ? std::string() : log.activities.Name(log.activity[r]);
+  };
+  auto group_of = [&](const std::vector<size_t>& rows) -> std::string {
+    if (options.multiprior == PriorGroupSource::kFirstResponse) {
+      return log.correct[rows[0]] ? "first_correct" : "first_incorrect";
+    }
+    const uint32_t g = log.learner_group[log.learner[rows[0]]];
+    return g == IdTable::kNone ? std::string() : log.groups.Name(g);
+  };
+  NaiveResult result;
+  for (const auto& [key, rows] : sequences) {
+    NaiveCompetency& c = result.competencies[key.first];
+    // The start is clamped into the bounds, as FitOptions documents.
+    const ParamBounds& b = options.bounds;
+    const BktParams& s = options.start;
+    const FixedParams& f = options.fixed;
+    c.prior = f.prior.value_or(ClampTo(s.prior, b.prior));
+    c.forget =
+        options.forgets ? f.forget.value_or(ClampTo(s.forget, b.forget)) : f.forget.value_or(0.0);
+    for (size_t r : rows) {
+      c.learn[options.multilearn ? activity_of(r) : ""] =
+          f.learn.value_or(ClampTo(s.learn, b.learn));
+      c.guess[options.multigs ? activity_of(r) : ""] = f.guess.value_or(ClampTo(s.guess, b.guess));
+      c.slip[options.multigs ? activity_of(r) : ""] = f.slip.value_or(ClampTo(s.slip, b.slip));
+    }
+    if (options.multiprior != PriorGroupSource::kNone) c.group_prior[group_of(rows)] = c.prior;
+  }
+
+  for (int step = 0; step <= options.m_steps; ++step) {
+    struct Counts {
+      double init = 0, seqs = 0, forget_num = 0, forget_den = 0;
+      std::map<std::string, double> group_init, group_seqs, learn_num, learn_den, lt, lw, ut, ur;
+    };
+    std::map<std::string, Counts> counts;
+    double total_ll = 0.0;
+    for (const auto& [key, rows] : sequences) {
+      const NaiveCompetency& c = result.competencies.at(key.first);
+      Counts& k = counts[key.first];
+      const size_t n = rows.size();
+      const std::string group = options.multiprior != PriorGroupSource::kNone ? group_of(rows) : "";
+      const double prior =
+          options.multiprior != PriorGroupSource::kNone ? c.group_prior.at(group) : c.prior;
+      auto gs_class = [&](size_t t) {
+        return options.multigs ? activity_of(rows[t]) : std::string();
+      };
+      auto learn_class = [&](size_t t) {
+        return options.multilearn ? activity_of(rows[t]) : std::string();
+      };
+      // log P(o_t | state), state 0 = learned, 1 = unlearned.
+      auto log_emission = [&](size_t t, int state) {
+        const bool correct = log.correct[rows[t]] != 0;
+        const double guess = c.guess.at(gs_class(t)), slip = c.slip.at(gs_class(t));
+        if (state == 0) return SafeLog(correct ? 1.0 - slip : slip);
+        return SafeLog(correct ? guess : 1.0 - guess);
+      };
+      // log P(state_t+1 = j | state_t = i), using the learn of row t's class.
+      auto log_transition = [&](size_t t, int i, int j) {
+        const double learn = c.learn.at(learn_class(t));
+        if (i == 0) return SafeLog(j == 0 ? 1.0 - c.forget : c.forget);
+        return SafeLog(j == 0 ? learn : 1.0 - learn);
+      };
+      std::vector<std::vector<double>> log_alpha(n, std::vector<double>(2)),
+          log_beta(n, std::vector<double>(2));
+      log_alpha[0][0] = SafeLog(prior) + log_emission(0, 0);
+      log_alpha[0][1] = SafeLog(1.0 - prior) + log_emission(0, 1);
+      for (size_t t = 1; t < n; ++t) {
+        for (int j = 0; j < 2; ++j) {
+          double acc = -std::numeric_limits<double>::infinity();
+          for (int i = 0; i < 2; ++i)
+            acc = LogSumExp(acc, log_alpha[t - 1][i] + log_transition(t - 1, i, j));
+          log_alpha[t][j] = acc + log_emission(t, j);
+        }
+      }
+      log_beta[n - 1][0] = log_beta[n - 1][1] = 0.0;
+      for (size_t t = n - 1; t-- > 0;) {
+        for (int i = 0; i < 2; ++i) {
+          double acc = -std::numeric_limits<double>::infinity();
+          for (int j = 0; j < 2; ++j) {
+            acc = LogSumExp(acc,
+                            log_transition(t, i, j) + log_emission(t + 1, j) + log_beta[t + 1][j]);
+          }
+          log_beta[t][i] = acc;
+        }
+      }
+      const double log_p = LogSumExp(log_alpha[n - 1][0], log_alpha[n - 1][1]);
+      total_ll += log_p;
+      auto gamma = [&](size_t t, int i) {
+        return std::exp(log_alpha[t][i] + log_beta[t][i] - log_p);
+      };
+      auto xi = [&](size_t t, int i, int j) {
+        return std::exp(log_alpha[t][i] + log_transition(t, i, j) + log_emission(t + 1, j) +
+                        log_beta[t + 1][j] - log_p);
+      };
+      k.init += gamma(0, 0);
+      k.seqs += 1.0;
+      k.group_init[group] += gamma(0, 0);
+      k.group_seqs[group] += 1.0;
+      for (size_t t = 0; t < n; ++t) {
+        const bool correct = log.correct[rows[t]] != 0;
+        if (t + 1 < n) {
+          k.learn_num[learn_class(t)] += xi(t, 1, 0);
+          k.learn_den[learn_class(t)] += gamma(t, 1);
+          k.forget_num += xi(t, 0, 1);
+          k.forget_den += gamma(t, 0);
+        }
+        k.lt[gs_class(t)] += gamma(t, 0);
+        k.lw[gs_class(t)] += correct ? 0.0 : gamma(t, 0);
+        k.ut[gs_class(t)] += gamma(t, 1);
+        k.ur[gs_class(t)] += correct ? gamma(t, 1) : 0.0;
+      }
+    }
+    result.log_likelihood = total_ll;
+    if (step == options.m_steps) break;
+    const ParamBounds& b = options.bounds;
+    const FixedParams& f = options.fixed;
+    for (auto& [name, c] : result.competencies) {
+      Counts& k = counts[name];
+      if (!f.prior) {
+        c.prior = ClampTo(k.init / k.seqs, b.prior);
+        for (auto& [group, prior] : c.group_prior)
+          prior = ClampTo(k.group_init[group] / k.group_seqs[group], b.prior);
+      }
+      if (options.forgets && !f.forget && k.forget_den > 0)
+        c.forget = ClampTo(k.forget_num / k.forget_den, b.forget);
+      for (auto& [cls, learn] : c.learn) {
+        if (!f.learn && k.learn_den[cls] > 0)
+          learn = ClampTo(k.learn_num[cls] / k.learn_den[cls], b.learn);
+      }
+      for (auto& [cls, guess] : c.guess) {
+        if (!f.guess && k.ut[cls] > 0) guess = ClampTo(k.ur[cls] / k.ut[cls], b.guess);
+      }
+      for (auto& [cls, slip] : c.slip) {
+        if (!f.slip && k.lt[cls] > 0) slip = ClampTo(k.lw[cls] / k.lt[cls], b.slip);
+      }
+    }
+  }
+  return result;
+}
+
+// Fits with the fast path for exactly `m_steps` M-steps from `start`.
+Result<FitResult> FastFit(const ResponseLog& log, const NaiveOptions& naive, int threads = 1) {
+  FitOptions options;
+  options.start = naive.start;
+  options.forgets = naive.forgets;
+  options.multigs = naive.multigs;
+  options.multilearn = naive.multilearn;
+  options.multiprior = naive.multiprior;
+  options.fixed = naive.fixed;
+  options.bounds = naive.bounds;
+  options.tolerance = 0.0;
+  options.max_iterations = naive.m_steps + 1;
+  options.threads = threads;
+  return FitBkt(log, options);
+}
+
+void ExpectAgree(const ResponseLog& log, const NaiveOptions& naive) {
+  const NaiveResult reference = NaiveFit(log, naive);
+  Result<FitResult> fast = FastFit(log, naive);
+  ASSERT_OK(fast);
+  constexpr double kTol = 1e-9;
+  EXPECT_NEAR(fast->log_likelihood, reference.log_likelihood, kTol);
+  for (const auto& [name, c] : reference.competencies) {
+    SCOPED_TRACE(name);
+    const BktParams& p = fast->model.competencies.at(name);
+    EXPECT_NEAR(p.forget, c.forget, kTol);
+    if (naive.multiprior == PriorGroupSource::kNone) {
+      EXPECT_NEAR(p.prior, c.prior, kTol);
+    } else {
+      for (const auto& [group, prior] : c.group_prior) {
+        EXPECT_NEAR(fast->model.group_priors.at(name).at(group), prior, kTol) << group;
+      }
+    }
+    for (const auto& [cls, learn] : c.learn) {
+      const double got =
+          cls.empty() ? p.learn : *fast->model.competency_activities.at(name).at(cls).learn;
+      EXPECT_NEAR(got, learn, kTol) << cls;
+    }
+    for (const auto& [cls, guess] : c.guess) {
+      const auto& per_activity = fast->model.competency_activities;
+      const double got_guess = cls.empty() ? p.guess : *per_activity.at(name).at(cls).guess;
+      const double got_slip = cls.empty() ? p.slip : *per_activity.at(name).at(cls).slip;
+      EXPECT_NEAR(got_guess, guess, kTol) << cls;
+      EXPECT_NEAR(got_slip, c.slip.at(cls), kTol) << cls;
+    }
+  }
+}
+
+std::vector<SimCompetency> SkillsWithActivities() {
+  std::vector<SimCompetency> truth = TwoSkills();
+  truth[0].activities = {{0.1, 0.05, 0.3}, {0.3, 0.15, 0.05}, {0.2, 0.1, 0.1}};
+  truth[1].activities = {{0.25, 0.2, 0.2}, {0.05, 0.05, 0.02}};
+  return truth;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+TEST(FitTest, NaiveReferenceAgreesOnStandardBkt) {
+  SimOptions sim;
+  sim.interleave_learners = true;
+  const ResponseLog log = Simulate(TwoSkills(), sim);
+  NaiveOptions naive;
+  naive.start = {0.5, 0.4, 0.0, 0.2, 0.2};
+  ExpectAgree(log, naive);
+}
+
+TEST(FitTest, NaiveReferenceAgreesWithForgets) {
+  std::vector<SimCompetency> truth = TwoSkills();
+  truth[0].base.forget = 0.1;
+  const ResponseLog log = Simulate(truth, SimOptions());
+  NaiveOptions naive;
+  naive.forgets = true;
+  naive.start = {0.4, 0.3, 0.1, 0.2, 0.15};
+  ExpectAgree(log, naive);
+}
+
+TEST(FitTest, NaiveReferenceAgreesWithPerActivityGuessSlipAndLearn) {
+  const ResponseLog log = Simulate(SkillsWithActivities(), SimOptions());
+  NaiveOptions naive;
+  naive.multigs = true;
+  naive.multilearn = true;
+  naive.forgets = true;
+  naive.start = {0.4, 0.3, 0.05, 0.2, 0.15};
+  ExpectAgree(log, naive);
+}
+
+TEST(FitTest, NaiveReferenceAgreesWithFirstResponsePriors) {
+  const ResponseLog log = Simulate(TwoSkills(), SimOptions());
+  NaiveOptions naive;
+  naive.multiprior = PriorGroupSource::kFirstResponse;
+  naive.start = {0.5, 0.4, 0.0, 0.2, 0.2};
+  ExpectAgree(log, naive);
+}
+
+TEST(FitTest, NaiveReferenceAgreesWithGroupColumnPriors) {
+  std::vector<SimCompetency> truth = TwoSkills();
+  truth[0].group_prior = {0.1, 0.8, 0.5};
+  SimOptions sim;
+  sim.groups = 3;
+  sim.interleave_learners = true;
+  const ResponseLog log = Simulate(truth, sim);
+  NaiveOptions naive;
+  naive.multiprior = PriorGroupSource::kLearnerGroup;
+  naive.start = {0.5, 0.4, 0.0, 0.2, 0.2};
+  ExpectAgree(log, naive);
+}
+
+TEST(FitTest, NaiveReferenceAgreesWithFixedParametersAndTightBounds) {
+  const ResponseLog log = Simulate(TwoSkills(), SimOptions());
+  NaiveOptions naive;
+  naive.start = {0.5, 0.4, 0.0, 0.2, 0.2};
+  naive.fixed.guess = 0.22;
+  naive.fixed.prior = 0.45;
+  naive.bounds.slip = {0.12, 0.2};  // the true slips (0.1, 0.08) lie below: the clamp is active
+  naive.bounds.learn = {0.0, 0.1};
+  ExpectAgree(log, naive);
+}
+
+TEST(FitTest, RecoversSimulatedParameters) {
+  // 3000 learners x 40 rows per skill. Tolerance 0.03 on every parameter: at this size the sampling
+  // error of the estimates is below 0.01, so the margin covers the optimiser, not luck.
+  std::vector<SimCompetency> truth = TwoSkills();
+  SimOptions sim;
+  sim.learners = 3000;
+  sim.rows_per_sequence = 40;
+  const ResponseLog log = Simulate(truth, sim);
+  FitOptions options;
+  options.restarts = 3;
+  options.tolerance = 1e-8;
+  options.max_iterations = 1000;
+  options.threads = 2;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  for (size_t c = 0; c < truth.size(); ++c) {
+    const std::string name = "skill" + std::to_string(c);
+    SCOPED_TRACE(name);
+    const BktParams& got = fit->model.competencies.at(name);
+    const BktParams& want = truth[c].base;
+    EXPECT_NEAR(got.prior, want.prior, 0.03);
+    EXPECT_NEAR(got.learn, want.learn, 0.03);
+    EXPECT_NEAR(got.guess, want.guess, 0.03);
+    EXPECT_NEAR(got.slip, want.slip, 0.03);
+    EXPECT_EQ(got.forget, 0.0);
+  }
+}
+
+TEST(FitTest, RecoversForgetting) {
+  std::vector<SimCompetency> truth = {{{0.4, 0.2, 0.08, 0.2, 0.1}, {}, {}}};
+  SimOptions sim;
+  sim.learners = 4000;
+  sim.rows_per_sequence = 40;
+  const ResponseLog log = Simulate(truth, sim);
+  FitOptions options;
+  options.forgets = true;
+  options.restarts = 3;
+  options.tolerance = 1e-8;
+  options.max_iterations = 2000;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  const BktParams& got = fit->model.competencies.at("skill0");
+  EXPECT_NEAR(got.forget, 0.08, 0.03);
+  EXPECT_NEAR(got.learn, 0.2, 0.03);
+  EXPECT_NEAR(got.guess, 0.2, 0.03);
+  EXPECT_NEAR(got.slip, 0.1, 0.03);
+}
+
+TEST(FitTest, LogLikelihoodNeverDecreasesForEveryVariant) {
+  std::vector<SimCompetency> truth = SkillsWithActivities();
+  truth[0].base.forget = 0.05;
+  SimOptions sim;
+  sim.groups = 2;
+  const ResponseLog log = Simulate(truth, sim);
+  struct Variant {
+    const char* name;
+    void (*set)(FitOptions*);
+  };
+  const Variant variants[] = {
+      {"standard", [](FitOptions*) {}},
+      {"forgets", [](FitOptions* o) { o->forgets = true; }},
+      {"multigs", [](FitOptions* o) { o->multigs = true; }},
+      {"multilearn", [](FitOptions* o) { o->multilearn = true; }},
+      {"multiprior-first", [](FitOptions* o) { o->multiprior = PriorGroupSource::kFirstResponse; }},
+      {"multiprior-column", [](FitOptions* o) { o->multiprior = PriorGroupSource::kLearnerGroup; }},
+      {"all-but-ibkt",
+       [](FitOptions* o) {
+         o->forgets = o->multigs = o->multilearn = true;
+         o->multiprior = PriorGroupSource::kFirstResponse;
+       }},
+  };
+  for (const Variant& variant : variants) {
+    SCOPED_TRACE(variant.name);
+    FitOptions options;
+    options.record_trace = true;
+    options.tolerance = 0.0;
+    options.max_iterations = 60;
+    options.restarts = 2;
+    variant.set(&options);
+    Result<FitResult> fit = FitBkt(log, options);
+    ASSERT_OK(fit);
+    for (const CompetencyFit& c : fit->competencies) {
+      ASSERT_EQ(c.trace.size(), 60u);
+      for (size_t i = 1; i < c.trace.size(); ++i) {
+        // Rounding of sums over ~4000 rows is far below 1e-9 relative.
+        EXPECT_GE(c.trace[i], c.trace[i - 1] - 1e-9 * std::abs(c.trace[i - 1]))
+            << c.competency << " " << i;
+      }
+      EXPECT_EQ(c.trace.back(), c.log_likelihood);
+    }
+  }
+}
+
+TEST(FitTest, IndividualizedObjectiveNeverDecreases) {
+  const ResponseLog log = Simulate(SkillsWithActivities(), SimOptions());
+  FitOptions options;
+  options.ibkt = true;
+  options.multigs = true;
+  options.forgets = true;
+  options.record_trace = true;
+  options.tolerance = 0.0;
+  options.max_iterations = 40;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  ASSERT_EQ(fit->trace.size(), 40u);
+  for (size_t i = 1; i < fit->trace.size(); ++i) {
+    EXPECT_GE(fit->trace[i], fit->trace[i - 1] - 1e-9 * std::abs(fit->trace[i - 1])) << i;
+  }
+  EXPECT_EQ(fit->trace.back(), fit->penalized_log_likelihood);
+  EXPECT_LE(fit->penalized_log_likelihood, fit->log_likelihood);
+}
+
+TEST(FitTest, IndividualizedFitSeparatesFastAndSlowLearners) {
+  // Learners with an even number learn fast on every skill, odd ones slowly: the learn offsets of
+  // the two halves must come apart, in the right direction.
+  std::vector<SimCompetency> truth = {{{0.2, 0.3, 0.0, 0.2, 0.1}, {}, {}},
+                                      {{0.3, 0.3, 0.0, 0.2, 0.1}, {}, {}},
+                                      {{0.1, 0.3, 0.0, 0.2, 0.1}, {}, {}}};
+  ResponseLog log = Simulate(truth, {400, 15, false, 0, kSeed});
+  for (auto& c : truth) c.base.learn = 0.03;
+  const ResponseLog slow_log = Simulate(truth, {400, 15, false, 0, kSeed + 1});
+  ResponseLog renamed_slow;
+  for (size_t r = 0; r < slow_log.num_rows(); ++r) {
+    renamed_slow.AddRow("slow" + slow_log.learners.Name(slow_log.learner[r]),
+                        slow_log.competencies.Name(slow_log.competency[r]), "",
+                        slow_log.correct[r]);
+  }
+  log.Append(renamed_slow);
+  FitOptions options;
+  options.ibkt = true;
+  options.tolerance = 1e-7;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  double fast_mean = 0.0, slow_mean = 0.0;
+  for (const auto& [learner, factors] : fit->model.learner_factors) {
+    (learner.rfind("slow", 0) == 0 ? slow_mean : fast_mean) += factors.learn_offset / 400.0;
+  }
+  EXPECT_GT(fast_mean, slow_mean + 0.5);
+}
+
+TEST(FitTest, FixedParametersStayFixed) {
+  const ResponseLog log = Simulate(SkillsWithActivities(), SimOptions());
+  FitOptions options;
+  options.multigs = true;
+  options.forgets = true;
+  options.fixed.slip = 0.07;
+  options.fixed.forget = 0.02;
+  options.fixed.prior = 0.35;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  for (const auto& [name, p] : fit->model.competencies) {
+    EXPECT_EQ(p.slip, 0.07) << name;
+    EXPECT_EQ(p.forget, 0.02) << name;
+    EXPECT_EQ(p.prior, 0.35) << name;
+    EXPECT_NE(p.learn, BktParams().learn) << name;  // the others were fitted
+  }
+  ASSERT_FALSE(fit->model.competency_activities.empty());
+  for (const auto& [competency, activities] : fit->model.competency_activities) {
+    for (const auto& [name, a] : activities) EXPECT_EQ(*a.slip, 0.07) << competency << " " << name;
+  }
+}
+
+TEST(FitTest, ReportedLikelihoodIsThatOfTheReturnedFixedModel) {
+  // The E-step must use the fixed values: the naive reference, evaluating the returned model with
+  // no M-step, gets the same log-likelihood.
+  std::vector<SimCompetency> truth = {{{0.4, 0.2, 0.05, 0.2, 0.1}, {}, {}}};
+  const ResponseLog log = Simulate(truth, SimOptions());
+  FitOptions options;
+  options.forgets = true;
+  options.fixed.slip = 0.15;
+  options.fixed.forget = 0.01;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  NaiveOptions naive;
+  naive.forgets = true;
+  naive.m_steps = 0;
+  naive.start = fit->model.competencies.at("skill0");
+  EXPECT_EQ(naive.start.slip, 0.15);
+  EXPECT_NEAR(fit->log_likelihood, NaiveFit(log, naive).log_likelihood, 1e-9);
+}
+
+void ExpectSameFit(const FitResult& a, const FitResult& b) {
+  EXPECT_EQ(a.log_likelihood, b.log_likelihood);
+  EXPECT_EQ(a.penalized_log_likelihood, b.penalized_log_likelihood);
+  EXPECT_EQ(a.iterations, b.iterations);
+  EXPECT_EQ(a.obs_iterations, b.obs_iterations);
+  EXPECT_EQ(a.model.defaults, b.model.defaults);
+  EXPECT_EQ(a.model.competencies, b.model.competencies);
+  EXPECT_EQ(a.model.activities, b.model.activities);
+  EXPECT_EQ(a.model.competency_activities, b.model.competency_activities);
+  EXPECT_EQ(a.model.group_priors, b.model.group_priors);
+  EXPECT_EQ(a.model.learner_factors, b.model.learner_factors);
+  ASSERT_EQ(a.competencies.size(), b.competencies.size());
+  for (size_t i = 0; i < a.competencies.size(); ++i) {
+    EXPECT_EQ(a.competencies[i].best_restart, b.competencies[i].best_restart);
+    EXPECT_EQ(a.competencies[i].iterations, b.competencies[i].iterations);
+  }
+}
+
+ResponseLog UnevenLog() {
+  // Seven skills whose sizes differ by up to 40x, so threads finish at different times.
+  ResponseLog log;
+  for (size_t c = 0; c < 7; ++c) {
+    std::vector<SimCompetency> truth = {{{0.1 + 0.1 * c, 0.05 + 0.02 * c, 0.0, 0.15, 0.1}, {}, {}}};
+    truth[0].activities = {{}, {0.25, std::nullopt, 0.1}};
+    SimOptions sim;
+    sim.learners = 20 + 100 * (c % 3) * (c % 4);
+    sim.seed = kSeed + c;
+    const ResponseLog part = Simulate(truth, sim);
+    ResponseLog renamed;
+    for (size_t r = 0; r < part.num_rows(); ++r) {
+      renamed.AddRow(part.learners.Name(part.learner[r]), "skill" + std::to_string(c),
+                     part.activities.Name(part.activity[r]) + "_" + std::to_string(c),
+                     part.correct[r]);
+    }
+    log.Append(renamed);
+  }
+  return log;
+}
+
+TEST(FitTest, ResultIsBitIdenticalForAnyThreadCount) {
+  const ResponseLog log = UnevenLog();
+  FitOptions options;
+  options.restarts = 3;
+  options.multigs = true;
+  options.forgets = true;
+  std::vector<FitResult> fits;
+  for (int threads : {1, 2, 4}) {
+    options.threads = threads;
+    Result<FitResult> fit = FitBkt(log, options);
+    ASSERT_OK(fit);
+    fits.push_back(*fit);
+  }
+  ExpectSameFit(fits[0], fits[1]);
+  ExpectSameFit(fits[0], fits[2]);
+}
+
+TEST(FitTest, IndividualizedResultIsBitIdenticalForAnyThreadCount) {
+  const ResponseLog log = UnevenLog();
+  FitOptions options;
+  options.ibkt = true;
+  options.restarts = 2;
+  options.max_iterations = 30;
+  std::vector<FitResult> fits;
+  for (int threads : {1, 2, 4}) {
+    options.threads = threads;
+    Result<FitResult> fit = FitBkt(log, options);
+    ASSERT_OK(fit);
+    fits.push_back(*fit);
+  }
+  ExpectSameFit(fits[0], fits[1]);
+  ExpectSameFit(fits[0], fits[2]);
+}
+
+TEST(FitTest, MoreRestartsNeverLoseLikelihoodAndSeedsMatter) {
+  const ResponseLog log = UnevenLog();
+  FitOptions options;
+  options.seed = 7;
+  Result<FitResult> one = FitBkt(log, options);
+  options.restarts = 4;
+  Result<FitResult> four = FitBkt(log, options);
+  Result<FitResult> four_again = FitBkt(log, options);
+  options.seed = 8;
+  Result<FitResult> other_seed = FitBkt(log, options);
+  ASSERT_OK(one);
+  ASSERT_OK(four);
+  ASSERT_OK(four_again);
+  ASSERT_OK(other_seed);
+  for (size_t i = 0; i < one->competencies.size(); ++i) {
+    EXPECT_GE(four->competencies[i].log_likelihood, one->competencies[i].log_likelihood);
+  }
+  ExpectSameFit(*four, *four_again);
+  EXPECT_NE(four->obs_iterations, other_seed->obs_iterations);
+}
+
+TEST(FitTest, StartIsUsedByRestartZero) {
+  const ResponseLog log = Simulate(TwoSkills(), SimOptions());
+  FitOptions options;
+  options.start = BktParams{0.5, 0.4, 0.0, 0.2, 0.2};
+  options.max_iterations = 1;  // one E-step, no M-step: the model is the start
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  EXPECT_EQ(fit->model.competencies.at("skill0"), *options.start);
+  EXPECT_EQ(fit->iterations, 2);
+  EXPECT_EQ(fit->obs_iterations, static_cast<int64_t>(log.num_rows()));
+}
+
+TEST(FitTest, ToleranceStopsEarlierThanTheIterationCap) {
+  const ResponseLog log = Simulate(TwoSkills(), SimOptions());
+  FitOptions options;
+  options.tolerance = 1e-4;
+  options.max_iterations = 500;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  for (const CompetencyFit& c : fit->competencies) {
+    EXPECT_TRUE(c.converged);
+    EXPECT_LT(c.iterations, 500);
+  }
+}
+
+TEST(FitTest, RejectsInvalidOptions) {
+  const ResponseLog log = Simulate(TwoSkills(), SimOptions());
+  auto expect_invalid = [&](FitOptions options, const std::string& fragment) {
+    Result<FitResult> fit = FitBkt(log, options);
+    ASSERT_FALSE(fit.ok()) << fragment;
+    EXPECT_EQ(fit.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(fit.status().message().find(fragment), std::string::npos) << fit.status();
+  };
+  FitOptions o;
+  o.bounds.guess = {0.4, 0.2};
+  expect_invalid(o, "bounds.guess");
+  o = FitOptions();
+  o.bounds.guess.upper = 0.6;
+  o.bounds.slip.upper = 0.5;
+  expect_invalid(o, "guess.upper + bounds.slip.upper");
+  o = FitOptions();
+  o.fixed.slip = 0.5;
+  expect_invalid(o, "fixed.slip");
+  o = FitOptions();
+  o.ibkt = true;
+  o.multilearn = true;
+  expect_invalid(o, "ibkt");
+  o = FitOptions();
+  o.max_iterations = 0;
+  expect_invalid(o, "max_iterations");
+  o = FitOptions();
+  o.start = BktParams{0.5, 0.4, 0.0, 0.6, 0.5};
+  expect_invalid(o, "start");
+  o = FitOptions();
+  o.multigs = true;  // the simulated log has no activities
+  expect_invalid(o, "activity");
+  o = FitOptions();
+  o.multiprior = PriorGroupSource::kLearnerGroup;  // nor groups
+  expect_invalid(o, "group");
+}
+
+TEST(FitTest, EmptyLogIsRejected) {
+  Result<FitResult> fit = FitBkt(ResponseLog());
+  ASSERT_FALSE(fit.ok());
+  EXPECT_EQ(fit.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(FitTest, ImpossibleObservationsUnderFixedParametersAreReported) {
+  ResponseLog log;
+  log.AddRow("ann", "s", "", false);
+  FitOptions options;
+  options.fixed.prior = 1.0;
+  options.fixed.slip = 0.0;
+  options.fixed.learn = 0.0;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_FALSE(fit.ok());
+  EXPECT_EQ(fit.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(fit.status().message().find("'s'"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Prediction.
+
+TEST(PredictTest, MatchesTheHandComputedForwardFilter) {
+  ResponseLog log;
+  log.AddRow("ann", "s", "", true);
+  log.AddRow("bob", "s", "", false);
+  log.AddRow("ann", "s", "", false);
+  log.AddRow("ann", "s", "", true);
+  BktModel model;
+  const BktParams p{0.3, 0.2, 0.05, 0.25, 0.1};
+  model.competencies["s"] = p;
+  Result<std::vector<double>> got = PredictOneStepAhead(model, log);
+  ASSERT_OK(got);
+  ASSERT_EQ(got->size(), 4u);
+  const double first = 0.3 * 0.9 + 0.7 * 0.25;
+  EXPECT_DOUBLE_EQ((*got)[0], first);
+  EXPECT_DOUBLE_EQ((*got)[1], first);  // bob's first row: nothing earlier of bob counts
+  // ann: after a correct answer, posterior 0.27 / (0.27 + 0.175), then learning and forgetting.
+  const double post1 = 0.27 / (0.27 + 0.7 * 0.25);
+  const double l1 = post1 * 0.95 + (1 - post1) * 0.2;
+  EXPECT_NEAR((*got)[2], l1 * 0.9 + (1 - l1) * 0.25, 1e-15);
+  const double post2 = l1 * 0.1 / (l1 * 0.1 + (1 - l1) * 0.75);
+  const double l2 = post2 * 0.95 + (1 - post2) * 0.2;
+  EXPECT_NEAR((*got)[3], l2 * 0.9 + (1 - l2) * 0.25, 1e-15);
+}
+
+TEST(PredictTest, UsesOnlyEarlierRowsOfTheSameLearner) {
+  SimOptions sim;
+  sim.interleave_learners = true;
+  sim.learners = 30;
+  ResponseLog log = Simulate(SkillsWithActivities(), sim);
+  FitOptions options;
+  options.multigs = true;
+  options.multilearn = true;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  Result<std::vector<double>> before = PredictOneStepAhead(fit->model, log);
+  ASSERT_OK(before);
+  // Flip one answer in the middle of the log: only later rows of that learner and competency may
+  // move.
+  const size_t flipped = log.num_rows() / 2;
+  log.correct[flipped] ^= 1;
+  Result<std::vector<double>> after = PredictOneStepAhead(fit->model, log);
+  ASSERT_OK(after);
+  size_t moved = 0;
+  for (size_t r = 0; r < log.num_rows(); ++r) {
+    const bool later_same_sequence = r > flipped && log.learner[r] == log.learner[flipped] &&
+                                     log.competency[r] == log.competency[flipped];
+    if (!later_same_sequence) {
+      EXPECT_EQ((*before)[r], (*after)[r]) << r;
+    } else if ((*before)[r] != (*after)[r]) {
+      ++moved;
+    }
+  }
+  EXPECT_GT(moved, 0u);
+}
+
+TEST(PredictTest, UnseenIdsFallBackWithoutFailing) {
+  std::vector<SimCompetency> truth = SkillsWithActivities();
+  const ResponseLog train = Simulate(truth, SimOptions());
+  FitOptions options;
+  options.multigs = true;
+  options.ibkt = true;
+  Result<FitResult> fit = FitBkt(train, options);
+  ASSERT_OK(fit);
+  const BktModel& model = fit->model;
+  ResponseLog test;
+  test.AddRow("stranger", "skill0", "never_seen_activity", true);  // new learner, new activity
+  test.AddRow("stranger", "new_skill", "c0a0", false);             // new competency
+  test.AddRow("learner3", "skill1", "", true);                     // known learner, no activity
+  test.AddRow("stranger", "skill0", "c0a0", true);  // a fitted (competency, activity)
+  Result<std::vector<double>> got = PredictOneStepAhead(model, test);
+  ASSERT_OK(got);
+  const BktParams& s0 = model.competencies.at("skill0");
+  EXPECT_DOUBLE_EQ((*got)[0], PredictCorrect(s0, s0.prior));
+  // c0a0 was fitted for skill0 only; on a new competency it is just an unseen pair.
+  EXPECT_DOUBLE_EQ((*got)[1], PredictCorrect(model.defaults, model.defaults.prior));
+  const BktParams& s1 = model.competencies.at("skill1");
+  const double prior3 =
+      ApplyLogitOffset(s1.prior, model.learner_factors.at("learner3").prior_offset);
+  EXPECT_DOUBLE_EQ((*got)[2], PredictCorrect(s1, prior3));
+  const ActivityParams& a0 = model.competency_activities.at("skill0").at("c0a0");
+  const double post = Posterior(s0.prior, s0.guess, s0.slip, 1.0);
+  const double next = Transition(post, s0.learn, s0.forget);
+  EXPECT_DOUBLE_EQ((*got)[3], PredictCorrect(next, *a0.guess, *a0.slip));
+}
+
+TEST(PredictTest, FirstResponseGroupIsNotUsedToPredictThatResponse) {
+  BktModel model;
+  model.competencies["s"] = BktParams{0.5, 0.1, 0.0, 0.2, 0.1};
+  model.prior_groups = PriorGroupSource::kFirstResponse;
+  model.group_priors["s"] = {{"first_incorrect", 0.1}, {"first_correct", 0.9}};
+  ResponseLog log;
+  log.AddRow("ann", "s", "", true);
+  log.AddRow("ann", "s", "", true);
+  Result<std::vector<double>> got = PredictOneStepAhead(model, log);
+  ASSERT_OK(got);
+  EXPECT_DOUBLE_EQ((*got)[0], 0.5 * 0.9 + 0.5 * 0.2);
+  const double post = 0.9 * 0.9 / (0.9 * 0.9 + 0.1 * 0.2);
+  const double next = post + (1 - post) * 0.1;
+  EXPECT_NEAR((*got)[1], next * 0.9 + (1 - next) * 0.2, 1e-15);
+}
+
+TEST(PredictTest, RejectsAnInvalidModel) {
+  BktModel model;
+  model.group_priors["s"]["g"] = 0.5;  // prior_groups is kNone
+  ResponseLog log;
+  log.AddRow("ann", "s", "", true);
+  EXPECT_EQ(PredictOneStepAhead(model, log).status().code(), StatusCode::kInvalidArgument);
+  model.prior_groups = PriorGroupSource::kLearnerGroup;
+  model.group_priors["s"]["g"] = 1.5;
+  EXPECT_EQ(PredictOneStepAhead(model, log).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace pathwise
