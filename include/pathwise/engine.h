@@ -3,6 +3,7 @@
 #define PATHWISE_ENGINE_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,8 @@
 #include <pathwise/competency_graph.h>
 #include <pathwise/mastery_tracker.h>
 #include <pathwise/model.h>
+#include <pathwise/planner.h>
+#include <pathwise/recommender.h>
 #include <pathwise/result.h>
 #include <pathwise/types.h>
 
@@ -68,10 +71,30 @@ class Engine {
   /// Roll-up of every group, in the graph's insertion order (see GroupMastery for the rule).
   std::vector<GroupMastery> GroupRollup(std::string_view learner_id) const;
 
+  /// What the learner should do next: the mastery policy (recommender.h) on the learner's current
+  /// mastery (at the priors for a learner with no observations). Continuity uses the competencies
+  /// practised most recently. The policy's index is built on first use (or by
+  /// SetRecommenderOptions) and shared by concurrent calls. Returns the errors of
+  /// Policy::Recommend.
+  Result<std::vector<Recommendation>> Recommend(std::string_view learner_id,
+                                                const RecommendRequest& request) const;
+  /// The pathway from the learner's current mastery to `goals` (planner.h). Returns the errors of
+  /// PathwayPlanner::Plan.
+  Result<Pathway> Plan(std::string_view learner_id, const std::vector<std::string>& goals) const;
+  /// Options of Recommend and Plan (default: RecommenderOptions{}); rebuilds the policy's index.
+  /// InvalidArgument when invalid (nothing changes). Calls already running finish with the old
+  /// options.
+  Status SetRecommenderOptions(const RecommenderOptions& options);
+
  private:
   struct Impl;
+  struct RecommendState;
   explicit Engine(std::unique_ptr<Impl> impl);
+  std::shared_ptr<RecommendState> GetRecommendState() const;
   std::unique_ptr<Impl> impl_;
+  // Built lazily from graph() and model(); replaced whole by SetRecommenderOptions.
+  mutable std::mutex recommend_mutex_;
+  mutable std::shared_ptr<RecommendState> recommend_state_;
 };
 
 }  // namespace pathwise

@@ -7,52 +7,54 @@
 //   ScorePart). Candidates come from the learner's frontier (unmastered competencies whose
 //   prerequisites are mastered), from review candidates (mastered competencies whose recall has
 //   decayed) and from remediation candidates (prerequisites of competencies the learner is
-//   struggling with), never from a scan of every activity: the cost grows with the frontier and the
-//   practised set, not with the graph.
+//   struggling with), never from a scan of every activity: the cost grows with the frontier and
+//   the practised set, not with the graph.
 // - zpdes: a ZPDES-style multi-armed bandit (Clement, Roy, Oudeyer & Lopes 2015, "Multi-armed
-// bandits
-//   for intelligent tutoring systems") for courses with no fitted model. Arms are competencies in a
-//   zone of proximal development; an arm is chosen with probability proportional to its recent
-//   learning progress (the change of success rate between the older and the newer half of a sliding
-//   window), mixed with uniform exploration. A competency whose recent success rate reaches a
-//   threshold counts as mastered and leaves the zone; the competencies it unlocks enter it, so the
-//   zone widens into harder material as activities are mastered. Uses only observed outcomes
-//   (Policy::Observe), never BKT.
-// - random: uniformly among ready activities (those the mastery policy would consider under hard
-// gating:
-//   practising an unmastered competency whose prerequisites are all mastered). Seeded.
+//   bandits for intelligent tutoring systems") for courses with no fitted model. Arms are
+//   competencies in a zone of proximal development; an arm is chosen with probability proportional
+//   to its recent learning progress (the change of success rate between the older and the newer
+//   half of a sliding window), mixed with uniform exploration. A competency whose recent success
+//   rate reaches a threshold counts as mastered and leaves the zone; the competencies it unlocks
+//   enter it, so the zone widens into harder material as activities are mastered. Uses only
+//   observed outcomes (Policy::Observe), never BKT.
+// - random: uniformly among ready activities (those practising an unmastered competency whose hard
+//   prerequisites are all mastered, as under hard gating). Seeded.
 // - curriculum: a fixed sequence a teacher would write down: the goal's prerequisite subgraph (the
-// goals
-//   and all their ancestors; the whole graph when there is no goal) in topological order, each
-//   competency given a fixed number of practice opportunities before moving on, with no adaptivity:
-//   only how many times each competency has been practised moves it along, never outcomes or
-//   mastery.
+//   goals and all their ancestors; the whole graph when there is no goal) in topological order,
+//   each competency given a fixed number of practice opportunities before moving on, with no
+//   adaptivity: only how many times each competency has been practised moves it along, never
+//   outcomes or mastery.
 //
-// Mastery-policy part values are in [0, 1]; the score is sum(weight * value). Definitions (with
-// p = P(learned), t = the competency's mastery threshold, "mastered" meaning p >= t):
+// Mastery-policy part values are in [0, 1]; the score is sum(weight * value). Definitions, with
+// p = P(learned), t = the competency's mastery threshold, "mastered" meaning p >= t:
 //
-//   readiness       strength-weighted mean over the competency's prerequisites of min(1, p_pre /
-//   t_pre);
-//                   1 with no prerequisites. For an activity practising several competencies, the
-//                   Q-weight-weighted mean over them (as for every part below).
-//   goal relevance  1 when the competency is a goal or an ancestor of a goal, else 0 (0 with no
-//   goal). difficulty fit  1 - |P(correct) - target| / max(target, 1 - target), with P(correct)
-//   from bkt.h
-//                   (PredictCorrect with the activity's guess/slip) shifted on the logit scale by
-//                   the activity's difficulty: logit(P) + difficulty_logit_scale * (0.5 -
-//                   difficulty).
-//   remediation     max over dependents d the learner struggles with (practised >= remediation_min_
-//                   opportunities times and p_d < remediation_max_p) of strength(c -> d) * (1 -
-//                   p_d/t_d), when the competency itself is not securely mastered (recall below t);
-//                   else 0.
-//   review due      for a mastered, practised competency whose recall has decayed below t: 1 -
-//   retention,
-//                   where retention = 2^(-days_since_last_practice / review_half_life_days) and
-//                   recall = p * retention. 0 otherwise. This decay is a scheduling heuristic on
-//                   top of BKT (whose own forget parameter acts per opportunity, not per unit of
-//                   time).
-//   continuity      1 when the activity practises a competency of the learner's last activity, else
-//   0.
+// - readiness: the strength-weighted mean over the competency's prerequisites of
+//   min(1, p_pre / t_pre); 1 with no prerequisites.
+// - goal relevance: 1 when the competency is unmastered and a goal or an ancestor of a goal (the
+//   path still ahead), 0.5 when it is such a competency already mastered (reviewing it supports
+//   the goal, but less than progress does), else 0 (0 with no goal).
+// - difficulty fit: 1 - |P(correct) - target| / max(target, 1 - target). P(correct) is bkt.h's
+//   PredictCorrect with the activity's guess/slip (the Q-weighted mean over its competencies),
+//   shifted on the logit scale by the activity's difficulty when it has one:
+//   logit(P) + difficulty_logit_scale * (0.5 - difficulty).
+// - remediation: the largest strength(c -> d) * (1 - p_d / t_d) over dependents d the learner
+//   struggles with (practised at least remediation_min_opportunities times, p_d below
+//   remediation_max_p), when c itself is not securely mastered (recall below t); else 0.
+// - review due: for a mastered, practised competency whose recall has decayed below
+//   review_recall_threshold, 1 - retention, where retention = 2^(-days since last practice /
+//   review_half_life_days) and recall = p * retention; 0 otherwise. This decay in time is a
+//   scheduling heuristic on top of BKT, whose own forget parameter acts per opportunity.
+// - continuity: 1 when the activity practises a competency of the learner's last activity.
+//
+// For an activity practising several competencies, readiness, goal relevance, remediation and
+// review due are the Q-weight-weighted means over its competencies; continuity is 1 when any of
+// them continues.
+//
+// A competency is a candidate of the mastery policy when it is not locked (see Gating), its
+// readiness is at least soft_min_readiness, and it is unmastered, or among the
+// max_review_candidates competencies due for review with the lowest recall, or has a positive
+// remediation need. An activity is a candidate when it practises a candidate competency and none
+// of its competencies is locked.
 #ifndef PATHWISE_RECOMMENDER_H_
 #define PATHWISE_RECOMMENDER_H_
 
@@ -88,8 +90,7 @@ Result<PolicyKind> ParsePolicyKind(std::string_view name);
 /// How unmastered prerequisites restrict what may be recommended.
 enum class Gating {
   /// Only readiness (and so the score) drops; an activity is a candidate when its readiness is at
-  /// least
-  /// RecommenderOptions::soft_min_readiness.
+  /// least RecommenderOptions::soft_min_readiness.
   kSoft = 0,
   /// An activity practising a competency that has an unmastered hard prerequisite (strength >=
   /// RecommenderOptions::hard_prerequisite_strength) is never recommended (pins aside). Weaker
@@ -126,8 +127,8 @@ struct RecommenderOptions {
   /// Under soft gating (and for soft prerequisites under hard gating), competencies with readiness
   /// below this are not candidates. In [0, 1].
   double soft_min_readiness = 0.5;
-  /// The predicted P(correct) that difficulty fit aims at: the zone of proximal development. In (0,
-  /// 1).
+  /// The predicted P(correct) that difficulty fit aims at: the zone of proximal development.
+  /// In (0, 1).
   double target_success = 0.7;
   /// How far Activity::difficulty (in [0, 1], 0.5 neutral) moves the predicted P(correct) on the
   /// logit scale. 0 ignores difficulty. Finite, >= 0.
@@ -135,9 +136,18 @@ struct RecommenderOptions {
   /// Half-life of recall since the last practice, in days, for review due. > 0. Shorter makes
   /// review come sooner and more often.
   double review_half_life_days = 14.0;
+  /// A mastered competency is due for review once its recall falls below this. In (0, 1]. Higher
+  /// reviews sooner; at the mastery threshold, review competes with new material within a day.
+  double review_recall_threshold = 0.8;
+  /// Review candidates are the competencies due for review with the lowest recall, at most this
+  /// many (a review queue: a learner far into a course may have hundreds due, and scoring them all
+  /// would make the cost grow with everything ever practised). 0 turns review candidates off (the
+  /// review part still scores activities that are candidates for other reasons). >= 0.
+  int max_review_candidates = 10;
   /// A competency counts as struggling after at least this many opportunities with p below
-  /// remediation_max_p. >= 1.
-  int remediation_min_opportunities = 3;
+  /// remediation_max_p. >= 1. Not much below the population's expected opportunities to learn
+  /// (1 / learn), or every learner who simply has not learned yet is sent back.
+  int remediation_min_opportunities = 10;
   /// See remediation_min_opportunities. In (0, 1].
   double remediation_max_p = 0.5;
   /// At most this many prerequisites are named in a readiness reason (the weakest first). >= 1.
@@ -192,8 +202,8 @@ enum class ScorePart {
   kRemediation = 3,
   kReviewDue = 4,
   kContinuity = 5,
-  kLearningProgress =
-      6,  ///< ZPDES: the arm's weight (recent learning progress), normalised to [0, 1]
+  /// ZPDES: the arm's weight (recent learning progress), normalised to [0, 1].
+  kLearningProgress = 6,
 };
 
 /// "readiness", "goal_relevance", "difficulty_fit", "remediation", "review_due", "continuity",
@@ -216,15 +226,16 @@ struct PartScore {
 /// One recommended activity.
 struct Recommendation {
   std::string activity_id;
-  /// Sum of the parts' contributions (mastery policy), the arm's sampling probability (zpdes), or 0
-  /// (random, curriculum, and pins).
+  /// Sum of the parts' contributions (mastery policy, pins included), the arm's sampling
+  /// probability (zpdes, 0 for pins), or 0 (random, curriculum).
   double score = 0.0;
   /// Mastery policy: every ScorePart from kReadiness to kContinuity, in that order. ZPDES:
   /// kLearningProgress. Baselines: empty.
   std::vector<PartScore> parts;
-  /// Short sentences for a person, consistent with `parts`: the non-empty reasons of parts with a
-  /// positive contribution, largest contribution first; then, for baselines and pins, what put the
-  /// activity here ("pinned by request", "curriculum step 3: fractions.add, practice 2 of 4").
+  /// Short sentences for a person, consistent with `parts`: first, for pins and baselines, what put
+  /// the activity here ("pinned by request", "curriculum step 3 of 12: fractions.add, practice 2 of
+  /// 4"); then the non-empty reasons of the parts with a positive contribution, largest
+  /// contribution first (ties in ScorePart order).
   std::vector<std::string> reasons;
   /// Competencies the activity practises (ids), in its Q-matrix order.
   std::vector<std::string> competency_ids;
@@ -309,7 +320,8 @@ class Policy {
 
   /// Up to request.k activities, best first. Ties are broken by the activity's insertion order in
   /// the graph, so the ranking is deterministic. May return fewer than k (even none: e.g. every
-  /// ready activity excluded, or everything mastered).
+  /// ready activity excluded, or everything mastered). ZPDES reads only state.learner_id (its
+  /// knowledge comes from Observe); the other policies read the mastery in `state`.
   ///
   /// Returns InvalidArgument for k < 1, a time budget <= 0 or NaN, an activity both pinned and
   /// excluded, or a state entry whose competency index is out of range, listed twice, or has

@@ -22,7 +22,7 @@ namespace detail {
 ///
 /// Example:
 ///
-///     pathwise::Result<pathwise::CompetencyGraph> g = pathwise::ReadGraphJsonFile("c.json");
+///     pathwise::Result<pathwise::CompetencyGraph> g = pathwise::ReadGraphFile("c.json");
 ///     if (!g.ok()) return g.status();
 ///     std::cout << g->num_competencies();
 template <typename T>

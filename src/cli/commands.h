@@ -14,6 +14,12 @@ void AddGraphCommands(CLI::App& app, int* exit_code);
 /// `pathwise fit|evaluate|predict|crossvalidate`.
 void AddFitCommands(CLI::App& app, int* exit_code);
 
+/// `pathwise simulate`.
+void AddSimulateCommands(CLI::App& app, int* exit_code);
+
+/// `pathwise recommend|plan`.
+void AddRecommendCommands(CLI::App& app, int* exit_code);
+
 }  // namespace pathwise::cli
 
 #endif  // PATHWISE_CLI_COMMANDS_H_

@@ -161,7 +161,9 @@ class ProgressBar {
   void Update(double fraction) {
     if (!enabled_) return;
     const double elapsed = SecondsSince(start_);
-    if (elapsed < 1.0) return;
+    // Quiet for short runs; at most ten redraws a second.
+    if (elapsed < 1.0 || (elapsed - last_draw_ < 0.1 && fraction < 1.0)) return;
+    last_draw_ = elapsed;
     constexpr int kWidth = 30;
     const int filled = static_cast<int>(fraction * kWidth + 0.5);
     std::string bar(filled, '#');
@@ -179,6 +181,7 @@ class ProgressBar {
   bool enabled_;
   bool drawn_ = false;
   Clock::time_point start_;
+  double last_draw_ = 0.0;
 };
 
 Status ParseStart(const std::string& text, BktParams* params) {

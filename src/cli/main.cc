@@ -12,10 +12,15 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   pathwise::cli::AddGraphCommands(app, &exit_code);
   pathwise::cli::AddFitCommands(app, &exit_code);
+  pathwise::cli::AddSimulateCommands(app, &exit_code);
+  pathwise::cli::AddRecommendCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are "errors" with exit code 0; every real usage error exits 2, as documented
+    // in commands.h, rather than CLI11's own numbering.
+    const int cli_code = app.exit(e);
+    return cli_code == 0 ? 0 : 2;
   }
   return exit_code;
 }

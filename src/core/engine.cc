@@ -83,4 +83,70 @@ std::vector<GroupMastery> Engine::GroupRollup(std::string_view learner_id) const
   return rollup;
 }
 
+// Recommendation and planning. The mastery policy keeps per-call scratch, so concurrent calls each
+// borrow a fork from a small pool.
+struct Engine::RecommendState {
+  std::unique_ptr<Policy> prototype;
+  std::unique_ptr<PathwayPlanner> planner;
+  std::mutex pool_mutex;
+  std::vector<std::unique_ptr<Policy>> pool;
+};
+
+std::shared_ptr<Engine::RecommendState> Engine::GetRecommendState() const {
+  std::lock_guard<std::mutex> lock(recommend_mutex_);
+  if (recommend_state_ == nullptr) {
+    auto state = std::make_shared<RecommendState>();
+    // The model and the default options were validated already (Create), so this cannot fail.
+    Result<std::unique_ptr<Policy>> policy =
+        MakePolicy(PolicyKind::kMastery, impl_->graph, impl_->model, RecommenderOptions{});
+    Result<std::unique_ptr<PathwayPlanner>> planner =
+        PathwayPlanner::Create(impl_->graph, impl_->model, RecommenderOptions{});
+    if (!policy.ok() || !planner.ok()) return nullptr;
+    state->prototype = std::move(policy).value();
+    state->planner = std::move(planner).value();
+    recommend_state_ = std::move(state);
+  }
+  return recommend_state_;
+}
+
+Status Engine::SetRecommenderOptions(const RecommenderOptions& options) {
+  PATHWISE_RETURN_IF_ERROR(options.Validate().WithContext("options"));
+  auto state = std::make_shared<RecommendState>();
+  PATHWISE_ASSIGN_OR_RETURN(state->prototype,
+                            MakePolicy(PolicyKind::kMastery, impl_->graph, impl_->model, options));
+  PATHWISE_ASSIGN_OR_RETURN(state->planner,
+                            PathwayPlanner::Create(impl_->graph, impl_->model, options));
+  std::lock_guard<std::mutex> lock(recommend_mutex_);
+  recommend_state_ = std::move(state);
+  return Status::Ok();
+}
+
+Result<std::vector<Recommendation>> Engine::Recommend(std::string_view learner_id,
+                                                      const RecommendRequest& request) const {
+  std::shared_ptr<RecommendState> state = GetRecommendState();
+  if (state == nullptr) return Status::Internal("the recommender could not be built");
+  PATHWISE_ASSIGN_OR_RETURN(LearnerState learner,
+                            state->prototype->StateFromMastery(Mastery(learner_id)));
+  std::unique_ptr<Policy> policy;
+  {
+    std::lock_guard<std::mutex> lock(state->pool_mutex);
+    if (!state->pool.empty()) {
+      policy = std::move(state->pool.back());
+      state->pool.pop_back();
+    }
+  }
+  if (policy == nullptr) policy = state->prototype->Fork(0);
+  Result<std::vector<Recommendation>> result = policy->Recommend(learner, request);
+  std::lock_guard<std::mutex> lock(state->pool_mutex);
+  state->pool.push_back(std::move(policy));
+  return result;
+}
+
+Result<Pathway> Engine::Plan(std::string_view learner_id,
+                             const std::vector<std::string>& goals) const {
+  std::shared_ptr<RecommendState> state = GetRecommendState();
+  if (state == nullptr) return Status::Internal("the planner could not be built");
+  return state->planner->Plan(Mastery(learner_id), goals);
+}
+
 }  // namespace pathwise

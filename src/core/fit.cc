@@ -1,6 +1,7 @@
 // FitBkt: options, preparation, the per-(competency, restart) EM driver and model assembly.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <mutex>
 #include <random>
 #include <string>

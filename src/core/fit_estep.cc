@@ -21,6 +21,17 @@ constexpr double kTiny = 0x1p-256;
 constexpr double kHuge = 0x1p256;
 constexpr double kLogHuge = 256.0 * 0.69314718055994530941723212145818;
 
+// One forward step folded into four coefficients (transition out of the previous row with learn
+// `learn`, then the emission e of this row's outcome):
+//   alpha'_L = alpha_L ll + alpha_U ul,   alpha'_U = alpha_L lu + alpha_U uu.
+// The backward step uses the same coefficients transposed.
+struct Step {
+  double ll, ul, lu, uu;
+};
+inline Step MakeStep(const double* e, double learn, double forget) {
+  return {e[0] * (1.0 - forget), e[0] * learn, e[1] * forget, e[1] * (1.0 - learn)};
+}
+
 template <bool kForget, bool kMultiGs, bool kMultiLearn>
 void EStepKernel(const Layout& layout, size_t c, const EmParams& params, const uint32_t* group,
                  const SequenceTerms& terms, EStepScratch* scratch, EmStats* stats) {
@@ -42,6 +53,10 @@ void EStepKernel(const Layout& layout, size_t c, const EmParams& params, const u
   const double* learn = params.learn.data();
   const double forget = params.forget;
   double* alpha = scratch->alpha.data();
+  // Without per-row classes the step coefficients depend only on the outcome: two tables, refreshed
+  // per sequence only when learn is per sequence (iBKT).
+  Step fixed_steps[2] = {MakeStep(emission, learn[0], forget),
+                         MakeStep(emission + 2, learn[0], forget)};
 
   // The likelihood of the competency is kept as likelihood_product x 2^(-256 x rescalings): one log
   // per E-step instead of one per sequence (sequences are often only a few rows long).
@@ -71,7 +86,17 @@ void EStepKernel(const Layout& layout, size_t c, const EmParams& params, const u
     } else if (group != nullptr) {
       prior = params.group_prior[group[local]];
     }
+    if (terms.learn != nullptr && !kMultiLearn && !kMultiGs) {
+      fixed_steps[0] = MakeStep(emission, terms.learn[local], forget);
+      fixed_steps[1] = MakeStep(emission + 2, terms.learn[local], forget);
+    }
     const double seq_learn = terms.learn != nullptr ? terms.learn[local] : learn[0];
+    // The transition out of row t - 1 followed by the emission of row t.
+    auto step_into = [&](uint32_t t) -> Step {
+      if (!kMultiGs && !kMultiLearn) return fixed_steps[o[t]];
+      return MakeStep(emission + (kMultiGs ? 4 * k[t] : 0) + 2 * o[t],
+                      kMultiLearn ? learn[k[t - 1]] : seq_learn, forget);
+    };
 
     // Forward.
     const double* e = emission + (kMultiGs ? 4 * k[0] : 0) + 2 * o[0];
@@ -80,18 +105,11 @@ void EStepKernel(const Layout& layout, size_t c, const EmParams& params, const u
     alpha[0] = a_learned;
     alpha[1] = a_unlearned;
     for (uint32_t t = 1; t < length; ++t) {
-      const double tl = kMultiLearn ? learn[k[t - 1]] : seq_learn;
-      double p_learned, p_unlearned;
-      if (kForget) {
-        p_learned = a_learned * (1.0 - forget) + a_unlearned * tl;
-        p_unlearned = a_learned * forget + a_unlearned * (1.0 - tl);
-      } else {
-        p_learned = a_learned + a_unlearned * tl;
-        p_unlearned = a_unlearned * (1.0 - tl);
-      }
-      e = emission + (kMultiGs ? 4 * k[t] : 0) + 2 * o[t];
-      a_learned = p_learned * e[0];
-      a_unlearned = p_unlearned * e[1];
+      const Step st = step_into(t);
+      // Two independent products then one add: the shortest dependency chain without FMA.
+      const double next_learned = a_learned * st.ll + a_unlearned * st.ul;
+      a_unlearned = kForget ? a_learned * st.lu + a_unlearned * st.uu : a_unlearned * st.uu;
+      a_learned = next_learned;
       if (a_learned + a_unlearned < kTiny) {
         a_learned *= kHuge;
         a_unlearned *= kHuge;
@@ -130,20 +148,21 @@ void EStepKernel(const Layout& layout, size_t c, const EmParams& params, const u
     double b_learned = 1.0, b_unlearned = 1.0;
     double seq_learn_num = 0.0, seq_learn_den = 0.0;
     for (uint32_t t = length - 1; t-- > 0;) {
-      const double* e_next = emission + (kMultiGs ? 4 * k[t + 1] : 0) + 2 * o[t + 1];
-      const double x_learned = e_next[0] * b_learned;
-      const double x_unlearned = e_next[1] * b_unlearned;
-      const double tl = kMultiLearn ? learn[k[t]] : seq_learn;
-      const double c_learned = kForget ? x_learned + forget * (x_unlearned - x_learned) : x_learned;
-      const double c_unlearned = x_unlearned + tl * (x_learned - x_unlearned);
+      const Step st = step_into(t + 1);
+      // c = the unrescaled beta_t: c_L = (1 - F) e_L b_L + F e_U b_U, c_U = T e_L b_L + (1 - T) e_U
+      // b_U.
+      const double to_learned_path = st.ul * b_learned;
+      const double c_learned =
+          kForget ? b_learned * st.ll + b_unlearned * st.lu : b_learned * st.ll;
+      const double c_unlearned = to_learned_path + b_unlearned * st.uu;
       const double al = alpha[2 * t];
       const double au = alpha[2 * t + 1];
       const double inv_z = 1.0 / (al * c_learned + au * c_unlearned);
       g_learned = al * c_learned * inv_z;
       g_unlearned = au * c_unlearned * inv_z;
-      const double to_learned = au * tl * x_learned * inv_z;
+      const double to_learned = au * to_learned_path * inv_z;
       if (kForget) {
-        forget_num += al * forget * x_unlearned * inv_z;
+        forget_num += al * (st.lu * b_unlearned) * inv_z;
         forget_den += g_learned;
       }
       if (kMultiLearn) {

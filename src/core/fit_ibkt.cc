@@ -3,6 +3,7 @@
 // fit.h.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <vector>

@@ -366,12 +366,19 @@ Status MasteryTracker::RecordSequence(std::string_view learner_id,
   std::lock_guard<std::mutex> lock(shard.mu);
   std::vector<CompetencyState>& states = shard.learners[std::string(learner_id)].states;
   const Impl& impl = *impl_;
+  // Logs practise one competency several times in a row; remembering the last state skips the
+  // search. The pointer stays valid because only StateFor inserts, and it refreshes the pointer
+  // right after.
+  CompetencyState* last = nullptr;
   for (const ResolvedOutcome& step : steps) {
     const Target* t = impl.targets.data() + impl.target_begin[step.activity_index];
     const Target* end = impl.targets.data() + impl.target_begin[step.activity_index + 1];
     const double credit = step.outcome;
     for (; t != end; ++t) {
-      CompetencyState& s = impl.StateFor(states, t->competency);
+      if (last == nullptr || last->competency != t->competency) {
+        last = &impl.StateFor(states, t->competency);
+      }
+      CompetencyState& s = *last;
       s.p_learned = ApplyTarget(*t, s.p_learned, credit);
       ++s.opportunities;
       s.last_ms = std::max(s.last_ms, step.timestamp_ms);

@@ -546,8 +546,8 @@ TEST(FitTest, IndividualizedObjectiveNeverDecreases) {
 }
 
 TEST(FitTest, IndividualizedFitSeparatesFastAndSlowLearners) {
-  // Learners with an even number learn fast on every skill, odd ones slowly: the learn offsets of
-  // the two halves must come apart, in the right direction.
+  // 400 learners learn fast (0.3) on every skill, 400 others ("slow...") slowly (0.03): their mean
+  // learn offsets must come apart, in the right direction.
   std::vector<SimCompetency> truth = {{{0.2, 0.3, 0.0, 0.2, 0.1}, {}, {}},
                                       {{0.3, 0.3, 0.0, 0.2, 0.1}, {}, {}},
                                       {{0.1, 0.3, 0.0, 0.2, 0.1}, {}, {}}};

@@ -1,0 +1,506 @@
+// The mastery policy: part-score ranking of frontier, review and remediation candidates.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <pathwise/bkt.h>
+#include <pathwise/recommender.h>
+
+#include "recommender_index.h"
+
+namespace pathwise {
+namespace rec_internal {
+namespace {
+
+constexpr double kMsPerDay = 86400000.0;
+constexpr double kMsPerHour = 3600000.0;
+constexpr size_t kNumParts = 6;  // kReadiness .. kContinuity
+
+std::string Ago(double elapsed_ms) {
+  const double days = elapsed_ms / kMsPerDay;
+  if (days >= 2.0) return std::to_string(static_cast<long long>(days)) + " days ago";
+  if (days >= 1.0) return "1 day ago";
+  const double hours = elapsed_ms / kMsPerHour;
+  if (hours >= 2.0) return std::to_string(static_cast<long long>(hours)) + " hours ago";
+  if (hours >= 1.0) return "1 hour ago";
+  return "less than an hour ago";
+}
+
+// "a", "a and b", "a, b and c"; `more` unnamed items end it as "a, b and 3 more".
+std::string JoinNames(const std::vector<std::string>& names, size_t more) {
+  std::string text;
+  const size_t total = names.size() + (more > 0 ? 1 : 0);
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) text += i + 1 == total ? " and " : ", ";
+    text += names[i];
+  }
+  if (more > 0) text += " and " + std::to_string(more) + " more";
+  return text;
+}
+
+// What one competency contributes, computed once per request and only for the competencies the
+// request touches.
+struct CompEval {
+  double readiness = 1.0;
+  double remediation = 0.0;
+  double review = 0.0;  // 1 - retention when due
+  double recall = 0.0;
+  bool locked = false;
+  bool mastered = false;
+  bool eligible = false;
+  uint32_t remediation_dependent = kNone;
+};
+
+struct Scored {
+  double score;
+  uint32_t activity;
+};
+
+bool Better(const Scored& a, const Scored& b) {
+  return a.score > b.score || (a.score == b.score && a.activity < b.activity);
+}
+
+struct ActivityParts {
+  std::array<double, kNumParts> value{};
+  double predicted = 0.0;
+  bool locked = false;
+};
+
+class MasteryPolicy final : public PolicyBase {
+ public:
+  explicit MasteryPolicy(std::shared_ptr<const RecIndex> index) : PolicyBase(std::move(index)) {
+    const RecIndex& ix = *index_;
+    weights_ = {ix.options.readiness_weight,  ix.options.goal_weight,
+                ix.options.difficulty_weight, ix.options.remediation_weight,
+                ix.options.review_weight,     ix.options.continuity_weight};
+  }
+
+  PolicyKind kind() const override { return PolicyKind::kMastery; }
+
+  Status Observe(const Observation& observation) override {
+    return ResolveObservation(index(), observation, &scratch_competencies_);
+  }
+
+  std::unique_ptr<Policy> Fork(uint64_t /*stream*/) const override {
+    return std::make_unique<MasteryPolicy>(index_);
+  }
+
+  Result<std::vector<Recommendation>> Recommend(const LearnerState& state,
+                                                const RecommendRequest& request) override;
+
+ private:
+  Status Prepare(const LearnerState& state, const RecommendRequest& request);
+  const CompEval& Eval(uint32_t c);
+  void Consider(uint32_t c);
+  // Fills `out`; with stop_if_locked returns early (out->locked set) at the first locked
+  // competency.
+  void ScoreActivity(uint32_t a, bool stop_if_locked, ActivityParts* out);
+  double Sum(const ActivityParts& parts) const {
+    double score = 0.0;
+    for (size_t i = 0; i < kNumParts; ++i) score += weights_[i] * parts.value[i];
+    return score;
+  }
+  double GoalValue(uint32_t c, const CompEval& e) const {
+    if (!goals_.InClosure(c)) return 0.0;
+    return e.mastered ? 0.5 : 1.0;
+  }
+  void Offer(const Scored& candidate);
+  Recommendation Build(uint32_t a, bool pinned);
+  std::string ReadinessReason(uint32_t a);
+
+  std::array<double, kNumParts> weights_{};
+  StateView view_;
+  GoalClosure goals_;
+  ResolvedRequest request_;
+  TimestampMs now_ms_ = 0;
+  StampMap<CompEval> evals_;
+  StampSet considered_;
+  StampSet seen_activities_;
+  StampSet struggling_;
+  size_t num_struggling_ = 0;
+  StampSet last_competencies_;
+  StampSet review_allowed_;
+  StampSet remediation_candidates_;  // prerequisites of struggling competencies
+  std::vector<uint32_t> remediation_list_;
+  std::vector<std::pair<double, uint32_t>> review_queue_;  // max-heap on (recall, index)
+  std::vector<uint32_t> eligible_;
+  std::vector<Scored> top_;
+  std::vector<Scored> bounds_;  // (bound, competency) of the eligible competencies
+  std::vector<uint32_t> scratch_competencies_;
+};
+
+Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest& request) {
+  const RecIndex& ix = index();
+  PATHWISE_RETURN_IF_ERROR(view_.Reset(ix, state));
+  PATHWISE_RETURN_IF_ERROR(ResolveRequest(ix, request, &request_));
+  PATHWISE_RETURN_IF_ERROR(goals_.Update(ix, request.goals));
+  now_ms_ = request.now_ms != 0 ? request.now_ms : view_.latest_ms();
+
+  const size_t n = ix.num_competencies();
+  evals_.Resize(n);
+  evals_.Clear();
+  considered_.Resize(n);
+  considered_.Clear();
+  seen_activities_.Resize(ix.num_activities());
+  seen_activities_.Clear();
+
+  struggling_.Resize(n);
+  struggling_.Clear();
+  remediation_candidates_.Resize(n);
+  remediation_candidates_.Clear();
+  remediation_list_.clear();
+  num_struggling_ = 0;
+  const RecommenderOptions& o = ix.options;
+  for (const CompetencyState& entry : state.competencies) {
+    const uint32_t d = entry.competency;
+    if (entry.opportunities >= static_cast<uint32_t>(o.remediation_min_opportunities) &&
+        entry.p_learned < o.remediation_max_p && entry.p_learned < ix.threshold[d]) {
+      struggling_.Insert(d);
+      ++num_struggling_;
+      const Csr& pre = ix.prerequisites;
+      for (uint32_t i = pre.begin(d); i < pre.end(d); ++i)
+        if (remediation_candidates_.Insert(pre.targets[i]))
+          remediation_list_.push_back(pre.targets[i]);
+    }
+  }
+
+  // The review queue: the max_review_candidates due competencies with the lowest recall.
+  review_allowed_.Resize(n);
+  review_allowed_.Clear();
+  review_queue_.clear();
+  const size_t queue_size = static_cast<size_t>(o.max_review_candidates);
+  for (const CompetencyState& entry : state.competencies) {
+    const uint32_t c = entry.competency;
+    if (queue_size == 0 || entry.p_learned < ix.threshold[c] || entry.last_practiced_ms <= 0 ||
+        now_ms_ <= entry.last_practiced_ms)
+      continue;
+    const double days = static_cast<double>(now_ms_ - entry.last_practiced_ms) / kMsPerDay;
+    const double recall = entry.p_learned * std::exp2(-days / o.review_half_life_days);
+    if (recall >= o.review_recall_threshold) continue;
+    // Ties by index, so that the queue does not depend on the order of the state's entries.
+    const std::pair<double, uint32_t> item{recall, c};
+    if (review_queue_.size() < queue_size) {
+      review_queue_.push_back(item);
+      std::push_heap(review_queue_.begin(), review_queue_.end());
+    } else if (item < review_queue_.front()) {
+      std::pop_heap(review_queue_.begin(), review_queue_.end());
+      review_queue_.back() = item;
+      std::push_heap(review_queue_.begin(), review_queue_.end());
+    }
+  }
+  for (const auto& item : review_queue_) review_allowed_.Insert(item.second);
+
+  last_competencies_.Resize(n);
+  last_competencies_.Clear();
+  if (!state.last_activity_id.empty()) {
+    Observation probe;
+    probe.learner_id = "-";
+    probe.activity_id = state.last_activity_id;
+    Status status = ResolveObservation(ix, probe, &scratch_competencies_);
+    if (!status.ok()) return status.WithContext("last_activity_id");
+    for (uint32_t c : scratch_competencies_) last_competencies_.Insert(c);
+  } else if (view_.latest_ms() > 0) {
+    for (const CompetencyState& entry : state.competencies)
+      if (entry.last_practiced_ms == view_.latest_ms()) last_competencies_.Insert(entry.competency);
+  }
+  return Status::Ok();
+}
+
+const CompEval& MasteryPolicy::Eval(uint32_t c) {
+  if (const CompEval* cached = evals_.Find(c)) return *cached;
+  const RecIndex& ix = index();
+  const RecommenderOptions& o = ix.options;
+  CompEval e;
+  const double p = view_.P(c);
+  const double t = ix.threshold[c];
+  e.mastered = p >= t;
+
+  double sum = 0.0, total = 0.0;
+  const Csr& pre = ix.prerequisites;
+  const bool hard = o.gating == Gating::kHard;
+  for (uint32_t i = pre.begin(c); i < pre.end(c); ++i) {
+    const uint32_t q = pre.targets[i];
+    const double pq = view_.P(q);
+    sum += pre.weights[i] * std::min(1.0, pq / ix.threshold[q]);
+    total += pre.weights[i];
+    if (hard && pq < ix.threshold[q] && ix.IsHard(pre.weights[i])) e.locked = true;
+  }
+  e.readiness = total > 0.0 ? sum / total : 1.0;
+
+  double recall = p;
+  if (e.mastered) {
+    const CompetencyState* s = view_.Find(c);
+    if (s != nullptr && s->last_practiced_ms > 0 && now_ms_ > s->last_practiced_ms) {
+      const double days = static_cast<double>(now_ms_ - s->last_practiced_ms) / kMsPerDay;
+      const double retention = std::exp2(-days / o.review_half_life_days);
+      recall = p * retention;
+      if (recall < o.review_recall_threshold) e.review = 1.0 - retention;
+    }
+  }
+  e.recall = recall;
+
+  if (num_struggling_ > 0 && recall < t) {
+    const Csr& dep = ix.dependents;
+    for (uint32_t i = dep.begin(c); i < dep.end(c); ++i) {
+      const uint32_t d = dep.targets[i];
+      if (!struggling_.Contains(d)) continue;
+      const double need = dep.weights[i] * (1.0 - view_.P(d) / ix.threshold[d]);
+      if (need > e.remediation) {
+        e.remediation = need;
+        e.remediation_dependent = d;
+      }
+    }
+  }
+  e.eligible =
+      !e.locked && e.readiness >= o.soft_min_readiness &&
+      (!e.mastered || (e.review > 0.0 && review_allowed_.Contains(c)) || e.remediation > 0.0);
+  evals_.Set(c, e);
+  return *evals_.Find(c);
+}
+
+void MasteryPolicy::Consider(uint32_t c) {
+  if (!considered_.Insert(c)) return;
+  // Most of what a learner practised is mastered, not queued for review and not a prerequisite of
+  // anything going badly: skip it cheaply.
+  if (view_.Mastered(c) && !review_allowed_.Contains(c) && !remediation_candidates_.Contains(c))
+    return;
+  if (Eval(c).eligible) eligible_.push_back(c);
+}
+
+void MasteryPolicy::ScoreActivity(uint32_t a, bool stop_if_locked, ActivityParts* out) {
+  const RecIndex& ix = index();
+  const Csr& ac = ix.activity_competencies;
+  double total = 0.0, readiness = 0.0, goal = 0.0, remediation = 0.0, review = 0.0, correct = 0.0;
+  bool continues = false;
+  out->locked = false;
+  for (uint32_t i = ac.begin(a); i < ac.end(a); ++i) {
+    const uint32_t c = ac.targets[i];
+    const CompEval& e = Eval(c);
+    if (e.locked) {
+      out->locked = true;
+      if (stop_if_locked) return;
+    }
+    const double q = ac.weights[i];
+    total += q;
+    readiness += q * e.readiness;
+    goal += q * GoalValue(c, e);
+    remediation += q * e.remediation;
+    review += q * e.review;
+    const PairParams& pp = ix.pair_params[i];
+    correct += q * PredictCorrect(view_.P(c), pp.guess, pp.slip);
+    continues |= last_competencies_.Contains(c);
+  }
+  const double predicted = ApplyOddsMultiplier(correct / total, ix.odds_multiplier[a]);
+  const double target = ix.options.target_success;
+  out->predicted = predicted;
+  out->value[0] = readiness / total;
+  out->value[1] = goal / total;
+  out->value[2] =
+      std::max(0.0, 1.0 - std::abs(predicted - target) / std::max(target, 1.0 - target));
+  out->value[3] = remediation / total;
+  out->value[4] = review / total;
+  out->value[5] = continues ? 1.0 : 0.0;
+}
+
+void MasteryPolicy::Offer(const Scored& candidate) {
+  const size_t k = request_.k - request_.pinned.size();
+  if (k == 0) return;
+  if (top_.size() == k && !Better(candidate, top_.back())) return;
+  auto at = std::upper_bound(top_.begin(), top_.end(), candidate, Better);
+  top_.insert(at, candidate);
+  if (top_.size() > k) top_.pop_back();
+}
+
+Result<std::vector<Recommendation>> MasteryPolicy::Recommend(const LearnerState& state,
+                                                             const RecommendRequest& request) {
+  PATHWISE_RETURN_IF_ERROR(Prepare(state, request));
+  const RecIndex& ix = index();
+
+  // Candidates: every competency that could be eligible is either unchanged since the start (and
+  // then in static_candidates), practised, or a dependent of something practised; review
+  // candidates are in the queue.
+  eligible_.clear();
+  for (uint32_t c : ix.static_candidates) Consider(c);
+  for (const auto& item : review_queue_) Consider(item.second);
+  for (uint32_t c : remediation_list_) Consider(c);
+  for (const CompetencyState& entry : state.competencies) {
+    Consider(entry.competency);
+    const Csr& dep = ix.dependents;
+    for (uint32_t i = dep.begin(entry.competency); i < dep.end(entry.competency); ++i)
+      Consider(dep.targets[i]);
+  }
+
+  // Everything but difficulty fit is known per competency, and difficulty fit is at most 1: that
+  // bounds the score of each single-competency activity, so once k activities are ranked the
+  // competencies that cannot beat the k-th are skipped without scoring their activities. Visiting
+  // the best bounds first makes that happen early.
+  bounds_.clear();
+  for (uint32_t c : eligible_) {
+    const CompEval& e = Eval(c);
+    ActivityParts best;
+    best.value = {e.readiness,   GoalValue(c, e), 1.0,
+                  e.remediation, e.review,        last_competencies_.Contains(c) ? 1.0 : 0.0};
+    bounds_.push_back({Sum(best), c});
+  }
+  std::sort(bounds_.begin(), bounds_.end(), Better);
+
+  top_.clear();
+  const size_t k = request_.k - request_.pinned.size();
+  ActivityParts parts;
+  const Csr& ca = ix.competency_activities;
+  const Csr& ac = ix.activity_competencies;
+  for (const Scored& bound : bounds_) {
+    const bool hopeless = k == 0 || (top_.size() == k && bound.score < top_.back().score);
+    if (hopeless && !ix.has_multi_competency_activities) break;
+    const uint32_t c = bound.activity;  // a competency here
+    for (uint32_t i = ca.begin(c); i < ca.end(c); ++i) {
+      const uint32_t a = ca.targets[i];
+      if (hopeless && ac.degree(a) == 1) continue;
+      if (!seen_activities_.Insert(a) || request_.excluded.Contains(a)) continue;
+      if (request_.budget && ix.expected_minutes[a] > *request_.budget) continue;
+      ScoreActivity(a, /*stop_if_locked=*/true, &parts);
+      if (parts.locked) continue;
+      Offer({Sum(parts), a});
+    }
+  }
+
+  std::vector<Recommendation> out;
+  out.reserve(request_.pinned.size() + top_.size());
+  for (uint32_t a : request_.pinned) out.push_back(Build(a, /*pinned=*/true));
+  for (const Scored& s : top_) out.push_back(Build(s.activity, /*pinned=*/false));
+  return out;
+}
+
+std::string MasteryPolicy::ReadinessReason(uint32_t a) {
+  const RecIndex& ix = index();
+  struct Named {
+    double ratio;
+    uint32_t competency;
+  };
+  std::vector<Named> prerequisites;
+  const Csr& ac = ix.activity_competencies;
+  const Csr& pre = ix.prerequisites;
+  for (uint32_t i = ac.begin(a); i < ac.end(a); ++i) {
+    const uint32_t c = ac.targets[i];
+    for (uint32_t j = pre.begin(c); j < pre.end(c); ++j) {
+      const uint32_t q = pre.targets[j];
+      if (std::any_of(prerequisites.begin(), prerequisites.end(),
+                      [q](const Named& n) { return n.competency == q; }))
+        continue;
+      prerequisites.push_back({std::min(1.0, view_.P(q) / ix.threshold[q]), q});
+    }
+  }
+  if (prerequisites.empty()) return "no prerequisites";
+  std::sort(prerequisites.begin(), prerequisites.end(), [&ix](const Named& x, const Named& y) {
+    return x.ratio < y.ratio ||
+           (x.ratio == y.ratio && ix.topo_rank[x.competency] < ix.topo_rank[y.competency]);
+  });
+  // Weakest first: when any prerequisite is unmastered, only those are named.
+  size_t unmastered = 0;
+  for (const Named& n : prerequisites) unmastered += n.ratio < 1.0 ? 1 : 0;
+  const size_t pool = unmastered > 0 ? unmastered : prerequisites.size();
+  const size_t shown = std::min(pool, static_cast<size_t>(ix.options.max_named_prerequisites));
+  std::vector<std::string> names;
+  for (size_t i = 0; i < shown; ++i) {
+    const uint32_t q = prerequisites[i].competency;
+    names.push_back(ix.competency_ids[q] + " (" + Fixed2(view_.P(q)) + ")");
+  }
+  const std::string verb = unmastered > 0 ? "not yet mastered" : "mastered";
+  if (pool == 1) {
+    const uint32_t q = prerequisites[0].competency;
+    return "prerequisite " + ix.competency_ids[q] + " " + verb + " (" + Fixed2(view_.P(q)) + ")";
+  }
+  return "prerequisites " + JoinNames(names, pool - shown) + " " + verb;
+}
+
+Recommendation MasteryPolicy::Build(uint32_t a, bool pinned) {
+  const RecIndex& ix = index();
+  ActivityParts parts;
+  ScoreActivity(a, /*stop_if_locked=*/false, &parts);
+  Recommendation rec = BaseRecommendation(ix, a);
+  rec.pinned = pinned;
+  rec.predicted_correct = parts.predicted;
+  rec.score = Sum(parts);
+
+  const Csr& ac = ix.activity_competencies;
+  const bool several = ac.degree(a) > 1;
+  // The competency that drives each part, for naming it.
+  uint32_t goal_c = kNone, closure_c = kNone, remediation_c = kNone, review_c = kNone,
+           continuity_c = kNone;
+  double best_remediation = 0.0, best_review = 0.0;
+  for (uint32_t i = ac.begin(a); i < ac.end(a); ++i) {
+    const uint32_t c = ac.targets[i];
+    const CompEval& e = Eval(c);
+    if (goal_c == kNone && goals_.IsGoal(c)) goal_c = c;
+    if (closure_c == kNone && goals_.InClosure(c)) closure_c = c;
+    if (e.remediation > best_remediation) best_remediation = e.remediation, remediation_c = c;
+    if (e.review > best_review) best_review = e.review, review_c = c;
+    if (continuity_c == kNone && last_competencies_.Contains(c)) continuity_c = c;
+  }
+
+  rec.parts.reserve(kNumParts);
+  static constexpr ScorePart kParts[kNumParts] = {
+      ScorePart::kReadiness,   ScorePart::kGoalRelevance, ScorePart::kDifficultyFit,
+      ScorePart::kRemediation, ScorePart::kReviewDue,     ScorePart::kContinuity};
+  for (size_t i = 0; i < kNumParts; ++i) {
+    PartScore part;
+    part.part = kParts[i];
+    part.weight = weights_[i];
+    part.value = parts.value[i];
+    rec.parts.push_back(std::move(part));
+  }
+  rec.parts[0].reason = ReadinessReason(a);
+  if (goal_c != kNone) {
+    rec.parts[1].reason = ix.competency_ids[goal_c] + " is a goal" +
+                          (Eval(goal_c).mastered ? ", already mastered" : "");
+  } else if (closure_c != kNone) {
+    rec.parts[1].reason = Eval(closure_c).mastered
+                              ? "supports the goal (a prerequisite already mastered)"
+                              : "on the path to the goal";
+  }
+  if (parts.value[2] > 0.0) {
+    rec.parts[2].reason = "predicted success " + Fixed2(parts.predicted) + " (target " +
+                          Fixed2(ix.options.target_success) + ")";
+  }
+  if (remediation_c != kNone) {
+    const uint32_t d = Eval(remediation_c).remediation_dependent;
+    const CompetencyState* s = view_.Find(d);
+    rec.parts[3].reason =
+        "remediation: " + (several ? ix.competency_ids[remediation_c] + " " : "") +
+        "prerequisite of " + ix.competency_ids[d] + ", which is not going well (" +
+        Fixed2(view_.P(d)) + " after " + std::to_string(s ? s->opportunities : 0) + " attempts)";
+  }
+  if (review_c != kNone) {
+    const CompetencyState* s = view_.Find(review_c);
+    rec.parts[4].reason = "review due: " + (several ? ix.competency_ids[review_c] + " " : "") +
+                          "last practised " +
+                          Ago(static_cast<double>(now_ms_ - s->last_practiced_ms)) + " (recall " +
+                          Fixed2(Eval(review_c).recall) + ")";
+  }
+  if (continuity_c != kNone)
+    rec.parts[5].reason =
+        "continues " + ix.competency_ids[continuity_c] + " from the last activity";
+
+  if (pinned) rec.reasons.push_back("pinned by request");
+  std::vector<size_t> order;
+  for (size_t i = 0; i < kNumParts; ++i)
+    if (rec.parts[i].contribution() > 0.0 && !rec.parts[i].reason.empty()) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&rec](size_t x, size_t y) {
+    return rec.parts[x].contribution() > rec.parts[y].contribution();
+  });
+  for (size_t i : order) rec.reasons.push_back(rec.parts[i].reason);
+  return rec;
+}
+
+}  // namespace
+
+std::unique_ptr<Policy> NewMasteryPolicy(std::shared_ptr<const RecIndex> index) {
+  return std::make_unique<MasteryPolicy>(std::move(index));
+}
+
+}  // namespace rec_internal
+}  // namespace pathwise

@@ -1,0 +1,266 @@
+// ZPDES: a learning-progress bandit over a zone of proximal development (Clement et al. 2015).
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <pathwise/recommender.h>
+
+#include "recommender_index.h"
+
+namespace pathwise {
+namespace rec_internal {
+namespace {
+
+// A floor on every arm's weight so that an arm whose success rate is flat still gets drawn now and
+// then beyond the uniform exploration share.
+constexpr double kMinWeight = 1e-3;
+
+// The last `window` outcomes of one competency.
+struct Arm {
+  std::array<float, 64> ring{};
+  uint32_t total = 0;  // outcomes ever observed
+
+  void Push(float outcome, int window) {
+    ring[total % static_cast<uint32_t>(window)] = outcome;
+    ++total;
+  }
+  int Filled(int window) const {
+    return static_cast<int>(std::min<uint32_t>(total, static_cast<uint32_t>(window)));
+  }
+  // i-th most recent outcome, i in [0, Filled).
+  float Recent(int i, int window) const {
+    return ring[(total - 1 - static_cast<uint32_t>(i)) % static_cast<uint32_t>(window)];
+  }
+  double SuccessRate(int window) const {
+    const int filled = Filled(window);
+    if (filled == 0) return 0.0;
+    double sum = 0.0;
+    for (int i = 0; i < filled; ++i) sum += Recent(i, window);
+    return sum / filled;
+  }
+  // |mean(newer half) - mean(older half)| of a full window.
+  double LearningProgress(int window) const {
+    const int half = window / 2;
+    double newer = 0.0, older = 0.0;
+    for (int i = 0; i < half; ++i) newer += Recent(i, window);
+    for (int i = half; i < window; ++i) older += Recent(i, window);
+    return std::abs(newer - older) / half;
+  }
+};
+
+struct LearnerZone {
+  std::vector<uint8_t> mastered;  // ZPDES-mastered, by competency
+  std::unordered_map<uint32_t, Arm> arms;
+  std::set<uint32_t> ready_ranks;  // topological ranks of unmastered competencies whose hard
+                                   // prerequisites are all ZPDES-mastered
+};
+
+class ZpdesPolicy final : public PolicyBase {
+ public:
+  ZpdesPolicy(std::shared_ptr<const RecIndex> index, uint64_t stream)
+      : PolicyBase(std::move(index)), rng_(MixSeed(index_->options.seed, stream)) {}
+
+  PolicyKind kind() const override { return PolicyKind::kZpdes; }
+
+  std::unique_ptr<Policy> Fork(uint64_t stream) const override {
+    return std::make_unique<ZpdesPolicy>(index_, stream);
+  }
+
+  Status Observe(const Observation& observation) override {
+    PATHWISE_RETURN_IF_ERROR(ResolveObservation(index(), observation, &scratch_));
+    LearnerZone& zone = Learner(observation.learner_id);
+    const RecommenderOptions& o = index().options;
+    for (uint32_t c : scratch_) {
+      Arm& arm = zone.arms[c];
+      arm.Push(static_cast<float>(observation.outcome), o.zpdes_window);
+      if (!zone.mastered[c] && arm.Filled(o.zpdes_window) == o.zpdes_window &&
+          arm.SuccessRate(o.zpdes_window) >= o.zpdes_mastery_rate)
+        MarkMastered(&zone, c);
+    }
+    return Status::Ok();
+  }
+
+  Result<std::vector<Recommendation>> Recommend(const LearnerState& state,
+                                                const RecommendRequest& request) override;
+
+ private:
+  LearnerZone& Learner(const std::string& learner_id) {
+    auto it = learners_.find(learner_id);
+    if (it != learners_.end()) return it->second;
+    LearnerZone& zone = learners_[learner_id];
+    zone.mastered.assign(index().num_competencies(), 0);
+    for (uint32_t c : index().no_hard_prerequisite) zone.ready_ranks.insert(index().topo_rank[c]);
+    return zone;
+  }
+
+  void MarkMastered(LearnerZone* zone, uint32_t c) {
+    const RecIndex& ix = index();
+    zone->mastered[c] = 1;
+    zone->ready_ranks.erase(ix.topo_rank[c]);
+    const Csr& dep = ix.dependents;
+    for (uint32_t i = dep.begin(c); i < dep.end(c); ++i) {
+      const uint32_t d = dep.targets[i];
+      if (zone->mastered[d] || !ix.IsHard(dep.weights[i])) continue;
+      bool all = true;
+      const Csr& pre = ix.prerequisites;
+      for (uint32_t j = pre.begin(d); j < pre.end(d) && all; ++j)
+        all = !ix.IsHard(pre.weights[j]) || zone->mastered[pre.targets[j]];
+      if (all) zone->ready_ranks.insert(ix.topo_rank[d]);
+    }
+  }
+
+  // The allowed activity of competency c to offer next (rotating through them), or kNone.
+  uint32_t NextActivity(const LearnerZone& zone, uint32_t c) const {
+    const RecIndex& ix = index();
+    const Csr& ca = ix.competency_activities;
+    auto arm = zone.arms.find(c);
+    const uint32_t done = arm == zone.arms.end() ? 0 : arm->second.total;
+    const uint32_t degree = ca.degree(c);
+    for (uint32_t step = 0; step < degree; ++step) {
+      const uint32_t a = ca.targets[ca.begin(c) + (done + step) % degree];
+      if (request_.excluded.Contains(a)) continue;
+      if (request_.budget && ix.expected_minutes[a] > *request_.budget) continue;
+      return a;
+    }
+    return kNone;
+  }
+
+  std::mt19937_64 rng_;
+  std::unordered_map<std::string, LearnerZone> learners_;
+  GoalClosure goals_;
+  ResolvedRequest request_;
+  std::vector<uint32_t> scratch_;
+};
+
+Result<std::vector<Recommendation>> ZpdesPolicy::Recommend(const LearnerState& state,
+                                                           const RecommendRequest& request) {
+  const RecIndex& ix = index();
+  const RecommenderOptions& o = ix.options;
+  PATHWISE_RETURN_IF_ERROR(ResolveRequest(ix, request, &request_));
+  PATHWISE_RETURN_IF_ERROR(goals_.Update(ix, request.goals));
+  LearnerZone& zone = Learner(state.learner_id);
+
+  struct Member {
+    uint32_t competency;
+    uint32_t activity;
+    double weight;
+  };
+  std::vector<Member> members;
+  const size_t cap = o.zpdes_zone_size > 0 ? static_cast<size_t>(o.zpdes_zone_size) : SIZE_MAX;
+  for (uint32_t rank : zone.ready_ranks) {
+    if (members.size() >= cap) break;
+    const uint32_t c = ix.topo_order[rank];
+    if (!goals_.empty() && !goals_.InClosure(c)) continue;
+    const uint32_t a = NextActivity(zone, c);
+    if (a != kNone) members.push_back({c, a, 0.0});
+  }
+  bool reviewing = false;
+  if (members.empty()) {
+    // Everything reachable is ZPDES-mastered: keep practising the weakest of the goal's
+    // competencies (or of all) rather than stop, since outcome-based mastery can be premature.
+    std::vector<std::pair<double, uint32_t>> weakest;
+    const std::vector<uint32_t>& pool = goals_.empty() ? ix.topo_order : goals_.closure_list();
+    for (uint32_t c : pool) {
+      auto arm = zone.arms.find(c);
+      weakest.push_back(
+          {arm == zone.arms.end() ? 0.0 : arm->second.SuccessRate(o.zpdes_window), c});
+    }
+    std::stable_sort(weakest.begin(), weakest.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (const auto& [rate, c] : weakest) {
+      if (members.size() >= (cap == SIZE_MAX ? 6 : cap)) break;
+      const uint32_t a = NextActivity(zone, c);
+      if (a != kNone) members.push_back({c, a, 0.0});
+    }
+    reviewing = true;
+  }
+
+  std::vector<Recommendation> out;
+  for (uint32_t a : request_.pinned) {
+    Recommendation rec = BaseRecommendation(ix, a);
+    rec.pinned = true;
+    rec.reasons.push_back("pinned by request");
+    out.push_back(std::move(rec));
+  }
+  if (members.empty() || out.size() >= request_.k) return out;
+
+  // New arms get the largest weight so that each is tried until its window fills.
+  double total = 0.0, max_weight = 0.0;
+  for (Member& m : members) {
+    auto arm = zone.arms.find(m.competency);
+    const bool full =
+        arm != zone.arms.end() && arm->second.Filled(o.zpdes_window) == o.zpdes_window;
+    m.weight = full ? std::max(kMinWeight, arm->second.LearningProgress(o.zpdes_window)) : 1.0;
+    total += m.weight;
+    max_weight = std::max(max_weight, m.weight);
+  }
+  const double explore = o.zpdes_exploration / static_cast<double>(members.size());
+  std::vector<double> probability(members.size());
+  for (size_t i = 0; i < members.size(); ++i)
+    probability[i] = (1.0 - o.zpdes_exploration) * members[i].weight / total + explore;
+
+  double u = UnitDouble(rng_);
+  size_t drawn = members.size() - 1;
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (u < probability[i]) {
+      drawn = i;
+      break;
+    }
+    u -= probability[i];
+  }
+  std::vector<size_t> order(members.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    if (x == drawn || y == drawn) return x == drawn && y != drawn;
+    return probability[x] > probability[y];
+  });
+
+  const std::string zone_reason =
+      reviewing ? "review: every competency in reach is mastered by recent success"
+                : "in the zone of proximal development (" + std::to_string(members.size()) +
+                      (members.size() == 1 ? " competency)" : " competencies)");
+  for (size_t i : order) {
+    if (out.size() >= request_.k) break;
+    const Member& m = members[i];
+    Recommendation rec = BaseRecommendation(ix, m.activity);
+    rec.score = probability[i];
+    PartScore part;
+    part.part = ScorePart::kLearningProgress;
+    part.weight = 1.0;
+    part.value = m.weight / max_weight;
+    auto arm = zone.arms.find(m.competency);
+    const int filled = arm == zone.arms.end() ? 0 : arm->second.Filled(o.zpdes_window);
+    if (filled < o.zpdes_window) {
+      part.reason = "new to the zone: " + std::to_string(filled) + " of " +
+                    std::to_string(o.zpdes_window) + " attempts so far on " +
+                    ix.competency_ids[m.competency];
+    } else {
+      part.reason = "learning progress " + Fixed2(arm->second.LearningProgress(o.zpdes_window)) +
+                    " over the last " + std::to_string(o.zpdes_window) + " attempts on " +
+                    ix.competency_ids[m.competency];
+    }
+    rec.reasons.push_back(zone_reason);
+    if (i == drawn) rec.reasons.push_back("drawn with probability " + Fixed2(probability[i]));
+    rec.reasons.push_back(part.reason);
+    rec.parts.push_back(std::move(part));
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<Policy> NewZpdesPolicy(std::shared_ptr<const RecIndex> index, uint64_t stream) {
+  return std::make_unique<ZpdesPolicy>(std::move(index), stream);
+}
+
+}  // namespace rec_internal
+}  // namespace pathwise
