@@ -71,8 +71,10 @@ struct BktModel {
   std::map<std::string, BktParams> competencies;  ///< by competency id
   std::map<std::string, ActivityParams> activities;  ///< by activity id
 
-  // Fitted variants (fit.h). Each is empty for a standard BKT model; ParamsFor() does not read
-  // them, the one-step-ahead prediction in fit.h does.
+  // Fitted variants (fit.h). Each is empty for a standard BKT model. ParamsFor(competency,
+  // activity) reads competency_activities, so the online tracker uses fitted multigs/multilearn
+  // values; group priors and iBKT learner factors are used by the one-step-ahead prediction in fit.h
+  // only (the online tracker starts every learner at the competency prior).
 
   /// Per-(competency, activity) overrides: where FitBkt stores the per-activity guess/slip
   /// (multigs) and learn (multilearn) it fits, since one activity may practise several competencies
@@ -89,13 +91,14 @@ struct BktModel {
   /// InvalidArgument naming the field path (e.g. "competencies[fractions].slip") of the first bad
   /// value: every BktParams must pass BktParams::Validate, every override be in [0, 1], and guess +
   /// slip < 1 for every combination an override can produce with the defaults or the competency's
-  /// own params.
+  /// own params; the fitted variants must pass ValidateFittedVariants (fit.h).
   Status Validate() const;
 
   /// `competencies[id]`, or `authored` when absent and given, else `defaults`.
   BktParams ParamsFor(const std::string& competency_id,
                       const std::optional<BktParams>& authored = std::nullopt) const;
-  /// ParamsFor(competency) with the activity's overrides applied.
+  /// ParamsFor(competency) with the activity's overrides applied: competency_activities[competency]
+  /// [activity] when present, else activities[activity].
   BktParams ParamsFor(const std::string& competency_id, const std::string& activity_id,
                       const std::optional<BktParams>& authored = std::nullopt) const;
 };

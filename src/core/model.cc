@@ -1,6 +1,7 @@
 #include <cmath>
 #include <string>
 
+#include <pathwise/fit.h>
 #include <pathwise/model.h>
 
 namespace pathwise {
@@ -47,7 +48,7 @@ Status BktModel::Validate() const {
       }
     }
   }
-  return Status::Ok();
+  return ValidateFittedVariants(*this);
 }
 
 BktParams BktModel::ParamsFor(const std::string& competency_id,
@@ -61,6 +62,12 @@ BktParams BktModel::ParamsFor(const std::string& competency_id,
 BktParams BktModel::ParamsFor(const std::string& competency_id, const std::string& activity_id,
                               const std::optional<BktParams>& authored) const {
   BktParams params = ParamsFor(competency_id, authored);
+  // A fitted per-(competency, activity) value wins over a model-wide per-activity one.
+  auto fitted = competency_activities.find(competency_id);
+  if (fitted != competency_activities.end()) {
+    auto it = fitted->second.find(activity_id);
+    if (it != fitted->second.end()) return ApplyOverrides(params, it->second);
+  }
   auto it = activities.find(activity_id);
   if (it != activities.end()) params = ApplyOverrides(params, it->second);
   return params;

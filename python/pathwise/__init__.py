@@ -1,0 +1,206 @@
+"""Pathwise: competency graphs, BKT mastery, fitting, recommendation and simulation.
+
+The C++ core is the extension module ``pathwise._core``; this package re-exports it and adds NumPy /
+pandas conveniences. There is no pure-Python fallback: without the compiled extension, importing
+``pathwise`` fails.
+
+Errors: a failing core call raises a subclass of :class:`PathwiseError` carrying the core's message
+(``str(e)``) and its status code name (``e.code``):
+
+=========================  =========================================  ============================
+Core status                Exception                                  Also an instance of
+=========================  =========================================  ============================
+INVALID_ARGUMENT           :class:`InvalidArgumentError`              ``ValueError``
+FAILED_PRECONDITION        :class:`FailedPreconditionError`           ``ValueError``
+ALREADY_EXISTS             :class:`AlreadyExistsError`                ``ValueError``
+OUT_OF_RANGE               :class:`OutOfRangeError`                   ``ValueError``
+NOT_FOUND                  :class:`NotFoundError`                     ``LookupError``
+UNIMPLEMENTED              :class:`UnimplementedError`                ``NotImplementedError``
+anything else              :class:`InternalError`                     ``RuntimeError``
+=========================  =========================================  ============================
+"""
+
+try:
+    from . import _core
+except ImportError as _error:  # no slow fallback: say what is missing and how to get it
+    raise ImportError(
+        "pathwise: the compiled extension pathwise._core could not be imported "
+        f"({_error}). Build it with the README's commands (it lands in build/python/pathwise/; "
+        "put build/python on PYTHONPATH) or install the package with "
+        "`pip install --no-build-isolation ./python`, using the same Python "
+        "(e.g. /usr/bin/python3) that built it."
+    ) from _error
+
+from ._core import (  # noqa: F401  (re-exports)
+    Activity,
+    ActivityParams,
+    AlreadyExistsError,
+    BktModel,
+    BktParams,
+    Competency,
+    CompetencyGraph,
+    CompetencyState,
+    CrossValidationOptions,
+    CrossValidationResult,
+    Engine,
+    EngineOptions,
+    FailedPreconditionError,
+    FitOptions,
+    FitResult,
+    Gating,
+    GraphDefinition,
+    GraphProblem,
+    Group,
+    GroupMastery,
+    ImportedGraph,
+    InternalError,
+    InvalidArgumentError,
+    LearnerFactors,
+    LearnerMastery,
+    LearnerState,
+    MasteryEstimate,
+    MasteryTracker,
+    Metrics,
+    NotFoundError,
+    Observation,
+    OutOfRangeError,
+    PathwiseError,
+    Policy,
+    PolicyKind,
+    PracticedCompetency,
+    Prerequisite,
+    PriorGroupSource,
+    ReadOptions,
+    ReadReport,
+    RecommendRequest,
+    Recommendation,
+    RecommenderOptions,
+    RecordResult,
+    ResponseLog,
+    ScorePart,
+    TrackerOptions,
+    UnimplementedError,
+    import_eedi,
+    import_junyi,
+    make_policy,
+    parse_observations_csv,
+    parse_policy_kind,
+    read_mastery_csv,
+    read_observations_csv,
+    validate_graph_definition,
+)
+from .data import as_log, log_from_arrays, log_from_dataframe, log_to_dataframe, read_log  # noqa: F401
+from .fitting import (  # noqa: F401
+    compute_metrics,
+    crossvalidate,
+    evaluate,
+    fit,
+    fit_options,
+    params_dataframe,
+    predict,
+)
+
+__version__ = _core.__version__
+
+from ._core import (  # noqa: F401
+    CohortGroup,
+    LearnerModelOptions,
+    Pathway,
+    PathwayPlanner,
+    PathwayStep,
+    ScheduleOptions,
+    Simulation,
+    SimulationOptions,
+    SimulationResult,
+    SyntheticCohort,
+    SyntheticLearner,
+    UnreachableGoal,
+)
+from .simulation import SimulationReport, simulate, simulation_options  # noqa: F401
+
+__all__ = [
+    "Activity",
+    "ActivityParams",
+    "AlreadyExistsError",
+    "BktModel",
+    "BktParams",
+    "CohortGroup",
+    "Competency",
+    "CompetencyGraph",
+    "CompetencyState",
+    "CrossValidationOptions",
+    "CrossValidationResult",
+    "Engine",
+    "EngineOptions",
+    "FailedPreconditionError",
+    "FitOptions",
+    "FitResult",
+    "Gating",
+    "GraphDefinition",
+    "GraphProblem",
+    "Group",
+    "GroupMastery",
+    "ImportedGraph",
+    "InternalError",
+    "InvalidArgumentError",
+    "LearnerFactors",
+    "LearnerMastery",
+    "LearnerModelOptions",
+    "LearnerState",
+    "MasteryEstimate",
+    "MasteryTracker",
+    "Metrics",
+    "NotFoundError",
+    "Observation",
+    "OutOfRangeError",
+    "Pathway",
+    "PathwayPlanner",
+    "PathwayStep",
+    "PathwiseError",
+    "Policy",
+    "PolicyKind",
+    "PracticedCompetency",
+    "Prerequisite",
+    "PriorGroupSource",
+    "ReadOptions",
+    "ReadReport",
+    "RecommendRequest",
+    "Recommendation",
+    "RecommenderOptions",
+    "RecordResult",
+    "ResponseLog",
+    "ScheduleOptions",
+    "ScorePart",
+    "Simulation",
+    "SimulationOptions",
+    "SimulationReport",
+    "SimulationResult",
+    "SyntheticCohort",
+    "SyntheticLearner",
+    "TrackerOptions",
+    "UnimplementedError",
+    "UnreachableGoal",
+    "as_log",
+    "compute_metrics",
+    "crossvalidate",
+    "evaluate",
+    "fit",
+    "fit_options",
+    "import_eedi",
+    "import_junyi",
+    "log_from_arrays",
+    "log_from_dataframe",
+    "log_to_dataframe",
+    "make_policy",
+    "params_dataframe",
+    "parse_observations_csv",
+    "parse_policy_kind",
+    "predict",
+    "read_log",
+    "read_mastery_csv",
+    "read_observations_csv",
+    "simulate",
+    "simulation_options",
+    "validate_graph_definition",
+    "__version__",
+]

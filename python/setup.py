@@ -1,0 +1,72 @@
+"""Builds pathwise._core with CMake from the repository root, for `pip install ./python`.
+
+Metadata is in pyproject.toml. The extension is the same CMake target the README's build makes
+(PATHWISE_BUILD_PYTHON); here only that target is built, against the interpreter running pip, in
+build/python-wheel/ of the clone (incremental across reinstalls).
+"""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+class CMakeExtension(Extension):
+    def __init__(self, name: str) -> None:
+        super().__init__(name, sources=[])
+
+
+class CMakeBuild(build_ext):
+    def build_extension(self, ext: Extension) -> None:
+        if not (ROOT / "CMakeLists.txt").is_file() or not (ROOT / "src" / "core").is_dir():
+            raise RuntimeError(
+                f"pathwise: the C++ sources are not at {ROOT}; install from a clone with "
+                "`pip install --no-build-isolation ./python`")
+        cmake = shutil.which("cmake")
+        if cmake is None:
+            raise RuntimeError("pathwise: cmake is needed to build the extension (scripts/install-deps.sh)")
+        build_dir = pathlib.Path(os.environ.get("PATHWISE_WHEEL_BUILD_DIR", ROOT / "build" / "python-wheel"))
+        configure = [
+            cmake, "-S", str(ROOT), "-B", str(build_dir),
+            "-DCMAKE_BUILD_TYPE=Release",
+            "-DPATHWISE_BUILD_PYTHON=ON",
+            "-DPATHWISE_BUILD_TESTS=OFF",
+            "-DPATHWISE_BUILD_BENCH=OFF",
+            "-DPATHWISE_BUILD_TOOLS=OFF",
+            "-DPATHWISE_BUILD_SERVICE=OFF",
+            "-DPATHWISE_INSTALL=OFF",
+            "-DPYBIND11_FINDPYTHON=ON",
+            f"-DPython_EXECUTABLE={sys.executable}",
+        ]
+        if shutil.which("ninja"):
+            configure += ["-G", "Ninja"]
+        if shutil.which("ccache"):
+            configure.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
+        subprocess.run(configure, check=True)
+        jobs = os.environ.get("JOBS", "2")
+        subprocess.run([cmake, "--build", str(build_dir), "-j", jobs, "--target",
+                        "pathwise_python_core"], check=True)
+        built = sorted((build_dir / "python" / "pathwise").glob("_core*.so"))
+        if not built:
+            raise RuntimeError(f"pathwise: the build made no _core module in {build_dir}/python/pathwise")
+        destination = pathlib.Path(self.get_ext_fullpath(ext.name))
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(built[-1], destination)
+
+
+# setuptools' own scratch directories go under the (git-ignored) top-level build/, not into python/.
+SCRATCH = ROOT / "build" / "python-setuptools"
+SCRATCH.mkdir(parents=True, exist_ok=True)
+
+setup(
+    ext_modules=[CMakeExtension("pathwise._core")],
+    cmdclass={"build_ext": CMakeBuild},
+    options={"build": {"build_base": str(SCRATCH)}, "egg_info": {"egg_base": str(SCRATCH)}},
+)

@@ -1,0 +1,245 @@
+"""The Pythonic API over the core: graphs, models, logs from NumPy/pandas, fitting, the tracker and
+engine, recommender and planner, GIL release."""
+
+import copy
+import pickle
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import pathwise as pw
+
+from conftest import FRACTIONS, FRACTIONS_EVENTS
+
+
+def small_graph():
+    definition = pw.GraphDefinition(
+        groups=[pw.Group("g", "Topic")],
+        competencies=[pw.Competency("add", "Addition", group="g"),
+                      pw.Competency("mul", "Multiplication", group="g",
+                                    params=pw.BktParams(prior=0.2, learn=0.3)),
+                      pw.Competency("div", mastery_threshold=0.9)],
+        prerequisites=[pw.Prerequisite("add", "mul"), pw.Prerequisite("mul", "div", strength=0.5)],
+        activities=[pw.Activity("q1", competencies=["add"]),
+                    pw.Activity("q2", competencies=[pw.PracticedCompetency("mul", 0.5), "add"])])
+    return pw.CompetencyGraph.from_definition(definition)
+
+
+def test_graph_queries_and_round_trips(tmp_path):
+    graph = small_graph()
+    assert graph.num_competencies == 3 and graph.num_prerequisites == 2
+    assert graph.topological_order() == ["add", "mul", "div"]
+    assert graph.ancestors(["div"]) == ["add", "mul"]
+    assert graph.descendants(["add"]) == ["mul", "div"]
+    assert graph.frontier({"add"}) == ["mul"]
+    assert graph.frontier(lambda c: c in ("add", "mul")) == ["div"]
+    assert graph.expand_goals(["g"]) == ["add", "mul"]
+    assert graph.group_members("g") == ["add", "mul"]
+    assert graph.find_competency("mul").params.learn == 0.3
+    assert graph.find_competency("nope") is None
+    assert [a.id for a in graph.activities_for("add")] == ["q1", "q2"]
+    assert graph.prerequisites_of("div")[0].from_ == "mul"
+    assert graph.subgraph_for_goals(["mul"]).num_competencies == 2
+    assert 'digraph' in graph.to_dot(mastery={"add": 0.97})
+
+    again = pw.CompetencyGraph.from_json(graph.to_json())
+    assert again.to_json() == graph.to_json()
+    assert pickle.loads(pickle.dumps(graph)).to_json() == graph.to_json()
+    path = tmp_path / "g.json"
+    graph.save(str(path))
+    assert pw.CompetencyGraph.read(str(path)).to_json() == graph.to_json()
+    copied = copy.deepcopy(graph)
+    copied.remove_prerequisite("mul", "div")
+    assert graph.num_prerequisites == 2 and copied.num_prerequisites == 1
+
+
+def test_validate_graph_definition_lists_every_problem():
+    definition = pw.GraphDefinition(
+        competencies=[pw.Competency("a"), pw.Competency("a"), pw.Competency("b")],
+        prerequisites=[pw.Prerequisite("b", "b"), pw.Prerequisite("a", "zz")])
+    kinds = [p.kind for p in pw.validate_graph_definition(definition)]
+    assert kinds == ["duplicate-id", "self-loop", "dangling-reference"]
+    with pytest.raises(pw.InvalidArgumentError, match="prerequisites"):
+        pw.CompetencyGraph.from_definition(definition)
+
+
+def test_model_maps_have_reference_semantics_and_pickle():
+    model = pw.BktModel()
+    model.competencies["a"] = pw.BktParams(prior=0.3)
+    model.competencies["a"].learn = 0.25  # changes the model, not a copy
+    assert model.competencies["a"].learn == 0.25
+    model.activities = {"q": pw.ActivityParams(guess=0.1)}
+    model.group_priors = {"a": {"first_correct": 0.8}}
+    model.prior_groups = pw.PriorGroupSource.FIRST_RESPONSE
+    model.validate()
+    assert model.params_for("a", "q").guess == 0.1
+    assert pickle.loads(pickle.dumps(model)) == model
+    assert pw.BktModel.from_json(model.to_json()) == model
+    assert dict(model.group_priors["a"].items()) == {"first_correct": 0.8}
+
+
+def test_logs_from_numpy_pandas_and_files_agree(as_csv):
+    frame = pd.read_csv(as_csv, low_memory=False).sort_values("order_id", kind="stable")
+    from_frame = pw.log_from_dataframe(frame, activity="template_id")
+    from_arrays = pw.log_from_arrays(frame["user_id"].to_numpy(), frame["skill_name"].to_numpy(),
+                                     frame["correct"].to_numpy(), frame["template_id"].to_numpy())
+    from_file = pw.read_log(as_csv)
+    assert len(from_frame) == len(from_arrays) == len(from_file) == len(frame)
+    np.testing.assert_array_equal(from_frame.correct, from_arrays.correct)
+    # Same sequences, so the same fit (learners may be numbered differently: allow rounding).
+    a = pw.fit(from_frame, seed=3).model
+    b = pw.fit(from_file, seed=3).model
+    for skill in b.competencies.keys():
+        np.testing.assert_allclose(a.competencies[skill].learn, b.competencies[skill].learn,
+                                   rtol=1e-9)
+    back = pw.log_to_dataframe(from_file)
+    assert list(back.columns) == ["learner", "competency", "activity", "correct"]
+    assert len(back) == len(from_file)
+
+
+def test_fit_result_predict_states_and_trace(as_csv):
+    log = pw.read_log(as_csv)
+    fractions = []
+    result = pw.fit(log, restarts=2, forgets=True, record_trace=True, progress=fractions.append)
+    assert fractions and fractions[-1] == pytest.approx(1.0)
+    assert all(b >= a for a, b in zip(fractions, fractions[1:]))
+    for competency in result.competencies:
+        assert all(b >= a - 1e-9 for a, b in zip(competency.trace, competency.trace[1:]))
+    p_correct, p_learned = pw.predict(result.model, log, states=True)
+    assert p_correct.dtype == np.float64 and p_correct.shape == (len(log),)
+    assert ((p_learned >= 0) & (p_learned <= 1)).all()
+    # P(correct) recomputed from the states matches the core's.
+    names = np.asarray(log.competency_names)[log.competency]
+    guess = np.array([result.model.competencies[n].guess for n in names])
+    slip = np.array([result.model.competencies[n].slip for n in names])
+    np.testing.assert_allclose(p_learned * (1 - slip) + (1 - p_learned) * guess, p_correct, rtol=1e-12)
+    metrics = pw.evaluate(result.model, log)
+    assert metrics.count == len(log)
+    assert pw.compute_metrics(log.correct, p_correct).auc == metrics.auc
+
+
+def test_progress_callback_errors_propagate(as_csv):
+    def boom(fraction):
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        pw.fit(pw.read_log(as_csv), progress=boom)
+
+
+def test_fit_releases_the_gil(as_csv):
+    log = pw.read_log(as_csv)
+    counter = [0]
+    stop = threading.Event()
+
+    def count():
+        while not stop.is_set():
+            counter[0] += 1
+
+    worker = threading.Thread(target=count)
+    worker.start()
+    try:
+        result = {}
+
+        def long_fit():
+            result["before"] = counter[0]
+            pw.fit(log, restarts=20, max_iterations=400, tolerance=0.0)
+            result["after"] = counter[0]
+
+        long_fit()
+    finally:
+        stop.set()
+        worker.join()
+    # Holding the GIL through the fit would leave the counting thread frozen.
+    assert result["after"] - result["before"] > 10000
+
+
+def test_crossvalidate_folds_split_learners(as_csv):
+    log = pw.read_log(as_csv)
+    result = pw.crossvalidate(log, folds=4, seed=1)
+    assert len(result.folds) == 4
+    assert sum(f.count for f in result.folds) == result.pooled.count == len(log)
+    np.testing.assert_array_equal(result.learner_fold, pw._core.assign_learner_folds(
+        len(log.learner_names), 4, 1))
+
+
+def test_tracker_bulk_paths_agree():
+    graph = small_graph()
+    model = pw.BktModel()
+    learners = ["ann", "bob", "ann", "ann", "bob", "cy"]
+    activities = ["q1", "q2", "q2", "mul", "q1", "div"]
+    outcomes = np.array([1.0, 0.0, 1.0, 0.5, 1.0, 0.0])
+    one_by_one = pw.MasteryTracker.create(graph, model)
+    for l, a, o in zip(learners, activities, outcomes):
+        one_by_one.record(pw.Observation("", l, a, o))
+    bulk = pw.MasteryTracker.create(graph, model)
+    assert bulk.record_arrays(learners, activities, outcomes) == 6
+    batch = pw.MasteryTracker.create(graph, model)
+    batch.record_batch([pw.Observation("", l, a, o) for l, a, o in zip(learners, activities, outcomes)])
+    for learner in ("ann", "bob", "cy"):
+        expected = one_by_one.mastery(learner).p_learned
+        np.testing.assert_array_equal(bulk.mastery(learner).p_learned, expected)
+        np.testing.assert_array_equal(batch.mastery(learner).p_learned, expected)
+    matrix = bulk.mastery_matrix(["ann", "cy"])
+    assert matrix.shape == (2, 3)
+    assert bulk.learner_ids() == ["ann", "bob", "cy"]
+
+    sequence = pw.MasteryTracker.create(graph, model)
+    indices = np.array([sequence.activity_index(a) for a in ("q1", "q2", "mul")], dtype=np.uint32)
+    sequence.record_sequence("ann", indices, np.array([1.0, 1.0, 0.5], dtype=np.float32))
+    np.testing.assert_allclose(sequence.mastery("ann").p_learned, one_by_one.mastery("ann").p_learned,
+                               rtol=1e-6)
+
+
+def test_event_ids_make_recording_idempotent():
+    graph = small_graph()
+    tracker = pw.MasteryTracker.create(graph)
+    first = tracker.record(pw.Observation("e1", "ann", "q1", 1.0, 1000))
+    again = tracker.record(pw.Observation("e1", "ann", "q1", 1.0, 1000))
+    assert first.applied and not again.applied
+    assert tracker.mastery("ann", "add").opportunities == 1
+
+
+def test_engine_demo_curriculum():
+    graph = pw.CompetencyGraph.read(str(FRACTIONS))
+    engine = pw.Engine.create(graph)
+    events = pw.read_observations_csv(str(FRACTIONS_EVENTS))
+    assert engine.record_batch(events) == len(events)
+    assert engine.record_batch(events) == 0
+    mastery = engine.mastery("ana")
+    assert mastery.competency_ids == graph.competency_ids
+    assert set(engine.frontier("ana")) <= set(graph.competency_ids)
+    assert [g.group_id for g in engine.group_rollup("ana")] == [g.id for g in graph.groups]
+    assert engine.tracker.num_learners == len({e.learner_id for e in events})
+
+
+def _policy_or_skip(kind, graph, model):
+    try:
+        return pw.make_policy(kind, graph, model)
+    except pw.UnimplementedError:
+        pytest.skip("the recommender is not implemented in this build")
+
+
+def test_recommendations_and_plans():
+    graph = pw.CompetencyGraph.read(str(FRACTIONS))
+    model = pw.BktModel()
+    engine = pw.Engine.create(graph, model)
+    engine.record_batch(pw.read_observations_csv(str(FRACTIONS_EVENTS)))
+    policy = _policy_or_skip("mastery", graph, model)
+    assert policy.kind == pw.PolicyKind.MASTERY
+    goal = graph.topological_order()[-1]
+    recs = policy.recommend(engine.mastery("ana"), pw.RecommendRequest(goals=[goal], k=3))
+    assert 1 <= len(recs) <= 3
+    assert all(graph.find_activity(r.activity_id) is not None for r in recs)
+    assert [p.part for p in recs[0].parts][0] == pw.ScorePart.READINESS
+    state = policy.state_from_mastery(engine.mastery("ana"))
+    assert [r.activity_id for r in policy.recommend(state, pw.RecommendRequest(goals=[goal], k=3))] == \
+        [r.activity_id for r in recs]
+    with pytest.raises(pw.NotFoundError):
+        policy.recommend(state, pw.RecommendRequest(goals=["no.such.goal"]))
+    planner = pw.PathwayPlanner.create(graph, model)
+    plan = planner.plan(engine.mastery("ana"), [goal])
+    assert plan.goals == [goal]
+    assert [s.competency_id for s in plan.steps] == [
+        c for c in graph.topological_order() if c in {s.competency_id for s in plan.steps}]
