@@ -3,7 +3,7 @@
 // zpdes, random and curriculum policies. Prints the table of examples/simulation/README.md, paired
 // differences between policies (the same simulated learner under each policy) and throughput.
 //
-//   simulate_junyi <junyi_Exercise_table.csv> [learners=1000] [steps=4000] [threads=2] [out dir]
+//   simulate_junyi <junyi_Exercise_table.csv> [learners=1000] [steps=6000] [threads=2] [out dir]
 //
 // With an output directory it writes simulation.json, summary.csv, curves.csv, learners.csv and
 // curves.svg there; `pathwise simulate` with the options in examples/simulation/README.md writes
@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int learners = argc > 2 ? std::atoi(argv[2]) : 1000;
-  const int steps = argc > 3 ? std::atoi(argv[3]) : 4000;
+  const int steps = argc > 3 ? std::atoi(argv[3]) : 6000;
   const int threads = argc > 4 ? std::atoi(argv[4]) : 2;
   const std::string out_dir = argc > 5 ? argv[5] : "";
 

@@ -73,8 +73,8 @@ struct BktModel {
 
   // Fitted variants (fit.h). Each is empty for a standard BKT model. ParamsFor(competency,
   // activity) reads competency_activities, so the online tracker uses fitted multigs/multilearn
-  // values; group priors and iBKT learner factors are used by the one-step-ahead prediction in fit.h
-  // only (the online tracker starts every learner at the competency prior).
+  // values; group priors and iBKT learner factors are used by the one-step-ahead prediction in
+  // fit.h only (the online tracker starts every learner at the competency prior).
 
   /// Per-(competency, activity) overrides: where FitBkt stores the per-activity guess/slip
   /// (multigs) and learn (multilearn) it fits, since one activity may practise several competencies

@@ -17,8 +17,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version are "errors" with exit code 0; every real usage error exits 2, as documented
-    // in commands.h, rather than CLI11's own numbering.
+    // --help and --version are "errors" with exit code 0; every real usage error exits 2, as
+    // documented in commands.h, rather than CLI11's own numbering.
     const int cli_code = app.exit(e);
     return cli_code == 0 ? 0 : 2;
   }
