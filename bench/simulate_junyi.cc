@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -164,6 +165,12 @@ int main(int argc, char** argv) {
   }
 
   if (!out_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(out_dir, error);
+    if (error) {
+      std::cerr << out_dir << ": cannot create: " << error.message() << "\n";
+      return 2;
+    }
     struct File {
       std::string name;
       std::string text;

@@ -17,7 +17,9 @@ struct PlotSeries {
   std::string name;  ///< shown in the legend
   std::vector<double> x;
   std::vector<double> y;  ///< same length as x; a NaN y leaves a gap in the line
-  bool dashed = false;
+  /// An SVG stroke-dasharray such as "6 4" (digits, spaces, commas and dots only); empty for a
+  /// solid line.
+  std::string dash;
   /// An SVG colour ("#1f77b4", "teal"); empty picks the next colour of a fixed palette.
   std::string color;
 };
@@ -37,16 +39,18 @@ struct LinePlot {
 struct SvgOptions {
   int width = 820;         ///< pixels, in [200, 10000]
   int panel_height = 400;  ///< pixels per panel, in [150, 10000]
-  /// Optional line of text above the panels (e.g. what was simulated, with the seed).
+  /// Optional text above the panels (e.g. what was simulated, with the seed); wrapped to the width.
   std::string caption;
 };
 
 /// The panels stacked vertically as one SVG document (UTF-8, with an XML declaration). Text is
 /// escaped; numbers are printed with a fixed format, so the same input gives the same bytes.
 ///
-/// Returns InvalidArgument naming "panels[i].series[j]" for x and y of different lengths or an x or
-/// y that is infinite or an x that is NaN, a y range whose y_min >= y_max, no panels, or sizes out
-/// of range.
+/// The legend sits right of each plot, as wide as its longest name needs.
+///
+/// Returns InvalidArgument naming "panels[i].series[j]" for x and y of different lengths, an x that
+/// is not finite, a y that is infinite, or a dash pattern with other characters; or for a y range
+/// whose y_min >= y_max, no panels, or sizes out of range.
 ///
 /// Thread safety: reentrant.
 ///

@@ -1,4 +1,15 @@
 // Writing simulation results (simulator.h): JSON, CSV and an SVG plot of the learning curves.
+//
+// Thread safety: every function here is reentrant.
+//
+// Example:
+//
+//     auto result = pathwise::RunSimulation(graph, options);
+//     if (!result.ok()) return result.status();
+//     PATHWISE_RETURN_IF_ERROR(pathwise::WriteReportFile(
+//         "simulation.json", pathwise::SimulationJson(*result, options)));
+//     auto svg = pathwise::SimulationSvg(*result);
+//     if (svg.ok()) PATHWISE_RETURN_IF_ERROR(pathwise::WriteReportFile("curves.svg", *svg));
 #ifndef PATHWISE_SIMULATION_IO_H_
 #define PATHWISE_SIMULATION_IO_H_
 
@@ -59,10 +70,12 @@ std::string SimulationTracesCsv(const SimulationResult& result);
 
 /// Two panels: goal-scope competencies learned (ground truth, mean over learners) and the share of
 /// learners who reached the goal, against steps, one line per policy. With more than one cohort
-/// group, each group's curve is added dashed ("<policy> / <group>") to the first panel.
+/// group, each group's curve is added to the first panel ("<policy> / <group>") in the policy's
+/// colour with a dash pattern per group.
 std::vector<LinePlot> SimulationPlots(const SimulationResult& result);
 
 /// RenderSvg(SimulationPlots(result)) with a caption naming the goals, learners, steps and seed.
+/// Returns RenderSvg's InvalidArgument only for a malformed result (curves of the wrong length).
 [[nodiscard]] Result<std::string> SimulationSvg(const SimulationResult& result);
 
 /// Writes `text` to `path`, replacing the file only once everything is written. Internal naming

@@ -223,7 +223,7 @@ int RunSimulate(const SimulateArgs& args) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!result.ok()) {
     std::cerr << result.status().message() << "\n";
-    return ExitCodeFor(result.status());
+    return kExitRejected;  // the options or goals do not fit the graph (NOT_FOUND: a goal)
   }
   // Timing goes to standard error so the JSON is the same for any thread count.
   std::cerr << "simulated " << options.learners << " learners x " << options.policies.size()

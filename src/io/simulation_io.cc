@@ -142,6 +142,15 @@ std::string CsvText(const std::string& text) {
   return quoted + "\"";
 }
 
+// The whole cohort, then each group; a single group would only repeat the whole cohort's row.
+std::vector<const CohortOutcome*> SummaryRows(const PolicyResult& policy) {
+  std::vector<const CohortOutcome*> rows{&policy.all};
+  if (policy.groups.size() > 1) {
+    for (const CohortOutcome& group : policy.groups) rows.push_back(&group);
+  }
+  return rows;
+}
+
 }  // namespace
 
 std::string SimulationJson(const SimulationResult& result, const SimulationOptions& options,
@@ -176,9 +185,7 @@ std::string SimulationSummaryCsv(const SimulationResult& result) {
       "mean_steps_among_reached,mean_final_learned,mean_final_scope_learned,stopped_early_share,"
       "predictions,auc,rmse\n";
   for (const PolicyResult& policy : result.policies) {
-    std::vector<const CohortOutcome*> rows{&policy.all};
-    for (const CohortOutcome& group : policy.groups) rows.push_back(&group);
-    for (const CohortOutcome* row : rows) {
+    for (const CohortOutcome* row : SummaryRows(policy)) {
       csv += CsvText(policy.policy) + "," + CsvText(row->group) + "," +
              std::to_string(row->learners) + "," + CsvNumber(row->mean_steps_to_goal) + "," +
              CsvNumber(row->median_steps_to_goal) + "," + CsvNumber(row->reached_goal_share) + "," +
@@ -194,9 +201,7 @@ std::string SimulationSummaryCsv(const SimulationResult& result) {
 std::string SimulationCurvesCsv(const SimulationResult& result) {
   std::string csv = "policy,group,step,mean_learned,mean_scope_learned,reached_goal_share\n";
   for (const PolicyResult& policy : result.policies) {
-    std::vector<const CohortOutcome*> rows{&policy.all};
-    for (const CohortOutcome& group : policy.groups) rows.push_back(&group);
-    for (const CohortOutcome* row : rows) {
+    for (const CohortOutcome* row : SummaryRows(policy)) {
       for (size_t j = 0; j < result.curve_steps.size(); ++j) {
         csv += CsvText(policy.policy) + "," + CsvText(row->group) + "," +
                std::to_string(result.curve_steps[j]) + "," + CsvNumber(row->curve_learned[j]) +
@@ -265,12 +270,16 @@ std::vector<LinePlot> SimulationPlots(const SimulationResult& result) {
   for (size_t p = 0; p < result.policies.size(); ++p) {
     const PolicyResult& policy = result.policies[p];
     const std::string color = kColors[p % (sizeof(kColors) / sizeof(kColors[0]))];
-    learned.series.push_back({policy.policy, steps, policy.all.curve_scope_learned, false, color});
-    reached.series.push_back({policy.policy, steps, policy.all.curve_reached_share, false, color});
+    learned.series.push_back({policy.policy, steps, policy.all.curve_scope_learned, "", color});
+    reached.series.push_back({policy.policy, steps, policy.all.curve_reached_share, "", color});
     if (!by_group) continue;
-    for (const CohortOutcome& group : policy.groups) {
-      learned.series.push_back(
-          {policy.policy + " / " + group.group, steps, group.curve_scope_learned, true, color});
+    // Groups in the policy's colour, told apart by their dash pattern.
+    static constexpr const char* kDashes[] = {"8 4", "2 3", "10 3 2 3", "4 4", "1 5"};
+    for (size_t g = 0; g < policy.groups.size(); ++g) {
+      const CohortOutcome& group = policy.groups[g];
+      learned.series.push_back({policy.policy + " / " + group.group, steps,
+                                group.curve_scope_learned,
+                                kDashes[g % (sizeof(kDashes) / sizeof(kDashes[0]))], color});
     }
   }
   return {learned, reached};

@@ -18,10 +18,12 @@ constexpr const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", 
 constexpr int kPaletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
 
 constexpr double kMarginLeft = 72.0;
-constexpr double kMarginRight = 180.0;  // the legend lives here
+constexpr double kMinMarginRight = 150.0;  // the legend lives here
+constexpr double kLegendCharWidth = 7.0;   // generous average advance of 12px sans-serif text
+constexpr double kCaptionCharWidth = 6.6;
+constexpr double kCaptionLineHeight = 16.0;
 constexpr double kMarginTop = 44.0;
 constexpr double kMarginBottom = 52.0;
-constexpr double kCaptionHeight = 28.0;
 
 std::string Escape(const std::string& text) {
   std::string out;
@@ -60,6 +62,30 @@ std::string Fixed(double value, int decimals) {
 }
 
 std::string Px(double value) { return Fixed(value, 2); }
+
+std::string DashAttribute(const std::string& dash) {
+  return dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"";
+}
+
+// Greedy word wrap at roughly `max_chars` characters a line.
+std::vector<std::string> Wrap(const std::string& text, size_t max_chars) {
+  std::vector<std::string> lines;
+  std::string line;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    if (!line.empty() && line.size() + 1 + word.size() > max_chars) {
+      lines.push_back(line);
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+    start = end + 1;
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
+}
 
 // The tick spacing near range / target_ticks whose mantissa is 1, 2, 2.5 or 5.
 double NiceStep(double range, int target_ticks) {
@@ -136,6 +162,10 @@ Status ValidatePanels(const std::vector<LinePlot>& panels, const SvgOptions& opt
     for (size_t s = 0; s < panel.series.size(); ++s) {
       const PlotSeries& series = panel.series[s];
       const std::string series_path = path + ".series[" + std::to_string(s) + "]";
+      if (series.dash.find_first_not_of("0123456789 ,.") != std::string::npos) {
+        return Status::InvalidArgument(series_path + ".dash: '" + series.dash +
+                                       "' is not a dash pattern (numbers separated by spaces)");
+      }
       if (series.x.size() != series.y.size()) {
         return Status::InvalidArgument(series_path + ": " + std::to_string(series.x.size()) +
                                        " x values but " + std::to_string(series.y.size()) +
@@ -155,12 +185,12 @@ Status ValidatePanels(const std::vector<LinePlot>& panels, const SvgOptions& opt
   return Status::Ok();
 }
 
-void RenderPanel(const LinePlot& panel, size_t index, double top, const SvgOptions& options,
-                 std::string* svg) {
+void RenderPanel(const LinePlot& panel, size_t index, double top, double margin_right,
+                 const SvgOptions& options, std::string* svg) {
   const double width = options.width;
   const double height = options.panel_height;
   const double left = kMarginLeft;
-  const double right = width - kMarginRight;
+  const double right = width - margin_right;
   const double plot_top = top + kMarginTop;
   const double bottom = top + height - kMarginBottom;
 
@@ -237,8 +267,8 @@ void RenderPanel(const LinePlot& panel, size_t index, double top, const SvgOptio
     auto flush = [&] {
       if (points.empty()) return;
       out += "<polyline clip-path=\"url(#" + clip_id + ")\" fill=\"none\" stroke=\"" +
-             Escape(color) + "\" stroke-width=\"2\"" +
-             (series.dashed ? " stroke-dasharray=\"6 4\"" : "") + " points=\"" + points + "\"/>\n";
+             Escape(color) + "\" stroke-width=\"2\"" + DashAttribute(series.dash) + " points=\"" +
+             points + "\"/>\n";
       points.clear();
     };
     for (size_t i = 0; i < series.x.size(); ++i) {
@@ -258,7 +288,7 @@ void RenderPanel(const LinePlot& panel, size_t index, double top, const SvgOptio
     const PlotSeries& series = panel.series[s];
     out += "<line x1=\"" + Px(right + 14) + "\" y1=\"" + Px(legend_y) + "\" x2=\"" +
            Px(right + 40) + "\" y2=\"" + Px(legend_y) + "\" stroke=\"" + Escape(colors[s]) +
-           "\" stroke-width=\"2\"" + (series.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n";
+           "\" stroke-width=\"2\"" + DashAttribute(series.dash) + "/>\n";
     out += "<text x=\"" + Px(right + 46) + "\" y=\"" + Px(legend_y + 4) + "\" font-size=\"12\">" +
            Escape(series.name) + "</text>\n";
     legend_y += 20;
@@ -270,20 +300,33 @@ void RenderPanel(const LinePlot& panel, size_t index, double top, const SvgOptio
 
 Result<std::string> RenderSvg(const std::vector<LinePlot>& panels, const SvgOptions& options) {
   PATHWISE_RETURN_IF_ERROR(ValidatePanels(panels, options));
-  const double caption = options.caption.empty() ? 0.0 : kCaptionHeight;
+  const std::vector<std::string> caption_lines =
+      Wrap(options.caption,
+           static_cast<size_t>(std::max(20.0, (options.width - 24) / kCaptionCharWidth)));
+  const double caption =
+      caption_lines.empty() ? 0.0 : 10.0 + kCaptionLineHeight * caption_lines.size();
   const double total_height = caption + options.panel_height * static_cast<double>(panels.size());
   std::string svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(options.width) +
          "\" height=\"" + Px(total_height) + "\" viewBox=\"0 0 " + std::to_string(options.width) +
          " " + Px(total_height) + "\" font-family=\"Helvetica, Arial, sans-serif\">\n";
   svg += "<rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  if (!options.caption.empty()) {
-    svg += "<text x=\"12\" y=\"20\" font-size=\"12\" fill=\"#444444\">" + Escape(options.caption) +
-           "</text>\n";
+  for (size_t i = 0; i < caption_lines.size(); ++i) {
+    svg += "<text x=\"12\" y=\"" + Px(20 + kCaptionLineHeight * i) +
+           "\" font-size=\"12\" fill=\"#444444\">" + Escape(caption_lines[i]) + "</text>\n";
   }
+  // One legend width for every panel, so that their x axes line up.
+  size_t longest_name = 0;
+  for (const LinePlot& panel : panels) {
+    for (const PlotSeries& series : panel.series) {
+      longest_name = std::max(longest_name, series.name.size());
+    }
+  }
+  const double margin_right = std::min(
+      options.width / 2.0, std::max(kMinMarginRight, 60.0 + kLegendCharWidth * longest_name));
   for (size_t p = 0; p < panels.size(); ++p) {
-    RenderPanel(panels[p], p, caption + options.panel_height * static_cast<double>(p), options,
-                &svg);
+    RenderPanel(panels[p], p, caption + options.panel_height * static_cast<double>(p), margin_right,
+                options, &svg);
   }
   svg += "</svg>\n";
   return svg;

@@ -259,7 +259,9 @@ TEST(SyntheticLearnerTest, UnlearnedPrerequisitesSlowLearning) {
 
 TEST(SyntheticLearnerTest, WeakPrerequisitePenalisesByItsStrength) {
   GraphDefinition def;
-  def.competencies = {{"soft"}, {"target"}};
+  def.competencies.resize(2);
+  def.competencies[0].id = "soft";
+  def.competencies[1].id = "target";
   def.prerequisites = {{"soft", "target", 0.5}};
   auto graph = CompetencyGraph::FromDefinition(def);
   ASSERT_OK(graph);
@@ -377,7 +379,8 @@ TEST(SyntheticCohortTest, RejectsBadOptionsNamingTheField) {
   EXPECT_NE(bad_penalty.status().message().find("prerequisite_penalty"), std::string::npos);
 
   truth = LearnerModelOptions{};
-  truth.groups = {CohortGroup{"x"}, CohortGroup{"x"}};
+  truth.groups.resize(2);
+  truth.groups[0].name = truth.groups[1].name = "x";
   auto duplicate = SyntheticCohort::Create(graph, truth, 1);
   EXPECT_NE(duplicate.status().message().find("groups[1].name"), std::string::npos);
 

@@ -1,6 +1,7 @@
 #include <cmath>
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -118,6 +119,24 @@ std::string XmlProblem(const std::string& xml) {
   return "";
 }
 
+PlotSeries Series(std::string name, std::vector<double> x, std::vector<double> y,
+                  std::string dash = "") {
+  PlotSeries series;
+  series.name = std::move(name);
+  series.x = std::move(x);
+  series.y = std::move(y);
+  series.dash = std::move(dash);
+  return series;
+}
+
+CohortGroup Group(std::string name, double learn_offset, double prior_offset) {
+  CohortGroup group;
+  group.name = std::move(name);
+  group.learn_offset = learn_offset;
+  group.prior_offset = prior_offset;
+  return group;
+}
+
 CompetencyGraph Fractions() {
   auto graph = ReadGraphFile(SourcePath("examples/curriculum/fractions.json"));
   EXPECT_OK(graph);
@@ -131,9 +150,7 @@ SimulationOptions FractionsOptions() {
   options.learners = 60;
   options.steps = 120;
   options.seed = 2024;
-  CohortGroup ahead{"ahead", 1.0, 0.5, 0.5};
-  CohortGroup behind{"behind", 1.0, -0.5, -0.5};
-  options.truth.groups = {ahead, behind};
+  options.truth.groups = {Group("ahead", 0.5, 0.5), Group("behind", -0.5, -0.5)};
   options.curve_points = 30;
   return options;
 }
@@ -193,6 +210,18 @@ TEST(SimulationIoTest, CsvHasOneRowPerPolicyAndGroup) {
   EXPECT_EQ(Count(SimulationLearnersCsv(*result), "\n"), 1u + 3u * 60u);
 }
 
+TEST(SimulationIoTest, CsvWithoutGroupsHasOneRowPerPolicy) {
+  const CompetencyGraph graph = Fractions();
+  SimulationOptions options = FractionsOptions();
+  options.truth.groups.clear();
+  auto result = RunSimulation(graph, options);
+  ASSERT_OK(result);
+  const std::string summary = SimulationSummaryCsv(*result);
+  EXPECT_EQ(Count(summary, "\n"), 1u + 3u) << summary;
+  EXPECT_EQ(Count(summary, "\nmastery,"), 1u) << summary;
+  EXPECT_EQ(Count(SimulationCurvesCsv(*result), "\n"), 1u + 3u * result->curve_steps.size());
+}
+
 TEST(SimulationIoTest, SvgIsWellFormedWithALinePerPolicy) {
   const CompetencyGraph graph = Fractions();
   const SimulationOptions options = FractionsOptions();
@@ -212,7 +241,7 @@ TEST(SimulationIoTest, SvgIsWellFormedWithALinePerPolicy) {
 TEST(SimulationIoTest, SvgEscapesTextAndBreaksLinesAtNaN) {
   LinePlot plot;
   plot.title = "a < b & \"c\"";
-  plot.series.push_back({"x&y", {0, 1, 2, 3}, {1, std::nan(""), 2, 3}});
+  plot.series.push_back(Series("x&y", {0, 1, 2, 3}, {1, std::nan(""), 2, 3}));
   auto svg = RenderSvg({plot});
   ASSERT_OK(svg);
   EXPECT_EQ(XmlProblem(*svg), "");
@@ -227,23 +256,38 @@ TEST(SimulationIoTest, SvgEscapesTextAndBreaksLinesAtNaN) {
 
 TEST(SimulationIoTest, RenderSvgRejectsBadSeries) {
   LinePlot plot;
-  plot.series.push_back({"short", {0, 1, 2}, {1, 2}});
+  plot.series.push_back(Series("short", {0, 1, 2}, {1, 2}));
   auto mismatched = RenderSvg({plot});
   EXPECT_EQ(mismatched.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(mismatched.status().message().find("panels[0].series[0]"), std::string::npos);
-  plot.series[0] = {"inf", {0, 1}, {1, INFINITY}};
+  plot.series[0] = Series("inf", {0, 1}, {1, INFINITY});
   EXPECT_NE(RenderSvg({plot}).status().message().find("y[1]"), std::string::npos);
   EXPECT_EQ(RenderSvg({}).status().code(), StatusCode::kInvalidArgument);
+  plot.series[0] = Series("dash", {0, 1}, {1, 2}, "6 4\" onload=\"x");
+  EXPECT_NE(RenderSvg({plot}).status().message().find("series[0].dash"), std::string::npos);
   plot.series.clear();
   plot.y_min = 1.0;
   plot.y_max = 1.0;
   EXPECT_EQ(RenderSvg({plot}).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(SimulationIoTest, LongCaptionWrapsAndLegendMakesRoom) {
+  LinePlot plot;
+  plot.series.push_back(Series("a rather long series name / with a group", {0, 1}, {0, 1}));
+  SvgOptions options;
+  options.caption = std::string(300, 'x').insert(100, " ").insert(200, " ");
+  auto svg = RenderSvg({plot}, options);
+  ASSERT_OK(svg);
+  EXPECT_EQ(XmlProblem(*svg), "");
+  EXPECT_EQ(Count(*svg, "fill=\"#444444\""), 3u);  // three caption lines
+  // The plot area ends where the 40-character legend starts: 820 - (60 + 7 * 40) = 480.
+  EXPECT_NE(svg->find("width=\"408.00\""), std::string::npos);  // 480 - 72
+}
+
 TEST(SimulationIoTest, SvgIsTheSameBytesForTheSameInput) {
   LinePlot plot;
   plot.title = "t";
-  plot.series.push_back({"s", {0, 10, 20}, {0.5, 3.25, 7.0}});
+  plot.series.push_back(Series("s", {0, 10, 20}, {0.5, 3.25, 7.0}));
   auto first = RenderSvg({plot, plot});
   auto second = RenderSvg({plot, plot});
   ASSERT_OK(first);

@@ -1,0 +1,463 @@
+// End-to-end load on pathwised over loopback: durable event ingestion in batches of 100, then
+// Recommend, with throughput and p50/p99 latency; then the store's size, the server's peak memory,
+// and how long a restart takes to rebuild every learner's mastery from the store.
+//
+// The program starts the real server binary as a child process (so its memory is measured alone)
+// and drives it with asynchronous gRPC clients, many calls in flight per thread.
+//
+//     build/bin/service_load --server build/bin/pathwised --data-dir /tmp/pw-load
+//         --learners 100000 --events-per-learner 100 --recommend-calls 300000
+//
+// Workload (deterministic, seed 42): a graph of 100 competencies (each with up to two prerequisites
+// among the earlier ones) and 200 activities: "act.i" practises competency i alone, "mix.i" two
+// competencies. Learner l's event j practises act.((j + l) mod 100), so after 100 events every
+// learner has a state for all 100 competencies. A batch is 10 learners x 10 consecutive events.
+// Recommend asks, for a random learner, k = 5 with the last competency as goal.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/grpcpp.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pathwise/v1/curriculum_service.grpc.pb.h"
+#include "pathwise/v1/learner_service.grpc.pb.h"
+#include "pathwise/v1/recommendation_service.grpc.pb.h"
+
+extern char** environ;
+
+namespace v1 = pathwise::v1;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr char kKey[] = "load-key-0123456789abcdef";
+constexpr int kCompetencies = 100;
+
+struct Options {
+  std::string server = "build/bin/pathwised";
+  std::string data_dir = "/tmp/pathwise-service-load";
+  int learners = 100000;
+  int events_per_learner = 100;
+  int recommend_calls = 300000;
+  int client_threads = 2;
+  int in_flight = 32;  // per client thread
+  bool keep_data = false;
+};
+
+bool ParseOptions(int argc, char** argv, Options* o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--keep-data") {
+      o->keep_data = true;
+      continue;
+    }
+    if (i + 1 >= argc) return false;
+    const std::string value = argv[++i];
+    if (flag == "--server")
+      o->server = value;
+    else if (flag == "--data-dir")
+      o->data_dir = value;
+    else if (flag == "--learners")
+      o->learners = std::atoi(value.c_str());
+    else if (flag == "--events-per-learner")
+      o->events_per_learner = std::atoi(value.c_str());
+    else if (flag == "--recommend-calls")
+      o->recommend_calls = std::atoi(value.c_str());
+    else if (flag == "--client-threads")
+      o->client_threads = std::atoi(value.c_str());
+    else if (flag == "--in-flight")
+      o->in_flight = std::atoi(value.c_str());
+    else
+      return false;
+  }
+  return o->learners >= 10 && o->learners % 10 == 0 && o->events_per_learner >= 10 &&
+         o->events_per_learner % 10 == 0 && o->client_threads >= 1 && o->in_flight >= 1;
+}
+
+// ---- The server as a child process --------------------------------------------------------------
+
+struct Child {
+  pid_t pid = -1;
+  std::string address;
+  double startup_seconds = 0;
+};
+
+Child StartServer(const Options& o) {
+  Child child;
+  int out[2];
+  if (pipe(out) != 0) return child;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  const std::string log = o.data_dir + ".log";
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  std::vector<std::string> args = {o.server,
+                                   "--data-dir",
+                                   o.data_dir,
+                                   "--listen",
+                                   "127.0.0.1:0",
+                                   "--api-key",
+                                   std::string("load=") + kKey,
+                                   "--log-level",
+                                   "warning"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const auto started = Clock::now();
+  if (posix_spawn(&child.pid, o.server.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
+    child.pid = -1;
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  std::string line;
+  while (child.pid > 0 && line.find('\n') == std::string::npos) {
+    char buf[256];
+    const ssize_t n = read(out[0], buf, sizeof(buf));
+    if (n <= 0) break;
+    line.append(buf, static_cast<size_t>(n));
+  }
+  close(out[0]);
+  const std::string prefix = "pathwised listening on ";
+  const size_t at = line.find(prefix);
+  if (at != std::string::npos) {
+    child.address = line.substr(at + prefix.size(), line.find(',', at) - at - prefix.size());
+  }
+  child.startup_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return child;
+}
+
+// Peak resident memory of a process, from /proc (VmHWM), in MiB.
+double PeakMemoryMiB(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
+  }
+  return 0;
+}
+
+// CPU time (user + system) a process has used so far, in seconds.
+double CpuSeconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::atof(field.c_str());  // utime, stime
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double SelfCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+}
+
+int StopServer(Child& child) {
+  kill(child.pid, SIGTERM);
+  int status = 0;
+  waitpid(child.pid, &status, 0);
+  child.pid = -1;
+  return status;
+}
+
+double DirectoryMiB(const std::string& dir) {
+  double bytes = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file()) bytes += static_cast<double>(entry.file_size());
+  }
+  return bytes / (1024.0 * 1024.0);
+}
+
+// ---- Workload -----------------------------------------------------------------------------------
+
+v1::Graph BenchGraph() {
+  std::mt19937_64 rng(42);
+  v1::Graph graph;
+  for (int c = 0; c < kCompetencies; ++c) {
+    v1::Competency* competency = graph.add_competencies();
+    competency->set_id("c" + std::to_string(c));
+    for (int p = 0; p < 2 && c > 0; ++p) {
+      const int from = static_cast<int>(rng() % static_cast<uint64_t>(c));
+      bool seen = false;
+      for (const auto& e : graph.prerequisites()) {
+        seen = seen || (e.to() == competency->id() && e.from() == "c" + std::to_string(from));
+      }
+      if (seen) continue;
+      v1::Prerequisite* edge = graph.add_prerequisites();
+      edge->set_from("c" + std::to_string(from));
+      edge->set_to(competency->id());
+      edge->set_strength(p == 0 ? 1.0 : 0.5);
+    }
+  }
+  for (int a = 0; a < kCompetencies; ++a) {
+    v1::Activity* activity = graph.add_activities();
+    activity->set_id("act." + std::to_string(a));
+    activity->add_competencies()->set_competency_id("c" + std::to_string(a));
+    activity->set_expected_minutes(3 + a % 7);
+    activity->set_difficulty((a % 10) / 10.0);
+  }
+  for (int a = 0; a < kCompetencies; ++a) {
+    v1::Activity* activity = graph.add_activities();
+    activity->set_id("mix." + std::to_string(a));
+    activity->add_competencies()->set_competency_id("c" + std::to_string(a));
+    v1::PracticedCompetency* second = activity->add_competencies();
+    second->set_competency_id("c" + std::to_string((a + 1) % kCompetencies));
+    second->set_weight(0.5);
+    activity->set_expected_minutes(10);
+  }
+  return graph;
+}
+
+// ---- An asynchronous driver: `in_flight` unary calls per thread, latencies recorded -------------
+
+struct RunStats {
+  double seconds = 0;
+  uint64_t calls = 0;
+  uint64_t failures = 0;
+  std::vector<double> latencies_ms;
+};
+
+template <typename Stub, typename Request, typename Response>
+RunStats Drive(const std::string& address, const Options& o, size_t total_calls,
+               const std::function<void(size_t index, Request*)>& make_request,
+               std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> (Stub::*prepare)(
+                   grpc::ClientContext*, const Request&, grpc::CompletionQueue*),
+               std::unique_ptr<Stub> (*new_stub)(const std::shared_ptr<grpc::ChannelInterface>&,
+                                                 const grpc::StubOptions&)) {
+  struct Call {
+    grpc::ClientContext context;
+    Request request;
+    Response response;
+    grpc::Status status;
+    Clock::time_point start;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> reader;
+  };
+  std::atomic<size_t> next{0};
+  std::vector<RunStats> per_thread(static_cast<size_t>(o.client_threads));
+  const auto started = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < o.client_threads; ++t) {
+    threads.emplace_back([&, t] {
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per thread
+      args.SetMaxReceiveMessageSize(-1);
+      auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+      std::unique_ptr<Stub> stub = new_stub(channel, grpc::StubOptions());
+      grpc::CompletionQueue cq;
+      RunStats& stats = per_thread[static_cast<size_t>(t)];
+      int outstanding = 0;
+      auto launch = [&]() -> bool {
+        const size_t index = next.fetch_add(1);
+        if (index >= total_calls) return false;
+        auto* call = new Call;
+        call->context.AddMetadata("authorization", std::string("Bearer ") + kKey);
+        make_request(index, &call->request);
+        call->start = Clock::now();
+        call->reader = ((*stub).*prepare)(&call->context, call->request, &cq);
+        call->reader->StartCall();
+        call->reader->Finish(&call->response, &call->status, call);
+        ++outstanding;
+        return true;
+      };
+      for (int i = 0; i < o.in_flight && launch(); ++i) {
+      }
+      void* tag;
+      bool ok;
+      while (outstanding > 0 && cq.Next(&tag, &ok)) {
+        auto* call = static_cast<Call*>(tag);
+        --outstanding;
+        stats.latencies_ms.push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - call->start).count());
+        ++stats.calls;
+        if (!call->status.ok()) {
+          if (stats.failures++ == 0) {
+            std::fprintf(stderr, "call failed: %d %s\n", call->status.error_code(),
+                         call->status.error_message().c_str());
+          }
+        }
+        delete call;
+        launch();
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  RunStats total;
+  total.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  for (RunStats& s : per_thread) {
+    total.calls += s.calls;
+    total.failures += s.failures;
+    total.latencies_ms.insert(total.latencies_ms.end(), s.latencies_ms.begin(),
+                              s.latencies_ms.end());
+  }
+  std::sort(total.latencies_ms.begin(), total.latencies_ms.end());
+  return total;
+}
+
+double Percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  return sorted[std::min(sorted.size() - 1, static_cast<size_t>(q * sorted.size()))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!ParseOptions(argc, argv, &o)) {
+    std::fprintf(stderr,
+                 "usage: service_load [--server PATH] [--data-dir DIR] [--learners N (x10)] "
+                 "[--events-per-learner N (x10)] [--recommend-calls N] [--client-threads N] "
+                 "[--in-flight N] [--keep-data]\n");
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(o.data_dir, ec);
+  std::filesystem::remove(o.data_dir + ".log", ec);
+  Child child = StartServer(o);
+  if (child.address.empty()) {
+    std::fprintf(stderr, "could not start %s (see %s.log)\n", o.server.c_str(), o.data_dir.c_str());
+    return 1;
+  }
+  std::printf("server %s (pid %d) on %s, data %s; %d client threads x %d calls in flight\n",
+              o.server.c_str(), child.pid, child.address.c_str(), o.data_dir.c_str(),
+              o.client_threads, o.in_flight);
+
+  {
+    auto stub = v1::CurriculumService::NewStub(
+        grpc::CreateChannel(child.address, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Bearer ") + kKey);
+    v1::PutGraphRequest request;
+    *request.mutable_graph() = BenchGraph();
+    v1::PutGraphResponse response;
+    grpc::Status status = stub->PutGraph(&context, request, &response);
+    if (!status.ok()) {
+      std::fprintf(stderr, "PutGraph: %s\n", status.error_message().c_str());
+      return 1;
+    }
+  }
+
+  // Ingest: batch b covers learners [10 g, 10 g + 10) and events [10 r, 10 r + 10) of each, where
+  // rounds r run outermost so a learner's events arrive roughly in order.
+  const size_t groups = static_cast<size_t>(o.learners / 10);
+  const size_t rounds = static_cast<size_t>(o.events_per_learner / 10);
+  const size_t batches = groups * rounds;
+  const double cpu_before_ingest = CpuSeconds(child.pid);
+  const double client_before_ingest = SelfCpuSeconds();
+  RunStats ingest =
+      Drive<v1::LearnerService::Stub, v1::RecordEventsRequest, v1::RecordEventsResponse>(
+          child.address, o, batches,
+          [groups](size_t b, v1::RecordEventsRequest* request) {
+            const size_t round = b / groups;
+            const size_t group = b % groups;
+            for (size_t l = group * 10; l < group * 10 + 10; ++l) {
+              const std::string learner = "learner" + std::to_string(l);
+              for (size_t j = round * 10; j < round * 10 + 10; ++j) {
+                v1::Event* e = request->add_events();
+                e->set_event_id("e" + std::to_string(j));
+                e->set_learner_id(learner);
+                e->set_activity_id("act." + std::to_string((j + l) % kCompetencies));
+                // A learner gets better with practice: wrong early, mostly right later.
+                e->set_outcome((j * 7 + l) % 10 < 3 + j / 15 ? 1.0 : 0.0);
+                e->set_timestamp_ms(1756684800000 + static_cast<int64_t>(j) * 60000);
+              }
+            }
+          },
+          &v1::LearnerService::Stub::PrepareAsyncRecordEvents, &v1::LearnerService::NewStub);
+  const double ingest_cpu = CpuSeconds(child.pid) - cpu_before_ingest;
+  const double ingest_client_cpu = SelfCpuSeconds() - client_before_ingest;
+  const double events = static_cast<double>(ingest.calls) * 100.0;
+  std::printf(
+      "ingest: %zu batches of 100 events (%.0f events) in %.1f s: %.0f events/s durable, "
+      "%.0f batches/s; batch latency p50 %.2f ms, p99 %.2f ms; %llu failed; server CPU %.1f s "
+      "(%.0f events per server CPU-second); load generator CPU %.1f s\n",
+      static_cast<size_t>(ingest.calls), events, ingest.seconds, events / ingest.seconds,
+      static_cast<double>(ingest.calls) / ingest.seconds, Percentile(ingest.latencies_ms, 0.5),
+      Percentile(ingest.latencies_ms, 0.99), static_cast<unsigned long long>(ingest.failures),
+      ingest_cpu, events / ingest_cpu, ingest_client_cpu);
+
+  const int learners = o.learners;
+  const double cpu_before_recommend = CpuSeconds(child.pid);
+  const double client_before_recommend = SelfCpuSeconds();
+  RunStats recommend =
+      Drive<v1::RecommendationService::Stub, v1::RecommendRequest, v1::RecommendResponse>(
+          child.address, o, static_cast<size_t>(o.recommend_calls),
+          [learners](size_t i, v1::RecommendRequest* request) {
+            // A fixed pseudo-random learner per call (splitmix64 of the index).
+            uint64_t z = i + 0x9e3779b97f4a7c15ULL;
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            z ^= z >> 31;
+            request->set_learner_id("learner" +
+                                    std::to_string(z % static_cast<uint64_t>(learners)));
+            request->set_k(5);
+            request->add_goals("c" + std::to_string(kCompetencies - 1));
+          },
+          &v1::RecommendationService::Stub::PrepareAsyncRecommend,
+          &v1::RecommendationService::NewStub);
+  const double recommend_cpu = CpuSeconds(child.pid) - cpu_before_recommend;
+  const double recommend_client_cpu = SelfCpuSeconds() - client_before_recommend;
+  std::printf(
+      "recommend: %llu calls in %.1f s: %.0f calls/s; latency p50 %.2f ms, p99 %.2f ms; "
+      "%llu failed; server CPU %.1f s (%.0f calls per server CPU-second); load generator "
+      "CPU %.1f s\n",
+      static_cast<unsigned long long>(recommend.calls), recommend.seconds,
+      static_cast<double>(recommend.calls) / recommend.seconds,
+      Percentile(recommend.latencies_ms, 0.5), Percentile(recommend.latencies_ms, 0.99),
+      static_cast<unsigned long long>(recommend.failures), recommend_cpu,
+      static_cast<double>(recommend.calls) / recommend_cpu, recommend_client_cpu);
+
+  const double peak = PeakMemoryMiB(child.pid);
+  StopServer(child);
+  std::printf(
+      "stored: %d learners x %d competencies practised; database %.1f MiB (%s); server peak RSS "
+      "%.1f MiB\n",
+      o.learners, std::min(o.events_per_learner, kCompetencies), DirectoryMiB(o.data_dir),
+      o.data_dir.c_str(), peak);
+
+  // Restart: the time until the server listens again, every learner's mastery rebuilt.
+  Child again = StartServer(o);
+  if (again.address.empty()) {
+    std::fprintf(stderr, "restart failed (see %s.log)\n", o.data_dir.c_str());
+    return 1;
+  }
+  std::printf(
+      "restart: listening again after %.1f s (mastery of %d learners rebuilt); peak RSS "
+      "%.1f MiB\n",
+      again.startup_seconds, o.learners, PeakMemoryMiB(again.pid));
+  StopServer(again);
+  if (!o.keep_data) {
+    std::filesystem::remove_all(o.data_dir, ec);
+    std::filesystem::remove(o.data_dir + ".log", ec);
+  }
+  return ingest.failures == 0 && recommend.failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,79 @@
+// pathwised's configuration: a JSON file, overridable by command-line flags.
+//
+//     {
+//       "listen": "127.0.0.1:50051",
+//       "data_dir": "/var/lib/pathwised",
+//       "store": "sqlite",
+//       "tls": {"cert": "server.crt", "key": "server.key", "client_ca": "clients.crt"},
+//       "tenants": [
+//         {"id": "acme", "api_keys": ["<at least 16 characters>"]}
+//       ],
+//       "limits": {"max_message_bytes": 16777216, "max_batch_events": 10000, "max_id_bytes": 128,
+//                  "max_text_bytes": 16384, "max_graph_items": 200000, "max_list_items": 10000,
+//                  "max_k": 100, "max_queued_jobs": 4},
+//       "shutdown_grace_seconds": 10,
+//       "fit_threads": 1,
+//       "log_level": "info"
+//     }
+//
+// Every key is optional except "tenants"; unknown keys are errors (a typo never silently falls back
+// to a default). Relative paths are relative to the working directory.
+#ifndef PATHWISE_SERVICE_CONFIG_H_
+#define PATHWISE_SERVICE_CONFIG_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pathwise/result.h>
+#include <pathwise/status.h>
+
+#include "service/limits.h"
+
+namespace pathwise::service {
+
+struct TenantConfig {
+  std::string id;  ///< an id (limits.h charset)
+  /// Keys that authenticate as this tenant (`authorization: Bearer <key>`): at least one, each at
+  /// least 16 bytes of printable ASCII without spaces, unique across tenants.
+  std::vector<std::string> api_keys;
+};
+
+struct TlsConfig {
+  std::string cert;       ///< PEM certificate chain file; empty: plaintext (loopback use only)
+  std::string key;        ///< PEM private key file; required with cert
+  std::string client_ca;  ///< PEM CA file; when set, clients must present a certificate it signed
+};
+
+struct ServerConfig {
+  /// host:port; port 0 picks a free port. Empty: no network port at all (in-process channels only,
+  /// for tests and embedding; pathwised refuses it).
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir;          ///< required for the sqlite store
+  std::string store = "sqlite";  ///< "sqlite" or "memory" (tests, demos)
+  TlsConfig tls;
+  std::vector<TenantConfig> tenants;
+  ServiceLimits limits;
+  /// On SIGTERM/SIGINT, in-flight calls get this long to finish before they are cancelled. In [0,
+  /// 3600].
+  double shutdown_grace_seconds = 10.0;
+  /// Threads of one model fit. In [1, 256].
+  int fit_threads = 1;
+  std::string log_level = "info";
+
+  /// InvalidArgument naming the first bad field ("tenants[1].api_keys[0]", "limits.max_k", ...).
+  Status Validate() const;
+};
+
+/// Parses config JSON (see the file comment). Types and keys are checked here; ranges and required
+/// fields by ServerConfig::Validate, which the caller runs once command-line flags are applied.
+/// InvalidArgument "<source>:<line>:<column>: ..." for a syntax error, "<source>: <field>: ..."
+/// otherwise.
+Result<ServerConfig> ParseServerConfig(std::string_view text, std::string_view source_name);
+
+/// ParseServerConfig of a file. NotFound when it does not exist.
+Result<ServerConfig> ReadServerConfigFile(const std::string& path);
+
+}  // namespace pathwise::service
+
+#endif  // PATHWISE_SERVICE_CONFIG_H_

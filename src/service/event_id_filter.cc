@@ -1,0 +1,132 @@
+#include "service/event_id_filter.h"
+
+#include <mutex>
+
+namespace pathwise::service {
+namespace {
+
+constexpr int kProbes = 7;
+constexpr size_t kBitsPerPair = 10;
+
+// 64-bit FNV-1a, then a murmur finalizer: fast, and good enough to spread ids that share prefixes.
+uint64_t Fnv1a(std::string_view text, uint64_t h) {
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+uint64_t Mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+}  // namespace
+
+// Blocked Bloom filter (Putze, Sanders & Singler 2007): all probes of a pair fall in one 512-bit
+// block (one cache line), and sizes are powers of two, so a probe is a mask and a shift, never a
+// division.
+struct EventIdFilter::Generation {
+  static constexpr size_t kWordsPerBlock = 8;  // 512 bits
+
+  explicit Generation(size_t pair_capacity) : capacity(pair_capacity) {
+    size_t blocks = 1;
+    while (blocks * kWordsPerBlock * 64 < pair_capacity * kBitsPerPair) blocks *= 2;
+    block_mask = blocks - 1;
+    words.reset(new std::atomic<uint64_t>[blocks * kWordsPerBlock]);
+    for (size_t i = 0; i < blocks * kWordsPerBlock; ++i) {
+      words[i].store(0, std::memory_order_relaxed);
+    }
+    num_words = blocks * kWordsPerBlock;
+  }
+  size_t capacity;
+  size_t block_mask = 0;
+  size_t num_words = 0;
+  std::unique_ptr<std::atomic<uint64_t>[]> words;
+  std::atomic<size_t> count{0};
+
+  // Probe i is bit (h2 >> 9i) & 511 of block h1 & block_mask.
+  void Set(uint64_t h1, uint64_t h2) {
+    std::atomic<uint64_t>* block = &words[(h1 & block_mask) * kWordsPerBlock];
+    for (int i = 0; i < kProbes; ++i) {
+      const unsigned bit = static_cast<unsigned>(h2 >> (9 * i)) & 511u;
+      block[bit / 64].fetch_or(uint64_t{1} << (bit % 64), std::memory_order_release);
+    }
+  }
+  bool Test(uint64_t h1, uint64_t h2) const {
+    const std::atomic<uint64_t>* block = &words[(h1 & block_mask) * kWordsPerBlock];
+    for (int i = 0; i < kProbes; ++i) {
+      const unsigned bit = static_cast<unsigned>(h2 >> (9 * i)) & 511u;
+      if ((block[bit / 64].load(std::memory_order_acquire) & (uint64_t{1} << (bit % 64))) == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+};
+
+EventIdFilter::EventIdFilter(size_t initial_capacity) {
+  generations_.push_back(std::make_unique<Generation>(initial_capacity > 0 ? initial_capacity : 1));
+}
+
+EventIdFilter::~EventIdFilter() = default;
+
+void EventIdFilter::Hash(std::string_view learner_id, std::string_view event_id, uint64_t* h1,
+                         uint64_t* h2) {
+  uint64_t h = Fnv1a(learner_id, 0xcbf29ce484222325ULL);
+  h = Fnv1a(std::string_view("\x1f", 1), h);  // a separator, so ("ab","c") != ("a","bc")
+  h = Fnv1a(event_id, h);
+  *h1 = Mix(h);
+  *h2 = Mix(h ^ 0x9e3779b97f4a7c15ULL);
+}
+
+void EventIdFilter::Insert(std::string_view learner_id, std::string_view event_id) {
+  uint64_t h1, h2;
+  Hash(learner_id, event_id, &h1, &h2);
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    Generation& last = *generations_.back();
+    if (last.count.load(std::memory_order_relaxed) < last.capacity) {
+      last.Set(h1, h2);
+      last.count.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  if (generations_.back()->count.load(std::memory_order_relaxed) >= generations_.back()->capacity) {
+    generations_.push_back(std::make_unique<Generation>(generations_.back()->capacity * 2));
+  }
+  generations_.back()->Set(h1, h2);
+  generations_.back()->count.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool EventIdFilter::MayContain(std::string_view learner_id, std::string_view event_id) const {
+  uint64_t h1, h2;
+  Hash(learner_id, event_id, &h1, &h2);
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  for (const auto& generation : generations_) {
+    if (generation->Test(h1, h2)) return true;
+  }
+  return false;
+}
+
+size_t EventIdFilter::size() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  size_t total = 0;
+  for (const auto& generation : generations_) total += generation->count.load();
+  return total;
+}
+
+size_t EventIdFilter::memory_bytes() const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  size_t total = 0;
+  for (const auto& generation : generations_) total += generation->num_words * 8;
+  return total;
+}
+
+}  // namespace pathwise::service

@@ -1,0 +1,228 @@
+#include "service/job_runner.h"
+
+#include <chrono>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include <pathwise/model_io.h>
+
+#include "service/log.h"
+
+namespace pathwise::service {
+namespace {
+
+using nlohmann::json;
+
+TimestampMs NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+json OptionsToJson(const FitOptions& o) {
+  return json{
+      {"max_iterations", o.max_iterations},
+      {"tolerance", o.tolerance},
+      {"restarts", o.restarts},
+      {"seed", o.seed},
+      {"forgets", o.forgets},
+      {"multigs", o.multigs},
+      {"multilearn", o.multilearn},
+      {"multiprior", o.multiprior == PriorGroupSource::kFirstResponse ? "first_response" : "none"},
+      {"ibkt", o.ibkt},
+      {"ibkt_l2", o.ibkt_l2}};
+}
+
+}  // namespace
+
+JobRunner::JobRunner(store::LearnerStore* store, int fit_threads, int64_t max_queued_per_tenant)
+    : store_(store),
+      fit_threads_(fit_threads),
+      max_queued_per_tenant_(max_queued_per_tenant),
+      worker_([this] { WorkerLoop(); }) {}
+
+JobRunner::~JobRunner() { Stop(std::chrono::milliseconds(0)); }
+
+Status JobRunner::RecoverInterrupted(const std::string& tenant_id) {
+  PATHWISE_ASSIGN_OR_RETURN(std::vector<store::JobRecord> jobs, store_->ListJobs(tenant_id));
+  for (store::JobRecord& job : jobs) {
+    if (job.status != store::JobStatus::kQueued && job.status != store::JobStatus::kRunning) {
+      continue;
+    }
+    job.status = store::JobStatus::kFailed;
+    job.error_message = "interrupted: the server stopped before the job finished; submit it again";
+    job.updated_ms = NowMs();
+    PATHWISE_RETURN_IF_ERROR(store_->UpdateJob(tenant_id, job));
+    LogLine(LogLevel::kWarning, "job interrupted by a restart")
+        .Add("tenant", tenant_id)
+        .Add("job", job.job_id);
+  }
+  return Status::Ok();
+}
+
+Result<store::JobRecord> JobRunner::SubmitFit(Tenant* tenant, std::string job_id,
+                                              std::string model_name, FitOptions options) {
+  options.threads = fit_threads_;
+  options.progress = nullptr;
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return Status::Unavailable("the server is shutting down");
+  if (active_per_tenant_[tenant->id()] >= max_queued_per_tenant_) {
+    return Status::ResourceExhausted("jobs: " + std::to_string(max_queued_per_tenant_) +
+                                     " fit jobs are already queued or running for this tenant");
+  }
+  if (job_id.empty()) {
+    // Time plus randomness: unique across restarts without consulting the store.
+    std::random_device entropy;
+    char suffix[17];
+    std::snprintf(suffix, sizeof(suffix), "%08x%08x", entropy(), entropy());
+    job_id = "fit-" + std::to_string(NowMs()) + "-" + suffix;
+  }
+  store::JobRecord record;
+  record.job_id = job_id;
+  record.kind = "fit";
+  record.status = store::JobStatus::kQueued;
+  record.created_ms = NowMs();
+  record.updated_ms = record.created_ms;
+  record.result_model_name = model_name;
+  record.params_json = json{{"model_name", model_name}, {"options", OptionsToJson(options)}}.dump();
+  PATHWISE_RETURN_IF_ERROR(store_->CreateJob(tenant->id(), record));
+  ++active_per_tenant_[tenant->id()];
+  queue_.push_back(Job{tenant, record, std::move(options)});
+  wake_.notify_one();
+  LogLine(LogLevel::kInfo, "fit job queued")
+      .Add("tenant", tenant->id())
+      .Add("job", job_id)
+      .Add("model_name", model_name);
+  return record;
+}
+
+Result<std::pair<store::JobRecord, FitSummary>> JobRunner::Get(const std::string& tenant_id,
+                                                               const std::string& job_id) const {
+  PATHWISE_ASSIGN_OR_RETURN(store::JobRecord record, store_->GetJob(tenant_id, job_id));
+  FitSummary summary;
+  json params = json::parse(record.params_json, nullptr, /*allow_exceptions=*/false);
+  if (params.is_object()) {
+    auto result = params.find("result");
+    if (result != params.end() && result->is_object()) {
+      summary.log_likelihood = result->value("log_likelihood", 0.0);
+      summary.rows = result->value("rows", uint64_t{0});
+      summary.learners = result->value("learners", uint64_t{0});
+    }
+  }
+  return std::make_pair(std::move(record), summary);
+}
+
+Status JobRunner::Update(const std::string& tenant_id, store::JobRecord& record) {
+  record.updated_ms = std::max(NowMs(), record.created_ms);
+  Status s = store_->UpdateJob(tenant_id, record);
+  if (!s.ok()) {
+    LogLine(LogLevel::kError, "job state not stored")
+        .Add("tenant", tenant_id)
+        .Add("job", record.job_id)
+        .Add(s);
+  }
+  return s;
+}
+
+void JobRunner::WorkerLoop() {
+  while (true) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      running_job_ = true;
+    }
+    Run(job);
+    std::lock_guard<std::mutex> lock(mu_);
+    running_job_ = false;
+    --active_per_tenant_[job.tenant->id()];
+    idle_.notify_all();
+  }
+}
+
+void JobRunner::Run(Job& job) {
+  const std::string& tenant_id = job.tenant->id();
+  store::JobRecord& record = job.record;
+  record.status = store::JobStatus::kRunning;
+  (void)Update(tenant_id, record);
+  const auto started = std::chrono::steady_clock::now();
+
+  auto fail = [&](const Status& status) {
+    record.status = store::JobStatus::kFailed;
+    record.error_message = std::string(StatusCodeName(status.code())) + ": " + status.message();
+    record.result_model_version = 0;
+    (void)Update(tenant_id, record);
+    LogLine(LogLevel::kWarning, "fit job failed")
+        .Add("tenant", tenant_id)
+        .Add("job", record.job_id)
+        .Add(status);
+  };
+
+  Result<ResponseLog> log = job.tenant->CollectResponseLog();
+  if (!log.ok()) return fail(log.status());
+  // Progress is stored at most twice a second: each update is a durable write.
+  auto last_progress = std::chrono::steady_clock::now();
+  job.options.progress = [&](double fraction) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_progress < std::chrono::milliseconds(500)) return;
+    last_progress = now;
+    record.progress = std::min(std::max(fraction, 0.0), 1.0);
+    (void)Update(tenant_id, record);
+  };
+  Result<FitResult> fit = FitBkt(*log, job.options);
+  if (!fit.ok()) return fail(fit.status());
+  Result<PutModelOutcome> put = job.tenant->PutModel(record.result_model_name, fit->model);
+  if (!put.ok()) return fail(put.status());
+
+  json params = json::parse(record.params_json, nullptr, false);
+  if (!params.is_object()) params = json::object();
+  params["result"] = json{{"log_likelihood", fit->log_likelihood},
+                          {"rows", static_cast<uint64_t>(fit->rows)},
+                          {"learners", static_cast<uint64_t>(fit->learners)}};
+  record.params_json = params.dump();
+  record.status = store::JobStatus::kSucceeded;
+  record.progress = 1.0;
+  record.result_model_version = put->version;
+  (void)Update(tenant_id, record);
+  LogLine(LogLevel::kInfo, "fit job succeeded")
+      .Add("tenant", tenant_id)
+      .Add("job", record.job_id)
+      .Add("model_name", record.result_model_name)
+      .Add("model_version", put->version)
+      .Add("rows", static_cast<uint64_t>(fit->rows))
+      .Add("seconds",
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+bool JobRunner::Stop(std::chrono::milliseconds grace) {
+  std::deque<Job> cancelled;
+  bool finished = true;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!worker_.joinable()) return true;
+    stopping_ = true;
+    cancelled.swap(queue_);
+    wake_.notify_all();
+    finished = idle_.wait_for(lock, grace, [this] { return !running_job_; });
+  }
+  for (Job& job : cancelled) {
+    job.record.status = store::JobStatus::kCancelled;
+    job.record.error_message = "cancelled: the server shut down before the job started";
+    (void)Update(job.tenant->id(), job.record);
+  }
+  if (finished) {
+    worker_.join();
+  } else {
+    LogLine(LogLevel::kWarning,
+            "a fit job is still running at shutdown; it will be marked failed "
+            "at the next start");
+    worker_.detach();
+  }
+  return finished;
+}
+
+}  // namespace pathwise::service

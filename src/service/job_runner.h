@@ -1,0 +1,96 @@
+// Background model fits: queued per server, run one at a time, their state kept in the store.
+#ifndef PATHWISE_SERVICE_JOB_RUNNER_H_
+#define PATHWISE_SERVICE_JOB_RUNNER_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <pathwise/fit.h>
+#include <pathwise/result.h>
+#include <pathwise/status.h>
+
+#include "service/tenant.h"
+#include "store/learner_store.h"
+
+namespace pathwise::service {
+
+/// What a finished fit reports beside its model (kept in the job's params_json).
+struct FitSummary {
+  double log_likelihood = 0.0;
+  uint64_t rows = 0;
+  uint64_t learners = 0;
+};
+
+/// Runs fit jobs on one worker thread (a fit uses `fit_threads` threads itself). A job's record is
+/// in the store from submission on: QUEUED, RUNNING (with progress), then SUCCEEDED with the model
+/// version it stored, or FAILED with the reason. Jobs left QUEUED or RUNNING by a server that
+/// stopped are marked FAILED by RecoverInterrupted at the next start.
+///
+/// Thread safety: every method may be called concurrently.
+///
+/// Example:
+///
+///     JobRunner jobs(store, /*fit_threads=*/2, /*max_queued_per_tenant=*/4);
+///     auto job = jobs.SubmitFit(tenant, "", "active", FitOptions{});
+class JobRunner {
+ public:
+  /// `store` must outlive the runner.
+  JobRunner(store::LearnerStore* store, int fit_threads, int64_t max_queued_per_tenant);
+  /// Stops (see Stop) with no grace.
+  ~JobRunner();
+  JobRunner(const JobRunner&) = delete;
+  JobRunner& operator=(const JobRunner&) = delete;
+
+  /// Marks the tenant's QUEUED and RUNNING jobs FAILED ("interrupted ..."). Store errors.
+  Status RecoverInterrupted(const std::string& tenant_id);
+
+  /// Queues a fit of `tenant`'s stored events whose model is stored under `model_name`. An empty
+  /// job_id gets a generated one. ResourceExhausted when the tenant has max_queued_per_tenant jobs
+  /// queued or running; AlreadyExists for a job id in use; Unavailable once stopping.
+  Result<store::JobRecord> SubmitFit(Tenant* tenant, std::string job_id, std::string model_name,
+                                     FitOptions options);
+
+  /// The job's record and, when it succeeded, its summary. NotFound for another tenant's job.
+  Result<std::pair<store::JobRecord, FitSummary>> Get(const std::string& tenant_id,
+                                                      const std::string& job_id) const;
+
+  /// Stops taking jobs, marks queued ones CANCELLED and waits up to `grace` for the running one.
+  /// Returns false when a job was still running at the deadline (its thread is then detached: the
+  /// caller must not destroy the store before the process exits).
+  bool Stop(std::chrono::milliseconds grace);
+
+ private:
+  struct Job {
+    Tenant* tenant = nullptr;
+    store::JobRecord record;
+    FitOptions options;
+  };
+
+  void WorkerLoop();
+  void Run(Job& job);
+  Status Update(const std::string& tenant_id, store::JobRecord& record);
+
+  store::LearnerStore* const store_;
+  const int fit_threads_;
+  const int64_t max_queued_per_tenant_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<Job> queue_;
+  std::map<std::string, int64_t> active_per_tenant_;  // queued + running
+  bool running_job_ = false;
+  bool stopping_ = false;
+  uint64_t next_job_number_ = 1;
+  std::thread worker_;
+};
+
+}  // namespace pathwise::service
+
+#endif  // PATHWISE_SERVICE_JOB_RUNNER_H_

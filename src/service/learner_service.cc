@@ -1,0 +1,126 @@
+#include "service/learner_service.h"
+
+#include "service/proto_convert.h"
+
+namespace pathwise::service {
+namespace {
+
+constexpr size_t kExportEventsPerMessage = 1000;
+
+void AddOutcome(const RecordOutcome& outcome, bool with_indices, v1::RecordEventsResponse* out) {
+  out->set_recorded(out->recorded() + outcome.recorded);
+  out->set_duplicates(out->duplicates() + outcome.duplicate_indices.size());
+  out->set_batches(out->batches() + 1);
+  if (with_indices) {
+    for (uint32_t i : outcome.duplicate_indices) out->add_duplicate_indices(i);
+  }
+  for (const LearnerMastery& learner : outcome.changed) {
+    v1::LearnerMasteryUpdate* update = out->add_learners();
+    update->set_learner_id(learner.learner_id);
+    for (const MasteryEstimate& e : learner.competencies) ToProto(e, update->add_competencies());
+  }
+}
+
+}  // namespace
+
+grpc::Status LearnerServiceImpl::RecordEvents(grpc::ServerContext* context,
+                                              const v1::RecordEventsRequest* request,
+                                              v1::RecordEventsResponse* response) {
+  return RunRpc("RecordEvents", [&]() -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
+    PATHWISE_ASSIGN_OR_RETURN(std::vector<Observation> events,
+                              EventsFromProto(request->events(), *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(RecordOutcome outcome,
+                              tenant->Record(std::move(events), request->return_mastery()));
+    AddOutcome(outcome, /*with_indices=*/true, response);
+    return Status::Ok();
+  });
+}
+
+grpc::Status LearnerServiceImpl::StreamEvents(grpc::ServerContext* context,
+                                              grpc::ServerReader<v1::RecordEventsRequest>* reader,
+                                              v1::RecordEventsResponse* response) {
+  return RunRpc("StreamEvents", [&]() -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
+    v1::RecordEventsRequest request;
+    uint64_t batch = 0;
+    while (reader->Read(&request)) {
+      // Each message commits on its own; an error names the message and ends the call, and what
+      // was committed before stays committed (the reply's contract in the proto).
+      Result<std::vector<Observation>> events = EventsFromProto(request.events(), *env_.limits);
+      if (!events.ok()) return events.status().WithContext("batch " + std::to_string(batch));
+      Result<RecordOutcome> outcome =
+          tenant->Record(std::move(events).value(), request.return_mastery());
+      if (!outcome.ok()) return outcome.status().WithContext("batch " + std::to_string(batch));
+      AddOutcome(*outcome, /*with_indices=*/false, response);
+      ++batch;
+    }
+    if (context->IsCancelled()) return Status(StatusCode::kCancelled, "the client cancelled");
+    return Status::Ok();
+  });
+}
+
+grpc::Status LearnerServiceImpl::GetMastery(grpc::ServerContext* context,
+                                            const v1::GetMasteryRequest* request,
+                                            v1::GetMasteryResponse* response) {
+  return RunRpc("GetMastery", [&]() -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
+    PATHWISE_RETURN_IF_ERROR(ValidateId(request->learner_id(), "learner_id", *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(
+        std::vector<std::string> competency_ids,
+        IdsFromProto(request->competency_ids(), "competency_ids", *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(
+        MasteryView view,
+        tenant->Mastery(request->learner_id(), competency_ids, request->include_groups()));
+    response->set_learner_id(request->learner_id());
+    for (const MasteryEstimate& e : view.mastery.competencies) {
+      ToProto(e, response->add_competencies());
+    }
+    for (const GroupMastery& g : view.groups) ToProto(g, response->add_groups());
+    response->set_graph_version(view.graph_version);
+    response->set_model_version(view.model_version);
+    return Status::Ok();
+  });
+}
+
+grpc::Status LearnerServiceImpl::ExportLearner(
+    grpc::ServerContext* context, const v1::ExportLearnerRequest* request,
+    grpc::ServerWriter<v1::ExportLearnerResponse>* writer) {
+  return RunRpc("ExportLearner", [&]() -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
+    PATHWISE_RETURN_IF_ERROR(ValidateId(request->learner_id(), "learner_id", *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(LearnerExport exported, tenant->ExportLearner(request->learner_id()));
+    v1::ExportLearnerResponse message;
+    message.set_learner_id(request->learner_id());
+    message.set_state_version(exported.state.version);
+    for (const MasteryEstimate& e : exported.state.competencies) {
+      ToProto(e, message.add_stored_states());
+    }
+    size_t next = 0;
+    do {
+      const size_t end = std::min(exported.events.size(), next + kExportEventsPerMessage);
+      for (; next < end; ++next) {
+        v1::StoredEvent* event = message.add_events();
+        event->set_sequence(exported.events[next].sequence);
+        ToProto(exported.events[next].observation, event->mutable_event());
+      }
+      if (!writer->Write(message)) {
+        return Status(StatusCode::kCancelled, "the client went away during the export");
+      }
+      message.Clear();
+    } while (next < exported.events.size());
+    return Status::Ok();
+  });
+}
+
+grpc::Status LearnerServiceImpl::DeleteLearner(grpc::ServerContext* context,
+                                               const v1::DeleteLearnerRequest* request,
+                                               v1::DeleteLearnerResponse*) {
+  return RunRpc("DeleteLearner", [&]() -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
+    PATHWISE_RETURN_IF_ERROR(ValidateId(request->learner_id(), "learner_id", *env_.limits));
+    return tenant->DeleteLearner(request->learner_id());
+  });
+}
+
+}  // namespace pathwise::service

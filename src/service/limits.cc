@@ -1,0 +1,117 @@
+#include "service/limits.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace pathwise::service {
+namespace {
+
+Status CheckRange(int64_t value, int64_t lo, int64_t hi, const char* name) {
+  if (value < lo || value > hi) {
+    return Status::InvalidArgument(std::string("limits.") + name + " must be in [" +
+                                   std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+                                   std::to_string(value));
+  }
+  return Status::Ok();
+}
+
+bool IsIdChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '-':
+    case '_':
+    case '.':
+    case ':':
+    case '@':
+    case '/':
+    case '+':
+    case '=':
+    case '#':
+    case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Status ServiceLimits::Validate() const {
+  PATHWISE_RETURN_IF_ERROR(
+      CheckRange(max_message_bytes, int64_t{1} << 10, int64_t{1} << 30, "max_message_bytes"));
+  PATHWISE_RETURN_IF_ERROR(CheckRange(max_batch_events, 1, 1000000, "max_batch_events"));
+  PATHWISE_RETURN_IF_ERROR(CheckRange(max_id_bytes, 1, 4096, "max_id_bytes"));
+  PATHWISE_RETURN_IF_ERROR(CheckRange(max_text_bytes, 1, int64_t{16} << 20, "max_text_bytes"));
+  PATHWISE_RETURN_IF_ERROR(CheckRange(max_graph_items, 1, 10000000, "max_graph_items"));
+  PATHWISE_RETURN_IF_ERROR(CheckRange(max_list_items, 1, 1000000, "max_list_items"));
+  PATHWISE_RETURN_IF_ERROR(CheckRange(max_k, 1, 100000, "max_k"));
+  PATHWISE_RETURN_IF_ERROR(CheckRange(max_queued_jobs, 1, 1000, "max_queued_jobs"));
+  return Status::Ok();
+}
+
+Status ValidateId(std::string_view id, std::string_view field, const ServiceLimits& limits) {
+  if (id.empty()) return Status::InvalidArgument(std::string(field) + ": required");
+  if (static_cast<int64_t>(id.size()) > limits.max_id_bytes) {
+    return Status::InvalidArgument(std::string(field) + ": " + std::to_string(id.size()) +
+                                   " bytes exceed the limit of " +
+                                   std::to_string(limits.max_id_bytes));
+  }
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (!IsIdChar(id[i])) {
+      char code[8];
+      std::snprintf(code, sizeof(code), "0x%02X", static_cast<unsigned char>(id[i]));
+      return Status::InvalidArgument(
+          std::string(field) + ": character " + code + " at byte " + std::to_string(i) +
+          " is not allowed in an id (use ASCII letters, digits and - _ . : @ / + = # ~)");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateOptionalId(std::string_view id, std::string_view field,
+                          const ServiceLimits& limits) {
+  return id.empty() ? Status::Ok() : ValidateId(id, field, limits);
+}
+
+Status ValidateText(std::string_view text, std::string_view field, const ServiceLimits& limits) {
+  if (static_cast<int64_t>(text.size()) > limits.max_text_bytes) {
+    return Status::InvalidArgument(std::string(field) + ": " + std::to_string(text.size()) +
+                                   " bytes exceed the limit of " +
+                                   std::to_string(limits.max_text_bytes));
+  }
+  return Status::Ok();
+}
+
+Status CheckCount(size_t count, int64_t limit, std::string_view field) {
+  if (static_cast<int64_t>(count) > limit) {
+    return Status::ResourceExhausted(std::string(field) + ": " + std::to_string(count) +
+                                     " entries exceed the limit of " + std::to_string(limit));
+  }
+  return Status::Ok();
+}
+
+std::string IndexPath(std::string_view field, size_t index) {
+  std::string path(field);
+  path += '[';
+  path += std::to_string(index);
+  path += ']';
+  return path;
+}
+
+std::string DescribeNumber(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.17g", value);
+  // Prefer the shortest text that reads back to the same double.
+  for (int precision = 1; precision <= 17; ++precision) {
+    char shorter[32];
+    std::snprintf(shorter, sizeof(shorter), "%.*g", precision, value);
+    if (std::strtod(shorter, nullptr) == value) return shorter;
+  }
+  return buf;
+}
+
+}  // namespace pathwise::service

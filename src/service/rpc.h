@@ -1,0 +1,51 @@
+// What every RPC handler shares: the server's state, and the one wrapper that turns a handler's
+// Status into the gRPC reply (through ToGrpcStatus) and logs failures.
+#ifndef PATHWISE_SERVICE_RPC_H_
+#define PATHWISE_SERVICE_RPC_H_
+
+#include <exception>
+#include <new>
+#include <string_view>
+
+#include <grpcpp/support/status.h>
+
+#include <pathwise/status.h>
+
+#include "service/job_runner.h"
+#include "service/limits.h"
+#include "service/log.h"
+#include "service/status_mapping.h"
+#include "service/tenant_registry.h"
+
+namespace pathwise::service {
+
+/// The state the service implementations share; owned by the server, outlives them.
+struct ServiceEnv {
+  TenantRegistry* tenants = nullptr;
+  const ServiceLimits* limits = nullptr;
+  JobRunner* jobs = nullptr;
+};
+
+/// Logs a failed call (a warning for codes that point at the server, debug for the caller's
+/// mistakes) and maps its status.
+grpc::Status FinishRpc(std::string_view method, const Status& status);
+
+/// Runs a handler body (returning Status) so that nothing escapes: an exception from a library
+/// below (std::bad_alloc, say) becomes RESOURCE_EXHAUSTED or INTERNAL instead of ending the
+/// process.
+template <typename Body>
+grpc::Status RunRpc(std::string_view method, Body&& body) {
+  Status status;
+  try {
+    status = body();
+  } catch (const std::bad_alloc&) {
+    status = Status::ResourceExhausted("out of memory while serving the request");
+  } catch (const std::exception& e) {
+    status = Status::Internal(std::string("unexpected exception: ") + e.what());
+  }
+  return FinishRpc(method, status);
+}
+
+}  // namespace pathwise::service
+
+#endif  // PATHWISE_SERVICE_RPC_H_

@@ -1,0 +1,196 @@
+#include "service/server.h"
+
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include "service/curriculum_service.h"
+#include "service/job_runner.h"
+#include "service/learner_service.h"
+#include "service/log.h"
+#include "service/model_service.h"
+#include "service/recommendation_service.h"
+#include "store/memory_store.h"
+#include "store/sqlite_store.h"
+
+namespace pathwise::service {
+namespace {
+
+Result<std::string> ReadFile(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::Unavailable(std::string(what) + ": cannot read '" + path + "'");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Result<std::shared_ptr<grpc::ServerCredentials>> Credentials(const TlsConfig& tls) {
+  if (tls.cert.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options(
+      tls.client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  PATHWISE_ASSIGN_OR_RETURN(pair.private_key, ReadFile(tls.key, "tls.key"));
+  PATHWISE_ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(tls.cert, "tls.cert"));
+  options.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!tls.client_ca.empty()) {
+    PATHWISE_ASSIGN_OR_RETURN(options.pem_root_certs, ReadFile(tls.client_ca, "tls.client_ca"));
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+// "0.0.0.0:0" with port 8123 -> "0.0.0.0:8123".
+std::string WithPort(const std::string& listen, int port) {
+  const size_t colon = listen.rfind(':');
+  return (colon == std::string::npos ? listen : listen.substr(0, colon)) + ":" +
+         std::to_string(port);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<store::LearnerStore>> OpenStore(const ServerConfig& config) {
+  if (config.store == "memory") {
+    return std::unique_ptr<store::LearnerStore>(std::make_unique<store::MemoryStore>());
+  }
+  store::SqliteStoreOptions options;
+  options.data_dir = config.data_dir;
+  PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteStore> sqlite,
+                            store::SqliteStore::Open(options));
+  return std::unique_ptr<store::LearnerStore>(std::move(sqlite));
+}
+
+struct PathwiseServer::Impl {
+  ServerConfig config;
+  std::unique_ptr<store::LearnerStore> store;
+  std::unique_ptr<TenantRegistry> tenants;
+  std::unique_ptr<JobRunner> jobs;
+  std::unique_ptr<CurriculumServiceImpl> curriculum_service;
+  std::unique_ptr<LearnerServiceImpl> learner_service;
+  std::unique_ptr<RecommendationServiceImpl> recommendation_service;
+  std::unique_ptr<ModelServiceImpl> model_service;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+  std::string address;
+
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool shutting_down = false;
+  bool done = false;
+  Status close_status;
+};
+
+PathwiseServer::PathwiseServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+PathwiseServer::~PathwiseServer() { (void)Shutdown(std::chrono::milliseconds(0)); }
+
+Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
+    const ServerConfig& config, std::unique_ptr<store::LearnerStore> store) {
+  PATHWISE_RETURN_IF_ERROR(config.Validate());
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->store = std::move(store);
+  impl->tenants = std::make_unique<TenantRegistry>(impl->config.tenants, impl->store.get(),
+                                                   &impl->config.limits);
+  PATHWISE_RETURN_IF_ERROR(impl->tenants->LoadAll());
+  impl->jobs = std::make_unique<JobRunner>(impl->store.get(), impl->config.fit_threads,
+                                           impl->config.limits.max_queued_jobs);
+  for (Tenant* tenant : impl->tenants->tenants()) {
+    PATHWISE_RETURN_IF_ERROR(impl->jobs->RecoverInterrupted(tenant->id()));
+  }
+
+  const ServiceEnv env{impl->tenants.get(), &impl->config.limits, impl->jobs.get()};
+  impl->curriculum_service = std::make_unique<CurriculumServiceImpl>(env);
+  impl->learner_service = std::make_unique<LearnerServiceImpl>(env);
+  impl->recommendation_service = std::make_unique<RecommendationServiceImpl>(env);
+  impl->model_service = std::make_unique<ModelServiceImpl>(env);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  if (!impl->config.listen.empty()) {
+    PATHWISE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                              Credentials(impl->config.tls));
+    builder.AddListeningPort(impl->config.listen, credentials, &impl->port);
+  }
+  // Without this, a second server could bind the same port (SO_REUSEPORT) and share its traffic.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // The sync server spawns a thread whenever every poller is busy and lets it exit once more than
+  // MAX_POLLERS are idle. Calls here wait for a group commit (milliseconds), so with the default of
+  // 2 the server creates and destroys a thread per call under load; keeping a pool of idle pollers
+  // avoids that churn (and the allocator arenas it drags along).
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(impl->config.limits.max_message_bytes));
+  builder.RegisterService(impl->curriculum_service.get());
+  builder.RegisterService(impl->learner_service.get());
+  builder.RegisterService(impl->recommendation_service.get());
+  builder.RegisterService(impl->model_service.get());
+  impl->server = builder.BuildAndStart();
+  if (impl->server == nullptr || (!impl->config.listen.empty() && impl->port == 0)) {
+    return Status::Unavailable("cannot listen on '" + impl->config.listen +
+                               "' (address in use, malformed, or not allowed)");
+  }
+  if (!impl->config.listen.empty()) impl->address = WithPort(impl->config.listen, impl->port);
+  impl->server->GetHealthCheckService()->SetServingStatus(true);
+  return std::unique_ptr<PathwiseServer>(new PathwiseServer(std::move(impl)));
+}
+
+int PathwiseServer::port() const { return impl_->port; }
+const std::string& PathwiseServer::address() const { return impl_->address; }
+TenantRegistry& PathwiseServer::tenants() { return *impl_->tenants; }
+store::LearnerStore& PathwiseServer::store() { return *impl_->store; }
+
+std::shared_ptr<grpc::Channel> PathwiseServer::InProcessChannel(
+    const grpc::ChannelArguments& args) {
+  return impl_->server->InProcessChannel(args);
+}
+
+Status PathwiseServer::Shutdown(std::chrono::milliseconds grace) {
+  {
+    std::unique_lock<std::mutex> lock(impl_->mu);
+    if (impl_->shutting_down) {
+      impl_->done_cv.wait(lock, [this] { return impl_->done; });
+      return impl_->close_status;
+    }
+    impl_->shutting_down = true;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  impl_->server->GetHealthCheckService()->SetServingStatus(false);
+  impl_->server->Shutdown(std::chrono::system_clock::now() + grace);
+  impl_->server->Wait();
+  const auto left = grace - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - started);
+  const bool jobs_stopped = impl_->jobs->Stop(std::max(left, std::chrono::milliseconds(0)));
+  Status closed = impl_->store->Close();
+  if (!jobs_stopped) {
+    // A fit still runs on a detached thread and may touch the tenants and the store (which now
+    // answers Unavailable); keep them alive for the rest of the process.
+    (void)impl_->jobs.release();
+    (void)impl_->tenants.release();
+    (void)impl_->store.release();
+  }
+  LogLine(LogLevel::kInfo, "stopped")
+      .Add("drain_seconds",
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())
+      .Add("store_closed", closed.ok());
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->close_status = closed;
+  impl_->done = true;
+  impl_->done_cv.notify_all();
+  return closed;
+}
+
+void PathwiseServer::Wait() {
+  std::unique_lock<std::mutex> lock(impl_->mu);
+  impl_->done_cv.wait(lock, [this] { return impl_->done; });
+}
+
+}  // namespace pathwise::service

@@ -1,0 +1,805 @@
+#include "service/tenant.h"
+
+#include <algorithm>
+#include <unordered_set>
+#include <utility>
+
+#include <pathwise/graph_io.h>
+#include <pathwise/model_io.h>
+
+#include "service/log.h"
+
+namespace pathwise::service {
+namespace {
+
+// Events read from the store per page, and learners per page, when replaying.
+constexpr size_t kEventPage = 10000;
+constexpr size_t kLearnerPage = 1000;
+// Learners whose rewritten states are committed together during a rebuild.
+constexpr size_t kStateFlush = 256;
+
+Status UnknownLearner(std::string_view learner_id) {
+  return Status::NotFound("learner '" + std::string(learner_id) + "' not found");
+}
+
+Status NoGraph() {
+  return Status::FailedPrecondition(
+      "the tenant has no graph yet: put one with CurriculumService.PutGraph first");
+}
+
+uint64_t StreamFor(std::string_view learner_id) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : learner_id) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+bool SameEstimate(const MasteryEstimate& a, const MasteryEstimate& b) {
+  return a.competency_id == b.competency_id && a.p_learned == b.p_learned &&
+         a.mastered == b.mastered && a.opportunities == b.opportunities &&
+         a.last_practiced_ms == b.last_practiced_ms;
+}
+
+// The tracker marks a competency never practised with opportunities 0; only practised ones are
+// stored.
+MasteryEstimate Normalized(MasteryEstimate e) {
+  if (e.last_practiced_ms < 0) e.last_practiced_ms = 0;
+  return e;
+}
+
+// Every stored event of a learner, in sequence order.
+Result<std::vector<store::StoredEvent>> ReadAllEvents(store::LearnerStore& store,
+                                                      std::string_view tenant_id,
+                                                      std::string_view learner_id) {
+  std::vector<store::StoredEvent> all;
+  int64_t after = 0;
+  while (true) {
+    PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredEvent> page,
+                              store.ListEvents(tenant_id, learner_id, after, kEventPage));
+    if (page.empty()) break;
+    after = page.back().sequence;
+    const bool last_page = page.size() < kEventPage;
+    if (all.empty()) {
+      all = std::move(page);
+    } else {
+      all.insert(all.end(), std::make_move_iterator(page.begin()),
+                 std::make_move_iterator(page.end()));
+    }
+    if (last_page) break;
+  }
+  return all;
+}
+
+// Replays stored events into the tracker (as Record would, event ids left out: the store keeps
+// idempotency). Events of activities the graph no longer has are skipped.
+Status Replay(MasteryTracker& tracker, const std::vector<store::StoredEvent>& events) {
+  std::vector<Observation> observations;
+  observations.reserve(events.size());
+  for (const store::StoredEvent& e : events) {
+    if (!tracker.ActivityIndex(e.observation.activity_id).ok()) continue;
+    Observation o = e.observation;
+    o.event_id.clear();
+    observations.push_back(std::move(o));
+  }
+  if (observations.empty()) return Status::Ok();
+  return tracker.RecordBatch(observations).status();
+}
+
+}  // namespace
+
+// ---- PolicyPool ---------------------------------------------------------------------------------
+
+PolicyPool::Lease::~Lease() {
+  if (policy_ == nullptr) return;
+  std::lock_guard<std::mutex> lock(pool_->mu_);
+  pool_->free_.push_back(std::move(policy_));
+}
+
+PolicyPool::Lease PolicyPool::Acquire() {
+  std::unique_ptr<Policy> policy;
+  uint64_t stream = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!free_.empty()) {
+      policy = std::move(free_.back());
+      free_.pop_back();
+    } else {
+      stream = next_stream_++;
+    }
+  }
+  if (policy == nullptr) policy = prototype_->Fork(stream);
+  return Lease(this, std::move(policy));
+}
+
+// ---- Tenant -------------------------------------------------------------------------------------
+
+Tenant::Tenant(std::string id, store::LearnerStore* store, const ServiceLimits* limits,
+               RecommenderOptions recommender_options)
+    : id_(std::move(id)),
+      store_(store),
+      limits_(limits),
+      recommender_options_(std::move(recommender_options)),
+      curriculum_(std::make_shared<Curriculum>()),
+      seen_events_(std::make_unique<EventIdFilter>()) {}
+
+Tenant::~Tenant() = default;
+
+std::shared_ptr<const Curriculum> Tenant::curriculum() const {
+  std::lock_guard<std::mutex> lock(curriculum_mu_);
+  return curriculum_;
+}
+
+void Tenant::Publish(std::shared_ptr<Curriculum> next) {
+  std::lock_guard<std::mutex> lock(curriculum_mu_);
+  curriculum_ = std::move(next);
+}
+
+Tenant::LearnerSlot* Tenant::FindSlot(std::string_view learner_id) const {
+  std::lock_guard<std::mutex> lock(slots_mu_);
+  auto it = slots_.find(std::string(learner_id));
+  return it == slots_.end() ? nullptr : it->second.get();
+}
+
+Tenant::LearnerSlot* Tenant::GetOrCreateSlot(const std::string& learner_id) {
+  std::lock_guard<std::mutex> lock(slots_mu_);
+  std::unique_ptr<LearnerSlot>& slot = slots_[learner_id];
+  if (slot == nullptr) slot = std::make_unique<LearnerSlot>();
+  return slot.get();
+}
+
+size_t Tenant::num_learners() const {
+  std::lock_guard<std::mutex> lock(slots_mu_);
+  size_t n = 0;
+  for (const auto& [id, slot] : slots_) {
+    std::lock_guard<std::mutex> slot_lock(slot->mu);
+    if (slot->stored) ++n;
+  }
+  return n;
+}
+
+Result<std::shared_ptr<Curriculum>> Tenant::BuildCurriculum(std::optional<CompetencyGraph> graph,
+                                                            int64_t graph_version, BktModel model,
+                                                            int64_t model_version) const {
+  auto next = std::make_shared<Curriculum>();
+  next->graph_version = graph_version;
+  next->model_version = model_version;
+  next->model = model;
+  if (!graph) return next;
+  const std::vector<const Competency*> competencies = graph->competencies();
+  for (size_t i = 0; i < competencies.size(); ++i) {
+    next->competency_index.emplace(competencies[i]->id, i);
+  }
+  PATHWISE_ASSIGN_OR_RETURN(next->engine, Engine::Create(std::move(*graph), std::move(model)));
+  const CompetencyGraph& g = next->engine->graph();
+  const BktModel& m = next->engine->model();
+  PATHWISE_ASSIGN_OR_RETURN(next->planner, PathwayPlanner::Create(g, m, recommender_options_));
+  PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<Policy> mastery,
+                            MakePolicy(PolicyKind::kMastery, g, m, recommender_options_));
+  next->mastery_policies = std::make_unique<PolicyPool>(std::move(mastery));
+  PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<Policy> curriculum,
+                            MakePolicy(PolicyKind::kCurriculum, g, m, recommender_options_));
+  next->curriculum_policies = std::make_unique<PolicyPool>(std::move(curriculum));
+  PATHWISE_ASSIGN_OR_RETURN(next->random_prototype,
+                            MakePolicy(PolicyKind::kRandom, g, m, recommender_options_));
+  return next;
+}
+
+Status Tenant::Load() {
+  std::unique_lock<std::shared_mutex> write(write_mu_);
+  std::optional<CompetencyGraph> graph;
+  int64_t graph_version = 0;
+  Result<store::GraphVersion> stored_graph = store_->GetGraph(id_, store::kLatestVersion);
+  if (stored_graph.ok()) {
+    Result<GraphDefinition> def = ParseGraphJson(stored_graph->graph_json, "stored graph");
+    Result<CompetencyGraph> built = def.ok()
+                                        ? CompetencyGraph::FromDefinition(std::move(def).value())
+                                        : Result<CompetencyGraph>(def.status());
+    if (!built.ok()) {
+      return Status::FailedPrecondition("tenant '" + id_ + "': stored graph version " +
+                                        std::to_string(stored_graph->version) +
+                                        " does not load: " + built.status().message());
+    }
+    graph = std::move(built).value();
+    graph_version = stored_graph->version;
+  } else if (stored_graph.status().code() != StatusCode::kNotFound) {
+    return stored_graph.status();
+  }
+
+  BktModel model;
+  int64_t model_version = 0;
+  Result<store::ModelVersion> stored_model =
+      store_->GetModel(id_, std::string(kActiveModelName), store::kLatestVersion);
+  if (stored_model.ok()) {
+    Result<BktModel> parsed = ParseModelJson(stored_model->model_json, "stored model");
+    if (!parsed.ok()) {
+      return Status::FailedPrecondition("tenant '" + id_ + "': stored active model version " +
+                                        std::to_string(stored_model->version) +
+                                        " does not load: " + parsed.status().message());
+    }
+    model = std::move(parsed).value();
+    model_version = stored_model->version;
+  } else if (stored_model.status().code() != StatusCode::kNotFound) {
+    return stored_model.status();
+  }
+
+  Result<std::shared_ptr<Curriculum>> next =
+      BuildCurriculum(std::move(graph), graph_version, std::move(model), model_version);
+  if (!next.ok()) {
+    return Status::FailedPrecondition(
+        "tenant '" + id_ +
+        "': the stored graph and active model do not fit: " + next.status().message());
+  }
+  PATHWISE_ASSIGN_OR_RETURN(uint64_t learners, RebuildLocked(std::move(next).value()));
+  LogLine(LogLevel::kInfo, "tenant loaded")
+      .Add("tenant", id_)
+      .Add("graph_version", graph_version)
+      .Add("model_version", model_version)
+      .Add("learners", learners);
+  return Status::Ok();
+}
+
+Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
+  auto filter = std::make_unique<EventIdFilter>();
+  std::unordered_set<std::string> stored_learners;
+  uint64_t replayed = 0;
+  uint64_t rewritten = 0;
+
+  struct Pending {
+    LearnerSlot* slot;
+    store::LearnerUpdate update;
+  };
+  std::vector<Pending> pending;
+  auto flush = [&]() -> Status {
+    if (pending.empty()) return Status::Ok();
+    store::EventBatch batch;
+    batch.tenant_id = id_;
+    for (const Pending& p : pending) batch.learners.push_back(p.update);
+    PATHWISE_ASSIGN_OR_RETURN(store::CommitResult result, store_->CommitEvents(batch));
+    for (size_t i = 0; i < pending.size(); ++i) {
+      std::lock_guard<std::mutex> lock(pending[i].slot->mu);
+      pending[i].slot->version = result.learner_versions[i];
+    }
+    rewritten += pending.size();
+    pending.clear();
+    return Status::Ok();
+  };
+
+  std::string after;
+  while (true) {
+    PATHWISE_ASSIGN_OR_RETURN(std::vector<std::string> learners,
+                              store_->ListLearners(id_, after, kLearnerPage));
+    for (const std::string& learner : learners) {
+      LearnerSlot* slot = GetOrCreateSlot(learner);
+      std::lock_guard<std::mutex> lock(slot->mu);
+      Result<store::LearnerState> state = store_->GetLearnerState(id_, learner);
+      if (!state.ok()) {
+        if (state.status().code() == StatusCode::kNotFound) continue;
+        return state.status();
+      }
+      PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredEvent> events,
+                                ReadAllEvents(*store_, id_, learner));
+      for (const store::StoredEvent& e : events) filter->Insert(learner, e.observation.event_id);
+      slot->stored = true;
+      slot->stale = false;
+      slot->version = state->version;
+      stored_learners.insert(learner);
+      ++replayed;
+      if (!next->has_graph()) continue;
+
+      MasteryTracker& tracker = next->engine->tracker();
+      PATHWISE_RETURN_IF_ERROR(Replay(tracker, events));
+      // The states the store should hold: every practised competency, and the prior for a stored
+      // competency that the replay no longer practises (e.g. its activities left the graph).
+      Result<LearnerMastery> replayed_mastery = tracker.Mastery(learner);
+      const LearnerMastery mastery = replayed_mastery.ok() ? std::move(replayed_mastery).value()
+                                                           : tracker.PriorMastery(learner);
+      std::unordered_map<std::string_view, const MasteryEstimate*> stored;
+      for (const MasteryEstimate& e : state->competencies) stored.emplace(e.competency_id, &e);
+      store::LearnerUpdate update;
+      update.learner_id = learner;
+      update.expected_version = state->version;
+      for (const MasteryEstimate& raw : mastery.competencies) {
+        const MasteryEstimate e = Normalized(raw);
+        auto it = stored.find(e.competency_id);
+        if (e.opportunities == 0 && it == stored.end()) continue;
+        if (it != stored.end() && SameEstimate(*it->second, e)) continue;
+        update.states.push_back(e);
+      }
+      if (!update.states.empty()) pending.push_back({slot, std::move(update)});
+    }
+    if (pending.size() >= kStateFlush) PATHWISE_RETURN_IF_ERROR(flush());
+    if (learners.size() < kLearnerPage) break;
+    after = learners.back();
+  }
+  PATHWISE_RETURN_IF_ERROR(flush());
+
+  {
+    std::lock_guard<std::mutex> lock(slots_mu_);
+    for (auto& [learner, slot] : slots_) {
+      if (stored_learners.count(learner) != 0) continue;
+      std::lock_guard<std::mutex> slot_lock(slot->mu);
+      slot->stored = false;
+      slot->stale = false;
+      slot->version = 0;
+    }
+  }
+  seen_events_ = std::move(filter);
+  if (rewritten > 0) {
+    LogLine(LogLevel::kInfo, "learner states rewritten")
+        .Add("tenant", id_)
+        .Add("learners", rewritten)
+        .Add("graph_version", next->graph_version)
+        .Add("model_version", next->model_version);
+  }
+  Publish(std::move(next));
+  return replayed;
+}
+
+Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::string& learner_id,
+                                   LearnerSlot* slot) {
+  slot->stale = true;
+  if (curriculum.has_graph()) {
+    Status removed = curriculum.engine->tracker().RemoveLearner(learner_id);
+    (void)removed;  // NotFound: nothing was applied for this learner yet
+  }
+  Result<store::LearnerState> state = store_->GetLearnerState(id_, learner_id);
+  if (!state.ok()) {
+    if (state.status().code() != StatusCode::kNotFound) return state.status();
+    slot->stored = false;
+    slot->version = 0;
+    slot->stale = false;
+    return Status::Ok();
+  }
+  PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredEvent> events,
+                            ReadAllEvents(*store_, id_, learner_id));
+  if (curriculum.has_graph()) {
+    PATHWISE_RETURN_IF_ERROR(Replay(curriculum.engine->tracker(), events));
+  }
+  slot->stored = true;
+  slot->version = state->version;
+  slot->stale = false;
+  return Status::Ok();
+}
+
+// ---- Curriculum ---------------------------------------------------------------------------------
+
+Result<PutGraphOutcome> Tenant::PutGraph(const GraphDefinition& definition,
+                                         std::optional<int64_t> expected_version) {
+  PATHWISE_ASSIGN_OR_RETURN(CompetencyGraph graph, CompetencyGraph::FromDefinition(definition));
+  PutGraphOutcome outcome;
+  outcome.competencies = graph.num_competencies();
+  outcome.prerequisites = graph.num_prerequisites();
+  outcome.activities = graph.num_activities();
+  outcome.groups = graph.num_groups();
+  const std::string json = WriteGraphJson(graph);
+
+  std::unique_lock<std::shared_mutex> write(write_mu_);
+  std::shared_ptr<const Curriculum> current = curriculum();
+  if (expected_version && *expected_version != current->graph_version) {
+    return Status(StatusCode::kAborted, "expected_version: " + std::to_string(*expected_version) +
+                                            ", but the latest graph version is " +
+                                            std::to_string(current->graph_version));
+  }
+  // Built before anything is stored, so a graph the active model does not fit stores nothing.
+  Result<std::shared_ptr<Curriculum>> next =
+      BuildCurriculum(std::move(graph), 0, current->model, current->model_version);
+  if (!next.ok()) {
+    return Status::InvalidArgument("graph: does not fit the active model version " +
+                                   std::to_string(current->model_version) + ": " +
+                                   next.status().message());
+  }
+  PATHWISE_ASSIGN_OR_RETURN(outcome.version, store_->PutGraph(id_, json));
+  (*next)->graph_version = outcome.version;
+  Result<uint64_t> rescored = RebuildLocked(std::move(next).value());
+  if (!rescored.ok()) {
+    LogLine(LogLevel::kError, "rebuild after a graph put failed; restart to recover")
+        .Add("tenant", id_)
+        .Add(rescored.status());
+    return rescored.status();
+  }
+  outcome.learners_rescored = *rescored;
+  LogLine(LogLevel::kInfo, "graph put")
+      .Add("tenant", id_)
+      .Add("version", outcome.version)
+      .Add("competencies", static_cast<uint64_t>(outcome.competencies))
+      .Add("activities", static_cast<uint64_t>(outcome.activities))
+      .Add("learners_rescored", outcome.learners_rescored);
+  return outcome;
+}
+
+Result<std::pair<int64_t, GraphDefinition>> Tenant::GetGraph(int64_t version) const {
+  PATHWISE_ASSIGN_OR_RETURN(store::GraphVersion stored, store_->GetGraph(id_, version));
+  Result<GraphDefinition> def = ParseGraphJson(stored.graph_json, "stored graph");
+  if (!def.ok()) return Status::Internal(def.status().message());
+  return std::make_pair(stored.version, std::move(def).value());
+}
+
+Result<PutModelOutcome> Tenant::PutModel(const std::string& name, const BktModel& model) {
+  const std::string json = WriteModelJson(model);
+  PutModelOutcome outcome;
+  if (name != kActiveModelName) {
+    PATHWISE_ASSIGN_OR_RETURN(outcome.version, store_->PutModel(id_, name, json));
+    return outcome;
+  }
+  std::unique_lock<std::shared_mutex> write(write_mu_);
+  std::shared_ptr<const Curriculum> current = curriculum();
+  std::optional<CompetencyGraph> graph;
+  if (current->has_graph()) graph = current->engine->graph();
+  Result<std::shared_ptr<Curriculum>> next =
+      BuildCurriculum(std::move(graph), current->graph_version, model, 0);
+  if (!next.ok()) {
+    return Status::InvalidArgument("model: does not fit graph version " +
+                                   std::to_string(current->graph_version) + ": " +
+                                   next.status().message());
+  }
+  PATHWISE_ASSIGN_OR_RETURN(outcome.version, store_->PutModel(id_, name, json));
+  (*next)->model_version = outcome.version;
+  outcome.active = true;
+  Result<uint64_t> rescored = RebuildLocked(std::move(next).value());
+  if (!rescored.ok()) {
+    LogLine(LogLevel::kError, "rebuild after a model put failed; restart to recover")
+        .Add("tenant", id_)
+        .Add(rescored.status());
+    return rescored.status();
+  }
+  outcome.learners_rescored = *rescored;
+  LogLine(LogLevel::kInfo, "active model put")
+      .Add("tenant", id_)
+      .Add("version", outcome.version)
+      .Add("learners_rescored", outcome.learners_rescored);
+  return outcome;
+}
+
+Result<std::pair<int64_t, BktModel>> Tenant::GetModel(const std::string& name,
+                                                      int64_t version) const {
+  PATHWISE_ASSIGN_OR_RETURN(store::ModelVersion stored, store_->GetModel(id_, name, version));
+  Result<BktModel> model = ParseModelJson(stored.model_json, "stored model");
+  if (!model.ok()) return Status::Internal(model.status().message());
+  return std::make_pair(stored.version, std::move(model).value());
+}
+
+// ---- Learners -----------------------------------------------------------------------------------
+
+Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_mastery) {
+  std::shared_lock<std::shared_mutex> write(write_mu_);
+  std::shared_ptr<const Curriculum> current = curriculum();
+  if (!current->has_graph()) return NoGraph();
+  MasteryTracker& tracker = current->engine->tracker();
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (!tracker.ActivityIndex(events[i].activity_id).ok()) {
+      return Status::NotFound(IndexPath("events", i) + ".activity_id: '" + events[i].activity_id +
+                              "' is neither an activity nor a competency of graph version " +
+                              std::to_string(current->graph_version));
+    }
+  }
+
+  // Event indices grouped by learner, in request order within a learner; learners in increasing
+  // id, which is the lock order.
+  std::vector<uint32_t> order(events.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&events](uint32_t a, uint32_t b) {
+    return events[a].learner_id < events[b].learner_id;
+  });
+  struct Group {
+    size_t begin, end;  // range of `order`
+    LearnerSlot* slot;
+    // Points into `events`' buffer, which stays put when the vector moves into the batch.
+    const std::string* learner;
+    bool applied = false;
+  };
+  std::vector<Group> groups;
+  for (size_t k = 0; k < order.size();) {
+    size_t end = k + 1;
+    while (end < order.size() && events[order[end]].learner_id == events[order[k]].learner_id) {
+      ++end;
+    }
+    const std::string& learner = events[order[k]].learner_id;
+    groups.push_back(Group{k, end, GetOrCreateSlot(learner), &learner});
+    k = end;
+  }
+  auto learner_of = [](const Group& g) -> const std::string& { return *g.learner; };
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(groups.size());
+  for (const Group& g : groups) locks.emplace_back(g.slot->mu);
+  for (const Group& g : groups) {
+    if (g.slot->stale)
+      PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner_of(g), g.slot));
+  }
+
+  // Duplicates: repeated within the batch, or already stored (the filter rules most events out; the
+  // rest are looked up).
+  std::vector<char> duplicate(events.size(), 0);
+  std::vector<uint32_t> maybe_stored;
+  std::unordered_set<std::string_view> in_batch;
+  constexpr size_t kLinearScan = 32;  // below this, comparing beats hashing
+  for (const Group& g : groups) {
+    const std::string& learner = learner_of(g);
+    const bool large = g.end - g.begin > kLinearScan;
+    if (large) in_batch.clear();
+    maybe_stored.clear();
+    for (size_t k = g.begin; k < g.end; ++k) {
+      const uint32_t i = order[k];
+      const std::string& id = events[i].event_id;
+      bool repeated = false;
+      if (large) {
+        repeated = !in_batch.insert(id).second;
+      } else {
+        for (size_t j = g.begin; j < k && !repeated; ++j)
+          repeated = events[order[j]].event_id == id;
+      }
+      if (repeated) {
+        duplicate[i] = 1;
+      } else if (g.slot->stored && seen_events_->MayContain(learner, id)) {
+        maybe_stored.push_back(i);
+      }
+    }
+    if (maybe_stored.empty()) continue;
+    std::vector<std::string> ids;
+    ids.reserve(maybe_stored.size());
+    for (uint32_t i : maybe_stored) ids.push_back(events[i].event_id);
+    PATHWISE_ASSIGN_OR_RETURN(std::vector<bool> found,
+                              store_->FindRecordedEvents(id_, learner, ids));
+    for (size_t j = 0; j < maybe_stored.size(); ++j) {
+      if (found[j]) duplicate[maybe_stored[j]] = 1;
+    }
+  }
+
+  // Apply the new events in memory, collecting each learner's changed states.
+  store::EventBatch batch;
+  batch.tenant_id = id_;
+  batch.learners.reserve(groups.size());
+  auto undo = [&]() {
+    for (Group& g : groups) {
+      if (!g.applied) continue;
+      Status reloaded = ReloadLearnerLocked(*current, learner_of(g), g.slot);
+      if (!reloaded.ok()) {
+        LogLine(LogLevel::kError, "learner reload failed; will retry on next use")
+            .Add("tenant", id_)
+            .Add("learner", learner_of(g))
+            .Add(reloaded);
+      }
+    }
+  };
+  Observation observation;
+  for (Group& g : groups) {
+    store::LearnerUpdate update;
+    update.learner_id = learner_of(g);
+    update.expected_version = g.slot->stored ? g.slot->version : 0;
+    for (size_t k = g.begin; k < g.end; ++k) {
+      const uint32_t i = order[k];
+      if (duplicate[i]) continue;
+      const Observation& event = events[i];
+      // Idempotency is the store's job: the tracker gets no event id, so it keeps none in memory.
+      observation.learner_id = event.learner_id;
+      observation.activity_id = event.activity_id;
+      observation.outcome = event.outcome;
+      observation.timestamp_ms = event.timestamp_ms;
+      Result<RecordResult> result = tracker.Record(observation);
+      if (!result.ok()) {
+        undo();
+        return result.status().WithContext(IndexPath("events", i));
+      }
+      g.applied = true;
+      for (MasteryEstimate& e : result->updated) {
+        auto same = std::find_if(
+            update.states.begin(), update.states.end(),
+            [&e](const MasteryEstimate& s) { return s.competency_id == e.competency_id; });
+        if (same == update.states.end()) {
+          update.states.push_back(Normalized(std::move(e)));
+        } else {
+          *same = Normalized(std::move(e));
+        }
+      }
+    }
+    batch.learners.push_back(std::move(update));
+  }
+  batch.events = std::move(events);
+
+  Result<store::CommitResult> committed = store_->CommitEvents(batch);
+  if (!committed.ok()) {
+    undo();
+    LogLine(LogLevel::kWarning, "event batch not committed")
+        .Add("tenant", id_)
+        .Add("events", static_cast<uint64_t>(batch.events.size()))
+        .Add(committed.status());
+    return committed.status();
+  }
+
+  RecordOutcome outcome;
+  for (uint32_t i = 0; i < batch.events.size(); ++i) {
+    if (duplicate[i]) outcome.duplicate_indices.push_back(i);
+  }
+  const bool same_duplicates =
+      committed->duplicate_indices.size() == outcome.duplicate_indices.size() &&
+      std::equal(committed->duplicate_indices.begin(), committed->duplicate_indices.end(),
+                 outcome.duplicate_indices.begin());
+  for (size_t k = 0; k < groups.size(); ++k) {
+    groups[k].slot->stored = true;
+    groups[k].slot->version = committed->learner_versions[k];
+  }
+  if (!same_duplicates) {
+    // Cannot happen while every writer follows the protocol (the expected versions matched, so no
+    // one else wrote these learners). Trust the store's events and re-derive from them.
+    LogLine(LogLevel::kError, "store and server disagree on duplicates; reloading learners")
+        .Add("tenant", id_);
+    for (Group& g : groups) g.applied = true;
+    undo();
+    outcome.duplicate_indices.clear();
+    for (size_t i : committed->duplicate_indices) {
+      outcome.duplicate_indices.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  outcome.recorded = committed->num_recorded;
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    if (!duplicate[i]) seen_events_->Insert(batch.events[i].learner_id, batch.events[i].event_id);
+  }
+  if (want_mastery) {
+    outcome.changed.reserve(groups.size());
+    for (store::LearnerUpdate& update : batch.learners) {
+      std::sort(update.states.begin(), update.states.end(),
+                [](const MasteryEstimate& a, const MasteryEstimate& b) {
+                  return a.competency_id < b.competency_id;
+                });
+      outcome.changed.push_back(LearnerMastery{update.learner_id, std::move(update.states)});
+    }
+  }
+  return outcome;
+}
+
+Result<LearnerMastery> Tenant::ReadMastery(const Curriculum& current, const std::string& learner_id,
+                                           bool allow_new, std::vector<GroupMastery>* groups) {
+  LearnerSlot* slot = FindSlot(learner_id);
+  std::unique_lock<std::mutex> lock;
+  bool stored = false;
+  if (slot != nullptr) {
+    lock = std::unique_lock<std::mutex>(slot->mu);
+    if (slot->stale) PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(current, learner_id, slot));
+    stored = slot->stored;
+  }
+  if (!stored && !allow_new) return UnknownLearner(learner_id);
+  if (!current.has_graph()) return NoGraph();
+  if (groups != nullptr) *groups = current.engine->GroupRollup(learner_id);
+  return current.engine->Mastery(learner_id);
+}
+
+Result<MasteryView> Tenant::Mastery(const std::string& learner_id,
+                                    const std::vector<std::string>& competency_ids,
+                                    bool include_groups) {
+  std::shared_ptr<const Curriculum> current = curriculum();
+  MasteryView view;
+  view.graph_version = current->graph_version;
+  view.model_version = current->model_version;
+  PATHWISE_ASSIGN_OR_RETURN(
+      LearnerMastery all,
+      ReadMastery(*current, learner_id, false, include_groups ? &view.groups : nullptr));
+  for (MasteryEstimate& e : all.competencies) e = Normalized(std::move(e));
+  if (competency_ids.empty()) {
+    view.mastery = std::move(all);
+    return view;
+  }
+  view.mastery.learner_id = learner_id;
+  view.mastery.competencies.reserve(competency_ids.size());
+  for (size_t i = 0; i < competency_ids.size(); ++i) {
+    auto it = current->competency_index.find(competency_ids[i]);
+    if (it == current->competency_index.end()) {
+      return Status::NotFound(IndexPath("competency_ids", i) + ": competency '" +
+                              competency_ids[i] + "' is not in graph version " +
+                              std::to_string(current->graph_version));
+    }
+    view.mastery.competencies.push_back(all.competencies[it->second]);
+  }
+  return view;
+}
+
+Result<RecommendView> Tenant::Recommend(const RecommendCall& call) {
+  std::shared_ptr<const Curriculum> current = curriculum();
+  PATHWISE_ASSIGN_OR_RETURN(LearnerMastery mastery, ReadMastery(*current, call.learner_id,
+                                                                call.allow_new_learner, nullptr));
+  RecommendView view;
+  view.graph_version = current->graph_version;
+  view.model_version = current->model_version;
+  Result<std::vector<Recommendation>> recommendations = Status::Internal("no policy");
+  switch (call.policy) {
+    case PolicyKind::kMastery: {
+      PolicyPool::Lease policy = current->mastery_policies->Acquire();
+      recommendations = policy->Recommend(mastery, call.request);
+      break;
+    }
+    case PolicyKind::kCurriculum: {
+      PolicyPool::Lease policy = current->curriculum_policies->Acquire();
+      recommendations = policy->Recommend(mastery, call.request);
+      break;
+    }
+    case PolicyKind::kRandom: {
+      // One stream per learner: the same state gives the same draw, whatever the thread.
+      std::unique_ptr<Policy> policy = current->random_prototype->Fork(StreamFor(call.learner_id));
+      recommendations = policy->Recommend(mastery, call.request);
+      break;
+    }
+    case PolicyKind::kZpdes:
+      return Status::InvalidArgument("policy: zpdes is not served by pathwised");
+  }
+  if (!recommendations.ok()) return recommendations.status();
+  view.recommendations = std::move(recommendations).value();
+  return view;
+}
+
+Result<PlanView> Tenant::Plan(const PlanCall& call) {
+  std::shared_ptr<const Curriculum> current = curriculum();
+  PATHWISE_ASSIGN_OR_RETURN(LearnerMastery mastery, ReadMastery(*current, call.learner_id,
+                                                                call.allow_new_learner, nullptr));
+  PlanView view;
+  view.graph_version = current->graph_version;
+  view.model_version = current->model_version;
+  PATHWISE_ASSIGN_OR_RETURN(view.pathway, current->planner->Plan(mastery, call.goals));
+  return view;
+}
+
+Result<LearnerExport> Tenant::ExportLearner(const std::string& learner_id) {
+  LearnerSlot* slot = FindSlot(learner_id);
+  if (slot == nullptr) return UnknownLearner(learner_id);
+  std::lock_guard<std::mutex> lock(slot->mu);
+  if (!slot->stored) return UnknownLearner(learner_id);
+  LearnerExport out;
+  PATHWISE_ASSIGN_OR_RETURN(out.state, store_->GetLearnerState(id_, learner_id));
+  PATHWISE_ASSIGN_OR_RETURN(out.events, ReadAllEvents(*store_, id_, learner_id));
+  return out;
+}
+
+Status Tenant::DeleteLearner(const std::string& learner_id) {
+  std::shared_lock<std::shared_mutex> write(write_mu_);
+  LearnerSlot* slot = FindSlot(learner_id);
+  if (slot == nullptr) return UnknownLearner(learner_id);
+  std::lock_guard<std::mutex> lock(slot->mu);
+  if (!slot->stored) return UnknownLearner(learner_id);
+  Status deleted = store_->DeleteLearner(id_, learner_id);
+  if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
+  std::shared_ptr<const Curriculum> current = curriculum();
+  if (current->has_graph()) {
+    Status removed = current->engine->tracker().RemoveLearner(learner_id);
+    (void)removed;  // NotFound: the learner practised nothing the graph still has
+  }
+  slot->stored = false;
+  slot->stale = false;
+  slot->version = 0;
+  if (!deleted.ok()) return UnknownLearner(learner_id);
+  LogLine(LogLevel::kInfo, "learner deleted").Add("tenant", id_).Add("learner", learner_id);
+  return Status::Ok();
+}
+
+Result<ResponseLog> Tenant::CollectResponseLog() const {
+  std::shared_ptr<const Curriculum> current = curriculum();
+  if (!current->has_graph()) return NoGraph();
+  const CompetencyGraph& graph = current->engine->graph();
+  ResponseLog log;
+  std::string after;
+  while (true) {
+    PATHWISE_ASSIGN_OR_RETURN(std::vector<std::string> learners,
+                              store_->ListLearners(id_, after, kLearnerPage));
+    for (const std::string& learner : learners) {
+      Result<std::vector<store::StoredEvent>> events = ReadAllEvents(*store_, id_, learner);
+      if (!events.ok()) {
+        if (events.status().code() == StatusCode::kNotFound) continue;  // deleted meanwhile
+        return events.status();
+      }
+      for (const store::StoredEvent& e : *events) {
+        const Observation& o = e.observation;
+        const bool correct = o.outcome >= 0.5;
+        if (const Activity* activity = graph.FindActivity(o.activity_id)) {
+          for (const PracticedCompetency& pc : activity->competencies) {
+            log.AddRow(learner, pc.competency_id, activity->id, correct);
+          }
+        } else if (graph.FindCompetency(o.activity_id) != nullptr) {
+          log.AddRow(learner, o.activity_id, "", correct);
+        }
+      }
+    }
+    if (learners.size() < kLearnerPage) break;
+    after = learners.back();
+  }
+  return log;
+}
+
+}  // namespace pathwise::service

@@ -1,0 +1,261 @@
+// One tenant's live state in pathwised: its curriculum (graph, active model and the engine built
+// from them), its learners' mastery, and the rules that keep that state and the store in step.
+#ifndef PATHWISE_SERVICE_TENANT_H_
+#define PATHWISE_SERVICE_TENANT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <pathwise/competency_graph.h>
+#include <pathwise/engine.h>
+#include <pathwise/model.h>
+#include <pathwise/planner.h>
+#include <pathwise/recommender.h>
+#include <pathwise/response_log.h>
+#include <pathwise/result.h>
+#include <pathwise/status.h>
+#include <pathwise/types.h>
+
+#include "service/event_id_filter.h"
+#include "service/limits.h"
+#include "service/proto_convert.h"
+#include "store/learner_store.h"
+
+namespace pathwise::service {
+
+/// The model name whose latest version the server uses for mastery, recommendations and plans.
+inline constexpr std::string_view kActiveModelName = "active";
+
+/// Policies that are not thread-safe, handed out one caller at a time (forked on demand, reused).
+class PolicyPool {
+ public:
+  explicit PolicyPool(std::unique_ptr<Policy> prototype) : prototype_(std::move(prototype)) {}
+
+  /// A policy for the caller's exclusive use until the lease is destroyed.
+  class Lease {
+   public:
+    Lease(PolicyPool* pool, std::unique_ptr<Policy> policy)
+        : pool_(pool), policy_(std::move(policy)) {}
+    ~Lease();
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = delete;
+    Policy* operator->() { return policy_.get(); }
+
+   private:
+    PolicyPool* pool_;
+    std::unique_ptr<Policy> policy_;
+  };
+
+  Lease Acquire();
+  const Policy& prototype() const { return *prototype_; }
+
+ private:
+  std::unique_ptr<Policy> prototype_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Policy>> free_;
+  uint64_t next_stream_ = 1;
+};
+
+/// What a tenant serves at one moment. Replaced as a whole (never edited) when the graph or the
+/// active model changes; the engine's tracker is the only part that changes in place.
+struct Curriculum {
+  int64_t graph_version = 0;  ///< 0: the tenant has no graph yet (then engine is null)
+  int64_t model_version = 0;  ///< of the active model; 0: none stored (library defaults)
+  BktModel model;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<PathwayPlanner> planner;
+  std::unique_ptr<PolicyPool> mastery_policies;
+  std::unique_ptr<PolicyPool> curriculum_policies;
+  std::unique_ptr<Policy> random_prototype;
+  /// Competency id -> position in the graph (= in LearnerMastery).
+  std::unordered_map<std::string, size_t> competency_index;
+
+  bool has_graph() const { return engine != nullptr; }
+};
+
+/// What Record did.
+struct RecordOutcome {
+  uint64_t recorded = 0;
+  std::vector<uint32_t> duplicate_indices;  ///< ascending
+  /// With want_mastery: per learner of the batch (sorted by id), the competencies the batch changed
+  /// (sorted by id).
+  std::vector<LearnerMastery> changed;
+};
+
+/// A learner's mastery, with the versions it was computed under.
+struct MasteryView {
+  LearnerMastery mastery;
+  std::vector<GroupMastery> groups;
+  int64_t graph_version = 0;
+  int64_t model_version = 0;
+};
+
+struct RecommendView {
+  std::vector<Recommendation> recommendations;
+  int64_t graph_version = 0;
+  int64_t model_version = 0;
+};
+
+struct PlanView {
+  Pathway pathway;
+  int64_t graph_version = 0;
+  int64_t model_version = 0;
+};
+
+struct PutGraphOutcome {
+  int64_t version = 0;
+  size_t competencies = 0, prerequisites = 0, activities = 0, groups = 0;
+  uint64_t learners_rescored = 0;
+};
+
+struct PutModelOutcome {
+  int64_t version = 0;
+  bool active = false;
+  uint64_t learners_rescored = 0;
+};
+
+/// Everything stored about a learner, read in one consistent moment.
+struct LearnerExport {
+  store::LearnerState state;
+  std::vector<store::StoredEvent> events;  ///< in sequence (commit) order
+};
+
+/// One tenant. Mastery is a function of the stored events and the current graph and active model:
+/// events are applied per learner in commit order; putting a graph or an active model re-derives
+/// every learner's mastery from their events (and rewrites the stored states that changed).
+///
+/// Recording (the store's protocol, learner_store.h): under a per-learner lock, duplicates are
+/// found (a Bloom filter of stored ids rules most events out without a lookup; the rest are looked
+/// up), the new events are applied to the engine's tracker, and events plus the changed states are
+/// committed in one transaction with each learner's expected version. If the commit fails, the
+/// learners of the batch are reloaded from the store, so memory never runs ahead of the store.
+/// Reads of a learner take the same lock, so they never see an uncommitted event.
+///
+/// Lock order: write_mu_ (shared by writers of learners, exclusive while the curriculum is
+/// replaced), then learner locks in increasing learner id. Readers take only the learner lock.
+///
+/// Thread safety: every method may be called concurrently.
+///
+/// Example:
+///
+///     Tenant tenant("acme", store, &limits);
+///     PATHWISE_RETURN_IF_ERROR(tenant.Load());
+///     auto outcome = tenant.Record({{"e1", "ann", "fractions.add.1", 1.0, 1700000000000}}, false);
+class Tenant {
+ public:
+  /// `store` and `limits` must outlive the tenant.
+  Tenant(std::string id, store::LearnerStore* store, const ServiceLimits* limits,
+         RecommenderOptions recommender_options = {});
+  ~Tenant();
+  Tenant(const Tenant&) = delete;
+  Tenant& operator=(const Tenant&) = delete;
+
+  const std::string& id() const { return id_; }
+
+  /// Loads the latest graph and active model and rebuilds every learner's mastery by replaying the
+  /// stored events (rewriting stored states that differ, e.g. after a crash in the middle of a
+  /// rebuild). FailedPrecondition when the stored graph or model no longer validates; store errors
+  /// as they come.
+  Status Load();
+
+  /// The current curriculum (never null).
+  std::shared_ptr<const Curriculum> curriculum() const;
+
+  /// Stores `definition` (already validated) as the next graph version and re-derives every
+  /// learner. Aborted when expected_version is set and differs from the latest version;
+  /// InvalidArgument when the active model does not fit the graph; store errors.
+  Result<PutGraphOutcome> PutGraph(const GraphDefinition& definition,
+                                   std::optional<int64_t> expected_version);
+  /// The definition and version of a stored graph (0: the latest). NotFound when there is none.
+  Result<std::pair<int64_t, GraphDefinition>> GetGraph(int64_t version) const;
+
+  /// Stores a model version under `name`; the name kActiveModelName also makes it the model in use
+  /// and re-derives every learner. InvalidArgument when an active model does not fit the graph.
+  Result<PutModelOutcome> PutModel(const std::string& name, const BktModel& model);
+  /// A stored model version (0: the latest). NotFound when there is none.
+  Result<std::pair<int64_t, BktModel>> GetModel(const std::string& name, int64_t version) const;
+
+  /// Records validated events (EventsFromProto). FailedPrecondition without a graph; NotFound
+  /// naming "events[i].activity_id" for an activity the graph lacks; Unavailable / Internal /
+  /// Aborted from the store (nothing is recorded then).
+  Result<RecordOutcome> Record(std::vector<Observation> events, bool want_mastery);
+
+  /// Mastery of all competencies (`competency_ids` empty) or of the ones named, in that order.
+  /// NotFound for an unknown learner or competency ("competency_ids[i]: ...").
+  Result<MasteryView> Mastery(const std::string& learner_id,
+                              const std::vector<std::string>& competency_ids, bool include_groups);
+
+  /// FailedPrecondition without a graph; NotFound for an unknown learner (unless the call allows
+  /// new learners); the policy's errors otherwise.
+  Result<RecommendView> Recommend(const RecommendCall& call);
+  Result<PlanView> Plan(const PlanCall& call);
+
+  /// NotFound for an unknown learner.
+  Result<LearnerExport> ExportLearner(const std::string& learner_id);
+  /// Deletes a learner's events and state from the store and from memory. NotFound when unknown.
+  Status DeleteLearner(const std::string& learner_id);
+
+  /// The tenant's stored events as a response log for fitting: one row per (event, competency its
+  /// activity practises in the current graph), a learner's rows in commit order, correct when the
+  /// outcome is >= 0.5. Events of activities the graph no longer has are skipped.
+  /// FailedPrecondition without a graph.
+  Result<ResponseLog> CollectResponseLog() const;
+
+  size_t num_learners() const;
+
+ private:
+  struct LearnerSlot {
+    std::mutex mu;
+    bool stored = false;   // the store has this learner
+    bool stale = false;    // memory may differ from the store: reload before use
+    uint64_t version = 0;  // the store's version of the learner (when stored)
+  };
+
+  LearnerSlot* FindSlot(std::string_view learner_id) const;
+  LearnerSlot* GetOrCreateSlot(const std::string& learner_id);
+
+  // Replaces the tracker state of one learner by a replay of its stored events, and refreshes the
+  // slot. REQUIRES: the slot's lock.
+  Status ReloadLearnerLocked(const Curriculum& curriculum, const std::string& learner_id,
+                             LearnerSlot* slot);
+  // The learner's mastery, reloading it first when stale. NotFound for an unknown learner unless
+  // allow_new. REQUIRES: curriculum.has_graph().
+  Result<LearnerMastery> ReadMastery(const Curriculum& curriculum, const std::string& learner_id,
+                                     bool allow_new, std::vector<GroupMastery>* groups);
+
+  Result<std::shared_ptr<Curriculum>> BuildCurriculum(std::optional<CompetencyGraph> graph,
+                                                      int64_t graph_version, BktModel model,
+                                                      int64_t model_version) const;
+  // Replays every stored learner into `next` (fresh tracker), rewrites stored states that differ,
+  // refreshes every slot and the event-id filter, then publishes `next`. Returns how many learners
+  // were replayed. REQUIRES: write_mu_ held exclusively.
+  Result<uint64_t> RebuildLocked(std::shared_ptr<Curriculum> next);
+  void Publish(std::shared_ptr<Curriculum> next);
+
+  const std::string id_;
+  store::LearnerStore* const store_;
+  const ServiceLimits* const limits_;
+  const RecommenderOptions recommender_options_;
+
+  std::shared_mutex write_mu_;
+  mutable std::mutex curriculum_mu_;  // guards the pointer only
+  std::shared_ptr<const Curriculum> curriculum_;
+
+  mutable std::mutex slots_mu_;
+  std::unordered_map<std::string, std::unique_ptr<LearnerSlot>> slots_;
+
+  std::unique_ptr<EventIdFilter> seen_events_;
+};
+
+}  // namespace pathwise::service
+
+#endif  // PATHWISE_SERVICE_TENANT_H_

@@ -1,0 +1,264 @@
+// The storage interface of the service: what pathwised keeps for each tenant (graphs, models,
+// events, learner states, background jobs), independent of the database behind it.
+//
+// Include as "store/learner_store.h" (target pathwise::store). The core knows nothing of this
+// layer.
+#ifndef PATHWISE_STORE_LEARNER_STORE_H_
+#define PATHWISE_STORE_LEARNER_STORE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pathwise/result.h>
+#include <pathwise/status.h>
+#include <pathwise/types.h>
+
+namespace pathwise::store {
+
+/// Pass as a version to mean "the latest one".
+inline constexpr int64_t kLatestVersion = 0;
+
+/// One stored version of a tenant's competency graph.
+struct GraphVersion {
+  int64_t version = 0;     ///< 1 for the first graph a tenant put, then +1 per PutGraph
+  std::string graph_json;  ///< exactly the text that was put (the store does not parse it)
+};
+
+/// One stored version of a named model of a tenant.
+struct ModelVersion {
+  std::string name;
+  int64_t version = 0;  ///< 1 for the first model put under this name, then +1 per PutModel
+  std::string model_json;
+};
+
+/// An event as stored: the observation and where it sits in the store's order.
+struct StoredEvent {
+  /// Increases in commit order (across all learners and tenants, with gaps); a learner's events
+  /// listed by ListEvents are in this order, which is the order in which they were committed.
+  int64_t sequence = 0;
+  Observation observation;
+};
+
+/// Everything the store keeps of one learner's mastery.
+struct LearnerState {
+  std::string learner_id;
+  /// Starts at 1 when the learner is first stored and increases by one with every commit that
+  /// changes the learner (a new event or a state). Used for optimistic concurrency, see
+  /// LearnerUpdate::expected_version.
+  uint64_t version = 0;
+  /// The competencies that have ever been written for this learner, sorted by competency id.
+  /// Competencies never written are at their prior (the store knows nothing of priors).
+  std::vector<MasteryEstimate> competencies;
+};
+
+/// The new state of one learner in an EventBatch.
+struct LearnerUpdate {
+  std::string learner_id;
+  /// If set, the batch is rejected with Aborted (and changes nothing) unless the learner's stored
+  /// version equals this; 0 means "the learner must not exist yet". Unset: no check.
+  std::optional<uint64_t> expected_version;
+  /// Competencies to write (insert or overwrite, by competency_id; each id at most once).
+  /// Competencies not listed keep their stored state. May be empty.
+  std::vector<MasteryEstimate> states;
+};
+
+/// Events and the learner states they produced, committed atomically.
+struct EventBatch {
+  std::string tenant_id;
+  /// May hold events of several learners. An event id may repeat: the later one is a duplicate.
+  std::vector<Observation> events;
+  /// Exactly one entry per learner that has an event in `events` (plus, optionally, learners that
+  /// only get states). Learner ids are unique within the batch.
+  std::vector<LearnerUpdate> learners;
+};
+
+/// What CommitEvents did.
+struct CommitResult {
+  /// Indices into EventBatch::events of the events skipped because their (tenant, learner,
+  /// event_id) was already stored, or appeared earlier in the same batch. Ascending. Events with
+  /// an empty event_id are never duplicates.
+  std::vector<size_t> duplicate_indices;
+  /// Events stored (events.size() - duplicate_indices.size()).
+  size_t num_recorded = 0;
+  /// The version of each of EventBatch::learners after the commit, in the same order. A learner for
+  /// which nothing changed (all of its events duplicates, no states) keeps its version.
+  std::vector<uint64_t> learner_versions;
+};
+
+/// The state of a background job.
+enum class JobStatus : int {
+  kQueued = 1,
+  kRunning = 2,
+  kSucceeded = 3,
+  kFailed = 4,
+  kCancelled = 5,
+};
+
+/// "QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED".
+std::string_view JobStatusName(JobStatus status);
+
+/// A background job (for example fitting a model from the tenant's stored events).
+struct JobRecord {
+  std::string job_id;  ///< non-empty, unique per tenant; chosen by the caller
+  std::string kind;    ///< what the job does, e.g. "fit"
+  JobStatus status = JobStatus::kQueued;
+  double progress = 0.0;             ///< in [0, 1]
+  std::string params_json;           ///< the request that started the job, opaque to the store
+  std::string result_model_name;     ///< set when a job produced a model (see PutModel)
+  int64_t result_model_version = 0;  ///< 0 when no model was produced
+  std::string error_message;         ///< why a job failed; empty otherwise
+  TimestampMs created_ms = 0;        ///< supplied by the caller (the store reads no clock)
+  TimestampMs updated_ms = 0;
+};
+
+/// Durable storage of everything the service keeps per tenant. Every call names its tenant; data of
+/// one tenant is never visible through another tenant's id. Tenants need no registration: a tenant
+/// exists once something has been stored for it, and reads of an unknown tenant behave as reads of
+/// an empty one (NotFound for named things, empty lists otherwise).
+///
+/// Writes are atomic and durable when they return OK: a write that returns an error changed
+/// nothing, and a write that returned OK survives a crash of the process (for SqliteStore, also
+/// kill -9 and, with synchronous=FULL, power loss as far as the disk honours fsync).
+///
+/// Recording events: the caller computes the learners' new states (with the core MasteryTracker)
+/// and hands events and states to CommitEvents, which stores both in one transaction. So that the
+/// states describe exactly the events that were stored, the caller should, for each learner:
+///   1. hold its own per-learner lock (the store does not serialize a read-compute-write cycle),
+///   2. know the learner's version (from GetLearnerState, ForEachLearnerState at start-up, or the
+///      CommitResult of its previous commit) and which of the new events are already stored
+///      (FindRecordedEvents, or its own memory of the ids it committed since start-up),
+///   3. compute the states from the events that are not stored yet,
+///   4. commit with LearnerUpdate::expected_version set: if the version still matches, the events
+///      the store finds to be duplicates are exactly those the caller found, and otherwise the
+///      batch fails with Aborted, so a missed lock or a second server cannot silently corrupt
+///      state,
+///   5. apply the states to its in-memory tracker only after CommitEvents returned OK.
+///
+/// Thread safety: every method may be called concurrently from any thread. Concurrent writes are
+/// serialized by the store (SqliteStore commits concurrent writes together, see sqlite_store.h);
+/// a read sees every write that returned before the read started.
+///
+/// Errors common to every method: InvalidArgument for an empty tenant id or another malformed
+/// argument (the message names the field, e.g. "events[3].outcome"); Unavailable when the store is
+/// closed or the database is busy or out of space; Internal for other database failures (the
+/// message carries the database's own); FailedPrecondition when the database file is corrupt.
+///
+/// Example:
+///
+///     std::unique_ptr<pathwise::store::LearnerStore> store = ...;  // SqliteStore::Open(...)
+///     pathwise::store::EventBatch batch;
+///     batch.tenant_id = "acme";
+///     batch.events.push_back({"e1", "ann", "fractions.add.1", 1.0, 1700000000000});
+///     batch.learners.push_back({"ann", /*expected_version=*/0, updated_states});
+///     pathwise::Result<pathwise::store::CommitResult> done = store->CommitEvents(batch);
+///     if (!done.ok()) return done.status();  // nothing was stored
+///
+/// No method has default arguments (they do not mix with virtual functions): pass kLatestVersion,
+/// after_sequence 0, after_learner_id "" and limit 0 for "latest", "from the start" and "all".
+class LearnerStore {
+ public:
+  virtual ~LearnerStore() = default;
+
+  // ---- Curriculum -------------------------------------------------------------------------------
+
+  /// Stores a new version of the tenant's graph and returns its version number (1, 2, ...). The
+  /// text is stored as is: the caller validates it. InvalidArgument for empty text.
+  virtual Result<int64_t> PutGraph(std::string_view tenant_id, std::string_view graph_json) = 0;
+
+  /// The given version of the tenant's graph, or the latest with kLatestVersion. NotFound when the
+  /// tenant has no graph or not that version.
+  virtual Result<GraphVersion> GetGraph(std::string_view tenant_id, int64_t version) = 0;
+
+  /// Stores a new version of the named model and returns its version (1, 2, ... per name).
+  /// InvalidArgument for an empty name or empty text.
+  virtual Result<int64_t> PutModel(std::string_view tenant_id, std::string_view name,
+                                   std::string_view model_json) = 0;
+
+  /// The given version of the named model, or its latest with kLatestVersion. NotFound when there
+  /// is no such model or version.
+  virtual Result<ModelVersion> GetModel(std::string_view tenant_id, std::string_view name,
+                                        int64_t version) = 0;
+
+  /// The latest version of every model of the tenant, sorted by name, with model_json left empty.
+  virtual Result<std::vector<ModelVersion>> ListModels(std::string_view tenant_id) = 0;
+
+  // ---- Events and learner state -----------------------------------------------------------------
+
+  /// Stores the events that are not duplicates and writes the learners' states, all in one
+  /// transaction; returns only after the transaction is durable. Nothing is stored when it returns
+  /// an error. See the class comment for how to compute states that match.
+  ///
+  /// InvalidArgument (naming the field, e.g. "events[2].outcome") when: the batch has no events and
+  /// no states; a learner or activity id is empty; an outcome is NaN or outside [0, 1]; a state has
+  /// an empty competency id, a p_learned that is NaN or outside [0, 1], or repeats a competency id;
+  /// an event's learner has no entry in `learners`; a learner id appears twice in `learners`.
+  /// Aborted when a learner's expected_version does not match its stored version.
+  virtual Result<CommitResult> CommitEvents(const EventBatch& batch) = 0;
+
+  /// For each of `event_ids`, whether (tenant, learner, event_id) is stored. Empty ids are never
+  /// stored (false). Unknown tenants and learners give all false.
+  virtual Result<std::vector<bool>> FindRecordedEvents(
+      std::string_view tenant_id, std::string_view learner_id,
+      const std::vector<std::string>& event_ids) = 0;
+
+  /// A learner's version and stored states. NotFound for a learner not stored for this tenant.
+  virtual Result<LearnerState> GetLearnerState(std::string_view tenant_id,
+                                               std::string_view learner_id) = 0;
+
+  /// Calls `visitor` once per stored learner of the tenant (sorted by learner id) with its state,
+  /// from one consistent snapshot: the fast way to rebuild in-memory trackers at start-up without
+  /// replaying events. Stops at, and returns, the first non-OK status the visitor returns.
+  virtual Status ForEachLearnerState(std::string_view tenant_id,
+                                     const std::function<Status(const LearnerState&)>& visitor) = 0;
+
+  /// A learner's events with sequence > after_sequence, in sequence order, at most `limit` of them
+  /// (0: no limit). Page with after_sequence = the last sequence returned. NotFound for a learner
+  /// not stored for this tenant.
+  virtual Result<std::vector<StoredEvent>> ListEvents(std::string_view tenant_id,
+                                                      std::string_view learner_id,
+                                                      int64_t after_sequence, size_t limit) = 0;
+
+  /// Ids of the tenant's stored learners greater than after_learner_id, sorted, at most `limit`
+  /// (0: no limit). Page with after_learner_id = the last id returned.
+  virtual Result<std::vector<std::string>> ListLearners(std::string_view tenant_id,
+                                                        std::string_view after_learner_id,
+                                                        size_t limit) = 0;
+
+  /// Deletes a learner for good: its events (including their ids, so a re-sent old event is then
+  /// recorded again) and its states. NotFound for a learner not stored for this tenant.
+  virtual Status DeleteLearner(std::string_view tenant_id, std::string_view learner_id) = 0;
+
+  /// Ids of the tenants that have anything stored, sorted.
+  virtual Result<std::vector<std::string>> ListTenants() = 0;
+
+  // ---- Background jobs --------------------------------------------------------------------------
+
+  /// Stores a new job. InvalidArgument for an empty job id, a progress outside [0, 1] or NaN, or an
+  /// unknown status; AlreadyExists when the tenant already has a job with this id.
+  virtual Status CreateJob(std::string_view tenant_id, const JobRecord& job) = 0;
+
+  /// Overwrites a stored job (found by job.job_id). Same InvalidArgument cases as CreateJob;
+  /// NotFound when the tenant has no job with this id.
+  virtual Status UpdateJob(std::string_view tenant_id, const JobRecord& job) = 0;
+
+  /// NotFound when the tenant has no job with this id.
+  virtual Result<JobRecord> GetJob(std::string_view tenant_id, std::string_view job_id) = 0;
+
+  /// All jobs of the tenant, oldest first (by created_ms, then job id).
+  virtual Result<std::vector<JobRecord>> ListJobs(std::string_view tenant_id) = 0;
+
+  // ---- Lifecycle --------------------------------------------------------------------------------
+
+  /// Finishes the writes in flight, then releases the database. Every later call returns
+  /// Unavailable. Idempotent; the destructor calls it.
+  virtual Status Close() = 0;
+};
+
+}  // namespace pathwise::store
+
+#endif  // PATHWISE_STORE_LEARNER_STORE_H_

@@ -1,0 +1,381 @@
+#include "store/memory_store.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <utility>
+
+#include "store/store_validation.h"
+
+namespace pathwise::store {
+namespace {
+
+struct MemoryLearner {
+  uint64_t version = 0;
+  std::map<std::string, MasteryEstimate, std::less<>> states;
+  std::vector<StoredEvent> events;  // ascending sequence
+  std::unordered_set<std::string> event_ids;
+};
+
+struct MemoryTenant {
+  std::vector<std::string> graphs;  // graphs[v - 1] is version v
+  std::map<std::string, std::vector<std::string>, std::less<>> models;
+  std::map<std::string, MemoryLearner, std::less<>> learners;
+  std::map<std::string, JobRecord, std::less<>> jobs;
+};
+
+}  // namespace
+
+struct MemoryStore::Impl {
+  MemoryStoreOptions options;
+  std::mutex mu;
+  bool closed = false;
+  int64_t last_sequence = 0;
+  std::map<std::string, MemoryTenant, std::less<>> tenants;
+
+  // REQUIRES: mu held. Null for a tenant that has nothing stored.
+  MemoryTenant* FindTenant(std::string_view tenant_id) {
+    auto it = tenants.find(tenant_id);
+    return it == tenants.end() ? nullptr : &it->second;
+  }
+  MemoryLearner* FindLearner(std::string_view tenant_id, std::string_view learner_id) {
+    MemoryTenant* tenant = FindTenant(tenant_id);
+    if (tenant == nullptr) return nullptr;
+    auto it = tenant->learners.find(learner_id);
+    return it == tenant->learners.end() ? nullptr : &it->second;
+  }
+  MemoryTenant& GetOrCreateTenant(std::string_view tenant_id) {
+    auto it = tenants.find(tenant_id);
+    if (it == tenants.end()) it = tenants.emplace(std::string(tenant_id), MemoryTenant{}).first;
+    return it->second;
+  }
+};
+
+namespace {
+
+Status LearnerNotFound(std::string_view learner_id) {
+  return Status::NotFound("learner '" + std::string(learner_id) + "' is not stored");
+}
+
+Status JobNotFound(std::string_view job_id) {
+  return Status::NotFound("job '" + std::string(job_id) + "' does not exist");
+}
+
+template <typename T>
+std::vector<T> Page(std::vector<T> all, size_t limit) {
+  if (limit != 0 && all.size() > limit) all.resize(limit);
+  return all;
+}
+
+}  // namespace
+
+MemoryStore::MemoryStore(MemoryStoreOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+
+MemoryStore::~MemoryStore() { (void)Close(); }
+
+Status MemoryStore::Close() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->closed = true;
+  return Status::Ok();
+}
+
+Result<int64_t> MemoryStore::PutGraph(std::string_view tenant_id, std::string_view graph_json) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(graph_json, "graph_json"));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  MemoryTenant& tenant = impl_->GetOrCreateTenant(tenant_id);
+  tenant.graphs.emplace_back(graph_json);
+  return static_cast<int64_t>(tenant.graphs.size());
+}
+
+Result<GraphVersion> MemoryStore::GetGraph(std::string_view tenant_id, int64_t version) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  MemoryTenant* tenant = impl_->FindTenant(tenant_id);
+  if (tenant == nullptr || tenant->graphs.empty()) return Status::NotFound("no graph stored");
+  if (version == kLatestVersion) version = static_cast<int64_t>(tenant->graphs.size());
+  if (version < 1 || version > static_cast<int64_t>(tenant->graphs.size())) {
+    return Status::NotFound("graph version " + std::to_string(version) + " does not exist");
+  }
+  return GraphVersion{version, tenant->graphs[static_cast<size_t>(version - 1)]};
+}
+
+Result<int64_t> MemoryStore::PutModel(std::string_view tenant_id, std::string_view name,
+                                      std::string_view model_json) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(name, "name"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(model_json, "model_json"));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  std::vector<std::string>& versions =
+      impl_->GetOrCreateTenant(tenant_id).models[std::string(name)];
+  versions.emplace_back(model_json);
+  return static_cast<int64_t>(versions.size());
+}
+
+Result<ModelVersion> MemoryStore::GetModel(std::string_view tenant_id, std::string_view name,
+                                           int64_t version) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(name, "name"));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  MemoryTenant* tenant = impl_->FindTenant(tenant_id);
+  auto it = tenant == nullptr ? decltype(tenant->models)::iterator() : tenant->models.find(name);
+  if (tenant == nullptr || it == tenant->models.end()) {
+    return Status::NotFound("model '" + std::string(name) + "' does not exist");
+  }
+  const std::vector<std::string>& versions = it->second;
+  if (version == kLatestVersion) version = static_cast<int64_t>(versions.size());
+  if (version < 1 || version > static_cast<int64_t>(versions.size())) {
+    return Status::NotFound("model '" + std::string(name) + "' has no version " +
+                            std::to_string(version));
+  }
+  return ModelVersion{it->first, version, versions[static_cast<size_t>(version - 1)]};
+}
+
+Result<std::vector<ModelVersion>> MemoryStore::ListModels(std::string_view tenant_id) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  std::vector<ModelVersion> out;
+  if (MemoryTenant* tenant = impl_->FindTenant(tenant_id)) {
+    for (const auto& [name, versions] : tenant->models) {
+      out.push_back(ModelVersion{name, static_cast<int64_t>(versions.size()), {}});
+    }
+  }
+  return out;
+}
+
+Result<CommitResult> MemoryStore::CommitEvents(const EventBatch& batch) {
+  std::vector<size_t> learner_of_event;
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateEventBatch(batch, &learner_of_event));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+
+  // Decide everything before changing anything, so that a failure leaves no trace.
+  std::vector<MemoryLearner*> learners(batch.learners.size(), nullptr);
+  for (size_t i = 0; i < batch.learners.size(); ++i) {
+    const LearnerUpdate& update = batch.learners[i];
+    learners[i] = impl_->FindLearner(batch.tenant_id, update.learner_id);
+    const uint64_t stored = learners[i] == nullptr ? 0 : learners[i]->version;
+    if (update.expected_version.has_value() && *update.expected_version != stored) {
+      return internal::VersionMismatch(update.learner_id, *update.expected_version, stored);
+    }
+  }
+  CommitResult result;
+  std::vector<bool> changed(batch.learners.size(), false);
+  // Two learners may use the same event id, so ids repeated within the batch are tracked per
+  // learner.
+  std::vector<std::unordered_set<std::string_view>> seen_in_batch(batch.learners.size());
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const Observation& event = batch.events[i];
+    const size_t learner = learner_of_event[i];
+    if (!event.event_id.empty()) {
+      const bool stored =
+          learners[learner] != nullptr && learners[learner]->event_ids.count(event.event_id) > 0;
+      if (stored || !seen_in_batch[learner].insert(event.event_id).second) {
+        result.duplicate_indices.push_back(i);
+        continue;
+      }
+    }
+    changed[learner] = true;
+  }
+  for (size_t i = 0; i < batch.learners.size(); ++i) {
+    if (!batch.learners[i].states.empty()) changed[i] = true;
+  }
+  if (impl_->options.fault_hook_for_testing) {
+    PATHWISE_RETURN_IF_ERROR(impl_->options.fault_hook_for_testing(batch));
+  }
+
+  // Apply.
+  MemoryTenant& tenant = impl_->GetOrCreateTenant(batch.tenant_id);
+  for (size_t i = 0; i < batch.learners.size(); ++i) {
+    if (changed[i] && learners[i] == nullptr)
+      learners[i] = &tenant.learners[batch.learners[i].learner_id];
+  }
+  size_t next_duplicate = 0;
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    if (next_duplicate < result.duplicate_indices.size() &&
+        result.duplicate_indices[next_duplicate] == i) {
+      ++next_duplicate;
+      continue;
+    }
+    MemoryLearner& learner = *learners[learner_of_event[i]];
+    const Observation& event = batch.events[i];
+    if (!event.event_id.empty()) learner.event_ids.insert(event.event_id);
+    learner.events.push_back(StoredEvent{++impl_->last_sequence, event});
+    ++result.num_recorded;
+  }
+  result.learner_versions.resize(batch.learners.size(), 0);
+  for (size_t i = 0; i < batch.learners.size(); ++i) {
+    if (learners[i] == nullptr) continue;  // nothing changed and never stored: version 0
+    MemoryLearner& learner = *learners[i];
+    for (const MasteryEstimate& state : batch.learners[i].states) {
+      learner.states[state.competency_id] = state;
+    }
+    if (changed[i]) ++learner.version;
+    result.learner_versions[i] = learner.version;
+  }
+  return result;
+}
+
+Result<std::vector<bool>> MemoryStore::FindRecordedEvents(
+    std::string_view tenant_id, std::string_view learner_id,
+    const std::vector<std::string>& event_ids) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  std::vector<bool> found(event_ids.size(), false);
+  if (MemoryLearner* learner = impl_->FindLearner(tenant_id, learner_id)) {
+    for (size_t i = 0; i < event_ids.size(); ++i) {
+      found[i] = !event_ids[i].empty() && learner->event_ids.count(event_ids[i]) > 0;
+    }
+  }
+  return found;
+}
+
+Result<LearnerState> MemoryStore::GetLearnerState(std::string_view tenant_id,
+                                                  std::string_view learner_id) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  MemoryLearner* learner = impl_->FindLearner(tenant_id, learner_id);
+  if (learner == nullptr) return LearnerNotFound(learner_id);
+  LearnerState state{std::string(learner_id), learner->version, {}};
+  for (const auto& entry : learner->states) state.competencies.push_back(entry.second);
+  return state;
+}
+
+Status MemoryStore::ForEachLearnerState(std::string_view tenant_id,
+                                        const std::function<Status(const LearnerState&)>& visitor) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  // Copy under the lock and visit without it, so a visitor may call back into the store.
+  std::vector<LearnerState> snapshot;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (impl_->closed) return internal::StoreClosed();
+    if (MemoryTenant* tenant = impl_->FindTenant(tenant_id)) {
+      snapshot.reserve(tenant->learners.size());
+      for (const auto& [id, learner] : tenant->learners) {
+        LearnerState state{id, learner.version, {}};
+        for (const auto& entry : learner.states) state.competencies.push_back(entry.second);
+        snapshot.push_back(std::move(state));
+      }
+    }
+  }
+  for (const LearnerState& state : snapshot) PATHWISE_RETURN_IF_ERROR(visitor(state));
+  return Status::Ok();
+}
+
+Result<std::vector<StoredEvent>> MemoryStore::ListEvents(std::string_view tenant_id,
+                                                         std::string_view learner_id,
+                                                         int64_t after_sequence, size_t limit) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  MemoryLearner* learner = impl_->FindLearner(tenant_id, learner_id);
+  if (learner == nullptr) return LearnerNotFound(learner_id);
+  auto first = std::upper_bound(
+      learner->events.begin(), learner->events.end(), after_sequence,
+      [](int64_t sequence, const StoredEvent& event) { return sequence < event.sequence; });
+  return Page(std::vector<StoredEvent>(first, learner->events.end()), limit);
+}
+
+Result<std::vector<std::string>> MemoryStore::ListLearners(std::string_view tenant_id,
+                                                           std::string_view after_learner_id,
+                                                           size_t limit) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  std::vector<std::string> out;
+  if (MemoryTenant* tenant = impl_->FindTenant(tenant_id)) {
+    for (auto it = tenant->learners.upper_bound(after_learner_id); it != tenant->learners.end();
+         ++it) {
+      if (limit != 0 && out.size() == limit) break;
+      out.push_back(it->first);
+    }
+  }
+  return out;
+}
+
+Status MemoryStore::DeleteLearner(std::string_view tenant_id, std::string_view learner_id) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  MemoryTenant* tenant = impl_->FindTenant(tenant_id);
+  auto it = tenant == nullptr ? decltype(tenant->learners)::iterator()
+                              : tenant->learners.find(learner_id);
+  if (tenant == nullptr || it == tenant->learners.end()) return LearnerNotFound(learner_id);
+  tenant->learners.erase(it);
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> MemoryStore::ListTenants() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  std::vector<std::string> out;
+  for (const auto& entry : impl_->tenants) out.push_back(entry.first);
+  return out;
+}
+
+Status MemoryStore::CreateJob(std::string_view tenant_id, const JobRecord& job) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  MemoryTenant* tenant = impl_->FindTenant(tenant_id);
+  if (tenant != nullptr && tenant->jobs.count(job.job_id) > 0) {
+    return Status::AlreadyExists("job '" + job.job_id + "' already exists");
+  }
+  impl_->GetOrCreateTenant(tenant_id).jobs.emplace(job.job_id, job);
+  return Status::Ok();
+}
+
+Status MemoryStore::UpdateJob(std::string_view tenant_id, const JobRecord& job) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  MemoryTenant* tenant = impl_->FindTenant(tenant_id);
+  auto it = tenant == nullptr ? decltype(tenant->jobs)::iterator() : tenant->jobs.find(job.job_id);
+  if (tenant == nullptr || it == tenant->jobs.end()) return JobNotFound(job.job_id);
+  it->second = job;
+  return Status::Ok();
+}
+
+Result<JobRecord> MemoryStore::GetJob(std::string_view tenant_id, std::string_view job_id) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(job_id, "job_id"));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  MemoryTenant* tenant = impl_->FindTenant(tenant_id);
+  auto it = tenant == nullptr ? decltype(tenant->jobs)::iterator() : tenant->jobs.find(job_id);
+  if (tenant == nullptr || it == tenant->jobs.end()) return JobNotFound(job_id);
+  return it->second;
+}
+
+Result<std::vector<JobRecord>> MemoryStore::ListJobs(std::string_view tenant_id) {
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->closed) return internal::StoreClosed();
+  std::vector<JobRecord> out;
+  if (MemoryTenant* tenant = impl_->FindTenant(tenant_id)) {
+    for (const auto& entry : tenant->jobs) out.push_back(entry.second);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const JobRecord& a, const JobRecord& b) {
+    return a.created_ms < b.created_ms;
+  });
+  return out;
+}
+
+}  // namespace pathwise::store

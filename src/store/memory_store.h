@@ -1,0 +1,71 @@
+// LearnerStore kept in memory: for tests and for running pathwised without a data directory.
+#ifndef PATHWISE_STORE_MEMORY_STORE_H_
+#define PATHWISE_STORE_MEMORY_STORE_H_
+
+#include <functional>
+#include <memory>
+
+#include "store/learner_store.h"
+
+namespace pathwise::store {
+
+struct MemoryStoreOptions {
+  /// Tests only: called inside CommitEvents after a batch's events were written and before its
+  /// states are; a non-OK status fails the batch (which must then leave nothing behind). Unset in
+  /// production.
+  std::function<Status(const EventBatch&)> fault_hook_for_testing;
+};
+
+/// A LearnerStore whose data lives in this process only and is gone when it is destroyed. Behaves
+/// exactly as SqliteStore otherwise (the same test suite runs against both).
+///
+/// Thread safety: every method may be called concurrently (one mutex; writes are short).
+///
+/// Example:
+///
+///     std::unique_ptr<pathwise::store::LearnerStore> store =
+///         std::make_unique<pathwise::store::MemoryStore>();
+class MemoryStore final : public LearnerStore {
+ public:
+  explicit MemoryStore(MemoryStoreOptions options = {});
+  ~MemoryStore() override;
+  MemoryStore(const MemoryStore&) = delete;
+  MemoryStore& operator=(const MemoryStore&) = delete;
+
+  Result<int64_t> PutGraph(std::string_view tenant_id, std::string_view graph_json) override;
+  Result<GraphVersion> GetGraph(std::string_view tenant_id, int64_t version) override;
+  Result<int64_t> PutModel(std::string_view tenant_id, std::string_view name,
+                           std::string_view model_json) override;
+  Result<ModelVersion> GetModel(std::string_view tenant_id, std::string_view name,
+                                int64_t version) override;
+  Result<std::vector<ModelVersion>> ListModels(std::string_view tenant_id) override;
+  Result<CommitResult> CommitEvents(const EventBatch& batch) override;
+  Result<std::vector<bool>> FindRecordedEvents(std::string_view tenant_id,
+                                               std::string_view learner_id,
+                                               const std::vector<std::string>& event_ids) override;
+  Result<LearnerState> GetLearnerState(std::string_view tenant_id,
+                                       std::string_view learner_id) override;
+  Status ForEachLearnerState(std::string_view tenant_id,
+                             const std::function<Status(const LearnerState&)>& visitor) override;
+  Result<std::vector<StoredEvent>> ListEvents(std::string_view tenant_id,
+                                              std::string_view learner_id, int64_t after_sequence,
+                                              size_t limit) override;
+  Result<std::vector<std::string>> ListLearners(std::string_view tenant_id,
+                                                std::string_view after_learner_id,
+                                                size_t limit) override;
+  Status DeleteLearner(std::string_view tenant_id, std::string_view learner_id) override;
+  Result<std::vector<std::string>> ListTenants() override;
+  Status CreateJob(std::string_view tenant_id, const JobRecord& job) override;
+  Status UpdateJob(std::string_view tenant_id, const JobRecord& job) override;
+  Result<JobRecord> GetJob(std::string_view tenant_id, std::string_view job_id) override;
+  Result<std::vector<JobRecord>> ListJobs(std::string_view tenant_id) override;
+  Status Close() override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pathwise::store
+
+#endif  // PATHWISE_STORE_MEMORY_STORE_H_

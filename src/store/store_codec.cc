@@ -1,0 +1,196 @@
+#include "store/store_codec.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace pathwise::store::internal {
+namespace {
+
+constexpr uint8_t kFormat = 1;
+
+void PutVarint(std::string& out, uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+void PutZigzag(std::string& out, int64_t value) {
+  PutVarint(out, (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63));
+}
+
+void PutText(std::string& out, std::string_view text) {
+  PutVarint(out, text.size());
+  out.append(text.data(), text.size());
+}
+
+void PutDouble(std::string& out, double value) {
+  uint64_t bits = 0;
+  std::memcpy(&bits, &value, sizeof(bits));
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+Status CorruptBlob(std::string_view what) {
+  return Status::FailedPrecondition("the database holds a damaged " + std::string(what) +
+                                    " (restore it from a backup)");
+}
+
+uint8_t ByteReader::Byte() {
+  if (pos_ >= bytes_.size()) {
+    ok_ = false;
+    return 0;
+  }
+  return static_cast<uint8_t>(bytes_[pos_++]);
+}
+
+uint64_t ByteReader::Varint() {
+  uint64_t value = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (pos_ >= bytes_.size()) break;
+    const uint8_t byte = static_cast<uint8_t>(bytes_[pos_++]);
+    value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return value;
+  }
+  ok_ = false;
+  return 0;
+}
+
+int64_t ByteReader::ZigzagVarint() {
+  const uint64_t raw = Varint();
+  return static_cast<int64_t>(raw >> 1) ^ -static_cast<int64_t>(raw & 1);
+}
+
+double ByteReader::Double() {
+  if (pos_ > bytes_.size() || bytes_.size() - pos_ < 8) {
+    ok_ = false;
+    return 0.0;
+  }
+  uint64_t bits = 0;
+  for (int i = 0; i < 8; ++i) {
+    bits |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[pos_ + i])) << (8 * i);
+  }
+  pos_ += 8;
+  double value = 0.0;
+  std::memcpy(&value, &bits, sizeof(value));
+  return value;
+}
+
+std::string_view ByteReader::Text() {
+  const uint64_t size = Varint();
+  if (!ok_ || size > bytes_.size() - pos_) {
+    ok_ = false;
+    return {};
+  }
+  std::string_view text = bytes_.substr(pos_, size);
+  pos_ += size;
+  return text;
+}
+
+std::string EncodeStates(const std::vector<MasteryEstimate>& sorted_states) {
+  std::string out;
+  out.reserve(2 + sorted_states.size() * 32);
+  out.push_back(static_cast<char>(kFormat));
+  PutVarint(out, sorted_states.size());
+  std::string_view previous;
+  for (const MasteryEstimate& state : sorted_states) {
+    // Front coding: sorted ids of one curriculum share long prefixes ("fractions.add.1",
+    // "fractions.add.2"), so most of each id is the previous one's.
+    const std::string_view id = state.competency_id;
+    size_t shared = 0;
+    while (shared < previous.size() && shared < id.size() && previous[shared] == id[shared]) {
+      ++shared;
+    }
+    PutVarint(out, shared);
+    PutText(out, id.substr(shared));
+    previous = id;
+    PutDouble(out, state.p_learned);
+    PutVarint(out, state.opportunities);
+    PutZigzag(out, state.last_practiced_ms);
+    out.push_back(state.mastered ? 1 : 0);
+  }
+  return out;
+}
+
+Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes) {
+  std::vector<MasteryEstimate> states;
+  if (bytes.empty()) return states;
+  ByteReader reader(bytes);
+  if (reader.Byte() != kFormat || !reader.ok()) return CorruptBlob("learner state (format)");
+  const uint64_t count = reader.Varint();
+  if (!reader.ok() || count > bytes.size()) return CorruptBlob("learner state (count)");
+  states.reserve(static_cast<size_t>(count));
+  for (uint64_t i = 0; i < count; ++i) {
+    MasteryEstimate state;
+    const uint64_t shared = reader.Varint();
+    if (!reader.ok() || shared > (i == 0 ? 0 : states.back().competency_id.size())) {
+      return CorruptBlob("learner state (competency id prefix)");
+    }
+    if (shared > 0) state.competency_id = states.back().competency_id.substr(0, shared);
+    state.competency_id += reader.Text();
+    state.p_learned = reader.Double();
+    const uint64_t opportunities = reader.Varint();
+    state.opportunities = static_cast<uint32_t>(opportunities);
+    state.last_practiced_ms = reader.ZigzagVarint();
+    const uint8_t mastered = reader.Byte();
+    if (!reader.ok() || mastered > 1 || opportunities > UINT32_MAX) {
+      return CorruptBlob("learner state (truncated)");
+    }
+    state.mastered = mastered == 1;
+    states.push_back(std::move(state));
+  }
+  if (!reader.done()) return CorruptBlob("learner state (trailing bytes)");
+  return states;
+}
+
+std::vector<MasteryEstimate> MergeStates(std::vector<MasteryEstimate> stored,
+                                         const std::vector<MasteryEstimate>& updates) {
+  std::vector<const MasteryEstimate*> sorted_updates;
+  sorted_updates.reserve(updates.size());
+  for (const MasteryEstimate& update : updates) sorted_updates.push_back(&update);
+  std::sort(sorted_updates.begin(), sorted_updates.end(),
+            [](const MasteryEstimate* a, const MasteryEstimate* b) {
+              return a->competency_id < b->competency_id;
+            });
+  std::vector<MasteryEstimate> merged;
+  merged.reserve(stored.size() + updates.size());
+  size_t i = 0;
+  for (const MasteryEstimate* update : sorted_updates) {
+    while (i < stored.size() && stored[i].competency_id < update->competency_id) {
+      merged.push_back(std::move(stored[i++]));
+    }
+    if (i < stored.size() && stored[i].competency_id == update->competency_id) ++i;
+    merged.push_back(*update);
+  }
+  while (i < stored.size()) merged.push_back(std::move(stored[i++]));
+  return merged;
+}
+
+std::string EncodeEvents(const std::vector<const Observation*>& events) {
+  std::string out;
+  out.reserve(2 + events.size() * 40);
+  out.push_back(static_cast<char>(kFormat));
+  PutVarint(out, events.size());
+  int64_t previous = 0;
+  for (const Observation* event : events) {
+    PutText(out, event->event_id);
+    PutText(out, event->activity_id);
+    if (event->outcome == 0.0) {
+      out.push_back(0);
+    } else if (event->outcome == 1.0) {
+      out.push_back(1);
+    } else {
+      out.push_back(2);
+      PutDouble(out, event->outcome);
+    }
+    // Wrapping subtraction: any pair of int64 timestamps round-trips.
+    PutZigzag(out, static_cast<int64_t>(static_cast<uint64_t>(event->timestamp_ms) -
+                                        static_cast<uint64_t>(previous)));
+    previous = event->timestamp_ms;
+  }
+  return out;
+}
+
+}  // namespace pathwise::store::internal

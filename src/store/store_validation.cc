@@ -1,0 +1,122 @@
+#include "store/store_validation.h"
+
+#include <cmath>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace pathwise::store {
+
+std::string_view JobStatusName(JobStatus status) {
+  switch (status) {
+    case JobStatus::kQueued:
+      return "QUEUED";
+    case JobStatus::kRunning:
+      return "RUNNING";
+    case JobStatus::kSucceeded:
+      return "SUCCEEDED";
+    case JobStatus::kFailed:
+      return "FAILED";
+    case JobStatus::kCancelled:
+      return "CANCELLED";
+  }
+  return "UNKNOWN";
+}
+
+namespace internal {
+namespace {
+
+bool IsProbability(double p) { return std::isfinite(p) && p >= 0.0 && p <= 1.0; }
+
+std::string Indexed(std::string_view array, size_t i, std::string_view field) {
+  std::string out(array);
+  out += '[';
+  out += std::to_string(i);
+  out += "].";
+  out += field;
+  return out;
+}
+
+}  // namespace
+
+Status ValidateId(std::string_view id, std::string_view field) {
+  if (id.empty()) return Status::InvalidArgument(std::string(field) + ": must not be empty");
+  return Status::Ok();
+}
+
+Status ValidateEventBatch(const EventBatch& batch, std::vector<size_t>* learner_of_event) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(batch.tenant_id, "tenant_id"));
+  std::unordered_map<std::string_view, size_t> learner_index;
+  learner_index.reserve(batch.learners.size());
+  size_t num_states = 0;
+  for (size_t i = 0; i < batch.learners.size(); ++i) {
+    const LearnerUpdate& update = batch.learners[i];
+    PATHWISE_RETURN_IF_ERROR(ValidateId(update.learner_id, Indexed("learners", i, "learner_id")));
+    if (!learner_index.emplace(update.learner_id, i).second) {
+      return Status::InvalidArgument(Indexed("learners", i, "learner_id") + ": learner '" +
+                                     update.learner_id + "' is listed twice");
+    }
+    std::unordered_set<std::string_view> competencies;
+    for (size_t j = 0; j < update.states.size(); ++j) {
+      const MasteryEstimate& state = update.states[j];
+      const std::string field = Indexed("learners", i, Indexed("states", j, ""));
+      PATHWISE_RETURN_IF_ERROR(ValidateId(state.competency_id, field + "competency_id"));
+      if (!IsProbability(state.p_learned)) {
+        return Status::InvalidArgument(field + "p_learned: must be in [0, 1], got " +
+                                       std::to_string(state.p_learned));
+      }
+      if (!competencies.insert(state.competency_id).second) {
+        return Status::InvalidArgument(field + "competency_id: competency '" + state.competency_id +
+                                       "' is listed twice");
+      }
+    }
+    num_states += update.states.size();
+  }
+  if (batch.events.empty() && num_states == 0) {
+    return Status::InvalidArgument("events: the batch has no events and no states");
+  }
+  learner_of_event->clear();
+  learner_of_event->reserve(batch.events.size());
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const Observation& event = batch.events[i];
+    PATHWISE_RETURN_IF_ERROR(ValidateId(event.learner_id, Indexed("events", i, "learner_id")));
+    PATHWISE_RETURN_IF_ERROR(ValidateId(event.activity_id, Indexed("events", i, "activity_id")));
+    if (!IsProbability(event.outcome)) {
+      return Status::InvalidArgument(Indexed("events", i, "outcome") + ": must be in [0, 1], got " +
+                                     std::to_string(event.outcome));
+    }
+    auto it = learner_index.find(event.learner_id);
+    if (it == learner_index.end()) {
+      return Status::InvalidArgument(Indexed("events", i, "learner_id") + ": learner '" +
+                                     event.learner_id + "' has no entry in learners");
+    }
+    learner_of_event->push_back(it->second);
+  }
+  return Status::Ok();
+}
+
+Status ValidateJob(const JobRecord& job) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(job.job_id, "job.job_id"));
+  if (!IsProbability(job.progress)) {
+    return Status::InvalidArgument("job.progress: must be in [0, 1], got " +
+                                   std::to_string(job.progress));
+  }
+  const int status = static_cast<int>(job.status);
+  if (status < static_cast<int>(JobStatus::kQueued) ||
+      status > static_cast<int>(JobStatus::kCancelled)) {
+    return Status::InvalidArgument("job.status: unknown value " + std::to_string(status));
+  }
+  return Status::Ok();
+}
+
+Status VersionMismatch(std::string_view learner_id, uint64_t expected, uint64_t found) {
+  return Status(StatusCode::kAborted, "learner '" + std::string(learner_id) +
+                                          "' was changed concurrently: expected version " +
+                                          std::to_string(expected) + ", stored version " +
+                                          std::to_string(found));
+}
+
+Status StoreClosed() { return Status::Unavailable("the store is closed"); }
+
+}  // namespace internal
+}  // namespace pathwise::store

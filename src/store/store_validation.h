@@ -1,0 +1,34 @@
+// Argument checks shared by every LearnerStore implementation, so all of them reject the same input
+// with the same message. Private to pathwise::store.
+#ifndef PATHWISE_STORE_STORE_VALIDATION_H_
+#define PATHWISE_STORE_STORE_VALIDATION_H_
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include <pathwise/status.h>
+
+#include "store/learner_store.h"
+
+namespace pathwise::store::internal {
+
+/// InvalidArgument "<field>: must not be empty" for an empty id.
+Status ValidateId(std::string_view id, std::string_view field);
+
+/// Checks everything CommitEvents documents as InvalidArgument. On success fills
+/// `learner_of_event[i]` with the index into batch.learners of events[i]'s learner.
+Status ValidateEventBatch(const EventBatch& batch, std::vector<size_t>* learner_of_event);
+
+/// Checks what CreateJob/UpdateJob document as InvalidArgument.
+Status ValidateJob(const JobRecord& job);
+
+/// The Aborted status of a failed optimistic-concurrency check, worded the same by every store.
+Status VersionMismatch(std::string_view learner_id, uint64_t expected, uint64_t found);
+
+/// The Unavailable status of a call on a closed store.
+Status StoreClosed();
+
+}  // namespace pathwise::store::internal
+
+#endif  // PATHWISE_STORE_STORE_VALIDATION_H_

@@ -1,0 +1,90 @@
+// The config file: the example parses and validates; mistakes are named by field.
+#include "service/config.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/status_matchers.h"
+
+namespace pathwise::service {
+namespace {
+
+TEST(ConfigTest, ExampleConfigParsesAndValidates) {
+  Result<ServerConfig> config =
+      ReadServerConfigFile(pathwise::testing::SourcePath("examples/service/pathwised.json"));
+  ASSERT_OK(config);
+  EXPECT_OK(config->Validate());
+  EXPECT_EQ(config->listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->store, "sqlite");
+  ASSERT_EQ(config->tenants.size(), 2u);
+  EXPECT_EQ(config->tenants[0].id, "demo");
+  EXPECT_EQ(config->limits.max_batch_events, 10000);
+}
+
+TEST(ConfigTest, UnknownKeyIsAnErrorNamingIt) {
+  Result<ServerConfig> config =
+      ParseServerConfig(R"({"tenants": [], "limits": {"max_kk": 3}})", "c.json");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(config.status().message().find("c.json: limits.max_kk: unknown key"), std::string::npos)
+      << config.status();
+}
+
+TEST(ConfigTest, SyntaxErrorHasLineAndColumn) {
+  Result<ServerConfig> config = ParseServerConfig("{\n  \"listen\": ,\n}", "c.json");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message().rfind("c.json:2:", 0), 0u) << config.status();
+}
+
+TEST(ConfigTest, WrongTypeIsNamed) {
+  Result<ServerConfig> config = ParseServerConfig(R"({"fit_threads": "two"})", "c.json");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("fit_threads: must be an integer"), std::string::npos);
+}
+
+ServerConfig Valid() {
+  ServerConfig config;
+  config.data_dir = "/tmp/x";
+  config.tenants = {{"t1", {"key-one-0123456789"}}, {"t2", {"key-two-0123456789"}}};
+  return config;
+}
+
+TEST(ConfigTest, ValidationNamesTheField) {
+  EXPECT_OK(Valid().Validate());
+
+  ServerConfig short_key = Valid();
+  short_key.tenants[1].api_keys[0] = "short";
+  EXPECT_EQ(short_key.Validate().message().rfind("tenants[1].api_keys[0]", 0), 0u);
+
+  ServerConfig shared_key = Valid();
+  shared_key.tenants[1].api_keys[0] = shared_key.tenants[0].api_keys[0];
+  EXPECT_NE(shared_key.Validate().message().find("used twice"), std::string::npos);
+
+  ServerConfig duplicate_tenant = Valid();
+  duplicate_tenant.tenants[1].id = "t1";
+  EXPECT_NE(duplicate_tenant.Validate().message().find("listed twice"), std::string::npos);
+
+  ServerConfig bad_id = Valid();
+  bad_id.tenants[0].id = "t 1";
+  EXPECT_EQ(bad_id.Validate().message().rfind("tenants[0].id", 0), 0u);
+
+  ServerConfig no_dir = Valid();
+  no_dir.data_dir.clear();
+  EXPECT_EQ(no_dir.Validate().message().rfind("data_dir", 0), 0u);
+  no_dir.store = "memory";
+  EXPECT_OK(no_dir.Validate());
+
+  ServerConfig half_tls = Valid();
+  half_tls.tls.cert = "server.crt";
+  EXPECT_EQ(half_tls.Validate().message().rfind("tls", 0), 0u);
+
+  ServerConfig bad_limit = Valid();
+  bad_limit.limits.max_batch_events = 0;
+  EXPECT_EQ(bad_limit.Validate().message().rfind("limits.max_batch_events", 0), 0u);
+
+  ServerConfig no_tenants = Valid();
+  no_tenants.tenants.clear();
+  EXPECT_EQ(no_tenants.Validate().message().rfind("tenants", 0), 0u);
+}
+
+}  // namespace
+}  // namespace pathwise::service

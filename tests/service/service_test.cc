@@ -1,0 +1,584 @@
+// Every RPC's happy path through an in-process channel, against the in-memory store and the real
+// SQLite store.
+#include <chrono>
+#include <cstring>
+#include <set>
+#include <thread>
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/impl/codegen/client_unary_call.h>
+#include <gtest/gtest.h>
+
+#include <pathwise/mastery_tracker.h>
+
+#include "service_test_util.h"
+
+namespace pathwise::service {
+namespace {
+
+using testing::ChainGraph;
+using testing::Ctx;
+using testing::ExportEvents;
+using testing::FractionsGraph;
+using testing::kKeyA;
+using testing::kKeyB;
+using testing::MakeEvent;
+using testing::PutGraphOrFail;
+using testing::StartServer;
+using testing::Stubs;
+using testing::TempDir;
+using testing::TwoTenantConfig;
+
+std::string Describe(const grpc::Status& s) {
+  return std::to_string(s.error_code()) + " " + s.error_message();
+}
+
+class ServiceTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    config_ = TwoTenantConfig();
+    config_.store = GetParam();
+    config_.data_dir = dir_.path();
+    server_ = StartServer(config_);
+    ASSERT_NE(server_, nullptr);
+    stubs_ = std::make_unique<Stubs>(server_->InProcessChannel());
+  }
+  void TearDown() override {
+    if (server_ != nullptr) EXPECT_OK(server_->Shutdown(std::chrono::seconds(5)));
+  }
+
+  void Restart() {
+    stubs_.reset();
+    ASSERT_OK(server_->Shutdown(std::chrono::seconds(5)));
+    server_.reset();
+    server_ = StartServer(config_);
+    ASSERT_NE(server_, nullptr);
+    stubs_ = std::make_unique<Stubs>(server_->InProcessChannel());
+  }
+
+  v1::RecordEventsResponse Record(const std::vector<v1::Event>& events, bool return_mastery = false,
+                                  const std::string& key = kKeyA) {
+    v1::RecordEventsRequest request;
+    for (const v1::Event& e : events) *request.add_events() = e;
+    request.set_return_mastery(return_mastery);
+    v1::RecordEventsResponse response;
+    grpc::Status status = stubs_->learners->RecordEvents(Ctx(key).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << Describe(status);
+    return response;
+  }
+
+  v1::GetMasteryResponse Mastery(const std::string& learner, const std::string& key = kKeyA) {
+    v1::GetMasteryRequest request;
+    request.set_learner_id(learner);
+    v1::GetMasteryResponse response;
+    grpc::Status status = stubs_->learners->GetMastery(Ctx(key).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << Describe(status);
+    return response;
+  }
+
+  TempDir dir_;
+  ServerConfig config_;
+  std::unique_ptr<PathwiseServer> server_;
+  std::unique_ptr<Stubs> stubs_;
+};
+
+TEST_P(ServiceTest, PutGraphThenGetGraphReturnsItWithIncreasingVersions) {
+  const v1::Graph graph = FractionsGraph();
+  v1::PutGraphRequest put;
+  *put.mutable_graph() = graph;
+  v1::PutGraphResponse put_response;
+  ASSERT_TRUE(stubs_->curriculum->PutGraph(Ctx(kKeyA).get(), put, &put_response).ok());
+  EXPECT_EQ(put_response.version(), 1);
+  EXPECT_EQ(put_response.competencies(), graph.competencies_size());
+  EXPECT_EQ(put_response.activities(), graph.activities_size());
+
+  v1::GetGraphRequest get;
+  get.set_include_json(true);
+  v1::GetGraphResponse got;
+  ASSERT_TRUE(stubs_->curriculum->GetGraph(Ctx(kKeyA).get(), get, &got).ok());
+  EXPECT_EQ(got.version(), 1);
+  EXPECT_EQ(got.graph().SerializeAsString(), graph.SerializeAsString());
+  EXPECT_NE(got.graph_json().find("\"pathwise.graph\""), std::string::npos);
+
+  // Graph JSON is accepted too, and the version moves on; the old version stays readable.
+  v1::PutGraphRequest put_json;
+  put_json.set_graph_json(got.graph_json());
+  put_json.set_expected_version(1);
+  ASSERT_TRUE(stubs_->curriculum->PutGraph(Ctx(kKeyA).get(), put_json, &put_response).ok());
+  EXPECT_EQ(put_response.version(), 2);
+  get.set_version(1);
+  ASSERT_TRUE(stubs_->curriculum->GetGraph(Ctx(kKeyA).get(), get, &got).ok());
+  EXPECT_EQ(got.version(), 1);
+}
+
+TEST_P(ServiceTest, PutGraphWithStaleExpectedVersionIsAborted) {
+  PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
+  v1::PutGraphRequest put;
+  *put.mutable_graph() = ChainGraph();
+  put.set_expected_version(0);
+  v1::PutGraphResponse response;
+  grpc::Status status = stubs_->curriculum->PutGraph(Ctx(kKeyA).get(), put, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED) << Describe(status);
+  EXPECT_NE(status.error_message().find("latest graph version is 1"), std::string::npos);
+}
+
+TEST_P(ServiceTest, ValidateGraphListsEveryProblemAndStoresNothing) {
+  v1::Graph graph = ChainGraph();
+  graph.mutable_competencies(0)->set_mastery_threshold(1.5);
+  graph.mutable_prerequisites(1)->set_to("nowhere");
+  v1::ValidateGraphRequest request;
+  *request.mutable_graph() = graph;
+  v1::ValidateGraphResponse response;
+  ASSERT_TRUE(stubs_->curriculum->ValidateGraph(Ctx(kKeyA).get(), request, &response).ok());
+  EXPECT_FALSE(response.valid());
+  std::set<std::string> paths;
+  for (const auto& p : response.problems()) paths.insert(p.path());
+  EXPECT_EQ(paths.count("graph.competencies[0].mastery_threshold"), 1u);
+  EXPECT_EQ(paths.count("graph.prerequisites[1].to"), 1u);
+
+  *request.mutable_graph() = ChainGraph();
+  ASSERT_TRUE(stubs_->curriculum->ValidateGraph(Ctx(kKeyA).get(), request, &response).ok());
+  EXPECT_TRUE(response.valid());
+  v1::GetGraphResponse got;
+  EXPECT_EQ(stubs_->curriculum->GetGraph(Ctx(kKeyA).get(), {}, &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_P(ServiceTest, RecordEventsAppliesOnceAndReportsDuplicates) {
+  PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
+  v1::RecordEventsResponse first =
+      Record({MakeEvent("e1", "ann", "act.a", 1, 1000), MakeEvent("e2", "ann", "act.a", 0, 2000),
+              MakeEvent("e1", "ann", "act.a", 1, 1000), MakeEvent("e3", "bob", "act.ab", 1, 3000)},
+             /*return_mastery=*/true);
+  EXPECT_EQ(first.recorded(), 3u);
+  EXPECT_EQ(first.duplicates(), 1u);
+  ASSERT_EQ(first.duplicate_indices_size(), 1);
+  EXPECT_EQ(first.duplicate_indices(0), 2u);
+  ASSERT_EQ(first.learners_size(), 2);
+  EXPECT_EQ(first.learners(0).learner_id(), "ann");
+  EXPECT_EQ(first.learners(1).learner_id(), "bob");
+  EXPECT_EQ(first.learners(1).competencies_size(), 2);  // act.ab practises a and b
+
+  // Re-sending the whole batch changes nothing.
+  v1::RecordEventsResponse again =
+      Record({MakeEvent("e1", "ann", "act.a", 1, 1000), MakeEvent("e2", "ann", "act.a", 0, 2000),
+              MakeEvent("e3", "bob", "act.ab", 1, 3000)});
+  EXPECT_EQ(again.recorded(), 0u);
+  EXPECT_EQ(again.duplicates(), 3u);
+
+  // The state equals a replay through the core tracker.
+  Result<GraphDefinition> def = [&] {
+    v1::Graph g = ChainGraph();
+    Result<CheckedGraph> checked = CheckGraph(&g, nullptr, ServiceLimits{});
+    return checked.ok() ? Result<GraphDefinition>(checked->definition)
+                        : Result<GraphDefinition>(checked.status());
+  }();
+  ASSERT_OK(def);
+  auto graph = CompetencyGraph::FromDefinition(*def);
+  ASSERT_OK(graph);
+  auto tracker = MasteryTracker::Create(*graph, BktModel{});
+  ASSERT_OK(tracker);
+  ASSERT_OK((*tracker)->Record({"e1", "ann", "act.a", 1, 1000}));
+  ASSERT_OK((*tracker)->Record({"e2", "ann", "act.a", 0, 2000}));
+  auto expected = (*tracker)->Mastery("ann");
+  ASSERT_OK(expected);
+  v1::GetMasteryResponse mastery = Mastery("ann");
+  ASSERT_EQ(mastery.competencies_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(mastery.competencies(i).competency_id(), expected->competencies[i].competency_id);
+    EXPECT_EQ(mastery.competencies(i).p_learned(), expected->competencies[i].p_learned);
+    EXPECT_EQ(mastery.competencies(i).opportunities(), expected->competencies[i].opportunities);
+  }
+  EXPECT_EQ(mastery.competencies(0).opportunities(), 2u);
+  EXPECT_EQ(mastery.competencies(0).last_practiced_ms(), 2000);
+  EXPECT_EQ(mastery.graph_version(), 1);
+}
+
+TEST_P(ServiceTest, StreamEventsCommitsEveryMessage) {
+  PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
+  auto context = Ctx(kKeyA);
+  v1::RecordEventsResponse response;
+  auto writer = stubs_->learners->StreamEvents(context.get(), &response);
+  for (int batch = 0; batch < 5; ++batch) {
+    v1::RecordEventsRequest request;
+    for (int i = 0; i < 10; ++i) {
+      *request.add_events() = MakeEvent("s" + std::to_string(batch * 10 + i), "cat", "act.a",
+                                        (batch + i) % 2, 100 * (batch * 10 + i));
+    }
+    ASSERT_TRUE(writer->Write(request));
+  }
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(response.recorded(), 50u);
+  EXPECT_EQ(response.batches(), 5u);
+  EXPECT_EQ(ExportEvents(*stubs_, kKeyA, "cat").size(), 50u);
+}
+
+TEST_P(ServiceTest, GetMasterySelectsCompetenciesAndRollsUpGroups) {
+  PutGraphOrFail(*stubs_, kKeyA, FractionsGraph());
+  Record({MakeEvent("e1", "ana", "act.partition.shapes", 1, 1000)});
+  v1::GetMasteryRequest request;
+  request.set_learner_id("ana");
+  request.add_competency_ids("fractions.unit");
+  request.add_competency_ids("fractions.partition");
+  request.set_include_groups(true);
+  v1::GetMasteryResponse response;
+  ASSERT_TRUE(stubs_->learners->GetMastery(Ctx(kKeyA).get(), request, &response).ok());
+  ASSERT_EQ(response.competencies_size(), 2);
+  EXPECT_EQ(response.competencies(0).competency_id(), "fractions.unit");
+  EXPECT_EQ(response.competencies(1).competency_id(), "fractions.partition");
+  EXPECT_EQ(response.competencies(1).opportunities(), 1u);
+  EXPECT_EQ(response.groups_size(), FractionsGraph().groups_size());
+
+  request.add_competency_ids("fractions.nothing");
+  grpc::Status status = stubs_->learners->GetMastery(Ctx(kKeyA).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message().rfind("competency_ids[2]", 0), 0u) << Describe(status);
+}
+
+TEST_P(ServiceTest, ExportListsStateAndEventsInCommitOrder) {
+  PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
+  Record({MakeEvent("x1", "dan", "act.a", 1, 30)});
+  Record({MakeEvent("x2", "dan", "act.b", 1, 10), MakeEvent("x3", "dan", "act.a", 0, 20)});
+  v1::ExportLearnerRequest request;
+  request.set_learner_id("dan");
+  auto context = Ctx(kKeyA);
+  auto reader = stubs_->learners->ExportLearner(context.get(), request);
+  std::vector<v1::ExportLearnerResponse> messages;
+  v1::ExportLearnerResponse message;
+  while (reader->Read(&message)) messages.push_back(message);
+  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_FALSE(messages.empty());
+  EXPECT_EQ(messages[0].learner_id(), "dan");
+  EXPECT_GT(messages[0].state_version(), 0u);
+  EXPECT_EQ(messages[0].stored_states_size(), 2);  // a and b practised
+  std::vector<std::string> ids;
+  int64_t last_sequence = 0;
+  for (const auto& m : messages) {
+    for (const auto& e : m.events()) {
+      ids.push_back(e.event().event_id());
+      EXPECT_GT(e.sequence(), last_sequence);
+      last_sequence = e.sequence();
+    }
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"x1", "x2", "x3"}));
+}
+
+TEST_P(ServiceTest, DeleteLearnerForgetsEventsAndState) {
+  PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
+  Record({MakeEvent("d1", "eve", "act.a", 1, 1), MakeEvent("d2", "eve", "act.a", 1, 2)});
+  v1::DeleteLearnerRequest request;
+  request.set_learner_id("eve");
+  v1::DeleteLearnerResponse response;
+  ASSERT_TRUE(stubs_->learners->DeleteLearner(Ctx(kKeyA).get(), request, &response).ok());
+  v1::GetMasteryRequest mastery;
+  mastery.set_learner_id("eve");
+  v1::GetMasteryResponse got;
+  EXPECT_EQ(stubs_->learners->GetMastery(Ctx(kKeyA).get(), mastery, &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stubs_->learners->DeleteLearner(Ctx(kKeyA).get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // The ids went too: the same event is new again, and counts once.
+  v1::RecordEventsResponse again = Record({MakeEvent("d1", "eve", "act.a", 1, 1)});
+  EXPECT_EQ(again.recorded(), 1u);
+  EXPECT_EQ(Mastery("eve").competencies(0).opportunities(), 1u);
+  if (GetParam() == "sqlite") {  // the deletion is durable too
+    Restart();
+    EXPECT_EQ(Mastery("eve").competencies(0).opportunities(), 1u);
+    EXPECT_EQ(ExportEvents(*stubs_, kKeyA, "eve").size(), 1u);
+  }
+}
+
+TEST_P(ServiceTest, RecommendReturnsRankedActivitiesWithPartsAndReasons) {
+  PutGraphOrFail(*stubs_, kKeyA, FractionsGraph());
+  Record({MakeEvent("r1", "ana", "act.partition.shapes", 1, 1000),
+          MakeEvent("r2", "ana", "act.partition.shapes", 1, 2000)});
+  v1::RecommendRequest request;
+  request.set_learner_id("ana");
+  request.set_k(3);
+  v1::RecommendResponse response;
+  grpc::Status status = stubs_->recommendations->Recommend(Ctx(kKeyA).get(), request, &response);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  ASSERT_GT(response.recommendations_size(), 0);
+  EXPECT_LE(response.recommendations_size(), 3);
+  EXPECT_EQ(response.policy(), v1::POLICY_MASTERY);
+  const v1::Recommendation& top = response.recommendations(0);
+  EXPECT_FALSE(top.activity_id().empty());
+  EXPECT_GE(top.parts_size(), 6);
+  EXPECT_FALSE(top.reasons().empty());
+  double sum = 0;
+  for (const auto& part : top.parts()) sum += part.contribution();
+  EXPECT_NEAR(sum, top.score(), 1e-9);
+  for (int i = 1; i < response.recommendations_size(); ++i) {
+    EXPECT_LE(response.recommendations(i).score(), response.recommendations(i - 1).score());
+  }
+
+  // Pins come first; exclusions never appear; a time budget filters.
+  const std::string excluded = top.activity_id();
+  request.add_excluded_activities(excluded);
+  request.add_pinned_activities("act.unit.pizza");
+  request.set_time_budget_minutes(1000);
+  ASSERT_TRUE(stubs_->recommendations->Recommend(Ctx(kKeyA).get(), request, &response).ok());
+  ASSERT_GT(response.recommendations_size(), 0);
+  EXPECT_EQ(response.recommendations(0).activity_id(), "act.unit.pizza");
+  EXPECT_TRUE(response.recommendations(0).pinned());
+  for (const auto& r : response.recommendations()) EXPECT_NE(r.activity_id(), excluded);
+}
+
+TEST_P(ServiceTest, RecommendForUnknownLearnerIsNotFoundUnlessNewLearnersAreAllowed) {
+  PutGraphOrFail(*stubs_, kKeyA, FractionsGraph());
+  v1::RecommendRequest request;
+  request.set_learner_id("newcomer");
+  v1::RecommendResponse response;
+  EXPECT_EQ(stubs_->recommendations->Recommend(Ctx(kKeyA).get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  request.set_allow_new_learner(true);
+  grpc::Status status = stubs_->recommendations->Recommend(Ctx(kKeyA).get(), request, &response);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_GT(response.recommendations_size(), 0);
+  for (int policy : {v1::POLICY_RANDOM, v1::POLICY_CURRICULUM}) {
+    request.set_policy(static_cast<v1::Policy>(policy));
+    status = stubs_->recommendations->Recommend(Ctx(kKeyA).get(), request, &response);
+    ASSERT_TRUE(status.ok()) << Describe(status);
+    EXPECT_EQ(response.policy(), policy);
+    EXPECT_GT(response.recommendations_size(), 0);
+  }
+}
+
+TEST_P(ServiceTest, PlanPathwayOrdersPrerequisitesBeforeTheGoal) {
+  PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
+  Record({MakeEvent("p1", "fay", "act.a", 0, 1)});
+  v1::PlanPathwayRequest request;
+  request.set_learner_id("fay");
+  request.add_goals("c");
+  v1::PlanPathwayResponse response;
+  grpc::Status status = stubs_->recommendations->PlanPathway(Ctx(kKeyA).get(), request, &response);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  const v1::Pathway& pathway = response.pathway();
+  EXPECT_EQ(pathway.learner_id(), "fay");
+  ASSERT_EQ(pathway.steps_size(), 3);
+  EXPECT_EQ(pathway.steps(0).competency_id(), "a");
+  EXPECT_EQ(pathway.steps(2).competency_id(), "c");
+  EXPECT_TRUE(pathway.steps(2).is_goal());
+  EXPECT_TRUE(pathway.reachable());
+  EXPECT_GT(pathway.total_expected_opportunities(), 0);
+
+  request.clear_goals();
+  request.add_goals("zzz");
+  status = stubs_->recommendations->PlanPathway(Ctx(kKeyA).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << Describe(status);
+}
+
+TEST_P(ServiceTest, PutActiveModelRescoresLearnersAndGetModelReturnsIt) {
+  PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
+  Record({MakeEvent("m1", "gus", "act.a", 1, 1)});
+  const double before = Mastery("gus").competencies(0).p_learned();
+
+  v1::PutModelRequest put;
+  put.set_name("active");
+  v1::BktParams* params = put.mutable_model()->mutable_defaults();
+  params->set_prior(0.5);
+  params->set_learn(0.3);
+  params->set_guess(0.1);
+  params->set_slip(0.05);
+  v1::PutModelResponse put_response;
+  grpc::Status status = stubs_->curriculum->PutModel(Ctx(kKeyA).get(), put, &put_response);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(put_response.version(), 1);
+  EXPECT_TRUE(put_response.active());
+  EXPECT_EQ(put_response.learners_rescored(), 1);
+  const v1::GetMasteryResponse after = Mastery("gus");
+  EXPECT_EQ(after.model_version(), 1);
+  EXPECT_NE(after.competencies(0).p_learned(), before);
+  EXPECT_EQ(after.competencies(0).opportunities(), 1u);
+  // A replay under the new parameters: prior 0.5, correct, then the learning transition.
+  const double posterior = 0.5 * 0.95 / (0.5 * 0.95 + 0.5 * 0.1);
+  EXPECT_DOUBLE_EQ(after.competencies(0).p_learned(), posterior + (1 - posterior) * 0.3);
+
+  v1::GetModelRequest get;
+  get.set_name("active");
+  v1::GetModelResponse got;
+  ASSERT_TRUE(stubs_->curriculum->GetModel(Ctx(kKeyA).get(), get, &got).ok());
+  EXPECT_EQ(got.version(), 1);
+  EXPECT_EQ(got.model().defaults().prior(), 0.5);
+
+  // A model under another name is stored but not used.
+  put.set_name("candidate");
+  ASSERT_TRUE(stubs_->curriculum->PutModel(Ctx(kKeyA).get(), put, &put_response).ok());
+  EXPECT_FALSE(put_response.active());
+
+  if (GetParam() == "sqlite") {  // rebuilt from the store under the stored active model
+    Restart();
+    EXPECT_DOUBLE_EQ(Mastery("gus").competencies(0).p_learned(), posterior + (1 - posterior) * 0.3);
+  }
+}
+
+TEST_P(ServiceTest, FitModelRunsInTheBackgroundAndStoresTheModel) {
+  PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
+  std::vector<v1::Event> events;
+  for (int learner = 0; learner < 20; ++learner) {
+    for (int i = 0; i < 12; ++i) {
+      const bool correct = (i > learner % 6) || (i % 3 == 0);
+      events.push_back(MakeEvent("f" + std::to_string(learner) + "-" + std::to_string(i),
+                                 "learner" + std::to_string(learner),
+                                 i % 2 == 0 ? "act.a" : "act.b", correct ? 1 : 0, i));
+    }
+  }
+  Record(events);
+  v1::FitModelRequest request;
+  request.set_model_name("fitted");
+  request.mutable_options()->set_max_iterations(50);
+  v1::FitJob job;
+  grpc::Status status = stubs_->models->FitModel(Ctx(kKeyA).get(), request, &job);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_FALSE(job.job_id().empty());
+  EXPECT_EQ(job.state(), v1::JOB_STATE_QUEUED);
+
+  v1::GetFitJobRequest get;
+  get.set_job_id(job.job_id());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_TRUE(stubs_->models->GetFitJob(Ctx(kKeyA).get(), get, &job).ok());
+  } while ((job.state() == v1::JOB_STATE_QUEUED || job.state() == v1::JOB_STATE_RUNNING) &&
+           std::chrono::steady_clock::now() < deadline);
+  ASSERT_EQ(job.state(), v1::JOB_STATE_SUCCEEDED) << job.error_message();
+  EXPECT_EQ(job.rows(), 240u);
+  EXPECT_EQ(job.learners(), 20u);
+  EXPECT_LT(job.log_likelihood(), 0.0);
+  EXPECT_EQ(job.model_version(), 1);
+
+  v1::GetModelRequest model_request;
+  model_request.set_name("fitted");
+  v1::GetModelResponse model;
+  ASSERT_TRUE(stubs_->curriculum->GetModel(Ctx(kKeyA).get(), model_request, &model).ok());
+  EXPECT_EQ(model.model().competencies_size(), 2);  // a and b have rows; c none
+
+  // The same job id again is refused.
+  request.set_job_id(job.job_id());
+  EXPECT_EQ(stubs_->models->FitModel(Ctx(kKeyA).get(), request, &job).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+}
+
+TEST_P(ServiceTest, MasterySurvivesARestart) {
+  PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
+  Record({MakeEvent("k1", "hal", "act.a", 1, 5), MakeEvent("k2", "hal", "act.ab", 0.5, 6)});
+  const std::string before = Mastery("hal").SerializeAsString();
+  Restart();
+  if (GetParam() == "memory") {
+    // Nothing survives the in-memory store; the learner is gone with it.
+    v1::GetMasteryRequest request;
+    request.set_learner_id("hal");
+    v1::GetMasteryResponse response;
+    EXPECT_EQ(stubs_->learners->GetMastery(Ctx(kKeyA).get(), request, &response).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+    return;
+  }
+  EXPECT_EQ(Mastery("hal").SerializeAsString(), before);
+  // Re-sent events are still duplicates after the restart.
+  v1::RecordEventsResponse again = Record({MakeEvent("k1", "hal", "act.a", 1, 5)});
+  EXPECT_EQ(again.duplicates(), 1u);
+}
+
+TEST_P(ServiceTest, PutGraphRederivesMasteryUnderTheNewGraph) {
+  PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
+  Record({MakeEvent("g1", "ivy", "act.ab", 1, 5), MakeEvent("g2", "ivy", "act.c", 1, 6)});
+  // The new graph drops act.ab: its event no longer practises anything.
+  v1::Graph smaller = ChainGraph();
+  smaller.mutable_activities()->RemoveLast();
+  v1::PutGraphRequest put;
+  *put.mutable_graph() = smaller;
+  v1::PutGraphResponse response;
+  ASSERT_TRUE(stubs_->curriculum->PutGraph(Ctx(kKeyA).get(), put, &response).ok());
+  EXPECT_EQ(response.learners_rescored(), 1);
+  const v1::GetMasteryResponse mastery = Mastery("ivy");
+  EXPECT_EQ(mastery.graph_version(), 2);
+  EXPECT_EQ(mastery.competencies(0).opportunities(), 0u);
+  EXPECT_EQ(mastery.competencies(1).opportunities(), 0u);
+  EXPECT_EQ(mastery.competencies(2).opportunities(), 1u);
+  // The events themselves are kept.
+  EXPECT_EQ(ExportEvents(*stubs_, kKeyA, "ivy").size(), 2u);
+}
+
+TEST_P(ServiceTest, HealthCheckReportsServing) {
+  // grpc.health.v1.Health/Check with an empty request (service ""), through the generic stub so the
+  // test needs no generated health code. SERVING is enum value 1: the reply is field 1 = 1.
+  grpc::TemplatedGenericStub<grpc::ByteBuffer, grpc::ByteBuffer> stub(server_->InProcessChannel());
+  grpc::ClientContext context;
+  grpc::ByteBuffer request;  // empty: HealthCheckRequest{service: ""}
+  grpc::Slice empty;
+  request = grpc::ByteBuffer(&empty, 1);
+  grpc::ByteBuffer reply;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &reply,
+                 [&](grpc::Status s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = s;
+                   done = true;
+                   cv.notify_all();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(reply.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& s : slices)
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+}
+
+TEST_P(ServiceTest, ReflectionListsEveryService) {
+  // grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo with list_services = "" (field 7,
+  // wire bytes 3a 00), through the generic stub; the reply names every registered service.
+  grpc::GenericStub stub(server_->InProcessChannel());
+  grpc::ClientContext context;
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareCall(
+      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  void* tag;
+  bool ok;
+  auto step = [&](intptr_t expected) {
+    ASSERT_TRUE(cq.Next(&tag, &ok));
+    ASSERT_EQ(reinterpret_cast<intptr_t>(tag), expected);
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  step(1);
+  grpc::Slice request_bytes(std::string("\x3a\x00", 2));
+  grpc::ByteBuffer request(&request_bytes, 1);
+  call->Write(request, reinterpret_cast<void*>(2));
+  step(2);
+  grpc::ByteBuffer reply;
+  call->Read(&reply, reinterpret_cast<void*>(3));
+  step(3);
+  ASSERT_TRUE(ok);
+  call->WritesDone(reinterpret_cast<void*>(4));
+  step(4);
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  step(5);
+  EXPECT_TRUE(status.ok()) << Describe(status);
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(reply.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  for (const char* service :
+       {"pathwise.v1.CurriculumService", "pathwise.v1.LearnerService",
+        "pathwise.v1.RecommendationService", "pathwise.v1.ModelService", "grpc.health.v1.Health"}) {
+    EXPECT_NE(bytes.find(service), std::string::npos) << service;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, ServiceTest, ::testing::Values("memory", "sqlite"),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           return param_info.param;
+                         });
+
+}  // namespace
+}  // namespace pathwise::service
