@@ -3,6 +3,11 @@
 Metadata is in pyproject.toml. The extension is the same CMake target the README's build makes
 (PATHWISE_BUILD_PYTHON); here only that target is built, against the interpreter running pip, in
 build/python-wheel/ of the clone (incremental across reinstalls).
+
+The gRPC client's stubs (pathwise/v1/*_pb2.py, *_pb2_grpc.py) are generated from proto/ with protoc
+and grpc_python_plugin, as the CMake build does, when both are on PATH (Debian: protobuf-compiler,
+protobuf-compiler-grpc); without them the package installs all the same and pathwise.Client says
+what is missing.
 """
 
 import os
@@ -13,6 +18,7 @@ import sys
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -61,12 +67,33 @@ class CMakeBuild(build_ext):
         shutil.copyfile(built[-1], destination)
 
 
+class BuildPyWithStubs(build_py):
+    """Copies the pure-Python package, then generates the gRPC stubs beside it (see the docstring)."""
+
+    def run(self) -> None:
+        super().run()
+        protoc, plugin = shutil.which("protoc"), shutil.which("grpc_python_plugin")
+        protos = sorted(str(p) for p in (ROOT / "proto" / "pathwise" / "v1").glob("*.proto"))
+        if not protos:
+            return
+        if protoc is None or plugin is None:
+            print("pathwise: protoc or grpc_python_plugin not found (Debian: protobuf-compiler, "
+                  "protobuf-compiler-grpc): pathwise.Client's stubs are not generated", file=sys.stderr)
+            return
+        out = self.build_lib
+        command = [protoc, "-I", str(ROOT / "proto"), f"--python_out={out}", f"--grpc_out={out}",
+                   f"--plugin=protoc-gen-grpc={plugin}"]
+        # .pyi types need protoc >= 3.20; without them the stubs work the same.
+        if subprocess.run(command + [f"--pyi_out={out}"] + protos).returncode != 0:
+            subprocess.run(command + protos, check=True)
+
+
 # setuptools' own scratch directories go under the (git-ignored) top-level build/, not into python/.
 SCRATCH = ROOT / "build" / "python-setuptools"
 SCRATCH.mkdir(parents=True, exist_ok=True)
 
 setup(
     ext_modules=[CMakeExtension("pathwise._core")],
-    cmdclass={"build_ext": CMakeBuild},
+    cmdclass={"build_ext": CMakeBuild, "build_py": BuildPyWithStubs},
     options={"build": {"build_base": str(SCRATCH)}, "egg_info": {"egg_base": str(SCRATCH)}},
 )

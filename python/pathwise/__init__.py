@@ -18,6 +18,10 @@ NOT_FOUND                  :class:`NotFoundError`                     ``LookupEr
 UNIMPLEMENTED              :class:`UnimplementedError`                ``NotImplementedError``
 anything else              :class:`InternalError`                     ``RuntimeError``
 =========================  =========================================  ============================
+
+:class:`Client` talks to the gRPC service ``pathwised`` in the same words (``put_graph``, ``record``,
+``mastery``, ``recommend``, ``plan``, ``fit``); see :mod:`pathwise.client`. It needs grpcio and the
+generated stubs ``pathwise.v1`` only when one is created.
 """
 
 try:
@@ -118,18 +122,29 @@ from ._core import (  # noqa: F401
 )
 from .simulation import SimulationReport, simulate, simulation_options  # noqa: F401
 
+# The gRPC client of pathwised; grpc and the generated stubs are imported when a Client is created.
+from .client import (  # noqa: F401
+    Client,
+    DeadlineExceededError,
+    PermissionDeniedError,
+    UnauthenticatedError,
+    UnavailableError,
+)
+
 __all__ = [
     "Activity",
     "ActivityParams",
     "AlreadyExistsError",
     "BktModel",
     "BktParams",
+    "Client",
     "CohortGroup",
     "Competency",
     "CompetencyGraph",
     "CompetencyState",
     "CrossValidationOptions",
     "CrossValidationResult",
+    "DeadlineExceededError",
     "Engine",
     "EngineOptions",
     "FailedPreconditionError",
@@ -157,6 +172,7 @@ __all__ = [
     "PathwayPlanner",
     "PathwayStep",
     "PathwiseError",
+    "PermissionDeniedError",
     "Policy",
     "PolicyKind",
     "PracticedCompetency",
@@ -178,6 +194,8 @@ __all__ = [
     "SyntheticCohort",
     "SyntheticLearner",
     "TrackerOptions",
+    "UnauthenticatedError",
+    "UnavailableError",
     "UnimplementedError",
     "UnreachableGoal",
     "as_log",

@@ -20,26 +20,13 @@
 #include <pathwise/response_readers.h>
 
 #include "commands.h"
+#include "exit_codes.h"
 
 namespace pathwise::cli {
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitRejected = 1;  // the input was read and found wanting
-constexpr int kExitUsage = 2;     // bad arguments, or a file that cannot be read or written
-
 using Clock = std::chrono::steady_clock;
 using nlohmann::ordered_json;
-
-int ExitCodeFor(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kNotFound:
-    case StatusCode::kInternal:
-      return kExitUsage;
-    default:
-      return kExitRejected;
-  }
-}
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();

@@ -13,24 +13,10 @@
 #include <pathwise/graph_io.h>
 
 #include "commands.h"
+#include "exit_codes.h"
 
 namespace pathwise::cli {
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitRejected = 1;  // the input was read and found wanting
-constexpr int kExitUsage = 2;     // bad arguments, or a file that cannot be read or written
-
-// A file that is missing or unreadable is an I/O error, not a verdict on its contents.
-int ExitCodeFor(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kNotFound:
-    case StatusCode::kInternal:
-      return kExitUsage;
-    default:
-      return kExitRejected;
-  }
-}
 
 std::string Plural(size_t count, const std::string& singular, const std::string& plural) {
   return std::to_string(count) + " " + (count == 1 ? singular : plural);

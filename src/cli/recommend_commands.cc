@@ -20,15 +20,12 @@
 #include <pathwise/recommender.h>
 
 #include "commands.h"
+#include "exit_codes.h"
 
 namespace pathwise::cli {
 namespace {
 
 using nlohmann::ordered_json;
-
-constexpr int kExitOk = 0;
-constexpr int kExitRejected = 1;  // the input was read and found wanting
-constexpr int kExitUsage = 2;     // bad arguments, or a file that cannot be read
 
 struct LearnerArgs {
   std::string graph;
@@ -62,13 +59,6 @@ struct Loaded {
   TimestampMs now_ms = 0;
 };
 
-// A file that is missing or unreadable is an I/O error; anything else is a verdict on the input.
-int ExitCodeForRead(const Status& status) {
-  return status.code() == StatusCode::kNotFound || status.code() == StatusCode::kInternal
-             ? kExitUsage
-             : kExitRejected;
-}
-
 void AddLearnerOptions(CLI::App* cmd, LearnerArgs* args, bool goals_required) {
   cmd->add_option("--graph", args->graph, "Competency graph file")->required();
   cmd->add_option("--graph-format", args->graph_format,
@@ -97,14 +87,14 @@ Status Load(const LearnerArgs& args, Loaded* out, int* exit_code) {
     options.repair = true;
     Result<ImportedGraph> imported = ImportJunyiExerciseTable(args.graph, options);
     if (!imported.ok()) {
-      *exit_code = ExitCodeForRead(imported.status());
+      *exit_code = ExitCodeFor(imported.status());
       return imported.status();
     }
     out->graph = std::move(imported->graph);
   } else {
     Result<CompetencyGraph> graph = ReadGraphFile(args.graph);
     if (!graph.ok()) {
-      *exit_code = ExitCodeForRead(graph.status());
+      *exit_code = ExitCodeFor(graph.status());
       return graph.status();
     }
     out->graph = std::move(graph).value();
@@ -112,14 +102,14 @@ Status Load(const LearnerArgs& args, Loaded* out, int* exit_code) {
   if (!args.model.empty()) {
     Result<BktModel> model = ReadModelFile(args.model);
     if (!model.ok()) {
-      *exit_code = ExitCodeForRead(model.status());
+      *exit_code = ExitCodeFor(model.status());
       return model.status();
     }
     out->model = std::move(model).value();
   }
   Result<std::vector<Observation>> events = ReadObservationsCsv(args.events);
   if (!events.ok()) {
-    *exit_code = ExitCodeForRead(events.status());
+    *exit_code = ExitCodeFor(events.status());
     return events.status();
   }
   if (!args.now.empty()) {

@@ -16,23 +16,10 @@
 #include <pathwise/simulator.h>
 
 #include "commands.h"
+#include "exit_codes.h"
 
 namespace pathwise::cli {
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitRejected = 1;
-constexpr int kExitUsage = 2;
-
-int ExitCodeFor(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kNotFound:
-    case StatusCode::kInternal:
-      return kExitUsage;
-    default:
-      return kExitRejected;
-  }
-}
 
 struct SimulateArgs {
   std::string graph;

@@ -1,5 +1,5 @@
 // Private to the fitting code (fit*.cc, evaluation.cc) and its benchmark: the per-competency layout
-// of a ResponseLog, the E-step kernel and a small deterministic parallel-for.
+// of a ResponseLog, the E-step kernel and seeds (ParallelFor comes from parallel_for.h).
 #ifndef PATHWISE_SRC_CORE_FIT_INTERNAL_H_
 #define PATHWISE_SRC_CORE_FIT_INTERNAL_H_
 
@@ -14,6 +14,8 @@
 #include <pathwise/response_log.h>
 #include <pathwise/result.h>
 #include <pathwise/status.h>
+
+#include "parallel_for.h"
 
 namespace pathwise::fit_internal {
 
@@ -185,9 +187,7 @@ Result<std::vector<double>> PredictOnLearners(const BktModel& model, const Respo
 /// std::uniform_real_distribution).
 inline double UniformDouble(uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-53; }
 
-/// Calls body(i) for i in [0, n) on up to `threads` threads, taking indices in increasing order;
-/// body must only write state owned by index i, so results do not depend on the thread count.
-void ParallelFor(int threads, size_t n, const std::function<void(size_t)>& body);
+using ::pathwise::ParallelFor;  // parallel_for.h
 
 /// A stable 64-bit hash (FNV-1a) so seeds derived from names are the same on every platform.
 uint64_t StableHash(const std::string& text);

@@ -1,9 +1,7 @@
-// The per-competency layout of a ResponseLog, the parallel-for and stable seeds used by fitting.
+// The per-competency layout of a ResponseLog and the stable seeds used by fitting.
 #include <algorithm>
-#include <atomic>
 #include <limits>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -152,23 +150,6 @@ Status BuildLayout(const ResponseLog& log, const LayoutRequest& request, Layout*
       out.class_rows[c] = static_cast<uint32_t>(out.Rows(c));
   }
   return Status::Ok();
-}
-
-void ParallelFor(int threads, size_t n, const std::function<void(size_t)>& body) {
-  const size_t workers = std::min<size_t>(static_cast<size_t>(std::max(threads, 1)), n);
-  if (workers <= 1) {
-    for (size_t i = 0; i < n; ++i) body(i);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) body(i);
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(workers - 1);
-  for (size_t t = 1; t < workers; ++t) pool.emplace_back(work);
-  work();
-  for (auto& thread : pool) thread.join();
 }
 
 uint64_t StableHash(const std::string& text) {

@@ -1,6 +1,5 @@
 // The simulation runner: learners x policies x steps on a thread pool, and the summaries.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -9,7 +8,6 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -18,6 +16,7 @@
 #include <pathwise/recommender.h>
 #include <pathwise/simulator.h>
 
+#include "parallel_for.h"
 #include "simulator_internal.h"
 
 namespace pathwise {
@@ -29,25 +28,6 @@ using simulator_internal::PracticeEntry;
 constexpr int kMaxThreads = 256;
 constexpr int kMaxLearners = 10'000'000;
 constexpr int kMaxSteps = 10'000'000;
-
-// Runs body(0..n-1) on `threads` workers that take indices in turn. Each body writes only its own
-// slot, so what it computes cannot depend on which worker ran it.
-void ParallelFor(int threads, size_t n, const std::function<void(size_t)>& body) {
-  const size_t workers = std::min<size_t>(static_cast<size_t>(std::max(threads, 1)), n);
-  if (workers <= 1) {
-    for (size_t i = 0; i < n; ++i) body(i);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) body(i);
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(workers - 1);
-  for (size_t t = 1; t < workers; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& thread : pool) thread.join();
-}
 
 std::string LearnerId(uint32_t index) { return "sim-" + std::to_string(index); }
 

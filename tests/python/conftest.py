@@ -1,8 +1,8 @@
 """Shared fixtures of the Python test suite: where the data, the CLI and the demo are.
 
 ctest runs this suite with PYTHONPATH pointing at the built package (build/python) and sets
-PATHWISE_CLI, PATHWISE_DEMO and PATHWISE_SHARED_DATA_DIR; run by hand, the defaults below find the
-README's build/ and ../shared/data.
+PATHWISE_CLI, PATHWISE_DEMO and PATHWISE_SHARED_DATA_DIR (and, for test_client.py, PATHWISED and
+PATHWISE_GRPC_STUBS); run by hand, the defaults below find the README's build/ and ../shared/data.
 """
 
 import os
@@ -35,6 +35,11 @@ def cli() -> pathlib.Path:
 @pytest.fixture(scope="session")
 def demo() -> pathlib.Path:
     return _binary("PATHWISE_DEMO", "pathwise_demo")
+
+
+@pytest.fixture(scope="session")
+def pathwised_binary() -> pathlib.Path:
+    return _binary("PATHWISED", "pathwised")
 
 
 def require(path: pathlib.Path) -> pathlib.Path:

@@ -1,0 +1,471 @@
+"""pathwise.Client against the real pathwised: a child process on 127.0.0.1 (port 0, the address read
+from its start-up line) with a temporary SQLite data directory and two tenants, stopped with SIGTERM
+at the end, which must exit cleanly.
+
+The server's answers are checked against the in-process engine (the same core through the bindings):
+the same events give the same mastery, recommendations and pathway."""
+
+import os
+import pathlib
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+import pathwise as pw
+from pathwise import client as pwc
+
+from conftest import FRACTIONS, FRACTIONS_EVENTS
+
+KEY_A = "tenant-a-key-0123456789abcdef"
+KEY_B = "tenant-b-key-0123456789abcdef"
+GOAL = "fractions.add_unlike"
+
+
+# --- the server -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def client_stubs():
+    """The generated stubs and grpcio: a failure under ctest (which generated them), else a skip."""
+    try:
+        pwc._load()
+    except ImportError as error:
+        (pytest.fail if "PATHWISE_GRPC_STUBS" in os.environ else pytest.skip)(str(error))
+
+
+class Server:
+    def __init__(self, binary: pathlib.Path, data_dir: pathlib.Path, log: pathlib.Path,
+                 extra_args=()) -> None:
+        self.log = log
+        with open(log, "w") as stderr:
+            self.process = subprocess.Popen(
+                [str(binary), "--data-dir", str(data_dir), "--listen", "127.0.0.1:0",
+                 "--api-key", f"tenant-a={KEY_A}", "--api-key", f"tenant-b={KEY_B}",
+                 "--shutdown-grace-seconds", "2", "--log-level", "info", *extra_args],
+                stdout=subprocess.PIPE, stderr=stderr, text=True)
+        self.address = self._read_address(timeout=30)
+
+    def _read_address(self, timeout: float) -> str:
+        # "pathwised listening on 127.0.0.1:PORT, data directory DIR"
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout):
+                self.process.kill()
+                pytest.fail(f"pathwised printed no address in {timeout} s: {self.log.read_text()}")
+        line = self.process.stdout.readline()
+        prefix = "pathwised listening on "
+        if not line.startswith(prefix):
+            self.process.kill()
+            pytest.fail(f"unexpected start-up line {line!r}: {self.log.read_text()}")
+        return line[len(prefix):].split(",")[0]
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=20)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            self.process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def server(client_stubs, pathwised_binary, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("pathwised")
+    running = Server(pathwised_binary, directory / "data", directory / "pathwised.log")
+    yield running
+    returncode = running.stop()
+    assert returncode == 0, f"pathwised exited with {returncode}: {running.log.read_text()}"
+    assert 'msg=stopped' in running.log.read_text()
+
+
+@pytest.fixture(scope="module")
+def observations():
+    return pw.read_observations_csv(str(FRACTIONS_EVENTS))
+
+
+@pytest.fixture(scope="module")
+def engine(observations):
+    """The in-process reference: the same graph (its authored parameters) and events."""
+    engine = pw.Engine.create(pw.CompetencyGraph.read(str(FRACTIONS)))
+    engine.record_batch(observations)
+    return engine
+
+
+@pytest.fixture(scope="module")
+def loaded(server, observations):
+    """Tenant A's client with the fractions curriculum and its class's events."""
+    with pw.Client(server.address, KEY_A, timeout=10) as client:
+        put = client.put_graph(str(FRACTIONS))
+        assert (put.version, put.competencies, put.activities, put.groups) == (1, 15, 31, 3)
+        recorded = client.record(observations)
+        assert (recorded.recorded, recorded.duplicates, recorded.batches) == (len(observations), 0, 1)
+        yield client
+
+
+def learners_of(observations):
+    return sorted({o.learner_id for o in observations})
+
+
+# --- curriculum -----------------------------------------------------------------------------------
+
+
+def test_health_needs_no_key(server):
+    with pw.Client(server.address) as client:
+        assert client.health() == "SERVING"
+
+
+def test_get_graph_returns_the_stored_graph(loaded):
+    stored = loaded.get_graph()
+    assert stored.version == 1
+    assert isinstance(stored.graph, pw.CompetencyGraph)
+    assert stored.graph.competency_ids == pw.CompetencyGraph.read(str(FRACTIONS)).competency_ids
+    assert loaded.get_graph(version=1).graph_json == stored.graph_json
+
+
+def test_validate_graph_lists_problems_and_stores_nothing(loaded):
+    bad = {"format": "pathwise.graph", "version": 1,
+           "competencies": [{"id": "a"}, {"id": "b"}, {"id": "a"}],
+           "prerequisites": [{"from": "a", "to": "b"}, {"from": "b", "to": "a"}]}
+    result = loaded.validate_graph(bad)
+    assert not result.valid
+    assert {p.kind for p in result.problems} == {"duplicate-id", "cycle"}
+    assert all(p.path and p.message for p in result.problems)
+    assert loaded.validate_graph(pw.CompetencyGraph.read(str(FRACTIONS))).valid
+    assert loaded.get_graph().version == 1
+
+
+def test_cyclic_graph_is_a_failed_precondition_naming_the_cycle(loaded):
+    cyclic = {"format": "pathwise.graph", "version": 1, "competencies": [{"id": "a"}, {"id": "b"}],
+              "prerequisites": [{"from": "a", "to": "b"}, {"from": "b", "to": "a"}]}
+    with pytest.raises(pw.FailedPreconditionError, match="cycle") as error:
+        loaded.put_graph(cyclic)
+    assert error.value.code == "FAILED_PRECONDITION"
+    with pytest.raises(pw.PathwiseError) as stale:  # optimistic concurrency: version 1 is stored
+        loaded.put_graph(str(FRACTIONS), expected_version=0)
+    assert stale.value.code == "ABORTED"
+    assert loaded.get_graph().version == 1
+
+
+# --- learners -------------------------------------------------------------------------------------
+
+
+def test_mastery_equals_the_in_process_engine(loaded, engine, observations):
+    for learner in learners_of(observations):
+        remote = loaded.mastery(learner)
+        local = engine.mastery(learner)
+        assert remote.learner_id == learner
+        assert remote.competency_ids == local.competency_ids
+        assert remote.to_dict() == pytest.approx(local.to_dict(), rel=1e-12, abs=1e-15)
+        for r, c in zip(remote.competencies, local.competencies):
+            assert (r.mastered, r.opportunities, r.last_practiced_ms) == (
+                c.mastered, c.opportunities, c.last_practiced_ms)
+        assert (remote.graph_version, remote.model_version) == (1, 0)
+
+
+def test_mastery_of_some_competencies_and_groups(loaded, engine):
+    picked = ["fractions.unit", "fractions.partition"]
+    mastery = loaded.mastery("ana", picked, include_groups=True)
+    assert mastery.competency_ids == picked
+    groups = {g.group_id: g for g in mastery.groups}
+    local = {g.group_id: g for g in engine.group_rollup("ana")}
+    assert groups.keys() == local.keys()
+    for group_id, g in groups.items():
+        assert g.p_learned == pytest.approx(local[group_id].p_learned, rel=1e-12)
+        assert (g.members, g.members_mastered) == (local[group_id].members,
+                                                   local[group_id].members_mastered)
+
+
+def test_resending_the_same_events_changes_nothing(loaded, observations):
+    before = {learner: loaded.mastery(learner) for learner in learners_of(observations)}
+    versions = {learner: loaded.export_learner(learner).state_version for learner in before}
+    again = loaded.record(observations, batch_size=7)
+    assert (again.recorded, again.duplicates) == (0, len(observations))
+    assert again.duplicate_indices == list(range(len(observations)))
+    assert again.batches == -(-len(observations) // 7)
+    streamed = loaded.record_stream(iter(observations), batch_size=10)
+    assert (streamed.recorded, streamed.duplicates, streamed.batches) == (0, len(observations), 5)
+    for learner, mastery in before.items():
+        assert loaded.mastery(learner) == mastery
+        assert loaded.export_learner(learner).state_version == versions[learner]
+
+
+def test_export_lists_events_in_commit_order_and_replays_to_the_same_mastery(loaded, observations):
+    exported = loaded.export_learner("ana")
+    mine = [o for o in observations if o.learner_id == "ana"]
+    assert [e.event_id for e in exported.events] == [o.event_id for o in mine]
+    assert [e.sequence for e in exported.events] == sorted(e.sequence for e in exported.events)
+    replay = pw.Engine.create(loaded.get_graph().graph)
+    replay.record_batch(exported.observations())
+    assert loaded.mastery("ana").to_dict() == pytest.approx(replay.mastery("ana").to_dict(),
+                                                            rel=1e-12, abs=1e-15)
+
+
+def test_record_accepts_dicts_tuples_and_dataframes(loaded, engine):
+    pandas = pytest.importorskip("pandas")
+    events = [("t-1", "tuple-learner", "act.partition.shapes", 1, "2026-09-01T09:00:00Z"),
+              ("t-2", "tuple-learner", "act.partition.shapes", 0.0, 1788253500000)]
+    dicts = [{"event_id": e[0], "learner_id": "dict-learner", "activity_id": e[2], "outcome": e[3],
+              "timestamp": e[4]} for e in events]
+    frame = pandas.DataFrame(dicts).assign(learner_id="frame-learner")
+    result = loaded.record(events + dicts, return_mastery=True)
+    assert result.recorded == 4 and set(result.learners) == {"tuple-learner", "dict-learner"}
+    assert loaded.record(frame).recorded == 2
+    expected = loaded.mastery("tuple-learner").to_dict()
+    assert loaded.mastery("dict-learner").to_dict() == expected
+    assert loaded.mastery("frame-learner").to_dict() == expected
+    (changed,) = result.learners["tuple-learner"]
+    assert changed.competency_id == "fractions.partition"
+    assert changed.p_learned == expected["fractions.partition"]
+    for learner in ("tuple-learner", "dict-learner", "frame-learner"):
+        loaded.delete_learner(learner)
+
+
+def test_nan_outcome_is_a_value_error_naming_the_field_and_stores_nothing(loaded):
+    events = [("n-1", "nan-learner", "act.partition.shapes", 1.0),
+              ("n-2", "nan-learner", "act.partition.shapes", float("nan"))]
+    with pytest.raises(ValueError, match=r"events\[1\]\.outcome") as error:
+        loaded.record(events)
+    assert isinstance(error.value, pw.InvalidArgumentError)
+    assert error.value.code == "INVALID_ARGUMENT"
+    with pytest.raises(LookupError):  # the batch was rejected as a whole
+        loaded.mastery("nan-learner")
+
+
+def test_a_failing_later_batch_names_the_callers_index(loaded):
+    events = [(f"b-{i}", "batch-learner", "act.partition.shapes", 1.0) for i in range(3)]
+    events.append(("b-3", "batch-learner", "no.such.activity", 1.0))
+    with pytest.raises(LookupError, match=r"events\[3\]\.activity_id.*before events\[2\]"):
+        loaded.record(events, batch_size=2)
+    assert loaded.mastery("batch-learner", ["fractions.partition"]).competencies[0].opportunities == 2
+    loaded.delete_learner("batch-learner")
+
+
+def test_bad_python_values_are_rejected_before_sending(loaded):
+    with pytest.raises(pw.InvalidArgumentError, match=r"events\[0\]\.outcome"):
+        loaded.record([("x-1", "someone", "act.partition.shapes", "correct")])
+    with pytest.raises(pw.InvalidArgumentError, match=r"events\[0\]\.learner_id"):
+        loaded.record_stream([("x-1", 3.5, "act.partition.shapes", 1.0)])
+    with pytest.raises(pw.InvalidArgumentError, match="policy"):
+        loaded.recommend("ana", policy="zpdes")
+
+
+def test_unknown_learner_is_a_lookup_error(loaded):
+    with pytest.raises(LookupError, match="nobody") as error:
+        loaded.mastery("nobody")
+    assert isinstance(error.value, pw.NotFoundError) and error.value.code == "NOT_FOUND"
+    with pytest.raises(pw.NotFoundError):
+        loaded.recommend("nobody")
+    with pytest.raises(pw.NotFoundError, match=r"competency_ids\[0\]"):
+        loaded.mastery("ana", ["no.such.competency"])
+
+
+def test_delete_learner_then_mastery_is_a_lookup_error(loaded):
+    loaded.record([("d-1", "leaver", "act.unit.pizza", 1.0), ("d-2", "leaver", "act.unit.pizza", 0.0)])
+    assert loaded.mastery("leaver").learner_id == "leaver"
+    loaded.delete_learner("leaver")
+    with pytest.raises(LookupError):
+        loaded.mastery("leaver")
+    with pytest.raises(LookupError):
+        loaded.export_learner("leaver")
+
+
+# --- keys and tenants -----------------------------------------------------------------------------
+
+
+def test_unknown_or_missing_key_is_a_permission_error(server, loaded):
+    for key in ("not-a-key-0123456789abcdef", None):
+        with pw.Client(server.address, key) as stranger:
+            with pytest.raises(PermissionError) as error:
+                stranger.mastery("ana")
+            assert isinstance(error.value, pw.UnauthenticatedError)
+            assert error.value.code == "UNAUTHENTICATED"
+
+
+def test_another_tenants_learner_is_not_found(server, loaded):
+    with pw.Client(server.address, KEY_B) as other:
+        with pytest.raises(pw.NotFoundError):
+            other.get_graph()
+        with pytest.raises(LookupError, match="ana"):
+            other.mastery("ana")
+
+
+def make_certificates(directory: pathlib.Path) -> None:
+    """A CA, a server certificate for 127.0.0.1 and a client certificate (as loopback_test.cc)."""
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    (directory / "san.ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    for command in (
+            ["req", "-x509", *ec, "-days", "2", "-subj", "/CN=test-ca", "-keyout", "ca.key",
+             "-out", "ca.crt"],
+            ["req", *ec, "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr"],
+            ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+             "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.crt"],
+            ["req", *ec, "-subj", "/CN=client", "-keyout", "client.key", "-out", "client.csr"],
+            ["x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+             "-CAcreateserial", "-days", "2", "-out", "client.crt"]):
+        run = subprocess.run(["openssl", *command], cwd=directory, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+
+
+def test_tls_with_client_certificates(client_stubs, pathwised_binary, tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not available to make test certificates")
+    make_certificates(tmp_path)
+    tls = Server(pathwised_binary, tmp_path / "data", tmp_path / "pathwised.log",
+                 ["--tls-cert", str(tmp_path / "server.crt"), "--tls-key", str(tmp_path / "server.key"),
+                  "--tls-client-ca", str(tmp_path / "ca.crt")])
+    try:
+        with pw.Client(tls.address, KEY_A, root_certificates=tmp_path / "ca.crt",
+                       certificate_chain=tmp_path / "client.crt", private_key=tmp_path / "client.key",
+                       timeout=10) as client:
+            assert client.tls and client.health() == "SERVING"
+            assert client.validate_graph(pw.CompetencyGraph.read(str(FRACTIONS))).valid
+        ca = (tmp_path / "ca.crt").read_bytes()
+        with pw.Client(tls.address, KEY_A, root_certificates=ca, timeout=10) as no_certificate:
+            with pytest.raises(ConnectionError):
+                no_certificate.health()
+        with pw.Client(tls.address, KEY_A, timeout=10) as plaintext:
+            with pytest.raises(ConnectionError):
+                plaintext.health()
+    finally:
+        assert tls.stop() == 0, tls.log.read_text()
+
+
+def test_unreachable_server_is_a_connection_error(client_stubs):
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pw.Client(f"127.0.0.1:{port}", KEY_A, timeout=5) as client:
+        with pytest.raises(ConnectionError) as error:
+            client.health()
+    assert isinstance(error.value, pw.UnavailableError) and error.value.code == "UNAVAILABLE"
+
+
+# --- recommendations and pathways -----------------------------------------------------------------
+
+
+def test_recommend_ranks_activities_with_reasons_as_the_engine_does(loaded, engine):
+    recommendations = loaded.recommend("ana", goals=[GOAL], k=3)
+    assert 1 <= len(recommendations) <= 3
+    assert recommendations.learner_id == "ana" and recommendations.policy == pw.PolicyKind.MASTERY
+    scores = [r.score for r in recommendations]
+    assert scores == sorted(scores, reverse=True)
+    for r in recommendations:
+        assert r.reasons and r.competency_ids and r.expected_minutes > 0
+        assert {p.part for p in r.parts} >= {pw.ScorePart.READINESS, pw.ScorePart.GOAL_RELEVANCE}
+        assert sum(p.contribution for p in r.parts) == pytest.approx(r.score)
+    policy = pw.make_policy("mastery", engine.graph, engine.model)
+    local = policy.recommend(engine.mastery("ana"), pw.RecommendRequest(goals=[GOAL], k=3))
+    assert [r.activity_id for r in recommendations] == [r.activity_id for r in local]
+    assert scores == pytest.approx([r.score for r in local], rel=1e-12)
+
+
+def test_recommend_options(loaded):
+    first = loaded.recommend("ana", goals=GOAL, k=3)
+    pinned = "act.partition.shapes"
+    shaped = loaded.recommend("ana", goals=GOAL, k=3, excluded_activities=[first[0].activity_id],
+                              pinned_activities=[pinned])
+    assert shaped[0].activity_id == pinned and shaped[0].pinned
+    assert first[0].activity_id not in [r.activity_id for r in shaped]
+    baseline = loaded.recommend("ana", k=2, policy="curriculum")
+    assert baseline.policy == pw.PolicyKind.CURRICULUM and len(baseline) <= 2
+    newcomer = loaded.recommend("newcomer", goals=GOAL, allow_new_learner=True)
+    assert newcomer and newcomer.learner_id == "newcomer"
+    with pytest.raises(ValueError, match="excluded|pinned"):
+        loaded.recommend("ana", excluded_activities=[pinned], pinned_activities=[pinned])
+
+
+def test_plan_returns_the_engines_steps_to_the_goal(loaded, engine):
+    pathway = loaded.plan("ana", [GOAL])
+    assert pathway.reachable and pathway.steps and pathway.goals == [GOAL]
+    assert pathway.steps[-1].competency_id == GOAL and pathway.steps[-1].is_goal
+    assert all(s.unreachable == "none" and s.activity_ids for s in pathway.steps)
+    local = pw.PathwayPlanner.create(engine.graph, engine.model).plan(engine.mastery("ana"), [GOAL])
+    assert [s.competency_id for s in pathway.steps] == [s.competency_id for s in local.steps]
+    assert [s.expected_opportunities for s in pathway.steps] == [
+        s.expected_opportunities for s in local.steps]
+    assert pathway.total_expected_minutes == pytest.approx(local.total_expected_minutes)
+
+
+# --- models and fitting ---------------------------------------------------------------------------
+
+
+def test_fit_job_completes_and_stores_the_model(loaded, observations):
+    job = loaded.fit("fitted", seed=1, restarts=2)
+    assert job.job_id and job.model_name == "fitted"
+    done = loaded.wait_for_job(job, timeout=30)
+    assert done.succeeded, done.error_message
+    # Rows: one per (event, competency practised); other tests' learners may be stored too.
+    assert done.model_version >= 1 and done.rows >= len(observations)
+    assert done.learners >= len(learners_of(observations))
+    assert loaded.job(job.job_id) == done
+    stored = loaded.get_model("fitted")
+    assert isinstance(stored.model, pw.BktModel) and stored.version == done.model_version
+    # Not the active model: mastery still comes from the graph's parameters.
+    assert loaded.mastery("ana").model_version == 0
+    with pytest.raises(pw.NotFoundError):
+        loaded.get_model("active")
+
+
+def test_put_and_get_model(loaded):
+    model = pw.BktModel(pw.BktParams(0.2, 0.15, 0.0, 0.2, 0.1))
+    put = loaded.put_model(model, name="candidate")
+    assert (put.name, put.active) == ("candidate", False)
+    again = loaded.put_model(model.to_json(), name="candidate")
+    assert again.version == put.version + 1
+    assert loaded.get_model("candidate", version=put.version).model.defaults.prior == 0.2
+    with pytest.raises(ValueError):
+        loaded.put_model({"format": "pathwise.bkt_model", "version": 1,
+                          "defaults": {"prior": 2.0}}, name="candidate")
+
+
+# --- without a server -----------------------------------------------------------------------------
+
+
+def test_status_codes_map_as_the_bindings_do():
+    grpc = pytest.importorskip("grpc")
+
+    class FakeError(Exception):
+        def __init__(self, code):
+            self._code = code
+
+        def code(self):
+            return self._code
+
+        def details(self):
+            return "what the server said"
+
+    for code in grpc.StatusCode:
+        if code == grpc.StatusCode.OK:
+            continue
+        with pytest.raises(pw.PathwiseError) as remote:
+            pwc._raise_rpc_error(FakeError(code))
+        assert str(remote.value) == "what the server said" and remote.value.code == code.name
+        if code.name in pwc._REMOTE_ERRORS:
+            assert type(remote.value) is pwc._REMOTE_ERRORS[code.name]
+            continue
+        with pytest.raises(pw.PathwiseError) as local:
+            pw._core._raise_status(code.value[0], "what the server said")
+        assert type(remote.value) is type(local.value)
+    assert issubclass(pw.UnauthenticatedError, PermissionError)
+    assert issubclass(pw.PermissionDeniedError, PermissionError)
+    assert issubclass(pw.DeadlineExceededError, TimeoutError)
+
+
+def test_import_pathwise_works_without_grpc():
+    code = ("import sys; sys.modules['grpc'] = None\n"
+            "import pathwise\n"
+            "try:\n"
+            "    pathwise.Client('127.0.0.1:1', 'key')\n"
+            "except ImportError as e:\n"
+            "    print('ImportError:', e)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert run.returncode == 0, run.stderr
+    assert "ImportError: pathwise.Client needs grpcio" in run.stdout
