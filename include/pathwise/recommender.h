@@ -53,8 +53,9 @@
 // A competency is a candidate of the mastery policy when it is not locked (see Gating), its
 // readiness is at least soft_min_readiness, and it is unmastered, or among the
 // max_review_candidates competencies due for review with the lowest recall, or has a positive
-// remediation need. An activity is a candidate when it practises a candidate competency and none
-// of its competencies is locked.
+// remediation need. While a goal is pending, only competencies that gate the way to it can be
+// review candidates (RecommenderOptions::review_only_goal_path). An activity is a candidate when it
+// practises a candidate competency and none of its competencies is locked.
 #ifndef PATHWISE_RECOMMENDER_H_
 #define PATHWISE_RECOMMENDER_H_
 
@@ -144,6 +145,15 @@ struct RecommenderOptions {
   /// would make the cost grow with everything ever practised). 0 turns review candidates off (the
   /// review part still scores activities that are candidates for other reasons). >= 0.
   int max_review_candidates = 10;
+  /// While a goal is pending (a goal competency is unmastered), only competencies that gate the way
+  /// still ahead may be review candidates: the goals themselves and the prerequisites of
+  /// unmastered competencies on the path to them (the goals and their ancestors). A mastered
+  /// prerequisite whose dependents on the path are all mastered no longer holds anything up, and
+  /// reviewing it only delays the goal: in the Junyi simulation (examples/simulation/README.md)
+  /// leaving such reviews out cut the mean steps to the goal by a quarter. Without a goal, or once
+  /// every goal is mastered, every due competency may come back. Set to false to review everything
+  /// due while working towards a goal (a course that also grades what lies off the goal's path).
+  bool review_only_goal_path = true;
   /// A competency counts as struggling after at least this many opportunities with p below
   /// remediation_max_p. >= 1. Not much below the population's expected opportunities to learn
   /// (1 / learn), or every learner who simply has not learned yet is sent back.

@@ -555,6 +555,9 @@ class RecommenderOptions:
     target_success: float
     difficulty_logit_scale: float
     review_half_life_days: float
+    review_recall_threshold: float
+    max_review_candidates: int
+    review_only_goal_path: bool
     remediation_min_opportunities: int
     remediation_max_p: float
     max_named_prerequisites: int

@@ -1631,6 +1631,9 @@ void BindRecommender(py::module_& m) {
       .def_readwrite("target_success", &RecommenderOptions::target_success)
       .def_readwrite("difficulty_logit_scale", &RecommenderOptions::difficulty_logit_scale)
       .def_readwrite("review_half_life_days", &RecommenderOptions::review_half_life_days)
+      .def_readwrite("review_recall_threshold", &RecommenderOptions::review_recall_threshold)
+      .def_readwrite("max_review_candidates", &RecommenderOptions::max_review_candidates)
+      .def_readwrite("review_only_goal_path", &RecommenderOptions::review_only_goal_path)
       .def_readwrite("remediation_min_opportunities",
                      &RecommenderOptions::remediation_min_opportunities)
       .def_readwrite("remediation_max_p", &RecommenderOptions::remediation_max_p)

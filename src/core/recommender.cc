@@ -108,6 +108,9 @@ class MasteryPolicy final : public PolicyBase {
     if (!goals_.InClosure(c)) return 0.0;
     return e.mastered ? 0.5 : 1.0;
   }
+  // Whether mastered competency c holds up the way to a pending goal: it is a goal, or a
+  // prerequisite of an unmastered competency on the path (review_only_goal_path).
+  bool GatesGoalPath(uint32_t c) const;
   void Offer(const Scored& candidate);
   Recommendation Build(uint32_t a, bool pinned);
   std::string ReadinessReason(uint32_t a);
@@ -168,10 +171,15 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
     }
   }
 
-  // The review queue: the max_review_candidates due competencies with the lowest recall.
+  // The review queue: the max_review_candidates due competencies with the lowest recall; while a
+  // goal is pending, only those that gate the way to it.
   review_allowed_.Resize(n);
   review_allowed_.Clear();
   review_queue_.clear();
+  bool goal_pending = false;
+  if (o.review_only_goal_path) {
+    for (uint32_t g : goals_.goal_list()) goal_pending = goal_pending || !view_.Mastered(g);
+  }
   const size_t queue_size = static_cast<size_t>(o.max_review_candidates);
   for (const CompetencyState& entry : state.competencies) {
     const uint32_t c = entry.competency;
@@ -181,6 +189,7 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
     const double days = static_cast<double>(now_ms_ - entry.last_practiced_ms) / kMsPerDay;
     const double recall = entry.p_learned * std::exp2(-days / o.review_half_life_days);
     if (recall >= o.review_recall_threshold) continue;
+    if (goal_pending && !GatesGoalPath(c)) continue;
     // Ties by index, so that the queue does not depend on the order of the state's entries.
     const std::pair<double, uint32_t> item{recall, c};
     if (review_queue_.size() < queue_size) {
@@ -304,6 +313,16 @@ void MasteryPolicy::ScoreActivity(uint32_t a, bool stop_if_locked, ActivityParts
   out->value[3] = remediation / total;
   out->value[4] = review / total;
   out->value[5] = continues ? 1.0 : 0.0;
+}
+
+bool MasteryPolicy::GatesGoalPath(uint32_t c) const {
+  if (goals_.IsGoal(c)) return true;
+  const Csr& dep = index().dependents;
+  for (uint32_t i = dep.begin(c); i < dep.end(c); ++i) {
+    const uint32_t d = dep.targets[i];
+    if (goals_.InClosure(d) && !view_.Mastered(d)) return true;
+  }
+  return false;
 }
 
 void MasteryPolicy::Offer(const Scored& candidate) {

@@ -334,6 +334,53 @@ TEST(RecommenderTest, ReviewDueFollowsTheHalfLife) {
   EXPECT_TRUE(fresh->empty());
 }
 
+TEST(RecommenderTest, ReviewWhileAGoalIsPendingOnlyCoversThePathAhead) {
+  const CompetencyGraph graph = FractionsGraph();
+  // identify and decimals were mastered 9 days ago and are due for review; the goal is add.
+  // decimals is off the goal's path; identify is on it, but what depends on it (equivalent) is
+  // mastered, so it holds nothing up.
+  auto state_with = [&graph](double p_equivalent, double p_add) {
+    return State(graph, {{"fractions.identify", 0.99, 5, kStart - 9 * kDayMs},
+                         {"fractions.equivalent", p_equivalent, 5, kStart},
+                         {"fractions.add", p_add, 3, kStart},
+                         {"decimals", 0.99, 5, kStart - 9 * kDayMs}});
+  };
+  RecommendRequest request;
+  request.goals = {"fractions.add"};
+  request.k = 20;
+  request.now_ms = kStart;
+  auto competencies = [&](const RecommenderOptions& options, const LearnerState& state) {
+    Result<std::vector<Recommendation>> recs =
+        Make(PolicyKind::kMastery, graph, options)->Recommend(state, request);
+    EXPECT_OK(recs);
+    std::set<std::string> ids;
+    if (recs.ok())
+      for (const Recommendation& r : *recs)
+        ids.insert(r.competency_ids.begin(), r.competency_ids.end());
+    return ids;
+  };
+  RecommenderOptions options;
+  ASSERT_TRUE(options.review_only_goal_path);
+  // Goal pending, equivalent mastered: neither due competency comes back.
+  std::set<std::string> ids = competencies(options, state_with(0.96, 0.3));
+  EXPECT_TRUE(ids.count("fractions.add"));
+  EXPECT_FALSE(ids.count("fractions.identify"));
+  EXPECT_FALSE(ids.count("decimals"));
+  // equivalent not mastered: identify gates the path ahead, so it may be reviewed; decimals not.
+  ids = competencies(options, state_with(0.5, 0.3));
+  EXPECT_TRUE(ids.count("fractions.identify"));
+  EXPECT_FALSE(ids.count("decimals"));
+  // The goal mastered: everything due comes back.
+  ids = competencies(options, state_with(0.96, 0.98));
+  EXPECT_TRUE(ids.count("fractions.identify"));
+  EXPECT_TRUE(ids.count("decimals"));
+  // Switched off: review everything due even while the goal is pending.
+  options.review_only_goal_path = false;
+  ids = competencies(options, state_with(0.96, 0.3));
+  EXPECT_TRUE(ids.count("fractions.identify"));
+  EXPECT_TRUE(ids.count("decimals"));
+}
+
 TEST(RecommenderTest, RemediationPointsBackToTheWeakPrerequisite) {
   const CompetencyGraph graph = FractionsGraph();
   RecommenderOptions options;
