@@ -1,5 +1,6 @@
 #include "service/event_id_filter.h"
 
+#include <algorithm>
 #include <mutex>
 
 namespace pathwise::service {
@@ -7,6 +8,7 @@ namespace {
 
 constexpr int kProbes = 7;
 constexpr size_t kBitsPerPair = 10;
+constexpr size_t kGrowth = 4;  // capacity of a new generation over the one before
 
 // 64-bit FNV-1a, then a murmur finalizer: fast, and good enough to spread ids that share prefixes.
 uint64_t Fnv1a(std::string_view text, uint64_t h) {
@@ -53,9 +55,14 @@ struct EventIdFilter::Generation {
   // Probe i is bit (h2 >> 9i) & 511 of block h1 & block_mask.
   void Set(uint64_t h1, uint64_t h2) {
     std::atomic<uint64_t>* block = &words[(h1 & block_mask) * kWordsPerBlock];
+    // One atomic OR per word touched, not per probe.
+    uint64_t masks[kWordsPerBlock] = {};
     for (int i = 0; i < kProbes; ++i) {
       const unsigned bit = static_cast<unsigned>(h2 >> (9 * i)) & 511u;
-      block[bit / 64].fetch_or(uint64_t{1} << (bit % 64), std::memory_order_release);
+      masks[bit / 64] |= uint64_t{1} << (bit % 64);
+    }
+    for (size_t w = 0; w < kWordsPerBlock; ++w) {
+      if (masks[w] != 0) block[w].fetch_or(masks[w], std::memory_order_release);
     }
   }
   bool Test(uint64_t h1, uint64_t h2) const {
@@ -76,41 +83,60 @@ EventIdFilter::EventIdFilter(size_t initial_capacity) {
 
 EventIdFilter::~EventIdFilter() = default;
 
-void EventIdFilter::Hash(std::string_view learner_id, std::string_view event_id, uint64_t* h1,
-                         uint64_t* h2) {
+EventIdFilter::Key EventIdFilter::KeyOf(std::string_view learner_id, std::string_view event_id) {
   uint64_t h = Fnv1a(learner_id, 0xcbf29ce484222325ULL);
   h = Fnv1a(std::string_view("\x1f", 1), h);  // a separator, so ("ab","c") != ("a","bc")
   h = Fnv1a(event_id, h);
-  *h1 = Mix(h);
-  *h2 = Mix(h ^ 0x9e3779b97f4a7c15ULL);
+  return Key{Mix(h), Mix(h ^ 0x9e3779b97f4a7c15ULL)};
 }
 
-void EventIdFilter::Insert(std::string_view learner_id, std::string_view event_id) {
-  uint64_t h1, h2;
-  Hash(learner_id, event_id, &h1, &h2);
+EventIdFilter::Generation& EventIdFilter::RoomFor(size_t count) {
+  Generation& last = *generations_.back();
+  if (last.count.load(std::memory_order_relaxed) + count <= last.capacity) return last;
+  generations_.push_back(std::make_unique<Generation>(std::max(last.capacity * kGrowth, count)));
+  return *generations_.back();
+}
+
+void EventIdFilter::Insert(const Key& key) {
   {
     std::shared_lock<std::shared_mutex> lock(mu_);
     Generation& last = *generations_.back();
+    // Concurrent inserts may overshoot the capacity by a few pairs: that only nudges the false
+    // positive rate.
     if (last.count.load(std::memory_order_relaxed) < last.capacity) {
-      last.Set(h1, h2);
+      last.Set(key.h1, key.h2);
       last.count.fetch_add(1, std::memory_order_relaxed);
       return;
     }
   }
   std::unique_lock<std::shared_mutex> lock(mu_);
-  if (generations_.back()->count.load(std::memory_order_relaxed) >= generations_.back()->capacity) {
-    generations_.push_back(std::make_unique<Generation>(generations_.back()->capacity * 2));
-  }
-  generations_.back()->Set(h1, h2);
-  generations_.back()->count.fetch_add(1, std::memory_order_relaxed);
+  Generation& room = RoomFor(1);
+  room.Set(key.h1, key.h2);
+  room.count.fetch_add(1, std::memory_order_relaxed);
 }
 
-bool EventIdFilter::MayContain(std::string_view learner_id, std::string_view event_id) const {
-  uint64_t h1, h2;
-  Hash(learner_id, event_id, &h1, &h2);
+void EventIdFilter::InsertAll(const std::vector<Key>& keys) {
+  if (keys.empty()) return;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    Generation& last = *generations_.back();
+    if (last.count.load(std::memory_order_relaxed) + keys.size() <= last.capacity) {
+      for (const Key& key : keys) last.Set(key.h1, key.h2);
+      last.count.fetch_add(keys.size(), std::memory_order_relaxed);
+      return;
+    }
+  }
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  Generation& room = RoomFor(keys.size());
+  for (const Key& key : keys) room.Set(key.h1, key.h2);
+  room.count.fetch_add(keys.size(), std::memory_order_relaxed);
+}
+
+bool EventIdFilter::MayContain(const Key& key) const {
   std::shared_lock<std::shared_mutex> lock(mu_);
-  for (const auto& generation : generations_) {
-    if (generation->Test(h1, h2)) return true;
+  // Newest first: a re-delivered event is most likely a recent one.
+  for (auto it = generations_.rbegin(); it != generations_.rend(); ++it) {
+    if ((*it)->Test(key.h1, key.h2)) return true;
   }
   return false;
 }

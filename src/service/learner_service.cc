@@ -1,11 +1,21 @@
 #include "service/learner_service.h"
 
+#include <google/protobuf/arena.h>
+
 #include "service/proto_convert.h"
 
 namespace pathwise::service {
 namespace {
 
 constexpr size_t kExportEventsPerMessage = 1000;
+
+// A batch of 100 events parses into about 15 KiB: one or two blocks.
+google::protobuf::ArenaOptions RequestArenaOptions() {
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 16 << 10;
+  options.max_block_size = 256 << 10;
+  return options;
+}
 
 void AddOutcome(const RecordOutcome& outcome, bool with_indices, v1::RecordEventsResponse* out) {
   out->set_recorded(out->recorded() + outcome.recorded);
@@ -23,11 +33,17 @@ void AddOutcome(const RecordOutcome& outcome, bool with_indices, v1::RecordEvent
 
 }  // namespace
 
-grpc::Status LearnerServiceImpl::RecordEvents(grpc::ServerContext* context,
-                                              const v1::RecordEventsRequest* request,
-                                              v1::RecordEventsResponse* response) {
-  return RunRpc("RecordEvents", [&]() -> Status {
+grpc::Status LearnerServiceImpl::StreamedRecordEvents(
+    grpc::ServerContext* context,
+    grpc::ServerUnaryStreamer<v1::RecordEventsRequest, v1::RecordEventsResponse>* streamer) {
+  google::protobuf::Arena arena(RequestArenaOptions());
+  auto* request = google::protobuf::Arena::CreateMessage<v1::RecordEventsRequest>(&arena);
+  auto* response = google::protobuf::Arena::CreateMessage<v1::RecordEventsResponse>(&arena);
+  const grpc::Status status = RunRpc("RecordEvents", [&]() -> Status {
     PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
+    if (!streamer->Read(request)) {
+      return Status::InvalidArgument("the request is not a readable RecordEventsRequest");
+    }
     PATHWISE_ASSIGN_OR_RETURN(std::vector<Observation> events,
                               EventsFromProto(request->events(), *env_.limits));
     PATHWISE_ASSIGN_OR_RETURN(RecordOutcome outcome,
@@ -35,6 +51,11 @@ grpc::Status LearnerServiceImpl::RecordEvents(grpc::ServerContext* context,
     AddOutcome(outcome, /*with_indices=*/true, response);
     return Status::Ok();
   });
+  if (!status.ok()) return status;
+  // The batch is committed whether or not the reply arrives; a client that retries gets its
+  // events back as duplicates.
+  if (!streamer->Write(*response)) return grpc::Status(grpc::StatusCode::CANCELLED, "client gone");
+  return status;
 }
 
 grpc::Status LearnerServiceImpl::StreamEvents(grpc::ServerContext* context,
@@ -42,15 +63,17 @@ grpc::Status LearnerServiceImpl::StreamEvents(grpc::ServerContext* context,
                                               v1::RecordEventsResponse* response) {
   return RunRpc("StreamEvents", [&]() -> Status {
     PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
-    v1::RecordEventsRequest request;
     uint64_t batch = 0;
-    while (reader->Read(&request)) {
+    for (;;) {
+      google::protobuf::Arena arena(RequestArenaOptions());
+      auto* request = google::protobuf::Arena::CreateMessage<v1::RecordEventsRequest>(&arena);
+      if (!reader->Read(request)) break;
       // Each message commits on its own; an error names the message and ends the call, and what
       // was committed before stays committed (the reply's contract in the proto).
-      Result<std::vector<Observation>> events = EventsFromProto(request.events(), *env_.limits);
+      Result<std::vector<Observation>> events = EventsFromProto(request->events(), *env_.limits);
       if (!events.ok()) return events.status().WithContext("batch " + std::to_string(batch));
       Result<RecordOutcome> outcome =
-          tenant->Record(std::move(events).value(), request.return_mastery());
+          tenant->Record(std::move(events).value(), request->return_mastery());
       if (!outcome.ok()) return outcome.status().WithContext("batch " + std::to_string(batch));
       AddOutcome(*outcome, /*with_indices=*/false, response);
       ++batch;

@@ -8,12 +8,19 @@
 namespace pathwise::service {
 
 /// Thin adapter over Tenant. Thread safety: every method may be called concurrently.
-class LearnerServiceImpl final : public v1::LearnerService::Service {
+///
+/// RecordEvents is the ingestion hot path, so it is served as a "streamed unary" method (same wire
+/// contract): the handler reads the request itself, into an arena, instead of gRPC parsing it into
+/// a heap-allocated message with hundreds of small strings.
+class LearnerServiceImpl final
+    : public v1::LearnerService::WithStreamedUnaryMethod_RecordEvents<v1::LearnerService::Service> {
  public:
   explicit LearnerServiceImpl(ServiceEnv env) : env_(env) {}
 
-  grpc::Status RecordEvents(grpc::ServerContext* context, const v1::RecordEventsRequest* request,
-                            v1::RecordEventsResponse* response) override;
+  grpc::Status StreamedRecordEvents(
+      grpc::ServerContext* context,
+      grpc::ServerUnaryStreamer<v1::RecordEventsRequest, v1::RecordEventsResponse>* streamer)
+      override;
   grpc::Status StreamEvents(grpc::ServerContext* context,
                             grpc::ServerReader<v1::RecordEventsRequest>* reader,
                             v1::RecordEventsResponse* response) override;

@@ -572,17 +572,27 @@ Result<std::vector<Observation>> EventsFromProto(
   out.reserve(events.size());
   for (int i = 0; i < events.size(); ++i) {
     const v1::Event& e = events[i];
-    const std::string at = IndexPath("events", i);
-    PATHWISE_RETURN_IF_ERROR(ValidateId(e.event_id(), at + ".event_id", limits));
-    PATHWISE_RETURN_IF_ERROR(ValidateId(e.learner_id(), at + ".learner_id", limits));
-    PATHWISE_RETURN_IF_ERROR(ValidateId(e.activity_id(), at + ".activity_id", limits));
-    if (!e.has_outcome()) return Status::InvalidArgument(at + ".outcome: required");
+    // The field path is built only for an error: this loop runs for every ingested event.
+    const auto at = [i](std::string_view field) {
+      return IndexPath("events", static_cast<size_t>(i)) + "." + std::string(field);
+    };
+    const auto check_id = [&](const std::string& id, std::string_view field) -> Status {
+      if (Status valid = ValidateId(id, field, limits); !valid.ok()) {
+        return Status(valid.code(),
+                      IndexPath("events", static_cast<size_t>(i)) + "." + valid.message());
+      }
+      return Status::Ok();
+    };
+    PATHWISE_RETURN_IF_ERROR(check_id(e.event_id(), "event_id"));
+    PATHWISE_RETURN_IF_ERROR(check_id(e.learner_id(), "learner_id"));
+    PATHWISE_RETURN_IF_ERROR(check_id(e.activity_id(), "activity_id"));
+    if (!e.has_outcome()) return Status::InvalidArgument(at("outcome") + ": required");
     if (!(e.outcome() >= 0.0 && e.outcome() <= 1.0)) {
-      return Status::InvalidArgument(at + ".outcome: must be a credit in [0, 1], got " +
+      return Status::InvalidArgument(at("outcome") + ": must be a credit in [0, 1], got " +
                                      DescribeNumber(e.outcome()));
     }
     if (e.timestamp_ms() < 0 || e.timestamp_ms() > kMaxTimestampMs) {
-      return Status::InvalidArgument(at + ".timestamp_ms: must be in [0, " +
+      return Status::InvalidArgument(at("timestamp_ms") + ": must be in [0, " +
                                      std::to_string(kMaxTimestampMs) + "], got " +
                                      std::to_string(e.timestamp_ms()));
     }

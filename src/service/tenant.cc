@@ -511,6 +511,7 @@ Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_
   // Duplicates: repeated within the batch, or already stored (the filter rules most events out; the
   // rest are looked up).
   std::vector<char> duplicate(events.size(), 0);
+  std::vector<EventIdFilter::Key> keys(events.size());
   std::vector<uint32_t> maybe_stored;
   std::unordered_set<std::string_view> in_batch;
   constexpr size_t kLinearScan = 32;  // below this, comparing beats hashing
@@ -531,9 +532,10 @@ Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_
       }
       if (repeated) {
         duplicate[i] = 1;
-      } else if (g.slot->stored && seen_events_->MayContain(learner, id)) {
-        maybe_stored.push_back(i);
+        continue;
       }
+      keys[i] = EventIdFilter::KeyOf(learner, id);
+      if (g.slot->stored && seen_events_->MayContain(keys[i])) maybe_stored.push_back(i);
     }
     if (maybe_stored.empty()) continue;
     std::vector<std::string> ids;
@@ -632,9 +634,12 @@ Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_
     }
   }
   outcome.recorded = committed->num_recorded;
+  std::vector<EventIdFilter::Key> recorded_keys;
+  recorded_keys.reserve(batch.events.size());
   for (size_t i = 0; i < batch.events.size(); ++i) {
-    if (!duplicate[i]) seen_events_->Insert(batch.events[i].learner_id, batch.events[i].event_id);
+    if (!duplicate[i]) recorded_keys.push_back(keys[i]);
   }
+  seen_events_->InsertAll(recorded_keys);
   if (want_mastery) {
     outcome.changed.reserve(groups.size());
     for (store::LearnerUpdate& update : batch.learners) {

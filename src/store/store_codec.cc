@@ -8,12 +8,17 @@ namespace {
 
 constexpr uint8_t kFormat = 1;
 
+// Encoders fill a small buffer and append it once: a push_back per byte checks the capacity per
+// byte, and these run for every state of every committed batch.
 void PutVarint(std::string& out, uint64_t value) {
+  char bytes[10];
+  size_t n = 0;
   while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    bytes[n++] = static_cast<char>((value & 0x7f) | 0x80);
     value >>= 7;
   }
-  out.push_back(static_cast<char>(value));
+  bytes[n++] = static_cast<char>(value);
+  out.append(bytes, n);
 }
 
 void PutZigzag(std::string& out, int64_t value) {
@@ -28,7 +33,9 @@ void PutText(std::string& out, std::string_view text) {
 void PutDouble(std::string& out, double value) {
   uint64_t bits = 0;
   std::memcpy(&bits, &value, sizeof(bits));
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+  char bytes[8];
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((bits >> (8 * i)) & 0xff);
+  out.append(bytes, sizeof(bytes));
 }
 
 }  // namespace

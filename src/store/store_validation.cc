@@ -1,5 +1,6 @@
 #include "store/store_validation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <unordered_map>
@@ -26,6 +27,9 @@ std::string_view JobStatusName(JobStatus status) {
 namespace internal {
 namespace {
 
+// Below this many entries, comparing with every earlier one beats hashing.
+constexpr size_t kLinearScan = 32;
+
 bool IsProbability(double p) { return std::isfinite(p) && p >= 0.0 && p <= 1.0; }
 
 std::string Indexed(std::string_view array, size_t i, std::string_view field) {
@@ -51,7 +55,9 @@ Status ValidateEventBatch(const EventBatch& batch, std::vector<size_t>* learner_
   size_t num_states = 0;
   for (size_t i = 0; i < batch.learners.size(); ++i) {
     const LearnerUpdate& update = batch.learners[i];
-    PATHWISE_RETURN_IF_ERROR(ValidateId(update.learner_id, Indexed("learners", i, "learner_id")));
+    if (update.learner_id.empty()) {
+      return Status::InvalidArgument(Indexed("learners", i, "learner_id") + ": must not be empty");
+    }
     if (!learner_index.emplace(update.learner_id, i).second) {
       return Status::InvalidArgument(Indexed("learners", i, "learner_id") + ": learner '" +
                                      update.learner_id + "' is listed twice");
@@ -59,15 +65,28 @@ Status ValidateEventBatch(const EventBatch& batch, std::vector<size_t>* learner_
     std::unordered_set<std::string_view> competencies;
     for (size_t j = 0; j < update.states.size(); ++j) {
       const MasteryEstimate& state = update.states[j];
-      const std::string field = Indexed("learners", i, Indexed("states", j, ""));
-      PATHWISE_RETURN_IF_ERROR(ValidateId(state.competency_id, field + "competency_id"));
+      // Field paths are built only for an error: this runs for every state of every batch.
+      const auto field = [i, j](std::string_view name) {
+        return Indexed("learners", i, Indexed("states", j, name));
+      };
+      if (state.competency_id.empty()) {
+        return Status::InvalidArgument(field("competency_id") + ": must not be empty");
+      }
       if (!IsProbability(state.p_learned)) {
-        return Status::InvalidArgument(field + "p_learned: must be in [0, 1], got " +
+        return Status::InvalidArgument(field("p_learned") + ": must be in [0, 1], got " +
                                        std::to_string(state.p_learned));
       }
-      if (!competencies.insert(state.competency_id).second) {
-        return Status::InvalidArgument(field + "competency_id: competency '" + state.competency_id +
-                                       "' is listed twice");
+      const bool first_listing =
+          update.states.size() <= kLinearScan
+              ? std::none_of(update.states.begin(),
+                             update.states.begin() + static_cast<std::ptrdiff_t>(j),
+                             [&state](const MasteryEstimate& earlier) {
+                               return earlier.competency_id == state.competency_id;
+                             })
+              : competencies.insert(state.competency_id).second;
+      if (!first_listing) {
+        return Status::InvalidArgument(field("competency_id") + ": competency '" +
+                                       state.competency_id + "' is listed twice");
       }
     }
     num_states += update.states.size();
@@ -79,8 +98,12 @@ Status ValidateEventBatch(const EventBatch& batch, std::vector<size_t>* learner_
   learner_of_event->reserve(batch.events.size());
   for (size_t i = 0; i < batch.events.size(); ++i) {
     const Observation& event = batch.events[i];
-    PATHWISE_RETURN_IF_ERROR(ValidateId(event.learner_id, Indexed("events", i, "learner_id")));
-    PATHWISE_RETURN_IF_ERROR(ValidateId(event.activity_id, Indexed("events", i, "activity_id")));
+    if (event.learner_id.empty()) {
+      return Status::InvalidArgument(Indexed("events", i, "learner_id") + ": must not be empty");
+    }
+    if (event.activity_id.empty()) {
+      return Status::InvalidArgument(Indexed("events", i, "activity_id") + ": must not be empty");
+    }
     if (!IsProbability(event.outcome)) {
       return Status::InvalidArgument(Indexed("events", i, "outcome") + ": must be in [0, 1], got " +
                                      std::to_string(event.outcome));

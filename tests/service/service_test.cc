@@ -33,6 +33,40 @@ std::string Describe(const grpc::Status& s) {
   return std::to_string(s.error_code()) + " " + s.error_message();
 }
 
+struct RawReply {
+  grpc::Status status;
+  std::string bytes;
+};
+
+// A unary call with hand-made request bytes, through the generic stub: lets a test send what no
+// generated stub would (a broken message) or call a service without linking its generated code.
+RawReply RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                      const std::string& request_bytes, const std::string& key) {
+  grpc::TemplatedGenericStub<grpc::ByteBuffer, grpc::ByteBuffer> stub(channel);
+  std::unique_ptr<grpc::ClientContext> context = Ctx(key);
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer reply;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  RawReply out;
+  stub.UnaryCall(context.get(), method, grpc::StubOptions(), &request, &reply, [&](grpc::Status s) {
+    std::lock_guard<std::mutex> lock(mu);
+    out.status = s;
+    done = true;
+    cv.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  std::vector<grpc::Slice> slices;
+  if (out.status.ok() && reply.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices)
+      out.bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return out;
+}
+
 class ServiceTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -504,32 +538,38 @@ TEST_P(ServiceTest, PutGraphRederivesMasteryUnderTheNewGraph) {
 TEST_P(ServiceTest, HealthCheckReportsServing) {
   // grpc.health.v1.Health/Check with an empty request (service ""), through the generic stub so the
   // test needs no generated health code. SERVING is enum value 1: the reply is field 1 = 1.
-  grpc::TemplatedGenericStub<grpc::ByteBuffer, grpc::ByteBuffer> stub(server_->InProcessChannel());
-  grpc::ClientContext context;
-  grpc::ByteBuffer request;  // empty: HealthCheckRequest{service: ""}
-  grpc::Slice empty;
-  request = grpc::ByteBuffer(&empty, 1);
-  grpc::ByteBuffer reply;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &reply,
-                 [&](grpc::Status s) {
-                   std::lock_guard<std::mutex> lock(mu);
-                   status = s;
-                   done = true;
-                   cv.notify_all();
-                 });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  ASSERT_TRUE(status.ok()) << Describe(status);
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(reply.Dump(&slices).ok());
-  std::string bytes;
-  for (const grpc::Slice& s : slices)
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  const RawReply reply = RawUnaryCall(server_->InProcessChannel(), "/grpc.health.v1.Health/Check",
+                                      /*request=*/"", /*key=*/"");
+  ASSERT_TRUE(reply.status.ok()) << Describe(reply.status);
+  EXPECT_EQ(reply.bytes, std::string("\x08\x01", 2));
+}
+
+TEST_P(ServiceTest, RecordEventsThatDoNotParseAreInvalidArgumentAndStoreNothing) {
+  PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
+  v1::RecordEventsRequest request;
+  *request.add_events() = MakeEvent("e1", "ann", "act.a", 1, 1000);
+  // A valid request cut off in the middle of its event.
+  const std::string whole = request.SerializeAsString();
+  const RawReply reply =
+      RawUnaryCall(server_->InProcessChannel(), "/pathwise.v1.LearnerService/RecordEvents",
+                   whole.substr(0, whole.size() - 3), kKeyA);
+  EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << Describe(reply.status);
+  EXPECT_NE(reply.status.error_message().find("RecordEventsRequest"), std::string::npos)
+      << reply.status.error_message();
+  v1::GetMasteryRequest mastery;
+  mastery.set_learner_id("ann");
+  v1::GetMasteryResponse mastery_reply;
+  EXPECT_EQ(stubs_->learners->GetMastery(Ctx(kKeyA).get(), mastery, &mastery_reply).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // The whole message goes through the same raw path and is recorded.
+  const RawReply ok = RawUnaryCall(server_->InProcessChannel(),
+                                   "/pathwise.v1.LearnerService/RecordEvents", whole, kKeyA);
+  ASSERT_TRUE(ok.status.ok()) << Describe(ok.status);
+  v1::RecordEventsResponse response;
+  ASSERT_TRUE(response.ParseFromString(ok.bytes));
+  EXPECT_EQ(response.recorded(), 1u);
 }
 
 TEST_P(ServiceTest, ReflectionListsEveryService) {

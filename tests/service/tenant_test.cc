@@ -87,13 +87,38 @@ TEST(EventIdFilterTest, NeverForgetsAndRarelyInventsAcrossGenerations) {
     false_positives +=
         filter.MayContain("learner" + std::to_string(i % 97), "other" + std::to_string(i)) ? 1 : 0;
   }
-  // About 1-2% per generation, and a lookup checks every generation (about 6 here).
+  // About 1-2% per generation, and a lookup checks every generation (4 here).
   EXPECT_LT(false_positives, kProbed / 10) << false_positives;
   // The pair, not the concatenation, is what is stored.
   EventIdFilter pairs;
   pairs.Insert("ab", "c");
   EXPECT_TRUE(pairs.MayContain("ab", "c"));
   EXPECT_FALSE(pairs.MayContain("a", "bc"));
+}
+
+TEST(EventIdFilterTest, BatchInsertsLargerThanAGenerationAreAllKept) {
+  EventIdFilter filter(/*initial_capacity=*/100);
+  std::vector<EventIdFilter::Key> keys;
+  for (int batch = 0; batch < 3; ++batch) {
+    keys.clear();
+    // 90, then 900 (more than the room left and than the next generation), then 9000.
+    const int size = batch == 0 ? 90 : batch == 1 ? 900 : 9000;
+    for (int i = 0; i < size; ++i) {
+      keys.push_back(EventIdFilter::KeyOf("ann", std::to_string(batch) + "/" + std::to_string(i)));
+    }
+    filter.InsertAll(keys);
+  }
+  EXPECT_EQ(filter.size(), 90u + 900u + 9000u);
+  for (int batch = 0; batch < 3; ++batch) {
+    const int size = batch == 0 ? 90 : batch == 1 ? 900 : 9000;
+    for (int i = 0; i < size; ++i) {
+      ASSERT_TRUE(filter.MayContain("ann", std::to_string(batch) + "/" + std::to_string(i)))
+          << batch << "/" << i;
+    }
+  }
+  int false_positives = 0;
+  for (int i = 0; i < 10000; ++i) false_positives += filter.MayContain("bob", std::to_string(i));
+  EXPECT_LT(false_positives, 1000) << false_positives;
 }
 
 }  // namespace
