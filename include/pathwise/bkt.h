@@ -22,6 +22,27 @@
 // competency_graph.h): the likelihoods are raised to the power w and learn is multiplied by w, so w
 // = 1 is plain BKT and smaller weights move mastery less, never in the other direction.
 //
+// How the state is carried: odds with an exponent of their own. Between observations the state of
+// a (learner, competency) is the odds o = P(L) / (1 - P(L)), not P(L). A probability stored as a
+// double rounds to exactly 1.0 once 1 - P(L) falls below 2^-53 (about 25 correct answers at
+// ordinary parameters), and then no evidence moves it. The odds after a streak of 2,000 answers are
+// about 10^1300, beyond a double too, so they are held as scale x 2^(512 exponent) with an integer
+// exponent (struct Odds): equivalently, the log-odds log(o) = log(scale) + 512 exponent ln 2 in two
+// parts, an exact one and a double. With odds, Bayes' rule is one product by the likelihood ratio
+// and the transition is one quotient:
+//
+//   o | obs  = o lik_L / lik_U                                                   (PosteriorOdds)
+//   o_next   = (o (1 - forget) + learn) / ((1 - learn) + o forget)                (TransitionOdds)
+//
+// (numerator and denominator are P(L_next) and 1 - P(L_next) divided by P(U | obs), each a sum of
+// non-negative terms, so neither loses precision to cancellation; every step costs a few ulps of
+// the odds, that is of the order of 1e-16 in the log-odds however far out they are). P(L) and
+// P(correct) are read from the odds when needed (Odds::mastery, PredictCorrectFromOdds); the store
+// keeps the log-odds. The odds are 0 or infinite exactly when P(L) is 0 or 1 (a prior of 0 or 1, or
+// an answer impossible in one state). Posterior, Transition and UpdateMastery above state the same
+// maths on probabilities for a single step; nothing carries a state across observations with them.
+// tests/core/bkt_reference_test.cc checks the odds path against 80-digit arithmetic.
+//
 // Expected practice to mastery with no forgetting: P(L_n) = 1 - (1 - P(L_0)) (1 - learn)^n, so
 // reaching threshold t takes ceil(log((1 - t) / (1 - P(L_0))) / log(1 - learn)) opportunities. With
 // forgetting the level tends to learn / (learn + forget); if that is below t, practice alone never
@@ -30,6 +51,7 @@
 #define PATHWISE_BKT_H_
 
 #include <cmath>
+#include <cstdint>
 #include <optional>
 
 #include <pathwise/status.h>
@@ -103,6 +125,75 @@ inline double UpdateMastery(const BktParams& params, double p_learned, double cr
                             double weight = 1.0) {
   const double post = Posterior(p_learned, params.guess, params.slip, credit, weight);
   return Transition(post, params.learn * weight, params.forget);
+}
+
+/// log(p / (1 - p)): +inf at p = 1, -inf at p = 0. REQUIRES: p in [0, 1].
+inline double ProbabilityToLogOdds(double p) { return std::log(p) - std::log1p(-p); }
+
+/// P(L) = 1 / (1 + exp(-x)): 1 at +inf, 0 at -inf.
+inline double MasteryFromLogOdds(double log_odds) { return 1.0 / (1.0 + std::exp(-log_odds)); }
+
+/// The carried state of one (learner, competency): the odds P(L) / (1 - P(L)) as
+/// scale x 2^(512 exponent). See the file comment.
+struct Odds {
+  /// In [2^-256, 2^256), or 0 or inf with exponent 0 (P(L) = 0 or 1).
+  double scale = 1.0;
+  int32_t exponent = 0;
+
+  /// The state at probability p (a prior). REQUIRES: p in [0, 1].
+  static Odds OfProbability(double p);
+  /// The state with these log-odds (what the store keeps). REQUIRES: not NaN.
+  static Odds OfLogOdds(double log_odds);
+
+  /// P(L), and (1 - P(L)) as the Inverse's mastery, each to a few ulps (the small one too).
+  double mastery() const;
+  /// log(P(L) / (1 - P(L))): +-inf at certainty.
+  double log_odds() const;
+  /// (1 - P(L)) / P(L).
+  Odds Inverse() const { return {1.0 / scale, -exponent}; }
+};
+
+/// P(correct) at the next opportunity: (o (1 - slip) + guess) / (1 + o), each state's share
+/// computed directly so that neither the guess nor the slip term is lost near certainty.
+double PredictCorrectFromOdds(const Odds& odds, double guess, double slip);
+
+/// lik_L / lik_U of one observation (credit c in [0, 1], evidence weight w): the factor
+/// PosteriorOdds applies. inf when the observation is impossible unlearned (guess 0 and credit 1,
+/// say), 0 when it is impossible learned, NaN when it is impossible in both states.
+double LikelihoodRatio(double guess, double slip, double credit, double weight = 1.0);
+
+namespace detail {
+// The window a scale stays in (Odds::scale), and the out-of-line rest of the two updates below.
+inline constexpr double kOddsLow = 0x1.0p-256;
+inline constexpr double kOddsHigh = 0x1.0p256;
+Odds PosteriorOddsSlow(Odds odds, double likelihood_ratio);
+Odds TransitionOddsSlow(Odds odds, double learn, double forget);
+}  // namespace detail
+
+/// The odds times the likelihood ratio; an impossible observation (NaN ratio, or a ratio of 0 or
+/// inf against a certainty the other way) leaves the odds unchanged, as Posterior leaves p.
+inline Odds PosteriorOdds(Odds odds, double likelihood_ratio) {
+  // A product inside the window (false for NaN) needed no rescaling: the common case, inline.
+  const double scale = odds.scale * likelihood_ratio;
+  if (scale >= detail::kOddsLow && scale < detail::kOddsHigh) return {scale, odds.exponent};
+  return detail::PosteriorOddsSlow(odds, likelihood_ratio);
+}
+
+/// The odds of P(L_next) from those of P(L | observation). See the file comment.
+inline Odds TransitionOdds(Odds odds, double learn, double forget) {
+  if (odds.exponent == 0) {
+    const double next =
+        (odds.scale * (1.0 - forget) + learn) / ((1.0 - learn) + odds.scale * forget);
+    if (next >= detail::kOddsLow && next < detail::kOddsHigh) return {next, 0};
+  }
+  return detail::TransitionOddsSlow(odds, learn, forget);
+}
+
+/// PosteriorOdds then TransitionOdds: the full online update of one opportunity, on the carried
+/// state.
+inline Odds UpdateOdds(const BktParams& params, Odds odds, double credit, double weight = 1.0) {
+  const Odds post = PosteriorOdds(odds, LikelihoodRatio(params.guess, params.slip, credit, weight));
+  return TransitionOdds(post, params.learn * weight, params.forget);
 }
 
 /// The level that practice tends to: learn / (learn + forget); 1 when forget is 0.

@@ -53,14 +53,14 @@ struct ResolvedOutcome {
 /// that id in BktModel::activities overrides it like any activity's. last_practiced_ms is the
 /// largest timestamp applied, so an older event that arrives late does not move it back.
 ///
-/// Memory: 24 bytes per (learner, competency) that has been practised (competency index,
-/// opportunity count, P(learned) and last timestamp), plus about 100 bytes per learner, plus the
-/// event ids kept for idempotency (the string and about 40 bytes of hash-set overhead each).
-/// Unpractised competencies cost nothing: they are at their prior. EstimateMemory() reports the
-/// totals, counting allocator rounding; on the Junyi replay (bench/README.md) it agrees with
-/// glibc's own count within 3%: 10.9 MiB for 9,785 learners and 292,737 states (about 110 bytes per
-/// learner and 35 per state once the per-learner arrays' spare capacity is included), and 76 bytes
-/// per event id of up to 15 characters.
+/// Memory: 32 bytes per (learner, competency) that has been practised (competency index,
+/// opportunity count, the odds of P(learned) of bkt.h, and last timestamp), plus about 100 bytes
+/// per learner, plus the event ids kept for idempotency (the string and about 40 bytes of hash-set
+/// overhead each). Unpractised competencies cost nothing: they are at their prior. EstimateMemory()
+/// reports the totals, counting allocator rounding; on the Junyi replay (bench/README.md) it agrees
+/// with glibc's own count within 3%: 13.8 MiB for 9,785 learners and 292,737 states (about 110
+/// bytes per learner and 46 per state once the per-learner arrays' spare capacity is included), and
+/// 76 bytes per event id of up to 15 characters.
 ///
 /// Thread safety: every method may be called concurrently from any thread. Concurrent Record calls
 /// for the same learner are serialized (in an unspecified order).

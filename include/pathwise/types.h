@@ -3,6 +3,7 @@
 #define PATHWISE_TYPES_H_
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct MasteryEstimate {
   bool mastered = false;              ///< p_learned >= the competency's mastery threshold
   uint32_t opportunities = 0;         ///< observations applied to this competency
   TimestampMs last_practiced_ms = 0;  ///< timestamp of the latest applied observation; 0 if none
+  /// The carried state, log(P(L) / (1 - P(L))) (bkt.h), set by MasteryTracker: p_learned is read
+  /// from it and rounds to 1.0 near mastery, log_odds keeps the evidence p_learned cannot show. NaN
+  /// when not known (an estimate built by hand); readers then derive it from p_learned.
+  double log_odds = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// A learner's mastery of every competency in the graph, in the graph's insertion order.

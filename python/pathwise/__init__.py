@@ -87,6 +87,8 @@ from ._core import (  # noqa: F401  (re-exports)
     import_eedi,
     import_junyi,
     make_policy,
+    log_odds_to_mastery,
+    mastery_to_log_odds,
     parse_observations_csv,
     parse_policy_kind,
     read_mastery_csv,
@@ -221,4 +223,6 @@ __all__ = [
     "simulation_options",
     "validate_graph_definition",
     "__version__",
+    "log_odds_to_mastery",
+    "mastery_to_log_odds",
 ]

@@ -252,7 +252,16 @@ void BindModel(py::module_& m) {
           },
           py::arg("p_learned"), py::arg("credit"), py::arg("weight") = 1.0,
           "P(learned) after one observation with this credit in [0, 1] (posterior, then "
-          "transition).")
+          "transition). One step only: a probability carried across steps rounds to 1.0 after a "
+          "streak; carry update_log_odds' value instead, or use a Tracker.")
+      .def(
+          "update_log_odds",
+          [](const BktParams& p, double log_odds, double credit, double weight) {
+            return UpdateOdds(p, Odds::OfLogOdds(log_odds), credit, weight).log_odds();
+          },
+          py::arg("log_odds"), py::arg("credit"), py::arg("weight") = 1.0,
+          "The log-odds of P(learned) after one observation (the state the core carries, see "
+          "bkt.h); log_odds_to_mastery reads P(learned) from it. math.inf stands for P = 1.")
       .def("mastery_ceiling", &MasteryCeiling, "learn / (learn + forget): where practice leads.")
       .def("expected_opportunities_to_mastery", &ExpectedOpportunitiesToMastery,
            py::arg("p_learned"), py::arg("threshold"),
@@ -846,6 +855,10 @@ void BindTracker(py::module_& m) {
         return ValueOrThrow(ParseObservationsCsv(text, source_name));
       },
       py::arg("text"), py::arg("source_name") = "<string>");
+  m.def("log_odds_to_mastery", &MasteryFromLogOdds, py::arg("log_odds"),
+        "P(learned) = 1 / (1 + exp(-log_odds)).");
+  m.def("mastery_to_log_odds", &ProbabilityToLogOdds, py::arg("p_learned"),
+        "log(p / (1 - p)); inf at 1, -inf at 0.");
   m.def(
       "parse_timestamp", [](const std::string& text) { return ValueOrThrow(ParseTimestamp(text)); },
       py::arg("text"), "Milliseconds since the epoch from ISO 8601 UTC or a millisecond count.");
@@ -853,6 +866,9 @@ void BindTracker(py::module_& m) {
   py::class_<MasteryEstimate>(m, "MasteryEstimate", "What is known of one (learner, competency).")
       .def_readonly("competency_id", &MasteryEstimate::competency_id)
       .def_readonly("p_learned", &MasteryEstimate::p_learned)
+      .def_readonly("log_odds", &MasteryEstimate::log_odds,
+                    "log(P / (1 - P)): the state behind p_learned, which keeps the evidence "
+                    "p_learned rounds away near 1.")
       .def_readonly("mastered", &MasteryEstimate::mastered)
       .def_readonly("opportunities", &MasteryEstimate::opportunities)
       .def_readonly("last_practiced_ms", &MasteryEstimate::last_practiced_ms)

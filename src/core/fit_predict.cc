@@ -31,6 +31,12 @@ void ApplyOverrides(const ActivityParams& overrides, BktParams* params) {
 
 uint64_t PairKey(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
 
+// The odds of a prior shifted by an individual offset in logit space (model.h).
+Odds OddsWithOffset(double prior, double offset) {
+  if (offset == 0.0) return Odds::OfProbability(prior);
+  return Odds::OfLogOdds(ProbabilityToLogOdds(prior) + offset);
+}
+
 }  // namespace
 
 Status ValidateFittedVariants(const BktModel& model) {
@@ -84,8 +90,17 @@ Result<std::vector<double>> PredictOnLearners(const BktModel& model, const Respo
 
   // Resolve the model's string keys to the log's indices once.
   std::vector<BktParams> competency_params(num_competencies);
-  for (uint32_t c = 0; c < num_competencies; ++c)
+  // The likelihood ratios of an incorrect [0] and a correct [1] answer under each competency's own
+  // parameters.
+  std::vector<double> competency_ratio[2];
+  for (auto& v : competency_ratio) v.resize(num_competencies);
+  for (uint32_t c = 0; c < num_competencies; ++c) {
     competency_params[c] = model.ParamsFor(log.competencies.Name(c));
+    for (int outcome = 0; outcome < 2; ++outcome) {
+      competency_ratio[outcome][c] = LikelihoodRatio(
+          competency_params[c].guess, competency_params[c].slip, static_cast<double>(outcome));
+    }
+  }
   std::vector<const ActivityParams*> activity_overrides(num_activities, nullptr);
   for (uint32_t a = 0; a < num_activities; ++a) {
     auto it = model.activities.find(log.activities.Name(a));
@@ -128,7 +143,7 @@ Result<std::vector<double>> PredictOnLearners(const BktModel& model, const Respo
   }
 
   std::vector<double> predictions(log.num_rows(), std::numeric_limits<double>::quiet_NaN());
-  std::vector<double> p_learned(num_competencies, 0.0);
+  std::vector<Odds> odds(num_competencies);  // the carried state, bkt.h
   std::vector<uint32_t> owner(num_competencies, IdTable::kNone);
   const std::vector<uint32_t> order = LearnerMajorOrder(log);
   ForEachRowByLearner(log, order, [&](uint32_t r) {
@@ -138,13 +153,17 @@ Result<std::vector<double>> PredictOnLearners(const BktModel& model, const Respo
     const uint32_t a = log.activity[r];
     const bool correct = log.correct[r] != 0;
     BktParams params = competency_params[c];
+    bool overridden = false;
     if (a != IdTable::kNone) {
       const ActivityParams* overrides = activity_overrides[a];
       if (!pair_overrides.empty()) {
         auto it = pair_overrides.find(PairKey(c, a));
         if (it != pair_overrides.end()) overrides = it->second;
       }
-      if (overrides != nullptr) ApplyOverrides(*overrides, &params);
+      if (overrides != nullptr) {
+        ApplyOverrides(*overrides, &params);
+        overridden = true;
+      }
     }
     const LearnerFactors individual = factors.empty() ? LearnerFactors() : factors[l];
     const bool first = owner[c] != l;
@@ -155,19 +174,22 @@ Result<std::vector<double>> PredictOnLearners(const BktModel& model, const Respo
         auto it = column_prior.find(PairKey(c, log.learner_group[l]));
         if (it != column_prior.end()) prior = it->second;
       }
-      p_learned[c] = ApplyLogitOffset(prior, individual.prior_offset);
+      odds[c] = OddsWithOffset(prior, individual.prior_offset);
     }
-    double p = p_learned[c];
-    predictions[r] = PredictCorrect(p, params.guess, params.slip);
+    Odds x = odds[c];
+    predictions[r] = PredictCorrectFromOdds(x, params.guess, params.slip);
     // With first-response groups the answer just predicted reveals the group; the state from here
     // on is that group's prior updated by the answer.
     if (first && model.prior_groups == PriorGroupSource::kFirstResponse) {
       const double group_prior = first_response_prior[correct ? 1 : 0][c];
-      if (group_prior != kAbsent) p = ApplyLogitOffset(group_prior, individual.prior_offset);
+      if (group_prior != kAbsent) x = OddsWithOffset(group_prior, individual.prior_offset);
     }
-    const double posterior = Posterior(p, params.guess, params.slip, correct ? 1.0 : 0.0);
-    p_learned[c] = Transition(posterior, ApplyLogitOffset(params.learn, individual.learn_offset),
-                              params.forget);
+    const double ratio = overridden
+                             ? LikelihoodRatio(params.guess, params.slip, correct ? 1.0 : 0.0)
+                             : competency_ratio[correct ? 1 : 0][c];
+    odds[c] =
+        TransitionOdds(PosteriorOdds(x, ratio),
+                       ApplyLogitOffset(params.learn, individual.learn_offset), params.forget);
   });
   return predictions;
 }

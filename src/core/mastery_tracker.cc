@@ -18,69 +18,54 @@ namespace {
 constexpr int kMaxShards = 65536;
 
 // One cell of the compiled Q-matrix: an activity practises `competency` with `weight`, under the
-// effective parameters (competency params with the activity's overrides). The likelihoods of the
-// two exact outcomes are precomputed so the hot path does no pow(); they are the very values
-// Posterior() computes, so every update is bit-identical to UpdateMastery(params, p, credit,
-// weight).
+// effective parameters (competency params with the activity's overrides). The likelihood ratios of
+// the two exact outcomes are precomputed, so a 0/1 answer costs a product and a quotient; they are
+// the very values LikelihoodRatio computes, so every update is bit-identical to
+// UpdateOdds(params, odds, credit, weight).
 struct Target {
   uint32_t competency;
   double weight;
-  double lik_learned_correct;
-  double lik_unlearned_correct;
-  double lik_learned_incorrect;
-  double lik_unlearned_incorrect;
-  double weighted_learn;  // learn * weight, as UpdateMastery passes to Transition
+  double ratio_correct;
+  double ratio_incorrect;
+  double weighted_learn;  // learn * weight, as UpdateOdds passes to TransitionOdds
   double forget;
-  BktParams params;  // for partial credit, which needs pow() anyway
+  BktParams params;  // for partial credit
 };
 
 Target CompileTarget(uint32_t competency, double weight, const BktParams& params) {
   Target t;
   t.competency = competency;
   t.weight = weight;
-  t.lik_learned_correct = 1.0 - params.slip;
-  t.lik_unlearned_correct = params.guess;
-  t.lik_learned_incorrect = params.slip;
-  t.lik_unlearned_incorrect = 1.0 - params.guess;
-  if (weight != 1.0) {
-    t.lik_learned_correct = std::pow(t.lik_learned_correct, weight);
-    t.lik_unlearned_correct = std::pow(t.lik_unlearned_correct, weight);
-    t.lik_learned_incorrect = std::pow(t.lik_learned_incorrect, weight);
-    t.lik_unlearned_incorrect = std::pow(t.lik_unlearned_incorrect, weight);
-  }
+  t.ratio_correct = LikelihoodRatio(params.guess, params.slip, 1.0, weight);
+  t.ratio_incorrect = LikelihoodRatio(params.guess, params.slip, 0.0, weight);
   t.weighted_learn = params.learn * weight;
   t.forget = params.forget;
   t.params = params;
   return t;
 }
 
-// Same arithmetic, in the same order, as UpdateMastery in bkt.h.
-inline double ApplyTarget(const Target& t, double p, double credit) {
-  double lik_learned, lik_unlearned;
+// Same arithmetic, in the same order, as UpdateOdds in bkt.h.
+inline Odds ApplyTarget(const Target& t, Odds odds, double credit) {
+  double ratio;
   if (credit == 1.0) {
-    lik_learned = t.lik_learned_correct;
-    lik_unlearned = t.lik_unlearned_correct;
+    ratio = t.ratio_correct;
   } else if (credit == 0.0) {
-    lik_learned = t.lik_learned_incorrect;
-    lik_unlearned = t.lik_unlearned_incorrect;
+    ratio = t.ratio_incorrect;
   } else {
-    return UpdateMastery(t.params, p, credit, t.weight);
+    ratio = LikelihoodRatio(t.params.guess, t.params.slip, credit, t.weight);
   }
-  const double num = p * lik_learned;
-  const double den = num + (1.0 - p) * lik_unlearned;
-  const double post = den > 0.0 ? num / den : p;
-  return Transition(post, t.weighted_learn, t.forget);
+  return TransitionOdds(PosteriorOdds(odds, ratio), t.weighted_learn, t.forget);
 }
 
-// The state of one practised (learner, competency): 24 bytes.
+// The state of one practised (learner, competency): 32 bytes.
 struct CompetencyState {
   uint32_t competency;
   uint32_t opportunities;
-  double p_learned;
+  Odds odds;  // of P(learned), bkt.h
   int64_t last_ms;
 };
-static_assert(sizeof(CompetencyState) == 24,
-              "the header documents 24 bytes per practised competency");
+static_assert(sizeof(CompetencyState) == 32,
+              "the header documents 32 bytes per practised competency");
 
 struct LearnerState {
   // Sorted by competency index; only practised competencies, the rest are at their prior.
@@ -134,7 +119,7 @@ Status TrackerOptions::Validate() const {
 
 struct MasteryTracker::Impl {
   std::vector<std::string> competency_ids;  // graph insertion order; index = competency index
-  std::vector<double> priors;
+  std::vector<Odds> prior_odds;
   std::vector<double> thresholds;
   std::unordered_map<std::string, uint32_t> competency_index;
 
@@ -165,7 +150,7 @@ struct MasteryTracker::Impl {
                          [](const CompetencyState& s, uint32_t c) { return s.competency < c; });
     if (it == states.end() || it->competency != competency) {
       // The minimum makes the first applied timestamp win in the max() of Apply.
-      it = states.insert(it, CompetencyState{competency, 0, priors[competency],
+      it = states.insert(it, CompetencyState{competency, 0, prior_odds[competency],
                                              std::numeric_limits<int64_t>::min()});
     }
     return *it;
@@ -183,20 +168,26 @@ struct MasteryTracker::Impl {
     const Target* end = targets.data() + target_begin[activity + 1];
     for (; t != end; ++t) {
       CompetencyState& s = StateFor(learner.states, t->competency);
-      s.p_learned = ApplyTarget(*t, s.p_learned, credit);
+      s.odds = ApplyTarget(*t, s.odds, credit);
       ++s.opportunities;
       s.last_ms = std::max(s.last_ms, timestamp_ms);
       if (updated != nullptr) *updated++ = s;
     }
   }
 
+  // Everything but the competency id.
+  void FillEstimate(const CompetencyState& s, MasteryEstimate* e) const {
+    e->p_learned = s.odds.mastery();
+    e->log_odds = s.odds.log_odds();
+    e->mastered = e->p_learned >= thresholds[s.competency];
+    e->opportunities = s.opportunities;
+    e->last_practiced_ms = s.last_ms;
+  }
+
   MasteryEstimate ToEstimate(const CompetencyState& s) const {
     MasteryEstimate e;
     e.competency_id = competency_ids[s.competency];
-    e.p_learned = s.p_learned;
-    e.mastered = s.p_learned >= thresholds[s.competency];
-    e.opportunities = s.opportunities;
-    e.last_practiced_ms = s.last_ms;
+    FillEstimate(s, &e);
     return e;
   }
 
@@ -254,12 +245,13 @@ Result<std::unique_ptr<MasteryTracker>> MasteryTracker::Create(const CompetencyG
     const uint32_t index = static_cast<uint32_t>(impl->competency_ids.size());
     const BktParams params = model.ParamsFor(c->id, c->params);
     impl->competency_ids.push_back(c->id);
-    impl->priors.push_back(params.prior);
+    impl->prior_odds.push_back(Odds::OfProbability(params.prior));
     impl->thresholds.push_back(c->mastery_threshold);
     impl->competency_index.emplace(c->id, index);
     MasteryEstimate prior;
     prior.competency_id = c->id;
     prior.p_learned = params.prior;
+    prior.log_odds = ProbabilityToLogOdds(params.prior);
     prior.mastered = params.prior >= c->mastery_threshold;
     impl->prior_template.competencies.push_back(std::move(prior));
   }
@@ -379,7 +371,7 @@ Status MasteryTracker::RecordSequence(std::string_view learner_id,
         last = &impl.StateFor(states, t->competency);
       }
       CompetencyState& s = *last;
-      s.p_learned = ApplyTarget(*t, s.p_learned, credit);
+      s.odds = ApplyTarget(*t, s.odds, credit);
       ++s.opportunities;
       s.last_ms = std::max(s.last_ms, step.timestamp_ms);
     }
@@ -401,11 +393,7 @@ Result<LearnerMastery> MasteryTracker::Mastery(std::string_view learner_id) cons
   LearnerMastery mastery = impl_->prior_template;
   mastery.learner_id = std::string(learner_id);
   for (const CompetencyState& s : states) {
-    MasteryEstimate& e = mastery.competencies[s.competency];
-    e.p_learned = s.p_learned;
-    e.mastered = s.p_learned >= impl_->thresholds[s.competency];
-    e.opportunities = s.opportunities;
-    e.last_practiced_ms = s.last_ms;
+    impl_->FillEstimate(s, &mastery.competencies[s.competency]);
   }
   return mastery;
 }
@@ -417,7 +405,8 @@ Result<MasteryEstimate> MasteryTracker::Mastery(std::string_view learner_id,
     return Status::NotFound("competency '" + std::string(competency_id) + "' is not in the graph");
   }
   const uint32_t competency = c->second;
-  CompetencyState state{competency, 0, impl_->priors[competency], 0};
+  CompetencyState state{competency, 0, impl_->prior_odds[competency], 0};
+  bool practised = false;
   {
     const Shard& shard = impl_->ShardFor(learner_id);
     std::lock_guard<std::mutex> lock(shard.mu);
@@ -429,8 +418,13 @@ Result<MasteryEstimate> MasteryTracker::Mastery(std::string_view learner_id,
     auto s = std::lower_bound(
         states.begin(), states.end(), competency,
         [](const CompetencyState& cs, uint32_t want) { return cs.competency < want; });
-    if (s != states.end() && s->competency == competency) state = *s;
+    if (s != states.end() && s->competency == competency) {
+      state = *s;
+      practised = true;
+    }
   }
+  // Unpractised: the prior exactly as given, not read back from its log-odds.
+  if (!practised) return impl_->prior_template.competencies[competency];
   return impl_->ToEstimate(state);
 }
 

@@ -122,6 +122,17 @@ Result<std::shared_ptr<const RecIndex>> BuildRecIndex(const CompetencyGraph& gra
     index->prerequisites = BuildCsr(n, to, from, strength);
     index->dependents = BuildCsr(n, from, to, strength);
   }
+  {
+    Csr& by_rank = index->prerequisite_ranks;
+    by_rank.offsets.reserve(n + 1);
+    by_rank.targets.reserve(index->prerequisites.targets.size());
+    by_rank.offsets.push_back(0);
+    for (uint32_t c : index->topo_order) {
+      for (uint32_t i = index->prerequisites.begin(c); i < index->prerequisites.end(c); ++i)
+        by_rank.targets.push_back(index->topo_rank[index->prerequisites.targets[i]]);
+      by_rank.offsets.push_back(static_cast<uint32_t>(by_rank.targets.size()));
+    }
+  }
 
   // Activities, or one per competency when the graph has none.
   std::vector<uint32_t> act_of_row, comp_of_row;
@@ -312,6 +323,11 @@ Status StateView::Reset(const RecIndex& index, const LearnerState& state) {
 
 namespace {
 
+// Bit scans of a non-zero word (C++17 has no <bit>; g++ and clang have the builtins).
+int HighestBit(uint64_t word) { return 63 - __builtin_clzll(word); }
+int LowestBit(uint64_t word) { return __builtin_ctzll(word); }
+int PopCount(uint64_t word) { return __builtin_popcountll(word); }
+
 Result<std::shared_ptr<const ClosureData>> ExpandClosure(const RecIndex& index,
                                                          const std::vector<std::string>& goals) {
   auto data = std::make_shared<ClosureData>();
@@ -341,31 +357,46 @@ Result<std::shared_ptr<const ClosureData>> ExpandClosure(const RecIndex& index,
       if (insert(&data->goal_bits, member)) data->goal_list.push_back(member);
   }
   if (!unknown.empty()) return Status::NotFound("goals: unknown competency or group " + unknown);
-  // Ancestors by a backwards walk; each competency is pushed once.
-  std::vector<uint32_t>& closure = data->closure_list;
-  for (uint32_t g : data->goal_list)
-    if (insert(&data->closure_bits, g)) closure.push_back(g);
-  for (size_t head = 0; head < closure.size(); ++head) {
-    const uint32_t v = closure[head];
-    for (uint32_t i = index.prerequisites.begin(v); i < index.prerequisites.end(v); ++i) {
-      const uint32_t p = index.prerequisites.targets[i];
-      if (insert(&data->closure_bits, p)) closure.push_back(p);
-    }
-  }
   auto by_rank = [&index](uint32_t a, uint32_t b) {
     return index.topo_rank[a] < index.topo_rank[b];
   };
   std::sort(data->goal_list.begin(), data->goal_list.end(), by_rank);
-  // A big closure (an advanced goal on a big graph) is put in order faster by reading the marks in
-  // topological order than by sorting it.
-  const double sort_cost =
-      static_cast<double>(closure.size()) * std::log2(static_cast<double>(closure.size()) + 2.0);
-  if (sort_cost * 4.0 > static_cast<double>(index.num_competencies())) {
-    closure.clear();
-    for (uint32_t c : index.topo_order)
-      if (ClosureData::Test(data->closure_bits, c)) closure.push_back(c);
-  } else {
-    std::sort(closure.begin(), closure.end(), by_rank);
+  if (data->goal_list.empty()) return std::shared_ptr<const ClosureData>(std::move(data));
+
+  // Ancestors by one sweep down the topological order, in rank space: a prerequisite ranks below
+  // its dependents, so by the time the sweep reaches a rank every marked dependent has marked it.
+  // Reading whole words skips what is not in the closure, and the rank-ordered rows are read
+  // sequentially, where a breadth-first walk jumps around a big graph (an advanced goal's
+  // ancestors are most of it).
+  std::vector<uint64_t> marked(words, 0);
+  for (uint32_t g : data->goal_list) {
+    const uint32_t r = index.topo_rank[g];
+    marked[r >> 6] |= uint64_t{1} << (r & 63);
+  }
+  const Csr& pre = index.prerequisite_ranks;
+  for (size_t w = (index.topo_rank[data->goal_list.back()] >> 6) + 1; w-- > 0;) {
+    uint64_t pending = marked[w];
+    while (pending != 0) {
+      const int bit = HighestBit(pending);
+      const uint32_t r = static_cast<uint32_t>(w * 64 + bit);
+      for (uint32_t i = pre.begin(r); i < pre.end(r); ++i) {
+        const uint32_t p = pre.targets[i];
+        marked[p >> 6] |= uint64_t{1} << (p & 63);
+      }
+      // Prerequisites of r may have landed lower in this same word.
+      pending = marked[w] & ((uint64_t{1} << bit) - 1);
+    }
+  }
+  size_t count = 0;
+  for (uint64_t word : marked) count += static_cast<size_t>(PopCount(word));
+  std::vector<uint32_t>& closure = data->closure_list;
+  closure.reserve(count);
+  for (size_t w = 0; w < marked.size(); ++w) {
+    for (uint64_t word = marked[w]; word != 0; word &= word - 1) {
+      const uint32_t c = index.topo_order[w * 64 + static_cast<size_t>(LowestBit(word))];
+      closure.push_back(c);
+      data->closure_bits[c >> 6] |= uint64_t{1} << (c & 63);
+    }
   }
   return std::shared_ptr<const ClosureData>(std::move(data));
 }

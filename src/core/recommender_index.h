@@ -70,6 +70,9 @@ struct RecIndex {
   std::vector<uint32_t> topo_order;
   Csr prerequisites;  ///< edges into v: targets are the prerequisites
   Csr dependents;     ///< edges out of v
+  /// `prerequisites` renumbered by topological rank (row r = topo_order[r]; targets are ranks, all
+  /// below r; no weights): the goal closure walks it in one sequential sweep.
+  Csr prerequisite_ranks;
   /// Unmastered-at-prior competencies that are candidates for a learner who practised nothing (not
   /// locked, readiness at the priors >= soft_min_readiness), ascending.
   std::vector<uint32_t> static_candidates;

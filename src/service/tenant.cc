@@ -1,6 +1,7 @@
 #include "service/tenant.h"
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_set>
 #include <utility>
 
@@ -38,6 +39,7 @@ uint64_t StreamFor(std::string_view learner_id) {
 
 bool SameEstimate(const MasteryEstimate& a, const MasteryEstimate& b) {
   return a.competency_id == b.competency_id && a.p_learned == b.p_learned &&
+         (a.log_odds == b.log_odds || (std::isnan(a.log_odds) && std::isnan(b.log_odds))) &&
          a.mastered == b.mastered && a.opportunities == b.opportunities &&
          a.last_practiced_ms == b.last_practiced_ms;
 }

@@ -1,12 +1,31 @@
 #include "store/store_codec.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+
+#include <pathwise/bkt.h>
 
 namespace pathwise::store::internal {
 namespace {
 
-constexpr uint8_t kFormat = 1;
+// Format 1 (before log-odds) stored P(learned) and a `mastered` byte of 0 or 1. Format 2 uses bit
+// 1 of that byte to say that the double is the log-odds instead (see EncodeStates).
+constexpr uint8_t kStateFormat = 2;
+constexpr uint8_t kStateFormatProbabilityOnly = 1;
+constexpr uint8_t kEventFormat = 1;
+constexpr uint8_t kMasteredBit = 1;
+constexpr uint8_t kLogOddsBit = 2;
+
+// A format-1 P(learned) of exactly 0 or 1 was, almost always, a streak rounded off by the double
+// (the defect log-odds fixes), not a certainty: it is read as the nearest probability a double
+// holds inside (0, 1), so that new evidence moves it again.
+double LogOddsOfStoredProbability(double p) {
+  constexpr double kSmallest = 4.9406564584124654e-324;  // the least positive double
+  if (p <= 0.0) return ProbabilityToLogOdds(kSmallest);
+  if (p >= 1.0) return ProbabilityToLogOdds(1.0 - 1.1102230246251565e-16);  // 1 - 2^-53
+  return ProbabilityToLogOdds(p);
+}
 
 // Encoders fill a small buffer and append it once: a push_back per byte checks the capacity per
 // byte, and these run for every state of every committed batch.
@@ -99,7 +118,7 @@ std::string_view ByteReader::Text() {
 std::string EncodeStates(const std::vector<MasteryEstimate>& sorted_states) {
   std::string out;
   out.reserve(2 + sorted_states.size() * 32);
-  out.push_back(static_cast<char>(kFormat));
+  out.push_back(static_cast<char>(kStateFormat));
   PutVarint(out, sorted_states.size());
   std::string_view previous;
   for (const MasteryEstimate& state : sorted_states) {
@@ -113,10 +132,15 @@ std::string EncodeStates(const std::vector<MasteryEstimate>& sorted_states) {
     PutVarint(out, shared);
     PutText(out, id.substr(shared));
     previous = id;
-    PutDouble(out, state.p_learned);
+    // The log-odds when they are the state behind p_learned (what the tracker hands over), else
+    // the probability alone (a caller that filled in p_learned only).
+    const bool has_log_odds =
+        !std::isnan(state.log_odds) && MasteryFromLogOdds(state.log_odds) == state.p_learned;
+    PutDouble(out, has_log_odds ? state.log_odds : state.p_learned);
     PutVarint(out, state.opportunities);
     PutZigzag(out, state.last_practiced_ms);
-    out.push_back(state.mastered ? 1 : 0);
+    out.push_back(
+        static_cast<char>((state.mastered ? kMasteredBit : 0) | (has_log_odds ? kLogOddsBit : 0)));
   }
   return out;
 }
@@ -125,7 +149,11 @@ Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes) {
   std::vector<MasteryEstimate> states;
   if (bytes.empty()) return states;
   ByteReader reader(bytes);
-  if (reader.Byte() != kFormat || !reader.ok()) return CorruptBlob("learner state (format)");
+  const uint8_t format = reader.Byte();
+  if ((format != kStateFormat && format != kStateFormatProbabilityOnly) || !reader.ok()) {
+    return CorruptBlob("learner state (format)");
+  }
+  const uint8_t max_flags = format == kStateFormat ? (kMasteredBit | kLogOddsBit) : kMasteredBit;
   const uint64_t count = reader.Varint();
   if (!reader.ok() || count > bytes.size()) return CorruptBlob("learner state (count)");
   states.reserve(static_cast<size_t>(count));
@@ -137,15 +165,24 @@ Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes) {
     }
     if (shared > 0) state.competency_id = states.back().competency_id.substr(0, shared);
     state.competency_id += reader.Text();
-    state.p_learned = reader.Double();
+    const double value = reader.Double();
     const uint64_t opportunities = reader.Varint();
     state.opportunities = static_cast<uint32_t>(opportunities);
     state.last_practiced_ms = reader.ZigzagVarint();
-    const uint8_t mastered = reader.Byte();
-    if (!reader.ok() || mastered > 1 || opportunities > UINT32_MAX) {
+    const uint8_t flags = reader.Byte();
+    if (!reader.ok() || flags > max_flags || opportunities > UINT32_MAX) {
       return CorruptBlob("learner state (truncated)");
     }
-    state.mastered = mastered == 1;
+    if ((flags & kLogOddsBit) != 0) {
+      if (std::isnan(value)) return CorruptBlob("learner state (log-odds)");
+      state.log_odds = value;
+      state.p_learned = MasteryFromLogOdds(value);
+    } else {
+      if (!(value >= 0.0 && value <= 1.0)) return CorruptBlob("learner state (probability)");
+      state.p_learned = value;
+      state.log_odds = LogOddsOfStoredProbability(value);
+    }
+    state.mastered = (flags & kMasteredBit) != 0;
     states.push_back(std::move(state));
   }
   if (!reader.done()) return CorruptBlob("learner state (trailing bytes)");
@@ -178,7 +215,7 @@ std::vector<MasteryEstimate> MergeStates(std::vector<MasteryEstimate> stored,
 std::string EncodeEvents(const std::vector<const Observation*>& events) {
   std::string out;
   out.reserve(2 + events.size() * 40);
-  out.push_back(static_cast<char>(kFormat));
+  out.push_back(static_cast<char>(kEventFormat));
   PutVarint(out, events.size());
   int64_t previous = 0;
   for (const Observation* event : events) {

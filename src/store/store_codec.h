@@ -18,13 +18,17 @@
 namespace pathwise::store::internal {
 
 /// Encodes states sorted by competency id (REQUIRES: sorted, ids unique). Layout: a format byte
-/// (1), varint count, then per state: the competency id front-coded (varint length of the prefix
-/// it shares with the previous id, varint length + bytes of the rest), p_learned as 8
-/// little-endian bytes of its IEEE double, varint opportunities, zigzag varint last_practiced_ms,
-/// one byte `mastered`.
+/// (2), varint count, then per state: the competency id front-coded (varint length of the prefix
+/// it shares with the previous id, varint length + bytes of the rest), a value as 8 little-endian
+/// bytes of its IEEE double, varint opportunities, zigzag varint last_practiced_ms, one flags byte:
+/// bit 0 `mastered`, bit 1 "the value is log_odds" (set when log_odds is the state behind
+/// p_learned, as the tracker produces it; otherwise the value is p_learned and log_odds is derived
+/// from it on decoding).
 std::string EncodeStates(const std::vector<MasteryEstimate>& sorted_states);
 
-/// Decodes EncodeStates' output (empty input: no states). FailedPrecondition naming the problem
+/// Decodes EncodeStates' output (empty input: no states), and format 1 (written before log-odds:
+/// the value is always p_learned, flags only `mastered`; a stored 0 or 1, which was a rounded
+/// streak, is read as the nearest probability inside (0, 1)). FailedPrecondition naming the problem
 /// when the bytes are not a valid encoding (a damaged database).
 Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes);
 

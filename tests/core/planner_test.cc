@@ -1,5 +1,10 @@
+#include <algorithm>
+#include <map>
 #include <memory>
+#include <numeric>
 #include <optional>
+#include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -204,6 +209,60 @@ TEST(PlannerTest, PlanIsDeterministic) {
   ASSERT_OK(b);
   EXPECT_EQ(StepIds(*a), StepIds(*b));
   EXPECT_EQ(a->total_expected_opportunities, b->total_expected_opportunities);
+}
+
+// A random DAG whose insertion order is not its topological order (the ids are shuffled before
+// insertion), so a plan that mixed up indices and ranks would show. For a learner with nothing
+// mastered the steps are exactly the goals and the graph's own Ancestors, prerequisites first.
+TEST(PlannerTest, FreshLearnerPlanIsTheGoalsAndTheirAncestorsPrerequisitesFirst) {
+  constexpr int kCompetencies = 3000;
+  std::mt19937_64 rng(17);
+  std::vector<int> position(kCompetencies);
+  std::iota(position.begin(), position.end(), 0);
+  std::shuffle(position.begin(), position.end(), rng);
+  auto id = [](int k) { return "c" + std::to_string(k); };
+  GraphDefinition def;
+  for (int k : position) {
+    Competency c;
+    c.id = id(k);
+    def.competencies.push_back(c);
+  }
+  // Competency k has 0-3 prerequisites among the 300 before it: long chains, wide closures.
+  for (int k = 1; k < kCompetencies; ++k) {
+    std::set<int> from;
+    const int edges = static_cast<int>(rng() % 4);
+    for (int e = 0; e < edges; ++e) from.insert(k - 1 - static_cast<int>(rng() % std::min(k, 300)));
+    for (int f : from) def.prerequisites.push_back({id(f), id(k)});
+  }
+  Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
+  ASSERT_OK(graph);
+  std::unique_ptr<PathwayPlanner> planner = Planner(*graph);
+  ASSERT_NE(planner, nullptr);
+  std::map<std::string, std::vector<std::string>> prerequisites;
+  for (const Prerequisite& edge : graph->prerequisites())
+    prerequisites[edge.to].push_back(edge.from);
+
+  for (int trial = 0; trial < 40; ++trial) {
+    std::vector<std::string> goals;
+    const int count = 1 + static_cast<int>(rng() % 5);
+    for (int g = 0; g < count; ++g) goals.push_back(id(static_cast<int>(rng() % kCompetencies)));
+    Result<std::vector<std::string>> ancestors = graph->Ancestors(goals);
+    ASSERT_OK(ancestors);
+    std::set<std::string> expected(ancestors->begin(), ancestors->end());
+    expected.insert(goals.begin(), goals.end());
+
+    Result<Pathway> plan = planner->Plan(State({}), goals);
+    ASSERT_OK(plan);
+    const std::vector<std::string> steps = StepIds(*plan);
+    EXPECT_EQ(std::set<std::string>(steps.begin(), steps.end()), expected) << "trial " << trial;
+    EXPECT_EQ(steps.size(), expected.size()) << "trial " << trial;
+    std::map<std::string, size_t> at;
+    for (size_t i = 0; i < steps.size(); ++i) at[steps[i]] = i;
+    for (size_t i = 0; i < steps.size(); ++i) {
+      for (const std::string& p : prerequisites[steps[i]])
+        EXPECT_LT(at.at(p), i) << p << " is a prerequisite of " << steps[i] << ", trial " << trial;
+    }
+  }
 }
 
 }  // namespace

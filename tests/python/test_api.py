@@ -201,6 +201,27 @@ def test_event_ids_make_recording_idempotent():
     assert tracker.mastery("ann", "add").opportunities == 1
 
 
+def test_mastery_does_not_saturate_after_a_streak():
+    # Issue 12: prior .3, learn .2, guess .2, slip .1; 30 correct then 30 wrong answers. Exact
+    # arithmetic gives 0.2345; a probability carried as a double stuck at 1.0.
+    definition = pw.GraphDefinition(competencies=[pw.Competency(
+        "c", params=pw.BktParams(prior=0.3, learn=0.2, guess=0.2, slip=0.1))])
+    engine = pw.Engine.create(pw.CompetencyGraph.from_definition(definition))
+    for i in range(60):
+        engine.record(pw.Observation(f"e{i}", "ann", "c", 1.0 if i < 30 else 0.0, i))
+        estimate = engine.mastery("ann").competencies[0]
+        if i == 29:
+            assert estimate.p_learned == 1.0 and estimate.log_odds > 40
+    assert abs(estimate.p_learned - 0.2345) < 5e-5
+    assert abs(pw.log_odds_to_mastery(estimate.log_odds) - estimate.p_learned) < 1e-15
+    # The single-step helper on the carried log-odds agrees.
+    params = pw.BktParams(prior=0.3, learn=0.2, guess=0.2, slip=0.1)
+    x = pw.mastery_to_log_odds(0.3)
+    for i in range(60):
+        x = params.update_log_odds(x, 1.0 if i < 30 else 0.0)
+    assert abs(pw.log_odds_to_mastery(x) - 0.2345) < 5e-5
+
+
 def test_engine_demo_curriculum():
     graph = pw.CompetencyGraph.read(str(FRACTIONS))
     engine = pw.Engine.create(graph)

@@ -2,9 +2,11 @@
 #include "store/store_codec.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -49,6 +51,59 @@ TEST(StoreCodecTest, StatesRoundTripExactly) {
   Result<std::vector<MasteryEstimate>> decoded = DecodeStates(EncodeStates(states));
   ASSERT_OK(decoded);
   ExpectSameStates(*decoded, states);
+}
+
+// The tracker's states carry log-odds; those are what is stored, so a state far past what a
+// probability can show (P(learned) reads 1.0) comes back with its evidence intact. A state built
+// with p_learned alone keeps that probability and gets log-odds derived from it.
+TEST(StoreCodecTest, LogOddsAreStoredWhenTheyAreTheState) {
+  MasteryEstimate streak = Estimate("a", 1.0, 2000, 5, true);
+  streak.log_odds = 2999.75;
+  MasteryEstimate ordinary = Estimate("b", 0.0, 3, 6, false);
+  ordinary.log_odds = -1.25;
+  ordinary.p_learned = 1.0 / (1.0 + std::exp(1.25));
+  MasteryEstimate by_hand = Estimate("c", 0.7, 1, 7, false);  // log_odds NaN: not known
+  Result<std::vector<MasteryEstimate>> decoded =
+      DecodeStates(EncodeStates({streak, ordinary, by_hand}));
+  ASSERT_OK(decoded);
+  ASSERT_EQ(decoded->size(), 3u);
+  EXPECT_EQ((*decoded)[0].log_odds, 2999.75);
+  EXPECT_EQ((*decoded)[0].p_learned, 1.0);
+  EXPECT_TRUE((*decoded)[0].mastered);
+  EXPECT_EQ((*decoded)[1].log_odds, -1.25);
+  EXPECT_EQ((*decoded)[1].p_learned, ordinary.p_learned);
+  EXPECT_EQ((*decoded)[2].p_learned, 0.7);
+  EXPECT_NEAR((*decoded)[2].log_odds, std::log(0.7 / 0.3), 1e-15);
+}
+
+// Format 1 (before log-odds) stored the probability; a stored 1.0 was a rounded streak and is read
+// as the nearest probability below 1, so new evidence can move it.
+TEST(StoreCodecTest, FormatOneIsReadAsProbabilities) {
+  std::string blob;
+  blob.push_back(1);  // format 1
+  blob.push_back(2);  // two states
+  for (const auto& [id, p] : {std::pair<char, double>{'a', 1.0}, {'b', 0.25}}) {
+    blob.push_back(0);  // shares nothing with the previous id
+    blob.push_back(1);
+    blob.push_back(id);
+    uint64_t bits = 0;
+    std::memcpy(&bits, &p, sizeof(bits));
+    for (int i = 0; i < 8; ++i) blob.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+    blob.push_back(4);                  // opportunities
+    blob.push_back(0);                  // last practised (zigzag 0)
+    blob.push_back(id == 'a' ? 1 : 0);  // mastered
+  }
+  Result<std::vector<MasteryEstimate>> decoded = DecodeStates(blob);
+  ASSERT_OK(decoded);
+  ASSERT_EQ(decoded->size(), 2u);
+  EXPECT_TRUE(std::isfinite((*decoded)[0].log_odds));
+  EXPECT_NEAR((*decoded)[0].log_odds, 36.74, 0.01);
+  EXPECT_TRUE((*decoded)[0].mastered);
+  EXPECT_EQ((*decoded)[1].p_learned, 0.25);
+  EXPECT_NEAR((*decoded)[1].log_odds, std::log(0.25 / 0.75), 1e-15);
+  // A flag bit that format 1 does not have is damage, not log-odds.
+  blob[blob.size() - 1] = 2;
+  EXPECT_FALSE(DecodeStates(blob).ok());
 }
 
 TEST(StoreCodecTest, SharedPrefixesAreStoredOnce) {
