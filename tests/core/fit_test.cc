@@ -899,6 +899,22 @@ TEST(FitTest, RejectsInvalidOptions) {
   o.bounds.guess = {0.4, 0.2};
   expect_invalid(o, "bounds.guess");
   o = FitOptions();
+  o.priors.guess.a = 0.5;
+  expect_invalid(o, "priors.guess.a");
+  o = FitOptions();
+  o.priors.forget.b = std::numeric_limits<double>::infinity();
+  expect_invalid(o, "priors.forget.b");
+  o = FitOptions();
+  o.priors.enabled = true;
+  o.ibkt = true;
+  expect_invalid(o, "priors.enabled");
+  o = FitOptions();
+  o.warnings.bound_tolerance = -1.0;
+  expect_invalid(o, "warnings.bound_tolerance");
+  o = FitOptions();
+  o.warnings.guess_plus_slip = std::nan("");
+  expect_invalid(o, "warnings.guess_plus_slip");
+  o = FitOptions();
   o.bounds.guess.upper = 0.6;
   o.bounds.slip.upper = 0.5;
   expect_invalid(o, "guess.upper + bounds.slip.upper");
@@ -944,6 +960,176 @@ TEST(FitTest, ImpossibleObservationsUnderFixedParametersAreReported) {
 
 // ---------------------------------------------------------------------------------------------------
 // Prediction.
+
+// ---------------------------------------------------------------------------------------------------
+// Warnings.
+
+bool HasWarning(const CompetencyFit& fit, FitWarningCode code, const std::string& fragment = "") {
+  for (const FitWarning& w : fit.warnings) {
+    if (w.code == code && w.message.find(fragment) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(FitWarningTest, AWellIdentifiedFitHasNone) {
+  const ResponseLog log = Simulate(TwoSkills(), SimOptions());  // 200 learners x 20 rows
+  FitOptions options;
+  options.restarts = 3;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  for (const CompetencyFit& c : fit->competencies) {
+    EXPECT_TRUE(c.warnings.empty()) << c.competency << ": " << c.warnings.front().message;
+  }
+}
+
+TEST(FitWarningTest, FlagsTooFewLearnersAndRows) {
+  SimOptions sim;
+  sim.learners = 10;
+  sim.rows_per_sequence = 5;
+  const ResponseLog log = Simulate(TwoSkills(), sim);
+  Result<FitResult> fit = FitBkt(log);
+  ASSERT_OK(fit);
+  for (const CompetencyFit& c : fit->competencies) {
+    EXPECT_TRUE(HasWarning(c, FitWarningCode::kFewLearners, "10 learners (< 50)"));
+    EXPECT_TRUE(HasWarning(c, FitWarningCode::kFewRows, "50 rows (< 200)"));
+  }
+  FitOptions lenient;
+  lenient.warnings.min_learners = 10;
+  lenient.warnings.min_rows = 50;
+  fit = FitBkt(log, lenient);
+  ASSERT_OK(fit);
+  for (const CompetencyFit& c : fit->competencies) {
+    EXPECT_FALSE(HasWarning(c, FitWarningCode::kFewLearners));
+    EXPECT_FALSE(HasWarning(c, FitWarningCode::kFewRows));
+  }
+}
+
+TEST(FitWarningTest, FlagsAParameterAtItsBoundButNotAFixedOne) {
+  const ResponseLog log = Simulate(TwoSkills(), SimOptions());  // true guess 0.2 and 0.25
+  FitOptions options;
+  options.bounds.guess = {0.0, 0.05};
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  for (const CompetencyFit& c : fit->competencies) {
+    EXPECT_TRUE(
+        HasWarning(c, FitWarningCode::kParameterAtBound, "guess = 0.05 is at its upper bound 0.05"))
+        << c.competency;
+  }
+  options.fixed.guess = 0.05;
+  fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  for (const CompetencyFit& c : fit->competencies)
+    EXPECT_FALSE(HasWarning(c, FitWarningCode::kParameterAtBound, "guess")) << c.competency;
+}
+
+TEST(FitWarningTest, FlagsNoLearningWithSlipAtItsBoundAndGuessPlusSlipNearOne) {
+  // Nobody learns and the learned slip often: EM can only push slip to its cap and learn to 0.
+  std::vector<SimCompetency> truth = {{{0.5, 0.0, 0.0, 0.25, 0.45}, {}, {}}};
+  const ResponseLog log = Simulate(truth, SimOptions());
+  FitOptions options;
+  options.start = BktParams{0.5, 0.0, 0.0, 0.2, 0.2};
+  options.fixed.learn = 0.0;
+  options.warnings.guess_plus_slip = 0.5;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  const CompetencyFit& c = fit->competencies.front();
+  EXPECT_TRUE(HasWarning(c, FitWarningCode::kNoLearning, "learn = 0 with slip at its upper"));
+  EXPECT_TRUE(HasWarning(c, FitWarningCode::kGuessPlusSlipNearOne, ">= 0.5"));
+  EXPECT_EQ(FitWarningCodeName(FitWarningCode::kNoLearning), std::string("no_learning"));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// MAP-EM with Beta priors.
+
+TEST(FitPriorTest, MapPriorIsTheClosedFormOnAHandComputableLog) {
+  // guess = slip = 0 and no learning: every learner's state is known from any answer, so one
+  // M-step gives the exact posterior counts: 2 of 3 learners learned.
+  ResponseLog log;
+  for (const char* learner : {"a", "b"}) {
+    log.AddRow(learner, "s", "", true);
+    log.AddRow(learner, "s", "", true);
+  }
+  log.AddRow("c", "s", "", false);
+  FitOptions options;
+  options.start = BktParams{0.5, 0.0, 0.0, 0.0, 0.0};
+  options.fixed.learn = 0.0;
+  options.fixed.guess = 0.0;
+  options.fixed.slip = 0.0;
+  options.max_iterations = 5;
+  options.tolerance = 0.0;
+  Result<FitResult> ml = FitBkt(log, options);
+  ASSERT_OK(ml);
+  EXPECT_DOUBLE_EQ(ml->model.competencies.at("s").prior, 2.0 / 3.0);
+  options.priors.enabled = true;
+  options.priors.prior = {5.0, 1.0};  // 4 pseudo-learned learners
+  Result<FitResult> map = FitBkt(log, options);
+  ASSERT_OK(map);
+  EXPECT_DOUBLE_EQ(map->model.competencies.at("s").prior, (2.0 + 4.0) / (3.0 + 4.0));
+  // The objective adds (a - 1) log p.
+  EXPECT_NEAR(map->penalized_log_likelihood - map->log_likelihood, 4.0 * std::log(6.0 / 7.0),
+              1e-12);
+}
+
+TEST(FitPriorTest, MapGuessIsTheClosedFormOnAHandComputableLog) {
+  // Nobody is learned (prior 0, learn 0): every row is an unlearned answer, 1 of 4 correct.
+  ResponseLog log;
+  log.AddRow("a", "s", "", true);
+  log.AddRow("a", "s", "", false);
+  log.AddRow("b", "s", "", false);
+  log.AddRow("b", "s", "", false);
+  FitOptions options;
+  options.start = BktParams{0.0, 0.0, 0.0, 0.1, 0.1};
+  options.fixed.prior = 0.0;
+  options.fixed.learn = 0.0;
+  options.priors.enabled = true;
+  options.priors.guess = {2.0, 6.0};
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  EXPECT_DOUBLE_EQ(fit->model.competencies.at("s").guess, (1.0 + 1.0) / (4.0 + 6.0));
+}
+
+TEST(FitPriorTest, StrongerPriorsPullTowardTheirMode) {
+  const ResponseLog log = Simulate(TwoSkills(), SimOptions());  // true learn 0.15 and 0.05
+  FitOptions options;
+  options.start = BktParams{0.5, 0.2, 0.0, 0.2, 0.2};
+  double previous_distance[2] = {0, 0};
+  int i = 0;
+  for (double strength : {0.0, 100.0, 1000.0, 1e6}) {
+    options.priors.enabled = strength > 0.0;
+    options.priors.learn = {1.0 + 0.4 * strength, 1.0 + 0.6 * strength};  // mode 0.4
+    options.record_trace = true;
+    Result<FitResult> fit = FitBkt(log, options);
+    ASSERT_OK(fit);
+    for (int c = 0; c < 2; ++c) {
+      const CompetencyFit& summary = fit->competencies[c];
+      const double learn = fit->model.competencies.at(summary.competency).learn;
+      const double distance = std::abs(learn - 0.4);
+      if (i > 0) {
+        EXPECT_LT(distance, previous_distance[c]) << strength;
+      }
+      previous_distance[c] = distance;
+      // MAP-EM never lowers its objective.
+      for (size_t k = 1; k < summary.trace.size(); ++k)
+        EXPECT_GE(summary.trace[k], summary.trace[k - 1] - 1e-9 * std::abs(summary.trace[k]));
+    }
+    ++i;
+  }
+  EXPECT_LT(previous_distance[0], 1e-3);
+  EXPECT_LT(previous_distance[1], 1e-3);
+}
+
+TEST(FitPriorTest, DisabledPriorsAreMaximumLikelihoodBitForBit) {
+  const ResponseLog log = Simulate(TwoSkills(), SimOptions());
+  FitOptions options;
+  Result<FitResult> plain = FitBkt(log, options);
+  options.priors.prior = {50.0, 2.0};  // ignored while disabled
+  Result<FitResult> ignored = FitBkt(log, options);
+  ASSERT_OK(plain);
+  ASSERT_OK(ignored);
+  EXPECT_EQ(plain->log_likelihood, ignored->log_likelihood);
+  EXPECT_EQ(plain->penalized_log_likelihood, plain->log_likelihood);
+  EXPECT_EQ(plain->model.competencies, ignored->model.competencies);
+}
 
 TEST(PredictTest, MatchesTheHandComputedForwardFilter) {
   ResponseLog log;
