@@ -22,8 +22,20 @@
 // competency's
 //   own class. multilearn: learn per (competency, activity), likewise.
 // - multiprior: prior per (competency, group), the group from the learner's group column or from
-// the
-//   learner's first response to the competency (PriorGroupSource, model.h).
+//   the learner's first response to the competency (PriorGroupSource, model.h).
+//   With a group column the group prior is P(L) at the learner's first answer.
+//   With first-response groups the answer that selects the group is never scored with that
+//   group's prior (that would let the answer explain itself: EM then drives the priors to 1 / 0
+//   with guess 0). The exact rule: a learner's first answer to the competency is scored with
+//   the competency prior (fitted on first answers; model.competencies[c].prior); it selects
+//   group "first_correct" or "first_incorrect"; that group's prior is P(L) at the learner's
+//   second answer, replacing the first answer's Bayes update and the transition after it (the
+//   first answer informs the rest of the sequence only through its group). Learners with one
+//   answer fit only the competency prior. PredictOneStepAhead uses the same rule. pyBKT's
+//   multiprior puts an unobserved step before the first answer whose transition (the group's
+//   learn) gives P(L) at that answer; with its default group column, `correct`, the first
+//   answer both selects the group and is scored under it. Pathwise's unobserved step sits after
+//   the selecting answer instead.
 // - ibkt: per-learner prior and learn offsets on the logit scale, shared by all competencies
 //   (LearnerFactors, model.h), fitted jointly with the competency parameters by generalised EM:
 //   each M-step does closed-form updates for guess, slip and forget, then Newton steps (with step
@@ -92,6 +104,57 @@ struct FixedParams {
   std::optional<double> slip;
 };
 
+/// A Beta(a, b) prior on a probability p, density proportional to p^(a - 1) (1 - p)^(b - 1): a - 1
+/// pseudo-successes and b - 1 pseudo-failures added to the expected counts of the M-step. a, b >= 1
+/// so that the mode (a - 1) / (a + b - 2) exists and lies in [0, 1]; Beta(1, 1) is flat (no
+/// effect).
+struct BetaPrior {
+  double a = 1.0;
+  double b = 1.0;
+};
+
+/// MAP-EM: Beta priors on the fitted parameters (every class of multigs / multilearn and every
+/// group of multiprior gets its own pseudo-counts from the same prior). Off by default, which is
+/// maximum likelihood. When `enabled`, each M-step sets a parameter to
+///
+///     (expected successes + a - 1) / (expected trials + a + b - 2),
+///
+/// clamped into its bounds: the maximiser of the expected complete-data log-likelihood plus the log
+/// prior, so EM never lowers the penalized objective (FitResult::penalized_log_likelihood). The
+/// defaults are weak (2 to 10 pseudo-observations each) and centred on typical BKT values; they
+/// keep small competencies away from the bounds (0 and 1 for prior and learn, guess = 0, ...) while
+/// large ones barely move:
+/// prior Beta(2, 2) (mode 0.5), learn Beta(2, 6) (mode 1/6), forget Beta(1, 11) (mode 0, with 10
+/// pseudo-non-forgets), guess Beta(2, 6) (mode 1/6), slip Beta(2, 6) (mode 1/6).
+struct ParamPriors {
+  bool enabled = false;
+  BetaPrior prior{2.0, 2.0};
+  BetaPrior learn{2.0, 6.0};
+  BetaPrior forget{1.0, 11.0};
+  BetaPrior guess{2.0, 6.0};
+  BetaPrior slip{2.0, 6.0};
+};
+
+/// When a competency's fit is flagged as degenerate or weakly identified (CompetencyFit::warnings).
+/// The checks read the competency-level values of the model (and its group priors), not
+/// per-activity overrides, and skip fixed parameters.
+struct FitWarningThresholds {
+  /// A parameter within this distance of a bound is "at the bound" (kParameterAtBound; forget is
+  /// flagged at its upper bound only: no forgetting is an ordinary fit).
+  double bound_tolerance = 1e-3;
+  /// guess + slip at or above this is flagged (kGuessPlusSlipNearOne): answers then say almost
+  /// nothing about mastery. The bounds already keep it below 1.
+  double guess_plus_slip = 0.9;
+  /// learn at or below this with slip at its upper bound is flagged (kNoLearning): the fit
+  /// explains improvement by neither learning nor mastery.
+  double no_learning = 1e-3;
+  /// Fewer learners than this (kFewLearners). pyBKT's authors found parameter error levels off at
+  /// about 50 learners for learn and slip, and 100 for prior and guess.
+  size_t min_learners = 50;
+  /// Fewer rows than this (kFewRows).
+  size_t min_rows = 200;
+};
+
 /// Called with the fraction of the work done (in [0, 1]) as work units finish. Calls are serialised
 /// (never concurrent) but may come from worker threads.
 using FitProgress = std::function<void(double fraction_done)>;
@@ -126,14 +189,44 @@ struct FitOptions {
   /// Keep the log-likelihood after every E-step of the kept restart (CompetencyFit::trace,
   /// FitResult::trace).
   bool record_trace = false;
+  /// MAP-EM with Beta priors (off by default: maximum likelihood). Not combinable with ibkt.
+  ParamPriors priors;
+  /// Thresholds of the per-competency warnings.
+  FitWarningThresholds warnings;
   /// Optional progress report (the CLI draws a progress bar with it).
   FitProgress progress;
 
   /// InvalidArgument naming the field ("bounds.guess", "fixed.slip", ...) when a count is out of
   /// range, a bound or fixed value is not a probability, lower > upper, a fixed value lies outside
   /// its bounds, the largest reachable guess + slip is >= 1, `start` is invalid, or ibkt is
-  /// combined with multilearn or multiprior.
+  /// combined with multilearn or multiprior, a Beta prior has a or b below 1 or not finite
+  /// ("priors.guess.a"), priors are enabled with ibkt, or a warning threshold is out of range
+  /// ("warnings.bound_tolerance" in [0, 0.5], "warnings.guess_plus_slip" and
+  /// "warnings.no_learning" in [0, 1]).
   Status Validate() const;
+};
+
+/// What a FitWarning reports (thresholds in FitWarningThresholds).
+enum class FitWarningCode {
+  /// A fitted parameter (or a group prior) ended at one of its bounds.
+  kParameterAtBound = 0,
+  /// guess + slip near 1: a correct answer barely raises mastery.
+  kGuessPlusSlipNearOne = 1,
+  /// learn near 0 with slip at its upper bound: the degenerate "never learns, often slips" fit.
+  kNoLearning = 2,
+  /// Too few learners for the parameters to be identified.
+  kFewLearners = 3,
+  /// Too few rows for the parameters to be identified.
+  kFewRows = 4,
+};
+
+/// "parameter_at_bound", "guess_plus_slip_near_one", "no_learning", "few_learners", "few_rows".
+const char* FitWarningCodeName(FitWarningCode code);
+
+/// One reason to distrust a competency's fitted parameters.
+struct FitWarning {
+  FitWarningCode code = FitWarningCode::kParameterAtBound;
+  std::string message;  ///< for people, e.g. "guess = 0 is at its lower bound 0"
 };
 
 /// How the fit of one competency went.
@@ -144,8 +237,12 @@ struct CompetencyFit {
   double log_likelihood = 0.0;  ///< of the kept restart's final parameters
   int iterations = 0;           ///< E-steps of the kept restart
   int best_restart = 0;
-  bool converged = false;     ///< stopped by the tolerance rather than max_iterations
-  std::vector<double> trace;  ///< log-likelihood after each E-step (record_trace), non-decreasing
+  bool converged = false;  ///< stopped by the tolerance rather than max_iterations
+  /// Objective after each E-step (record_trace), non-decreasing: the log-likelihood, or with
+  /// priors.enabled the log-likelihood plus the log prior density (unnormalised).
+  std::vector<double> trace;
+  /// Degenerate or weakly identified fit, in FitWarningCode order; empty when none applies.
+  std::vector<FitWarning> warnings;
 };
 
 /// The result of FitBkt.
@@ -155,8 +252,9 @@ struct FitResult {
   /// competency unseen in training gets.
   BktModel model;
   double log_likelihood = 0.0;  ///< sum over competencies (for iBKT, of the kept restart)
-  /// iBKT: log_likelihood minus the offset penalty, the objective EM maximises. Otherwise
-  /// log_likelihood.
+  /// The objective EM maximises: for iBKT log_likelihood minus the offset penalty; with
+  /// priors.enabled log_likelihood plus the unnormalised log prior density
+  /// sum (a - 1) log p + (b - 1) log(1 - p) over the fitted parameters; otherwise log_likelihood.
   double penalized_log_likelihood = 0.0;
   int64_t iterations = 0;      ///< E-steps summed over competencies and restarts
   int64_t obs_iterations = 0;  ///< rows x E-steps, summed over competencies and restarts
@@ -190,9 +288,10 @@ struct FitResult {
 /// only the earlier rows of the same learner and competency (the forward filter of the model).
 /// Works for every variant and never fails on unseen ids, which fall back as follows: a competency
 /// not in the model uses model.defaults; an activity without an override uses its competency's
-/// parameters; a learner without factors gets offsets 0; a group without a prior (and, for
-/// first-response groups, the first row, whose group is its own answer) uses the competency's
-/// prior.
+/// parameters; a learner without factors gets offsets 0; a group without a prior uses the
+/// competency's prior. First-response groups follow the rule in the file comment: the first row
+/// is predicted from the competency prior, the second from its group's prior (or, when the model
+/// has none for that group, from the first row's update and transition).
 ///
 /// Returns InvalidArgument when model.Validate() or ValidateFittedVariants(model) fails, or when
 /// the model's priors come from a group column that the log lacks; Internal when the log is

@@ -32,8 +32,9 @@ enum class PriorGroupSource {
   /// The learner's group column (ResponseLog::learner_group), known before any answer.
   kLearnerGroup = 1,
   /// The learner's first response to the competency, as pyBKT's default multiprior does: group
-  /// "first_incorrect" or "first_correct". Unknown until that response, so a prediction of the
-  /// first response uses the competency's prior (the group-weighted mean), never the answer itself.
+  /// "first_incorrect" or "first_correct". Unknown until that response, so the first response is
+  /// predicted (and, in fitting, scored) with the competency's prior, never with its group's; the
+  /// group prior is P(L) at the learner's second response (fit.h states the rule).
   kFirstResponse = 2,
 };
 

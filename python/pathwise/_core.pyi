@@ -424,6 +424,43 @@ class FixedParams:
     slip: Optional[float]
     def __init__(self) -> None: ...
 
+class BetaPrior:
+    a: float
+    b: float
+    def __init__(self, a: float = 1.0, b: float = 1.0) -> None: ...
+
+class ParamPriors:
+    enabled: bool
+    prior: BetaPrior
+    learn: BetaPrior
+    forget: BetaPrior
+    guess: BetaPrior
+    slip: BetaPrior
+    def __init__(self) -> None: ...
+
+class FitWarningThresholds:
+    bound_tolerance: float
+    guess_plus_slip: float
+    no_learning: float
+    min_learners: int
+    min_rows: int
+    def __init__(self) -> None: ...
+
+class FitWarningCode:
+    PARAMETER_AT_BOUND: FitWarningCode
+    GUESS_PLUS_SLIP_NEAR_ONE: FitWarningCode
+    NO_LEARNING: FitWarningCode
+    FEW_LEARNERS: FitWarningCode
+    FEW_ROWS: FitWarningCode
+    name: str
+    value: int
+    def __init__(self, value: int) -> None: ...
+
+class FitWarning:
+    code: FitWarningCode
+    name: str
+    message: str
+
 class FitOptions:
     max_iterations: int
     tolerance: float
@@ -440,6 +477,8 @@ class FitOptions:
     ibkt: bool
     ibkt_l2: float
     record_trace: bool
+    priors: ParamPriors
+    warnings: FitWarningThresholds
     def __init__(self) -> None: ...
     def validate(self) -> None: ...
 
@@ -452,6 +491,7 @@ class CompetencyFit:
     best_restart: int
     converged: bool
     trace: List[float]
+    warnings: List[FitWarning]
 
 class FitResult:
     model: BktModel

@@ -25,6 +25,8 @@ Metrics = _core.Metrics
 CrossValidationResult = _core.CrossValidationResult
 
 PARAMETERS = ("prior", "learn", "forget", "guess", "slip")
+WARNING_THRESHOLDS = ("bound_tolerance", "guess_plus_slip", "no_learning", "min_learners",
+                      "min_rows")
 MULTIPRIOR = {
     "none": _core.PriorGroupSource.NONE,
     "first_response": _core.PriorGroupSource.FIRST_RESPONSE,
@@ -64,6 +66,8 @@ def fit_options(
     ibkt: bool = False,
     ibkt_l2: float = 1.0,
     record_trace: bool = False,
+    priors: Union[bool, Mapping[str, Tuple[float, float]], None] = None,
+    warnings: Optional[Mapping[str, float]] = None,
 ) -> FitOptions:
     """Builds and validates a :class:`FitOptions` from keyword arguments.
 
@@ -90,7 +94,16 @@ def fit_options(
         (iBKT) prior and learn offsets.
     multiprior : {None, False, True, 'first_response', 'learner_group'}
         Per-group priors, the group being the learner's first response (True: as pyBKT) or the log's
-        learner-group column.
+        learner-group column. With first responses, the first answer is predicted and scored
+        with the competency prior and the group prior is P(learned) at the second answer (fit.h).
+    priors : {None, False, True} or dict, optional
+        MAP-EM with Beta priors: True uses the weak defaults of ``fit.h`` (prior Beta(2, 2), learn
+        Beta(2, 6), forget Beta(1, 11), guess Beta(2, 6), slip Beta(2, 6)); a dict such as
+        ``{'guess': (2, 20)}`` turns them on and replaces those named. Off by default (maximum
+        likelihood).
+    warnings : dict, optional
+        Thresholds of the per-competency warnings (``CompetencyFit.warnings``):
+        ``bound_tolerance``, ``guess_plus_slip``, ``no_learning``, ``min_learners``, ``min_rows``.
     """
     options = FitOptions()
     options.restarts = int(restarts)
@@ -117,6 +130,16 @@ def fit_options(
     options.ibkt = bool(ibkt)
     options.ibkt_l2 = float(ibkt_l2)
     options.record_trace = bool(record_trace)
+    if priors is not None and priors is not False:
+        options.priors.enabled = True
+        if priors is not True:
+            for name, (a, b) in priors.items():
+                check_choice("parameter in priors", name, PARAMETERS)
+                setattr(options.priors, name, _core.BetaPrior(float(a), float(b)))
+    for name, value in (warnings or {}).items():
+        check_choice("warning threshold", name, WARNING_THRESHOLDS)
+        setattr(options.warnings, name,
+                int(value) if name in ("min_learners", "min_rows") else float(value))
     options.validate()
     return options
 
@@ -142,7 +165,8 @@ def fit(
     -------
     FitResult
         ``.model`` is the fitted :class:`BktModel`; ``.log_likelihood``, per-competency
-        ``.competencies`` and iteration counts describe the fit.
+        ``.competencies`` and iteration counts describe the fit. Each competency's ``.warnings``
+        lists degenerate or weakly identified fits (:func:`fit_warnings` gathers them).
 
     Examples
     --------
@@ -152,6 +176,12 @@ def fit(
     if options is not None and kwargs:
         raise_invalid("give either options or keyword arguments, not both")
     return _core.fit_bkt(as_log(data), options or fit_options(**kwargs), progress)
+
+
+def fit_warnings(result: FitResult) -> list:
+    """Every competency's warnings as ``(competency, code name, message)`` tuples, in competency
+    order; an empty list when every fit looks sound."""
+    return [(c.competency, w.name, w.message) for c in result.competencies for w in c.warnings]
 
 
 def predict(model: BktModel, data: Any, *, states: bool = False

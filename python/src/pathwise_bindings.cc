@@ -1390,6 +1390,46 @@ void BindFit(py::module_& m) {
       .def_readwrite("slip", &FixedParams::slip)
       .def(PATHWISE_REPR("prior", "learn", "forget", "guess", "slip"));
 
+  py::class_<BetaPrior>(m, "BetaPrior", "A Beta(a, b) prior on a probability (a, b >= 1).")
+      .def(py::init([](double a, double b) {
+             return BetaPrior{a, b};
+           }),
+           py::arg("a") = 1.0, py::arg("b") = 1.0)
+      .def_readwrite("a", &BetaPrior::a)
+      .def_readwrite("b", &BetaPrior::b)
+      .def(PATHWISE_REPR("a", "b"));
+  py::class_<ParamPriors>(m, "ParamPriors",
+                          "MAP-EM: Beta priors on the parameters (off unless enabled).")
+      .def(py::init<>())
+      .def_readwrite("enabled", &ParamPriors::enabled)
+      .def_readwrite("prior", &ParamPriors::prior)
+      .def_readwrite("learn", &ParamPriors::learn)
+      .def_readwrite("forget", &ParamPriors::forget)
+      .def_readwrite("guess", &ParamPriors::guess)
+      .def_readwrite("slip", &ParamPriors::slip)
+      .def(PATHWISE_REPR("enabled", "prior", "learn", "forget", "guess", "slip"));
+  py::class_<FitWarningThresholds>(m, "FitWarningThresholds",
+                                   "When a competency's fit is flagged (see fit.h).")
+      .def(py::init<>())
+      .def_readwrite("bound_tolerance", &FitWarningThresholds::bound_tolerance)
+      .def_readwrite("guess_plus_slip", &FitWarningThresholds::guess_plus_slip)
+      .def_readwrite("no_learning", &FitWarningThresholds::no_learning)
+      .def_readwrite("min_learners", &FitWarningThresholds::min_learners)
+      .def_readwrite("min_rows", &FitWarningThresholds::min_rows)
+      .def(PATHWISE_REPR("bound_tolerance", "guess_plus_slip", "no_learning", "min_learners",
+                         "min_rows"));
+  py::enum_<FitWarningCode>(m, "FitWarningCode", "What a FitWarning reports.")
+      .value("PARAMETER_AT_BOUND", FitWarningCode::kParameterAtBound)
+      .value("GUESS_PLUS_SLIP_NEAR_ONE", FitWarningCode::kGuessPlusSlipNearOne)
+      .value("NO_LEARNING", FitWarningCode::kNoLearning)
+      .value("FEW_LEARNERS", FitWarningCode::kFewLearners)
+      .value("FEW_ROWS", FitWarningCode::kFewRows);
+  py::class_<FitWarning>(m, "FitWarning", "One reason to distrust a competency's fit.")
+      .def_readonly("code", &FitWarning::code)
+      .def_property_readonly("name", [](const FitWarning& w) { return FitWarningCodeName(w.code); })
+      .def_readonly("message", &FitWarning::message)
+      .def(PATHWISE_REPR("name", "message"));
+
   py::class_<FitOptions>(m, "FitOptions", "Options of fit_bkt (see fit.h).")
       .def(py::init<>())
       .def_readwrite("max_iterations", &FitOptions::max_iterations)
@@ -1407,10 +1447,12 @@ void BindFit(py::module_& m) {
       .def_readwrite("ibkt", &FitOptions::ibkt)
       .def_readwrite("ibkt_l2", &FitOptions::ibkt_l2)
       .def_readwrite("record_trace", &FitOptions::record_trace)
+      .def_readwrite("priors", &FitOptions::priors)
+      .def_readwrite("warnings", &FitOptions::warnings)
       .def("validate", [](const FitOptions& o) { ThrowIfError(o.Validate()); })
       .def(PATHWISE_REPR("max_iterations", "tolerance", "restarts", "seed", "threads", "start",
                          "bounds", "fixed", "forgets", "multigs", "multilearn", "multiprior",
-                         "ibkt", "ibkt_l2"));
+                         "ibkt", "ibkt_l2", "priors"));
 
   py::class_<CompetencyFit>(m, "CompetencyFit", "How the fit of one competency went.")
       .def_readonly("competency", &CompetencyFit::competency)
@@ -1421,7 +1463,9 @@ void BindFit(py::module_& m) {
       .def_readonly("best_restart", &CompetencyFit::best_restart)
       .def_readonly("converged", &CompetencyFit::converged)
       .def_readonly("trace", &CompetencyFit::trace)
-      .def(PATHWISE_REPR("competency", "rows", "log_likelihood", "iterations", "converged"));
+      .def_readonly("warnings", &CompetencyFit::warnings)
+      .def(PATHWISE_REPR("competency", "rows", "log_likelihood", "iterations", "converged",
+                         "warnings"));
 
   py::class_<FitResult>(m, "FitResult", "The result of fit_bkt.")
       .def_readonly("model", &FitResult::model)

@@ -65,6 +65,8 @@ struct FitArgs {
   double ibkt_l2 = FitOptions().ibkt_l2;
   std::vector<double> prior_bounds, learn_bounds, forget_bounds, guess_bounds, slip_bounds;
   std::optional<double> fix_prior, fix_learn, fix_forget, fix_guess, fix_slip;
+  bool beta_priors = false;
+  std::vector<double> prior_beta, learn_beta, forget_beta, guess_beta, slip_beta;
 };
 
 struct CommandArgs {
@@ -138,6 +140,18 @@ void AddFitOptions(CLI::App* cmd, FitArgs* args) {
   cmd->add_option("--fix-forget", args->fix_forget, "Hold forget at this value");
   cmd->add_option("--fix-guess", args->fix_guess, "Hold guess at this value");
   cmd->add_option("--fix-slip", args->fix_slip, "Hold slip at this value");
+  cmd->add_flag("--beta-priors", args->beta_priors,
+                "MAP-EM: Beta priors on the parameters, by default weak ones (fit.h: prior 2,2; "
+                "learn 2,6; forget 1,11; guess 2,6; slip 2,6)");
+  auto beta = [&](const char* name, std::vector<double>* value, const char* what) {
+    cmd->add_option(name, *value, what)->delimiter(',')->expected(2);
+  };
+  beta("--prior-beta", &args->prior_beta, "A,B of the Beta prior on prior (implies --beta-priors)");
+  beta("--learn-beta", &args->learn_beta, "A,B of the Beta prior on learn (implies --beta-priors)");
+  beta("--forget-beta", &args->forget_beta,
+       "A,B of the Beta prior on forget (implies --beta-priors)");
+  beta("--guess-beta", &args->guess_beta, "A,B of the Beta prior on guess (implies --beta-priors)");
+  beta("--slip-beta", &args->slip_beta, "A,B of the Beta prior on slip (implies --beta-priors)");
 }
 
 // Draws a progress bar on stderr once a run has taken more than a second, and only on a terminal.
@@ -222,6 +236,17 @@ Result<FitOptions> MakeFitOptions(const FitArgs& args, ProgressBar* progress) {
   range(args.guess_bounds, &options.bounds.guess);
   range(args.slip_bounds, &options.bounds.slip);
   options.fixed = {args.fix_prior, args.fix_learn, args.fix_forget, args.fix_guess, args.fix_slip};
+  options.priors.enabled = args.beta_priors;
+  auto beta = [&](const std::vector<double>& v, BetaPrior* prior) {
+    if (v.size() != 2) return;
+    *prior = {v[0], v[1]};
+    options.priors.enabled = true;
+  };
+  beta(args.prior_beta, &options.priors.prior);
+  beta(args.learn_beta, &options.priors.learn);
+  beta(args.forget_beta, &options.priors.forget);
+  beta(args.guess_beta, &options.priors.guess);
+  beta(args.slip_beta, &options.priors.slip);
   options.progress = [progress](double fraction) { progress->Update(fraction); };
   PATHWISE_RETURN_IF_ERROR(options.Validate());
   return options;
@@ -303,9 +328,41 @@ void AddFitReport(const FitResult& fit, const FitOptions& options, double second
   (*report)["iterations"] = fit.iterations;
   (*report)["obs_iterations"] = fit.obs_iterations;
   (*report)["neg_log_likelihood"] = -fit.log_likelihood;
-  if (options.ibkt) (*report)["neg_penalized_log_likelihood"] = -fit.penalized_log_likelihood;
+  if (options.ibkt || options.priors.enabled)
+    (*report)["neg_penalized_log_likelihood"] = -fit.penalized_log_likelihood;
   (*report)["converged_competencies"] = converged;
   (*report)["fit_seconds"] = seconds;
+  ordered_json warnings = ordered_json::array();
+  size_t flagged = 0;
+  for (const CompetencyFit& c : fit.competencies) {
+    flagged += c.warnings.empty() ? 0 : 1;
+    for (const FitWarning& w : c.warnings) {
+      warnings.push_back(ordered_json{{"competency", c.competency},
+                                      {"code", FitWarningCodeName(w.code)},
+                                      {"message", w.message}});
+    }
+  }
+  (*report)["competencies_with_warnings"] = flagged;
+  (*report)["warnings"] = std::move(warnings);
+}
+
+// One line per competency with warnings, after a count.
+std::string WarningsText(const FitResult& fit) {
+  std::string text;
+  size_t flagged = 0;
+  for (const CompetencyFit& c : fit.competencies) {
+    if (c.warnings.empty()) continue;
+    ++flagged;
+    text += "  " + c.competency + ":";
+    for (size_t i = 0; i < c.warnings.size(); ++i) {
+      text += (i == 0 ? " " : "; ") + c.warnings[i].message + " [" +
+              FitWarningCodeName(c.warnings[i].code) + "]";
+    }
+    text += "\n";
+  }
+  if (flagged == 0) return text;
+  return "Warnings: " + std::to_string(flagged) + " of " + std::to_string(fit.competencies.size()) +
+         " competencies have degenerate or weakly identified fits\n" + text;
 }
 
 std::string FitText(const FitResult& fit, double seconds) {
@@ -353,6 +410,7 @@ Status ObtainModel(const CommandArgs& args, const LoadedLog& loaded, ProgressBar
     if (!fit.ok()) return fit.status();
     AddFitReport(*fit, options, seconds, report);
     *text += FitText(*fit, seconds);
+    *text += WarningsText(*fit);
     *model = std::move(fit->model);
   }
   if (!args.model_out.empty()) {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <random>
 #include <string>
@@ -54,6 +55,26 @@ Status CheckFixed(const std::string& name, const std::optional<double>& value,
   return Status::Ok();
 }
 
+Status CheckBeta(const std::string& name, const BetaPrior& prior) {
+  const std::pair<const char*, double> fields[] = {{"a", prior.a}, {"b", prior.b}};
+  for (const auto& [field, value] : fields) {
+    if (!(value >= 1.0) || std::isinf(value)) {
+      return Status::InvalidArgument("priors." + name + "." + field +
+                                     " must be finite and >= 1 (the mode must exist), got " +
+                                     Num(value));
+    }
+  }
+  return Status::Ok();
+}
+
+// (a - 1) log p + (b - 1) log(1 - p), with 0 log 0 = 0 so a flat side adds nothing.
+double LogBeta(double p, const BetaPrior& prior) {
+  double sum = 0.0;
+  if (prior.a != 1.0) sum += (prior.a - 1.0) * std::log(p);
+  if (prior.b != 1.0) sum += (prior.b - 1.0) * std::log1p(-p);
+  return sum;
+}
+
 double Clamp(double x, const ParamRange& range) {
   return std::min(std::max(x, range.lower), range.upper);
 }
@@ -69,11 +90,98 @@ double DrawInto(double u, double lo, double hi, const ParamRange& range) {
   return a + u * (b - a);
 }
 
+// First-response multiprior: the local group of the sequences that hold a learner's first answer.
+constexpr uint32_t kFirstAnswers = 2;
+
+// Splits every sequence of `layout` in two: its first row alone, then the rest (when there is
+// any). The first-response multiprior scores these as separate chains: the answer that selects
+// a learner's group is never scored with that group's prior (fit.h).
+void SplitFirstRows(fit_internal::Layout* layout) {
+  std::vector<uint32_t> seq_begin, seq_learner, competency_seq(layout->competency_seq.size(), 0);
+  seq_begin.reserve(2 * layout->num_sequences() + 1);
+  seq_learner.reserve(2 * layout->num_sequences());
+  for (size_t c = 0; c < layout->num_competencies; ++c) {
+    competency_seq[c] = static_cast<uint32_t>(seq_learner.size());
+    for (uint32_t s = layout->competency_seq[c]; s < layout->competency_seq[c + 1]; ++s) {
+      const uint32_t begin = layout->seq_begin[s], end = layout->seq_begin[s + 1];
+      seq_begin.push_back(begin);
+      seq_learner.push_back(layout->seq_learner[s]);
+      if (end - begin > 1) {
+        seq_begin.push_back(begin + 1);
+        seq_learner.push_back(layout->seq_learner[s]);
+      }
+    }
+  }
+  competency_seq.back() = static_cast<uint32_t>(seq_learner.size());
+  seq_begin.push_back(layout->seq_begin.back());
+  layout->seq_begin = std::move(seq_begin);
+  layout->seq_learner = std::move(seq_learner);
+  layout->competency_seq = std::move(competency_seq);
+}
+
+std::string Short(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.4g", x);
+  return buffer;
+}
+
+// The warnings of one competency's fit (FitWarningThresholds documents the rules).
+std::vector<FitWarning> Warnings(const BktParams& p, const std::map<std::string, double>* groups,
+                                 size_t learners, size_t rows, const FitOptions& options) {
+  const FitWarningThresholds& t = options.warnings;
+  const ParamBounds& b = options.bounds;
+  const FixedParams& f = options.fixed;
+  std::vector<FitWarning> out;
+  auto at_bound = [&](const std::string& what, double value, const ParamRange& range,
+                      bool lower_too) {
+    if (lower_too && value <= range.lower + t.bound_tolerance) {
+      out.push_back({FitWarningCode::kParameterAtBound,
+                     what + " = " + Short(value) + " is at its lower bound " + Short(range.lower)});
+    } else if (value >= range.upper - t.bound_tolerance) {
+      out.push_back({FitWarningCode::kParameterAtBound,
+                     what + " = " + Short(value) + " is at its upper bound " + Short(range.upper)});
+    }
+  };
+  if (!f.prior) {
+    if (groups != nullptr) {
+      for (const auto& [group, prior] : *groups)
+        at_bound("prior of group '" + group + "'", prior, b.prior, true);
+    }
+    at_bound("prior", p.prior, b.prior, true);
+  }
+  if (!f.learn) at_bound("learn", p.learn, b.learn, true);
+  if (options.forgets && !f.forget) at_bound("forget", p.forget, b.forget, false);
+  if (!f.guess) at_bound("guess", p.guess, b.guess, true);
+  if (!f.slip) at_bound("slip", p.slip, b.slip, true);
+  if (p.guess + p.slip >= t.guess_plus_slip) {
+    out.push_back({FitWarningCode::kGuessPlusSlipNearOne,
+                   "guess + slip = " + Short(p.guess + p.slip) + " >= " + Short(t.guess_plus_slip) +
+                       ": a correct answer barely raises mastery"});
+  }
+  if (p.learn <= t.no_learning && p.slip >= b.slip.upper - t.bound_tolerance) {
+    out.push_back(
+        {FitWarningCode::kNoLearning, "learn = " + Short(p.learn) +
+                                          " with slip at its upper bound " + Short(b.slip.upper) +
+                                          ": the fit explains the data by neither learning "
+                                          "nor mastery"});
+  }
+  if (learners < t.min_learners) {
+    out.push_back({FitWarningCode::kFewLearners, std::to_string(learners) + " learners (< " +
+                                                     std::to_string(t.min_learners) + ")"});
+  }
+  if (rows < t.min_rows) {
+    out.push_back({FitWarningCode::kFewRows,
+                   std::to_string(rows) + " rows (< " + std::to_string(t.min_rows) + ")"});
+  }
+  return out;
+}
+
 struct UnitResult {
   Status status;
   EmParams params;
   EmStats stats;
   double log_likelihood = 0.0;
+  double objective = 0.0;  ///< log_likelihood + log prior (MAP-EM), else log_likelihood
   int iterations = 0;
   bool converged = false;
   std::vector<double> trace;
@@ -90,7 +198,9 @@ void RunEm(const ResponseLog& log, const FitOptions& options, const Prepared& pr
   double previous = 0.0;
   for (int iteration = 1;; ++iteration) {
     fit_internal::EStep(layout, setup.competency, out->params, groups, {}, &scratch, &out->stats);
-    const double ll = out->stats.log_likelihood;
+    // With MAP-EM the objective (and so the trace, the stopping rule and the choice of restart)
+    // includes the log prior; EM never lowers it, while the log-likelihood alone may dip.
+    const double ll = out->stats.log_likelihood + fit_internal::LogPrior(out->params, options);
     out->iterations = iteration;
     if (!std::isfinite(ll)) {
       out->status = Status::FailedPrecondition(
@@ -109,6 +219,7 @@ void RunEm(const ResponseLog& log, const FitOptions& options, const Prepared& pr
     fit_internal::MStep(out->stats, options, /*update_prior_learn=*/true, &out->params);
   }
   out->log_likelihood = out->stats.log_likelihood;
+  out->objective = out->log_likelihood + fit_internal::LogPrior(out->params, options);
 }
 
 Result<FitResult> FitStandard(const ResponseLog& log, const FitOptions& options,
@@ -158,8 +269,7 @@ Result<FitResult> FitStandard(const ResponseLog& log, const FitOptions& options,
       if (!results[i].status.ok()) return results[i].status;
       result.iterations += results[i].iterations;
       result.obs_iterations += static_cast<int64_t>(units[i].rows) * results[i].iterations;
-      if (r == 0 || results[i].log_likelihood > results[best[setup]].log_likelihood)
-        best[setup] = i;
+      if (r == 0 || results[i].objective > results[best[setup]].objective) best[setup] = i;
     }
   }
   std::vector<EmParams> params(prepared.setups.size());
@@ -177,7 +287,9 @@ Result<FitResult> FitStandard(const ResponseLog& log, const FitOptions& options,
     summary.converged = unit.converged;
     summary.trace = std::move(unit.trace);
   }
-  result.penalized_log_likelihood = result.log_likelihood;
+  result.penalized_log_likelihood = 0.0;
+  for (size_t setup = 0; setup < prepared.setups.size(); ++setup)
+    result.penalized_log_likelihood += results[best[setup]].objective;
   return result;
 }
 
@@ -230,7 +342,45 @@ Status FitOptions::Validate() const {
     return Status::InvalidArgument(
         "ibkt cannot be combined with multiprior (both individualise prior)");
   }
+  PATHWISE_RETURN_IF_ERROR(CheckBeta("prior", priors.prior));
+  PATHWISE_RETURN_IF_ERROR(CheckBeta("learn", priors.learn));
+  PATHWISE_RETURN_IF_ERROR(CheckBeta("forget", priors.forget));
+  PATHWISE_RETURN_IF_ERROR(CheckBeta("guess", priors.guess));
+  PATHWISE_RETURN_IF_ERROR(CheckBeta("slip", priors.slip));
+  if (ibkt && priors.enabled) {
+    return Status::InvalidArgument(
+        "priors.enabled cannot be combined with ibkt (its M-step for prior and learn is Newton's "
+        "on the logit scale, not the closed form the pseudo-counts enter)");
+  }
+  if (!(warnings.bound_tolerance >= 0.0 && warnings.bound_tolerance <= 0.5)) {
+    return Status::InvalidArgument("warnings.bound_tolerance must lie in [0, 0.5], got " +
+                                   Num(warnings.bound_tolerance));
+  }
+  if (!IsProbability(warnings.guess_plus_slip) && !(warnings.guess_plus_slip == 1.0)) {
+    return Status::InvalidArgument("warnings.guess_plus_slip must lie in [0, 1], got " +
+                                   Num(warnings.guess_plus_slip));
+  }
+  if (!IsProbability(warnings.no_learning)) {
+    return Status::InvalidArgument("warnings.no_learning must lie in [0, 1], got " +
+                                   Num(warnings.no_learning));
+  }
   return Status::Ok();
+}
+
+const char* FitWarningCodeName(FitWarningCode code) {
+  switch (code) {
+    case FitWarningCode::kParameterAtBound:
+      return "parameter_at_bound";
+    case FitWarningCode::kGuessPlusSlipNearOne:
+      return "guess_plus_slip_near_one";
+    case FitWarningCode::kNoLearning:
+      return "no_learning";
+    case FitWarningCode::kFewLearners:
+      return "few_learners";
+    case FitWarningCode::kFewRows:
+      return "few_rows";
+  }
+  return "unknown";
 }
 
 namespace fit_internal {
@@ -253,6 +403,14 @@ Status Prepare(const ResponseLog& log, const FitOptions& options, const std::vec
   request.activity_classes = classes;
   request.learner_mask = mask;
   PATHWISE_RETURN_IF_ERROR(BuildLayout(log, request, &prepared->layout));
+  std::vector<uint32_t> learners_per_competency(prepared->layout.num_competencies);
+  for (size_t c = 0; c < learners_per_competency.size(); ++c) {
+    learners_per_competency[c] =
+        prepared->layout.competency_seq[c + 1] - prepared->layout.competency_seq[c];
+  }
+  if (options.multiprior == PriorGroupSource::kFirstResponse) {
+    SplitFirstRows(&prepared->layout);
+  }
   const Layout& layout = prepared->layout;
   prepared->setups.clear();
   for (size_t c = 0; c < layout.num_competencies; ++c) {
@@ -262,10 +420,18 @@ Status Prepare(const ResponseLog& log, const FitOptions& options, const std::vec
     setup.gs_classes = options.multigs ? layout.NumClasses(c) : 1;
     setup.learn_classes = options.multilearn ? layout.NumClasses(c) : 1;
     const uint32_t first = layout.competency_seq[c], last = layout.competency_seq[c + 1];
+    setup.learners = learners_per_competency[c];
     if (options.multiprior == PriorGroupSource::kFirstResponse) {
-      setup.group_names = {"first_incorrect", "first_correct"};
-      for (uint32_t s = first; s < last; ++s)
-        setup.seq_group.push_back(layout.outcome[layout.seq_begin[s]]);
+      // After SplitFirstRows: a learner's first answer alone (scored with the competency prior,
+      // group kFirstAnswers), then the rest of the learner's rows, when there are any, in the
+      // group that first answer selected.
+      setup.group_names = {"first_incorrect", "first_correct", ""};
+      setup.first_answer_group = kFirstAnswers;
+      for (uint32_t s = first; s < last; ++s) {
+        const bool first_answer = s == first || layout.seq_learner[s] != layout.seq_learner[s - 1];
+        setup.seq_group.push_back(first_answer ? kFirstAnswers
+                                               : layout.outcome[layout.seq_begin[s - 1]]);
+      }
     } else if (options.multiprior == PriorGroupSource::kLearnerGroup) {
       std::vector<uint32_t> local_of;  // global group (kNone last) -> local + 1
       local_of.assign(log.groups.size() + 1, 0);
@@ -329,32 +495,64 @@ void MStep(const EmStats& stats, const FitOptions& options, bool update_prior_le
            EmParams* params) {
   const ParamBounds& b = options.bounds;
   const FixedParams& f = options.fixed;
+  const ParamPriors& priors = options.priors;
+  // The clamped maximiser of successes log p + failures log(1 - p) (+ the log Beta density with
+  // MAP): the expected count ratio, with the pseudo-counts added; kept when there are no counts.
+  auto update = [&](double successes, double trials, const BetaPrior& beta, const ParamRange& range,
+                    double* value) {
+    if (priors.enabled) {
+      successes += beta.a - 1.0;
+      trials += beta.a + beta.b - 2.0;
+    }
+    if (trials > 0.0) *value = Clamp(successes / trials, range);
+  };
   if (update_prior_learn && !f.prior) {
     for (size_t g = 0; g < params->group_prior.size(); ++g) {
-      if (stats.group_sequences[g] > 0.0) {
-        params->group_prior[g] =
-            Clamp(stats.group_init_learned[g] / stats.group_sequences[g], b.prior);
-      }
+      update(stats.group_init_learned[g], stats.group_sequences[g], priors.prior, b.prior,
+             &params->group_prior[g]);
     }
-    if (stats.sequences > 0.0) params->prior = Clamp(stats.init_learned / stats.sequences, b.prior);
+    update(stats.init_learned, stats.sequences, priors.prior, b.prior, &params->prior);
   }
   if (update_prior_learn && !f.learn) {
     for (size_t k = 0; k < params->learn.size(); ++k) {
-      if (stats.learn_den[k] > 0.0)
-        params->learn[k] = Clamp(stats.learn_num[k] / stats.learn_den[k], b.learn);
+      update(stats.learn_num[k], stats.learn_den[k], priors.learn, b.learn, &params->learn[k]);
     }
   }
-  if (options.forgets && !f.forget && stats.forget_den > 0.0) {
-    params->forget = Clamp(stats.forget_num / stats.forget_den, b.forget);
+  if (options.forgets && !f.forget) {
+    update(stats.forget_num, stats.forget_den, priors.forget, b.forget, &params->forget);
   }
   for (size_t k = 0; k < params->guess.size(); ++k) {
-    if (!f.guess && stats.unlearned_total[k] > 0.0) {
-      params->guess[k] = Clamp(stats.unlearned_right[k] / stats.unlearned_total[k], b.guess);
+    if (!f.guess) {
+      update(stats.unlearned_right[k], stats.unlearned_total[k], priors.guess, b.guess,
+             &params->guess[k]);
     }
-    if (!f.slip && stats.learned_total[k] > 0.0) {
-      params->slip[k] = Clamp(stats.learned_wrong[k] / stats.learned_total[k], b.slip);
+    if (!f.slip) {
+      update(stats.learned_wrong[k], stats.learned_total[k], priors.slip, b.slip, &params->slip[k]);
     }
   }
+}
+
+double LogPrior(const EmParams& params, const FitOptions& options) {
+  const ParamPriors& priors = options.priors;
+  const FixedParams& f = options.fixed;
+  if (!priors.enabled) return 0.0;
+  double sum = 0.0;
+  if (!f.prior) {
+    if (params.group_prior.empty()) {
+      sum += LogBeta(params.prior, priors.prior);
+    } else {
+      for (double p : params.group_prior) sum += LogBeta(p, priors.prior);
+    }
+  }
+  if (!f.learn) {
+    for (double p : params.learn) sum += LogBeta(p, priors.learn);
+  }
+  if (options.forgets && !f.forget) sum += LogBeta(params.forget, priors.forget);
+  for (size_t k = 0; k < params.guess.size(); ++k) {
+    if (!f.guess) sum += LogBeta(params.guess[k], priors.guess);
+    if (!f.slip) sum += LogBeta(params.slip[k], priors.slip);
+  }
+  return sum;
 }
 
 void AssembleModel(const ResponseLog& log, const FitOptions& options, const Prepared& prepared,
@@ -425,7 +623,16 @@ void AssembleModel(const ResponseLog& log, const FitOptions& options, const Prep
         }
       }
     }
-    if (!setup.group_names.empty()) {
+    if (setup.first_answer_group != CompetencySetup::kNoGroup) {
+      // First-response groups: the competency prior is the one fitted on first answers, which
+      // predicts a learner's first answer; the groups hold P(L) at the second answer.
+      auto& groups = model.group_priors[name];
+      for (size_t g = 0; g < setup.group_names.size(); ++g) {
+        if (g != setup.first_answer_group && s.group_sequences[g] > 0.0)
+          groups[setup.group_names[g]] = p.group_prior[g];
+      }
+      cp.prior = p.group_prior[setup.first_answer_group];
+    } else if (!setup.group_names.empty()) {
       auto& groups = model.group_priors[name];
       for (size_t g = 0; g < setup.group_names.size(); ++g) {
         if (s.group_sequences[g] > 0.0) groups[setup.group_names[g]] = p.group_prior[g];
@@ -452,8 +659,10 @@ void AssembleModel(const ResponseLog& log, const FitOptions& options, const Prep
     CompetencyFit summary;
     summary.competency = name;
     summary.rows = layout.Rows(setup.competency);
-    summary.sequences =
-        layout.competency_seq[setup.competency + 1] - layout.competency_seq[setup.competency];
+    summary.sequences = setup.learners;
+    auto groups = model.group_priors.find(name);
+    summary.warnings = Warnings(cp, groups == model.group_priors.end() ? nullptr : &groups->second,
+                                setup.learners, summary.rows, options);
     summary.log_likelihood = s.log_likelihood;
     result->log_likelihood += s.log_likelihood;
     result->competencies.push_back(std::move(summary));

@@ -137,6 +137,13 @@ struct CompetencySetup {
   size_t learn_classes = 1;         ///< learn classes (activity classes with multilearn, else 1)
   std::vector<uint32_t> seq_group;  ///< multiprior: local group per sequence of the competency
   std::vector<std::string> group_names;  ///< multiprior: local group -> name in the model
+  /// First-response multiprior: the local group whose sequences are learners' first answers alone,
+  /// scored with the competency prior; its prior is the competency's, not a model group. kNoGroup
+  /// otherwise.
+  uint32_t first_answer_group = kNoGroup;
+  size_t learners = 0;  ///< learners with rows of the competency
+
+  static constexpr uint32_t kNoGroup = 0xffffffffu;
 };
 
 /// A log laid out for fitting, with the competencies that have rows.
@@ -157,10 +164,14 @@ EmParams StartParams(const FitOptions& options, const CompetencySetup& setup,
                      const std::string& name, int restart);
 
 /// The M-step: every parameter that is neither fixed nor (when !update_prior_learn) prior/learn
-/// becomes its clamped closed-form maximiser; a parameter whose expected count denominator is 0
-/// keeps its value.
+/// becomes its clamped closed-form maximiser (with options.priors.enabled, of the expected counts
+/// plus the Beta pseudo-counts); a parameter whose count denominator is 0 keeps its value.
 void MStep(const EmStats& stats, const FitOptions& options, bool update_prior_learn,
            EmParams* params);
+
+/// The unnormalised log Beta density of the fitted parameters (0 unless options.priors.enabled):
+/// what MAP-EM adds to the log-likelihood.
+double LogPrior(const EmParams& params, const FitOptions& options);
 
 /// Builds result->model and the per-competency summaries from the final parameters and E-step
 /// statistics of every setup (same order as prepared.setups). learner_offsets, when non-null, holds

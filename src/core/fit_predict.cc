@@ -176,13 +176,16 @@ Result<std::vector<double>> PredictOnLearners(const BktModel& model, const Respo
       }
       odds[c] = OddsWithOffset(prior, individual.prior_offset);
     }
-    Odds x = odds[c];
+    const Odds x = odds[c];
     predictions[r] = PredictCorrectFromOdds(x, params.guess, params.slip);
-    // With first-response groups the answer just predicted reveals the group; the state from here
-    // on is that group's prior updated by the answer.
+    // With first-response groups the answer just predicted selects the group, whose prior is P(L)
+    // at the next answer: it replaces this answer's update and transition (fit.h).
     if (first && model.prior_groups == PriorGroupSource::kFirstResponse) {
       const double group_prior = first_response_prior[correct ? 1 : 0][c];
-      if (group_prior != kAbsent) x = OddsWithOffset(group_prior, individual.prior_offset);
+      if (group_prior != kAbsent) {
+        odds[c] = OddsWithOffset(group_prior, individual.prior_offset);
+        return;
+      }
     }
     const double ratio = overridden
                              ? LikelihoodRatio(params.guess, params.slip, correct ? 1.0 : 0.0)

@@ -1,8 +1,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -11,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <pathwise/bkt.h>
+#include <pathwise/evaluation.h>
 #include <pathwise/fit.h>
 #include <pathwise/model.h>
 #include <pathwise/response_log.h>
@@ -178,16 +181,32 @@ NaiveResult NaiveFit(const ResponseLog& log, const NaiveOptions& options) {
   auto activity_of = [&](size_t r) {
     return log.activity[r] == IdTable::kNone ? std::string() : log.activities.Name(log.activity[r]);
   };
-  auto group_of = [&](const std::vector<size_t>& rows) -> std::string {
-    if (options.multiprior == PriorGroupSource::kFirstResponse) {
-      return log.correct[rows[0]] ? "first_correct" : "first_incorrect";
-    }
-    const uint32_t g = log.learner_group[log.learner[rows[0]]];
-    return g == IdTable::kNone ? std::string() : log.groups.Name(g);
+  // The chains scored: a sequence, or with first-response groups (fit.h) the first answer alone
+  // (with the competency prior) and then the rest (with the prior of the group it selected).
+  struct Chain {
+    std::string competency;
+    std::vector<size_t> rows;
+    std::optional<std::string> group;  // absent: the competency prior
   };
-  NaiveResult result;
+  std::vector<Chain> chains;
   for (const auto& [key, rows] : sequences) {
-    NaiveCompetency& c = result.competencies[key.first];
+    if (options.multiprior == PriorGroupSource::kFirstResponse) {
+      chains.push_back({key.first, {rows[0]}, std::nullopt});
+      if (rows.size() > 1) {
+        chains.push_back({key.first, std::vector<size_t>(rows.begin() + 1, rows.end()),
+                          log.correct[rows[0]] ? "first_correct" : "first_incorrect"});
+      }
+    } else if (options.multiprior == PriorGroupSource::kLearnerGroup) {
+      const uint32_t g = log.learner_group[log.learner[rows[0]]];
+      chains.push_back({key.first, rows, g == IdTable::kNone ? std::string() : log.groups.Name(g)});
+    } else {
+      chains.push_back({key.first, rows, std::nullopt});
+    }
+  }
+  NaiveResult result;
+  for (const Chain& chain : chains) {
+    const std::vector<size_t>& rows = chain.rows;
+    NaiveCompetency& c = result.competencies[chain.competency];
     // The start is clamped into the bounds, as FitOptions documents.
     const ParamBounds& b = options.bounds;
     const BktParams& s = options.start;
@@ -201,7 +220,7 @@ NaiveResult NaiveFit(const ResponseLog& log, const NaiveOptions& options) {
       c.guess[options.multigs ? activity_of(r) : ""] = f.guess.value_or(ClampTo(s.guess, b.guess));
       c.slip[options.multigs ? activity_of(r) : ""] = f.slip.value_or(ClampTo(s.slip, b.slip));
     }
-    if (options.multiprior != PriorGroupSource::kNone) c.group_prior[group_of(rows)] = c.prior;
+    if (chain.group) c.group_prior[*chain.group] = c.prior;
   }
 
   for (int step = 0; step <= options.m_steps; ++step) {
@@ -211,13 +230,13 @@ NaiveResult NaiveFit(const ResponseLog& log, const NaiveOptions& options) {
     };
     std::map<std::string, Counts> counts;
     double total_ll = 0.0;
-    for (const auto& [key, rows] : sequences) {
-      const NaiveCompetency& c = result.competencies.at(key.first);
-      Counts& k = counts[key.first];
+    for (const Chain& chain : chains) {
+      const std::vector<size_t>& rows = chain.rows;
+      const NaiveCompetency& c = result.competencies.at(chain.competency);
+      Counts& k = counts[chain.competency];
       const size_t n = rows.size();
-      const std::string group = options.multiprior != PriorGroupSource::kNone ? group_of(rows) : "";
-      const double prior =
-          options.multiprior != PriorGroupSource::kNone ? c.group_prior.at(group) : c.prior;
+      const std::string group = chain.group.value_or("");
+      const double prior = chain.group ? c.group_prior.at(group) : c.prior;
       auto gs_class = [&](size_t t) {
         return options.multigs ? activity_of(rows[t]) : std::string();
       };
@@ -269,10 +288,14 @@ NaiveResult NaiveFit(const ResponseLog& log, const NaiveOptions& options) {
         return std::exp(log_alpha[t][i] + log_transition(t, i, j) + log_emission(t + 1, j) +
                         log_beta[t + 1][j] - log_p);
       };
-      k.init += gamma(0, 0);
-      k.seqs += 1.0;
-      k.group_init[group] += gamma(0, 0);
-      k.group_seqs[group] += 1.0;
+      if (!chain.group || options.multiprior == PriorGroupSource::kLearnerGroup) {
+        k.init += gamma(0, 0);
+        k.seqs += 1.0;
+      }
+      if (chain.group) {
+        k.group_init[group] += gamma(0, 0);
+        k.group_seqs[group] += 1.0;
+      }
       for (size_t t = 0; t < n; ++t) {
         const bool correct = log.correct[rows[t]] != 0;
         if (t + 1 < n) {
@@ -341,9 +364,11 @@ void ExpectAgree(const ResponseLog& log, const NaiveOptions& naive) {
     SCOPED_TRACE(name);
     const BktParams& p = fast->model.competencies.at(name);
     EXPECT_NEAR(p.forget, c.forget, kTol);
-    if (naive.multiprior == PriorGroupSource::kNone) {
+    if (naive.multiprior != PriorGroupSource::kLearnerGroup) {
+      // With first-response groups the competency prior is the one fitted on first answers.
       EXPECT_NEAR(p.prior, c.prior, kTol);
-    } else {
+    }
+    if (naive.multiprior != PriorGroupSource::kNone) {
       for (const auto& [group, prior] : c.group_prior) {
         EXPECT_NEAR(fast->model.group_priors.at(name).at(group), prior, kTol) << group;
       }
@@ -431,6 +456,135 @@ TEST(FitTest, NaiveReferenceAgreesWithFixedParametersAndTightBounds) {
   naive.bounds.slip = {0.12, 0.2};  // the true slips (0.1, 0.08) lie below: the clamp is active
   naive.bounds.learn = {0.0, 0.1};
   ExpectAgree(log, naive);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Issue 12: first-response multiprior must not score the answer that selects a learner's group
+// with that group's prior.
+
+// GLOPs-style data: many short problem sets, each with its own parameters; learners differ in
+// how fast they learn. One log per problem set. Learners 0, 2, 4, ... train; 1, 3, 5, ... test.
+std::vector<ResponseLog> ProblemSets(size_t sets, size_t learners, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<ResponseLog> logs(sets);
+  for (size_t c = 0; c < sets; ++c) {
+    const double prior = 0.2 + 0.5 * Uniform(rng), learn = 0.05 + 0.25 * Uniform(rng);
+    const double guess = 0.1 + 0.2 * Uniform(rng), slip = 0.05 + 0.15 * Uniform(rng);
+    for (size_t l = 0; l < learners; ++l) {
+      const double learner_learn = l % 3 == 0 ? std::min(0.9, 3.0 * learn) : learn;
+      bool learned = Uniform(rng) < prior;
+      const size_t length = 3 + rng() % 8;
+      for (size_t t = 0; t < length; ++t) {
+        const bool correct = learned ? Uniform(rng) >= slip : Uniform(rng) < guess;
+        logs[c].AddRow("learner" + std::to_string(l), "set" + std::to_string(c), "", correct);
+        learned = learned || Uniform(rng) < learner_learn;
+      }
+    }
+  }
+  return logs;
+}
+
+ResponseLog RowsOfLearners(const ResponseLog& log, int parity) {
+  ResponseLog out;
+  for (size_t r = 0; r < log.num_rows(); ++r) {
+    const std::string& learner = log.learners.Name(log.learner[r]);
+    if (std::stoi(learner.substr(7)) % 2 == parity) {
+      out.AddRow(learner, log.competencies.Name(log.competency[r]), "", log.correct[r] != 0);
+    }
+  }
+  return out;
+}
+
+double HeldOutLogLikelihood(const ResponseLog& log, const std::vector<double>& p) {
+  double ll = 0.0;
+  for (size_t r = 0; r < log.num_rows(); ++r) ll += std::log(log.correct[r] ? p[r] : 1.0 - p[r]);
+  return ll;
+}
+
+// The rule before the fix, for comparison: the group prior scored each learner's first answer
+// (fitted here as a group column holding the first answer), and prediction replaced P(L) after
+// the first answer by its group's prior updated by that answer.
+std::vector<double> LeakyFitAndPredict(const ResponseLog& train, const ResponseLog& test,
+                                       BktModel* fitted) {
+  ResponseLog grouped = train;
+  std::vector<std::string> first(train.learners.size());
+  for (size_t r = 0; r < train.num_rows(); ++r) {
+    std::string& g = first[train.learner[r]];
+    if (g.empty()) g = train.correct[r] ? "first_correct" : "first_incorrect";
+  }
+  for (const std::string& g : first) grouped.learner_group.push_back(grouped.groups.Intern(g));
+  FitOptions options;
+  options.multiprior = PriorGroupSource::kLearnerGroup;
+  options.restarts = 3;
+  Result<FitResult> fit = FitBkt(grouped, options);
+  EXPECT_OK(fit);
+  *fitted = fit->model;
+  const BktParams& c = fit->model.competencies.begin()->second;
+  const auto& groups = fit->model.group_priors.begin()->second;
+  std::vector<double> p(test.num_rows());
+  std::vector<bool> seen(test.learners.size(), false);
+  std::vector<double> state(test.learners.size(), c.prior);
+  for (size_t r = 0; r < test.num_rows(); ++r) {
+    const uint32_t l = test.learner[r];
+    const bool correct = test.correct[r] != 0;
+    p[r] = PredictCorrect(state[l], c.guess, c.slip);
+    double before = state[l];
+    if (!seen[l]) {
+      seen[l] = true;
+      auto it = groups.find(correct ? "first_correct" : "first_incorrect");
+      if (it != groups.end()) before = it->second;
+    }
+    state[l] = Transition(Posterior(before, c.guess, c.slip, correct ? 1.0 : 0.0), c.learn, 0.0);
+  }
+  return p;
+}
+
+bool Degenerate(const BktModel& model) {
+  const BktParams& c = model.competencies.begin()->second;
+  for (const auto& [group, prior] : model.group_priors.begin()->second) {
+    if (prior < 1e-3 || prior > 1.0 - 1e-3) return c.guess < 1e-3 || c.slip < 1e-3;
+  }
+  return false;
+}
+
+TEST(FitTest, Issue12FirstResponsePriorsPredictHeldOutLearnersBetterThanTheLeakyRule) {
+  const std::vector<ResponseLog> sets = ProblemSets(16, 300, kSeed);
+  double leaky_ll = 0.0, fixed_ll = 0.0;
+  int leaky_degenerate = 0, fixed_degenerate = 0;
+  std::vector<uint8_t> outcomes;
+  std::vector<double> leaky_p, fixed_p;
+  for (const ResponseLog& set : sets) {
+    const ResponseLog train = RowsOfLearners(set, 0), test = RowsOfLearners(set, 1);
+    BktModel leaky_model;
+    const std::vector<double> leaky = LeakyFitAndPredict(train, test, &leaky_model);
+    FitOptions options;
+    options.multiprior = PriorGroupSource::kFirstResponse;
+    options.restarts = 3;
+    Result<FitResult> fit = FitBkt(train, options);
+    ASSERT_OK(fit);
+    Result<std::vector<double>> predicted = PredictOneStepAhead(fit->model, test);
+    ASSERT_OK(predicted);
+    leaky_ll += HeldOutLogLikelihood(test, leaky);
+    fixed_ll += HeldOutLogLikelihood(test, *predicted);
+    leaky_degenerate += Degenerate(leaky_model);
+    fixed_degenerate += Degenerate(fit->model);
+    outcomes.insert(outcomes.end(), test.correct.begin(), test.correct.end());
+    leaky_p.insert(leaky_p.end(), leaky.begin(), leaky.end());
+    fixed_p.insert(fixed_p.end(), predicted->begin(), predicted->end());
+  }
+  Result<Metrics> leaky_metrics = ComputeMetrics(outcomes, leaky_p);
+  Result<Metrics> fixed_metrics = ComputeMetrics(outcomes, fixed_p);
+  ASSERT_OK(leaky_metrics);
+  ASSERT_OK(fixed_metrics);
+  std::printf(
+      "held-out log-likelihood %.1f (leaky rule %.1f), AUC %.4f (%.4f), degenerate sets "
+      "%d (%d) of %zu\n",
+      fixed_ll, leaky_ll, fixed_metrics->auc, leaky_metrics->auc, fixed_degenerate,
+      leaky_degenerate, sets.size());
+  EXPECT_GT(leaky_degenerate, 0);  // the data shows the issue's symptom under the old rule
+  EXPECT_EQ(fixed_degenerate, 0);
+  EXPECT_GT(fixed_ll, leaky_ll);
+  EXPECT_GT(fixed_metrics->auc, leaky_metrics->auc);
 }
 
 TEST(FitTest, RecoversSimulatedParameters) {
@@ -745,6 +899,22 @@ TEST(FitTest, RejectsInvalidOptions) {
   o.bounds.guess = {0.4, 0.2};
   expect_invalid(o, "bounds.guess");
   o = FitOptions();
+  o.priors.guess.a = 0.5;
+  expect_invalid(o, "priors.guess.a");
+  o = FitOptions();
+  o.priors.forget.b = std::numeric_limits<double>::infinity();
+  expect_invalid(o, "priors.forget.b");
+  o = FitOptions();
+  o.priors.enabled = true;
+  o.ibkt = true;
+  expect_invalid(o, "priors.enabled");
+  o = FitOptions();
+  o.warnings.bound_tolerance = -1.0;
+  expect_invalid(o, "warnings.bound_tolerance");
+  o = FitOptions();
+  o.warnings.guess_plus_slip = std::nan("");
+  expect_invalid(o, "warnings.guess_plus_slip");
+  o = FitOptions();
   o.bounds.guess.upper = 0.6;
   o.bounds.slip.upper = 0.5;
   expect_invalid(o, "guess.upper + bounds.slip.upper");
@@ -790,6 +960,176 @@ TEST(FitTest, ImpossibleObservationsUnderFixedParametersAreReported) {
 
 // ---------------------------------------------------------------------------------------------------
 // Prediction.
+
+// ---------------------------------------------------------------------------------------------------
+// Warnings.
+
+bool HasWarning(const CompetencyFit& fit, FitWarningCode code, const std::string& fragment = "") {
+  for (const FitWarning& w : fit.warnings) {
+    if (w.code == code && w.message.find(fragment) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST(FitWarningTest, AWellIdentifiedFitHasNone) {
+  const ResponseLog log = Simulate(TwoSkills(), SimOptions());  // 200 learners x 20 rows
+  FitOptions options;
+  options.restarts = 3;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  for (const CompetencyFit& c : fit->competencies) {
+    EXPECT_TRUE(c.warnings.empty()) << c.competency << ": " << c.warnings.front().message;
+  }
+}
+
+TEST(FitWarningTest, FlagsTooFewLearnersAndRows) {
+  SimOptions sim;
+  sim.learners = 10;
+  sim.rows_per_sequence = 5;
+  const ResponseLog log = Simulate(TwoSkills(), sim);
+  Result<FitResult> fit = FitBkt(log);
+  ASSERT_OK(fit);
+  for (const CompetencyFit& c : fit->competencies) {
+    EXPECT_TRUE(HasWarning(c, FitWarningCode::kFewLearners, "10 learners (< 50)"));
+    EXPECT_TRUE(HasWarning(c, FitWarningCode::kFewRows, "50 rows (< 200)"));
+  }
+  FitOptions lenient;
+  lenient.warnings.min_learners = 10;
+  lenient.warnings.min_rows = 50;
+  fit = FitBkt(log, lenient);
+  ASSERT_OK(fit);
+  for (const CompetencyFit& c : fit->competencies) {
+    EXPECT_FALSE(HasWarning(c, FitWarningCode::kFewLearners));
+    EXPECT_FALSE(HasWarning(c, FitWarningCode::kFewRows));
+  }
+}
+
+TEST(FitWarningTest, FlagsAParameterAtItsBoundButNotAFixedOne) {
+  const ResponseLog log = Simulate(TwoSkills(), SimOptions());  // true guess 0.2 and 0.25
+  FitOptions options;
+  options.bounds.guess = {0.0, 0.05};
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  for (const CompetencyFit& c : fit->competencies) {
+    EXPECT_TRUE(
+        HasWarning(c, FitWarningCode::kParameterAtBound, "guess = 0.05 is at its upper bound 0.05"))
+        << c.competency;
+  }
+  options.fixed.guess = 0.05;
+  fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  for (const CompetencyFit& c : fit->competencies)
+    EXPECT_FALSE(HasWarning(c, FitWarningCode::kParameterAtBound, "guess")) << c.competency;
+}
+
+TEST(FitWarningTest, FlagsNoLearningWithSlipAtItsBoundAndGuessPlusSlipNearOne) {
+  // Nobody learns and the learned slip often: EM can only push slip to its cap and learn to 0.
+  std::vector<SimCompetency> truth = {{{0.5, 0.0, 0.0, 0.25, 0.45}, {}, {}}};
+  const ResponseLog log = Simulate(truth, SimOptions());
+  FitOptions options;
+  options.start = BktParams{0.5, 0.0, 0.0, 0.2, 0.2};
+  options.fixed.learn = 0.0;
+  options.warnings.guess_plus_slip = 0.5;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  const CompetencyFit& c = fit->competencies.front();
+  EXPECT_TRUE(HasWarning(c, FitWarningCode::kNoLearning, "learn = 0 with slip at its upper"));
+  EXPECT_TRUE(HasWarning(c, FitWarningCode::kGuessPlusSlipNearOne, ">= 0.5"));
+  EXPECT_EQ(FitWarningCodeName(FitWarningCode::kNoLearning), std::string("no_learning"));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// MAP-EM with Beta priors.
+
+TEST(FitPriorTest, MapPriorIsTheClosedFormOnAHandComputableLog) {
+  // guess = slip = 0 and no learning: every learner's state is known from any answer, so one
+  // M-step gives the exact posterior counts: 2 of 3 learners learned.
+  ResponseLog log;
+  for (const char* learner : {"a", "b"}) {
+    log.AddRow(learner, "s", "", true);
+    log.AddRow(learner, "s", "", true);
+  }
+  log.AddRow("c", "s", "", false);
+  FitOptions options;
+  options.start = BktParams{0.5, 0.0, 0.0, 0.0, 0.0};
+  options.fixed.learn = 0.0;
+  options.fixed.guess = 0.0;
+  options.fixed.slip = 0.0;
+  options.max_iterations = 5;
+  options.tolerance = 0.0;
+  Result<FitResult> ml = FitBkt(log, options);
+  ASSERT_OK(ml);
+  EXPECT_DOUBLE_EQ(ml->model.competencies.at("s").prior, 2.0 / 3.0);
+  options.priors.enabled = true;
+  options.priors.prior = {5.0, 1.0};  // 4 pseudo-learned learners
+  Result<FitResult> map = FitBkt(log, options);
+  ASSERT_OK(map);
+  EXPECT_DOUBLE_EQ(map->model.competencies.at("s").prior, (2.0 + 4.0) / (3.0 + 4.0));
+  // The objective adds (a - 1) log p.
+  EXPECT_NEAR(map->penalized_log_likelihood - map->log_likelihood, 4.0 * std::log(6.0 / 7.0),
+              1e-12);
+}
+
+TEST(FitPriorTest, MapGuessIsTheClosedFormOnAHandComputableLog) {
+  // Nobody is learned (prior 0, learn 0): every row is an unlearned answer, 1 of 4 correct.
+  ResponseLog log;
+  log.AddRow("a", "s", "", true);
+  log.AddRow("a", "s", "", false);
+  log.AddRow("b", "s", "", false);
+  log.AddRow("b", "s", "", false);
+  FitOptions options;
+  options.start = BktParams{0.0, 0.0, 0.0, 0.1, 0.1};
+  options.fixed.prior = 0.0;
+  options.fixed.learn = 0.0;
+  options.priors.enabled = true;
+  options.priors.guess = {2.0, 6.0};
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  EXPECT_DOUBLE_EQ(fit->model.competencies.at("s").guess, (1.0 + 1.0) / (4.0 + 6.0));
+}
+
+TEST(FitPriorTest, StrongerPriorsPullTowardTheirMode) {
+  const ResponseLog log = Simulate(TwoSkills(), SimOptions());  // true learn 0.15 and 0.05
+  FitOptions options;
+  options.start = BktParams{0.5, 0.2, 0.0, 0.2, 0.2};
+  double previous_distance[2] = {0, 0};
+  int i = 0;
+  for (double strength : {0.0, 100.0, 1000.0, 1e6}) {
+    options.priors.enabled = strength > 0.0;
+    options.priors.learn = {1.0 + 0.4 * strength, 1.0 + 0.6 * strength};  // mode 0.4
+    options.record_trace = true;
+    Result<FitResult> fit = FitBkt(log, options);
+    ASSERT_OK(fit);
+    for (int c = 0; c < 2; ++c) {
+      const CompetencyFit& summary = fit->competencies[c];
+      const double learn = fit->model.competencies.at(summary.competency).learn;
+      const double distance = std::abs(learn - 0.4);
+      if (i > 0) {
+        EXPECT_LT(distance, previous_distance[c]) << strength;
+      }
+      previous_distance[c] = distance;
+      // MAP-EM never lowers its objective.
+      for (size_t k = 1; k < summary.trace.size(); ++k)
+        EXPECT_GE(summary.trace[k], summary.trace[k - 1] - 1e-9 * std::abs(summary.trace[k]));
+    }
+    ++i;
+  }
+  EXPECT_LT(previous_distance[0], 1e-3);
+  EXPECT_LT(previous_distance[1], 1e-3);
+}
+
+TEST(FitPriorTest, DisabledPriorsAreMaximumLikelihoodBitForBit) {
+  const ResponseLog log = Simulate(TwoSkills(), SimOptions());
+  FitOptions options;
+  Result<FitResult> plain = FitBkt(log, options);
+  options.priors.prior = {50.0, 2.0};  // ignored while disabled
+  Result<FitResult> ignored = FitBkt(log, options);
+  ASSERT_OK(plain);
+  ASSERT_OK(ignored);
+  EXPECT_EQ(plain->log_likelihood, ignored->log_likelihood);
+  EXPECT_EQ(plain->penalized_log_likelihood, plain->log_likelihood);
+  EXPECT_EQ(plain->model.competencies, ignored->model.competencies);
+}
 
 TEST(PredictTest, MatchesTheHandComputedForwardFilter) {
   ResponseLog log;
@@ -884,12 +1224,20 @@ TEST(PredictTest, FirstResponseGroupIsNotUsedToPredictThatResponse) {
   ResponseLog log;
   log.AddRow("ann", "s", "", true);
   log.AddRow("ann", "s", "", true);
+  log.AddRow("ann", "s", "", false);
+  log.AddRow("bob", "s", "", false);
+  log.AddRow("bob", "s", "", true);
   Result<std::vector<double>> got = PredictOneStepAhead(model, log);
   ASSERT_OK(got);
+  // The first answer from the competency prior; the group prior is P(L) at the second answer,
+  // in place of the first answer's update and transition (fit.h).
   EXPECT_DOUBLE_EQ((*got)[0], 0.5 * 0.9 + 0.5 * 0.2);
+  EXPECT_DOUBLE_EQ((*got)[1], 0.9 * 0.9 + 0.1 * 0.2);
   const double post = 0.9 * 0.9 / (0.9 * 0.9 + 0.1 * 0.2);
   const double next = post + (1 - post) * 0.1;
-  EXPECT_NEAR((*got)[1], next * 0.9 + (1 - next) * 0.2, 1e-15);
+  EXPECT_NEAR((*got)[2], next * 0.9 + (1 - next) * 0.2, 1e-15);
+  EXPECT_DOUBLE_EQ((*got)[3], 0.5 * 0.9 + 0.5 * 0.2);
+  EXPECT_DOUBLE_EQ((*got)[4], 0.1 * 0.9 + 0.9 * 0.2);
 }
 
 TEST(PredictTest, RejectsAnInvalidModel) {
