@@ -10,8 +10,10 @@ to ::
 
 and an existing pyBKT script runs: the same constructor arguments, methods (``fit``, ``partial_fit``,
 ``predict``, ``evaluate``, ``crossvalidate``, ``params``, ``coef_``, ``save``, ``load``), column-name
-defaults (ASSISTments and Cognitive Tutor) and return shapes. Fitted numbers differ from pyBKT's
-(different random starts, bounded guess/slip, a convergence test per row); every difference is listed in
+defaults (ASSISTments and Cognitive Tutor), return shapes and in-place sorting of the caller's
+DataFrame; ``Roster`` and ``StateType`` too (on the core's ``MasteryTracker``). As in pyBKT, guess and
+slip are unbounded by default (up to the core's guess + slip < 1). Fitted numbers differ from pyBKT's
+(different random starts, a convergence test per row); every difference is listed in
 ``python/README.md``.
 
 Errors keep pyBKT's types where scripts may catch them: ``ValueError`` for bad arguments and data,
