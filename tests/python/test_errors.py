@@ -136,8 +136,8 @@ def test_pybkt_compat_errors(tmp_path, as_csv):
         Model().predict(data_path=str(as_csv))
     with pytest.raises(ValueError, match="no matching skills"):
         Model(num_fits=1).fit(data_path=str(as_csv), skills="Nothing like this")
-    with pytest.raises(NotImplementedError, match="multipair"):
-        Model(num_fits=1).fit(data_path=str(as_csv), multipair=True)
+    with pytest.raises(NotImplementedError, match="multipair and multigs on different columns"):
+        Model(num_fits=1).fit(data_path=str(as_csv), multipair=True, multigs=True)
     with pytest.raises(ValueError, match="model type multigs must either be boolean"):
         Model(num_fits=1).fit(data_path=str(as_csv), multigs=3)
     frame = pd.read_csv(as_csv, low_memory=False)

@@ -53,7 +53,8 @@ def test_fit_params_coef_shapes(as_csv):
 
 def test_compat_numbers_equal_native_api(as_csv):
     """The compat layer only maps columns: the same rows, seed and restarts give the native fit."""
-    model = Model(seed=13, num_fits=3, parallel=False)
+    model = Model(seed=13, num_fits=3, parallel=False,
+                  bounds={"guess": (0, 0.3), "slip": (0, 0.3)})  # the native default bounds
     model.fit(data_path=str(as_csv))
     native = pw.fit(pw.read_log(as_csv, read_activities=False), restarts=3, seed=13)
     compat = model.to_pathwise()
@@ -98,7 +99,7 @@ def test_predict_adds_columns_and_keeps_rows(as_csv, as_frame):
     prior = model.coef_[BOX]["prior"]
     first = box.groupby("user_id").head(1)
     np.testing.assert_allclose(first["state_predictions"], prior, rtol=1e-12)
-    # The input frame is left as it was.
+    # as.csv has an `original` column: as in pyBKT, predict returns a filtered copy.
     assert "correct_predictions" not in as_frame.columns
 
 

@@ -10,8 +10,10 @@ to ::
 
 and an existing pyBKT script runs: the same constructor arguments, methods (``fit``, ``partial_fit``,
 ``predict``, ``evaluate``, ``crossvalidate``, ``params``, ``coef_``, ``save``, ``load``), column-name
-defaults (ASSISTments and Cognitive Tutor) and return shapes. Fitted numbers differ from pyBKT's
-(different random starts, bounded guess/slip, a convergence test per row); every difference is listed in
+defaults (ASSISTments and Cognitive Tutor), return shapes and in-place sorting of the caller's
+DataFrame; ``Roster`` and ``StateType`` too (on the core's ``MasteryTracker``). As in pyBKT, guess and
+slip are unbounded by default (up to the core's guess + slip < 1). Fitted numbers differ from pyBKT's
+(different random starts, a convergence test per row); every difference is listed in
 ``python/README.md``.
 
 Errors keep pyBKT's types where scripts may catch them: ``ValueError`` for bad arguments and data,
@@ -42,7 +44,7 @@ except ImportError as _error:  # pyBKT's API is built on DataFrames
     raise ImportError("pathwise.compat.pybkt needs pandas (Debian: apt-get install python3-pandas)"
                       ) from _error
 
-__all__ = ["Model", "metrics"]
+__all__ = ["Model", "Roster", "State", "StateType", "metrics"]
 
 # ---------------------------------------------------------------------------------------------------
 # Metrics: pyBKT's names, computed by the core (AUC, RMSE, accuracy are exact and pooled).
@@ -86,6 +88,13 @@ metrics = types.SimpleNamespace(
     rmse=_core_metric("rmse"), auc=_core_metric("auc"), accuracy=_core_metric("accuracy"))
 metrics.SUPPORTED_METRICS = {"accuracy": metrics.accuracy, "auc": metrics.auc, "rmse": metrics.rmse}
 
+# The core keeps guess + slip below 1; pyBKT-like fits may reach up to this.
+_GS_SUM = 1.0 - 1e-6
+# Widenings of a skill's guess/slip box at most (each halves the distance to the line).
+_WIDEN_ROUNDS = 8
+
+_PAIR_CLASS = "<multipair>"  # the variant column name of the derived pair classes
+
 _PARAM_NAMES = {"prior": "prior", "learns": "learn", "guesses": "guess", "slips": "slip",
                 "forgets": "forget"}
 
@@ -111,6 +120,7 @@ class _Prepared:
         self.skill = skill  # per row: skill name, or None when the cell is missing
         self.correct = correct  # per row: -1, 0 or 1
         self.skills = skills  # matching skills in order of first appearance
+        self.pairs: Optional[np.ndarray] = None  # multipair classes, made when first needed
 
     def rows_of(self, skills: Sequence[str]) -> np.ndarray:
         """Positions of the answered rows (correct 0 or 1) of these skills."""
@@ -118,6 +128,8 @@ class _Prepared:
         return np.flatnonzero(mask)
 
     def column(self, role: str) -> np.ndarray:
+        if role == "pair":
+            return self.df[self.columns["multipair"]].to_numpy()
         return self.df[self.columns[role]].to_numpy()
 
 
@@ -327,7 +339,7 @@ class Model:
         per_class = set()
         if self.model_type[3]:
             per_class |= {"guesses", "slips"}
-        if self.model_type[0]:
+        if self.model_type[0] or self.model_type[2]:
             per_class |= {"learns", "forgets"}
         if per_class and self._classes:
             labels = []
@@ -465,7 +477,7 @@ class Model:
 
     def _read(self, data_path: Optional[str], data: Any):
         if _is_dataframe(data):
-            return data.copy()
+            return data  # sorted and converted in place, as pyBKT does (see _prepare)
         try:
             df = pd.read_csv(data_path, low_memory=False, encoding="latin")
         except (pd.errors.ParserError, UnicodeDecodeError):
@@ -510,11 +522,12 @@ class Model:
                 raise ValueError(f"the order column {columns['order_id']!r} has a missing value at "
                                  f"row {df.index[row]}")
             df[columns["order_id"]] = order.apply(int)
-            df = df.sort_values(columns["order_id"], kind="mergesort")
-        df = df.sort_values(columns["user_id"], kind="mergesort")
+            df.sort_values(columns["order_id"], kind="mergesort", inplace=True)
+        # In place, as pyBKT: scripts that align the caller's frame with predict()'s output by
+        # position depend on it.
+        df.sort_values(columns["user_id"], kind="mergesort", inplace=True)
         if "original" in df.columns:
-            df = df[df["original"] == 1]
-        df = df.copy()
+            df = df[df["original"] == 1].copy()
 
         skill_values = df[columns["skill_name"]]
         skill = np.where(skill_values.isna().to_numpy(), None,
@@ -555,21 +568,30 @@ class Model:
     def _variant_columns(self, columns: Dict[str, str]) -> Dict[str, Any]:
         """Which activity column and learner-group source the variants need."""
         multilearn, multiprior, multipair, multigs = self.model_type
-        if multipair:
-            raise NotImplementedError("multipair (per item-pair learn rates) is not supported by "
-                                      "pathwise; use multilearn or multigs")
-        if multiprior + multilearn > 1:
+        if multipair + multiprior + multilearn > 1:
             raise ValueError("cannot specify more than 1 resource handling")
-        out: Dict[str, Any] = {"activity": None, "group": None, "multiprior": None}
-        activity_columns = []
+        out: Dict[str, Any] = {"activity": None, "group": None, "multiprior": None, "pair": None}
+        activity_columns = []  # (variant, column)
+        if multipair:
+            # pyBKT's multipair is multilearn on a derived class: the (item, previous item) pair
+            # of the learner's rows of the skill, "Default" on each learner's first row.
+            if "multipair" not in columns:
+                raise KeyError("multipair default column not specified")
+            out["pair"] = columns["multipair"]
+            activity_columns.append(("multipair", _PAIR_CLASS))
         for name, on in (("multilearn", multilearn), ("multigs", multigs)):
             if on:
                 if name not in columns:
                     raise KeyError(f"{name} default column not specified")
-                activity_columns.append(columns[name])
-        if len(set(activity_columns)) > 1:
-            raise ValueError("multilearn and multigs must use the same column in pathwise (one "
-                             f"activity per row); got {activity_columns[0]!r} and {activity_columns[1]!r}")
+                activity_columns.append((name, columns[name]))
+        if len({column for _, column in activity_columns}) > 1:
+            (first, a), (second, b) = activity_columns[:2]
+            a = f"item pairs of {out['pair']!r}" if a == _PAIR_CLASS else repr(a)
+            raise NotImplementedError(
+                f"{first} and {second} on different columns ({a} and {b!r}) are not supported: "
+                "the pathwise core fits per-class parameters on one class column per row "
+                "(ResponseLog.activity); use the same column for both, or one of them")
+        activity_columns = [column for _, column in activity_columns]
         if activity_columns:
             out["activity"] = activity_columns[0]
         if multiprior:
@@ -582,11 +604,26 @@ class Model:
                 out["group"] = columns["multiprior"]
         return out
 
+    @staticmethod
+    def _activity_values(prepared: _Prepared, variant: Dict[str, Any]) -> np.ndarray:
+        """Per row, the class of the multigs / multilearn / multipair variant."""
+        if variant.get("pair") is None:
+            return prepared.df[variant["activity"]].to_numpy()
+        if prepared.pairs is None:
+            # Rows are grouped by learner in order, so the previous row of the same (skill,
+            # learner) is the previous item; pyBKT names a pair "[item] [previous item]".
+            items = pd.Series([str(np.array([v])) for v in prepared.column("pair")])
+            keys = [pd.Series(prepared.skill).fillna("\0"), pd.Series(prepared.column("user_id"))]
+            previous = items.groupby(keys, sort=False).shift(1)
+            prepared.pairs = np.where(previous.isna(), "Default",
+                                      items + " " + previous.fillna("")).astype(object)
+        return prepared.pairs
+
     def _build_log(self, prepared: _Prepared, rows: np.ndarray, variant: Dict[str, Any]):
         df = prepared.df
         activity = group = None
         if variant["activity"] is not None:
-            activity = df[variant["activity"]].to_numpy()[rows]
+            activity = self._activity_values(prepared, variant)[rows]
         if variant["group"] is not None:
             group = df[variant["group"]].to_numpy()[rows]
         log, _ = _log_from_columns(
@@ -607,6 +644,11 @@ class Model:
             options.max_iterations = int(ext["max_iterations"])
         if "tolerance" in ext:
             options.tolerance = float(ext["tolerance"])
+        if "bounds" not in ext:
+            # pyBKT has no bounds; the core keeps guess + slip below 1 (the degenerate model), so
+            # the box starts at the even split and _fit_log widens it where a fit reaches it.
+            options.bounds.guess = _core.ParamRange(0.0, 0.5)
+            options.bounds.slip = _core.ParamRange(0.0, _GS_SUM - 0.5)
         for name, (lower, upper) in (ext.get("bounds") or {}).items():
             if name not in ("prior", "learn", "forget", "guess", "slip"):
                 raise ValueError(f"unknown parameter {name!r} in bounds; expected prior, learn, "
@@ -626,7 +668,8 @@ class Model:
             start = {name: getattr(current, name) for name in ("prior", "learn", "forget", "guess", "slip")}
         elif skill in self._initial:
             for name, value in self._initial[skill].items():
-                start[_PARAM_NAMES[name]] = _single_value(value, f"coef_[{skill!r}][{name!r}]")
+                # One start per skill in the core: per-class values start from their mean.
+                start[_PARAM_NAMES[name]] = float(np.mean(np.asarray(value, dtype=np.float64)))
         fixed: Dict[str, float] = {}
         spec = getattr(self, "fixed", None)
         if spec is True:
@@ -640,9 +683,10 @@ class Model:
             if isinstance(value, bool):
                 if not value:
                     continue
-                if _PARAM_NAMES[name] not in start:
+                if name not in self._initial.get(skill, {}):
                     raise ValueError(f"fixed[{skill!r}][{name!r}] is True but no value was set in coef_")
-                fixed[_PARAM_NAMES[name]] = start[_PARAM_NAMES[name]]
+                fixed[_PARAM_NAMES[name]] = _single_value(self._initial[skill][name],
+                                                          f"coef_[{skill!r}][{name!r}]")
             else:
                 fixed[_PARAM_NAMES[name]] = _single_value(value, f"fixed[{skill!r}][{name!r}]")
         return tuple(sorted(start.items())), tuple(sorted(fixed.items()))
@@ -655,7 +699,7 @@ class Model:
             setattr(options, name, getattr(base, name))
         options.bounds = base.bounds
         options.multigs = bool(self.model_type[3])
-        options.multilearn = bool(self.model_type[0])
+        options.multilearn = bool(self.model_type[0] or self.model_type[2])
         options.multiprior = {
             None: _core.PriorGroupSource.NONE,
             "first_response": _core.PriorGroupSource.FIRST_RESPONSE,
@@ -674,7 +718,57 @@ class Model:
                     _core.ParamRange(min(bound.lower, value), max(bound.upper, value)))
             if name == "forget":
                 options.forgets = False
+        if self._pybkt_bounds():
+            fixed_values = dict(fixed)
+            for name, partner in (("guess", "slip"), ("slip", "guess")):
+                if name in fixed_values and partner not in fixed_values:
+                    setattr(options.bounds, partner,
+                            _core.ParamRange(0.0, max(0.0, _GS_SUM - fixed_values[name])))
         return options
+
+    def _pybkt_bounds(self) -> bool:
+        """True unless the caller gave `bounds`: then guess and slip are bounded only by the core's
+        guess + slip < 1, as close as EM gets to pyBKT's unbounded fit."""
+        return "bounds" not in self._extensions
+
+    def _fit_log(self, make_log: Callable[[Sequence[str]], Any], skills: Sequence[str],
+                 options: _core.FitOptions) -> Dict[str, Any]:
+        """Fits `skills` (one core call), then, with pyBKT's bounds, widens the guess/slip box of
+        each skill whose fit stopped on one side of it and refits that skill from where it stopped
+        (restart 0) and from fresh random starts, until its guess and slip are inside the box (the
+        unconstrained optimum pyBKT finds) or on the line guess + slip = 1 - 1e-6 (pyBKT's fit would
+        cross it: the degenerate model, which the core refuses). Returns the FitResult per skill."""
+        result = _core.fit_bkt(make_log(skills), options)
+        chosen = {fit.competency: result for fit in result.competencies}
+        if (not self._pybkt_bounds() or options.ibkt or options.fixed.guess is not None
+                or options.fixed.slip is not None):
+            return chosen
+        boxes = {skill: (options.bounds.guess.upper, options.bounds.slip.upper) for skill in chosen}
+        for _ in range(_WIDEN_ROUNDS):
+            refits = {}
+            for skill, (g_upper, s_upper) in boxes.items():
+                guess, slip = _max_guess_slip(chosen[skill].model, skill)
+                at_guess, at_slip = guess >= g_upper - 1e-9, slip >= s_upper - 1e-9
+                if at_guess == at_slip:  # inside, or on the guess + slip line
+                    continue
+                if at_guess:
+                    s_new = (slip + s_upper) / 2
+                    refits[skill] = (_GS_SUM - s_new, s_new)
+                else:
+                    g_new = (guess + g_upper) / 2
+                    refits[skill] = (g_new, _GS_SUM - g_new)
+            if not refits:
+                break
+            for skill, (g_upper, s_upper) in refits.items():
+                widened = _clone_options(options)
+                widened.bounds.guess = _core.ParamRange(0.0, g_upper)
+                widened.bounds.slip = _core.ParamRange(0.0, s_upper)
+                fitted = chosen[skill].model.competencies[skill]
+                widened.start = _core.BktParams(fitted.prior, fitted.learn, fitted.forget,
+                                                fitted.guess, fitted.slip)
+                chosen[skill] = _core.fit_bkt(make_log([skill]), widened)
+            boxes = refits
+        return chosen
 
     def _fit_skills(self, prepared: _Prepared, skills: Sequence[str], continuing: bool
                     ) -> _core.BktModel:
@@ -687,23 +781,27 @@ class Model:
             settings.setdefault(self._skill_settings(skill, continuing), []).append(skill)
         if base.ibkt and len(settings) > 1:
             raise ValueError("ibkt cannot be combined with per-skill fixed or initial values")
-        results = []
-        for (start, fixed), group in settings.items():
+        chosen: Dict[str, Any] = {}
+
+        def make_log(group: Sequence[str]):
             log = self._build_log(prepared, prepared.rows_of(group), variant)
             if len(log) == 0:
-                raise ValueError(f"no answered rows (correct 0 or 1) for skills {group[:3]}")
+                raise ValueError(f"no answered rows (correct 0 or 1) for skills {list(group)[:3]}")
+            return log
+
+        for (start, fixed), group in settings.items():
             options = self._options_for(base, start, fixed, variant)
-            results.append(_core.fit_bkt(log, options))
+            chosen.update(self._fit_log(make_log, group, options))
         self._fit_columns = variant
         self._classes = {}
         if variant["activity"] is not None:
             rows = prepared.rows_of(skills)
             classes = pd.DataFrame({"skill": prepared.skill[rows],
-                                    "class": prepared.df[variant["activity"]].to_numpy()[rows]})
+                                    "class": self._activity_values(prepared, variant)[rows]})
             classes = classes.dropna().drop_duplicates()
-            classes["class"] = _class_names(classes["class"].to_numpy())
-            self._classes = {skill: sorted(group["class"]) for skill, group in classes.groupby("skill")}
-        return _merge_models(results, variant)
+            self._classes = {skill: _pybkt_class_order(group["class"].to_numpy())
+                             for skill, group in classes.groupby("skill")}
+        return _merge_models(chosen)
 
     def _require_model(self) -> None:
         """A fitted model, or one made from coef_ set by hand (pyBKT predicts with either)."""
@@ -725,7 +823,8 @@ class Model:
     def _predict_rows(self, prepared: _Prepared, states: bool = False):
         """Answered rows of the fitted skills, and their predictions (and P(learned))."""
         variant = dict(self._fit_columns)
-        for role, column in (("activity", variant.get("activity")), ("group", variant.get("group"))):
+        for role, column in (("activity", variant.get("pair") or variant.get("activity")),
+                             ("group", variant.get("group"))):
             if column is not None and column not in prepared.df.columns:
                 raise KeyError(f"the {role} column {column!r} the model was fitted with is not in the "
                                f"data")
@@ -765,7 +864,9 @@ class Model:
             if len(train_rows) == 0 or len(test_rows) == 0:
                 totals += np.nan
                 continue
-            model = _core.fit_bkt(self._build_log(prepared, train_rows, variant), options).model
+            fitted = self._fit_log(lambda _, rows=train_rows: self._build_log(prepared, rows, variant),
+                                   [skill], options)
+            model = fitted[skill].model
             p_correct = _core.predict_one_step_ahead(model, self._build_log(prepared, test_rows, variant))
             true_values = prepared.correct[test_rows].astype(np.float64)
             totals += [_apply_metric(function, true_values, p_correct) for _, function in resolved]
@@ -775,8 +876,14 @@ class Model:
         model = self._bkt
         params = model.competencies[skill]
         overrides = model.competency_activities[skill] if skill in model.competency_activities else {}
-        learn_classes = sorted(a for a, o in overrides.items() if o.learn is not None)
-        gs_classes = sorted(a for a, o in overrides.items() if o.guess is not None or o.slip is not None)
+        # pyBKT's array order (sorted raw class values), which coef_ set by hand must follow too.
+        order = {name: i for i, name in enumerate(self._classes.get(skill, []))}
+
+        def ordered(names):
+            return sorted(names, key=lambda name: (order.get(name, len(order)), name))
+
+        learn_classes = ordered(a for a, o in overrides.items() if o.learn is not None)
+        gs_classes = ordered(a for a, o in overrides.items() if o.guess is not None or o.slip is not None)
 
         def per_class(classes, field, fallback):
             if not classes:
@@ -823,7 +930,10 @@ def _single_value(value: Any, what: str) -> float:
     if values.size == 0:
         raise ValueError(f"{what} is empty")
     if np.any(values != values[0]):
-        raise ValueError(f"{what}: pathwise takes one value per skill, not one per class")
+        raise NotImplementedError(
+            f"{what}: fixing a parameter to a different value per class (multigs / multilearn) is "
+            f"not supported: the pathwise core fixes a parameter to one value for all classes of "
+            f"a skill (FitOptions.fixed); fix one value, or leave it free")
     return float(values[0])
 
 
@@ -834,7 +944,9 @@ def _apply_metric(function: Callable, true_values: np.ndarray, pred_values: np.n
         return function(true_values, pred_values.round(0))
 
 
-def _merge_models(results: List[Any], variant: Dict[str, Any]) -> _core.BktModel:
+def _merge_models(chosen: Dict[str, Any]) -> _core.BktModel:
+    """One model from the FitResult of each skill (several skills may share one result)."""
+    results = list({id(r): r for r in chosen.values()}.values())
     if len(results) == 1:
         return _core.BktModel(results[0].model)
     merged = _core.BktModel()
@@ -844,6 +956,8 @@ def _merge_models(results: List[Any], variant: Dict[str, Any]) -> _core.BktModel
         model = result.model
         for skill_fit in result.competencies:
             skill = skill_fit.competency
+            if chosen.get(skill) is not result:
+                continue
             params = model.competencies[skill]
             merged.competencies[skill] = params
             for name in totals:
@@ -857,3 +971,41 @@ def _merge_models(results: List[Any], variant: Dict[str, Any]) -> _core.BktModel
     if rows:
         merged.defaults = _core.BktParams(**{k: v / rows for k, v in totals.items()})
     return merged
+
+
+def _max_guess_slip(model: _core.BktModel, skill: str) -> Tuple[float, float]:
+    """The largest guess and slip of a skill over its classes."""
+    params = model.competencies[skill]
+    guesses, slips = [params.guess], [params.slip]
+    if skill in model.competency_activities:
+        for overrides in model.competency_activities[skill].values():
+            if overrides.guess is not None:
+                guesses.append(overrides.guess)
+            if overrides.slip is not None:
+                slips.append(overrides.slip)
+    return max(guesses), max(slips)
+
+
+def _clone_options(options: _core.FitOptions) -> _core.FitOptions:
+    out = _core.FitOptions()
+    for name in ("restarts", "seed", "threads", "forgets", "max_iterations", "tolerance", "ibkt",
+                 "ibkt_l2", "multigs", "multilearn", "multiprior", "start"):
+        setattr(out, name, getattr(options, name))
+    out.bounds = options.bounds
+    out.fixed = options.fixed
+    return out
+
+
+def _pybkt_class_order(values: np.ndarray) -> List[str]:
+    """Class names in pyBKT's order (its arrays index the sorted raw values: 9 before 10)."""
+    unique = pd.unique(values)
+    try:
+        unique = np.sort(unique)
+    except TypeError:  # mixed types: by name
+        pass
+    names = _class_names(unique)
+    return names if len(set(names)) == len(names) else sorted(set(names))
+
+
+# pyBKT exports these from pyBKT.models too; they need Model, hence the import at the end.
+from ._pybkt_roster import Roster, State, StateType  # noqa: E402
