@@ -6,7 +6,7 @@
 // and the share of the goal scope truly learned after a fixed budget of steps; then a pass/fail
 // line per target of issue 13 for `mastery`.
 //
-//   policy_suite --data DIR [--learners 120] [--threads 2] [--seed 1] [--out DIR] [--smoke]
+//   policy_suite --data DIR [--learners 300] [--threads 2] [--seed 1] [--out DIR] [--smoke]
 //
 // DIR is the shared data directory (junyi2015_prereq/, eedi_neurips2020_metadata/); the fractions
 // example is read from the source tree. --out writes dev.md, heldout.md, suite.csv (one row per
@@ -298,7 +298,7 @@ void Append(Metrics& to, const Metrics& from) {
 
 struct Options {
   std::string data;
-  int learners = 120;
+  int learners = 300;
   int threads = 2;
   uint64_t seed = 1;
   std::string out;
@@ -342,7 +342,7 @@ int main(int argc, char** argv) {
     }
   }
   if (options.data.empty()) return Fail("--data is required");
-  if (options.smoke && options.learners == 120) options.learners = 24;
+  if (options.smoke && options.learners == 300) options.learners = 24;
   const auto start = std::chrono::steady_clock::now();
 
   // Graphs, in a fixed order (their index enters the split).
@@ -392,9 +392,9 @@ int main(int argc, char** argv) {
       world.goals = world.far ? graphs[g].far_goals : graphs[g].near_goals;
       world.name = graphs[g].name + "/" + models[m].name + "/" + (world.far ? "far" : "near");
       world.scope = ScopeSize(graphs[g].graph, world.goals);
-      // K: ten practices per scope competency (a typical learner needs about five), at least 150;
+      // K: 15 practices per scope competency (a typical learner needs about five), at least 150;
       // the fixed budget is a quarter of it.
-      world.steps = std::clamp(static_cast<int>(10 * world.scope), 150, options.smoke ? 200 : 1200);
+      world.steps = std::clamp(static_cast<int>(15 * world.scope), 150, options.smoke ? 200 : 1500);
       world.budget = world.steps / 4;
       worlds.push_back(world);
     }

@@ -330,8 +330,9 @@ class SyntheticLearner {
   double Ability(uint32_t competency) const;
   /// What practising `activity` now is expected to add to the competencies marked in `scope` (one
   /// byte per competency, non-zero = in scope), in units of competencies: for binary kinds the
-  /// sum of LearnProbability over the unlearned ones (content quality applied); for kAbility the
-  /// gain in progress toward mastery_ability, capped at what is left. The oracle maximises it.
+  /// sum of LearnProbability over the unlearned ones (content quality applied); for kAbility 1 per
+  /// competency the practice would take to mastery_ability, else the progress it adds (the gain
+  /// over mastery_ability - start_ability). The oracle maximises it.
   double ExpectedScopeGain(uint32_t activity, const std::vector<uint8_t>& scope) const;
 
   /// Applies time-based forgetting up to `minutes` (no attempt).

@@ -637,9 +637,11 @@ double SyntheticLearner::ExpectedScopeGain(uint32_t activity,
     if (!scope[c] || self.learned[c]) continue;
     if (self.kind == LearnerModelKind::kAbility) {
       const AbilityModelOptions& o = cohort.options.ability;
+      // A competency completed counts 1, progress short of it its fraction of the way: otherwise
+      // a greedy reader would leave competencies just short of mastery for fresh ones.
       const double left = o.mastery_ability - self.theta[c];
-      gain +=
-          std::min(self.AbilityGain(entry, activity), left) / (o.mastery_ability - o.start_ability);
+      const double step = self.AbilityGain(entry, activity);
+      gain += step >= left ? 1.0 : step / (o.mastery_ability - o.start_ability);
     } else {
       gain += self.LearnProbability(entry);
     }
