@@ -26,6 +26,45 @@
 //              spirit: with review_stability 0.5 each practice doubles the half-life). Knowledge a
 //              learner starts with counts as prior_knowledge_practices practices old.
 //
+// Learner models (LearnerModelOptions::kind). The above is kBkt, the default. The others keep the
+// same starting draws (learned with probability prior_l(c)), cohort offsets and prerequisite
+// structure, and change what "knowing" is:
+//
+//   kAbility   an ability theta_c per competency on the logit scale, start_ability when not
+//              known at the start, mastery_ability + 0.5 when known. The competency counts as
+//              learned (IsLearned, the goal) while theta_c >= mastery_ability. An attempt of
+//              activity a with difficulty logit b_a = difficulty_scale * (difficulty - 0.5) (0 with
+//              no difficulty) is answered correctly with probability the Q-weighted mean of
+//              sigmoid(theta_c - b_a) (IRT, Rasch); with `deterministic`, correctly exactly when
+//              the Q-weighted mean of theta_c is >= b_a. After the attempt each practised
+//              competency gains
+//                  gain_per_learn * learn_l(c) * w_c * prod over prerequisites p of
+//                  prerequisite_penalty ^ (strength * (1 - progress_p)),
+//              progress_p = (theta_p - start_ability) / (mastery_ability - start_ability) clamped
+//              to [0, 1], so weak prerequisites shrink gains smoothly; and gains happen only near
+//              what was just learned: nothing when a prerequisite's progress is below
+//              frontier_min_progress, or when b_a is more than zone_width above theta_c (too
+//              hard). Ability never decreases (no forgetting).
+//   kPowerLawMemory   BKT acquisition as above, but a learned competency is retained with
+//              probability R(t) = (1 + t / S)^-decay at t days after its last practice (power-law
+//              forgetting), with a stability S (days) that starts at initial_stability_days when
+//              first learned and grows at each practice of the learned competency by a factor
+//              1 + massed_gain + spacing_gain * (1 - R(gap)): practice after a long gap (spaced)
+//              grows memory much more than massed practice. Relearning after a loss keeps S
+//              (savings). Starting knowledge starts at initial_stability_days * (1 + massed_gain +
+//              spacing_gain / 2)^prior_knowledge_practices. forget_per_day and review_stability
+//              are not used.
+//
+// With every kind:
+//
+//   content    ContentQualityOptions::inert_share of the activities teach nothing, and
+//              gated_share teach only when every prerequisite of the practised competency is
+//              learned (a strong prerequisite); the rest teach normally. Chosen per activity from
+//              the seed; the first activity (graph order) of each competency always teaches, so
+//              every competency stays learnable.
+//   noise      answers flip: P'(correct) = P(correct) (1 - extra_slip) + (1 - P(correct))
+//              extra_guess. Not in PopulationModel: the online model does not know about it.
+//
 // The online model is what a deployed system would know: a MasteryTracker fed with the simulated
 // outcomes, with SimulationOptions::online_model (default: the ground truth's population
 // parameters, which knows neither the learner's offsets nor time-based forgetting). Policies see
@@ -75,6 +114,50 @@ struct CohortGroup {
   double learn_spread = 0.5;
   /// Standard deviation of a learner's individual logit prior offset around prior_offset, >= 0.
   double prior_spread = 0.5;
+  /// Degrees of freedom of the individual learn offset: 0 draws it from a normal; k in [1, 30]
+  /// from a Student t with k degrees of freedom scaled by learn_spread (a heavy-tailed pace: a
+  /// few learners far slower or faster than the group).
+  int learn_tail_dof = 0;
+};
+
+/// The kind of ground truth (see the file comment).
+enum class LearnerModelKind {
+  kBkt = 0,      ///< binary learned state, BKT answers, exponential time forgetting (default)
+  kAbility = 1,  ///< per-competency ability, IRT answers, gains near the learned frontier
+  kPowerLawMemory = 2,  ///< BKT acquisition, power-law forgetting, spacing grows memory
+};
+
+/// "bkt", "ability", "power_law_memory".
+std::string_view LearnerModelKindName(LearnerModelKind kind);
+/// The inverse of LearnerModelKindName. InvalidArgument listing the valid names for anything else.
+Result<LearnerModelKind> ParseLearnerModelKind(std::string_view name);
+
+/// LearnerModelKind::kAbility (see the file comment).
+struct AbilityModelOptions {
+  double start_ability = -2.0;    ///< finite, < mastery_ability
+  double mastery_ability = 1.5;   ///< finite; learned at or above it
+  double gain_per_learn = 4.0;    ///< logits gained per unit of learn probability, finite, > 0
+  double difficulty_scale = 2.0;  ///< finite, >= 0
+  /// An activity whose difficulty logit is more than this above the ability teaches nothing. > 0.
+  double zone_width = 4.0;
+  /// A prerequisite below this progress blocks all gains. In [0, 1].
+  double frontier_min_progress = 0.25;
+  /// Answers are a deterministic function of ability (no guessing, no slips).
+  bool deterministic = false;
+};
+
+/// LearnerModelKind::kPowerLawMemory (see the file comment).
+struct PowerLawMemoryOptions {
+  double initial_stability_days = 1.0;  ///< > 0, finite
+  double decay = 1.0;                   ///< the power law's exponent, > 0, finite
+  double spacing_gain = 2.0;            ///< finite, >= 0
+  double massed_gain = 0.1;             ///< finite, >= 0
+};
+
+/// Content of mixed quality (see the file comment). Shares in [0, 1], summing to at most 1.
+struct ContentQualityOptions {
+  double inert_share = 0.0;  ///< activities that teach nothing
+  double gated_share = 0.0;  ///< activities that teach only with every prerequisite learned
 };
 
 /// The ground truth: how simulated learners really learn.
@@ -101,6 +184,14 @@ struct LearnerModelOptions {
   int prior_knowledge_practices = 3;
   /// The cohort. Empty means one group "all" with CohortGroup's defaults.
   std::vector<CohortGroup> groups;
+  /// What knowing is (the file comment); kBkt is the model described first.
+  LearnerModelKind kind = LearnerModelKind::kBkt;
+  AbilityModelOptions ability;   ///< kAbility only
+  PowerLawMemoryOptions memory;  ///< kPowerLawMemory only
+  ContentQualityOptions content;
+  /// Answer noise the online model does not know about, each in [0, 1).
+  double extra_slip = 0.0;
+  double extra_guess = 0.0;
 
   /// InvalidArgument naming the field ("groups[1].weight", "model.defaults.slip", ...).
   Status Validate() const;
@@ -142,6 +233,10 @@ struct SimulationOptions {
   /// Learners 0 .. trace_learners - 1 of every policy get a step-by-step trace in the result (what
   /// was recommended and why, and what happened): for looking into what a policy does. >= 0.
   int trace_learners = 0;
+  /// With budget_steps in [1, steps], LearnerOutcome::budget_scope_learned counts the goal-scope
+  /// competencies learned (ground truth) after that many steps: the fixed-budget gain. 0: not
+  /// recorded. In [0, steps].
+  int budget_steps = 0;
 
   /// InvalidArgument naming the first bad field.
   Status Validate() const;
@@ -225,11 +320,20 @@ class SyntheticLearner {
 
   /// The probability that practising `activity` now makes `competency` learned when it is not:
   /// the learner's learn for the pair, times its Q-weight, times prerequisite_penalty for each
-  /// prerequisite not learned now (raised to the edge's strength). 0 when the activity does not
-  /// practise the competency.
+  /// prerequisite not learned now (raised to the edge's strength), times 0 when the activity is
+  /// inert (or gated with a prerequisite not learned). 0 when the activity does not practise the
+  /// competency. Binary kinds (kBkt, kPowerLawMemory).
   double LearnProbability(uint32_t activity, uint32_t competency) const;
-  /// P(correct) of an attempt of `activity` now, from the hidden states.
+  /// P(correct) of an attempt of `activity` now, from the hidden states (answer noise included).
   double CorrectProbability(uint32_t activity) const;
+  /// kAbility: the ability theta of the competency; other kinds: 1 when learned, else 0.
+  double Ability(uint32_t competency) const;
+  /// What practising `activity` now is expected to add to the competencies marked in `scope` (one
+  /// byte per competency, non-zero = in scope), in units of competencies: for binary kinds the
+  /// sum of LearnProbability over the unlearned ones (content quality applied); for kAbility 1 per
+  /// competency the practice would take to mastery_ability, else the progress it adds (the gain
+  /// over mastery_ability - start_ability). The oracle maximises it.
+  double ExpectedScopeGain(uint32_t activity, const std::vector<uint8_t>& scope) const;
 
   /// Applies time-based forgetting up to `minutes` (no attempt).
   void AdvanceTo(double minutes);
@@ -305,6 +409,9 @@ struct LearnerOutcome {
   uint32_t start_learned = 0;
   uint32_t final_learned = 0;
   uint32_t final_scope_learned = 0;
+  uint32_t start_scope_learned = 0;
+  /// Goal-scope competencies learned after SimulationOptions::budget_steps (0 when not set).
+  uint32_t budget_scope_learned = 0;
 };
 
 /// One step of a traced learner.
@@ -379,6 +486,16 @@ class Simulation {
 
   /// Every policy of options().policies on every learner.
   Result<SimulationResult> Run() const;
+  /// options().policies as Run() simulates them, for a Run of your own that adds policies.
+  std::vector<SimulatedPolicy> DefaultPolicies() const;
+  /// The oracle, named "oracle": a reference that sees the ground truth. At every step it picks,
+  /// among the activities practising a goal-scope competency (every competency without a goal),
+  /// the one with the largest SyntheticLearner::ExpectedScopeGain on the learner's true hidden
+  /// state (ties: the first in graph order); when nothing in scope can gain, the activity of a
+  /// scope competency not learned (else the first). A greedy one-step look-ahead: the upper bound
+  /// a policy that only sees answers can aim at, not an optimum. Its kind() is kMastery (MakePolicy
+  /// cannot build it); it only works inside this Simulation's runs.
+  SimulatedPolicy Oracle() const;
   /// As Run with policies of your own (built on online_model(), typically). InvalidArgument for no
   /// policy, an empty or duplicate name or a null prototype. A policy error during the run (for
   /// example an activity id it made up) fails the run, naming policy, learner and step.

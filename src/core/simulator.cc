@@ -49,6 +49,80 @@ double Median(std::vector<int> values) {
   return values.size() % 2 == 1 ? values[mid] : 0.5 * (values[mid - 1] + values[mid]);
 }
 
+// The oracle: greedy on the true hidden state (Simulation::Oracle).
+class OraclePolicy final : public simulator_internal::TruthAwarePolicy {
+ public:
+  struct Shared {
+    const SyntheticCohort* cohort = nullptr;
+    std::vector<uint8_t> scope;
+    std::vector<uint32_t> candidates;  // activities practising a scope competency, graph order
+    std::vector<std::string> candidate_ids;
+    /// The scope competencies of each candidate.
+    std::vector<std::vector<uint32_t>> candidate_scope;
+    std::shared_ptr<const Policy> index;  // for StateFromMastery and CompetencyIndex
+  };
+
+  explicit OraclePolicy(std::shared_ptr<const Shared> shared) : shared_(std::move(shared)) {}
+
+  PolicyKind kind() const override { return PolicyKind::kMastery; }
+
+  Status SeeLearner(const SyntheticCohort* cohort, const SyntheticLearner* learner) override {
+    if (cohort != shared_->cohort) {
+      return Status::FailedPrecondition("the oracle runs only in the Simulation that made it");
+    }
+    learner_ = learner;
+    return Status::Ok();
+  }
+
+  Result<std::vector<Recommendation>> Recommend(const LearnerState&,
+                                                const RecommendRequest&) override {
+    if (learner_ == nullptr) {
+      return Status::FailedPrecondition("the oracle runs only inside a Simulation");
+    }
+    const Shared& shared = *shared_;
+    if (shared.candidates.empty()) return std::vector<Recommendation>{};
+    double best_gain = 0.0;
+    size_t best = shared.candidates.size();
+    size_t fallback = shared.candidates.size();
+    for (size_t i = 0; i < shared.candidates.size(); ++i) {
+      const double gain = learner_->ExpectedScopeGain(shared.candidates[i], shared.scope);
+      if (gain > best_gain) {
+        best_gain = gain;
+        best = i;
+      }
+      if (fallback == shared.candidates.size()) {
+        for (uint32_t c : shared.candidate_scope[i]) {
+          if (!learner_->IsLearned(c)) fallback = i;
+        }
+      }
+    }
+    if (best == shared.candidates.size()) best = fallback < best ? fallback : 0;
+    Recommendation recommendation;
+    recommendation.activity_id = shared.candidate_ids[best];
+    recommendation.score = best_gain;
+    recommendation.reasons = {"oracle: largest expected true gain toward the goal scope"};
+    return std::vector<Recommendation>{std::move(recommendation)};
+  }
+
+  Status Observe(const Observation&) override { return Status::Ok(); }
+
+  std::unique_ptr<Policy> Fork(uint64_t) const override {
+    return std::make_unique<OraclePolicy>(shared_);
+  }
+
+  Result<LearnerState> StateFromMastery(const LearnerMastery& mastery) const override {
+    return shared_->index->StateFromMastery(mastery);
+  }
+
+  Result<uint32_t> CompetencyIndex(std::string_view competency_id) const override {
+    return shared_->index->CompetencyIndex(competency_id);
+  }
+
+ private:
+  std::shared_ptr<const Shared> shared_;
+  const SyntheticLearner* learner_ = nullptr;
+};
+
 }  // namespace
 
 Status SimulationOptions::Validate() const {
@@ -90,6 +164,10 @@ Status SimulationOptions::Validate() const {
     return Status::InvalidArgument("curve_points must be >= 1, got " +
                                    std::to_string(curve_points));
   }
+  if (budget_steps < 0 || budget_steps > steps) {
+    return Status::InvalidArgument("budget_steps must be in [0, steps], got " +
+                                   std::to_string(budget_steps));
+  }
   if (trace_learners < 0) {
     return Status::InvalidArgument("trace_learners must be >= 0, got " +
                                    std::to_string(trace_learners));
@@ -103,6 +181,7 @@ struct Simulation::Impl {
   std::unique_ptr<SyntheticCohort> cohort;
   BktModel online_model;
   std::vector<SimulatedPolicy> default_policies;
+  SimulatedPolicy oracle;
 
   std::vector<std::string> goal_ids;  // expanded, topological order
   std::vector<uint8_t> is_goal;       // per competency
@@ -191,9 +270,34 @@ Result<std::unique_ptr<Simulation>> Simulation::Create(const CompetencyGraph& gr
     if (!policy.ok()) return policy.status().WithContext("policy " + name);
     impl->default_policies.push_back({name, std::shared_ptr<const Policy>(std::move(*policy))});
   }
+
+  auto oracle = std::make_shared<OraclePolicy::Shared>();
+  oracle->cohort = impl->cohort.get();
+  oracle->scope = impl->in_scope;
+  for (uint32_t a = 0; a < cohort.activity_ids.size(); ++a) {
+    std::vector<uint32_t> scope;
+    for (uint32_t k = cohort.entry_begin[a]; k < cohort.entry_begin[a + 1]; ++k) {
+      if (impl->in_scope[cohort.entries[k].competency])
+        scope.push_back(cohort.entries[k].competency);
+    }
+    if (scope.empty()) continue;
+    oracle->candidates.push_back(a);
+    oracle->candidate_ids.push_back(cohort.activity_ids[a]);
+    oracle->candidate_scope.push_back(std::move(scope));
+  }
+  Result<std::unique_ptr<Policy>> index =
+      MakePolicy(PolicyKind::kRandom, graph, impl->online_model, recommender);
+  if (!index.ok()) return index.status().WithContext("oracle");
+  oracle->index = std::shared_ptr<const Policy>(std::move(*index));
+  impl->oracle = {"oracle", std::make_shared<OraclePolicy>(std::move(oracle))};
+
   impl->options = std::move(options);
   return std::unique_ptr<Simulation>(new Simulation(std::move(impl)));
 }
+
+std::vector<SimulatedPolicy> Simulation::DefaultPolicies() const { return impl_->default_policies; }
+
+SimulatedPolicy Simulation::Oracle() const { return impl_->oracle; }
 
 Episode Simulation::Impl::RunEpisode(const std::string& policy_name, const Policy& prototype,
                                      MasteryTracker& tracker, uint32_t learner_index) const {
@@ -218,6 +322,7 @@ Episode Simulation::Impl::RunEpisode(const std::string& policy_name, const Polic
     scope_learned += in_scope[c];
     goal_learned += is_goal[c];
   }
+  outcome.start_scope_learned = static_cast<uint32_t>(scope_learned);
   learner.SetOnChange([&](uint32_t c, bool learned) {
     const int delta = learned ? 1 : -1;
     if (in_scope[c]) scope_learned += delta;
@@ -226,6 +331,13 @@ Episode Simulation::Impl::RunEpisode(const std::string& policy_name, const Polic
 
   const bool traced = learner_index < static_cast<uint32_t>(options.trace_learners);
   std::unique_ptr<Policy> policy = prototype.Fork(learner_index);
+  if (auto* truth_aware = dynamic_cast<simulator_internal::TruthAwarePolicy*>(policy.get())) {
+    const Status seen = truth_aware->SeeLearner(cohort.get(), &learner);
+    if (!seen.ok()) {
+      episode.error = seen.WithContext("policy " + policy_name);
+      return episode;
+    }
+  }
   LearnerState state;
   state.learner_id = LearnerId(learner_index);
   std::vector<int32_t> slot(n, -1);  // position of a competency in state.competencies
@@ -239,7 +351,12 @@ Episode Simulation::Impl::RunEpisode(const std::string& policy_name, const Polic
                            ", step " + std::to_string(step));
   };
   size_t next_curve = 0;
+  bool budget_sampled = options.budget_steps == 0;
   auto sample_curve = [&](int step) {
+    if (!budget_sampled && step >= options.budget_steps) {
+      outcome.budget_scope_learned = static_cast<uint32_t>(scope_learned);
+      budget_sampled = true;
+    }
     while (next_curve < curve_steps.size() && curve_steps[next_curve] <= step) {
       episode.curve_learned.push_back(static_cast<uint32_t>(learner.num_learned()));
       episode.curve_scope_learned.push_back(static_cast<uint32_t>(scope_learned));

@@ -10,6 +10,7 @@
 
 #include <pathwise/bkt.h>
 #include <pathwise/model.h>
+#include <pathwise/recommender.h>
 #include <pathwise/simulator.h>
 
 namespace pathwise::simulator_internal {
@@ -38,6 +39,21 @@ struct PracticeEntry {
   double guess = 0.0;
   double slip = 0.0;
   double forget = 0.0;  ///< per opportunity
+  /// ContentQualityOptions: kTeaches, kInert (teaches nothing) or kGated (teaches only with every
+  /// prerequisite of the competency learned). Per activity, repeated on each of its entries.
+  uint8_t quality = 0;
+};
+
+inline constexpr uint8_t kTeaches = 0;
+inline constexpr uint8_t kInert = 1;
+inline constexpr uint8_t kGated = 2;
+
+/// A policy that sees the ground truth (the oracle): the runner hands it the learner of each
+/// episode before the first Recommend.
+class TruthAwarePolicy : public Policy {
+ public:
+  /// FailedPrecondition when the policy belongs to another cohort's simulation.
+  virtual Status SeeLearner(const SyntheticCohort* cohort, const SyntheticLearner* learner) = 0;
 };
 
 struct PrerequisiteEntry {
@@ -64,6 +80,8 @@ struct SyntheticCohort::Impl {
   std::vector<std::string> activity_ids;
   std::unordered_map<std::string, uint32_t> activity_index;
   std::vector<double> activity_minutes;
+  /// kAbility: the activity's difficulty on the logit scale.
+  std::vector<double> activity_difficulty_logit;
   /// Entries of activity a are entries[entry_begin[a] .. entry_begin[a+1]).
   std::vector<uint32_t> entry_begin;
   std::vector<simulator_internal::PracticeEntry> entries;

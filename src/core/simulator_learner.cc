@@ -42,7 +42,73 @@ std::pair<double, double> NormalPair(std::mt19937_64& rng) {
   return {radius * std::cos(kTwoPi * u2), radius * std::sin(kTwoPi * u2)};
 }
 
+Status CheckFinite(const std::string& field, double x, double low, bool strict) {
+  if (!std::isfinite(x) || (strict ? !(x > low) : !(x >= low))) {
+    return Status::InvalidArgument(field + " must be finite and " + (strict ? "> " : ">= ") +
+                                   std::to_string(low) + ", got " + std::to_string(x));
+  }
+  return Status::Ok();
+}
+
+Status ValidateKinds(const LearnerModelOptions& o) {
+  if (o.kind != LearnerModelKind::kBkt && o.kind != LearnerModelKind::kAbility &&
+      o.kind != LearnerModelKind::kPowerLawMemory) {
+    return Status::InvalidArgument("kind is not a LearnerModelKind: " +
+                                   std::to_string(static_cast<int>(o.kind)));
+  }
+  const AbilityModelOptions& a = o.ability;
+  if (!std::isfinite(a.start_ability) || !std::isfinite(a.mastery_ability) ||
+      !(a.start_ability < a.mastery_ability)) {
+    return Status::InvalidArgument(
+        "ability.start_ability must be finite and below ability.mastery_ability, got " +
+        std::to_string(a.start_ability) + " and " + std::to_string(a.mastery_ability));
+  }
+  PATHWISE_RETURN_IF_ERROR(CheckFinite("ability.gain_per_learn", a.gain_per_learn, 0.0, true));
+  PATHWISE_RETURN_IF_ERROR(CheckFinite("ability.difficulty_scale", a.difficulty_scale, 0.0, false));
+  PATHWISE_RETURN_IF_ERROR(CheckFinite("ability.zone_width", a.zone_width, 0.0, true));
+  PATHWISE_RETURN_IF_ERROR(
+      CheckProbability("ability.frontier_min_progress", a.frontier_min_progress, true));
+  const PowerLawMemoryOptions& m = o.memory;
+  PATHWISE_RETURN_IF_ERROR(
+      CheckFinite("memory.initial_stability_days", m.initial_stability_days, 0.0, true));
+  PATHWISE_RETURN_IF_ERROR(CheckFinite("memory.decay", m.decay, 0.0, true));
+  PATHWISE_RETURN_IF_ERROR(CheckFinite("memory.spacing_gain", m.spacing_gain, 0.0, false));
+  PATHWISE_RETURN_IF_ERROR(CheckFinite("memory.massed_gain", m.massed_gain, 0.0, false));
+  PATHWISE_RETURN_IF_ERROR(CheckProbability("content.inert_share", o.content.inert_share, true));
+  PATHWISE_RETURN_IF_ERROR(CheckProbability("content.gated_share", o.content.gated_share, true));
+  if (o.content.inert_share + o.content.gated_share > 1.0) {
+    return Status::InvalidArgument("content.inert_share + content.gated_share must be <= 1, got " +
+                                   std::to_string(o.content.inert_share + o.content.gated_share));
+  }
+  PATHWISE_RETURN_IF_ERROR(CheckProbability("extra_slip", o.extra_slip, false));
+  PATHWISE_RETURN_IF_ERROR(CheckProbability("extra_guess", o.extra_guess, false));
+  return Status::Ok();
+}
+
+double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
 }  // namespace
+
+std::string_view LearnerModelKindName(LearnerModelKind kind) {
+  switch (kind) {
+    case LearnerModelKind::kBkt:
+      return "bkt";
+    case LearnerModelKind::kAbility:
+      return "ability";
+    case LearnerModelKind::kPowerLawMemory:
+      return "power_law_memory";
+  }
+  return "unknown";
+}
+
+Result<LearnerModelKind> ParseLearnerModelKind(std::string_view name) {
+  for (LearnerModelKind kind :
+       {LearnerModelKind::kBkt, LearnerModelKind::kAbility, LearnerModelKind::kPowerLawMemory}) {
+    if (LearnerModelKindName(kind) == name) return kind;
+  }
+  return Status::InvalidArgument("unknown learner model '" + std::string(name) +
+                                 "' (valid: bkt, ability, power_law_memory)");
+}
 
 Status LearnerModelOptions::Validate() const {
   PATHWISE_RETURN_IF_ERROR(model.Validate().WithContext("model"));
@@ -64,6 +130,7 @@ Status LearnerModelOptions::Validate() const {
     return Status::InvalidArgument("prior_knowledge_practices must be >= 0, got " +
                                    std::to_string(prior_knowledge_practices));
   }
+  PATHWISE_RETURN_IF_ERROR(ValidateKinds(*this));
   std::set<std::string> names;
   for (size_t g = 0; g < groups.size(); ++g) {
     const CohortGroup& group = groups[g];
@@ -89,6 +156,10 @@ Status LearnerModelOptions::Validate() const {
     if (!IsFiniteAtLeast(group.prior_spread, 0.0)) {
       return Status::InvalidArgument(path + ".prior_spread must be finite and >= 0, got " +
                                      std::to_string(group.prior_spread));
+    }
+    if (group.learn_tail_dof < 0 || group.learn_tail_dof > 30) {
+      return Status::InvalidArgument(path + ".learn_tail_dof must be in [0, 30], got " +
+                                     std::to_string(group.learn_tail_dof));
     }
   }
   return Status::Ok();
@@ -161,6 +232,7 @@ Result<std::unique_ptr<SyntheticCohort>> SyntheticCohort::Create(const Competenc
       impl->activity_index.emplace(impl->competency_ids[c], c);
       impl->activity_ids.push_back(impl->competency_ids[c]);
       impl->activity_minutes.push_back(Activity{}.expected_minutes);
+      impl->activity_difficulty_logit.push_back(0.0);
       impl->entry_begin.push_back(static_cast<uint32_t>(impl->entries.size()));
       add_entry(c, impl->competency_ids[c], 1.0);
     }
@@ -169,6 +241,9 @@ Result<std::unique_ptr<SyntheticCohort>> SyntheticCohort::Create(const Competenc
       impl->activity_index.emplace(activity->id, static_cast<uint32_t>(impl->activity_ids.size()));
       impl->activity_ids.push_back(activity->id);
       impl->activity_minutes.push_back(activity->expected_minutes);
+      impl->activity_difficulty_logit.push_back(
+          activity->difficulty ? options.ability.difficulty_scale * (*activity->difficulty - 0.5)
+                               : 0.0);
       impl->entry_begin.push_back(static_cast<uint32_t>(impl->entries.size()));
       for (const PracticedCompetency& practiced : activity->competencies) {
         add_entry(impl->competency_index.at(practiced.competency_id), activity->id,
@@ -177,6 +252,32 @@ Result<std::unique_ptr<SyntheticCohort>> SyntheticCohort::Create(const Competenc
     }
   }
   impl->entry_begin.push_back(static_cast<uint32_t>(impl->entries.size()));
+
+  // Content quality from a stream of its own, so that other draws do not move with it.
+  if (options.content.inert_share > 0.0 || options.content.gated_share > 0.0) {
+    std::mt19937_64 quality_rng(MixSeed(seed ^ 0x9a11e7ULL));
+    std::vector<uint8_t> has_teacher(n, 0);
+    for (size_t a = 0; a < impl->activity_ids.size(); ++a) {
+      const double u = UniformDouble(quality_rng());
+      uint8_t quality = simulator_internal::kTeaches;
+      if (u < options.content.inert_share) {
+        quality = simulator_internal::kInert;
+      } else if (u < options.content.inert_share + options.content.gated_share) {
+        quality = simulator_internal::kGated;
+      }
+      for (uint32_t k = impl->entry_begin[a]; k < impl->entry_begin[a + 1]; ++k) {
+        PracticeEntry& entry = impl->entries[k];
+        // The first activity of a competency always teaches: every competency stays learnable.
+        if (!has_teacher[entry.competency]) {
+          has_teacher[entry.competency] = 1;
+          quality = simulator_internal::kTeaches;
+        }
+      }
+      for (uint32_t k = impl->entry_begin[a]; k < impl->entry_begin[a + 1]; ++k) {
+        impl->entries[k].quality = quality;
+      }
+    }
+  }
 
   impl->groups = options.groups;
   if (impl->groups.empty()) {
@@ -266,11 +367,27 @@ struct SyntheticLearner::Impl {
   double now = 0.0;
   std::function<void(uint32_t, bool)> on_change;
   std::vector<double> scratch_learn;
+  LearnerModelKind kind = LearnerModelKind::kBkt;
+  std::vector<double> theta;           // kAbility
+  std::vector<double> stability_days;  // kPowerLawMemory; 0 until first learned
+  std::vector<double> last_practice;   // kPowerLawMemory, minutes
 
   double Uniform() { return UniformDouble(rng()); }
 
   void ScheduleForgetting(uint32_t c) {
     ++generation[c];
+    if (kind == LearnerModelKind::kAbility) return;
+    if (kind == LearnerModelKind::kPowerLawMemory) {
+      // Survival R(t) = (1 + t / S)^-decay: lost when R falls below a uniform draw u, at
+      // t = S (u^(-1/decay) - 1).
+      const double u = 1.0 - Uniform();  // in (0, 1]
+      const double wait = stability_days[c] * 24.0 * 60.0 *
+                          (std::pow(u, -1.0 / cohort->options.memory.decay) - 1.0);
+      if (!std::isfinite(wait)) return;
+      forget_heap.push_back({now + wait, c, generation[c]});
+      std::push_heap(forget_heap.begin(), forget_heap.end(), Later);
+      return;
+    }
     if (cohort->base_hazard_per_minute <= 0.0) return;
     const double hazard =
         cohort->base_hazard_per_minute *
@@ -287,6 +404,13 @@ struct SyntheticLearner::Impl {
     if (value) {
       ++num_learned;
       practices[c] = 0;
+      if (kind == LearnerModelKind::kPowerLawMemory) {
+        // Relearning keeps the stability built before the loss (savings).
+        if (stability_days[c] <= 0.0) {
+          stability_days[c] = cohort->options.memory.initial_stability_days;
+        }
+        last_practice[c] = now;
+      }
       ScheduleForgetting(c);
     } else {
       --num_learned;
@@ -309,27 +433,99 @@ struct SyntheticLearner::Impl {
   }
 
   double LearnProbability(const PracticeEntry& entry) const {
+    if (entry.quality == simulator_internal::kInert) return 0.0;
     double p = ApplyLogitOffset(entry.learn, learn_offset) * entry.weight;
     const uint32_t begin = cohort->prerequisite_begin[entry.competency];
     const uint32_t end = cohort->prerequisite_begin[entry.competency + 1];
     const double penalty = cohort->options.prerequisite_penalty;
+    bool every_prerequisite = true;
     for (uint32_t k = begin; k < end; ++k) {
       const PrerequisiteEntry& prerequisite = cohort->prerequisites[k];
       if (learned[prerequisite.from]) continue;
+      every_prerequisite = false;
       p *= prerequisite.strength == 1.0 ? penalty : std::pow(penalty, prerequisite.strength);
     }
+    if (entry.quality == simulator_internal::kGated && !every_prerequisite) return 0.0;
     return p;
+  }
+
+  // kAbility: progress toward mastery_ability in [0, 1].
+  double Progress(uint32_t c) const {
+    const AbilityModelOptions& o = cohort->options.ability;
+    return std::clamp((theta[c] - o.start_ability) / (o.mastery_ability - o.start_ability), 0.0,
+                      1.0);
+  }
+
+  // kAbility: the ability gained by practising `activity` through `entry` now.
+  double AbilityGain(const PracticeEntry& entry, uint32_t activity) const {
+    if (entry.quality == simulator_internal::kInert) return 0.0;
+    const AbilityModelOptions& o = cohort->options.ability;
+    if (cohort->activity_difficulty_logit[activity] - theta[entry.competency] > o.zone_width) {
+      return 0.0;
+    }
+    double gain = o.gain_per_learn * ApplyLogitOffset(entry.learn, learn_offset) * entry.weight;
+    const double penalty = cohort->options.prerequisite_penalty;
+    bool every_prerequisite = true;
+    for (uint32_t k = cohort->prerequisite_begin[entry.competency];
+         k < cohort->prerequisite_begin[entry.competency + 1]; ++k) {
+      const PrerequisiteEntry& prerequisite = cohort->prerequisites[k];
+      const double progress = Progress(prerequisite.from);
+      if (progress < o.frontier_min_progress) return 0.0;
+      if (progress >= 1.0) continue;
+      every_prerequisite = false;
+      gain *= std::pow(penalty, prerequisite.strength * (1.0 - progress));
+    }
+    if (entry.quality == simulator_internal::kGated && !every_prerequisite) return 0.0;
+    return gain;
   }
 
   double CorrectProbability(uint32_t activity) const {
     double numerator = 0.0;
     double weights = 0.0;
-    for (uint32_t k = cohort->entry_begin[activity]; k < cohort->entry_begin[activity + 1]; ++k) {
-      const PracticeEntry& entry = cohort->entries[k];
-      numerator += entry.weight * (learned[entry.competency] ? 1.0 - entry.slip : entry.guess);
-      weights += entry.weight;
+    double p = 0.0;
+    if (kind == LearnerModelKind::kAbility) {
+      const double b = cohort->activity_difficulty_logit[activity];
+      for (uint32_t k = cohort->entry_begin[activity]; k < cohort->entry_begin[activity + 1]; ++k) {
+        const PracticeEntry& entry = cohort->entries[k];
+        numerator += entry.weight * (cohort->options.ability.deterministic
+                                         ? theta[entry.competency]
+                                         : Sigmoid(theta[entry.competency] - b));
+        weights += entry.weight;
+      }
+      if (weights <= 0.0) return 0.0;
+      p = numerator / weights;
+      if (cohort->options.ability.deterministic) p = p >= b ? 1.0 : 0.0;
+    } else {
+      for (uint32_t k = cohort->entry_begin[activity]; k < cohort->entry_begin[activity + 1]; ++k) {
+        const PracticeEntry& entry = cohort->entries[k];
+        numerator += entry.weight * (learned[entry.competency] ? 1.0 - entry.slip : entry.guess);
+        weights += entry.weight;
+      }
+      p = weights > 0.0 ? numerator / weights : 0.0;
     }
-    return weights > 0.0 ? numerator / weights : 0.0;
+    const double extra_slip = cohort->options.extra_slip;
+    const double extra_guess = cohort->options.extra_guess;
+    if (extra_slip > 0.0 || extra_guess > 0.0) p = p * (1.0 - extra_slip) + (1.0 - p) * extra_guess;
+    return p;
+  }
+
+  bool AttemptAbility(uint32_t activity) {
+    const double p = CorrectProbability(activity);
+    // The deterministic variant draws nothing: the same ability gives the same answer.
+    const bool correct = p >= 1.0 ? true : p <= 0.0 ? false : Uniform() < p;
+    const uint32_t begin = cohort->entry_begin[activity];
+    const uint32_t end = cohort->entry_begin[activity + 1];
+    scratch_learn.clear();
+    for (uint32_t k = begin; k < end; ++k) {
+      scratch_learn.push_back(AbilityGain(cohort->entries[k], activity));
+    }
+    const double mastery = cohort->options.ability.mastery_ability;
+    for (uint32_t k = begin; k < end; ++k) {
+      const uint32_t c = cohort->entries[k].competency;
+      theta[c] += scratch_learn[k - begin];
+      if (theta[c] >= mastery) SetLearned(c, true);
+    }
+    return correct;
   }
 };
 
@@ -354,20 +550,48 @@ SyntheticLearner SyntheticCohort::MakeLearner(uint32_t index) const {
   learner->group = group;
   const CohortGroup& g = cohort.groups[group];
   const auto [z_learn, z_prior] = NormalPair(learner->rng);
-  learner->learn_offset = g.learn_offset + g.learn_spread * z_learn;
+  double z_pace = z_learn;
+  if (g.learn_tail_dof > 0) {  // Student t: a normal over the root of a scaled chi-square
+    double chi_square = 0.0;
+    for (int k = 0; k < g.learn_tail_dof; k += 2) {
+      const auto [a, b] = NormalPair(learner->rng);
+      chi_square += a * a + (k + 1 < g.learn_tail_dof ? b * b : 0.0);
+    }
+    z_pace = z_learn / std::sqrt(chi_square / g.learn_tail_dof);
+  }
+  learner->learn_offset = g.learn_offset + g.learn_spread * z_pace;
   learner->prior_offset = g.prior_offset + g.prior_spread * z_prior;
 
   const size_t n = cohort.competency_ids.size();
+  const LearnerModelOptions& options = cohort.options;
+  learner->kind = options.kind;
   learner->learned.assign(n, 0);
   learner->practices.assign(n, 0);
   learner->generation.assign(n, 0);
-  const uint32_t consolidated = static_cast<uint32_t>(cohort.options.prior_knowledge_practices);
+  if (options.kind == LearnerModelKind::kAbility) {
+    learner->theta.assign(n, options.ability.start_ability);
+  }
+  double consolidated_stability = 0.0;
+  if (options.kind == LearnerModelKind::kPowerLawMemory) {
+    learner->stability_days.assign(n, 0.0);
+    learner->last_practice.assign(n, 0.0);
+    consolidated_stability =
+        options.memory.initial_stability_days *
+        std::pow(1.0 + options.memory.massed_gain + 0.5 * options.memory.spacing_gain,
+                 options.prior_knowledge_practices);
+  }
+  const uint32_t consolidated = static_cast<uint32_t>(options.prior_knowledge_practices);
   for (uint32_t c = 0; c < n; ++c) {
     const double prior = ApplyLogitOffset(cohort.population[c].prior, learner->prior_offset);
     if (learner->Uniform() < prior) {
       learner->learned[c] = 1;
       ++learner->num_learned;
       learner->practices[c] = consolidated;
+      if (options.kind == LearnerModelKind::kAbility) {
+        learner->theta[c] = options.ability.mastery_ability + 0.5;
+      } else if (options.kind == LearnerModelKind::kPowerLawMemory) {
+        learner->stability_days[c] = consolidated_stability;
+      }
       learner->ScheduleForgetting(c);
     }
   }
@@ -397,11 +621,40 @@ double SyntheticLearner::CorrectProbability(uint32_t activity) const {
   return impl_->CorrectProbability(activity);
 }
 
+double SyntheticLearner::Ability(uint32_t competency) const {
+  if (impl_->kind == LearnerModelKind::kAbility) return impl_->theta[competency];
+  return impl_->learned[competency] ? 1.0 : 0.0;
+}
+
+double SyntheticLearner::ExpectedScopeGain(uint32_t activity,
+                                           const std::vector<uint8_t>& scope) const {
+  const Impl& self = *impl_;
+  const SyntheticCohort::Impl& cohort = *self.cohort;
+  double gain = 0.0;
+  for (uint32_t k = cohort.entry_begin[activity]; k < cohort.entry_begin[activity + 1]; ++k) {
+    const PracticeEntry& entry = cohort.entries[k];
+    const uint32_t c = entry.competency;
+    if (!scope[c] || self.learned[c]) continue;
+    if (self.kind == LearnerModelKind::kAbility) {
+      const AbilityModelOptions& o = cohort.options.ability;
+      // A competency completed counts 1, progress short of it its fraction of the way: otherwise
+      // a greedy reader would leave competencies just short of mastery for fresh ones.
+      const double left = o.mastery_ability - self.theta[c];
+      const double step = self.AbilityGain(entry, activity);
+      gain += step >= left ? 1.0 : step / (o.mastery_ability - o.start_ability);
+    } else {
+      gain += self.LearnProbability(entry);
+    }
+  }
+  return gain;
+}
+
 void SyntheticLearner::AdvanceTo(double minutes) { impl_->AdvanceTo(minutes); }
 
 bool SyntheticLearner::Attempt(uint32_t activity, double minutes) {
   Impl& self = *impl_;
   self.AdvanceTo(minutes);
+  if (self.kind == LearnerModelKind::kAbility) return self.AttemptAbility(activity);
   const bool correct = self.Uniform() < self.CorrectProbability(activity);
   const SyntheticCohort::Impl& cohort = *self.cohort;
   const uint32_t begin = cohort.entry_begin[activity];
@@ -424,6 +677,13 @@ bool SyntheticLearner::Attempt(uint32_t activity, double minutes) {
         self.SetLearned(c, false);
       } else if (self.learned[c]) {
         ++self.practices[c];
+        if (self.kind == LearnerModelKind::kPowerLawMemory) {
+          const PowerLawMemoryOptions& memory = cohort.options.memory;
+          const double gap_days = (self.now - self.last_practice[c]) / (24.0 * 60.0);
+          const double recall = std::pow(1.0 + gap_days / self.stability_days[c], -memory.decay);
+          self.stability_days[c] *= 1.0 + memory.massed_gain + memory.spacing_gain * (1.0 - recall);
+          self.last_practice[c] = self.now;
+        }
         self.ScheduleForgetting(c);
       }
     } else if (u < learn) {

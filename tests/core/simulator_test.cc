@@ -585,5 +585,315 @@ TEST(SimulationTest, RunsTheRecommenderPolicies) {
   ExpectSameResult(*one, *three);
 }
 
+// A competency `x` (no prerequisites) and `target` after it, each with two activities ("x.1",
+// "x.2", ...); the first of each always teaches, whatever the content options.
+CompetencyGraph MakeTwoActivityGraph() {
+  GraphDefinition def;
+  for (const char* id : {"x", "target"}) {
+    Competency competency;
+    competency.id = id;
+    def.competencies.push_back(competency);
+    for (const char* suffix : {".1", ".2"}) {
+      Activity activity;
+      activity.id = std::string(id) + suffix;
+      activity.competencies = {{id, 1.0}};
+      def.activities.push_back(activity);
+    }
+  }
+  def.prerequisites = {{"x", "target"}};
+  Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
+  EXPECT_OK(graph);
+  return *graph;
+}
+
+TEST(LearnerModelTest, KindNamesRoundTrip) {
+  for (LearnerModelKind kind :
+       {LearnerModelKind::kBkt, LearnerModelKind::kAbility, LearnerModelKind::kPowerLawMemory}) {
+    auto parsed = ParseLearnerModelKind(LearnerModelKindName(kind));
+    ASSERT_OK(parsed);
+    EXPECT_EQ(*parsed, kind);
+  }
+  EXPECT_FALSE(ParseLearnerModelKind("irt").ok());
+}
+
+TEST(LearnerModelTest, DeterministicAbilityAnswersAreAFunctionOfAbility) {
+  const CompetencyGraph graph = MakeChainGraph();
+  LearnerModelOptions truth = PlainTruth();
+  truth.model.defaults = Params(0.0, 0.2);
+  truth.kind = LearnerModelKind::kAbility;
+  truth.ability.deterministic = true;
+  auto cohort = SyntheticCohort::Create(graph, truth, /*seed=*/3);
+  ASSERT_OK(cohort);
+  const uint32_t a = *(*cohort)->ActivityIndex("a");
+  std::vector<bool> first_answers;
+  for (uint32_t i = 0; i < 5; ++i) {
+    SyntheticLearner learner = (*cohort)->MakeLearner(i);
+    std::vector<bool> answers;
+    for (int step = 0; step < 12; ++step) {
+      const double ability = learner.Ability(0);
+      const double p = learner.CorrectProbability(a);
+      EXPECT_TRUE(p == 0.0 || p == 1.0) << p;
+      const bool correct = learner.Attempt(a, step);
+      EXPECT_EQ(correct, ability >= 0.0) << "step " << step;  // no difficulty: b = 0
+      answers.push_back(correct);
+    }
+    // Different seeds, same starting state: the same answers, step by step.
+    if (i == 0) first_answers = answers;
+    EXPECT_EQ(answers, first_answers);
+    EXPECT_TRUE(answers.back());
+    EXPECT_FALSE(answers.front());
+  }
+}
+
+TEST(LearnerModelTest, AbilityGainsNeedThePrerequisiteFrontierAndShrinkWhenItIsWeak) {
+  const CompetencyGraph graph = MakeChainGraph();  // a -> b -> c -> d
+  LearnerModelOptions truth = PlainTruth();
+  truth.model.defaults = Params(0.0, 0.2);
+  truth.kind = LearnerModelKind::kAbility;
+  truth.prerequisite_penalty = 0.5;
+  auto cohort = SyntheticCohort::Create(graph, truth, /*seed=*/3);
+  ASSERT_OK(cohort);
+  const AbilityModelOptions& o = truth.ability;
+  SyntheticLearner learner = (*cohort)->MakeLearner(0);
+  const uint32_t b = *(*cohort)->ActivityIndex("b");
+  const uint32_t a = *(*cohort)->ActivityIndex("a");
+  // b's prerequisite a is at start_ability (progress 0 < frontier_min_progress): nothing.
+  learner.Attempt(b, 0.0);
+  EXPECT_EQ(learner.Ability(1), o.start_ability);
+  // One practice of a: the full gain (no prerequisites).
+  learner.Attempt(a, 1.0);
+  const double gain = o.gain_per_learn * 0.2;
+  EXPECT_NEAR(learner.Ability(0), o.start_ability + gain, 1e-12);
+  // a's progress is now 0.8 / 3.5 < 0.25: still nothing for b; one more and it is past it.
+  learner.Attempt(b, 2.0);
+  EXPECT_EQ(learner.Ability(1), o.start_ability);
+  learner.Attempt(a, 3.0);
+  const double progress = 2.0 * gain / (o.mastery_ability - o.start_ability);
+  learner.Attempt(b, 4.0);
+  EXPECT_NEAR(learner.Ability(1), o.start_ability + gain * std::pow(0.5, 1.0 - progress), 1e-12);
+  EXPECT_GT(learner.Ability(1), o.start_ability);
+  EXPECT_LT(learner.Ability(1), o.start_ability + gain);
+  EXPECT_FALSE(learner.IsLearned(0));
+  for (int step = 0; step < 3; ++step) learner.Attempt(a, 5.0 + step);
+  EXPECT_TRUE(learner.IsLearned(0));  // 5 x 0.8 = 4 logits >= 3.5
+}
+
+TEST(LearnerModelTest, InertContentNeverRaisesAbility) {
+  const CompetencyGraph graph = MakeTwoActivityGraph();
+  LearnerModelOptions truth = PlainTruth();
+  truth.model.defaults = Params(0.0, 0.5);
+  truth.kind = LearnerModelKind::kAbility;
+  truth.content.inert_share = 1.0;  // all but the first activity of each competency
+  auto cohort = SyntheticCohort::Create(graph, truth, /*seed=*/3);
+  ASSERT_OK(cohort);
+  const uint32_t x1 = *(*cohort)->ActivityIndex("x.1");
+  const uint32_t x2 = *(*cohort)->ActivityIndex("x.2");
+  SyntheticLearner learner = (*cohort)->MakeLearner(0);
+  const double start = learner.Ability(0);
+  for (int step = 0; step < 50; ++step) {
+    learner.Attempt(x2, step);
+    EXPECT_EQ(learner.Ability(0), start);
+  }
+  EXPECT_EQ(learner.ExpectedScopeGain(x2, {1, 1}), 0.0);
+  EXPECT_GT(learner.ExpectedScopeGain(x1, {1, 1}), 0.0);
+  learner.Attempt(x1, 60.0);
+  EXPECT_GT(learner.Ability(0), start);
+
+  // The same for binary learners: the inert activity never teaches.
+  truth.kind = LearnerModelKind::kBkt;
+  auto bkt = SyntheticCohort::Create(graph, truth, /*seed=*/3);
+  ASSERT_OK(bkt);
+  for (uint32_t i = 0; i < 20; ++i) {
+    SyntheticLearner binary = (*bkt)->MakeLearner(i);
+    EXPECT_EQ(binary.LearnProbability(x2, 0), 0.0);
+    for (int step = 0; step < 20; ++step) binary.Attempt(x2, step);
+    EXPECT_FALSE(binary.IsLearned(0));
+  }
+}
+
+TEST(LearnerModelTest, GatedContentTeachesOnlyOnceThePrerequisiteIsLearned) {
+  const CompetencyGraph graph = MakeTwoActivityGraph();
+  LearnerModelOptions truth = PlainTruth();
+  truth.model.defaults = Params(0.0, 1.0);
+  truth.content.gated_share = 1.0;
+  auto cohort = SyntheticCohort::Create(graph, truth, /*seed=*/3);
+  ASSERT_OK(cohort);
+  const uint32_t x1 = *(*cohort)->ActivityIndex("x.1");
+  const uint32_t t1 = *(*cohort)->ActivityIndex("target.1");
+  const uint32_t t2 = *(*cohort)->ActivityIndex("target.2");
+  SyntheticLearner learner = (*cohort)->MakeLearner(0);
+  EXPECT_EQ(learner.LearnProbability(t2, 1), 0.0);
+  EXPECT_EQ(learner.LearnProbability(t1, 1), 0.5);  // teaches, with the usual penalty
+  learner.Attempt(x1, 0.0);                         // learn 1: learned
+  ASSERT_TRUE(learner.IsLearned(0));
+  EXPECT_EQ(learner.LearnProbability(t2, 1), 1.0);
+}
+
+TEST(LearnerModelTest, AnswerNoiseFlipsAnswers) {
+  const CompetencyGraph graph = MakeChainGraph();
+  LearnerModelOptions truth = PlainTruth();
+  truth.model.defaults = Params(1.0, 0.2);  // everything learned: P(correct) = 1 - slip = 0.9
+  truth.extra_slip = 0.2;
+  truth.extra_guess = 0.1;
+  auto cohort = SyntheticCohort::Create(graph, truth, /*seed=*/3);
+  ASSERT_OK(cohort);
+  SyntheticLearner learner = (*cohort)->MakeLearner(0);
+  EXPECT_NEAR(learner.CorrectProbability(0), 0.9 * 0.8 + 0.1 * 0.1, 1e-12);
+  // The online model does not know about it.
+  EXPECT_EQ((*cohort)->PopulationModel().defaults.slip, 0.1);
+}
+
+TEST(LearnerModelTest, PowerLawMemoryDecaysAsAPowerLaw) {
+  const CompetencyGraph graph = MakeChainGraph();
+  LearnerModelOptions truth = PlainTruth();
+  truth.model.defaults = Params(1.0, 0.3);
+  truth.kind = LearnerModelKind::kPowerLawMemory;
+  truth.prior_knowledge_practices = 0;  // stability 1 day: R(t) = 1 / (1 + t)
+  auto cohort = SyntheticCohort::Create(graph, truth, /*seed=*/5);
+  ASSERT_OK(cohort);
+  constexpr int kLearners = 20000;
+  int kept_one = 0, kept_nine = 0, kept_99 = 0;
+  for (uint32_t i = 0; i < kLearners; ++i) {
+    SyntheticLearner learner = (*cohort)->MakeLearner(i);
+    learner.AdvanceTo(1 * 24 * 60.0);
+    kept_one += learner.IsLearned(0) ? 1 : 0;
+    learner.AdvanceTo(9 * 24 * 60.0);
+    kept_nine += learner.IsLearned(0) ? 1 : 0;
+    learner.AdvanceTo(99 * 24 * 60.0);
+    kept_99 += learner.IsLearned(0) ? 1 : 0;
+  }
+  EXPECT_NEAR(kept_one / double{kLearners}, 0.5, FourSigma(0.5, kLearners));
+  EXPECT_NEAR(kept_nine / double{kLearners}, 0.1, FourSigma(0.1, kLearners));
+  // An exponential with the same one-day survival would keep 2^-99; the power law keeps 1%.
+  EXPECT_NEAR(kept_99 / double{kLearners}, 0.01, FourSigma(0.01, kLearners));
+}
+
+TEST(LearnerModelTest, SpacedPracticeSlowsForgettingMoreThanMassedPractice) {
+  const CompetencyGraph graph = MakeChainGraph();
+  LearnerModelOptions truth = PlainTruth();
+  truth.model.defaults = Params(1.0, 0.0);  // known at the start, never relearned
+  truth.kind = LearnerModelKind::kPowerLawMemory;
+  truth.prior_knowledge_practices = 0;
+  auto cohort = SyntheticCohort::Create(graph, truth, /*seed=*/5);
+  ASSERT_OK(cohort);
+  const uint32_t a = *(*cohort)->ActivityIndex("a");
+  constexpr double kDay = 24 * 60.0;
+  // Three practices, massed (all at once on day 3) or spaced (days 1, 2, 3); then the share of
+  // those who still know it on day 3 that keep it 20 days later.
+  auto retained = [&](bool spaced) {
+    int known = 0, kept = 0;
+    for (uint32_t i = 0; i < 20000; ++i) {
+      SyntheticLearner learner = (*cohort)->MakeLearner(i);
+      for (int k = 1; k <= 3; ++k) learner.Attempt(a, (spaced ? k : 3) * kDay);
+      if (!learner.IsLearned(0)) continue;
+      ++known;
+      learner.AdvanceTo(23 * kDay);
+      kept += learner.IsLearned(0) ? 1 : 0;
+    }
+    return static_cast<double>(kept) / known;
+  };
+  const double massed = retained(false);
+  const double spaced = retained(true);
+  EXPECT_GT(spaced, massed + 0.05) << "massed " << massed << ", spaced " << spaced;
+}
+
+TEST(LearnerModelTest, HeavyTailedPaceHasMoreExtremeLearners) {
+  const CompetencyGraph graph = MakeChainGraph();
+  LearnerModelOptions truth;
+  CohortGroup group;
+  group.name = "all";
+  group.learn_spread = 1.0;
+  truth.groups = {group};
+  auto normal = SyntheticCohort::Create(graph, truth, /*seed=*/5);
+  truth.groups[0].learn_tail_dof = 2;
+  auto heavy = SyntheticCohort::Create(graph, truth, /*seed=*/5);
+  ASSERT_OK(normal);
+  ASSERT_OK(heavy);
+  int normal_extreme = 0, heavy_extreme = 0;
+  for (uint32_t i = 0; i < 5000; ++i) {
+    normal_extreme += std::abs((*normal)->MakeLearner(i).learn_offset()) > 3.0 ? 1 : 0;
+    heavy_extreme += std::abs((*heavy)->MakeLearner(i).learn_offset()) > 3.0 ? 1 : 0;
+  }
+  // P(|z| > 3): 0.27% for a normal, 9.5% for a t with 2 degrees of freedom.
+  EXPECT_LT(normal_extreme, 40);
+  EXPECT_GT(heavy_extreme, 300);
+}
+
+TEST(LearnerModelTest, RejectsBadLearnerModelOptionsNamingTheField) {
+  const CompetencyGraph graph = MakeChainGraph();
+  LearnerModelOptions truth;
+  truth.content.inert_share = 0.7;
+  truth.content.gated_share = 0.5;
+  auto cohort = SyntheticCohort::Create(graph, truth, 1);
+  ASSERT_FALSE(cohort.ok());
+  EXPECT_NE(cohort.status().message().find("content.inert_share + content.gated_share"),
+            std::string::npos);
+  truth = {};
+  truth.ability.mastery_ability = truth.ability.start_ability;
+  cohort = SyntheticCohort::Create(graph, truth, 1);
+  ASSERT_FALSE(cohort.ok());
+  EXPECT_NE(cohort.status().message().find("ability.start_ability"), std::string::npos);
+  truth = {};
+  truth.memory.decay = 0.0;
+  cohort = SyntheticCohort::Create(graph, truth, 1);
+  ASSERT_FALSE(cohort.ok());
+  EXPECT_NE(cohort.status().message().find("memory.decay"), std::string::npos);
+}
+
+TEST(SimulationTest, OracleFollowsTheTruthAndBeatsRandom) {
+  const CompetencyGraph graph = MakeChainGraph();
+  SimulationOptions options = ChainOptions();
+  options.policies = {PolicyKind::kRandom};
+  options.trace_learners = 20;
+  options.budget_steps = 10;
+  options.truth.forget_per_day = 0.0;
+  auto simulation = Simulation::Create(graph, options);
+  ASSERT_OK(simulation);
+  std::vector<SimulatedPolicy> policies = (*simulation)->DefaultPolicies();
+  policies.push_back((*simulation)->Oracle());
+  auto result = (*simulation)->Run(policies);
+  ASSERT_OK(result);
+  ASSERT_EQ(result->policies.size(), 2u);
+  EXPECT_EQ(result->policies[1].policy, "oracle");
+  // Until the goal is reached the oracle practises only what is not learned and ready (the
+  // penalty makes anything else slower).
+  for (const LearnerTrace& trace : result->traces) {
+    if (trace.policy != 1) continue;
+    const LearnerOutcome& outcome = result->learner_outcomes[options.learners + trace.learner];
+    for (const TraceStep& step : trace.steps) {
+      if (step.step >= outcome.steps_to_goal) break;
+      EXPECT_FALSE(step.was_learned) << "learner " << trace.learner << " step " << step.step;
+      EXPECT_TRUE(step.prerequisites_learned) << "learner " << trace.learner;
+    }
+  }
+  EXPECT_LT(result->policies[1].all.mean_steps_to_goal, result->policies[0].all.mean_steps_to_goal);
+  // No forgetting: the budget count lies between the start and the end.
+  for (const LearnerOutcome& outcome : result->learner_outcomes) {
+    EXPECT_LE(outcome.start_scope_learned, outcome.budget_scope_learned);
+    EXPECT_LE(outcome.budget_scope_learned, outcome.final_scope_learned);
+  }
+  // Another simulation's oracle is refused.
+  auto other = Simulation::Create(graph, options);
+  ASSERT_OK(other);
+  EXPECT_FALSE((*other)->Run({(*simulation)->Oracle()}).ok());
+}
+
+TEST(SimulationTest, OtherLearnerModelsDoNotDependOnThreadCount) {
+  const CompetencyGraph graph = MakeChainGraph();
+  for (LearnerModelKind kind : {LearnerModelKind::kAbility, LearnerModelKind::kPowerLawMemory}) {
+    SimulationOptions options = ChainOptions();
+    options.policies = {PolicyKind::kMastery, PolicyKind::kZpdes};
+    options.truth.kind = kind;
+    options.truth.extra_slip = 0.1;
+    options.threads = 1;
+    auto one = RunSimulation(graph, options);
+    ASSERT_OK(one);
+    options.threads = 3;
+    auto three = RunSimulation(graph, options);
+    ASSERT_OK(three);
+    ExpectSameResult(*one, *three);
+  }
+}
+
 }  // namespace
 }  // namespace pathwise
