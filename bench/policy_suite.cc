@@ -428,7 +428,19 @@ int main(int argc, char** argv) {
     world.result = std::move(*result);
     std::cout << "  " << world.split << " " << world.name << ": scope " << world.scope << ", K "
               << world.steps << ", budget " << world.budget << ", " << Fixed(world.seconds, 1)
-              << " s\n";
+              << " s";
+    // Learners a policy left before K without reaching the goal (it had nothing to recommend).
+    for (size_t p = 0; p < world.result.policies.size(); ++p) {
+      const size_t n = static_cast<size_t>(world.result.learners);
+      size_t stopped = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const pathwise::LearnerOutcome& o = world.result.learner_outcomes[p * n + i];
+        if (!o.reached_goal && o.steps_taken < world.steps) ++stopped;
+      }
+      if (stopped > 0)
+        std::cout << ", " << world.result.policies[p].policy << " stopped " << stopped;
+    }
+    std::cout << "\n";
     if (options.smoke && world.name == worlds.front().name) {
       // Results must not depend on the thread count.
       sim.threads = options.threads == 1 ? 2 : 1;

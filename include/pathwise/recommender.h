@@ -163,6 +163,38 @@ struct RecommenderOptions {
   /// At most this many prerequisites are named in a readiness reason (the weakest first). >= 1.
   int max_named_prerequisites = 2;
 
+  // Mastery policy: evidence and stalls. These read the learner's own answers, which the policy
+  // learns through Observe (the simulator, Engine and the service call it for every recorded
+  // event); for a learner it has not observed they change nothing.
+
+  /// A practised competency counts as mastered only with evidence: P(learned) at its threshold,
+  /// at least this many answers, and the last mastery_recent_correct of them correct. One lucky
+  /// success, with a low guess, can push P(learned) over the threshold; acting on that moves a
+  /// learner on who is far from fluent. A competency never practised whose prior is at the
+  /// threshold counts as mastered (the model says so). >= 1; 1 with mastery_recent_correct 0 (the
+  /// default) is the threshold alone. Off by default: on the dev worlds of bench/policy_suite.cc,
+  /// 3 and 2 cost 2 points of reach and 3 % more steps (bench/README.md), because the policy no
+  /// longer sends a learner away when it believes everything is mastered (it practises the goal's
+  /// scope again instead), which already catches what a lucky answer hid.
+  int mastery_min_opportunities = 1;
+  /// See mastery_min_opportunities. In [0, 8].
+  int mastery_recent_correct = 0;
+  /// A competency is stalled (wheel-spinning) for a learner who answered it at least this many
+  /// times, is not mastered, and got at most stall_max_recent_correct of the last
+  /// stall_min_attempts answers right. >= 2. Around the population's expected opportunities to
+  /// learn (1 / learn) a learner is slow, not stuck; well past it, the same practice is not
+  /// working. In [2, 32].
+  int stall_min_attempts = 6;
+  /// See stall_min_attempts. >= 0.
+  int stall_max_recent_correct = 2;
+  /// Weight of the learning-progress part: 1 for every activity except those of a stalled
+  /// competency that this learner got wrong lately (down to 0 for three wrong answers in a row
+  /// there). So a stalled learner is moved to another activity for the same competency, or to
+  /// another ready competency, rather than repeating what does not work. Finite, >= 0. 0 by
+  /// default (stalls are still detected): on the dev worlds of bench/policy_suite.cc every weight
+  /// tried cost reach (bench/README.md).
+  double progress_weight = 0.0;
+
   // ZPDES.
 
   /// Outcomes per competency in the sliding window; learning progress compares its older and newer
@@ -212,7 +244,9 @@ enum class ScorePart {
   kRemediation = 3,
   kReviewDue = 4,
   kContinuity = 5,
-  /// ZPDES: the arm's weight (recent learning progress), normalised to [0, 1].
+  /// ZPDES: the arm's weight (recent learning progress), normalised to [0, 1]. Mastery policy: 1
+  /// unless the activity's competency is stalled for this learner (see
+  /// RecommenderOptions::progress_weight).
   kLearningProgress = 6,
 };
 

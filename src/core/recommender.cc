@@ -4,6 +4,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -18,7 +19,7 @@ namespace {
 
 constexpr double kMsPerDay = 86400000.0;
 constexpr double kMsPerHour = 3600000.0;
-constexpr size_t kNumParts = 6;  // kReadiness .. kContinuity
+constexpr size_t kNumParts = 7;  // kReadiness .. kContinuity, kLearningProgress
 
 std::string Ago(double elapsed_ms) {
   const double days = elapsed_ms / kMsPerDay;
@@ -60,6 +61,28 @@ struct Scored {
   uint32_t activity;
 };
 
+// A learner's last answers to one competency or activity, the newest in bit 0.
+struct AnswerWindow {
+  uint32_t count = 0;  // answers ever seen (saturating)
+  uint32_t bits = 0;
+  void Add(bool correct) {
+    bits = (bits << 1) | (correct ? 1u : 0u);
+    if (count < UINT32_MAX) ++count;
+  }
+  // Correct answers among the last n (or all of them when fewer).
+  int CorrectInLast(int n) const {
+    const uint32_t m = std::min<uint32_t>(static_cast<uint32_t>(n), std::min<uint32_t>(count, 32));
+    const uint32_t mask = m >= 32 ? ~0u : ((1u << m) - 1u);
+    return __builtin_popcount(bits & mask);
+  }
+};
+
+// What the policy saw one learner answer (Observe), for evidence and stalls.
+struct LearnerAnswers {
+  std::unordered_map<uint32_t, AnswerWindow> competencies;
+  std::unordered_map<uint32_t, AnswerWindow> activities;
+};
+
 bool Better(const Scored& a, const Scored& b) {
   return a.score > b.score || (a.score == b.score && a.activity < b.activity);
 }
@@ -76,13 +99,21 @@ class MasteryPolicy final : public PolicyBase {
     const RecIndex& ix = *index_;
     weights_ = {ix.options.readiness_weight,  ix.options.goal_weight,
                 ix.options.difficulty_weight, ix.options.remediation_weight,
-                ix.options.review_weight,     ix.options.continuity_weight};
+                ix.options.review_weight,     ix.options.continuity_weight,
+                ix.options.progress_weight};
   }
 
   PolicyKind kind() const override { return PolicyKind::kMastery; }
 
   Status Observe(const Observation& observation) override {
-    return ResolveObservation(index(), observation, &scratch_competencies_);
+    PATHWISE_RETURN_IF_ERROR(ResolveObservation(index(), observation, &scratch_competencies_));
+    // Partial credit counts as correct from one half up.
+    const bool correct = observation.outcome >= 0.5;
+    LearnerAnswers& answers = answers_[observation.learner_id];
+    for (uint32_t c : scratch_competencies_) answers.competencies[c].Add(correct);
+    const uint32_t a = index().FindActivity(observation.activity_id);
+    if (a != kNone) answers.activities[a].Add(correct);
+    return Status::Ok();
   }
 
   std::unique_ptr<Policy> Fork(uint64_t /*stream*/) const override {
@@ -104,6 +135,23 @@ class MasteryPolicy final : public PolicyBase {
     for (size_t i = 0; i < kNumParts; ++i) score += weights_[i] * parts.value[i];
     return score;
   }
+  // A window of the current learner's answers, or null when the policy saw none.
+  const AnswerWindow* CompetencyAnswers(uint32_t c) const {
+    if (current_ == nullptr) return nullptr;
+    auto it = current_->competencies.find(c);
+    return it == current_->competencies.end() ? nullptr : &it->second;
+  }
+  const AnswerWindow* ActivityAnswers(uint32_t a) const {
+    if (current_ == nullptr) return nullptr;
+    auto it = current_->activities.find(a);
+    return it == current_->activities.end() ? nullptr : &it->second;
+  }
+  // P(learned) at the threshold with the evidence RecommenderOptions asks for.
+  bool Mastered(uint32_t c) const;
+  // Stalled (RecommenderOptions::stall_min_attempts): many answers, few right, not mastered.
+  bool Stalled(uint32_t c) const;
+  // The learning-progress part of activity a: 1, or less when its competencies are stalled.
+  double ProgressValue(uint32_t a) const;
   double GoalValue(uint32_t c, const CompEval& e) const {
     if (!goals_.InClosure(c)) return 0.0;
     return e.mastered ? 0.5 : 1.0;
@@ -126,6 +174,7 @@ class MasteryPolicy final : public PolicyBase {
   StampSet struggling_;
   size_t num_struggling_ = 0;
   StampSet last_competencies_;
+  std::vector<uint32_t> last_competency_list_;
   StampSet review_allowed_;
   StampSet remediation_candidates_;  // prerequisites of struggling competencies
   std::vector<uint32_t> remediation_list_;
@@ -134,7 +183,48 @@ class MasteryPolicy final : public PolicyBase {
   std::vector<Scored> top_;
   std::vector<Scored> bounds_;  // (bound, competency) of the eligible competencies
   std::vector<uint32_t> scratch_competencies_;
+  std::unordered_map<std::string, LearnerAnswers> answers_;
+  const LearnerAnswers* current_ = nullptr;  // the answers of the learner being served
 };
+
+bool MasteryPolicy::Mastered(uint32_t c) const {
+  if (!view_.Mastered(c)) return false;
+  const CompetencyState* s = view_.Find(c);
+  if (s == nullptr || s->opportunities == 0) return true;  // at the threshold by its prior
+  const RecommenderOptions& o = index().options;
+  if (s->opportunities < static_cast<uint32_t>(o.mastery_min_opportunities)) return false;
+  const AnswerWindow* w = CompetencyAnswers(c);
+  if (w == nullptr || o.mastery_recent_correct == 0) return true;
+  if (w->count < static_cast<uint32_t>(o.mastery_recent_correct)) return true;
+  return w->CorrectInLast(o.mastery_recent_correct) == o.mastery_recent_correct;
+}
+
+bool MasteryPolicy::Stalled(uint32_t c) const {
+  const RecommenderOptions& o = index().options;
+  const AnswerWindow* w = CompetencyAnswers(c);
+  if (w == nullptr || w->count < static_cast<uint32_t>(o.stall_min_attempts)) return false;
+  if (w->CorrectInLast(o.stall_min_attempts) > o.stall_max_recent_correct) return false;
+  return !Mastered(c);
+}
+
+double MasteryPolicy::ProgressValue(uint32_t a) const {
+  const Csr& ac = index().activity_competencies;
+  double stalled = 0.0, total = 0.0;
+  for (uint32_t i = ac.begin(a); i < ac.end(a); ++i) {
+    total += ac.weights[i];
+    if (Stalled(ac.targets[i])) stalled += ac.weights[i];
+  }
+  if (stalled == 0.0) return 1.0;
+  // An untried activity of a stalled competency keeps half; each failure here takes a third of
+  // that away.
+  const AnswerWindow* w = ActivityAnswers(a);
+  double failed = 0.0;
+  if (w != nullptr) {
+    const int recent = static_cast<int>(std::min<uint32_t>(w->count, 3));
+    failed = static_cast<double>(recent - w->CorrectInLast(3)) / 3.0;
+  }
+  return 1.0 - (stalled / total) * failed;
+}
 
 Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest& request) {
   const RecIndex& ix = index();
@@ -142,6 +232,10 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
   PATHWISE_RETURN_IF_ERROR(ResolveRequest(ix, request, &request_));
   PATHWISE_RETURN_IF_ERROR(goals_.Update(ix, request.goals));
   now_ms_ = request.now_ms != 0 ? request.now_ms : view_.latest_ms();
+  {
+    auto it = answers_.find(state.learner_id);
+    current_ = it == answers_.end() ? nullptr : &it->second;
+  }
 
   const size_t n = ix.num_competencies();
   evals_.Resize(n);
@@ -160,8 +254,10 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
   const RecommenderOptions& o = ix.options;
   for (const CompetencyState& entry : state.competencies) {
     const uint32_t d = entry.competency;
-    if (entry.opportunities >= static_cast<uint32_t>(o.remediation_min_opportunities) &&
-        entry.p_learned < o.remediation_max_p && entry.p_learned < ix.threshold[d]) {
+    const bool low =
+        entry.opportunities >= static_cast<uint32_t>(o.remediation_min_opportunities) &&
+        entry.p_learned < o.remediation_max_p && entry.p_learned < ix.threshold[d];
+    if (low) {
       struggling_.Insert(d);
       ++num_struggling_;
       const Csr& pre = ix.prerequisites;
@@ -178,7 +274,7 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
   review_queue_.clear();
   bool goal_pending = false;
   if (o.review_only_goal_path) {
-    for (uint32_t g : goals_.goal_list()) goal_pending = goal_pending || !view_.Mastered(g);
+    for (uint32_t g : goals_.goal_list()) goal_pending = goal_pending || !Mastered(g);
   }
   const size_t queue_size = static_cast<size_t>(o.max_review_candidates);
   for (const CompetencyState& entry : state.competencies) {
@@ -205,16 +301,20 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
 
   last_competencies_.Resize(n);
   last_competencies_.Clear();
+  last_competency_list_.clear();
   if (!state.last_activity_id.empty()) {
     Observation probe;
     probe.learner_id = "-";
     probe.activity_id = state.last_activity_id;
     Status status = ResolveObservation(ix, probe, &scratch_competencies_);
     if (!status.ok()) return status.WithContext("last_activity_id");
-    for (uint32_t c : scratch_competencies_) last_competencies_.Insert(c);
+    for (uint32_t c : scratch_competencies_)
+      if (last_competencies_.Insert(c)) last_competency_list_.push_back(c);
   } else if (view_.latest_ms() > 0) {
     for (const CompetencyState& entry : state.competencies)
-      if (entry.last_practiced_ms == view_.latest_ms()) last_competencies_.Insert(entry.competency);
+      if (entry.last_practiced_ms == view_.latest_ms() &&
+          last_competencies_.Insert(entry.competency))
+        last_competency_list_.push_back(entry.competency);
   }
   return Status::Ok();
 }
@@ -226,7 +326,7 @@ const CompEval& MasteryPolicy::Eval(uint32_t c) {
   CompEval e;
   const double p = view_.P(c);
   const double t = ix.threshold[c];
-  e.mastered = p >= t;
+  e.mastered = Mastered(c);
 
   double sum = 0.0, total = 0.0;
   const Csr& pre = ix.prerequisites;
@@ -275,8 +375,7 @@ void MasteryPolicy::Consider(uint32_t c) {
   if (!considered_.Insert(c)) return;
   // Most of what a learner practised is mastered, not queued for review and not a prerequisite of
   // anything going badly: skip it cheaply.
-  if (view_.Mastered(c) && !review_allowed_.Contains(c) && !remediation_candidates_.Contains(c))
-    return;
+  if (Mastered(c) && !review_allowed_.Contains(c) && !remediation_candidates_.Contains(c)) return;
   if (Eval(c).eligible) eligible_.push_back(c);
 }
 
@@ -313,6 +412,7 @@ void MasteryPolicy::ScoreActivity(uint32_t a, bool stop_if_locked, ActivityParts
   out->value[3] = remediation / total;
   out->value[4] = review / total;
   out->value[5] = continues ? 1.0 : 0.0;
+  out->value[6] = ProgressValue(a);
 }
 
 bool MasteryPolicy::GatesGoalPath(uint32_t c) const {
@@ -320,7 +420,7 @@ bool MasteryPolicy::GatesGoalPath(uint32_t c) const {
   const Csr& dep = index().dependents;
   for (uint32_t i = dep.begin(c); i < dep.end(c); ++i) {
     const uint32_t d = dep.targets[i];
-    if (goals_.InClosure(d) && !view_.Mastered(d)) return true;
+    if (goals_.InClosure(d) && !Mastered(d)) return true;
   }
   return false;
 }
@@ -353,6 +453,21 @@ Result<std::vector<Recommendation>> MasteryPolicy::Recommend(const LearnerState&
       Consider(dep.targets[i]);
   }
 
+  // Nothing left to learn towards the goals, by the model's account: then practise the goals' scope
+  // again (what looks weakest first, by difficulty fit) rather than send the learner away with
+  // nothing. The model may be wrong, about a slow learner most of all, and a learner who stops has
+  // no chance to show it.
+  // Without a goal the scope is what the learner practised.
+  if (eligible_.empty()) {
+    if (!goals_.goal_list().empty()) {
+      for (uint32_t c : goals_.closure_list())
+        if (!Eval(c).locked) eligible_.push_back(c);
+    } else {
+      for (const CompetencyState& entry : state.competencies)
+        if (!Eval(entry.competency).locked) eligible_.push_back(entry.competency);
+    }
+  }
+
   // Everything but difficulty fit is known per competency, and difficulty fit is at most 1: that
   // bounds the score of each single-competency activity, so once k activities are ranked the
   // competencies that cannot beat the k-th are skipped without scoring their activities. Visiting
@@ -361,8 +476,10 @@ Result<std::vector<Recommendation>> MasteryPolicy::Recommend(const LearnerState&
   for (uint32_t c : eligible_) {
     const CompEval& e = Eval(c);
     ActivityParts best;
-    best.value = {e.readiness,   GoalValue(c, e), 1.0,
-                  e.remediation, e.review,        last_competencies_.Contains(c) ? 1.0 : 0.0};
+    best.value = {e.readiness, GoalValue(c, e),
+                  1.0,         e.remediation,
+                  e.review,    last_competencies_.Contains(c) ? 1.0 : 0.0,
+                  1.0};
     bounds_.push_back({Sum(best), c});
   }
   std::sort(bounds_.begin(), bounds_.end(), Better);
@@ -463,8 +580,9 @@ Recommendation MasteryPolicy::Build(uint32_t a, bool pinned) {
 
   rec.parts.reserve(kNumParts);
   static constexpr ScorePart kParts[kNumParts] = {
-      ScorePart::kReadiness,   ScorePart::kGoalRelevance, ScorePart::kDifficultyFit,
-      ScorePart::kRemediation, ScorePart::kReviewDue,     ScorePart::kContinuity};
+      ScorePart::kReadiness,       ScorePart::kGoalRelevance, ScorePart::kDifficultyFit,
+      ScorePart::kRemediation,     ScorePart::kReviewDue,     ScorePart::kContinuity,
+      ScorePart::kLearningProgress};
   for (size_t i = 0; i < kNumParts; ++i) {
     PartScore part;
     part.part = kParts[i];
@@ -503,6 +621,40 @@ Recommendation MasteryPolicy::Build(uint32_t a, bool pinned) {
   if (continuity_c != kNone)
     rec.parts[5].reason =
         "continues " + ix.competency_ids[continuity_c] + " from the last activity";
+  for (uint32_t i = ac.begin(a); i < ac.end(a); ++i) {
+    const uint32_t c = ac.targets[i];
+    if (!Stalled(c)) continue;
+    const AnswerWindow* w = CompetencyAnswers(c);
+    const AnswerWindow* here = ActivityAnswers(a);
+    const int window = ix.options.stall_min_attempts;
+    rec.parts[6].reason = "stalled on " + ix.competency_ids[c] + " (" +
+                          std::to_string(w->CorrectInLast(window)) + " of the last " +
+                          std::to_string(window) + " answers right); " +
+                          (here == nullptr ? std::string("an activity not tried yet")
+                                           : "tried " + std::to_string(here->count) + " times");
+    break;
+  }
+  if (rec.parts[6].reason.empty()) {
+    // Moving a learner off what they just did because it stalled: say so. Otherwise say how the
+    // learner's answers on this are going.
+    const int window = ix.options.stall_min_attempts;
+    for (uint32_t i = ac.begin(a); i < ac.end(a) && rec.parts[6].reason.empty(); ++i) {
+      const AnswerWindow* w = CompetencyAnswers(ac.targets[i]);
+      if (w == nullptr) continue;
+      const int seen = static_cast<int>(std::min<uint32_t>(w->count, window));
+      rec.parts[6].reason = (several ? ix.competency_ids[ac.targets[i]] + ": " : std::string()) +
+                            std::to_string(w->CorrectInLast(window)) + " of the last " +
+                            std::to_string(seen) + " answers right";
+    }
+    if (rec.parts[6].reason.empty()) rec.parts[6].reason = "not practised yet";
+    for (uint32_t c : last_competency_list_) {
+      if (!Stalled(c)) continue;
+      rec.parts[6].reason = "moves on from " + ix.competency_ids[c] + ", stalled (" +
+                            std::to_string(CompetencyAnswers(c)->CorrectInLast(window)) +
+                            " of the last " + std::to_string(window) + " answers right)";
+      break;
+    }
+  }
 
   if (pinned) rec.reasons.push_back("pinned by request");
   std::vector<size_t> order;

@@ -609,6 +609,23 @@ Status RecommenderOptions::Validate() const {
     return Status::InvalidArgument("max_named_prerequisites must be >= 1, got " +
                                    std::to_string(max_named_prerequisites));
   }
+  if (mastery_min_opportunities < 1) {
+    return Status::InvalidArgument("mastery_min_opportunities must be >= 1, got " +
+                                   std::to_string(mastery_min_opportunities));
+  }
+  if (mastery_recent_correct < 0 || mastery_recent_correct > 8) {
+    return Status::InvalidArgument("mastery_recent_correct must be in [0, 8], got " +
+                                   std::to_string(mastery_recent_correct));
+  }
+  if (stall_min_attempts < 2 || stall_min_attempts > 32) {
+    return Status::InvalidArgument("stall_min_attempts must be in [2, 32], got " +
+                                   std::to_string(stall_min_attempts));
+  }
+  if (stall_max_recent_correct < 0) {
+    return Status::InvalidArgument("stall_max_recent_correct must be >= 0, got " +
+                                   std::to_string(stall_max_recent_correct));
+  }
+  PATHWISE_RETURN_IF_ERROR(CheckWeight("progress_weight", progress_weight));
   if (zpdes_window < 2 || zpdes_window > 64 || zpdes_window % 2 != 0) {
     return Status::InvalidArgument("zpdes_window must be even and in [2, 64], got " +
                                    std::to_string(zpdes_window));

@@ -83,7 +83,7 @@ uint32_t IndexOf(const CompetencyGraph& graph, const std::string& id) {
 struct Entry {
   std::string id;
   double p;
-  uint32_t opportunities = 1;
+  uint32_t opportunities = 3;  // enough evidence for mastery_min_opportunities
   TimestampMs last_ms = 0;
 };
 
@@ -242,7 +242,7 @@ TEST(RecommenderTest, ReasonsMatchPartScores) {
       Result<std::vector<Recommendation>> recs = policy->Recommend(state, request);
       ASSERT_OK(recs);
       for (const Recommendation& r : *recs) {
-        ASSERT_EQ(r.parts.size(), 6u);
+        ASSERT_EQ(r.parts.size(), 7u);
         double sum = 0.0;
         std::vector<std::pair<double, std::string>> expected;
         for (size_t i = 0; i < r.parts.size(); ++i) {
@@ -326,12 +326,63 @@ TEST(RecommenderTest, ReviewDueFollowsTheHalfLife) {
                   0.99 * retention);
     EXPECT_EQ(r.parts[4].reason, expected);
   }
-  // With no time passed, nothing is due and nothing is left to do.
+  // With no time passed nothing is due and nothing is left to learn: rather than send the learner
+  // away, the policy offers practice of what they practised (the model may be wrong about them).
   request.now_ms = kStart - 9 * kDayMs;
   Result<std::vector<Recommendation>> fresh =
       Make(PolicyKind::kMastery, graph, options)->Recommend(state, request);
   ASSERT_OK(fresh);
-  EXPECT_TRUE(fresh->empty());
+  ASSERT_FALSE(fresh->empty());
+  for (const Recommendation& r : *fresh) EXPECT_EQ(r.parts[4].value, 0.0);
+}
+
+// Evidence before "mastered" (opt-in): P(learned) at the threshold after one lucky answer is not
+// mastered until the learner has answered enough and the last answers were right.
+TEST(RecommenderTest, EvidenceRuleKeepsALuckyCompetencyInPlay) {
+  const CompetencyGraph graph = FractionsGraph();
+  RecommenderOptions options;
+  options.mastery_min_opportunities = 3;
+  options.mastery_recent_correct = 2;
+  const LearnerState state = State(graph, {{"fractions.identify", 0.97, 1}});
+  RecommendRequest request;
+  request.k = 20;
+  auto ids_of = [&](const RecommenderOptions& o) {
+    std::set<std::string> competencies;
+    Result<std::vector<Recommendation>> recs =
+        Make(PolicyKind::kMastery, graph, o)->Recommend(state, request);
+    EXPECT_OK(recs);
+    if (recs.ok())
+      for (const Recommendation& r : *recs) competencies.insert(r.competency_ids[0]);
+    return competencies;
+  };
+  EXPECT_EQ(ids_of(RecommenderOptions{}).count("fractions.identify"), 0u);  // threshold alone
+  EXPECT_EQ(ids_of(options).count("fractions.identify"), 1u);
+}
+
+// Stall response (opt-in): after six wrong answers on one activity the policy prefers another
+// activity of the same competency, and says why.
+TEST(RecommenderTest, StalledActivityGivesWayToAnotherForTheSameCompetency) {
+  const CompetencyGraph graph = FractionsGraph();
+  RecommenderOptions options;
+  options.progress_weight = 3.0;
+  std::unique_ptr<Policy> policy = Make(PolicyKind::kMastery, graph, options);
+  RecommendRequest request;
+  request.k = 1;
+  request.goals = {"fractions.identify"};
+  Result<std::vector<Recommendation>> first = policy->Recommend(State(graph, {}), request);
+  ASSERT_OK(first);
+  ASSERT_EQ(first->size(), 1u);
+  const std::string tried = (*first)[0].activity_id;
+  for (int i = 0; i < 6; ++i) ASSERT_OK(policy->Observe({"", "ann", tried, 0.0, kStart + i}));
+  LearnerState state = State(graph, {{"fractions.identify", 0.2, 6}});
+  state.last_activity_id = tried;
+  Result<std::vector<Recommendation>> next = policy->Recommend(state, request);
+  ASSERT_OK(next);
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_NE((*next)[0].activity_id, tried);
+  EXPECT_EQ((*next)[0].competency_ids[0], "fractions.identify");
+  EXPECT_EQ((*next)[0].parts[6].reason.rfind("stalled on fractions.identify", 0), 0u)
+      << (*next)[0].parts[6].reason;
 }
 
 TEST(RecommenderTest, ReviewWhileAGoalIsPendingOnlyCoversThePathAhead) {
