@@ -729,7 +729,7 @@ class Model:
             if name == "forget":
                 options.forgets = False
         if self._pybkt_bounds():
-            fixed_values = dict(fixed)
+            fixed_values = {n: v for n, v in fixed if not isinstance(v, tuple)}
             for name, partner in (("guess", "slip"), ("slip", "guess")):
                 if name in fixed_values and partner not in fixed_values:
                     setattr(options.bounds, partner,
