@@ -302,3 +302,10 @@ def test_multipair_is_multilearn_on_item_pairs(as_csv):
     assert 0.5 < model.evaluate(data_path=str(as_csv), metric="auc") < 1
     with pytest.raises(ValueError, match="more than 1 resource"):
         model.fit(data_path=str(as_csv), multipair=True, multilearn=True)
+    # With multigs on its own column (template_id): learns per item pair, guesses per template.
+    model.fit(data_path=str(as_csv), skills="Box and Whisker", multipair=True, multigs=True)
+    params = model.params().sort_index()
+    assert set(params.xs(("Box and Whisker", "learns")).index) == set(learns.index)
+    templates = pd.read_csv(as_csv, low_memory=False)
+    templates = templates[(templates["skill_name"] == "Box and Whisker") & (templates["correct"] >= 0)]
+    assert len(params.xs(("Box and Whisker", "guesses"))) == templates["template_id"].nunique()

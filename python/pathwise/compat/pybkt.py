@@ -1009,8 +1009,8 @@ def _fixed_value(name: str, value: Any, what: str) -> Any:
     if np.all(values == values[0]):
         return float(values[0])
     if name not in ("learns", "guesses", "slips"):
-        raise ValueError(f"{what}: {name} is one value per skill in pathwise (forget is not per "
-                         f"class); got different values {values.tolist()[:5]}")
+        raise ValueError(f"{what}: {_PARAM_NAMES.get(name, name)} is one value per skill in "
+                         f"pathwise, not one per class; got different values {values.tolist()[:5]}")
     return tuple(float(v) for v in values)
 
 
