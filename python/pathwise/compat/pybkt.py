@@ -195,9 +195,10 @@ class Model:
         """Fits one BKT model per skill (EM on the Pathwise core, GIL released).
 
         Arguments as pyBKT: ``skills`` (regex or list), ``num_fits`` (restarts), ``defaults``
-        (column names), ``fixed``, ``parallel``, ``forgets``, ``preload``, and the variants
-        ``multilearn``, ``multiprior``, ``multigs`` (True or a column name). ``multipair`` is not
-        supported. Extensions: ``bounds`` (``{'guess': (0, 0.3), ...}``), ``max_iterations``,
+        (column names), ``fixed`` (per class too: one value per class of the skill), ``parallel``,
+        ``forgets``, ``preload``, and the variants ``multilearn``, ``multiprior``, ``multipair``,
+        ``multigs`` (True or a column name; multilearn / multipair and multigs may use different
+        columns). Extensions: ``bounds`` (``{'guess': (0, 0.3), ...}``), ``max_iterations``,
         ``tolerance``, ``ibkt``, ``ibkt_l2``.
         """
         if not self.manual_param_init:
