@@ -19,8 +19,15 @@
 // Variants (FitOptions):
 // - forgets: forget is fitted instead of fixed at 0.
 // - multigs: guess and slip per (competency, activity); rows without an activity form the
-// competency's
-//   own class. multilearn: learn per (competency, activity), likewise.
+//   competency's own class. multilearn: learn per (competency, learn class), likewise, where the
+//   learn class of a row is its ResponseLog::learn_class when the log has that column and its
+//   activity otherwise. So with a learn-class column the two variants split rows by different
+//   columns (pyBKT's README: guess/slip per problem, learn per student); the fitted learns then go
+//   to BktModel::competency_learn_classes instead of competency_activities. The
+//   transition after a row uses the learn of that row's learn class.
+// - fixed_classes: single classes of multigs / multilearn held at a value of their own (pyBKT's
+//   README fixes ten slips to 0, 0.1, ..., 0.9); the E-step uses the value and the M-step never
+//   moves it (nor counts it in the MAP-EM prior).
 // - multiprior: prior per (competency, group), the group from the learner's group column or from
 //   the learner's first response to the competency (PriorGroupSource, model.h).
 //   With a group column the group prior is P(L) at the learner's first answer.
@@ -62,6 +69,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -178,6 +186,15 @@ struct FitOptions {
   std::optional<BktParams> start;
   ParamBounds bounds;
   FixedParams fixed;
+  /// Values held fixed for single classes, by competency id, then class name: guess and slip of a
+  /// multigs class (an activity id), learn of a multilearn class (a ResponseLog::learn_classes
+  /// name when the log has a learn-class column, else an activity id). Takes precedence over
+  /// `fixed` for that class. A value need not lie in `bounds` (they limit what EM fits, and one
+  /// table may span several boxes), but the class's guess + slip must stay below 1 for every value
+  /// the other parameter can reach (its class value, else `fixed`, else its upper bound). Classes
+  /// without rows in the fitted data are ignored (a cross-validation fold may lack some); rows
+  /// without an activity / learn class cannot be addressed (they use the competency's values).
+  std::map<std::string, std::map<std::string, ActivityParams>> fixed_classes;
   /// Fit forget (otherwise forget is fixed: to fixed.forget when given, else 0).
   bool forgets = false;
   bool multigs = false;
@@ -199,7 +216,9 @@ struct FitOptions {
   /// InvalidArgument naming the field ("bounds.guess", "fixed.slip", ...) when a count is out of
   /// range, a bound or fixed value is not a probability, lower > upper, a fixed value lies outside
   /// its bounds, the largest reachable guess + slip is >= 1, `start` is invalid, or ibkt is
-  /// combined with multilearn or multiprior, a Beta prior has a or b below 1 or not finite
+  /// combined with multilearn or multiprior, a fixed_classes value is not a probability, sets
+  /// guess / slip without multigs or learn without multilearn, or allows guess + slip >= 1
+  /// ("fixed_classes[fractions][p1].slip"), a Beta prior has a or b below 1 or not finite
   /// ("priors.guess.a"), priors are enabled with ibkt, or a warning threshold is out of range
   /// ("warnings.bound_tolerance" in [0, 0.5], "warnings.guess_plus_slip" and
   /// "warnings.no_learning" in [0, 1]).
@@ -267,7 +286,9 @@ struct FitResult {
 /// Fits a BKT model to every competency of `log`.
 ///
 /// Returns InvalidArgument when options.Validate() fails, when the log is empty, when
-/// multigs/multilearn is asked for and no row has an activity, when multiprior uses the group
+/// multigs (or multilearn without a learn-class column) is asked for and no row has an activity,
+/// when multilearn is asked for on a learn-class column in which no row has a class, when
+/// fixed_classes names a competency or class the log does not have, when multiprior uses the group
 /// column and the log has none; ResourceExhausted when the log has 2^32 rows or more;
 /// FailedPrecondition when some observations are impossible under fixed parameters (zero
 /// likelihood); Internal when the log's columns are inconsistent.
@@ -288,14 +309,16 @@ struct FitResult {
 /// only the earlier rows of the same learner and competency (the forward filter of the model).
 /// Works for every variant and never fails on unseen ids, which fall back as follows: a competency
 /// not in the model uses model.defaults; an activity without an override uses its competency's
-/// parameters; a learner without factors gets offsets 0; a group without a prior uses the
-/// competency's prior. First-response groups follow the rule in the file comment: the first row
+/// parameters; a learn class without a learn (competency_learn_classes) uses the learn the row
+/// would have without it; a learner without factors gets offsets 0; a group without a prior uses
+/// the competency's prior. First-response groups follow the rule in the file comment: the first row
 /// is predicted from the competency prior, the second from its group's prior (or, when the model
 /// has none for that group, from the first row's update and transition).
 ///
 /// Returns InvalidArgument when model.Validate() or ValidateFittedVariants(model) fails, or when
-/// the model's priors come from a group column that the log lacks; Internal when the log is
-/// inconsistent.
+/// the model's priors come from a group column that the log lacks, or its learns
+/// (competency_learn_classes) from a learn-class column that the log lacks; Internal when the log
+/// is inconsistent.
 ///
 /// Thread safety: reentrant.
 ///

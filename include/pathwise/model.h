@@ -82,6 +82,11 @@ struct BktModel {
   /// with different values. Takes precedence over `activities`. Keyed by competency id, then
   /// activity id.
   std::map<std::string, std::map<std::string, ActivityParams>> competency_activities;
+  /// multilearn on a learn-class column (ResponseLog::learn_class, fit.h): learn per (competency,
+  /// learn class), competency id -> class name -> learn. Used by the one-step-ahead prediction for
+  /// rows with a learn class (before competency_activities' learn); the online tracker, which sees
+  /// activities only, does not use it.
+  std::map<std::string, std::map<std::string, double>> competency_learn_classes;
   /// multiprior: how learners are grouped, and the prior of each group per competency (competency
   /// id -> group name -> prior). A group absent for a competency uses the competency's prior.
   PriorGroupSource prior_groups = PriorGroupSource::kNone;

@@ -8,7 +8,8 @@
 //       "defaults": {"prior": 0.1, "learn": 0.1, "forget": 0, "guess": 0.2, "slip": 0.1},
 //       "competencies": {"fractions": {"prior": 0.3, "learn": 0.2, "forget": 0, "guess": 0.2,
 //       "slip": 0.1}}, "activities": {"q1": {"guess": 0.25}}, "competency_activities":
-//       {"fractions": {"q2": {"guess": 0.1, "slip": 0.05, "learn": 0.3}}}, "prior_groups":
+//       {"fractions": {"q2": {"guess": 0.1, "slip": 0.05, "learn": 0.3}}},
+//       "competency_learn_classes": {"fractions": {"ann": 0.25}}, "prior_groups":
 //       "first_response",           // or "learner_group"; absent = none "group_priors":
 //       {"fractions": {"first_correct": 0.8, "first_incorrect": 0.2}}, "learner_factors": {"ann":
 //       {"prior_offset": 0.4, "learn_offset": -0.1}}

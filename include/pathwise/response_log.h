@@ -53,12 +53,14 @@ class IdTable {
 /// order is the time order, and one-step-ahead prediction relies on it.
 ///
 /// Memory: 13 bytes per row (learner 4, competency 4, activity 4, correct 1) plus the id tables;
-/// the optional group column adds 4 per learner, not per row.
+/// the optional group column adds 4 per learner, not per row; the optional learn-class column 4 per
+/// row.
 struct ResponseLog {
   IdTable learners;
   IdTable competencies;
-  IdTable activities;  ///< problem / item / template ids; rows without one use kNone
-  IdTable groups;      ///< learner groups for multiprior, when the data has them
+  IdTable activities;     ///< problem / item / template ids; rows without one use kNone
+  IdTable groups;         ///< learner groups for multiprior, when the data has them
+  IdTable learn_classes;  ///< classes of the optional learn-class column (see learn_class)
 
   std::vector<uint32_t> learner;     ///< per row, index into learners
   std::vector<uint32_t> competency;  ///< per row, index into competencies
@@ -67,12 +69,24 @@ struct ResponseLog {
   /// Per learner (not per row), index into groups or IdTable::kNone; empty when no groups were
   /// read.
   std::vector<uint32_t> learner_group;
+  /// Per row, index into learn_classes or IdTable::kNone; empty when the log has no learn-class
+  /// column, which is the usual case. When present, multilearn fits learn per (competency, learn
+  /// class) instead of per activity, so that multigs and multilearn can split rows by different
+  /// columns (pyBKT's README: guess/slip per problem, learn per student); fit.h states the rule.
+  std::vector<uint32_t> learn_class;
+
+  bool has_learn_classes() const { return !learn_class.empty(); }
 
   size_t num_rows() const { return correct.size(); }
 
   /// Appends one row, interning the names. An empty activity means none.
   void AddRow(std::string_view learner_name, std::string_view competency_name,
               std::string_view activity_name, bool is_correct);
+  /// Appends one row with a learn class (an empty name means none), starting the learn-class
+  /// column if the log has none yet (earlier rows then have none; so do later rows added with the
+  /// overload above).
+  void AddRow(std::string_view learner_name, std::string_view competency_name,
+              std::string_view activity_name, std::string_view learn_class_name, bool is_correct);
 
   /// Appends all rows of `other`, re-interning its ids: reading train then test as one data set.
   void Append(const ResponseLog& other);

@@ -91,6 +91,7 @@ class BktModel:
     competencies: BktParamsMap
     activities: ActivityParamsMap
     competency_activities: CompetencyActivityParamsMap
+    competency_learn_classes: GroupPriorsMap
     prior_groups: PriorGroupSource
     group_priors: GroupPriorsMap
     learner_factors: LearnerFactorsMap
@@ -343,6 +344,8 @@ class ResponseLog:
     competency_names: List[str]
     activity_names: List[str]
     group_names: List[str]
+    learn_class_names: List[str]
+    learn_class: npt.NDArray[np.int64]
     learner: npt.NDArray[np.uint32]
     competency: npt.NDArray[np.uint32]
     activity: npt.NDArray[np.int64]
@@ -354,7 +357,8 @@ class ResponseLog:
                    competency_names: Sequence[str], correct: npt.ArrayLike,
                    activity: Optional[npt.ArrayLike] = None, activity_names: Sequence[str] = ...,
                    learner_group: Optional[npt.ArrayLike] = None,
-                   group_names: Sequence[str] = ...) -> ResponseLog: ...
+                   group_names: Sequence[str] = ..., learn_class: Optional[npt.ArrayLike] = None,
+                   learn_class_names: Sequence[str] = ...) -> ResponseLog: ...
     def __len__(self) -> int: ...
     def append(self, other: ResponseLog) -> None: ...
     def select_learners(self, keep: npt.ArrayLike) -> ResponseLog: ...
@@ -470,6 +474,7 @@ class FitOptions:
     start: Optional[BktParams]
     bounds: ParamBounds
     fixed: FixedParams
+    fixed_classes: CompetencyActivityParamsMap
     forgets: bool
     multigs: bool
     multilearn: bool

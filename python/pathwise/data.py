@@ -210,11 +210,12 @@ def log_from_arrays(
 
 
 def _log_from_columns(learner, competency, correct, activity=None, group=None, order=None,
-                      names=("learner", "competency", "correct", "activity", "group")):
+                      names=("learner", "competency", "correct", "activity", "group"),
+                      learn_class=None, learn_class_name="learn_class"):
     learner = np.asarray(learner)
     n = len(learner)
     columns = {"competency": competency, "correct": correct, "activity": activity, "group": group,
-               "order": order}
+               "order": order, "learn_class": learn_class}
     for key, values in columns.items():
         if values is not None and len(values) != n:
             raise_invalid(f"column {key!r} has {len(values)} rows, learner has {n}")
@@ -232,6 +233,10 @@ def _log_from_columns(learner, competency, correct, activity=None, group=None, o
     if activity is not None:
         activity_codes, activity_names = factorize(np.asarray(activity)[rows], names[3],
                                                    allow_missing=True)
+    learn_class_codes, learn_class_names = None, []
+    if learn_class is not None:
+        learn_class_codes, learn_class_names = factorize(np.asarray(learn_class)[rows],
+                                                         learn_class_name, allow_missing=True)
     learner_group, group_names = None, []
     if group is not None:
         group_codes, group_names = factorize(np.asarray(group)[rows], names[4], allow_missing=True)
@@ -246,7 +251,8 @@ def _log_from_columns(learner, competency, correct, activity=None, group=None, o
                     f"and, at row {int(rows[row])}, in group {group_names[gc]!r}")
     log = ResponseLog.from_codes(
         learner_codes, learner_names, competency_codes, competency_names, correct_values,
-        activity_codes, activity_names, learner_group, group_names)
+        activity_codes, activity_names, learner_group, group_names, learn_class_codes,
+        learn_class_names)
     return log, rows
 
 

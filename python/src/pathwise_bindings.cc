@@ -364,6 +364,17 @@ void BindModel(py::module_& m) {
           },
           py::return_value_policy::reference_internal,
           "Fitted per-(competency, activity) overrides (multigs, multilearn).")
+      .def_property(
+          "competency_learn_classes",
+          [](BktModel& model) -> GroupPriorsMap& { return model.competency_learn_classes; },
+          [](BktModel& model, const py::object& value) {
+            GroupPriorsMap out;
+            for (auto item : py::reinterpret_borrow<py::dict>(value))
+              out[item.first.cast<std::string>()] = MapFromPython<FloatMap>(item.second);
+            model.competency_learn_classes = std::move(out);
+          },
+          py::return_value_policy::reference_internal,
+          "multilearn on a learn-class column: competency id -> learn class -> learn.")
       .def_readwrite("prior_groups", &BktModel::prior_groups)
       .def_property(
           "group_priors", [](BktModel& model) -> GroupPriorsMap& { return model.group_priors; },
@@ -1130,7 +1141,9 @@ ResponseLog LogFromCodes(const InputArray<int64_t>& learner,
                          const std::optional<InputArray<int64_t>>& activity,
                          const std::vector<std::string>& activity_names,
                          const std::optional<InputArray<int64_t>>& learner_group,
-                         const std::vector<std::string>& group_names) {
+                         const std::vector<std::string>& group_names,
+                         const std::optional<InputArray<int64_t>>& learn_class,
+                         const std::vector<std::string>& learn_class_names) {
   const size_t n = static_cast<size_t>(learner.size());
   auto check_length = [n](size_t size, const char* name) {
     if (size != n) {
@@ -1146,6 +1159,7 @@ ResponseLog LogFromCodes(const InputArray<int64_t>& learner,
   check_length(static_cast<size_t>(competency.size()), "competency");
   check_length(static_cast<size_t>(correct.size()), "correct");
   if (activity) check_length(static_cast<size_t>(activity->size()), "activity");
+  if (learn_class) check_length(static_cast<size_t>(learn_class->size()), "learn_class");
   if (n >= (uint64_t{1} << 32)) {
     RaiseStatus(Status::ResourceExhausted("a ResponseLog holds fewer than 2^32 rows"));
   }
@@ -1160,6 +1174,7 @@ ResponseLog LogFromCodes(const InputArray<int64_t>& learner,
   InternAll(competency_names, "competency_names", &log.competencies);
   InternAll(activity_names, "activity_names", &log.activities);
   InternAll(group_names, "group_names", &log.groups);
+  InternAll(learn_class_names, "learn_class_names", &log.learn_classes);
 
   struct BadRow {
     const char* column = nullptr;
@@ -1176,6 +1191,11 @@ ResponseLog LogFromCodes(const InputArray<int64_t>& learner,
       bad_activity = CopyCodes(activity->data(), n, activity_names.size(), true, &log.activity);
     } else {
       log.activity.assign(n, IdTable::kNone);
+    }
+    int64_t bad_learn_class = -1;
+    if (learn_class) {
+      bad_learn_class =
+          CopyCodes(learn_class->data(), n, learn_class_names.size(), true, &log.learn_class);
     }
     int64_t bad_correct = -1;
     log.correct.resize(n);
@@ -1205,6 +1225,8 @@ ResponseLog LogFromCodes(const InputArray<int64_t>& learner,
       bad = {"correct", bad_correct};
     else if (bad_group >= 0)
       bad = {"learner_group", bad_group};
+    else if (bad_learn_class >= 0)
+      bad = {"learn_class", bad_learn_class};
   }
   if (bad.column != nullptr) {
     const std::string column = bad.column;
@@ -1225,14 +1247,16 @@ void BindLog(py::module_& m) {
       "Learner responses in columnar form (one row per response and competency), the input of "
       "fitting and evaluation. Rows keep their order; within a learner that is the time order.")
       .def(py::init<>())
-      .def_static("from_codes", &LogFromCodes, py::arg("learner"), py::arg("learner_names"),
-                  py::arg("competency"), py::arg("competency_names"), py::arg("correct"),
-                  py::arg("activity") = py::none(),
-                  py::arg("activity_names") = std::vector<std::string>{},
-                  py::arg("learner_group") = py::none(),
-                  py::arg("group_names") = std::vector<std::string>{},
-                  "Builds a log from integer codes into name lists (activity -1: none; "
-                  "learner_group: one code per learner, -1 none) and 0/1 outcomes.")
+      .def_static(
+          "from_codes", &LogFromCodes, py::arg("learner"), py::arg("learner_names"),
+          py::arg("competency"), py::arg("competency_names"), py::arg("correct"),
+          py::arg("activity") = py::none(), py::arg("activity_names") = std::vector<std::string>{},
+          py::arg("learner_group") = py::none(),
+          py::arg("group_names") = std::vector<std::string>{}, py::arg("learn_class") = py::none(),
+          py::arg("learn_class_names") = std::vector<std::string>{},
+          "Builds a log from integer codes into name lists (activity -1: none; "
+          "learner_group: one code per learner, -1 none; learn_class: the optional "
+          "multilearn class column, -1 none) and 0/1 outcomes.")
       .def_property_readonly("num_rows", &ResponseLog::num_rows)
       .def("__len__", &ResponseLog::num_rows)
       .def_property_readonly("learner_names",
@@ -1242,6 +1266,19 @@ void BindLog(py::module_& m) {
       .def_property_readonly("activity_names",
                              [](const ResponseLog& l) { return l.activities.names(); })
       .def_property_readonly("group_names", [](const ResponseLog& l) { return l.groups.names(); })
+      .def_property_readonly("learn_class_names",
+                             [](const ResponseLog& l) { return l.learn_classes.names(); })
+      .def_property_readonly(
+          "learn_class",
+          [](const ResponseLog& l) {
+            std::vector<int64_t> out(l.learn_class.size());
+            for (size_t i = 0; i < out.size(); ++i) {
+              out[i] =
+                  l.learn_class[i] == IdTable::kNone ? -1 : static_cast<int64_t>(l.learn_class[i]);
+            }
+            return ToNumpy(std::move(out));
+          },
+          "Per row: index into learn_class_names, -1 for none; empty without the column.")
       .def_property_readonly(
           "learner", [](const ResponseLog& l) { return ToNumpy(std::vector<uint32_t>(l.learner)); },
           "Per row: index into learner_names (a copy).")
@@ -1440,6 +1477,18 @@ void BindFit(py::module_& m) {
       .def_readwrite("start", &FitOptions::start)
       .def_readwrite("bounds", &FitOptions::bounds)
       .def_readwrite("fixed", &FitOptions::fixed)
+      .def_property(
+          "fixed_classes",
+          [](FitOptions& o) -> CompetencyActivityParamsMap& { return o.fixed_classes; },
+          [](FitOptions& o, const py::object& value) {
+            CompetencyActivityParamsMap out;
+            for (auto item : py::reinterpret_borrow<py::dict>(value))
+              out[item.first.cast<std::string>()] = MapFromPython<ActivityParamsMap>(item.second);
+            o.fixed_classes = std::move(out);
+          },
+          py::return_value_policy::reference_internal,
+          "Values fixed per class: competency id -> class name -> ActivityParams (guess/slip of "
+          "a multigs class, learn of a multilearn class).")
       .def_readwrite("forgets", &FitOptions::forgets)
       .def_readwrite("multigs", &FitOptions::multigs)
       .def_readwrite("multilearn", &FitOptions::multilearn)

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -200,7 +201,8 @@ void RunEm(const ResponseLog& log, const FitOptions& options, const Prepared& pr
     fit_internal::EStep(layout, setup.competency, out->params, groups, {}, &scratch, &out->stats);
     // With MAP-EM the objective (and so the trace, the stopping rule and the choice of restart)
     // includes the log prior; EM never lowers it, while the log-likelihood alone may dip.
-    const double ll = out->stats.log_likelihood + fit_internal::LogPrior(out->params, options);
+    const double ll =
+        out->stats.log_likelihood + fit_internal::LogPrior(out->params, options, setup);
     out->iterations = iteration;
     if (!std::isfinite(ll)) {
       out->status = Status::FailedPrecondition(
@@ -216,10 +218,10 @@ void RunEm(const ResponseLog& log, const FitOptions& options, const Prepared& pr
     }
     if (iteration >= options.max_iterations) break;
     previous = ll;
-    fit_internal::MStep(out->stats, options, /*update_prior_learn=*/true, &out->params);
+    fit_internal::MStep(out->stats, options, setup, /*update_prior_learn=*/true, &out->params);
   }
   out->log_likelihood = out->stats.log_likelihood;
-  out->objective = out->log_likelihood + fit_internal::LogPrior(out->params, options);
+  out->objective = out->log_likelihood + fit_internal::LogPrior(out->params, options, setup);
 }
 
 Result<FitResult> FitStandard(const ResponseLog& log, const FitOptions& options,
@@ -333,6 +335,35 @@ Status FitOptions::Validate() const {
         Num(max_guess) + " + " + Num(max_slip) +
         ": guess + slip >= 1 is the degenerate model where a correct answer lowers mastery");
   }
+  for (const auto& [competency, classes] : fixed_classes) {
+    for (const auto& [name, values] : classes) {
+      const std::string path = "fixed_classes[" + competency + "][" + name + "]";
+      const std::pair<const char*, const std::optional<double>*> fields[] = {
+          {"guess", &values.guess}, {"slip", &values.slip}, {"learn", &values.learn}};
+      for (const auto& [field, value] : fields) {
+        if (*value && !IsProbability(**value)) {
+          return Status::InvalidArgument(path + "." + field +
+                                         " must be a probability in [0, 1], got " + Num(**value));
+        }
+      }
+      if ((values.guess || values.slip) && !multigs) {
+        return Status::InvalidArgument(path + "." + (values.guess ? "guess" : "slip") +
+                                       " is per guess/slip class, which needs multigs");
+      }
+      if (values.learn && !multilearn) {
+        return Status::InvalidArgument(path + ".learn is per learn class, which needs multilearn");
+      }
+      const double guess = values.guess ? *values.guess : max_guess;
+      const double slip = values.slip ? *values.slip : max_slip;
+      if ((values.guess || values.slip) && guess + slip >= 1.0) {
+        return Status::InvalidArgument(
+            path + "." + (values.slip ? "slip" : "guess") + " = " +
+            Num(values.slip ? slip : guess) + " allows guess + slip = " + Num(guess) + " + " +
+            Num(slip) + " >= 1 for the class (lower bounds." + (values.slip ? "guess" : "slip") +
+            ".upper, or fix the class's " + (values.slip ? "guess" : "slip") + " too)");
+      }
+    }
+  }
   if (start) PATHWISE_RETURN_IF_ERROR(start->Validate().WithContext("start"));
   if (ibkt && multilearn) {
     return Status::InvalidArgument(
@@ -384,16 +415,82 @@ const char* FitWarningCodeName(FitWarningCode code) {
 }
 
 namespace fit_internal {
+namespace {
+
+// FitOptions::fixed_classes of competency c as per-local-class values (NaN: free). A competency
+// with a single class fits it as its own value, which a fixed class value then holds too.
+void ResolveFixedClasses(const ResponseLog& log, const FitOptions& options, const Layout& layout,
+                         size_t c, const std::map<std::string, ActivityParams>& fixed,
+                         bool learn_classes, CompetencySetup* setup) {
+  constexpr double kFree = std::numeric_limits<double>::quiet_NaN();
+  auto find = [&](const std::string& name) -> const ActivityParams* {
+    auto it = fixed.find(name);
+    return it == fixed.end() ? nullptr : &it->second;
+  };
+  bool any = false;
+  std::vector<double> guess(setup->gs_classes, kFree), slip(setup->gs_classes, kFree),
+      learn(setup->learn_classes, kFree);
+  for (size_t k = 0; options.multigs && k < setup->gs_classes; ++k) {
+    const uint32_t activity = layout.class_activity[layout.competency_class[c] + k];
+    if (activity == IdTable::kNone) continue;
+    if (const ActivityParams* values = find(log.activities.Name(activity))) {
+      if (values->guess) guess[k] = *values->guess, any = true;
+      if (values->slip) slip[k] = *values->slip, any = true;
+    }
+  }
+  for (size_t k = 0; options.multilearn && k < setup->learn_classes; ++k) {
+    const uint32_t id = learn_classes ? layout.learn_class_id[layout.competency_learn_class[c] + k]
+                                      : layout.class_activity[layout.competency_class[c] + k];
+    if (id == IdTable::kNone) continue;
+    const ActivityParams* values =
+        find(learn_classes ? log.learn_classes.Name(id) : log.activities.Name(id));
+    if (values != nullptr && values->learn) learn[k] = *values->learn, any = true;
+  }
+  if (any) {
+    setup->fixed_guess = std::move(guess);
+    setup->fixed_slip = std::move(slip);
+    setup->fixed_learn = std::move(learn);
+  }
+}
+
+}  // namespace
 
 Status Prepare(const ResponseLog& log, const FitOptions& options, const std::vector<bool>* mask,
                Prepared* prepared) {
   PATHWISE_RETURN_IF_ERROR(options.Validate());
   if (log.num_rows() == 0) return Status::InvalidArgument("the response log has no rows");
-  const bool classes = options.multigs || options.multilearn;
-  if (classes && std::all_of(log.activity.begin(), log.activity.end(),
-                             [](uint32_t a) { return a == IdTable::kNone; })) {
+  // multilearn splits rows by the learn-class column when the log has one (fit.h).
+  const bool learn_classes = options.multilearn && log.has_learn_classes();
+  const bool classes = options.multigs || (options.multilearn && !learn_classes);
+  auto none = [](const std::vector<uint32_t>& column) {
+    return std::all_of(column.begin(), column.end(),
+                       [](uint32_t a) { return a == IdTable::kNone; });
+  };
+  if (classes && none(log.activity)) {
     return Status::InvalidArgument(std::string(options.multigs ? "multigs" : "multilearn") +
                                    " needs activity ids, but no row of the log has one");
+  }
+  if (learn_classes && none(log.learn_class)) {
+    return Status::InvalidArgument(
+        "multilearn uses the log's learn-class column, but no row of it has a class");
+  }
+  for (const auto& [competency, fixed] : options.fixed_classes) {
+    const std::string path = "fixed_classes[" + competency + "]";
+    if (log.competencies.Find(competency) == IdTable::kNone) {
+      return Status::InvalidArgument(path + ": the log has no competency '" + competency + "'");
+    }
+    for (const auto& [name, values] : fixed) {
+      if ((values.guess || values.slip) && log.activities.Find(name) == IdTable::kNone) {
+        return Status::InvalidArgument(path + "[" + name + "]: the log has no activity '" + name +
+                                       "' (guess/slip classes are activities)");
+      }
+      if (values.learn &&
+          (learn_classes ? log.learn_classes : log.activities).Find(name) == IdTable::kNone) {
+        return Status::InvalidArgument(path + "[" + name + "]: the log has no " +
+                                       (learn_classes ? "learn class" : "activity") + " '" + name +
+                                       "'");
+      }
+    }
   }
   if (options.multiprior == PriorGroupSource::kLearnerGroup && log.learner_group.empty()) {
     return Status::InvalidArgument(
@@ -401,6 +498,7 @@ Status Prepare(const ResponseLog& log, const FitOptions& options, const std::vec
   }
   LayoutRequest request;
   request.activity_classes = classes;
+  request.learn_classes = learn_classes;
   request.learner_mask = mask;
   PATHWISE_RETURN_IF_ERROR(BuildLayout(log, request, &prepared->layout));
   std::vector<uint32_t> learners_per_competency(prepared->layout.num_competencies);
@@ -418,7 +516,13 @@ Status Prepare(const ResponseLog& log, const FitOptions& options, const std::vec
     CompetencySetup setup;
     setup.competency = c;
     setup.gs_classes = options.multigs ? layout.NumClasses(c) : 1;
-    setup.learn_classes = options.multilearn ? layout.NumClasses(c) : 1;
+    setup.learn_classes = !options.multilearn ? 1
+                          : learn_classes     ? layout.NumLearnClasses(c)
+                                              : layout.NumClasses(c);
+    if (auto it = options.fixed_classes.find(log.competencies.Name(static_cast<uint32_t>(c)));
+        it != options.fixed_classes.end()) {
+      ResolveFixedClasses(log, options, layout, c, it->second, learn_classes, &setup);
+    }
     const uint32_t first = layout.competency_seq[c], last = layout.competency_seq[c + 1];
     setup.learners = learners_per_competency[c];
     if (options.multiprior == PriorGroupSource::kFirstResponse) {
@@ -488,11 +592,24 @@ EmParams StartParams(const FitOptions& options, const CompetencySetup& setup,
   params.guess.assign(setup.gs_classes, guess);
   params.slip.assign(setup.gs_classes, slip);
   params.group_prior.assign(setup.group_names.size(), params.prior);
+  auto apply = [](const std::vector<double>& fixed, std::vector<double>* values) {
+    for (size_t k = 0; k < fixed.size(); ++k) {
+      if (!std::isnan(fixed[k])) (*values)[k] = fixed[k];
+    }
+  };
+  apply(setup.fixed_learn, &params.learn);
+  apply(setup.fixed_guess, &params.guess);
+  apply(setup.fixed_slip, &params.slip);
   return params;
 }
 
-void MStep(const EmStats& stats, const FitOptions& options, bool update_prior_learn,
-           EmParams* params) {
+// True when class k of a per-class table is free (not fixed by FitOptions::fixed_classes).
+bool Free(const std::vector<double>& fixed, size_t k) {
+  return fixed.empty() || std::isnan(fixed[k]);
+}
+
+void MStep(const EmStats& stats, const FitOptions& options, const CompetencySetup& setup,
+           bool update_prior_learn, EmParams* params) {
   const ParamBounds& b = options.bounds;
   const FixedParams& f = options.fixed;
   const ParamPriors& priors = options.priors;
@@ -515,24 +632,25 @@ void MStep(const EmStats& stats, const FitOptions& options, bool update_prior_le
   }
   if (update_prior_learn && !f.learn) {
     for (size_t k = 0; k < params->learn.size(); ++k) {
-      update(stats.learn_num[k], stats.learn_den[k], priors.learn, b.learn, &params->learn[k]);
+      if (Free(setup.fixed_learn, k))
+        update(stats.learn_num[k], stats.learn_den[k], priors.learn, b.learn, &params->learn[k]);
     }
   }
   if (options.forgets && !f.forget) {
     update(stats.forget_num, stats.forget_den, priors.forget, b.forget, &params->forget);
   }
   for (size_t k = 0; k < params->guess.size(); ++k) {
-    if (!f.guess) {
+    if (!f.guess && Free(setup.fixed_guess, k)) {
       update(stats.unlearned_right[k], stats.unlearned_total[k], priors.guess, b.guess,
              &params->guess[k]);
     }
-    if (!f.slip) {
+    if (!f.slip && Free(setup.fixed_slip, k)) {
       update(stats.learned_wrong[k], stats.learned_total[k], priors.slip, b.slip, &params->slip[k]);
     }
   }
 }
 
-double LogPrior(const EmParams& params, const FitOptions& options) {
+double LogPrior(const EmParams& params, const FitOptions& options, const CompetencySetup& setup) {
   const ParamPriors& priors = options.priors;
   const FixedParams& f = options.fixed;
   if (!priors.enabled) return 0.0;
@@ -545,12 +663,14 @@ double LogPrior(const EmParams& params, const FitOptions& options) {
     }
   }
   if (!f.learn) {
-    for (double p : params.learn) sum += LogBeta(p, priors.learn);
+    for (size_t k = 0; k < params.learn.size(); ++k) {
+      if (Free(setup.fixed_learn, k)) sum += LogBeta(params.learn[k], priors.learn);
+    }
   }
   if (options.forgets && !f.forget) sum += LogBeta(params.forget, priors.forget);
   for (size_t k = 0; k < params.guess.size(); ++k) {
-    if (!f.guess) sum += LogBeta(params.guess[k], priors.guess);
-    if (!f.slip) sum += LogBeta(params.slip[k], priors.slip);
+    if (!f.guess && Free(setup.fixed_guess, k)) sum += LogBeta(params.guess[k], priors.guess);
+    if (!f.slip && Free(setup.fixed_slip, k)) sum += LogBeta(params.slip[k], priors.slip);
   }
   return sum;
 }
@@ -602,24 +722,35 @@ void AssembleModel(const ResponseLog& log, const FitOptions& options, const Prep
     cp.slip = p.slip.size() == 1
                   ? p.slip[0]
                   : f.slip.value_or(pooled(s.learned_wrong, s.learned_total, p.slip[0], b.slip));
-    const size_t classes = std::max(p.guess.size(), p.learn.size());
-    if (classes > 1) {
-      for (size_t k = 0; k < classes; ++k) {
+    if (p.guess.size() > 1) {
+      for (size_t k = 0; k < p.guess.size(); ++k) {
         const uint32_t activity = layout.class_activity[class_base + k];
-        ActivityParams overrides;
-        if (p.guess.size() > 1) {
-          overrides.guess = p.guess[k];
-          overrides.slip = p.slip[k];
-        }
-        if (p.learn.size() > 1) overrides.learn = p.learn[k];
         if (activity == IdTable::kNone) {
-          if (overrides.guess) cp.guess = *overrides.guess;
-          if (overrides.slip) cp.slip = *overrides.slip;
-          if (overrides.learn) cp.learn = *overrides.learn;
+          cp.guess = p.guess[k];
+          cp.slip = p.slip[k];
         } else {
           // Per (competency, activity), exactly as fitted: the same activity may practise several
           // competencies with different values.
-          model.competency_activities[name][log.activities.Name(activity)] = overrides;
+          ActivityParams& overrides =
+              model.competency_activities[name][log.activities.Name(activity)];
+          overrides.guess = p.guess[k];
+          overrides.slip = p.slip[k];
+        }
+      }
+    }
+    if (p.learn.size() > 1) {
+      const bool learn_classes = !layout.row_learn_class.empty();
+      for (size_t k = 0; k < p.learn.size(); ++k) {
+        const uint32_t id =
+            learn_classes
+                ? layout.learn_class_id[layout.competency_learn_class[setup.competency] + k]
+                : layout.class_activity[class_base + k];
+        if (id == IdTable::kNone) {
+          cp.learn = p.learn[k];
+        } else if (learn_classes) {
+          model.competency_learn_classes[name][log.learn_classes.Name(id)] = p.learn[k];
+        } else {
+          model.competency_activities[name][log.activities.Name(id)].learn = p.learn[k];
         }
       }
     }

@@ -36,8 +36,15 @@ template <bool kForget, bool kMultiGs, bool kMultiLearn>
 void EStepKernel(const Layout& layout, size_t c, const EmParams& params, const uint32_t* group,
                  const SequenceTerms& terms, EStepScratch* scratch, EmStats* stats) {
   const uint8_t* outcome = layout.outcome.data();
-  const uint32_t* row_class =
-      (kMultiGs || kMultiLearn) ? layout.row_class.data() : static_cast<const uint32_t*>(nullptr);
+  // Guess/slip classes are activity classes; learn classes are too unless the log has a learn-class
+  // column of its own (then both point at the same array when neither is split otherwise).
+  const uint32_t* gs_class =
+      kMultiGs ? layout.row_class.data() : static_cast<const uint32_t*>(nullptr);
+  const uint32_t* learn_class = static_cast<const uint32_t*>(nullptr);
+  if (kMultiLearn) {
+    learn_class =
+        layout.row_learn_class.empty() ? layout.row_class.data() : layout.row_learn_class.data();
+  }
   const size_t gs_classes = params.guess.size();
 
   // Emission table: emission[4 k + 2 o + i] = P(o | state i) for class k, i = 0 learned, 1
@@ -79,7 +86,8 @@ void EStepKernel(const Layout& layout, size_t c, const EmParams& params, const u
     const uint32_t begin = layout.seq_begin[s];
     const uint32_t length = layout.seq_begin[s + 1] - begin;
     const uint8_t* o = outcome + begin;
-    const uint32_t* k = kMultiGs || kMultiLearn ? row_class + begin : nullptr;
+    const uint32_t* k = kMultiGs ? gs_class + begin : nullptr;
+    const uint32_t* kl = kMultiLearn ? learn_class + begin : nullptr;
     double prior = params.prior;
     if (terms.prior != nullptr) {
       prior = terms.prior[local];
@@ -95,7 +103,7 @@ void EStepKernel(const Layout& layout, size_t c, const EmParams& params, const u
     auto step_into = [&](uint32_t t) -> Step {
       if (!kMultiGs && !kMultiLearn) return fixed_steps[o[t]];
       return MakeStep(emission + (kMultiGs ? 4 * k[t] : 0) + 2 * o[t],
-                      kMultiLearn ? learn[k[t - 1]] : seq_learn, forget);
+                      kMultiLearn ? learn[kl[t - 1]] : seq_learn, forget);
     };
 
     // Forward.
@@ -166,8 +174,8 @@ void EStepKernel(const Layout& layout, size_t c, const EmParams& params, const u
         forget_den += g_learned;
       }
       if (kMultiLearn) {
-        class_learn_num[k[t]] += to_learned;
-        class_learn_den[k[t]] += g_unlearned;
+        class_learn_num[kl[t]] += to_learned;
+        class_learn_den[kl[t]] += g_unlearned;
       } else {
         seq_learn_num += to_learned;
         seq_learn_den += g_unlearned;

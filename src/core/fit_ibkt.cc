@@ -195,7 +195,7 @@ Result<FitResult> FitIndividualized(const ResponseLog& log, const FitOptions& op
       // M-step, block by block; each block maximises the expected complete-data objective given the
       // others, so the objective cannot decrease.
       ParallelFor(options.threads, num_setups, [&](size_t i) {
-        MStep(stats[i], options, /*update_prior_learn=*/false, &params[i]);
+        MStep(stats[i], options, prepared.setups[i], /*update_prior_learn=*/false, &params[i]);
         const size_t c = prepared.setups[i].competency;
         const uint32_t first = layout.competency_seq[c], last = layout.competency_seq[c + 1];
         if (!fixed.prior) {

@@ -22,6 +22,8 @@ namespace pathwise::fit_internal {
 /// What BuildLayout should materialise besides outcomes and sequence boundaries.
 struct LayoutRequest {
   bool activity_classes = false;  ///< per-row class index (multigs / multilearn)
+  /// Per-row learn-class index from ResponseLog::learn_class (multilearn on a learn-class column).
+  bool learn_classes = false;
   /// When non-null, only rows of learners with (*learner_mask)[learner] true are laid out.
   const std::vector<bool>* learner_mask = nullptr;
 };
@@ -47,6 +49,12 @@ struct Layout {
   std::vector<uint32_t> competency_class;  ///< per competency + 1
   std::vector<uint32_t> class_activity;    ///< per global class
   std::vector<uint32_t> class_rows;        ///< per global class: number of rows
+  // learn_classes: the same split by ResponseLog::learn_class (empty unless requested): local learn
+  // class row_learn_class[pos] of competency c is global learn class competency_learn_class[c] + k,
+  // whose ResponseLog::learn_classes index is learn_class_id[...] (kNone: rows without one).
+  std::vector<uint32_t> row_learn_class;
+  std::vector<uint32_t> competency_learn_class;  ///< per competency + 1
+  std::vector<uint32_t> learn_class_id;          ///< per global learn class
 
   size_t num_rows() const { return outcome.size(); }
   size_t num_sequences() const { return seq_learner.size(); }
@@ -54,6 +62,9 @@ struct Layout {
   uint32_t RowEnd(size_t c) const { return seq_begin[competency_seq[c + 1]]; }
   size_t Rows(size_t c) const { return RowEnd(c) - RowBegin(c); }
   size_t NumClasses(size_t c) const { return competency_class[c + 1] - competency_class[c]; }
+  size_t NumLearnClasses(size_t c) const {
+    return competency_learn_class[c + 1] - competency_learn_class[c];
+  }
 };
 
 /// ResourceExhausted when the log has 2^32 rows or more; Internal when its columns are
@@ -124,7 +135,8 @@ struct EStepScratch {
 
 /// One E-step (scaled forward-backward) over competency c with `params`; fills `stats` (resized to
 /// the class/group counts of `params`). multigs/multilearn are on when params.guess / params.learn
-/// have more than one entry; `group_of_sequence`, when non-null, gives each sequence's prior group
+/// have more than one entry (learn classes from layout.row_learn_class when the layout has them,
+/// else from row_class); `group_of_sequence`, when non-null, gives each sequence's prior group
 /// (multiprior).
 void EStep(const Layout& layout, size_t c, const EmParams& params,
            const uint32_t* group_of_sequence, const SequenceTerms& terms, EStepScratch* scratch,
@@ -142,6 +154,9 @@ struct CompetencySetup {
   /// otherwise.
   uint32_t first_answer_group = kNoGroup;
   size_t learners = 0;  ///< learners with rows of the competency
+  /// FitOptions::fixed_classes resolved to local classes: per learn class / guess-slip class, the
+  /// fixed value or NaN when free; empty when no class of the competency has one.
+  std::vector<double> fixed_learn, fixed_guess, fixed_slip;
 
   static constexpr uint32_t kNoGroup = 0xffffffffu;
 };
@@ -163,15 +178,16 @@ Status Prepare(const ResponseLog& log, const FitOptions& options, const std::vec
 EmParams StartParams(const FitOptions& options, const CompetencySetup& setup,
                      const std::string& name, int restart);
 
-/// The M-step: every parameter that is neither fixed nor (when !update_prior_learn) prior/learn
-/// becomes its clamped closed-form maximiser (with options.priors.enabled, of the expected counts
-/// plus the Beta pseudo-counts); a parameter whose count denominator is 0 keeps its value.
-void MStep(const EmStats& stats, const FitOptions& options, bool update_prior_learn,
-           EmParams* params);
+/// The M-step: every parameter that is neither fixed (options.fixed, or per class in
+/// setup.fixed_*) nor (when !update_prior_learn) prior/learn becomes its clamped closed-form
+/// maximiser (with options.priors.enabled, of the expected counts plus the Beta pseudo-counts); a
+/// parameter whose count denominator is 0 keeps its value.
+void MStep(const EmStats& stats, const FitOptions& options, const CompetencySetup& setup,
+           bool update_prior_learn, EmParams* params);
 
-/// The unnormalised log Beta density of the fitted parameters (0 unless options.priors.enabled):
-/// what MAP-EM adds to the log-likelihood.
-double LogPrior(const EmParams& params, const FitOptions& options);
+/// The unnormalised log Beta density of the fitted (not fixed) parameters (0 unless
+/// options.priors.enabled): what MAP-EM adds to the log-likelihood.
+double LogPrior(const EmParams& params, const FitOptions& options, const CompetencySetup& setup);
 
 /// Builds result->model and the per-competency summaries from the final parameters and E-step
 /// statistics of every setup (same order as prepared.setups). learner_offsets, when non-null, holds

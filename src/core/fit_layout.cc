@@ -93,6 +93,10 @@ Status BuildLayout(const ResponseLog& log, const LayoutRequest& request, Layout*
   std::unordered_map<uint64_t, uint32_t> class_of;
   std::vector<std::vector<uint32_t>> activities_of(request.activity_classes ? num_competencies : 0);
   if (request.activity_classes) out.row_class.resize(total_rows);
+  const bool learn_classes = request.learn_classes && log.has_learn_classes();
+  std::unordered_map<uint64_t, uint32_t> learn_class_of;
+  std::vector<std::vector<uint32_t>> learn_classes_of(learn_classes ? num_competencies : 0);
+  if (learn_classes) out.row_learn_class.resize(total_rows);
 
   std::fill(last_learner.begin(), last_learner.end(), IdTable::kNone);
   ForEachRowByLearner(log, order, [&](uint32_t r) {
@@ -115,6 +119,14 @@ Status BuildLayout(const ResponseLog& log, const LayoutRequest& request, Layout*
           class_of.try_emplace(key, static_cast<uint32_t>(activities_of[c].size()));
       if (inserted) activities_of[c].push_back(a);
       out.row_class[pos] = it->second;
+    }
+    if (learn_classes) {
+      const uint32_t k = log.learn_class[r];
+      const uint64_t key = (static_cast<uint64_t>(c) << 32) | k;
+      auto [it, inserted] =
+          learn_class_of.try_emplace(key, static_cast<uint32_t>(learn_classes_of[c].size()));
+      if (inserted) learn_classes_of[c].push_back(k);
+      out.row_learn_class[pos] = it->second;
     }
   });
 
@@ -148,6 +160,16 @@ Status BuildLayout(const ResponseLog& log, const LayoutRequest& request, Layout*
     out.class_rows.resize(num_competencies);
     for (size_t c = 0; c < num_competencies; ++c)
       out.class_rows[c] = static_cast<uint32_t>(out.Rows(c));
+  }
+  out.competency_learn_class.assign(num_competencies + 1, 0);
+  for (size_t c = 0; c < num_competencies; ++c) {
+    const size_t count = learn_classes ? learn_classes_of[c].size() : 0;
+    out.competency_learn_class[c + 1] =
+        out.competency_learn_class[c] + static_cast<uint32_t>(count);
+    if (learn_classes) {
+      out.learn_class_id.insert(out.learn_class_id.end(), learn_classes_of[c].begin(),
+                                learn_classes_of[c].end());
+    }
   }
   return Status::Ok();
 }

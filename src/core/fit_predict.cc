@@ -52,6 +52,15 @@ Status ValidateFittedVariants(const BktModel& model) {
       PATHWISE_RETURN_IF_ERROR(combined.Validate().WithContext(path));
     }
   }
+  for (const auto& [competency, classes] : model.competency_learn_classes) {
+    for (const auto& [name, learn] : classes) {
+      if (!IsProbability(learn)) {
+        return Status::InvalidArgument("competency_learn_classes[" + competency + "][" + name +
+                                       "] must be a probability in [0, 1], got " +
+                                       std::to_string(learn));
+      }
+    }
+  }
   if (!model.group_priors.empty() && model.prior_groups == PriorGroupSource::kNone) {
     return Status::InvalidArgument("group_priors is set but prior_groups is none");
   }
@@ -84,6 +93,11 @@ Result<std::vector<double>> PredictOnLearners(const BktModel& model, const Respo
     return Status::InvalidArgument(
         "the model's priors depend on the learner's group column, which this log does not have");
   }
+  if (!model.competency_learn_classes.empty() && !log.has_learn_classes()) {
+    return Status::InvalidArgument(
+        "the model's learns depend on a learn-class column (competency_learn_classes), which this "
+        "log does not have");
+  }
   const size_t num_competencies = log.competencies.size();
   const size_t num_activities = log.activities.size();
   const size_t num_learners = log.learners.size();
@@ -113,6 +127,16 @@ Result<std::vector<double>> PredictOnLearners(const BktModel& model, const Respo
     for (const auto& [activity, overrides] : activities) {
       const uint32_t a = log.activities.Find(activity);
       if (a != IdTable::kNone) pair_overrides[PairKey(c, a)] = &overrides;
+    }
+  }
+  // Learns per (competency, learn class), resolved to the log's indices.
+  std::unordered_map<uint64_t, double> learn_class_learn;
+  for (const auto& [competency, classes] : model.competency_learn_classes) {
+    const uint32_t c = log.competencies.Find(competency);
+    if (c == IdTable::kNone) continue;
+    for (const auto& [name, learn] : classes) {
+      const uint32_t k = log.learn_classes.Find(name);
+      if (k != IdTable::kNone) learn_class_learn[PairKey(c, k)] = learn;
     }
   }
   // Group priors: first-response groups by outcome, column groups by (competency, group).
@@ -164,6 +188,10 @@ Result<std::vector<double>> PredictOnLearners(const BktModel& model, const Respo
         ApplyOverrides(*overrides, &params);
         overridden = true;
       }
+    }
+    if (!learn_class_learn.empty() && log.learn_class[r] != IdTable::kNone) {
+      auto it = learn_class_learn.find(PairKey(c, log.learn_class[r]));
+      if (it != learn_class_learn.end()) params.learn = it->second;  // guess and slip unchanged
     }
     const LearnerFactors individual = factors.empty() ? LearnerFactors() : factors[l];
     const bool first = owner[c] != l;

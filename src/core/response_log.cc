@@ -79,12 +79,25 @@ void ResponseLog::AddRow(std::string_view learner_name, std::string_view compete
   competency.push_back(competencies.Intern(competency_name));
   activity.push_back(activity_name.empty() ? IdTable::kNone : activities.Intern(activity_name));
   correct.push_back(is_correct ? 1 : 0);
+  if (!learn_class.empty()) learn_class.push_back(IdTable::kNone);
+}
+
+void ResponseLog::AddRow(std::string_view learner_name, std::string_view competency_name,
+                         std::string_view activity_name, std::string_view learn_class_name,
+                         bool is_correct) {
+  learn_class.resize(num_rows(), IdTable::kNone);
+  learn_class.push_back(learn_class_name.empty() ? IdTable::kNone
+                                                 : learn_classes.Intern(learn_class_name));
+  learner.push_back(learners.Intern(learner_name));
+  competency.push_back(competencies.Intern(competency_name));
+  activity.push_back(activity_name.empty() ? IdTable::kNone : activities.Intern(activity_name));
+  correct.push_back(is_correct ? 1 : 0);
 }
 
 void ResponseLog::Append(const ResponseLog& other) {
   std::vector<uint32_t> learner_map(other.learners.size()),
       competency_map(other.competencies.size()), activity_map(other.activities.size()),
-      group_map(other.groups.size());
+      group_map(other.groups.size()), learn_class_map(other.learn_classes.size());
   for (uint32_t i = 0; i < other.learners.size(); ++i) {
     learner_map[i] = learners.Intern(other.learners.Name(i));
   }
@@ -96,6 +109,10 @@ void ResponseLog::Append(const ResponseLog& other) {
   }
   for (uint32_t i = 0; i < other.groups.size(); ++i)
     group_map[i] = groups.Intern(other.groups.Name(i));
+  for (uint32_t i = 0; i < other.learn_classes.size(); ++i)
+    learn_class_map[i] = learn_classes.Intern(other.learn_classes.Name(i));
+  const bool learn_class_column = has_learn_classes() || other.has_learn_classes();
+  if (learn_class_column) learn_class.resize(num_rows(), IdTable::kNone);
 
   const size_t n = other.num_rows();
   learner.reserve(learner.size() + n);
@@ -108,6 +125,10 @@ void ResponseLog::Append(const ResponseLog& other) {
     activity.push_back(other.activity[r] == IdTable::kNone ? IdTable::kNone
                                                            : activity_map[other.activity[r]]);
     correct.push_back(other.correct[r]);
+    if (learn_class_column) {
+      const uint32_t k = other.has_learn_classes() ? other.learn_class[r] : IdTable::kNone;
+      learn_class.push_back(k == IdTable::kNone ? IdTable::kNone : learn_class_map[k]);
+    }
   }
   if (!other.learner_group.empty() || !learner_group.empty()) {
     learner_group.resize(learners.size(), IdTable::kNone);
@@ -126,6 +147,7 @@ ResponseLog ResponseLog::SelectLearners(const std::vector<bool>& keep) const {
   out.activities = activities;
   out.groups = groups;
   out.learner_group = learner_group;
+  out.learn_classes = learn_classes;
   const size_t n = num_rows();
   // Count first so each column is allocated once at its final size: folds of big logs stay within
   // the memory budget instead of doubling their way up.
@@ -135,12 +157,14 @@ ResponseLog ResponseLog::SelectLearners(const std::vector<bool>& keep) const {
   out.competency.reserve(kept);
   out.activity.reserve(kept);
   out.correct.reserve(kept);
+  if (has_learn_classes()) out.learn_class.reserve(kept);
   for (size_t r = 0; r < n; ++r) {
     if (learner[r] < keep.size() && keep[learner[r]]) {
       out.learner.push_back(learner[r]);
       out.competency.push_back(competency[r]);
       out.activity.push_back(activity[r]);
       out.correct.push_back(correct[r]);
+      if (has_learn_classes()) out.learn_class.push_back(learn_class[r]);
     }
   }
   return out;
@@ -162,6 +186,15 @@ Status ResponseLog::CheckConsistent() const {
     return Status::Internal("ResponseLog learner_group has " +
                             std::to_string(learner_group.size()) + " entries for " +
                             std::to_string(learners.size()) + " learners");
+  }
+  if (!learn_class.empty() && learn_class.size() != n) {
+    return Status::Internal("ResponseLog learn_class has " + std::to_string(learn_class.size()) +
+                            " entries for " + std::to_string(n) + " rows");
+  }
+  for (size_t r = 0; r < learn_class.size(); ++r) {
+    if (learn_class[r] != IdTable::kNone && learn_class[r] >= learn_classes.size()) {
+      return Status::Internal("ResponseLog learn_class[" + std::to_string(r) + "] is out of range");
+    }
   }
   for (size_t i = 0; i < learner_group.size(); ++i) {
     if (learner_group[i] != IdTable::kNone && learner_group[i] >= groups.size()) {

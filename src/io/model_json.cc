@@ -109,7 +109,7 @@ Status ParseDocument(const json& doc, const ModelReader& reader, BktModel* model
   PATHWISE_RETURN_IF_ERROR(reader.CheckKeys(
       doc, "",
       {"format", "version", "defaults", "competencies", "activities", "competency_activities",
-       "prior_groups", "group_priors", "learner_factors"}));
+       "competency_learn_classes", "prior_groups", "group_priors", "learner_factors"}));
   auto format = doc.find("format");
   if (format == doc.end()) return reader.Error("format", "missing");
   if (!format->is_string() || format->get<std::string>() != kModelJsonFormat) {
@@ -151,6 +151,22 @@ Status ParseDocument(const json& doc, const ModelReader& reader, BktModel* model
         PATHWISE_RETURN_IF_ERROR(
             reader.Overrides(activity.value(), ModelReader::Index(path, activity.key()),
                              &model->competency_activities[competency.key()][activity.key()]));
+      }
+    }
+  }
+  if (auto it = doc.find("competency_learn_classes"); it != doc.end()) {
+    PATHWISE_RETURN_IF_ERROR(reader.ExpectObject(*it, "competency_learn_classes"));
+    for (const auto& competency : it->items()) {
+      const std::string path = ModelReader::Index("competency_learn_classes", competency.key());
+      PATHWISE_RETURN_IF_ERROR(reader.ExpectObject(competency.value(), path));
+      for (const auto& learn_class : competency.value().items()) {
+        if (!learn_class.value().is_number()) {
+          return reader.Error(
+              ModelReader::Index(path, learn_class.key()),
+              std::string("expected a number, got ") + learn_class.value().type_name());
+        }
+        model->competency_learn_classes[competency.key()][learn_class.key()] =
+            learn_class.value().get<double>();
       }
     }
   }
@@ -316,6 +332,14 @@ std::string WriteModelJson(const BktModel& model) {
       for (const auto& [id, overrides] : activities) inner[id] = OverridesJson(overrides);
     }
   }
+  if (!model.competency_learn_classes.empty()) {
+    ordered_json& section = doc["competency_learn_classes"];
+    for (const auto& [competency, classes] : model.competency_learn_classes) {
+      ordered_json& inner = section[competency];
+      inner = ordered_json::object();
+      for (const auto& [name, learn] : classes) inner[name] = learn;
+    }
+  }
   if (model.prior_groups != PriorGroupSource::kNone)
     doc["prior_groups"] = PriorGroupName(model.prior_groups);
   if (!model.group_priors.empty()) {
@@ -369,10 +393,23 @@ std::string ExportPyBktParams(const BktModel& model) {
       }
       row(skill, param, "default", own);
     };
-    rows("learns", &ActivityParams::learn, params.learn, false);
+    auto learn_classes = model.competency_learn_classes.find(skill);
+    if (learn_classes != model.competency_learn_classes.end()) {
+      // Learns per class of their own column (fit.h): forgets are keyed by the same classes.
+      for (const auto& [name, learn] : learn_classes->second) row(skill, "learns", name, learn);
+      row(skill, "learns", "default", params.learn);
+    } else {
+      rows("learns", &ActivityParams::learn, params.learn, false);
+    }
     rows("guesses", &ActivityParams::guess, params.guess, false);
     rows("slips", &ActivityParams::slip, params.slip, false);
-    rows("forgets", &ActivityParams::learn, params.forget, true);
+    if (learn_classes != model.competency_learn_classes.end()) {
+      for (const auto& [name, unused] : learn_classes->second)
+        row(skill, "forgets", name, params.forget);
+      row(skill, "forgets", "default", params.forget);
+    } else {
+      rows("forgets", &ActivityParams::learn, params.forget, true);
+    }
   }
   return out;
 }

@@ -274,6 +274,16 @@ Status CheckModelLimits(const BktModel& model, std::string_view prefix,
       CheckCount(model.group_priors.size(), limits.max_graph_items, p + ".group_priors"));
   PATHWISE_RETURN_IF_ERROR(
       CheckCount(model.learner_factors.size(), limits.max_graph_items, p + ".learner_factors"));
+  PATHWISE_RETURN_IF_ERROR(CheckCount(model.competency_learn_classes.size(), limits.max_graph_items,
+                                      p + ".competency_learn_classes"));
+  for (const auto& [id, inner] : model.competency_learn_classes) {
+    const std::string path = p + ".competency_learn_classes[" + id + "]";
+    PATHWISE_RETURN_IF_ERROR(CheckKey(id, path, limits));
+    PATHWISE_RETURN_IF_ERROR(CheckCount(inner.size(), limits.max_graph_items, path));
+    for (const auto& [name, unused] : inner) {
+      PATHWISE_RETURN_IF_ERROR(CheckKey(name, path + "[" + name + "]", limits));
+    }
+  }
   for (const auto& [id, unused] : model.competencies) {
     PATHWISE_RETURN_IF_ERROR(CheckKey(id, p + ".competencies[" + id + "]", limits));
   }
@@ -514,6 +524,14 @@ Result<BktModel> ModelFromProto(const v1::Model& model, const ServiceLimits& lim
   for (const auto& [id, factors] : Sorted(model.learner_factors())) {
     out.learner_factors[id] = LearnerFactors{factors->prior_offset(), factors->learn_offset()};
   }
+  PATHWISE_RETURN_IF_ERROR(CheckCount(model.competency_learn_classes_size(), limits.max_graph_items,
+                                      p + ".competency_learn_classes"));
+  for (const auto& [id, inner] : Sorted(model.competency_learn_classes())) {
+    PATHWISE_RETURN_IF_ERROR(CheckCount(inner->learns_size(), limits.max_graph_items,
+                                        p + ".competency_learn_classes[" + id + "]"));
+    std::map<std::string, double>& target = out.competency_learn_classes[id];
+    for (const auto& [name, learn] : Sorted(inner->learns())) target[name] = *learn;
+  }
   PATHWISE_RETURN_IF_ERROR(CheckModelLimits(out, prefix, limits));
   PATHWISE_RETURN_IF_ERROR(ValidateModel(out, prefix));
   return out;
@@ -559,6 +577,10 @@ void ToProto(const BktModel& model, v1::Model* out) {
     v1::LearnerFactors& target = (*out->mutable_learner_factors())[id];
     target.set_prior_offset(factors.prior_offset);
     target.set_learn_offset(factors.learn_offset);
+  }
+  for (const auto& [id, inner] : model.competency_learn_classes) {
+    v1::LearnClassLearns& target = (*out->mutable_competency_learn_classes())[id];
+    for (const auto& [name, learn] : inner) (*target.mutable_learns())[name] = learn;
   }
 }
 

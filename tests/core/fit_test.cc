@@ -141,6 +141,8 @@ struct NaiveOptions {
   PriorGroupSource multiprior = PriorGroupSource::kNone;
   BktParams start;
   FixedParams fixed;
+  /// FitOptions::fixed_classes: competency -> class -> values.
+  std::map<std::string, std::map<std::string, ActivityParams>> fixed_classes;
   ParamBounds bounds;
   int m_steps = 10;
 };
@@ -181,6 +183,20 @@ NaiveResult NaiveFit(const ResponseLog& log, const NaiveOptions& options) {
   auto activity_of = [&](size_t r) {
     return log.activity[r] == IdTable::kNone ? std::string() : log.activities.Name(log.activity[r]);
   };
+  // multilearn's class: the learn-class column when the log has one (fit.h), else the activity.
+  auto learn_class_of = [&](size_t r) {
+    if (!log.has_learn_classes()) return activity_of(r);
+    return log.learn_class[r] == IdTable::kNone ? std::string()
+                                                : log.learn_classes.Name(log.learn_class[r]);
+  };
+  // The value a class is fixed to, if any (classes named "" are the competency's own).
+  auto class_fixed = [&](const std::string& competency, const std::string& cls,
+                         std::optional<double> ActivityParams::*field) -> std::optional<double> {
+    auto it = options.fixed_classes.find(competency);
+    if (cls.empty() || it == options.fixed_classes.end()) return std::nullopt;
+    auto found = it->second.find(cls);
+    return found == it->second.end() ? std::nullopt : found->second.*field;
+  };
   // The chains scored: a sequence, or with first-response groups (fit.h) the first answer alone
   // (with the competency prior) and then the rest (with the prior of the group it selected).
   struct Chain {
@@ -215,10 +231,15 @@ NaiveResult NaiveFit(const ResponseLog& log, const NaiveOptions& options) {
     c.forget =
         options.forgets ? f.forget.value_or(ClampTo(s.forget, b.forget)) : f.forget.value_or(0.0);
     for (size_t r : rows) {
-      c.learn[options.multilearn ? activity_of(r) : ""] =
-          f.learn.value_or(ClampTo(s.learn, b.learn));
-      c.guess[options.multigs ? activity_of(r) : ""] = f.guess.value_or(ClampTo(s.guess, b.guess));
-      c.slip[options.multigs ? activity_of(r) : ""] = f.slip.value_or(ClampTo(s.slip, b.slip));
+      const std::string lc = options.multilearn ? learn_class_of(r) : "";
+      const std::string gc = options.multigs ? activity_of(r) : "";
+      const std::string& name = chain.competency;
+      c.learn[lc] = class_fixed(name, lc, &ActivityParams::learn)
+                        .value_or(f.learn.value_or(ClampTo(s.learn, b.learn)));
+      c.guess[gc] = class_fixed(name, gc, &ActivityParams::guess)
+                        .value_or(f.guess.value_or(ClampTo(s.guess, b.guess)));
+      c.slip[gc] = class_fixed(name, gc, &ActivityParams::slip)
+                       .value_or(f.slip.value_or(ClampTo(s.slip, b.slip)));
     }
     if (chain.group) c.group_prior[*chain.group] = c.prior;
   }
@@ -241,7 +262,7 @@ NaiveResult NaiveFit(const ResponseLog& log, const NaiveOptions& options) {
         return options.multigs ? activity_of(rows[t]) : std::string();
       };
       auto learn_class = [&](size_t t) {
-        return options.multilearn ? activity_of(rows[t]) : std::string();
+        return options.multilearn ? learn_class_of(rows[t]) : std::string();
       };
       // log P(o_t | state), state 0 = learned, 1 = unlearned.
       auto log_emission = [&](size_t t, int state) {
@@ -324,14 +345,16 @@ NaiveResult NaiveFit(const ResponseLog& log, const NaiveOptions& options) {
       if (options.forgets && !f.forget && k.forget_den > 0)
         c.forget = ClampTo(k.forget_num / k.forget_den, b.forget);
       for (auto& [cls, learn] : c.learn) {
-        if (!f.learn && k.learn_den[cls] > 0)
+        if (!f.learn && !class_fixed(name, cls, &ActivityParams::learn) && k.learn_den[cls] > 0)
           learn = ClampTo(k.learn_num[cls] / k.learn_den[cls], b.learn);
       }
       for (auto& [cls, guess] : c.guess) {
-        if (!f.guess && k.ut[cls] > 0) guess = ClampTo(k.ur[cls] / k.ut[cls], b.guess);
+        if (!f.guess && !class_fixed(name, cls, &ActivityParams::guess) && k.ut[cls] > 0)
+          guess = ClampTo(k.ur[cls] / k.ut[cls], b.guess);
       }
       for (auto& [cls, slip] : c.slip) {
-        if (!f.slip && k.lt[cls] > 0) slip = ClampTo(k.lw[cls] / k.lt[cls], b.slip);
+        if (!f.slip && !class_fixed(name, cls, &ActivityParams::slip) && k.lt[cls] > 0)
+          slip = ClampTo(k.lw[cls] / k.lt[cls], b.slip);
       }
     }
   }
@@ -347,6 +370,7 @@ Result<FitResult> FastFit(const ResponseLog& log, const NaiveOptions& naive, int
   options.multilearn = naive.multilearn;
   options.multiprior = naive.multiprior;
   options.fixed = naive.fixed;
+  options.fixed_classes = naive.fixed_classes;
   options.bounds = naive.bounds;
   options.tolerance = 0.0;
   options.max_iterations = naive.m_steps + 1;
@@ -374,8 +398,10 @@ void ExpectAgree(const ResponseLog& log, const NaiveOptions& naive) {
       }
     }
     for (const auto& [cls, learn] : c.learn) {
-      const double got =
-          cls.empty() ? p.learn : *fast->model.competency_activities.at(name).at(cls).learn;
+      const double got = cls.empty() ? p.learn
+                         : log.has_learn_classes()
+                             ? fast->model.competency_learn_classes.at(name).at(cls)
+                             : *fast->model.competency_activities.at(name).at(cls).learn;
       EXPECT_NEAR(got, learn, kTol) << cls;
     }
     for (const auto& [cls, guess] : c.guess) {
@@ -456,6 +482,175 @@ TEST(FitTest, NaiveReferenceAgreesWithFixedParametersAndTightBounds) {
   naive.bounds.slip = {0.12, 0.2};  // the true slips (0.1, 0.08) lie below: the clamp is active
   naive.bounds.learn = {0.0, 0.1};
   ExpectAgree(log, naive);
+}
+
+// A learn-class column beside the activities: learner N's rows get class "pace(N % 3)", except
+// learners with N % 4 == 3, whose rows have none (the competency's own class).
+ResponseLog WithLearnClasses(const ResponseLog& log) {
+  ResponseLog out;
+  for (size_t r = 0; r < log.num_rows(); ++r) {
+    const std::string& learner = log.learners.Name(log.learner[r]);
+    const size_t number = std::stoul(learner.substr(7));
+    const std::string activity =
+        log.activity[r] == IdTable::kNone ? "" : log.activities.Name(log.activity[r]);
+    out.AddRow(learner, log.competencies.Name(log.competency[r]), activity,
+               number % 4 == 3 ? "" : "pace" + std::to_string(number % 3), log.correct[r] != 0);
+  }
+  return out;
+}
+
+TEST(FitTest, NaiveReferenceAgreesWithLearnClassesOnAColumnOfTheirOwn) {
+  const ResponseLog log = WithLearnClasses(Simulate(SkillsWithActivities(), SimOptions()));
+  NaiveOptions naive;
+  naive.multigs = true;
+  naive.multilearn = true;
+  naive.forgets = true;
+  naive.start = {0.4, 0.3, 0.05, 0.2, 0.15};
+  ExpectAgree(log, naive);
+}
+
+TEST(FitTest, NaiveReferenceAgreesWithPerClassFixedValues) {
+  const ResponseLog log = Simulate(SkillsWithActivities(), SimOptions());
+  NaiveOptions naive;
+  naive.multigs = true;
+  naive.multilearn = true;
+  naive.start = {0.4, 0.3, 0.0, 0.2, 0.15};
+  naive.fixed_classes["skill0"]["c0a0"].slip = 0.05;
+  naive.fixed_classes["skill0"]["c0a1"].guess = 0.25;
+  naive.fixed_classes["skill0"]["c0a1"].learn = 0.2;
+  naive.fixed_classes["skill1"]["c1a1"].slip = 0.6;  // outside the slip bounds: allowed per class
+  naive.bounds.guess = {0.0, 0.3};
+  ExpectAgree(log, naive);
+}
+
+TEST(FitTest, NaiveReferenceAgreesWithFixedLearnClasses) {
+  const ResponseLog log = WithLearnClasses(Simulate(SkillsWithActivities(), SimOptions()));
+  NaiveOptions naive;
+  naive.multilearn = true;
+  naive.start = {0.4, 0.3, 0.0, 0.2, 0.15};
+  naive.fixed_classes["skill1"]["pace2"].learn = 0.01;
+  ExpectAgree(log, naive);
+}
+
+TEST(FitTest, PerClassFixedValuesComeBackExactlyAlsoWithPriors) {
+  const ResponseLog log = Simulate(SkillsWithActivities(), SimOptions());
+  FitOptions options;
+  options.multigs = true;
+  options.multilearn = true;
+  options.restarts = 2;
+  options.priors.enabled = true;  // pseudo-counts must not move a fixed class either
+  options.bounds.guess = {0.0, 0.35};
+  const double slips[] = {0.0, 0.35, 0.6};
+  for (int a = 0; a < 3; ++a)
+    options.fixed_classes["skill0"]["c0a" + std::to_string(a)].slip = slips[a];
+  options.fixed_classes["skill1"]["c1a0"].learn = 0.123;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_OK(fit);
+  const auto& skill0 = fit->model.competency_activities.at("skill0");
+  for (int a = 0; a < 3; ++a) {
+    const ActivityParams& got = skill0.at("c0a" + std::to_string(a));
+    EXPECT_EQ(*got.slip, slips[a]) << a;
+    EXPECT_NE(*got.guess, 0.2) << a;  // fitted
+  }
+  const auto& skill1 = fit->model.competency_activities.at("skill1");
+  EXPECT_EQ(*skill1.at("c1a0").learn, 0.123);
+  EXPECT_NE(*skill1.at("c1a1").learn, 0.123);
+  EXPECT_NE(*skill1.at("c1a0").slip, *skill1.at("c1a1").slip);  // free classes are fitted apart
+}
+
+// Learners of two paces (learn 0.4 or 0.03, by learner), guess and slip by problem (two problems
+// per skill), as in pyBKT's README fit of multilearn by student and multigs by problem.
+ResponseLog PacesAndProblems(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const double guess[2] = {0.05, 0.35}, slip[2] = {0.05, 0.2};
+  ResponseLog log;
+  for (int l = 0; l < 300; ++l) {
+    const std::string learner = "learner" + std::to_string(l);
+    const bool fast = l % 2 == 0;
+    bool learned = Uniform(rng) < 0.2;
+    for (int t = 0; t < 15; ++t) {
+      const int problem = static_cast<int>(rng() % 2);
+      const bool correct = learned ? Uniform(rng) >= slip[problem] : Uniform(rng) < guess[problem];
+      log.AddRow(learner, "skill", "p" + std::to_string(problem), fast ? "fast" : "slow", correct);
+      if (!learned) learned = Uniform(rng) < (fast ? 0.4 : 0.03);
+    }
+  }
+  return log;
+}
+
+TEST(FitTest, LearnClassesAndGuessSlipClassesOnDifferentColumnsRecoverBoth) {
+  const ResponseLog log = PacesAndProblems(kSeed);
+  FitOptions options;
+  options.multigs = true;
+  options.restarts = 3;
+  options.bounds.guess = {0.0, 0.5};
+  Result<FitResult> by_problem = FitBkt(log, options);
+  options.multilearn = true;
+  Result<FitResult> both = FitBkt(log, options);
+  ASSERT_OK(by_problem);
+  ASSERT_OK(both);
+  const auto& learns = both->model.competency_learn_classes.at("skill");
+  EXPECT_NEAR(learns.at("fast"), 0.4, 0.08);
+  EXPECT_NEAR(learns.at("slow"), 0.03, 0.02);
+  const auto& problems = both->model.competency_activities.at("skill");
+  EXPECT_NEAR(*problems.at("p0").guess, 0.05, 0.05);
+  EXPECT_NEAR(*problems.at("p1").guess, 0.35, 0.07);
+  EXPECT_FALSE(problems.at("p0").learn);  // learns are keyed by learn class, not by problem
+  // Nested models: the learner paces explain the data clearly better.
+  EXPECT_GT(both->log_likelihood, by_problem->log_likelihood + 20.0);
+  // The reported likelihood is the product of the model's one-step-ahead predictions.
+  Result<std::vector<double>> p = PredictOneStepAhead(both->model, log);
+  ASSERT_OK(p);
+  double ll = 0.0;
+  for (size_t r = 0; r < log.num_rows(); ++r)
+    ll += std::log(log.correct[r] ? (*p)[r] : 1 - (*p)[r]);
+  EXPECT_NEAR(ll, both->log_likelihood, 1e-6);
+}
+
+TEST(FitTest, RejectsInvalidPerClassFixedValues) {
+  auto rejected = [](const FitOptions& options, const std::string& fragment) {
+    const Status status = options.Validate();
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << fragment;
+    EXPECT_NE(status.message().find(fragment), std::string::npos) << status.message();
+  };
+  FitOptions options;
+  options.multigs = true;
+  options.fixed_classes["s"]["p"].slip = 1.5;
+  rejected(options, "fixed_classes[s][p].slip must be a probability");
+  options.fixed_classes["s"]["p"].slip = 0.8;  // with guess up to 0.3: 1.1
+  rejected(options, "fixed_classes[s][p].slip = 0.80000000000000004 allows guess + slip");
+  options.fixed_classes["s"]["p"].guess = 0.1;  // the class's own guess: 0.9 is fine
+  EXPECT_OK(options.Validate());
+  options.multigs = false;
+  rejected(options, "fixed_classes[s][p].guess is per guess/slip class, which needs multigs");
+  FitOptions learn;
+  learn.fixed_classes["s"]["p"].learn = 0.2;
+  rejected(learn, "fixed_classes[s][p].learn is per learn class, which needs multilearn");
+
+  // Names the log does not have.
+  const ResponseLog log = Simulate(SkillsWithActivities(), SimOptions());
+  FitOptions typo;
+  typo.multigs = true;
+  typo.fixed_classes["skil0"]["c0a0"].slip = 0.1;
+  Result<FitResult> fit = FitBkt(log, typo);
+  ASSERT_FALSE(fit.ok());
+  EXPECT_NE(fit.status().message().find("fixed_classes[skil0]"), std::string::npos);
+  typo.fixed_classes.clear();
+  typo.fixed_classes["skill0"]["c0a9"].slip = 0.1;
+  fit = FitBkt(log, typo);
+  ASSERT_FALSE(fit.ok());
+  EXPECT_NE(fit.status().message().find("no activity 'c0a9'"), std::string::npos);
+}
+
+TEST(FitTest, LearnClassColumnWithoutAnyClassIsRejected) {
+  ResponseLog log;
+  log.AddRow("ann", "s", "p", "", true);
+  log.AddRow("ann", "s", "p", "", false);
+  FitOptions options;
+  options.multilearn = true;
+  Result<FitResult> fit = FitBkt(log, options);
+  ASSERT_FALSE(fit.ok());
+  EXPECT_NE(fit.status().message().find("learn-class column"), std::string::npos);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1153,6 +1348,37 @@ TEST(PredictTest, MatchesTheHandComputedForwardFilter) {
   const double post2 = l1 * 0.1 / (l1 * 0.1 + (1 - l1) * 0.75);
   const double l2 = post2 * 0.95 + (1 - post2) * 0.2;
   EXPECT_NEAR((*got)[3], l2 * 0.9 + (1 - l2) * 0.25, 1e-15);
+}
+
+TEST(PredictTest, UsesTheLearnOfTheRowsLearnClass) {
+  ResponseLog log;
+  log.AddRow("ann", "s", "q", "fast", true);
+  log.AddRow("ann", "s", "q", "fast", true);
+  log.AddRow("bob", "s", "q", "unseen", true);
+  log.AddRow("bob", "s", "q", "unseen", true);
+  BktModel model;
+  const BktParams p{0.3, 0.2, 0.0, 0.25, 0.1};
+  model.competencies["s"] = p;
+  model.competency_activities["s"]["q"].learn = 0.1;  // the learn class comes first
+  model.competency_learn_classes["s"]["fast"] = 0.6;
+  Result<std::vector<double>> got = PredictOneStepAhead(model, log);
+  ASSERT_OK(got);
+  const double post = 0.27 / (0.27 + 0.7 * 0.25);
+  auto next = [&](double learn) {
+    const double l = post + (1 - post) * learn;
+    return l * 0.9 + (1 - l) * 0.25;
+  };
+  EXPECT_NEAR((*got)[1], next(0.6), 1e-15);
+  EXPECT_NEAR((*got)[3], next(0.1), 1e-15);  // an unseen class: the activity's learn
+
+  ResponseLog without;
+  without.AddRow("ann", "s", "q", true);
+  Result<std::vector<double>> refused = PredictOneStepAhead(model, without);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("learn-class column"), std::string::npos);
+  model.competency_learn_classes["s"]["fast"] = 1.5;
+  EXPECT_NE(ValidateFittedVariants(model).message().find("competency_learn_classes[s][fast]"),
+            std::string::npos);
 }
 
 TEST(PredictTest, UsesOnlyEarlierRowsOfTheSameLearner) {

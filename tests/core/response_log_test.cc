@@ -144,6 +144,44 @@ TEST(ResponseLogTest, SelectLearnersKeepsTablesAndRowOrder) {
   EXPECT_EQ(log.SelectLearners({}).num_rows(), 0u);
 }
 
+TEST(ResponseLogTest, LearnClassColumnSurvivesMixedAddsAppendAndSelect) {
+  ResponseLog log;
+  log.AddRow("ann", "a", "q", true);  // before the column exists: no class
+  EXPECT_FALSE(log.has_learn_classes());
+  log.AddRow("bob", "a", "q", "fast", false);
+  log.AddRow("ann", "a", "", true);  // after: no class either
+  EXPECT_OK(log.CheckConsistent());
+  ASSERT_EQ(log.learn_class.size(), 3u);
+  EXPECT_EQ(log.learn_class[0], IdTable::kNone);
+  EXPECT_EQ(log.learn_classes.Name(log.learn_class[1]), "fast");
+  EXPECT_EQ(log.learn_class[2], IdTable::kNone);
+
+  ResponseLog other;
+  other.AddRow("cat", "a", "q", "slow", true);
+  other.AddRow("cat", "a", "q", "fast", true);
+  log.Append(other);
+  EXPECT_OK(log.CheckConsistent());
+  EXPECT_EQ(log.learn_classes.names(), (std::vector<std::string>{"fast", "slow"}));
+  EXPECT_EQ(log.learn_class[3], 1u);
+  EXPECT_EQ(log.learn_class[4], 0u);
+
+  ResponseLog plain;
+  plain.AddRow("dan", "a", "q", true);
+  plain.Append(log);  // a log without the column gains it, its own rows without a class
+  EXPECT_OK(plain.CheckConsistent());
+  EXPECT_EQ(plain.learn_class[0], IdTable::kNone);
+  EXPECT_EQ(plain.learn_classes.Name(plain.learn_class[2]), "fast");
+
+  const ResponseLog fold = log.SelectLearners({false, true, true});  // bob, cat
+  EXPECT_OK(fold.CheckConsistent());
+  ASSERT_EQ(fold.learn_class.size(), 3u);
+  EXPECT_EQ(fold.learn_classes.Name(fold.learn_class[0]), "fast");
+  EXPECT_EQ(fold.learn_classes.Name(fold.learn_class[1]), "slow");
+
+  log.learn_class.pop_back();
+  EXPECT_FALSE(log.CheckConsistent().ok());
+}
+
 TEST(ResponseLogTest, CheckConsistentFindsBrokenColumns) {
   ResponseLog log;
   log.AddRow("ann", "a", "", true);

@@ -20,6 +20,7 @@ void ExpectSameModel(const BktModel& a, const BktModel& b) {
   EXPECT_EQ(a.competencies, b.competencies);
   EXPECT_EQ(a.activities, b.activities);
   EXPECT_EQ(a.competency_activities, b.competency_activities);
+  EXPECT_EQ(a.competency_learn_classes, b.competency_learn_classes);
   EXPECT_EQ(a.prior_groups, b.prior_groups);
   EXPECT_EQ(a.group_priors, b.group_priors);
   EXPECT_EQ(a.learner_factors, b.learner_factors);
@@ -33,6 +34,7 @@ BktModel EveryField() {
   model.activities["q1"] = {0.25, std::nullopt, std::nullopt};
   model.competency_activities["decimals"]["q2"] = {0.1, 0.05, 0.3};
   model.competency_activities["decimals"]["q3"] = {std::nullopt, std::nullopt, 0.01};
+  model.competency_learn_classes["decimals"] = {{"ann", 0.4}, {"bob", 1.0 / 7.0}};
   model.prior_groups = PriorGroupSource::kFirstResponse;
   model.group_priors["decimals"] = {{"first_correct", 0.9},
                                     {"first_incorrect", 0.123456789012345678}};

@@ -136,8 +136,10 @@ def test_pybkt_compat_errors(tmp_path, as_csv):
         Model().predict(data_path=str(as_csv))
     with pytest.raises(ValueError, match="no matching skills"):
         Model(num_fits=1).fit(data_path=str(as_csv), skills="Nothing like this")
-    with pytest.raises(NotImplementedError, match="multipair and multigs on different columns"):
-        Model(num_fits=1).fit(data_path=str(as_csv), multipair=True, multigs=True)
+    skill = str(pd.read_csv(as_csv, low_memory=False)["skill_name"].dropna().iloc[0])
+    with pytest.raises(ValueError, match="forget is one value per skill"):
+        Model(num_fits=1).fit(data_path=str(as_csv), skills=[skill], multilearn=True, forgets=True,
+                              fixed={skill: {"forgets": np.array([0.1, 0.2])}})
     with pytest.raises(ValueError, match="model type multigs must either be boolean"):
         Model(num_fits=1).fit(data_path=str(as_csv), multigs=3)
     frame = pd.read_csv(as_csv, low_memory=False)

@@ -54,16 +54,21 @@ def test_readme_creating_and_training_models(ct_csv):
     model.fit(data_path=ct_csv, skills=[RADICAL, PI], multigs=True, forgets=True, multilearn=True)
     coef = model.coef_[PI]
     assert len(coef["learns"]) == len(coef["guesses"]) == 10 and (coef["forgets"] >= 0).all()
-    # multilearn on another column than multigs: the core has one class column per row.
-    with pytest.raises(NotImplementedError, match="different columns"):
-        model.fit(data_path=ct_csv, skills=[RADICAL, PI], multigs=True, forgets=True,
-                  multilearn="Anon Student Id")
-    model.fit(data_path=ct_csv, skills=[RADICAL, PI], forgets=True, multilearn="Anon Student Id")
+    # multilearn on another column than multigs: learns per student, guesses per problem.
+    model.fit(data_path=ct_csv, skills=[RADICAL, PI], multigs=True, forgets=True,
+              multilearn="Anon Student Id")
+    learners = pd.read_csv(ct_csv, encoding="latin")
+    pi_rows = learners[learners["KC(Default)"] == PI]
+    pi_students = set(pi_rows["Anon Student Id"])
     params = model.params()
     assert params.index.names == ["skill", "param", "class"]
     assert params["value"].between(0, 1).all()
-    learners = pd.read_csv(ct_csv, encoding="latin")
-    pi_students = set(learners.loc[learners["KC(Default)"] == PI, "Anon Student Id"])
+    assert set(params.sort_index().xs((PI, "learns")).index) == pi_students
+    assert set(params.sort_index().xs((PI, "guesses")).index) == set(pi_rows["Problem Name"])
+    coef = model.coef_[PI]
+    assert len(coef["learns"]) == len(pi_students) and len(coef["guesses"]) == 10
+    model.fit(data_path=ct_csv, skills=[RADICAL, PI], forgets=True, multilearn="Anon Student Id")
+    params = model.params()
     assert set(params.sort_index().xs((PI, "learns")).index) == pi_students
 
 
@@ -149,9 +154,20 @@ def test_readme_parameter_fixing(ct_csv):
     assert params.loc[(RADICAL, "prior", "default"), "value"] == 0.1
     assert params.loc[(RADICAL, "learns", "default"), "value"] == 0.1
     assert params.loc[(RADICAL, "guesses", "default"), "value"] != 0.1
-    # Ten different fixed slips for Plot pi's ten guess/slip classes: one value per skill only.
-    model.coef_ = {PI: {"slips": np.array([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])}}
-    with pytest.raises(NotImplementedError, match="different value per class"):
+    # The Plot pi skill's ten guess/slip classes fixed to slips 0, 0.1, ..., 0.9: they come back
+    # exactly, in pyBKT's class order, and the guesses are fitted around them.
+    slips = np.array([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+    model.coef_ = {PI: {"slips": slips}}
+    model.fit(data_path=ct_csv, skills=PI, multigs=True, fixed=True)
+    params = model.params()
+    coef = model.coef_[PI]
+    assert np.array_equal(coef["slips"], slips)
+    assert len(coef["guesses"]) == 10 and (coef["guesses"] + slips < 1).all()
+    assert len(set(np.round(coef["guesses"], 6))) > 1  # fitted per class
+    assert sorted(params.sort_index().xs((PI, "slips"))["value"]) == sorted(slips)
+    # A table that does not match the classes names the count.
+    model.coef_ = {PI: {"slips": slips[:3]}}
+    with pytest.raises(ValueError, match="3 values for 10 classes"):
         model.fit(data_path=ct_csv, skills=PI, multigs=True, fixed=True)
     model.coef_ = {PI: {"slips": np.full(10, 0.05)}}
     model.fit(data_path=ct_csv, skills=PI, multigs=True, fixed=True)
@@ -159,6 +175,33 @@ def test_readme_parameter_fixing(ct_csv):
 
 
 # --- Drop-in behaviours beyond the README -----------------------------------------------------------
+
+
+def test_multilearn_by_learner_and_multigs_by_problem_fit_better_than_plain(ct_csv):
+    """Learn per student and guess/slip per problem (two class columns in the core): each student
+    gets a learn of their own, each problem its guess, and the training likelihood beats plain
+    BKT's; predictions use the student's learn."""
+    plain = Model(seed=5, num_fits=2)
+    plain.fit(data_path=ct_csv, skills=PI)
+    both = Model(seed=5, num_fits=2)
+    both.fit(data_path=ct_csv, skills=PI, multigs=True, multilearn="Anon Student Id")
+    coef = both.coef_[PI]
+    assert len(coef["guesses"]) == 10 and len(set(np.round(coef["guesses"], 6))) > 1
+    assert len(coef["learns"]) > 10 and coef["learns"].std() > 0.01
+    assert log_likelihood(both, ct_csv, PI) > log_likelihood(plain, ct_csv, PI) + 10
+    assert both.to_pathwise().competency_learn_classes[PI]
+    # The per-class learns can be fixed too, one per student in pyBKT's (sorted) order.
+    students = sorted(pd.read_csv(ct_csv, encoding="latin").query("`KC(Default)` == @PI")
+                      ["Anon Student Id"].unique())
+    learns = np.linspace(0.01, 0.5, len(students))
+    fixed = Model(seed=5, num_fits=1)
+    fixed.coef_ = {PI: {"learns": learns}}
+    fixed.fit(data_path=ct_csv, skills=PI, multigs=True, multilearn="Anon Student Id", fixed=True)
+    assert np.array_equal(fixed.coef_[PI]["learns"], learns)
+    learned = fixed.params().sort_index().xs((PI, "learns"))["value"]
+    assert learned[students[-1]] == 0.5 and learned[students[0]] == 0.01
+    with pytest.raises(NotImplementedError, match="different columns"):
+        Roster(students=["a"], skills=PI, model=both)
 
 
 def test_default_bounds_are_pybkts_and_fit_better_than_the_native_cap(ct_csv):
@@ -259,3 +302,10 @@ def test_multipair_is_multilearn_on_item_pairs(as_csv):
     assert 0.5 < model.evaluate(data_path=str(as_csv), metric="auc") < 1
     with pytest.raises(ValueError, match="more than 1 resource"):
         model.fit(data_path=str(as_csv), multipair=True, multilearn=True)
+    # With multigs on its own column (template_id): learns per item pair, guesses per template.
+    model.fit(data_path=str(as_csv), skills="Box and Whisker", multipair=True, multigs=True)
+    params = model.params().sort_index()
+    assert set(params.xs(("Box and Whisker", "learns")).index) == set(learns.index)
+    templates = pd.read_csv(as_csv, low_memory=False)
+    templates = templates[(templates["skill_name"] == "Box and Whisker") & (templates["correct"] >= 0)]
+    assert len(params.xs(("Box and Whisker", "guesses"))) == templates["template_id"].nunique()

@@ -147,6 +147,7 @@ TEST(ProtoConvertTest, ModelRoundTripKeepsEveryField) {
   model.group_priors["a"]["first_correct"] = 0.8;
   model.group_priors["a"]["first_incorrect"] = 0.2;
   model.learner_factors["ann"] = LearnerFactors{0.4, -0.1};
+  model.competency_learn_classes["a"]["ann"] = 0.35;
   v1::Model proto;
   ToProto(model, &proto);
   Result<BktModel> back = ModelFromProto(proto, ServiceLimits{});

@@ -166,6 +166,11 @@ class SkillRoster:
         if self.skill not in bkt.competencies:
             raise ValueError(f"skill {self.skill!r} is not in the model; fitted skills: "
                              f"{', '.join(list(bkt.competencies.keys())[:10])}")
+        if self.skill in bkt.competency_learn_classes:
+            raise NotImplementedError(
+                f"skill {self.skill!r} was fitted with multilearn and multigs on different columns; "
+                "a Roster applies one class per response (the tracker's activity), so it cannot "
+                "use both: fit them on one column for a Roster")
         graph = _core.CompetencyGraph()
         graph.add_competency(_core.Competency(self.skill))
         classes = list(model._classes.get(self.skill, []))

@@ -181,6 +181,8 @@ class Model:
         self._initial: Dict[str, Dict[str, Any]] = {}  # coef_ set by hand, by skill
         self._fit_columns: Dict[str, Any] = {}  # how the fitted model reads data (activity, groups)
         self._classes: Dict[str, List[str]] = {}  # per skill: the activity classes seen in fitting
+        # per skill: the learn classes seen in fitting, when multilearn used a column of its own
+        self._learn_classes: Dict[str, List[str]] = {}
         self._extensions = {k: kwargs[k] for k in Model.EXTENSION_ARGS if k in kwargs}
         self._update_param(["parallel", "num_fits", "seed", "defaults"], kwargs, keep=True)
         self._update_param("model_type", self._update_defaults(kwargs), keep=True)
@@ -193,9 +195,10 @@ class Model:
         """Fits one BKT model per skill (EM on the Pathwise core, GIL released).
 
         Arguments as pyBKT: ``skills`` (regex or list), ``num_fits`` (restarts), ``defaults``
-        (column names), ``fixed``, ``parallel``, ``forgets``, ``preload``, and the variants
-        ``multilearn``, ``multiprior``, ``multigs`` (True or a column name). ``multipair`` is not
-        supported. Extensions: ``bounds`` (``{'guess': (0, 0.3), ...}``), ``max_iterations``,
+        (column names), ``fixed`` (per class too: one value per class of the skill), ``parallel``,
+        ``forgets``, ``preload``, and the variants ``multilearn``, ``multiprior``, ``multipair``,
+        ``multigs`` (True or a column name; multilearn / multipair and multigs may use different
+        columns). Extensions: ``bounds`` (``{'guess': (0, 0.3), ...}``), ``max_iterations``,
         ``tolerance``, ``ibkt``, ``ibkt_l2``.
         """
         if not self.manual_param_init:
@@ -341,10 +344,14 @@ class Model:
             per_class |= {"guesses", "slips"}
         if self.model_type[0] or self.model_type[2]:
             per_class |= {"learns", "forgets"}
-        if per_class and self._classes:
+        learn_classes = getattr(self, "_learn_classes", {})
+        if per_class and (self._classes or learn_classes):
             labels = []
             for skill, param, label in frame.index:
-                single = self._classes.get(skill, ())
+                if param in ("learns", "forgets") and learn_classes:
+                    single = learn_classes.get(skill, ())
+                else:
+                    single = self._classes.get(skill, ())
                 if label == "default" and param in per_class and len(single) == 1:
                     label = single[0]
                 labels.append((skill, param, label))
@@ -566,34 +573,31 @@ class Model:
     # -----------------------------------------------------------------------------------------------
 
     def _variant_columns(self, columns: Dict[str, str]) -> Dict[str, Any]:
-        """Which activity column and learner-group source the variants need."""
+        """Which class columns and learner-group source the variants need: "activity" holds the
+        classes of multigs (and of multilearn / multipair when they use the same column);
+        "learn_class" those of multilearn / multipair when they use another column (the core's
+        ResponseLog.learn_class)."""
         multilearn, multiprior, multipair, multigs = self.model_type
         if multipair + multiprior + multilearn > 1:
             raise ValueError("cannot specify more than 1 resource handling")
-        out: Dict[str, Any] = {"activity": None, "group": None, "multiprior": None, "pair": None}
-        activity_columns = []  # (variant, column)
+        out: Dict[str, Any] = {"activity": None, "group": None, "multiprior": None, "pair": None,
+                               "learn_class": None}
+        for name, on in (("multipair", multipair), ("multilearn", multilearn), ("multigs", multigs)):
+            if on and name not in columns:
+                raise KeyError(f"{name} default column not specified")
+        learn_column = None
         if multipair:
             # pyBKT's multipair is multilearn on a derived class: the (item, previous item) pair
             # of the learner's rows of the skill, "Default" on each learner's first row.
-            if "multipair" not in columns:
-                raise KeyError("multipair default column not specified")
             out["pair"] = columns["multipair"]
-            activity_columns.append(("multipair", _PAIR_CLASS))
-        for name, on in (("multilearn", multilearn), ("multigs", multigs)):
-            if on:
-                if name not in columns:
-                    raise KeyError(f"{name} default column not specified")
-                activity_columns.append((name, columns[name]))
-        if len({column for _, column in activity_columns}) > 1:
-            (first, a), (second, b) = activity_columns[:2]
-            a = f"item pairs of {out['pair']!r}" if a == _PAIR_CLASS else repr(a)
-            raise NotImplementedError(
-                f"{first} and {second} on different columns ({a} and {b!r}) are not supported: "
-                "the pathwise core fits per-class parameters on one class column per row "
-                "(ResponseLog.activity); use the same column for both, or one of them")
-        activity_columns = [column for _, column in activity_columns]
-        if activity_columns:
-            out["activity"] = activity_columns[0]
+            learn_column = _PAIR_CLASS
+        elif multilearn:
+            learn_column = columns["multilearn"]
+        gs_column = columns["multigs"] if multigs else None
+        if gs_column is not None and learn_column is not None and gs_column != learn_column:
+            out["activity"], out["learn_class"] = gs_column, learn_column
+        else:
+            out["activity"] = gs_column if gs_column is not None else learn_column
         if multiprior:
             if "multiprior" not in columns:
                 raise KeyError("multiprior default column not specified")
@@ -605,10 +609,12 @@ class Model:
         return out
 
     @staticmethod
-    def _activity_values(prepared: _Prepared, variant: Dict[str, Any]) -> np.ndarray:
-        """Per row, the class of the multigs / multilearn / multipair variant."""
-        if variant.get("pair") is None:
-            return prepared.df[variant["activity"]].to_numpy()
+    def _activity_values(prepared: _Prepared, variant: Dict[str, Any], role: str = "activity"
+                         ) -> np.ndarray:
+        """Per row, the class of the multigs / multilearn / multipair variant in `role`
+        ("activity" or "learn_class")."""
+        if variant[role] != _PAIR_CLASS:
+            return prepared.df[variant[role]].to_numpy()
         if prepared.pairs is None:
             # Rows are grouped by learner in order, so the previous row of the same (skill,
             # learner) is the previous item; pyBKT names a pair "[item] [previous item]".
@@ -621,16 +627,19 @@ class Model:
 
     def _build_log(self, prepared: _Prepared, rows: np.ndarray, variant: Dict[str, Any]):
         df = prepared.df
-        activity = group = None
+        activity = group = learn_class = None
         if variant["activity"] is not None:
             activity = self._activity_values(prepared, variant)[rows]
+        if variant.get("learn_class") is not None:
+            learn_class = self._activity_values(prepared, variant, "learn_class")[rows]
         if variant["group"] is not None:
             group = df[variant["group"]].to_numpy()[rows]
         log, _ = _log_from_columns(
             prepared.column("user_id")[rows], prepared.skill[rows],
             prepared.correct[rows].astype(np.float64), activity, group,
             names=(prepared.columns["user_id"], prepared.columns["skill_name"],
-                   prepared.columns["correct"], variant["activity"], variant["group"]))
+                   prepared.columns["correct"], variant["activity"], variant["group"]),
+            learn_class=learn_class, learn_class_name=str(variant.get("learn_class")))
         return log
 
     def _base_options(self) -> _core.FitOptions:
@@ -685,10 +694,10 @@ class Model:
                     continue
                 if name not in self._initial.get(skill, {}):
                     raise ValueError(f"fixed[{skill!r}][{name!r}] is True but no value was set in coef_")
-                fixed[_PARAM_NAMES[name]] = _single_value(self._initial[skill][name],
-                                                          f"coef_[{skill!r}][{name!r}]")
+                fixed[_PARAM_NAMES[name]] = _fixed_value(name, self._initial[skill][name],
+                                                         f"coef_[{skill!r}][{name!r}]")
             else:
-                fixed[_PARAM_NAMES[name]] = _single_value(value, f"fixed[{skill!r}][{name!r}]")
+                fixed[_PARAM_NAMES[name]] = _fixed_value(name, value, f"fixed[{skill!r}][{name!r}]")
         return tuple(sorted(start.items())), tuple(sorted(fixed.items()))
 
     def _options_for(self, base: _core.FitOptions, start: Tuple, fixed: Tuple,
@@ -711,6 +720,8 @@ class Model:
                 values.forget = 0.05
             options.start = values
         for name, value in fixed:
+            if isinstance(value, tuple):  # per class: _fix_per_class
+                continue
             setattr(options.fixed, name, value)
             # pyBKT has no bounds: a value fixed outside Pathwise's default bounds widens them.
             bound = getattr(options.bounds, name)
@@ -719,7 +730,7 @@ class Model:
             if name == "forget":
                 options.forgets = False
         if self._pybkt_bounds():
-            fixed_values = dict(fixed)
+            fixed_values = {n: v for n, v in fixed if not isinstance(v, tuple)}
             for name, partner in (("guess", "slip"), ("slip", "guess")):
                 if name in fixed_values and partner not in fixed_values:
                     setattr(options.bounds, partner,
@@ -741,7 +752,7 @@ class Model:
         result = _core.fit_bkt(make_log(skills), options)
         chosen = {fit.competency: result for fit in result.competencies}
         if (not self._pybkt_bounds() or options.ibkt or options.fixed.guess is not None
-                or options.fixed.slip is not None):
+                or options.fixed.slip is not None or len(options.fixed_classes)):
             return chosen
         boxes = {skill: (options.bounds.guess.upper, options.bounds.slip.upper) for skill in chosen}
         for _ in range(_WIDEN_ROUNDS):
@@ -789,19 +800,68 @@ class Model:
                 raise ValueError(f"no answered rows (correct 0 or 1) for skills {list(group)[:3]}")
             return log
 
+        self._classes = self._class_orders(prepared, skills, variant, "activity")
+        self._learn_classes = self._class_orders(prepared, skills, variant, "learn_class")
         for (start, fixed), group in settings.items():
             options = self._options_for(base, start, fixed, variant)
+            self._fix_per_class(options, group, fixed, variant, self._classes, self._learn_classes)
             chosen.update(self._fit_log(make_log, group, options))
         self._fit_columns = variant
-        self._classes = {}
-        if variant["activity"] is not None:
-            rows = prepared.rows_of(skills)
-            classes = pd.DataFrame({"skill": prepared.skill[rows],
-                                    "class": self._activity_values(prepared, variant)[rows]})
-            classes = classes.dropna().drop_duplicates()
-            self._classes = {skill: _pybkt_class_order(group["class"].to_numpy())
-                             for skill, group in classes.groupby("skill")}
         return _merge_models(chosen)
+
+    def _class_orders(self, prepared: _Prepared, skills: Sequence[str], variant: Dict[str, Any],
+                      role: str) -> Dict[str, List[str]]:
+        """Per skill, the classes of `role` ("activity" or "learn_class") in its answered rows, in
+        pyBKT's order (its coef_ arrays index them)."""
+        if variant.get(role) is None:
+            return {}
+        rows = prepared.rows_of(skills)
+        classes = pd.DataFrame({"skill": prepared.skill[rows],
+                                "class": self._activity_values(prepared, variant, role)[rows]})
+        classes = classes.dropna().drop_duplicates()
+        return {skill: _pybkt_class_order(group["class"].to_numpy())
+                for skill, group in classes.groupby("skill")}
+
+    def _fix_per_class(self, options: _core.FitOptions, skills: Sequence[str], fixed: Tuple,
+                       variant: Dict[str, Any], gs_orders: Dict[str, List[str]],
+                       learn_orders: Dict[str, List[str]]) -> None:
+        """Fixed values given per class (an array with different values, as pyBKT's README fixes
+        ten slips) become the core's FitOptions.fixed_classes, entry i for the skill's i-th class in
+        pyBKT's order; with pyBKT's bounds, the partner's box shrinks so that guess + slip stays
+        below 1 for every class."""
+        per_class = {name: values for name, values in fixed if isinstance(values, tuple)}
+        if not per_class:
+            return
+        multilearn, _, multipair, multigs = self.model_type
+        table: Dict[str, Dict[str, Any]] = {}
+        for skill in skills:
+            for name, values in per_class.items():
+                if name == "learn":
+                    if not (multilearn or multipair):
+                        raise ValueError(f"fixed learns of {skill!r}: one value per class needs "
+                                         f"multilearn")
+                    classes = (learn_orders if variant.get("learn_class") is not None
+                               else gs_orders).get(skill, [])
+                else:
+                    if not multigs:
+                        raise ValueError(f"fixed {name}s of {skill!r}: one value per class needs "
+                                         f"multigs")
+                    classes = gs_orders.get(skill, [])
+                if len(values) != len(classes):
+                    raise ValueError(f"fixed {_PLURAL[name]} of {skill!r} has {len(values)} values "
+                                     f"for {len(classes)} classes ({', '.join(classes[:10])})")
+                for class_name, value in zip(classes, values):
+                    table.setdefault(skill, {}).setdefault(class_name, {})[name] = value
+        options.fixed_classes = {
+            skill: {name: _core.ActivityParams(**values) for name, values in classes.items()}
+            for skill, classes in table.items()}
+        if self._pybkt_bounds():
+            for name, partner in (("slip", "guess"), ("guess", "slip")):
+                largest = max((max(v) for n, v in per_class.items() if n == name), default=None)
+                if largest is not None and getattr(options.fixed, partner) is None:
+                    bound = getattr(options.bounds, partner)
+                    upper = max(0.0, min(bound.upper, _GS_SUM - largest))
+                    setattr(options.bounds, partner, _core.ParamRange(min(bound.lower, upper), upper))
 
     def _require_model(self) -> None:
         """A fitted model, or one made from coef_ set by hand (pyBKT predicts with either)."""
@@ -817,14 +877,18 @@ class Model:
         for skill in skills:
             start, _ = self._skill_settings(skill, False)
             model.competencies[skill] = _core.BktParams(**dict(start))
-        self._fit_columns = {"activity": None, "group": None, "multiprior": None}
+        self._fit_columns = {"activity": None, "group": None, "multiprior": None, "pair": None,
+                             "learn_class": None}
         return model
 
     def _predict_rows(self, prepared: _Prepared, states: bool = False):
         """Answered rows of the fitted skills, and their predictions (and P(learned))."""
         variant = dict(self._fit_columns)
-        for role, column in (("activity", variant.get("pair") or variant.get("activity")),
-                             ("group", variant.get("group"))):
+        for role, column in (("activity", variant.get("activity")),
+                             ("multilearn", variant.get("learn_class")),
+                             ("multipair", variant.get("pair")), ("group", variant.get("group"))):
+            if column == _PAIR_CLASS:
+                continue
             if column is not None and column not in prepared.df.columns:
                 raise KeyError(f"the {role} column {column!r} the model was fitted with is not in the "
                                f"data")
@@ -848,6 +912,9 @@ class Model:
         rows = prepared.rows_of([skill])
         start, fixed = self._skill_settings(skill, False)
         options = self._options_for(self._base_options(), start, fixed, variant)
+        self._fix_per_class(options, [skill], fixed, variant,
+                            self._class_orders(prepared, [skill], variant, "activity"),
+                            self._class_orders(prepared, [skill], variant, "learn_class"))
         if labels is not None:
             fold_of_row = labels[rows]
             folds = list(pd.unique(fold_of_row))
@@ -892,6 +959,12 @@ class Model:
             return np.array([fallback if v is None else v for v in values])
 
         learns = per_class(learn_classes, "learn", params.learn)
+        if skill in model.competency_learn_classes:
+            # multilearn on a column of its own: learns keyed by its classes, in pyBKT's order.
+            by_class = dict(model.competency_learn_classes[skill])
+            learn_order = {n: i for i, n in enumerate(getattr(self, "_learn_classes", {}).get(skill, []))}
+            names = sorted(by_class, key=lambda n: (learn_order.get(n, len(learn_order)), n))
+            learns = np.array([by_class[n] for n in names])
         return {
             "prior": params.prior,
             "learns": learns,
@@ -925,16 +998,21 @@ def _class_names(values: np.ndarray) -> List[str]:
     return _as_names(np.asarray(values, dtype=object))
 
 
-def _single_value(value: Any, what: str) -> float:
+_PLURAL = {"learn": "learns", "guess": "guesses", "slip": "slips"}
+
+
+def _fixed_value(name: str, value: Any, what: str) -> Any:
+    """A fixed value: one float when every class gets the same one (FitOptions.fixed), else a tuple
+    of one per class (learns, guesses, slips; FitOptions.fixed_classes)."""
     values = np.asarray(value, dtype=np.float64).ravel()
     if values.size == 0:
         raise ValueError(f"{what} is empty")
-    if np.any(values != values[0]):
-        raise NotImplementedError(
-            f"{what}: fixing a parameter to a different value per class (multigs / multilearn) is "
-            f"not supported: the pathwise core fixes a parameter to one value for all classes of "
-            f"a skill (FitOptions.fixed); fix one value, or leave it free")
-    return float(values[0])
+    if np.all(values == values[0]):
+        return float(values[0])
+    if name not in ("learns", "guesses", "slips"):
+        raise ValueError(f"{what}: {_PARAM_NAMES.get(name, name)} is one value per skill in "
+                         f"pathwise, not one per class; got different values {values.tolist()[:5]}")
+    return tuple(float(v) for v in values)
 
 
 def _apply_metric(function: Callable, true_values: np.ndarray, pred_values: np.ndarray) -> float:
@@ -965,6 +1043,8 @@ def _merge_models(chosen: Dict[str, Any]) -> _core.BktModel:
             rows += skill_fit.rows
             if skill in model.competency_activities:
                 merged.competency_activities[skill] = model.competency_activities[skill]
+            if skill in model.competency_learn_classes:
+                merged.competency_learn_classes[skill] = model.competency_learn_classes[skill]
             if skill in model.group_priors:
                 merged.group_priors[skill] = model.group_priors[skill]
         merged.prior_groups = model.prior_groups
@@ -993,6 +1073,7 @@ def _clone_options(options: _core.FitOptions) -> _core.FitOptions:
         setattr(out, name, getattr(options, name))
     out.bounds = options.bounds
     out.fixed = options.fixed
+    out.fixed_classes = {skill: dict(classes) for skill, classes in options.fixed_classes.items()}
     return out
 
 
