@@ -662,7 +662,7 @@ class ClassDemo {
         request.set_learner_id(s.id);
         request.add_goals(o_.goal);
         request.set_k(1);
-        request.set_allow_new_learner(true);  // a learner exists once an event is stored
+        // A learner exists once an event is stored; before, it gets the cold-start recommendation.
         v1::RecommendResponse response;
         const auto started = Clock::now();
         grpc::Status status = recommendations_->Recommend(Context().get(), request, &response);
@@ -721,7 +721,7 @@ class ClassDemo {
     std::map<std::string, std::pair<int, int>> group_goal;  // group -> (mastered, learners)
     int goal_mastered = 0, goal_learned = 0, agree = 0, cells = 0;
     for (Student& s : students_) {
-      if (s.events == 0) {  // unknown to the server: every call below would be NOT_FOUND
+      if (s.events == 0) {  // unknown to the server: its mastery would be NOT_FOUND
         std::printf("%-7s %-13s no events: nothing was recommended\n", s.id.c_str(),
                     s.group.c_str());
         continue;
@@ -871,6 +871,8 @@ class ClassDemo {
       v1::RecommendRequest request;
       request.set_learner_id("zoe");
       request.add_goals(o_.goal);
+      // Without this, a learner with no events gets the cold-start (population) recommendation.
+      request.set_require_known_learner(true);
       v1::RecommendResponse response;
       expect("Recommend for learner \"zoe\" (no events)",
              recommendations_->Recommend(Context().get(), request, &response),

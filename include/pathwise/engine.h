@@ -58,7 +58,9 @@ class Engine {
   MasteryTracker& tracker();
   const MasteryTracker& tracker() const;
 
-  /// As MasteryTracker::Record / RecordBatch.
+  /// As MasteryTracker::Record / RecordBatch, and every observation the tracker applies (not a
+  /// duplicate) is also given to the Observe of each policy the engine serves that keeps learner
+  /// state (zpdes): one channel feeds everything Recommend reads.
   Result<RecordResult> Record(const Observation& observation);
   Result<size_t> RecordBatch(const std::vector<Observation>& observations);
 
@@ -71,30 +73,52 @@ class Engine {
   /// Roll-up of every group, in the graph's insertion order (see GroupMastery for the rule).
   std::vector<GroupMastery> GroupRollup(std::string_view learner_id) const;
 
-  /// What the learner should do next: the mastery policy (recommender.h) on the learner's current
-  /// mastery (at the priors for a learner with no observations). Continuity uses the competencies
-  /// practised most recently. The policy's index is built on first use (or by
-  /// SetRecommenderOptions) and shared by concurrent calls. Returns the errors of
-  /// Policy::Recommend.
+  /// What the learner should do next, by the default policy (PolicyKind::kMastery, recommender.h)
+  /// on the learner's current mastery. Cold start: a learner with no observations is served at the
+  /// priors, i.e. the recommendations for the population (the same for every new learner, never an
+  /// error). Continuity uses the competencies practised most recently. The policies are built with
+  /// the engine and shared by concurrent calls. Returns the errors of Policy::Recommend.
   Result<std::vector<Recommendation>> Recommend(std::string_view learner_id,
                                                 const RecommendRequest& request) const;
+  /// As above with the policy of the given kind. zpdes reads the state its Observe built from this
+  /// engine's Record calls (cold start: the starting zone). Random choices (random, zpdes) are
+  /// drawn from a generator seeded by (options.seed, learner id, the learner's saved policy
+  /// state), so the same state gives the same draw whatever the threads or the process.
+  Result<std::vector<Recommendation>> Recommend(std::string_view learner_id,
+                                                const RecommendRequest& request,
+                                                PolicyKind kind) const;
+
+  /// The per-learner state of the served policy `kind` (Policy::SaveLearnerState; empty for a
+  /// policy that keeps none or a learner it knows nothing about), for storing beside the events.
+  Result<std::string> SaveLearnerState(PolicyKind kind, std::string_view learner_id) const;
+  /// Replaces that state (Policy::RestoreLearnerState; empty bytes forget the learner). Its errors.
+  Status RestoreLearnerState(PolicyKind kind, std::string_view learner_id, std::string_view bytes);
+  /// Forgets a learner in the tracker and in every policy. NotFound when the tracker does not know
+  /// the learner (the policies forget it all the same).
+  Status RemoveLearner(std::string_view learner_id);
+
   /// The pathway from the learner's current mastery to `goals` (planner.h). Returns the errors of
   /// PathwayPlanner::Plan.
   Result<Pathway> Plan(std::string_view learner_id, const std::vector<std::string>& goals) const;
-  /// Options of Recommend and Plan (default: RecommenderOptions{}); rebuilds the policy's index.
-  /// InvalidArgument when invalid (nothing changes). Calls already running finish with the old
-  /// options.
+  /// Options of Recommend and Plan (default: RecommenderOptions{}); rebuilds the policies' index
+  /// and carries every learner's policy state over (Save then Restore). InvalidArgument when
+  /// invalid (nothing changes). Calls already running finish with the old options.
   Status SetRecommenderOptions(const RecommenderOptions& options);
+  /// The options in use.
+  RecommenderOptions recommender_options() const;
 
  private:
   struct Impl;
   struct RecommendState;
+  struct LearnerPolicies;
   explicit Engine(std::unique_ptr<Impl> impl);
   std::shared_ptr<RecommendState> GetRecommendState() const;
+  LearnerPolicies& ShardOf(std::string_view learner_id) const;
+  Status Observe(const Observation& observation);
   std::unique_ptr<Impl> impl_;
-  // Built lazily from graph() and model(); replaced whole by SetRecommenderOptions.
+  // Built by Create from graph() and model(); replaced whole by SetRecommenderOptions.
   mutable std::mutex recommend_mutex_;
-  mutable std::shared_ptr<RecommendState> recommend_state_;
+  std::shared_ptr<RecommendState> recommend_state_;
 };
 
 }  // namespace pathwise

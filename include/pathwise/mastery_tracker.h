@@ -90,6 +90,10 @@ class MasteryTracker {
   /// and the message names "observations[i].<field>". Returns how many were applied (not
   /// duplicates).
   Result<size_t> RecordBatch(const std::vector<Observation>& observations);
+  /// As above; when `applied` is not null it gets one flag per observation, false for duplicates
+  /// (for callers that pass the applied observations on, as Engine does to its policies).
+  Result<size_t> RecordBatch(const std::vector<Observation>& observations,
+                             std::vector<bool>* applied);
 
   /// Dense index of an activity (or of a competency used as an activity, see Observation) for
   /// RecordSequence. NotFound when unknown.

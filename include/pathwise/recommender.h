@@ -392,6 +392,34 @@ class Policy {
   /// its random generator seeded from (options.seed, stream). Thread-safe.
   virtual std::unique_ptr<Policy> Fork(uint64_t stream) const = 0;
 
+  // Per-learner state. A policy that learns about a learner from Observe (zpdes) keeps a state per
+  // learner id. Whoever serves many learners (Engine, pathwised) feeds Observe only to policies
+  // with keeps_learner_state(), and stores that state with SaveLearnerState so that a restart, or
+  // another fork, carries on exactly where this instance was.
+  //
+  // Encoding (versioned, so that stored bytes outlive a library upgrade): a header line
+  // "<PolicyKindName>/<format version>\n" ("zpdes/1\n"), then the policy's payload, all integers
+  // little-endian. zpdes/1's payload: u32 window (zpdes_window when saved), u32 arm count, then per
+  // arm in increasing competency id order: u32 id length, the competency id's bytes, u32 outcomes
+  // ever observed, u8 1 when ZPDES-mastered else 0, u8 n = outcomes kept (min(observed, window)),
+  // n float32 outcomes oldest first. An empty string means "nothing known about the learner".
+
+  /// True when Observe changes per-learner state that later Recommend calls read (zpdes).
+  virtual bool keeps_learner_state() const { return false; }
+
+  /// The state this instance keeps for `learner_id`, encoded as above; empty for a learner it knows
+  /// nothing about, and always empty for a policy that keeps no learner state. The bytes are a
+  /// function of the state (equal states give equal bytes).
+  virtual Result<std::string> SaveLearnerState(std::string_view learner_id) const;
+
+  /// Replaces the state of `learner_id` by `bytes` from SaveLearnerState of a policy of the same
+  /// kind (any fork, any process; the options may differ: zpdes keeps the most recent outcomes that
+  /// fit its window). Empty bytes forget the learner. Competencies the graph no longer has are
+  /// dropped. InvalidArgument (nothing changes) for bytes of another kind, a format version this
+  /// library does not read, or a malformed payload, naming the offset; a policy that keeps no
+  /// learner state accepts only empty bytes.
+  virtual Status RestoreLearnerState(std::string_view learner_id, std::string_view bytes);
+
   /// Builds the sparse LearnerState from a dense LearnerMastery (see Recommend above for the rule
   /// and errors).
   virtual Result<LearnerState> StateFromMastery(const LearnerMastery& mastery) const = 0;

@@ -49,6 +49,7 @@ from ._core import (  # noqa: F401  (re-exports)
     Engine,
     EngineOptions,
     FailedPreconditionError,
+    NOW,
     BetaPrior,
     FitOptions,
     FitResult,
@@ -140,6 +141,7 @@ from .client import (  # noqa: F401
 )
 
 __all__ = [
+    "NOW",
     "Activity",
     "ActivityParams",
     "AlreadyExistsError",

@@ -551,7 +551,7 @@ def _chunks(messages: Iterator[Any], size: int) -> Iterator[Tuple[int, List[Any]
         yield start, chunk
 
 
-_POLICIES = ("mastery", "random", "curriculum")
+_POLICIES = ("mastery", "zpdes", "random", "curriculum")
 
 
 def _policy(pb: types.SimpleNamespace, policy: Any) -> int:
@@ -902,17 +902,21 @@ class Client:
                   k: Optional[int] = None, excluded_activities: Optional[Sequence[str]] = None,
                   pinned_activities: Optional[Sequence[str]] = None,
                   time_budget_minutes: Optional[float] = None, now_ms: int = 0,
-                  policy: Any = None, allow_new_learner: bool = False) -> Recommendations:
+                  policy: Any = None, require_known_learner: bool = False,
+                  allow_new_learner: bool = True) -> Recommendations:
         """Up to ``k`` (server default 5) activities for the learner, best first, each with its
         score, part-scores and reasons. The keywords are those of ``pathwise.RecommendRequest``;
-        ``policy``: "mastery" (default), "random" or "curriculum". With ``allow_new_learner`` an
-        unknown learner is served from the priors instead of raising NotFoundError."""
+        ``policy``: "mastery" (default), "zpdes", "random" or "curriculum" (the library's
+        policies; zpdes's per-learner state is kept by the server). Cold start: a learner with no
+        events gets the population-level recommendation, unless ``require_known_learner``, which
+        raises NotFoundError instead. ``allow_new_learner`` is ignored (kept for old callers)."""
         pb = self._pb
         request = pb.recommendation.RecommendRequest(
             learner_id=learner_id, goals=_ids(goals, "goals"),
             excluded_activities=_ids(excluded_activities, "excluded_activities"),
             pinned_activities=_ids(pinned_activities, "pinned_activities"), now_ms=int(now_ms),
-            policy=_policy(pb, policy), allow_new_learner=allow_new_learner)
+            policy=_policy(pb, policy), allow_new_learner=allow_new_learner,
+            require_known_learner=require_known_learner)
         if k is not None:
             request.k = int(k)
         if time_budget_minutes is not None:
@@ -925,13 +929,15 @@ class Client:
                                graph_version=r.graph_version, model_version=r.model_version)
 
     def plan(self, learner_id: str, goals: Union[str, Sequence[str]], *,
-             allow_new_learner: bool = False) -> Pathway:
+             require_known_learner: bool = False, allow_new_learner: bool = True) -> Pathway:
         """The pathway from the learner's state to ``goals`` (competency or group ids): ordered
-        steps with expected opportunities and minutes, and the goals that cannot be reached, why."""
+        steps with expected opportunities and minutes, and the goals that cannot be reached, why.
+        A learner with no events is planned from the priors unless ``require_known_learner``."""
         r = self._call(self._recommendations.PlanPathway,
                        self._pb.recommendation.PlanPathwayRequest(
                            learner_id=learner_id, goals=_ids(goals, "goals"),
-                           allow_new_learner=allow_new_learner))
+                           allow_new_learner=allow_new_learner,
+                           require_known_learner=require_known_learner))
         return _pathway(self._pb, r)
 
     # --- fitting -----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // pathwise._core: pybind11 bindings of the Pathwise C++ API. Binding code only: conversions, the
 // GIL, and the one place where a Status becomes a Python exception (RaiseStatus). Conveniences
 // (DataFrames, keyword options, the pyBKT-compatible model) live in the pure-Python package.
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -839,15 +840,42 @@ size_t RecordArrays(Recorder& recorder, const std::vector<std::string>& learner_
   return ValueOrThrow(std::move(applied));
 }
 
+// pathwise.NOW: the explicit "stamp this observation with the wall clock" (the core reads no
+// clock).
+struct NowSentinel {};
+
+TimestampMs TimestampFromPython(const py::object& timestamp_ms) {
+  if (py::isinstance<NowSentinel>(timestamp_ms)) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  if (timestamp_ms.is_none()) {
+    throw py::type_error(
+        "Observation: timestamp_ms is required: milliseconds since the Unix epoch, or pathwise.NOW "
+        "for the current time");
+  }
+  return timestamp_ms.cast<TimestampMs>();
+}
+
 void BindTracker(py::module_& m) {
-  py::class_<Observation>(m, "Observation", "One thing a learner did: an activity and its outcome.")
+  py::class_<NowSentinel>(m, "_Now", "The type of pathwise.NOW.")
+      .def("__repr__", [](const NowSentinel&) { return std::string("pathwise.NOW"); });
+  m.attr("NOW") = NowSentinel{};
+
+  py::class_<Observation>(m, "Observation",
+                          R"doc(One thing a learner did: an activity and its outcome.
+
+``timestamp_ms`` is required: milliseconds since the Unix epoch, or ``pathwise.NOW`` to stamp the
+observation with the current wall-clock time (explicitly, so that a replayed log never gets "now"
+by accident). Review scheduling and continuity read it.)doc")
       .def(py::init([](std::string event_id, std::string learner_id, std::string activity_id,
-                       double outcome, TimestampMs timestamp_ms) {
+                       double outcome, const py::object& timestamp_ms) {
              return Observation{std::move(event_id), std::move(learner_id), std::move(activity_id),
-                                outcome, timestamp_ms};
+                                outcome, TimestampFromPython(timestamp_ms)};
            }),
            py::arg("event_id") = "", py::arg("learner_id") = "", py::arg("activity_id") = "",
-           py::arg("outcome") = 0.0, py::arg("timestamp_ms") = 0)
+           py::arg("outcome") = 0.0, py::arg("timestamp_ms") = py::none())
       .def_readwrite("event_id", &Observation::event_id)
       .def_readwrite("learner_id", &Observation::learner_id)
       .def_readwrite("activity_id", &Observation::activity_id)
@@ -1073,7 +1101,10 @@ void BindTracker(py::module_& m) {
           py::return_value_policy::reference_internal)
       .def(
           "record", [](Engine& e, const Observation& o) { return ValueOrThrow(e.Record(o)); },
-          py::arg("observation"))
+          py::arg("observation"),
+          "Records one observation: the tracker's mastery and the state of every policy the "
+          "engine serves (zpdes) are updated from this one call. A duplicate event id changes "
+          "nothing.")
       .def(
           "record_batch",
           [](Engine& e, const std::vector<Observation>& observations) {
@@ -1839,7 +1870,11 @@ void BindRecommender(py::module_& m) {
           [](Policy& p, const LearnerState& state, const RecommendRequest& request) {
             return ValueOrThrow(p.Recommend(state, request));
           },
-          py::arg("state"), py::arg("request") = RecommendRequest{})
+          py::arg("state"), py::arg("request") = RecommendRequest{},
+          R"doc(Up to request.k activities for the learner, best first, each with its score, part-scores
+and reasons. mastery, random and curriculum read the mastery in ``state`` (a LearnerState, or a
+LearnerMastery as Engine.mastery returns); zpdes reads only ``state.learner_id`` and the outcomes
+given to observe(). Raises ValueError / KeyError naming the bad field or id.)doc")
       .def(
           "recommend",
           [](Policy& p, const LearnerMastery& mastery, const RecommendRequest& request) {
@@ -1848,11 +1883,32 @@ void BindRecommender(py::module_& m) {
           py::arg("mastery"), py::arg("request") = RecommendRequest{})
       .def(
           "observe", [](Policy& p, const Observation& o) { ThrowIfError(p.Observe(o)); },
-          py::arg("observation"))
+          py::arg("observation"),
+          "Tells a stateful policy (zpdes) what happened; the others ignore it. A policy used on "
+          "its own must be fed every observation; Engine.recommend does this for you.")
       .def(
           "fork",
           [](const Policy& p, uint64_t stream) { return std::shared_ptr<Policy>(p.Fork(stream)); },
-          py::arg("stream"))
+          py::arg("stream"),
+          R"doc(A new, independent policy over the same graph, model and options (the index is shared:
+no graph work), with no per-learner state and its random generator seeded from
+(options.seed, stream). Use one fork per thread, or per learner for results that do not depend
+on scheduling.)doc")
+      .def_property_readonly("keeps_learner_state", &Policy::keeps_learner_state)
+      .def(
+          "save_learner_state",
+          [](const Policy& p, const std::string& learner) {
+            return py::bytes(ValueOrThrow(p.SaveLearnerState(learner)));
+          },
+          py::arg("learner_id"),
+          "The policy's state of a learner as versioned bytes (b'' when it keeps none).")
+      .def(
+          "restore_learner_state",
+          [](Policy& p, const std::string& learner, const py::bytes& bytes) {
+            ThrowIfError(p.RestoreLearnerState(learner, std::string(bytes)));
+          },
+          py::arg("learner_id"), py::arg("state"),
+          "Replaces a learner's state by bytes from save_learner_state (b'' forgets the learner).")
       .def(
           "state_from_mastery",
           [](const Policy& p, const LearnerMastery& mastery) {
@@ -1876,8 +1932,63 @@ void BindRecommender(py::module_& m) {
       },
       py::arg("kind"), py::arg("graph"), py::arg("model") = BktModel{},
       py::arg("options") = RecommenderOptions{},
-      "A policy ('mastery', 'zpdes', 'random', 'curriculum' or a PolicyKind) over a graph and "
-      "model.");
+      R"doc(Builds a policy of ``kind`` ('mastery', 'zpdes', 'random', 'curriculum' or a PolicyKind)
+over ``graph`` and ``model``: an immutable index of both is precomputed (neither needs to outlive
+the policy), so build once and fork() per thread. A standalone policy keeps its own per-learner
+state: feed a zpdes policy with observe(). To serve learners with one recording channel, use
+Engine.record and Engine.recommend(..., policy=...) instead. Raises ValueError for invalid options
+or model, naming the field.)doc");
+
+  py::class_<Engine> engine = py::reinterpret_borrow<py::class_<Engine>>(m.attr("Engine"));
+  engine
+      .def(
+          "recommend",
+          [](const Engine& e, const std::string& learner, const RecommendRequest& request,
+             const py::object& policy) {
+            const PolicyKind kind = PolicyKindFromPython(policy);
+            Result<std::vector<Recommendation>> recs = [&] {
+              py::gil_scoped_release release;
+              return e.Recommend(learner, request, kind);
+            }();
+            return ValueOrThrow(std::move(recs));
+          },
+          py::arg("learner_id"), py::arg("request") = RecommendRequest{},
+          py::arg("policy") = "mastery",
+          R"doc(What the learner should do next by ``policy`` (default 'mastery', the library's default
+policy), from everything recorded through this engine: mastery for the mastery-based policies,
+the observed outcomes for zpdes (record() feeds both). Cold start: a learner with nothing
+recorded gets the population-level recommendation (the priors; zpdes's starting zone). Random
+draws (random, zpdes) are seeded by the options' seed, the learner id and the learner's state.)doc")
+      .def(
+          "plan",
+          [](const Engine& e, const std::string& learner, const std::vector<std::string>& goals) {
+            return ValueOrThrow(e.Plan(learner, goals));
+          },
+          py::arg("learner_id"), py::arg("goals"),
+          "The pathway from the learner's mastery (the priors for a new learner) to the goals.")
+      .def(
+          "set_recommender_options",
+          [](Engine& e, const RecommenderOptions& options) {
+            ThrowIfError(e.SetRecommenderOptions(options));
+          },
+          py::arg("options"), "Options of recommend and plan; per-learner policy state is kept.")
+      .def(
+          "save_learner_state",
+          [](const Engine& e, const py::object& policy, const std::string& learner) {
+            return py::bytes(
+                ValueOrThrow(e.SaveLearnerState(PolicyKindFromPython(policy), learner)));
+          },
+          py::arg("policy"), py::arg("learner_id"),
+          "The served policy's state of a learner as versioned bytes (b'' when none).")
+      .def(
+          "restore_learner_state",
+          [](Engine& e, const py::object& policy, const std::string& learner,
+             const py::bytes& bytes) {
+            ThrowIfError(
+                e.RestoreLearnerState(PolicyKindFromPython(policy), learner, std::string(bytes)));
+          },
+          py::arg("policy"), py::arg("learner_id"), py::arg("state"),
+          "Replaces a learner's state in the served policy (b'' forgets the learner).");
 }
 
 void BindPlanner(py::module_& m) {

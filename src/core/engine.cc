@@ -1,15 +1,56 @@
+#include <array>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include <pathwise/engine.h>
 
+#include "recommender_index.h"
+
 namespace pathwise {
+namespace {
+
+constexpr size_t kNumKinds = 4;  // PolicyKind values are 0..3
+constexpr PolicyKind kAllKinds[kNumKinds] = {PolicyKind::kMastery, PolicyKind::kZpdes,
+                                             PolicyKind::kRandom, PolicyKind::kCurriculum};
+// Learners are spread over this many independently locked shards of policy state, so that Record
+// calls for different learners rarely wait for each other.
+constexpr size_t kShards = 16;
+
+uint64_t Fnv1a(uint64_t h, std::string_view bytes) {
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+// The generator stream of a learner's draw: a function of the learner and of its policy state.
+uint64_t DrawStream(std::string_view learner_id, std::string_view policy_state) {
+  uint64_t h = Fnv1a(0xcbf29ce484222325ULL, learner_id);
+  if (policy_state.empty()) return h;
+  h = Fnv1a(h, std::string_view("\xff", 1));
+  return Fnv1a(h, policy_state);
+}
+
+bool Draws(PolicyKind kind) { return kind == PolicyKind::kRandom || kind == PolicyKind::kZpdes; }
+
+}  // namespace
+
+// Per-learner policy state of a shard of learners: one instance of each policy kind that keeps
+// learner state holds the state of every learner of the shard.
+struct Engine::LearnerPolicies {
+  std::mutex mu;
+  std::array<std::unique_ptr<Policy>, kNumKinds> holders;  // null for stateless kinds
+  std::unordered_set<std::string> learners;                // every learner a holder may know
+};
 
 struct Engine::Impl {
   CompetencyGraph graph;
   BktModel model;
   std::unique_ptr<MasteryTracker> tracker;
+  std::array<LearnerPolicies, kShards> shards;
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -23,7 +64,9 @@ Result<std::unique_ptr<Engine>> Engine::Create(CompetencyGraph graph, BktModel m
   impl->model = std::move(model);
   PATHWISE_ASSIGN_OR_RETURN(impl->tracker,
                             MasteryTracker::Create(impl->graph, impl->model, options.tracker));
-  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+  std::unique_ptr<Engine> engine(new Engine(std::move(impl)));
+  PATHWISE_RETURN_IF_ERROR(engine->SetRecommenderOptions(RecommenderOptions{}));
+  return engine;
 }
 
 const CompetencyGraph& Engine::graph() const { return impl_->graph; }
@@ -31,12 +74,40 @@ const BktModel& Engine::model() const { return impl_->model; }
 MasteryTracker& Engine::tracker() { return *impl_->tracker; }
 const MasteryTracker& Engine::tracker() const { return *impl_->tracker; }
 
+Engine::LearnerPolicies& Engine::ShardOf(std::string_view learner_id) const {
+  return impl_->shards[Fnv1a(0xcbf29ce484222325ULL, learner_id) % kShards];
+}
+
+Status Engine::Observe(const Observation& observation) {
+  LearnerPolicies& shard = ShardOf(observation.learner_id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  for (std::unique_ptr<Policy>& holder : shard.holders) {
+    if (holder == nullptr) continue;
+    shard.learners.insert(observation.learner_id);
+    Status observed = holder->Observe(observation);
+    // The tracker accepted the observation, and the policies validate it the same way.
+    if (!observed.ok()) {
+      return Status::Internal(
+          "the " + std::string(PolicyKindName(holder->kind())) +
+          " policy rejected an observation the tracker applied: " + observed.message());
+    }
+  }
+  return Status::Ok();
+}
+
 Result<RecordResult> Engine::Record(const Observation& observation) {
-  return impl_->tracker->Record(observation);
+  PATHWISE_ASSIGN_OR_RETURN(RecordResult result, impl_->tracker->Record(observation));
+  if (result.applied) PATHWISE_RETURN_IF_ERROR(Observe(observation));
+  return result;
 }
 
 Result<size_t> Engine::RecordBatch(const std::vector<Observation>& observations) {
-  return impl_->tracker->RecordBatch(observations);
+  std::vector<bool> applied;
+  PATHWISE_ASSIGN_OR_RETURN(size_t n, impl_->tracker->RecordBatch(observations, &applied));
+  for (size_t i = 0; i < observations.size(); ++i) {
+    if (applied[i]) PATHWISE_RETURN_IF_ERROR(Observe(observations[i]));
+  }
+  return n;
 }
 
 LearnerMastery Engine::Mastery(std::string_view learner_id) const {
@@ -83,70 +154,151 @@ std::vector<GroupMastery> Engine::GroupRollup(std::string_view learner_id) const
   return rollup;
 }
 
-// Recommendation and planning. The mastery policy keeps per-call scratch, so concurrent calls each
-// borrow a fork from a small pool.
+// Recommendation and planning. Policies keep per-call scratch, so concurrent calls each borrow a
+// fork from a small pool per kind (random and zpdes fork per call instead, for their seeding).
 struct Engine::RecommendState {
-  std::unique_ptr<Policy> prototype;
+  RecommenderOptions options;
+  struct Served {
+    std::unique_ptr<Policy> prototype;
+    std::mutex pool_mutex;
+    std::vector<std::unique_ptr<Policy>> pool;
+  };
+  std::array<Served, kNumKinds> served;
   std::unique_ptr<PathwayPlanner> planner;
-  std::mutex pool_mutex;
-  std::vector<std::unique_ptr<Policy>> pool;
 };
 
 std::shared_ptr<Engine::RecommendState> Engine::GetRecommendState() const {
   std::lock_guard<std::mutex> lock(recommend_mutex_);
-  if (recommend_state_ == nullptr) {
-    auto state = std::make_shared<RecommendState>();
-    // The model and the default options were validated already (Create), so this cannot fail.
-    Result<std::unique_ptr<Policy>> policy =
-        MakePolicy(PolicyKind::kMastery, impl_->graph, impl_->model, RecommenderOptions{});
-    Result<std::unique_ptr<PathwayPlanner>> planner =
-        PathwayPlanner::Create(impl_->graph, impl_->model, RecommenderOptions{});
-    if (!policy.ok() || !planner.ok()) return nullptr;
-    state->prototype = std::move(policy).value();
-    state->planner = std::move(planner).value();
-    recommend_state_ = std::move(state);
-  }
   return recommend_state_;
 }
+
+RecommenderOptions Engine::recommender_options() const { return GetRecommendState()->options; }
 
 Status Engine::SetRecommenderOptions(const RecommenderOptions& options) {
   PATHWISE_RETURN_IF_ERROR(options.Validate().WithContext("options"));
   auto state = std::make_shared<RecommendState>();
-  PATHWISE_ASSIGN_OR_RETURN(state->prototype,
-                            MakePolicy(PolicyKind::kMastery, impl_->graph, impl_->model, options));
+  state->options = options;
+  // One index shared by every kind (MakePolicy would build one each).
+  PATHWISE_ASSIGN_OR_RETURN(std::shared_ptr<const rec_internal::RecIndex> index,
+                            rec_internal::BuildRecIndex(impl_->graph, impl_->model, options));
+  state->served[static_cast<size_t>(PolicyKind::kMastery)].prototype =
+      rec_internal::NewMasteryPolicy(index);
+  state->served[static_cast<size_t>(PolicyKind::kZpdes)].prototype =
+      rec_internal::NewZpdesPolicy(index, 0);
+  state->served[static_cast<size_t>(PolicyKind::kRandom)].prototype =
+      rec_internal::NewRandomPolicy(index, 0);
+  state->served[static_cast<size_t>(PolicyKind::kCurriculum)].prototype =
+      rec_internal::NewCurriculumPolicy(index);
   PATHWISE_ASSIGN_OR_RETURN(state->planner,
                             PathwayPlanner::Create(impl_->graph, impl_->model, options));
+
+  // New holders, with every learner's state carried over; then both are swapped in while every
+  // shard is locked, so that no observation lands in a holder that is being replaced.
+  std::vector<std::unique_lock<std::mutex>> locks;
+  locks.reserve(kShards);
+  for (LearnerPolicies& shard : impl_->shards) locks.emplace_back(shard.mu);
+  std::array<std::array<std::unique_ptr<Policy>, kNumKinds>, kShards> holders;
+  for (size_t s = 0; s < kShards; ++s) {
+    LearnerPolicies& shard = impl_->shards[s];
+    for (PolicyKind kind : kAllKinds) {
+      const size_t k = static_cast<size_t>(kind);
+      const Policy& prototype = *state->served[k].prototype;
+      if (!prototype.keeps_learner_state()) continue;
+      holders[s][k] = prototype.Fork(0);
+      if (shard.holders[k] == nullptr) continue;
+      for (const std::string& learner : shard.learners) {
+        PATHWISE_ASSIGN_OR_RETURN(std::string bytes, shard.holders[k]->SaveLearnerState(learner));
+        PATHWISE_RETURN_IF_ERROR(holders[s][k]->RestoreLearnerState(learner, bytes));
+      }
+    }
+  }
+  for (size_t s = 0; s < kShards; ++s) impl_->shards[s].holders = std::move(holders[s]);
   std::lock_guard<std::mutex> lock(recommend_mutex_);
   recommend_state_ = std::move(state);
   return Status::Ok();
 }
 
+Result<std::string> Engine::SaveLearnerState(PolicyKind kind, std::string_view learner_id) const {
+  const size_t k = static_cast<size_t>(kind);
+  if (k >= kNumKinds) return Status::InvalidArgument("unknown policy kind " + std::to_string(k));
+  LearnerPolicies& shard = ShardOf(learner_id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (shard.holders[k] == nullptr) return std::string();
+  return shard.holders[k]->SaveLearnerState(learner_id);
+}
+
+Status Engine::RestoreLearnerState(PolicyKind kind, std::string_view learner_id,
+                                   std::string_view bytes) {
+  const size_t k = static_cast<size_t>(kind);
+  if (k >= kNumKinds) return Status::InvalidArgument("unknown policy kind " + std::to_string(k));
+  LearnerPolicies& shard = ShardOf(learner_id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (shard.holders[k] == nullptr) {
+    // A stateless kind: its own answer (OK for empty bytes, InvalidArgument otherwise).
+    return GetRecommendState()->served[k].prototype->Fork(0)->RestoreLearnerState(learner_id,
+                                                                                  bytes);
+  }
+  PATHWISE_RETURN_IF_ERROR(shard.holders[k]->RestoreLearnerState(learner_id, bytes));
+  if (!bytes.empty()) shard.learners.emplace(learner_id);
+  return Status::Ok();
+}
+
+Status Engine::RemoveLearner(std::string_view learner_id) {
+  {
+    LearnerPolicies& shard = ShardOf(learner_id);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    for (std::unique_ptr<Policy>& holder : shard.holders) {
+      if (holder != nullptr) PATHWISE_RETURN_IF_ERROR(holder->RestoreLearnerState(learner_id, ""));
+    }
+    shard.learners.erase(std::string(learner_id));
+  }
+  return impl_->tracker->RemoveLearner(learner_id);
+}
+
 Result<std::vector<Recommendation>> Engine::Recommend(std::string_view learner_id,
                                                       const RecommendRequest& request) const {
+  return Recommend(learner_id, request, PolicyKind::kMastery);
+}
+
+Result<std::vector<Recommendation>> Engine::Recommend(std::string_view learner_id,
+                                                      const RecommendRequest& request,
+                                                      PolicyKind kind) const {
+  const size_t k = static_cast<size_t>(kind);
+  if (k >= kNumKinds) return Status::InvalidArgument("unknown policy kind " + std::to_string(k));
   std::shared_ptr<RecommendState> state = GetRecommendState();
-  if (state == nullptr) return Status::Internal("the recommender could not be built");
+  RecommendState::Served& served = state->served[k];
   PATHWISE_ASSIGN_OR_RETURN(LearnerState learner,
-                            state->prototype->StateFromMastery(Mastery(learner_id)));
+                            served.prototype->StateFromMastery(Mastery(learner_id)));
+  learner.learner_id = std::string(learner_id);
+  const bool stateful = served.prototype->keeps_learner_state();
+  std::string policy_state;
+  if (stateful) {
+    PATHWISE_ASSIGN_OR_RETURN(policy_state, SaveLearnerState(kind, learner_id));
+  }
+
   std::unique_ptr<Policy> policy;
-  {
-    std::lock_guard<std::mutex> lock(state->pool_mutex);
-    if (!state->pool.empty()) {
-      policy = std::move(state->pool.back());
-      state->pool.pop_back();
+  if (Draws(kind)) {
+    policy = served.prototype->Fork(DrawStream(learner_id, policy_state));
+  } else {
+    std::lock_guard<std::mutex> lock(served.pool_mutex);
+    if (!served.pool.empty()) {
+      policy = std::move(served.pool.back());
+      served.pool.pop_back();
     }
   }
-  if (policy == nullptr) policy = state->prototype->Fork(0);
+  if (policy == nullptr) policy = served.prototype->Fork(0);
+  if (stateful) PATHWISE_RETURN_IF_ERROR(policy->RestoreLearnerState(learner_id, policy_state));
   Result<std::vector<Recommendation>> result = policy->Recommend(learner, request);
-  std::lock_guard<std::mutex> lock(state->pool_mutex);
-  state->pool.push_back(std::move(policy));
+  if (Draws(kind)) return result;
+  if (stateful && !policy->RestoreLearnerState(learner_id, "").ok()) return result;
+  std::lock_guard<std::mutex> lock(served.pool_mutex);
+  served.pool.push_back(std::move(policy));
   return result;
 }
 
 Result<Pathway> Engine::Plan(std::string_view learner_id,
                              const std::vector<std::string>& goals) const {
-  std::shared_ptr<RecommendState> state = GetRecommendState();
-  if (state == nullptr) return Status::Internal("the planner could not be built");
-  return state->planner->Plan(Mastery(learner_id), goals);
+  return GetRecommendState()->planner->Plan(Mastery(learner_id), goals);
 }
 
 }  // namespace pathwise

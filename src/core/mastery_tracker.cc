@@ -314,14 +314,22 @@ Result<RecordResult> MasteryTracker::Record(const Observation& observation) {
 }
 
 Result<size_t> MasteryTracker::RecordBatch(const std::vector<Observation>& observations) {
+  return RecordBatch(observations, nullptr);
+}
+
+Result<size_t> MasteryTracker::RecordBatch(const std::vector<Observation>& observations,
+                                           std::vector<bool>* applied_flags) {
   std::vector<uint32_t> activities(observations.size());
   for (size_t i = 0; i < observations.size(); ++i) {
     PATHWISE_RETURN_IF_ERROR(impl_->Validate(
         observations[i], "observations[" + std::to_string(i) + "].", &activities[i]));
   }
   size_t applied = 0;
+  if (applied_flags != nullptr) applied_flags->assign(observations.size(), false);
   for (size_t i = 0; i < observations.size(); ++i) {
-    if (impl_->Record(observations[i], activities[i], nullptr)) ++applied;
+    if (!impl_->Record(observations[i], activities[i], nullptr)) continue;
+    ++applied;
+    if (applied_flags != nullptr) (*applied_flags)[i] = true;
   }
   return applied;
 }

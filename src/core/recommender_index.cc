@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <string>
@@ -654,6 +655,101 @@ Result<std::vector<Recommendation>> Policy::Recommend(const LearnerMastery& mast
   PATHWISE_ASSIGN_OR_RETURN(LearnerState state, StateFromMastery(mastery));
   return Recommend(state, request);
 }
+
+Result<std::string> Policy::SaveLearnerState(std::string_view) const { return std::string(); }
+
+Status Policy::RestoreLearnerState(std::string_view, std::string_view bytes) {
+  if (bytes.empty()) return Status::Ok();
+  return Status::InvalidArgument("learner state: the " + std::string(PolicyKindName(kind())) +
+                                 " policy keeps no learner state, got " +
+                                 std::to_string(bytes.size()) + " bytes");
+}
+
+namespace rec_internal {
+
+LearnerStateWriter::LearnerStateWriter(PolicyKind kind, uint32_t format_version) {
+  out_.append(PolicyKindName(kind));
+  out_.push_back('/');
+  out_.append(std::to_string(format_version));
+  out_.push_back('\n');
+}
+
+void LearnerStateWriter::U32(uint32_t v) {
+  for (int i = 0; i < 4; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void LearnerStateWriter::F32(float v) {
+  uint32_t bits;
+  static_assert(sizeof(bits) == sizeof(v), "float is not 32 bits");
+  std::memcpy(&bits, &v, sizeof(bits));
+  U32(bits);
+}
+
+void LearnerStateWriter::Bytes(std::string_view v) {
+  U32(static_cast<uint32_t>(v.size()));
+  out_.append(v);
+}
+
+Status LearnerStateReader::Error(const std::string& what) const {
+  return Status::InvalidArgument("learner state: " + what + " at byte " + std::to_string(pos_));
+}
+
+Result<uint32_t> LearnerStateReader::Header(PolicyKind kind, uint32_t max_version) {
+  const size_t newline = bytes_.find('\n');
+  const size_t slash = bytes_.find('/');
+  if (newline == std::string_view::npos || slash == std::string_view::npos || slash > newline)
+    return Error("no '<policy>/<version>' header line");
+  const std::string_view name = bytes_.substr(0, slash);
+  if (name != PolicyKindName(kind)) {
+    return Error("state of the '" + std::string(name) + "' policy, expected '" +
+                 std::string(PolicyKindName(kind)) + "'");
+  }
+  const std::string_view digits = bytes_.substr(slash + 1, newline - slash - 1);
+  uint32_t version = 0;
+  bool ok = !digits.empty() && digits.size() <= 9;
+  for (char c : digits) {
+    if (c < '0' || c > '9') ok = false;
+    version = version * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (!ok || version < 1 || version > max_version) {
+    return Error("format version '" + std::string(digits) + "' of " + std::string(name) +
+                 " state is not read by this library (it reads 1 to " +
+                 std::to_string(max_version) + ")");
+  }
+  pos_ = newline + 1;
+  return version;
+}
+
+Result<uint8_t> LearnerStateReader::U8() {
+  if (bytes_.size() - pos_ < 1) return Error("truncated");
+  return static_cast<uint8_t>(bytes_[pos_++]);
+}
+
+Result<uint32_t> LearnerStateReader::U32() {
+  if (bytes_.size() - pos_ < 4) return Error("truncated");
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<uint32_t>(static_cast<uint8_t>(bytes_[pos_ + i])) << (8 * i);
+  pos_ += 4;
+  return v;
+}
+
+Result<float> LearnerStateReader::F32() {
+  PATHWISE_ASSIGN_OR_RETURN(uint32_t bits, U32());
+  float v;
+  std::memcpy(&v, &bits, sizeof(v));
+  return v;
+}
+
+Result<std::string_view> LearnerStateReader::Bytes() {
+  PATHWISE_ASSIGN_OR_RETURN(uint32_t n, U32());
+  if (bytes_.size() - pos_ < n) return Error("truncated string of " + std::to_string(n) + " bytes");
+  std::string_view v = bytes_.substr(pos_, n);
+  pos_ += n;
+  return v;
+}
+
+}  // namespace rec_internal
 
 Result<std::unique_ptr<Policy>> MakePolicy(PolicyKind kind, const CompetencyGraph& graph,
                                            const BktModel& model,

@@ -282,6 +282,40 @@ std::unique_ptr<Policy> NewCurriculumPolicy(std::shared_ptr<const RecIndex> inde
 /// 64-bit mix of seed and stream for fork generators (splitmix64).
 uint64_t MixSeed(uint64_t seed, uint64_t stream);
 
+/// Writes the per-learner state encoding of recommender.h: the header line, then little-endian
+/// fields.
+class LearnerStateWriter {
+ public:
+  LearnerStateWriter(PolicyKind kind, uint32_t format_version);
+  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void U32(uint32_t v);
+  void F32(float v);
+  void Bytes(std::string_view v);  ///< u32 length, then the bytes
+  std::string Finish() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+/// Reads what LearnerStateWriter wrote; every read fails with InvalidArgument naming the offset.
+class LearnerStateReader {
+ public:
+  explicit LearnerStateReader(std::string_view bytes) : bytes_(bytes) {}
+  /// Checks the header: the kind's name and a version in [1, max_version]; returns the version.
+  Result<uint32_t> Header(PolicyKind kind, uint32_t max_version);
+  Result<uint8_t> U8();
+  Result<uint32_t> U32();
+  Result<float> F32();
+  Result<std::string_view> Bytes();
+  bool done() const { return pos_ == bytes_.size(); }
+  /// InvalidArgument "learner state: <what> at byte <offset>".
+  Status Error(const std::string& what) const;
+
+ private:
+  std::string_view bytes_;
+  size_t pos_ = 0;
+};
+
 /// A double in [0, 1) from raw generator bits.
 template <typename Rng>
 double UnitDouble(Rng& rng) {

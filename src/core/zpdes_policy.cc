@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -91,14 +92,26 @@ class ZpdesPolicy final : public PolicyBase {
   Result<std::vector<Recommendation>> Recommend(const LearnerState& state,
                                                 const RecommendRequest& request) override;
 
+  bool keeps_learner_state() const override { return true; }
+  Result<std::string> SaveLearnerState(std::string_view learner_id) const override;
+  Status RestoreLearnerState(std::string_view learner_id, std::string_view bytes) override;
+
  private:
-  LearnerZone& Learner(const std::string& learner_id) {
-    auto it = learners_.find(learner_id);
-    if (it != learners_.end()) return it->second;
-    LearnerZone& zone = learners_[learner_id];
+  static constexpr uint32_t kStateFormat = 1;
+
+  // The zone of a learner with no state: nothing mastered, the competencies with no hard
+  // prerequisite ready.
+  LearnerZone NewZone() const {
+    LearnerZone zone;
     zone.mastered.assign(index().num_competencies(), 0);
     for (uint32_t c : index().no_hard_prerequisite) zone.ready_ranks.insert(index().topo_rank[c]);
     return zone;
+  }
+
+  LearnerZone& Learner(const std::string& learner_id) {
+    auto it = learners_.find(learner_id);
+    if (it != learners_.end()) return it->second;
+    return learners_.emplace(learner_id, NewZone()).first->second;
   }
 
   void MarkMastered(LearnerZone* zone, uint32_t c) {
@@ -139,6 +152,88 @@ class ZpdesPolicy final : public PolicyBase {
   ResolvedRequest request_;
   std::vector<uint32_t> scratch_;
 };
+
+Result<std::string> ZpdesPolicy::SaveLearnerState(std::string_view learner_id) const {
+  auto it = learners_.find(std::string(learner_id));
+  if (it == learners_.end()) return std::string();
+  const LearnerZone& zone = it->second;
+  const RecIndex& ix = index();
+  const int window = ix.options.zpdes_window;
+  std::vector<uint32_t> arms;
+  arms.reserve(zone.arms.size());
+  for (const auto& [c, arm] : zone.arms) arms.push_back(c);
+  std::sort(arms.begin(), arms.end(),
+            [&ix](uint32_t a, uint32_t b) { return ix.competency_ids[a] < ix.competency_ids[b]; });
+  LearnerStateWriter out(PolicyKind::kZpdes, kStateFormat);
+  out.U32(static_cast<uint32_t>(window));
+  out.U32(static_cast<uint32_t>(arms.size()));
+  for (uint32_t c : arms) {
+    const Arm& arm = zone.arms.at(c);
+    out.Bytes(ix.competency_ids[c]);
+    out.U32(arm.total);
+    out.U8(zone.mastered[c] ? 1 : 0);
+    const int kept = arm.Filled(window);
+    out.U8(static_cast<uint8_t>(kept));
+    for (int i = kept - 1; i >= 0; --i) out.F32(arm.Recent(i, window));
+  }
+  return out.Finish();
+}
+
+Status ZpdesPolicy::RestoreLearnerState(std::string_view learner_id, std::string_view bytes) {
+  const std::string id(learner_id);
+  if (bytes.empty()) {
+    learners_.erase(id);
+    return Status::Ok();
+  }
+  const RecIndex& ix = index();
+  const int window = ix.options.zpdes_window;
+  LearnerStateReader in(bytes);
+  PATHWISE_RETURN_IF_ERROR(in.Header(PolicyKind::kZpdes, kStateFormat).status());
+  PATHWISE_ASSIGN_OR_RETURN(uint32_t saved_window, in.U32());
+  if (saved_window < 2 || saved_window > 64) {
+    return in.Error("window " + std::to_string(saved_window) + " outside [2, 64]");
+  }
+  PATHWISE_ASSIGN_OR_RETURN(uint32_t num_arms, in.U32());
+  LearnerZone zone = NewZone();
+  for (uint32_t k = 0; k < num_arms; ++k) {
+    PATHWISE_ASSIGN_OR_RETURN(std::string_view competency, in.Bytes());
+    PATHWISE_ASSIGN_OR_RETURN(uint32_t total, in.U32());
+    PATHWISE_ASSIGN_OR_RETURN(uint8_t mastered, in.U8());
+    PATHWISE_ASSIGN_OR_RETURN(uint8_t kept, in.U8());
+    if (mastered > 1) return in.Error("mastered flag " + std::to_string(mastered));
+    if (kept > saved_window || kept > total) {
+      return in.Error(std::to_string(kept) + " outcomes kept of " + std::to_string(total) +
+                      " with window " + std::to_string(saved_window));
+    }
+    Arm arm;
+    arm.total = total - kept;
+    for (uint8_t i = 0; i < kept; ++i) {
+      PATHWISE_ASSIGN_OR_RETURN(float outcome, in.F32());
+      if (!(outcome >= 0.0f && outcome <= 1.0f)) return in.Error("outcome outside [0, 1]");
+      arm.Push(outcome, window);
+    }
+    const uint32_t c = ix.FindCompetency(competency);
+    if (c == kNone) continue;  // the graph changed since the state was saved
+    if (zone.arms.count(c) != 0) {
+      return in.Error("competency '" + std::string(competency) + "' listed twice");
+    }
+    zone.arms.emplace(c, arm);
+    zone.mastered[c] = mastered;
+  }
+  if (!in.done()) return in.Error("unexpected bytes after the last arm");
+  // The ready set follows from the mastered flags (MarkMastered keeps it so incrementally).
+  zone.ready_ranks.clear();
+  const Csr& pre = ix.prerequisites;
+  for (uint32_t c = 0; c < ix.num_competencies(); ++c) {
+    if (zone.mastered[c]) continue;
+    bool ready = true;
+    for (uint32_t j = pre.begin(c); j < pre.end(c) && ready; ++j)
+      ready = !ix.IsHard(pre.weights[j]) || zone.mastered[pre.targets[j]];
+    if (ready) zone.ready_ranks.insert(ix.topo_rank[c]);
+  }
+  learners_[id] = std::move(zone);
+  return Status::Ok();
+}
 
 Result<std::vector<Recommendation>> ZpdesPolicy::Recommend(const LearnerState& state,
                                                            const RecommendRequest& request) {

@@ -706,10 +706,13 @@ Result<RecommendCall> RecommendCallFromProto(const v1::RecommendRequest& request
     case v1::POLICY_CURRICULUM:
       call.policy = PolicyKind::kCurriculum;
       break;
+    case v1::POLICY_ZPDES:
+      call.policy = PolicyKind::kZpdes;
+      break;
     default:
       return Status::InvalidArgument("policy: unknown value " + std::to_string(request.policy()));
   }
-  call.allow_new_learner = request.allow_new_learner();
+  call.require_known_learner = request.require_known_learner();
   return call;
 }
 
@@ -738,7 +741,7 @@ Result<PlanCall> PlanCallFromProto(const v1::PlanPathwayRequest& request,
   call.learner_id = request.learner_id();
   PATHWISE_ASSIGN_OR_RETURN(call.goals, IdsFromProto(request.goals(), "goals", limits));
   if (call.goals.empty()) return Status::InvalidArgument("goals: at least one goal is required");
-  call.allow_new_learner = request.allow_new_learner();
+  call.require_known_learner = request.require_known_learner();
   return call;
 }
 
@@ -780,7 +783,7 @@ v1::Policy ToProto(PolicyKind kind) {
     case PolicyKind::kCurriculum:
       return v1::POLICY_CURRICULUM;
     case PolicyKind::kZpdes:
-      break;
+      return v1::POLICY_ZPDES;
   }
   return v1::POLICY_UNSPECIFIED;
 }

@@ -105,7 +105,8 @@ Result<std::vector<std::string>> IdsFromProto(
 struct RecommendCall {
   std::string learner_id;
   PolicyKind policy = PolicyKind::kMastery;
-  bool allow_new_learner = false;
+  /// False (the default): a learner with no stored events gets the cold-start recommendation.
+  bool require_known_learner = false;
   RecommendRequest request;
 };
 
@@ -121,7 +122,8 @@ void ToProto(const Recommendation& recommendation, v1::Recommendation* out);
 struct PlanCall {
   std::string learner_id;
   std::vector<std::string> goals;
-  bool allow_new_learner = false;
+  /// False (the default): a learner with no stored events is planned from the priors.
+  bool require_known_learner = false;
 };
 
 /// Validates learner_id and goals (at least one). InvalidArgument naming the field.

@@ -28,13 +28,24 @@ Status NoGraph() {
       "the tenant has no graph yet: put one with CurriculumService.PutGraph first");
 }
 
-uint64_t StreamFor(std::string_view learner_id) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : learner_id) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
+// Every policy kind, for the per-learner states the engine's policies keep (empty for the kinds
+// that keep none, which are then not stored).
+constexpr PolicyKind kPolicyKinds[] = {PolicyKind::kMastery, PolicyKind::kZpdes,
+                                       PolicyKind::kRandom, PolicyKind::kCurriculum};
+
+// The engine's policy states of a learner, non-empty ones only, sorted by policy name (as the store
+// lists them).
+Result<std::vector<store::PolicyState>> SavePolicyStates(const Engine& engine,
+                                                         std::string_view learner_id) {
+  std::vector<store::PolicyState> out;
+  for (PolicyKind kind : kPolicyKinds) {
+    PATHWISE_ASSIGN_OR_RETURN(std::string bytes, engine.SaveLearnerState(kind, learner_id));
+    if (!bytes.empty()) out.push_back({std::string(PolicyKindName(kind)), std::move(bytes)});
   }
-  return h;
+  std::sort(out.begin(), out.end(), [](const store::PolicyState& a, const store::PolicyState& b) {
+    return a.policy < b.policy;
+  });
+  return out;
 }
 
 bool SameEstimate(const MasteryEstimate& a, const MasteryEstimate& b) {
@@ -74,46 +85,23 @@ Result<std::vector<store::StoredEvent>> ReadAllEvents(store::LearnerStore& store
   return all;
 }
 
-// Replays stored events into the tracker (as Record would, event ids left out: the store keeps
-// idempotency). Events of activities the graph no longer has are skipped.
-Status Replay(MasteryTracker& tracker, const std::vector<store::StoredEvent>& events) {
+// Replays stored events into the engine, so into its tracker and its policies (as Record would,
+// event ids left out: the store keeps idempotency). Events of activities the graph no longer has
+// are skipped.
+Status Replay(Engine& engine, const std::vector<store::StoredEvent>& events) {
   std::vector<Observation> observations;
   observations.reserve(events.size());
   for (const store::StoredEvent& e : events) {
-    if (!tracker.ActivityIndex(e.observation.activity_id).ok()) continue;
+    if (!engine.tracker().ActivityIndex(e.observation.activity_id).ok()) continue;
     Observation o = e.observation;
     o.event_id.clear();
     observations.push_back(std::move(o));
   }
   if (observations.empty()) return Status::Ok();
-  return tracker.RecordBatch(observations).status();
+  return engine.RecordBatch(observations).status();
 }
 
 }  // namespace
-
-// ---- PolicyPool ---------------------------------------------------------------------------------
-
-PolicyPool::Lease::~Lease() {
-  if (policy_ == nullptr) return;
-  std::lock_guard<std::mutex> lock(pool_->mu_);
-  pool_->free_.push_back(std::move(policy_));
-}
-
-PolicyPool::Lease PolicyPool::Acquire() {
-  std::unique_ptr<Policy> policy;
-  uint64_t stream = 0;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!free_.empty()) {
-      policy = std::move(free_.back());
-      free_.pop_back();
-    } else {
-      stream = next_stream_++;
-    }
-  }
-  if (policy == nullptr) policy = prototype_->Fork(stream);
-  return Lease(this, std::move(policy));
-}
 
 // ---- Tenant -------------------------------------------------------------------------------------
 
@@ -174,17 +162,7 @@ Result<std::shared_ptr<Curriculum>> Tenant::BuildCurriculum(std::optional<Compet
     next->competency_index.emplace(competencies[i]->id, i);
   }
   PATHWISE_ASSIGN_OR_RETURN(next->engine, Engine::Create(std::move(*graph), std::move(model)));
-  const CompetencyGraph& g = next->engine->graph();
-  const BktModel& m = next->engine->model();
-  PATHWISE_ASSIGN_OR_RETURN(next->planner, PathwayPlanner::Create(g, m, recommender_options_));
-  PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<Policy> mastery,
-                            MakePolicy(PolicyKind::kMastery, g, m, recommender_options_));
-  next->mastery_policies = std::make_unique<PolicyPool>(std::move(mastery));
-  PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<Policy> curriculum,
-                            MakePolicy(PolicyKind::kCurriculum, g, m, recommender_options_));
-  next->curriculum_policies = std::make_unique<PolicyPool>(std::move(curriculum));
-  PATHWISE_ASSIGN_OR_RETURN(next->random_prototype,
-                            MakePolicy(PolicyKind::kRandom, g, m, recommender_options_));
+  PATHWISE_RETURN_IF_ERROR(next->engine->SetRecommenderOptions(recommender_options_));
   return next;
 }
 
@@ -291,7 +269,7 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
       if (!next->has_graph()) continue;
 
       MasteryTracker& tracker = next->engine->tracker();
-      PATHWISE_RETURN_IF_ERROR(Replay(tracker, events));
+      PATHWISE_RETURN_IF_ERROR(Replay(*next->engine, events));
       // The states the store should hold: every practised competency, and the prior for a stored
       // competency that the replay no longer practises (e.g. its activities left the graph).
       Result<LearnerMastery> replayed_mastery = tracker.Mastery(learner);
@@ -309,7 +287,20 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
         if (it != stored.end() && SameEstimate(*it->second, e)) continue;
         update.states.push_back(e);
       }
-      if (!update.states.empty()) pending.push_back({slot, std::move(update)});
+      // The policies' states likewise: write those that differ, delete those no longer kept.
+      PATHWISE_ASSIGN_OR_RETURN(std::vector<store::PolicyState> policies,
+                                SavePolicyStates(*next->engine, learner));
+      if (policies != state->policy_states) {
+        update.policy_states = policies;
+        for (const store::PolicyState& stored_policy : state->policy_states) {
+          const bool kept = std::any_of(
+              policies.begin(), policies.end(),
+              [&](const store::PolicyState& p) { return p.policy == stored_policy.policy; });
+          if (!kept) update.policy_states.push_back({stored_policy.policy, ""});
+        }
+      }
+      if (!update.states.empty() || !update.policy_states.empty())
+        pending.push_back({slot, std::move(update)});
     }
     if (pending.size() >= kStateFlush) PATHWISE_RETURN_IF_ERROR(flush());
     if (learners.size() < kLearnerPage) break;
@@ -343,7 +334,7 @@ Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::stri
                                    LearnerSlot* slot) {
   slot->stale = true;
   if (curriculum.has_graph()) {
-    Status removed = curriculum.engine->tracker().RemoveLearner(learner_id);
+    Status removed = curriculum.engine->RemoveLearner(learner_id);
     (void)removed;  // NotFound: nothing was applied for this learner yet
   }
   Result<store::LearnerState> state = store_->GetLearnerState(id_, learner_id);
@@ -357,7 +348,23 @@ Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::stri
   PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredEvent> events,
                             ReadAllEvents(*store_, id_, learner_id));
   if (curriculum.has_graph()) {
-    PATHWISE_RETURN_IF_ERROR(Replay(curriculum.engine->tracker(), events));
+    PATHWISE_RETURN_IF_ERROR(Replay(*curriculum.engine, events));
+    // The stored policy states were committed with these events: restore them as stored (the replay
+    // derives the same; a state that no longer restores, e.g. of a policy this build lacks, keeps
+    // the replayed one).
+    for (const store::PolicyState& policy : state->policy_states) {
+      Result<PolicyKind> kind = ParsePolicyKind(policy.policy);
+      Status restored =
+          kind.ok() ? curriculum.engine->RestoreLearnerState(*kind, learner_id, policy.state)
+                    : kind.status();
+      if (!restored.ok()) {
+        LogLine(LogLevel::kWarning, "stored policy state not restored; replayed instead")
+            .Add("tenant", id_)
+            .Add("learner", learner_id)
+            .Add("policy", policy.policy)
+            .Add(restored);
+      }
+    }
   }
   slot->stored = true;
   slot->version = state->version;
@@ -468,7 +475,8 @@ Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_
   std::shared_lock<std::shared_mutex> write(write_mu_);
   std::shared_ptr<const Curriculum> current = curriculum();
   if (!current->has_graph()) return NoGraph();
-  MasteryTracker& tracker = current->engine->tracker();
+  Engine& engine = *current->engine;
+  MasteryTracker& tracker = engine.tracker();
   for (size_t i = 0; i < events.size(); ++i) {
     if (!tracker.ActivityIndex(events[i].activity_id).ok()) {
       return Status::NotFound(IndexPath("events", i) + ".activity_id: '" + events[i].activity_id +
@@ -580,7 +588,8 @@ Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_
       observation.activity_id = event.activity_id;
       observation.outcome = event.outcome;
       observation.timestamp_ms = event.timestamp_ms;
-      Result<RecordResult> result = tracker.Record(observation);
+      // Through the engine: the tracker and every policy that keeps learner state (zpdes) alike.
+      Result<RecordResult> result = engine.Record(observation);
       if (!result.ok()) {
         undo();
         return result.status().WithContext(IndexPath("events", i));
@@ -596,6 +605,14 @@ Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_
           *same = Normalized(std::move(e));
         }
       }
+    }
+    if (g.applied) {
+      Result<std::vector<store::PolicyState>> policies = SavePolicyStates(engine, learner_of(g));
+      if (!policies.ok()) {
+        undo();
+        return policies.status();
+      }
+      update.policy_states = std::move(policies).value();
     }
     batch.learners.push_back(std::move(update));
   }
@@ -655,8 +672,8 @@ Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_
   return outcome;
 }
 
-Result<LearnerMastery> Tenant::ReadMastery(const Curriculum& current, const std::string& learner_id,
-                                           bool allow_new, std::vector<GroupMastery>* groups) {
+Status Tenant::ReadLearner(const Curriculum& current, const std::string& learner_id, bool allow_new,
+                           const std::function<Status()>& read) {
   LearnerSlot* slot = FindSlot(learner_id);
   std::unique_lock<std::mutex> lock;
   bool stored = false;
@@ -667,8 +684,18 @@ Result<LearnerMastery> Tenant::ReadMastery(const Curriculum& current, const std:
   }
   if (!stored && !allow_new) return UnknownLearner(learner_id);
   if (!current.has_graph()) return NoGraph();
-  if (groups != nullptr) *groups = current.engine->GroupRollup(learner_id);
-  return current.engine->Mastery(learner_id);
+  return read();
+}
+
+Result<LearnerMastery> Tenant::ReadMastery(const Curriculum& current, const std::string& learner_id,
+                                           bool allow_new, std::vector<GroupMastery>* groups) {
+  LearnerMastery mastery;
+  PATHWISE_RETURN_IF_ERROR(ReadLearner(current, learner_id, allow_new, [&]() -> Status {
+    if (groups != nullptr) *groups = current.engine->GroupRollup(learner_id);
+    mastery = current.engine->Mastery(learner_id);
+    return Status::Ok();
+  }));
+  return mastery;
 }
 
 Result<MasteryView> Tenant::Mastery(const std::string& learner_id,
@@ -702,45 +729,31 @@ Result<MasteryView> Tenant::Mastery(const std::string& learner_id,
 
 Result<RecommendView> Tenant::Recommend(const RecommendCall& call) {
   std::shared_ptr<const Curriculum> current = curriculum();
-  PATHWISE_ASSIGN_OR_RETURN(LearnerMastery mastery, ReadMastery(*current, call.learner_id,
-                                                                call.allow_new_learner, nullptr));
   RecommendView view;
   view.graph_version = current->graph_version;
   view.model_version = current->model_version;
-  Result<std::vector<Recommendation>> recommendations = Status::Internal("no policy");
-  switch (call.policy) {
-    case PolicyKind::kMastery: {
-      PolicyPool::Lease policy = current->mastery_policies->Acquire();
-      recommendations = policy->Recommend(mastery, call.request);
-      break;
-    }
-    case PolicyKind::kCurriculum: {
-      PolicyPool::Lease policy = current->curriculum_policies->Acquire();
-      recommendations = policy->Recommend(mastery, call.request);
-      break;
-    }
-    case PolicyKind::kRandom: {
-      // One stream per learner: the same state gives the same draw, whatever the thread.
-      std::unique_ptr<Policy> policy = current->random_prototype->Fork(StreamFor(call.learner_id));
-      recommendations = policy->Recommend(mastery, call.request);
-      break;
-    }
-    case PolicyKind::kZpdes:
-      return Status::InvalidArgument("policy: zpdes is not served by pathwised");
-  }
-  if (!recommendations.ok()) return recommendations.status();
-  view.recommendations = std::move(recommendations).value();
+  // Under the learner's lock: the engine's tracker and policies may hold events of a batch being
+  // committed, which must not be seen before they are durable.
+  PATHWISE_RETURN_IF_ERROR(
+      ReadLearner(*current, call.learner_id, !call.require_known_learner, [&]() -> Status {
+        PATHWISE_ASSIGN_OR_RETURN(
+            view.recommendations,
+            current->engine->Recommend(call.learner_id, call.request, call.policy));
+        return Status::Ok();
+      }));
   return view;
 }
 
 Result<PlanView> Tenant::Plan(const PlanCall& call) {
   std::shared_ptr<const Curriculum> current = curriculum();
-  PATHWISE_ASSIGN_OR_RETURN(LearnerMastery mastery, ReadMastery(*current, call.learner_id,
-                                                                call.allow_new_learner, nullptr));
   PlanView view;
   view.graph_version = current->graph_version;
   view.model_version = current->model_version;
-  PATHWISE_ASSIGN_OR_RETURN(view.pathway, current->planner->Plan(mastery, call.goals));
+  PATHWISE_RETURN_IF_ERROR(
+      ReadLearner(*current, call.learner_id, !call.require_known_learner, [&]() -> Status {
+        PATHWISE_ASSIGN_OR_RETURN(view.pathway, current->engine->Plan(call.learner_id, call.goals));
+        return Status::Ok();
+      }));
   return view;
 }
 
@@ -765,7 +778,7 @@ Status Tenant::DeleteLearner(const std::string& learner_id) {
   if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
   std::shared_ptr<const Curriculum> current = curriculum();
   if (current->has_graph()) {
-    Status removed = current->engine->tracker().RemoveLearner(learner_id);
+    Status removed = current->engine->RemoveLearner(learner_id);
     (void)removed;  // NotFound: the learner practised nothing the graph still has
   }
   slot->stored = false;

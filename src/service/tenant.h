@@ -35,47 +35,16 @@ namespace pathwise::service {
 /// The model name whose latest version the server uses for mastery, recommendations and plans.
 inline constexpr std::string_view kActiveModelName = "active";
 
-/// Policies that are not thread-safe, handed out one caller at a time (forked on demand, reused).
-class PolicyPool {
- public:
-  explicit PolicyPool(std::unique_ptr<Policy> prototype) : prototype_(std::move(prototype)) {}
-
-  /// A policy for the caller's exclusive use until the lease is destroyed.
-  class Lease {
-   public:
-    Lease(PolicyPool* pool, std::unique_ptr<Policy> policy)
-        : pool_(pool), policy_(std::move(policy)) {}
-    ~Lease();
-    Lease(Lease&&) = default;
-    Lease& operator=(Lease&&) = delete;
-    Policy* operator->() { return policy_.get(); }
-
-   private:
-    PolicyPool* pool_;
-    std::unique_ptr<Policy> policy_;
-  };
-
-  Lease Acquire();
-  const Policy& prototype() const { return *prototype_; }
-
- private:
-  std::unique_ptr<Policy> prototype_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Policy>> free_;
-  uint64_t next_stream_ = 1;
-};
-
 /// What a tenant serves at one moment. Replaced as a whole (never edited) when the graph or the
 /// active model changes; the engine's tracker is the only part that changes in place.
 struct Curriculum {
   int64_t graph_version = 0;  ///< 0: the tenant has no graph yet (then engine is null)
   int64_t model_version = 0;  ///< of the active model; 0: none stored (library defaults)
   BktModel model;
+  /// The library's engine: its tracker holds the learners' mastery, and its policies (every kind,
+  /// with the server's recommender options) hold their per-learner state, fed by Engine::Record.
+  /// The service recommends and plans through it alone, so it serves exactly what the library does.
   std::unique_ptr<Engine> engine;
-  std::unique_ptr<PathwayPlanner> planner;
-  std::unique_ptr<PolicyPool> mastery_policies;
-  std::unique_ptr<PolicyPool> curriculum_policies;
-  std::unique_ptr<Policy> random_prototype;
   /// Competency id -> position in the graph (= in LearnerMastery).
   std::unordered_map<std::string, size_t> competency_index;
 
@@ -131,7 +100,10 @@ struct LearnerExport {
 
 /// One tenant. Mastery is a function of the stored events and the current graph and active model:
 /// events are applied per learner in commit order; putting a graph or an active model re-derives
-/// every learner's mastery from their events (and rewrites the stored states that changed).
+/// every learner's mastery from their events (and rewrites the stored states that changed). The
+/// same holds for the policies' per-learner state (zpdes): it is committed with the events that
+/// produced it (store::PolicyState), re-derived and rewritten where it differs on Load and on a new
+/// curriculum, and restored from the store when a learner is reloaded.
 ///
 /// Recording (the store's protocol, learner_store.h): under a per-learner lock, duplicates are
 /// found (a Bloom filter of stored ids rules most events out without a lookup; the rest are looked
@@ -194,8 +166,9 @@ class Tenant {
   Result<MasteryView> Mastery(const std::string& learner_id,
                               const std::vector<std::string>& competency_ids, bool include_groups);
 
-  /// FailedPrecondition without a graph; NotFound for an unknown learner (unless the call allows
-  /// new learners); the policy's errors otherwise.
+  /// FailedPrecondition without a graph; NotFound for an unknown learner only when the call
+  /// requires a known learner (otherwise cold start: the population-level recommendation, for an
+  /// id never seen and another tenant's id alike); the policy's errors otherwise.
   Result<RecommendView> Recommend(const RecommendCall& call);
   Result<PlanView> Plan(const PlanCall& call);
 
@@ -231,6 +204,11 @@ class Tenant {
   // allow_new. REQUIRES: curriculum.has_graph().
   Result<LearnerMastery> ReadMastery(const Curriculum& curriculum, const std::string& learner_id,
                                      bool allow_new, std::vector<GroupMastery>* groups);
+  // Runs `read` under the learner's lock (reloading it first when stale), so that it never sees an
+  // uncommitted event. NotFound for an unknown learner unless allow_new; FailedPrecondition
+  // without a graph.
+  Status ReadLearner(const Curriculum& curriculum, const std::string& learner_id, bool allow_new,
+                     const std::function<Status()>& read);
 
   Result<std::shared_ptr<Curriculum>> BuildCurriculum(std::optional<CompetencyGraph> graph,
                                                       int64_t graph_version, BktModel model,

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <pathwise/result.h>
@@ -44,6 +45,19 @@ struct StoredEvent {
   Observation observation;
 };
 
+/// What a recommendation policy keeps about one learner (pathwise::Policy::SaveLearnerState's
+/// bytes), stored per (tenant, learner, policy).
+struct PolicyState {
+  std::string policy;  ///< the policy's name (PolicyKindName: "zpdes")
+  /// Opaque to the store (the policy's encoding carries its own format version). In a
+  /// LearnerUpdate, empty deletes the stored state.
+  std::string state;
+
+  bool operator==(const PolicyState& other) const {
+    return policy == other.policy && state == other.state;
+  }
+};
+
 /// Everything the store keeps of one learner's mastery.
 struct LearnerState {
   std::string learner_id;
@@ -54,10 +68,21 @@ struct LearnerState {
   /// The competencies that have ever been written for this learner, sorted by competency id.
   /// Competencies never written are at their prior (the store knows nothing of priors).
   std::vector<MasteryEstimate> competencies;
+  /// The policies' states of this learner, sorted by policy; never an empty state.
+  std::vector<PolicyState> policy_states;
 };
 
 /// The new state of one learner in an EventBatch.
 struct LearnerUpdate {
+  LearnerUpdate() = default;
+  LearnerUpdate(std::string id, std::optional<uint64_t> expected,
+                std::vector<MasteryEstimate> new_states = {},
+                std::vector<PolicyState> new_policy_states = {})
+      : learner_id(std::move(id)),
+        expected_version(expected),
+        states(std::move(new_states)),
+        policy_states(std::move(new_policy_states)) {}
+
   std::string learner_id;
   /// If set, the batch is rejected with Aborted (and changes nothing) unless the learner's stored
   /// version equals this; 0 means "the learner must not exist yet". Unset: no check.
@@ -65,6 +90,10 @@ struct LearnerUpdate {
   /// Competencies to write (insert or overwrite, by competency_id; each id at most once).
   /// Competencies not listed keep their stored state. May be empty.
   std::vector<MasteryEstimate> states;
+  /// Policy states to write (insert or overwrite by policy; each policy at most once; an empty
+  /// state deletes the stored one), in the same transaction as the events that produced them.
+  /// Policies not listed keep their stored state. May be empty.
+  std::vector<PolicyState> policy_states;
 };
 
 /// Events and the learner states they produced, committed atomically.
@@ -196,6 +225,7 @@ class LearnerStore {
   /// InvalidArgument (naming the field, e.g. "events[2].outcome") when: the batch has no events and
   /// no states; a learner or activity id is empty; an outcome is NaN or outside [0, 1]; a state has
   /// an empty competency id, a p_learned that is NaN or outside [0, 1], or repeats a competency id;
+  /// a policy state has an empty policy name or repeats one;
   /// an event's learner has no entry in `learners`; a learner id appears twice in `learners`.
   /// Aborted when a learner's expected_version does not match its stored version.
   virtual Result<CommitResult> CommitEvents(const EventBatch& batch) = 0;
@@ -206,7 +236,8 @@ class LearnerStore {
       std::string_view tenant_id, std::string_view learner_id,
       const std::vector<std::string>& event_ids) = 0;
 
-  /// A learner's version and stored states. NotFound for a learner not stored for this tenant.
+  /// A learner's version, stored states and policy states, read in one consistent moment. NotFound
+  /// for a learner not stored for this tenant.
   virtual Result<LearnerState> GetLearnerState(std::string_view tenant_id,
                                                std::string_view learner_id) = 0;
 
@@ -230,7 +261,8 @@ class LearnerStore {
                                                         size_t limit) = 0;
 
   /// Deletes a learner for good: its events (including their ids, so a re-sent old event is then
-  /// recorded again) and its states. NotFound for a learner not stored for this tenant.
+  /// recorded again), its states and its policy states. NotFound for a learner not stored for this
+  /// tenant.
   virtual Status DeleteLearner(std::string_view tenant_id, std::string_view learner_id) = 0;
 
   /// Ids of the tenants that have anything stored, sorted.

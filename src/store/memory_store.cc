@@ -15,6 +15,7 @@ namespace {
 struct MemoryLearner {
   uint64_t version = 0;
   std::map<std::string, MasteryEstimate, std::less<>> states;
+  std::map<std::string, std::string, std::less<>> policy_states;
   std::vector<StoredEvent> events;  // ascending sequence
   std::unordered_set<std::string> event_ids;
 };
@@ -187,7 +188,8 @@ Result<CommitResult> MemoryStore::CommitEvents(const EventBatch& batch) {
     changed[learner] = true;
   }
   for (size_t i = 0; i < batch.learners.size(); ++i) {
-    if (!batch.learners[i].states.empty()) changed[i] = true;
+    if (!batch.learners[i].states.empty() || !batch.learners[i].policy_states.empty())
+      changed[i] = true;
   }
   if (impl_->options.fault_hook_for_testing) {
     PATHWISE_RETURN_IF_ERROR(impl_->options.fault_hook_for_testing(batch));
@@ -219,6 +221,13 @@ Result<CommitResult> MemoryStore::CommitEvents(const EventBatch& batch) {
     for (const MasteryEstimate& state : batch.learners[i].states) {
       learner.states[state.competency_id] = state;
     }
+    for (const PolicyState& policy : batch.learners[i].policy_states) {
+      if (policy.state.empty()) {
+        learner.policy_states.erase(policy.policy);
+      } else {
+        learner.policy_states[policy.policy] = policy.state;
+      }
+    }
     if (changed[i]) ++learner.version;
     result.learner_versions[i] = learner.version;
   }
@@ -249,8 +258,10 @@ Result<LearnerState> MemoryStore::GetLearnerState(std::string_view tenant_id,
   if (impl_->closed) return internal::StoreClosed();
   MemoryLearner* learner = impl_->FindLearner(tenant_id, learner_id);
   if (learner == nullptr) return LearnerNotFound(learner_id);
-  LearnerState state{std::string(learner_id), learner->version, {}};
+  LearnerState state{std::string(learner_id), learner->version, {}, {}};
   for (const auto& entry : learner->states) state.competencies.push_back(entry.second);
+  for (const auto& [policy, bytes] : learner->policy_states)
+    state.policy_states.push_back({policy, bytes});
   return state;
 }
 
@@ -265,8 +276,10 @@ Status MemoryStore::ForEachLearnerState(std::string_view tenant_id,
     if (MemoryTenant* tenant = impl_->FindTenant(tenant_id)) {
       snapshot.reserve(tenant->learners.size());
       for (const auto& [id, learner] : tenant->learners) {
-        LearnerState state{id, learner.version, {}};
+        LearnerState state{id, learner.version, {}, {}};
         for (const auto& entry : learner.states) state.competencies.push_back(entry.second);
+        for (const auto& [policy, bytes] : learner.policy_states)
+          state.policy_states.push_back({policy, bytes});
         snapshot.push_back(std::move(state));
       }
     }

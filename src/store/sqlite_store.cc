@@ -90,6 +90,16 @@ CREATE TABLE jobs (
   UNIQUE (tenant_pk, job_id)
 );
 )sql",
+    // 1 -> 2: the recommendation policies' per-learner states (learner_store.h PolicyState), one
+    // row per (learner, policy), written by the commit of the events that produced them.
+    R"sql(
+CREATE TABLE policy_states (
+  learner_pk INTEGER NOT NULL REFERENCES learners (learner_pk) ON DELETE CASCADE,
+  policy TEXT NOT NULL,
+  state BLOB NOT NULL,
+  PRIMARY KEY (learner_pk, policy)
+) WITHOUT ROWID;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == SqliteStore::kSchemaVersion,
               "one migration per schema version");
@@ -152,8 +162,16 @@ constexpr char kListLearners[] =
     "WHERE t.tenant_id = ?1 AND l.learner_id > ?2 ORDER BY l.learner_id LIMIT ?3";
 // One pass over the tenant's learners in id order, straight from the unique index: no sort.
 constexpr char kSelectAllLearners[] =
-    "SELECT l.learner_id, l.version, l.states FROM learners l "
+    "SELECT l.learner_id, l.version, l.states, l.learner_pk FROM learners l "
     "JOIN tenants t ON t.tenant_pk = l.tenant_pk WHERE t.tenant_id = ?1 ORDER BY l.learner_id";
+
+constexpr char kUpsertPolicyState[] =
+    "INSERT INTO policy_states (learner_pk, policy, state) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (learner_pk, policy) DO UPDATE SET state = excluded.state";
+constexpr char kDeletePolicyState[] =
+    "DELETE FROM policy_states WHERE learner_pk = ?1 AND policy = ?2";
+constexpr char kSelectPolicyStates[] =
+    "SELECT policy, state FROM policy_states WHERE learner_pk = ?1 ORDER BY policy";
 
 constexpr char kInsertChunk[] = "INSERT INTO event_chunks (learner_pk, events) VALUES (?1, ?2)";
 constexpr char kSelectChunks[] = "SELECT events FROM event_chunks WHERE learner_pk = ?1";
@@ -673,7 +691,8 @@ struct SqliteStore::Impl {
     for (size_t l = 0; l < num_learners; ++l) {
       const LearnerUpdate& update = batch.learners[l];
       LearnerRow& row = learners[l];
-      const bool changed = !new_events[l].empty() || !update.states.empty();
+      const bool changed =
+          !new_events[l].empty() || !update.states.empty() || !update.policy_states.empty();
       if (!changed) {
         result->learner_versions[l] = row.version;
         continue;
@@ -699,6 +718,15 @@ struct SqliteStore::Impl {
         write.Bind(1, row.pk);
         write.Bind(2, static_cast<int64_t>(new_version));
         write.BindBlob(3, states);
+        PATHWISE_RETURN_IF_ERROR(write.Run());
+      }
+      for (const PolicyState& policy : update.policy_states) {
+        PATHWISE_ASSIGN_OR_RETURN(
+            Statement write,
+            db.Prepare(policy.state.empty() ? kDeletePolicyState : kUpsertPolicyState));
+        write.Bind(1, row.pk);
+        write.Bind(2, std::string_view(policy.policy));
+        if (!policy.state.empty()) write.BindBlob(3, policy.state);
         PATHWISE_RETURN_IF_ERROR(write.Run());
       }
       result->learner_versions[l] = new_version;
@@ -1038,17 +1066,36 @@ Result<std::vector<bool>> SqliteStore::FindRecordedEvents(
   return found;
 }
 
+namespace {
+
+Result<std::vector<PolicyState>> ReadPolicyStates(Connection& db, int64_t learner_pk) {
+  PATHWISE_ASSIGN_OR_RETURN(Statement select, db.Prepare(kSelectPolicyStates));
+  select.Bind(1, learner_pk);
+  std::vector<PolicyState> out;
+  for (;;) {
+    PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
+    if (!row) break;
+    out.push_back({select.ColumnText(0), std::string(select.ColumnBlob(1))});
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<LearnerState> SqliteStore::GetLearnerState(std::string_view tenant_id,
                                                   std::string_view learner_id) {
   PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
   PATHWISE_ASSIGN_OR_RETURN(Impl::Reader reader, impl_->AcquireReader());
+  PATHWISE_ASSIGN_OR_RETURN(ReadTransaction transaction, ReadTransaction::Begin(*reader));
   PATHWISE_ASSIGN_OR_RETURN(const std::optional<StoredLearner> learner,
                             FindLearner(*reader, tenant_id, learner_id));
   if (!learner.has_value()) return LearnerNotFound(learner_id);
   Result<std::vector<MasteryEstimate>> states = internal::DecodeStates(learner->states);
   if (!states.ok()) return LearnerContext(states.status(), learner_id);
-  return LearnerState{std::string(learner_id), learner->version, std::move(states).value()};
+  LearnerState out{std::string(learner_id), learner->version, std::move(states).value(), {}};
+  PATHWISE_ASSIGN_OR_RETURN(out.policy_states, ReadPolicyStates(*reader, learner->pk));
+  return out;
 }
 
 Status SqliteStore::ForEachLearnerState(std::string_view tenant_id,
@@ -1066,6 +1113,9 @@ Status SqliteStore::ForEachLearnerState(std::string_view tenant_id,
     Result<std::vector<MasteryEstimate>> states = internal::DecodeStates(select.ColumnBlob(2));
     if (!states.ok()) return LearnerContext(states.status(), state.learner_id);
     state.competencies = std::move(states).value();
+    // The open select keeps one read snapshot for this query as well.
+    PATHWISE_ASSIGN_OR_RETURN(state.policy_states,
+                              ReadPolicyStates(*reader, select.ColumnInt64(3)));
     PATHWISE_RETURN_IF_ERROR(visitor(state));
   }
 }

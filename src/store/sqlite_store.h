@@ -75,7 +75,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public LearnerStore {
  public:
   /// The newest schema version this build reads and writes.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   /// Opens (creating if needed) the database and migrates its schema to kSchemaVersion.
   /// InvalidArgument for bad options; FailedPrecondition when the file is not a Pathwise database,

@@ -89,7 +89,17 @@ Status ValidateEventBatch(const EventBatch& batch, std::vector<size_t>* learner_
                                        state.competency_id + "' is listed twice");
       }
     }
-    num_states += update.states.size();
+    for (size_t j = 0; j < update.policy_states.size(); ++j) {
+      const std::string& policy = update.policy_states[j].policy;
+      const std::string field = Indexed("learners", i, Indexed("policy_states", j, "policy"));
+      if (policy.empty()) return Status::InvalidArgument(field + ": must not be empty");
+      for (size_t k = 0; k < j; ++k) {
+        if (update.policy_states[k].policy == policy) {
+          return Status::InvalidArgument(field + ": policy '" + policy + "' is listed twice");
+        }
+      }
+    }
+    num_states += update.states.size() + update.policy_states.size();
   }
   if (batch.events.empty() && num_states == 0) {
     return Status::InvalidArgument("events: the batch has no events and no states");

@@ -172,11 +172,11 @@ def test_tracker_bulk_paths_agree():
     outcomes = np.array([1.0, 0.0, 1.0, 0.5, 1.0, 0.0])
     one_by_one = pw.MasteryTracker.create(graph, model)
     for l, a, o in zip(learners, activities, outcomes):
-        one_by_one.record(pw.Observation("", l, a, o))
+        one_by_one.record(pw.Observation("", l, a, o, 0))
     bulk = pw.MasteryTracker.create(graph, model)
     assert bulk.record_arrays(learners, activities, outcomes) == 6
     batch = pw.MasteryTracker.create(graph, model)
-    batch.record_batch([pw.Observation("", l, a, o) for l, a, o in zip(learners, activities, outcomes)])
+    batch.record_batch([pw.Observation("", l, a, o, 0) for l, a, o in zip(learners, activities, outcomes)])
     for learner in ("ann", "bob", "cy"):
         expected = one_by_one.mastery(learner).p_learned
         np.testing.assert_array_equal(bulk.mastery(learner).p_learned, expected)
@@ -264,3 +264,56 @@ def test_recommendations_and_plans():
     assert plan.goals == [goal]
     assert [s.competency_id for s in plan.steps] == [
         c for c in graph.topological_order() if c in {s.competency_id for s in plan.steps}]
+
+
+def test_observation_timestamp_is_required_or_explicitly_now():
+    with pytest.raises(TypeError, match="timestamp_ms is required"):
+        pw.Observation("e1", "ann", "q1", 1.0)
+    assert pw.Observation("e1", "ann", "q1", 1.0, 1234).timestamp_ms == 1234
+    import time
+    before = int(time.time() * 1000)
+    stamped = pw.Observation("e1", "ann", "q1", 1.0, pw.NOW).timestamp_ms
+    assert before <= stamped <= int(time.time() * 1000) + 1
+    assert repr(pw.NOW) == "pathwise.NOW"
+
+
+def test_engine_record_feeds_every_policy_it_serves():
+    graph = pw.CompetencyGraph.read(str(FRACTIONS))
+    engine = pw.Engine.create(graph)
+    request = pw.RecommendRequest(k=10)
+    # Cold start: a learner with no events gets the population's recommendation, for every policy.
+    prior = engine.recommend("newcomer", request)
+    assert prior and [r.activity_id for r in prior] == \
+        [r.activity_id for r in engine.recommend("someone-else", request)]
+    policy = pw.make_policy("mastery", graph)
+    assert [r.activity_id for r in prior] == \
+        [r.activity_id for r in policy.recommend(engine.tracker.prior_mastery("x"), request)]
+    start = {r.competency_ids[0] for r in engine.recommend("zoe", request, policy="zpdes")}
+    assert start
+    # One channel: recording through the engine moves zpdes's zone; a duplicate changes nothing.
+    first = sorted(start)[0]
+    activity = next(r.activity_id for r in engine.recommend("zoe", request, policy="zpdes")
+                    if r.competency_ids[0] == first)
+    for i in range(6):
+        engine.record(pw.Observation(f"z{i}", "zoe", activity, 1.0, 1000 + i))
+    state = engine.save_learner_state("zpdes", "zoe")
+    assert state.startswith(b"zpdes/1\n")
+    engine.record(pw.Observation("z0", "zoe", activity, 0.0, 2000))
+    assert engine.save_learner_state("zpdes", "zoe") == state
+    after = {r.competency_ids[0] for r in engine.recommend("zoe", request, policy=pw.PolicyKind.ZPDES)}
+    assert first not in after and after != start
+    # The same bytes in another engine give the same recommendations.
+    other = pw.Engine.create(graph)
+    other.restore_learner_state("zpdes", "zoe", state)
+    assert [r.activity_id for r in other.recommend("zoe", request, policy="zpdes")] == \
+        [r.activity_id for r in engine.recommend("zoe", request, policy="zpdes")]
+    assert engine.save_learner_state("mastery", "zoe") == b""
+    with pytest.raises(pw.InvalidArgumentError):
+        other.restore_learner_state("mastery", "zoe", state)
+
+
+def test_policy_docstrings_say_what_they_do():
+    assert "index" in pw.make_policy.__doc__ and "fork" in pw.make_policy.__doc__
+    assert "best first" in pw.Policy.recommend.__doc__
+    assert "independent" in pw.Policy.fork.__doc__
+    assert "Cold start" in pw.Engine.recommend.__doc__

@@ -253,7 +253,7 @@ def test_bad_python_values_are_rejected_before_sending(loaded):
     with pytest.raises(pw.InvalidArgumentError, match=r"events\[0\]\.learner_id"):
         loaded.record_stream([("x-1", 3.5, "act.partition.shapes", 1.0)])
     with pytest.raises(pw.InvalidArgumentError, match="policy"):
-        loaded.recommend("ana", policy="zpdes")
+        loaded.recommend("ana", policy="bandit")
 
 
 def test_unknown_learner_is_a_lookup_error(loaded):
@@ -261,7 +261,10 @@ def test_unknown_learner_is_a_lookup_error(loaded):
         loaded.mastery("nobody")
     assert isinstance(error.value, pw.NotFoundError) and error.value.code == "NOT_FOUND"
     with pytest.raises(pw.NotFoundError):
-        loaded.recommend("nobody")
+        loaded.recommend("nobody", require_known_learner=True)
+    # Cold start (the default): the population-level recommendation, for every policy.
+    for policy in ("mastery", "zpdes", "random", "curriculum"):
+        assert len(loaded.recommend("nobody", policy=policy)) > 0
     with pytest.raises(pw.NotFoundError, match=r"competency_ids\[0\]"):
         loaded.mastery("ana", ["no.such.competency"])
 
@@ -375,7 +378,7 @@ def test_recommend_options(loaded):
     assert first[0].activity_id not in [r.activity_id for r in shaped]
     baseline = loaded.recommend("ana", k=2, policy="curriculum")
     assert baseline.policy == pw.PolicyKind.CURRICULUM and len(baseline) <= 2
-    newcomer = loaded.recommend("newcomer", goals=GOAL, allow_new_learner=True)
+    newcomer = loaded.recommend("newcomer", goals=GOAL)
     assert newcomer and newcomer.learner_id == "newcomer"
     with pytest.raises(ValueError, match="excluded|pinned"):
         loaded.recommend("ana", excluded_activities=[pinned], pinned_activities=[pinned])

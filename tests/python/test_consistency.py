@@ -41,7 +41,7 @@ def test_tracker_replay_matches_cli_predictions(cli, tmp_path, as_csv):
         else:
             before = model.competencies[competency].prior
         p_learned_before[i] = before
-        result = tracker.record(pw.Observation("", learner, competency, float(row["correct"])))
+        result = tracker.record(pw.Observation("", learner, competency, float(row["correct"]), 0))
         (updated,) = result.updated
         p_learned_after[i] = updated.p_learned
 

@@ -72,9 +72,9 @@ def test_tracker_errors():
     with pytest.raises(LookupError):
         tracker.mastery("nobody")
     with pytest.raises(pw.NotFoundError, match="nope"):
-        tracker.record(pw.Observation("", "ann", "nope", 1.0))
+        tracker.record(pw.Observation("", "ann", "nope", 1.0, 0))
     with pytest.raises(pw.InvalidArgumentError, match="outcome"):
-        tracker.record(pw.Observation("", "ann", "a", float("nan")))
+        tracker.record(pw.Observation("", "ann", "a", float("nan"), 0))
     with pytest.raises(pw.InvalidArgumentError, match=r"observations\[1\]"):
         tracker.record_arrays(["ann", "ann"], ["a", "a"], np.array([1.0, 2.0]))
     assert not tracker.has_learner("ann")  # the failed batch applied nothing

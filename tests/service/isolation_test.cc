@@ -142,6 +142,7 @@ class IsolationTest : public ::testing::Test {
          [&s](const std::string& key) {
            v1::RecommendRequest r;
            r.set_learner_id("ann");
+           r.set_require_known_learner(true);
            v1::RecommendResponse out;
            return s.recommendations->Recommend(Ctx(key).get(), r, &out);
          }},
@@ -149,6 +150,7 @@ class IsolationTest : public ::testing::Test {
          [&s](const std::string& key) {
            v1::PlanPathwayRequest r;
            r.set_learner_id("ann");
+           r.set_require_known_learner(true);
            r.add_goals("c");
            v1::PlanPathwayResponse out;
            return s.recommendations->PlanPathway(Ctx(key).get(), r, &out);
@@ -230,6 +232,23 @@ TEST_F(IsolationTest, AnotherTenantSeesNoneOfTheData) {
   v1::GetGraphResponse graph;
   ASSERT_TRUE(stubs_->curriculum->GetGraph(Ctx(kKeyA).get(), {}, &graph).ok());
   EXPECT_EQ(graph.version(), 1);
+  // Cold start (the default) serves A's learner id to B exactly as an id that exists nowhere.
+  for (int policy : {v1::POLICY_MASTERY, v1::POLICY_CURRICULUM}) {
+    std::string served[2];
+    for (int i = 0; i < 2; ++i) {
+      v1::RecommendRequest r;
+      r.set_learner_id(i == 0 ? "ann" : "nobody");
+      r.set_policy(static_cast<v1::Policy>(policy));
+      v1::RecommendResponse out;
+      const grpc::Status status = stubs_->recommendations->Recommend(Ctx(kKeyB).get(), r, &out);
+      ASSERT_TRUE(status.ok()) << Describe(status);
+      EXPECT_GT(out.recommendations_size(), 0);
+      out.clear_learner_id();
+      served[i] = out.SerializeAsString();
+    }
+    // (random and zpdes draws are seeded by the learner id alone, never by what is stored)
+    EXPECT_EQ(served[0], served[1]) << policy;
+  }
   grpc::Status zed;
   ExportEvents(*stubs_, kKeyA, "zed", &zed);
   EXPECT_EQ(zed.error_code(), grpc::StatusCode::NOT_FOUND);

@@ -2,6 +2,8 @@
 // SQLite store.
 #include <chrono>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -360,24 +362,120 @@ TEST_P(ServiceTest, RecommendReturnsRankedActivitiesWithPartsAndReasons) {
   for (const auto& r : response.recommendations()) EXPECT_NE(r.activity_id(), excluded);
 }
 
-TEST_P(ServiceTest, RecommendForUnknownLearnerIsNotFoundUnlessNewLearnersAreAllowed) {
+TEST_P(ServiceTest, RecommendForUnknownLearnerIsColdStartUnlessAKnownLearnerIsRequired) {
   PutGraphOrFail(*stubs_, kKeyA, FractionsGraph());
-  v1::RecommendRequest request;
-  request.set_learner_id("newcomer");
-  v1::RecommendResponse response;
-  EXPECT_EQ(stubs_->recommendations->Recommend(Ctx(kKeyA).get(), request, &response).error_code(),
-            grpc::StatusCode::NOT_FOUND);
-  request.set_allow_new_learner(true);
-  grpc::Status status = stubs_->recommendations->Recommend(Ctx(kKeyA).get(), request, &response);
-  ASSERT_TRUE(status.ok()) << Describe(status);
-  EXPECT_GT(response.recommendations_size(), 0);
-  for (int policy : {v1::POLICY_RANDOM, v1::POLICY_CURRICULUM}) {
+  Record({MakeEvent("v1", "veteran", "act.unit.pizza", 1, 1)});
+  for (int policy :
+       {v1::POLICY_MASTERY, v1::POLICY_RANDOM, v1::POLICY_CURRICULUM, v1::POLICY_ZPDES}) {
+    v1::RecommendRequest request;
+    request.set_learner_id("newcomer");
     request.set_policy(static_cast<v1::Policy>(policy));
-    status = stubs_->recommendations->Recommend(Ctx(kKeyA).get(), request, &response);
-    ASSERT_TRUE(status.ok()) << Describe(status);
+    v1::RecommendResponse response;
+    grpc::Status status = stubs_->recommendations->Recommend(Ctx(kKeyA).get(), request, &response);
+    ASSERT_TRUE(status.ok()) << policy << Describe(status);
     EXPECT_EQ(response.policy(), policy);
-    EXPECT_GT(response.recommendations_size(), 0);
+    EXPECT_GT(response.recommendations_size(), 0) << policy;
+    // Every newcomer gets the population's recommendation (the draws of random and zpdes are
+    // seeded per learner id, so only the deterministic policies match byte for byte).
+    v1::RecommendResponse other;
+    request.set_learner_id("another-newcomer");
+    ASSERT_TRUE(stubs_->recommendations->Recommend(Ctx(kKeyA).get(), request, &other).ok());
+    if (policy == v1::POLICY_MASTERY || policy == v1::POLICY_CURRICULUM) {
+      ASSERT_EQ(other.recommendations_size(), response.recommendations_size());
+      for (int i = 0; i < other.recommendations_size(); ++i) {
+        EXPECT_EQ(other.recommendations(i).SerializeAsString(),
+                  response.recommendations(i).SerializeAsString());
+      }
+    }
+    request.set_require_known_learner(true);
+    EXPECT_EQ(stubs_->recommendations->Recommend(Ctx(kKeyA).get(), request, &response).error_code(),
+              grpc::StatusCode::NOT_FOUND);
   }
+  // Serving a newcomer stores nothing: the learner is still unknown.
+  v1::GetMasteryRequest mastery;
+  mastery.set_learner_id("newcomer");
+  v1::GetMasteryResponse mastery_out;
+  EXPECT_EQ(stubs_->learners->GetMastery(Ctx(kKeyA).get(), mastery, &mastery_out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::PlanPathwayRequest plan;
+  plan.set_learner_id("newcomer");
+  plan.add_goals("fractions.add_unlike");
+  v1::PlanPathwayResponse plan_out;
+  grpc::Status status = stubs_->recommendations->PlanPathway(Ctx(kKeyA).get(), plan, &plan_out);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_GT(plan_out.pathway().steps_size(), 0);
+}
+
+// Teaches one learner with zpdes for `steps` rounds (recommend k = 1, answer, record), restarting
+// the server after `restart_after` rounds when it is >= 0; returns the activities chosen and the
+// final top-3.
+std::vector<std::string> TeachWithZpdes(Stubs** stubs, int steps, int restart_after,
+                                        const std::function<void()>& restart) {
+  std::vector<std::string> chosen;
+  for (int i = 0; i <= steps; ++i) {
+    if (i == restart_after) restart();
+    v1::RecommendRequest request;
+    request.set_learner_id("zoe");
+    request.set_policy(v1::POLICY_ZPDES);
+    request.set_k(i == steps ? 3 : 1);
+    v1::RecommendResponse response;
+    grpc::Status status =
+        (*stubs)->recommendations->Recommend(Ctx(kKeyA).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << Describe(status);
+    if (!status.ok() || response.recommendations_size() == 0) return chosen;
+    for (const v1::Recommendation& r : response.recommendations()) {
+      chosen.push_back(r.activity_id() + "@" + std::to_string(r.score()));
+    }
+    if (i == steps) break;
+    v1::RecordEventsRequest record;
+    *record.add_events() =
+        MakeEvent("z" + std::to_string(i), "zoe", response.recommendations(0).activity_id(),
+                  i % 4 == 3 ? 0.0 : 1.0, 1000 + i);
+    v1::RecordEventsResponse recorded;
+    status = (*stubs)->learners->RecordEvents(Ctx(kKeyA).get(), record, &recorded);
+    EXPECT_TRUE(status.ok()) << Describe(status);
+  }
+  return chosen;
+}
+
+TEST_P(ServiceTest, ZpdesStateSurvivesARestartAsIfUninterrupted) {
+  if (GetParam() == "memory") GTEST_SKIP() << "nothing survives the in-memory store";
+  PutGraphOrFail(*stubs_, kKeyA, FractionsGraph());
+  Stubs* stubs = stubs_.get();
+  const std::vector<std::string> restarted = TeachWithZpdes(&stubs, 24, 12, [&] {
+    Restart();
+    stubs = stubs_.get();
+  });
+
+  // The same teaching on a second server that is never restarted.
+  TempDir other_dir;
+  ServerConfig other_config = config_;
+  other_config.data_dir = other_dir.path();
+  std::unique_ptr<PathwiseServer> other = StartServer(other_config);
+  ASSERT_NE(other, nullptr);
+  {
+    auto other_stubs = std::make_unique<Stubs>(other->InProcessChannel());
+    PutGraphOrFail(*other_stubs, kKeyA, FractionsGraph());
+    Stubs* raw = other_stubs.get();
+    const std::vector<std::string> uninterrupted = TeachWithZpdes(&raw, 24, -1, [] {});
+    EXPECT_EQ(restarted, uninterrupted);
+    ASSERT_GT(uninterrupted.size(), 24u);
+    // The zone moved on from where a newcomer starts: the state was used, not reset.
+    v1::RecommendRequest request;
+    request.set_learner_id("zoe-newcomer");
+    request.set_policy(v1::POLICY_ZPDES);
+    request.set_k(3);
+    v1::RecommendResponse fresh;
+    ASSERT_TRUE(raw->recommendations->Recommend(Ctx(kKeyA).get(), request, &fresh).ok());
+    std::vector<std::string> fresh_ids;
+    for (const v1::Recommendation& r : fresh.recommendations())
+      fresh_ids.push_back(r.activity_id());
+    std::vector<std::string> final_ids;
+    for (size_t i = 24; i < uninterrupted.size(); ++i)
+      final_ids.push_back(uninterrupted[i].substr(0, uninterrupted[i].find('@')));
+    EXPECT_NE(final_ids, fresh_ids);
+  }
+  EXPECT_OK(other->Shutdown(std::chrono::seconds(5)));
 }
 
 TEST_P(ServiceTest, PlanPathwayOrdersPrerequisitesBeforeTheGoal) {

@@ -360,6 +360,84 @@ TEST_P(LearnerStoreTest, StatesWithoutEventsAreStored) {
   EXPECT_EQ(NumEvents("acme", "ann"), 0u);
 }
 
+TEST_P(LearnerStoreTest, PolicyStatesAreCommittedWithTheEventsAndOverwrittenPerPolicy) {
+  EventBatch first = LearnerBatch("acme", "ann", "e", 2);
+  const std::string zpdes("zpdes/1\n\x00\x01\xff", 11);  // binary: NUL and high bytes survive
+  first.learners[0].policy_states = {{"zpdes", zpdes}, {"mastery", "mastery/1\nA"}};
+  ASSERT_OK(store_->CommitEvents(first));
+  Result<LearnerState> state = store_->GetLearnerState("acme", "ann");
+  ASSERT_OK(state);
+  EXPECT_EQ(state->policy_states,
+            (std::vector<PolicyState>{{"mastery", "mastery/1\nA"}, {"zpdes", zpdes}}));
+
+  // A later commit overwrites the policies it lists, deletes those given empty, keeps the rest.
+  EventBatch second = LearnerBatch("acme", "ann", "f", 1);
+  second.learners[0].expected_version = 1;
+  second.learners[0].policy_states = {{"zpdes", "zpdes/1\nB"}, {"mastery", ""}};
+  ASSERT_OK(store_->CommitEvents(second));
+  EventBatch third;
+  third.tenant_id = "acme";
+  third.learners.push_back({"ann", 2, {}, {{"random", "r"}}});  // policy state alone: a change
+  Result<CommitResult> done = store_->CommitEvents(third);
+  ASSERT_OK(done);
+  EXPECT_EQ(done->learner_versions[0], 3u);
+  state = store_->GetLearnerState("acme", "ann");
+  ASSERT_OK(state);
+  EXPECT_EQ(state->version, 3u);
+  EXPECT_EQ(state->policy_states,
+            (std::vector<PolicyState>{{"random", "r"}, {"zpdes", "zpdes/1\nB"}}));
+  std::vector<PolicyState> visited;
+  ASSERT_OK(store_->ForEachLearnerState("acme", [&](const LearnerState& s) {
+    visited = s.policy_states;
+    return Status::Ok();
+  }));
+  EXPECT_EQ(visited, state->policy_states);
+
+  // Survives a reopen (durable; a memory store's data lives as long as the store), is invisible to
+  // another tenant, and goes with the learner.
+  if (GetParam().name != "Memory") {
+    store_ = Open(nullptr);
+    ASSERT_NE(store_, nullptr);
+  }
+  state = store_->GetLearnerState("acme", "ann");
+  ASSERT_OK(state);
+  EXPECT_EQ(state->policy_states,
+            (std::vector<PolicyState>{{"random", "r"}, {"zpdes", "zpdes/1\nB"}}));
+  ASSERT_OK(store_->CommitEvents(LearnerBatch("globex", "ann", "e", 1)));
+  Result<LearnerState> other = store_->GetLearnerState("globex", "ann");
+  ASSERT_OK(other);
+  EXPECT_TRUE(other->policy_states.empty());
+  ASSERT_OK(store_->DeleteLearner("acme", "ann"));
+  ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", "ann", "e", 1)));
+  state = store_->GetLearnerState("acme", "ann");
+  ASSERT_OK(state);
+  EXPECT_TRUE(state->policy_states.empty());
+}
+
+TEST_P(LearnerStoreTest, PolicyStatesOfAFailedBatchAreNotStored) {
+  ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", "ann", "e", 1)));
+  EventBatch stale = LearnerBatch("acme", "ann", "f", 1);
+  stale.learners[0].expected_version = 0;  // ann is at version 1
+  stale.learners[0].policy_states = {{"zpdes", "zpdes/1\nX"}};
+  EXPECT_EQ(store_->CommitEvents(stale).status().code(), StatusCode::kAborted);
+  Result<LearnerState> state = store_->GetLearnerState("acme", "ann");
+  ASSERT_OK(state);
+  EXPECT_TRUE(state->policy_states.empty());
+  EXPECT_EQ(NumEvents("acme", "ann"), 1u);
+
+  EventBatch bad = LearnerBatch("acme", "ann", "g", 1);
+  bad.learners[0].policy_states = {{"zpdes", "a"}, {"zpdes", "b"}};
+  Status status = store_->CommitEvents(bad).status();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("learners[0].policy_states[1].policy"), std::string::npos)
+      << status;
+  bad.learners[0].policy_states = {{"", "a"}};
+  status = store_->CommitEvents(bad).status();
+  EXPECT_NE(status.message().find("learners[0].policy_states[0].policy"), std::string::npos)
+      << status;
+  EXPECT_EQ(NumEvents("acme", "ann"), 1u);
+}
+
 TEST_P(LearnerStoreTest, StaleExpectedVersionRejectsTheWholeBatch) {
   ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", "bob", "b", 1)));  // bob at version 1
 

@@ -1,0 +1,275 @@
+// Per-learner policy state (Policy::SaveLearnerState / RestoreLearnerState), the Engine feeding its
+// policies from Record, and cold start.
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <pathwise/engine.h>
+#include <pathwise/recommender.h>
+
+#include "testing/status_matchers.h"
+
+namespace pathwise {
+namespace {
+
+// a -> b -> d, a -> c, e alone; two activities per competency ("<id>.1", "<id>.2").
+CompetencyGraph MakeGraph() {
+  GraphDefinition def;
+  for (const char* id : {"a", "b", "c", "d", "e"}) {
+    Competency c;
+    c.id = id;
+    def.competencies.push_back(c);
+    for (int i = 1; i <= 2; ++i) {
+      Activity a;
+      a.id = std::string(id) + "." + std::to_string(i);
+      a.competencies = {{id, 1.0}};
+      def.activities.push_back(a);
+    }
+  }
+  def.prerequisites = {{"a", "b"}, {"b", "d"}, {"a", "c"}};
+  Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
+  EXPECT_OK(graph);
+  return graph.ok() ? std::move(graph).value() : CompetencyGraph();
+}
+
+RecommenderOptions ZpdesOptions() {
+  RecommenderOptions options;
+  options.zpdes_window = 4;
+  options.zpdes_mastery_rate = 0.75;
+  options.seed = 7;
+  return options;
+}
+
+std::unique_ptr<Policy> Make(PolicyKind kind, const RecommenderOptions& options) {
+  Result<std::unique_ptr<Policy>> policy = MakePolicy(kind, MakeGraph(), BktModel{}, options);
+  EXPECT_OK(policy);
+  return policy.ok() ? std::move(policy).value() : nullptr;
+}
+
+// A learner's history: random outcomes on the activities ZPDES offers, drawn with a fixed seed.
+std::vector<Observation> History(Policy& policy, const std::string& learner, int steps) {
+  std::mt19937_64 rng(11);
+  std::vector<Observation> out;
+  LearnerState state;
+  state.learner_id = learner;
+  RecommendRequest request;
+  request.k = 1;
+  for (int i = 0; i < steps; ++i) {
+    Result<std::vector<Recommendation>> recs = policy.Recommend(state, request);
+    EXPECT_OK(recs);
+    if (!recs.ok() || recs->empty()) break;
+    Observation o{"", learner, recs->front().activity_id, (rng() % 4 != 0) ? 1.0 : 0.0, i};
+    EXPECT_OK(policy.Observe(o));
+    out.push_back(o);
+  }
+  return out;
+}
+
+std::vector<std::string> Ids(const std::vector<Recommendation>& recs) {
+  std::vector<std::string> ids;
+  for (const Recommendation& r : recs) ids.push_back(r.activity_id);
+  return ids;
+}
+
+TEST(PolicyStateTest, ZpdesRestoredStateRecommendsAsTheOriginal) {
+  std::unique_ptr<Policy> prototype = Make(PolicyKind::kZpdes, ZpdesOptions());
+  std::unique_ptr<Policy> original = prototype->Fork(3);
+  History(*original, "zoe", 20);
+  Result<std::string> bytes = original->SaveLearnerState("zoe");
+  ASSERT_OK(bytes);
+  EXPECT_EQ(bytes->rfind("zpdes/1\n", 0), 0u);
+
+  // A fresh fork with the same stream, given only the bytes, continues exactly as the original.
+  std::unique_ptr<Policy> restored = prototype->Fork(3);
+  ASSERT_OK(restored->RestoreLearnerState("zoe", *bytes));
+  Result<std::string> again = restored->SaveLearnerState("zoe");
+  ASSERT_OK(again);
+  EXPECT_EQ(*again, *bytes);
+  // The original's generator advanced during the history: compare two fresh forks of one stream.
+  original = prototype->Fork(5);
+  ASSERT_OK(original->RestoreLearnerState("zoe", *bytes));
+  restored = prototype->Fork(5);
+  ASSERT_OK(restored->RestoreLearnerState("zoe", *bytes));
+  LearnerState state;
+  state.learner_id = "zoe";
+  RecommendRequest request;
+  request.k = 3;
+  for (int i = 0; i < 10; ++i) {
+    Result<std::vector<Recommendation>> a = original->Recommend(state, request);
+    Result<std::vector<Recommendation>> b = restored->Recommend(state, request);
+    ASSERT_OK(a);
+    ASSERT_OK(b);
+    EXPECT_EQ(Ids(*a), Ids(*b));
+    ASSERT_FALSE(a->empty());
+    EXPECT_EQ(a->front().score, b->front().score);
+    const Observation o{"", "zoe", a->front().activity_id, i % 3 == 0 ? 0.0 : 1.0, 100 + i};
+    ASSERT_OK(original->Observe(o));
+    ASSERT_OK(restored->Observe(o));
+  }
+  EXPECT_EQ(*original->SaveLearnerState("zoe"), *restored->SaveLearnerState("zoe"));
+}
+
+TEST(PolicyStateTest, ZpdesRestoreCarriesTheZoneAndMastery) {
+  std::unique_ptr<Policy> policy = Make(PolicyKind::kZpdes, ZpdesOptions());
+  for (int i = 0; i < 4; ++i) ASSERT_OK(policy->Observe({"", "zoe", "a.1", 1.0, i}));
+  Result<std::string> bytes = policy->SaveLearnerState("zoe");
+  ASSERT_OK(bytes);
+  std::unique_ptr<Policy> other = policy->Fork(1);
+  ASSERT_OK(other->RestoreLearnerState("zoe", *bytes));
+  LearnerState state;
+  state.learner_id = "zoe";
+  RecommendRequest request;
+  request.k = 10;
+  Result<std::vector<Recommendation>> recs = other->Recommend(state, request);
+  ASSERT_OK(recs);
+  std::set<std::string> competencies;
+  for (const Recommendation& r : *recs) competencies.insert(r.competency_ids.at(0));
+  // a is ZPDES-mastered, so b and c (unlocked by it) and e (no prerequisite) are the zone.
+  EXPECT_EQ(competencies, (std::set<std::string>{"b", "c", "e"}));
+
+  // A smaller window keeps the most recent outcomes and the mastered flag.
+  RecommenderOptions narrow = ZpdesOptions();
+  narrow.zpdes_window = 2;
+  std::unique_ptr<Policy> small = Make(PolicyKind::kZpdes, narrow);
+  ASSERT_OK(small->RestoreLearnerState("zoe", *bytes));
+  recs = small->Recommend(state, request);
+  ASSERT_OK(recs);
+  competencies.clear();
+  for (const Recommendation& r : *recs) competencies.insert(r.competency_ids.at(0));
+  EXPECT_EQ(competencies, (std::set<std::string>{"b", "c", "e"}));
+
+  // Empty bytes forget the learner: back to the starting zone.
+  ASSERT_OK(other->RestoreLearnerState("zoe", ""));
+  EXPECT_EQ(*other->SaveLearnerState("zoe"), "");
+  recs = other->Recommend(state, request);
+  ASSERT_OK(recs);
+  competencies.clear();
+  for (const Recommendation& r : *recs) competencies.insert(r.competency_ids.at(0));
+  EXPECT_EQ(competencies, (std::set<std::string>{"a", "e"}));
+}
+
+TEST(PolicyStateTest, BadBytesAreRejectedAndChangeNothing) {
+  std::unique_ptr<Policy> zpdes = Make(PolicyKind::kZpdes, ZpdesOptions());
+  ASSERT_OK(zpdes->Observe({"", "zoe", "a.1", 1.0, 0}));
+  const std::string before = *zpdes->SaveLearnerState("zoe");
+  for (const std::string& bad :
+       {std::string("mastery/1\n"), std::string("zpdes/2\n"), std::string("zpdes/x\n"),
+        std::string("no header"), before.substr(0, before.size() - 1), before + "x"}) {
+    const Status status = zpdes->RestoreLearnerState("zoe", bad);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(status.message().find("learner state"), std::string::npos) << status.message();
+    EXPECT_EQ(*zpdes->SaveLearnerState("zoe"), before);
+  }
+  EXPECT_NE(zpdes->RestoreLearnerState("zoe", "zpdes/2\n").message().find("format version"),
+            std::string::npos);
+
+  // Policies without learner state save nothing and accept only nothing.
+  for (PolicyKind kind : {PolicyKind::kMastery, PolicyKind::kRandom, PolicyKind::kCurriculum}) {
+    std::unique_ptr<Policy> policy = Make(kind, ZpdesOptions());
+    EXPECT_FALSE(policy->keeps_learner_state());
+    ASSERT_OK(policy->Observe({"", "zoe", "a.1", 1.0, 0}));
+    EXPECT_EQ(*policy->SaveLearnerState("zoe"), "");
+    EXPECT_OK(policy->RestoreLearnerState("zoe", ""));
+    EXPECT_EQ(policy->RestoreLearnerState("zoe", before).code(), StatusCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(zpdes->keeps_learner_state());
+  EXPECT_EQ(*zpdes->SaveLearnerState("nobody"), "");
+}
+
+std::unique_ptr<Engine> MakeEngine() {
+  Result<std::unique_ptr<Engine>> engine = Engine::Create(MakeGraph(), BktModel{});
+  EXPECT_OK(engine);
+  if (!engine.ok()) return nullptr;
+  EXPECT_OK((*engine)->SetRecommenderOptions(ZpdesOptions()));
+  return std::move(engine).value();
+}
+
+std::set<std::string> ZpdesZone(const Engine& engine, const std::string& learner) {
+  RecommendRequest request;
+  request.k = 10;
+  Result<std::vector<Recommendation>> recs = engine.Recommend(learner, request, PolicyKind::kZpdes);
+  EXPECT_OK(recs);
+  std::set<std::string> out;
+  if (recs.ok())
+    for (const Recommendation& r : *recs) out.insert(r.competency_ids.at(0));
+  return out;
+}
+
+TEST(EnginePolicyTest, RecordFeedsZpdesAndDuplicatesDoNot) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  EXPECT_EQ(ZpdesZone(*engine, "zoe"), (std::set<std::string>{"a", "e"}));
+  for (int i = 0; i < 3; ++i)
+    ASSERT_OK(engine->Record({"e" + std::to_string(i), "zoe", "a.1", 1.0, i}));
+  // A re-sent event is a duplicate for the tracker and must not reach the policy either.
+  ASSERT_OK(engine->Record({"e2", "zoe", "a.1", 1.0, 2}));
+  ASSERT_OK(engine->RecordBatch({{"e1", "zoe", "a.1", 1.0, 1}}));
+  EXPECT_EQ(ZpdesZone(*engine, "zoe"), (std::set<std::string>{"a", "e"}));
+  ASSERT_OK(engine->RecordBatch({{"e3", "zoe", "a.2", 1.0, 3}}));
+  EXPECT_EQ(ZpdesZone(*engine, "zoe"), (std::set<std::string>{"b", "c", "e"}));
+  EXPECT_EQ(ZpdesZone(*engine, "yan"), (std::set<std::string>{"a", "e"}));
+
+  // The state survives a change of options, and RemoveLearner forgets it.
+  RecommenderOptions options = ZpdesOptions();
+  options.zpdes_exploration = 0.5;
+  ASSERT_OK(engine->SetRecommenderOptions(options));
+  EXPECT_EQ(ZpdesZone(*engine, "zoe"), (std::set<std::string>{"b", "c", "e"}));
+  ASSERT_OK(engine->RemoveLearner("zoe"));
+  EXPECT_EQ(*engine->SaveLearnerState(PolicyKind::kZpdes, "zoe"), "");
+  EXPECT_EQ(ZpdesZone(*engine, "zoe"), (std::set<std::string>{"a", "e"}));
+}
+
+TEST(EnginePolicyTest, SavedStateRestoredInAnotherEngineGivesTheSameDraws) {
+  std::unique_ptr<Engine> first = MakeEngine();
+  std::unique_ptr<Engine> second = MakeEngine();
+  std::unique_ptr<Policy> driver = Make(PolicyKind::kZpdes, ZpdesOptions());
+  for (const Observation& o : History(*driver, "zoe", 12)) ASSERT_OK(first->Record(o));
+  Result<std::string> bytes = first->SaveLearnerState(PolicyKind::kZpdes, "zoe");
+  ASSERT_OK(bytes);
+  EXPECT_EQ(*bytes, *driver->SaveLearnerState("zoe"));
+  ASSERT_OK(second->RestoreLearnerState(PolicyKind::kZpdes, "zoe", *bytes));
+  RecommendRequest request;
+  request.k = 3;
+  Result<std::vector<Recommendation>> a = first->Recommend("zoe", request, PolicyKind::kZpdes);
+  Result<std::vector<Recommendation>> b = second->Recommend("zoe", request, PolicyKind::kZpdes);
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  EXPECT_EQ(Ids(*a), Ids(*b));
+  // Asking again without new evidence gives the same answer (the draw is a function of the state).
+  Result<std::vector<Recommendation>> c = first->Recommend("zoe", request, PolicyKind::kZpdes);
+  ASSERT_OK(c);
+  EXPECT_EQ(Ids(*a), Ids(*c));
+  EXPECT_EQ(second->RestoreLearnerState(PolicyKind::kMastery, "zoe", *bytes).code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(EnginePolicyTest, ColdStartServesThePopulationRecommendation) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  ASSERT_OK(engine->Record({"", "veteran", "a.1", 1.0, 1}));
+  RecommendRequest request;
+  request.k = 3;
+  Result<std::unique_ptr<Policy>> policy =
+      MakePolicy(PolicyKind::kMastery, engine->graph(), engine->model(), ZpdesOptions());
+  ASSERT_OK(policy);
+  Result<std::vector<Recommendation>> population =
+      (*policy)->Recommend(engine->tracker().PriorMastery("x"), request);
+  ASSERT_OK(population);
+  ASSERT_FALSE(population->empty());
+  for (PolicyKind kind :
+       {PolicyKind::kMastery, PolicyKind::kZpdes, PolicyKind::kRandom, PolicyKind::kCurriculum}) {
+    Result<std::vector<Recommendation>> fresh = engine->Recommend("newcomer", request, kind);
+    ASSERT_TRUE(fresh.ok()) << PolicyKindName(kind) << ": " << fresh.status();
+    EXPECT_FALSE(fresh->empty()) << PolicyKindName(kind);
+    EXPECT_FALSE(engine->tracker().HasLearner("newcomer"));
+  }
+  Result<std::vector<Recommendation>> fresh = engine->Recommend("newcomer", request);
+  ASSERT_OK(fresh);
+  EXPECT_EQ(Ids(*fresh), Ids(*population));
+  EXPECT_EQ(fresh->front().score, population->front().score);
+}
+
+}  // namespace
+}  // namespace pathwise
