@@ -48,6 +48,44 @@ void BM_Bkt_UpdateWeighted(benchmark::State& state) {
 }
 BENCHMARK(BM_Bkt_UpdateWeighted);
 
+// The same three on the carried state (bkt.h): the odds with their own exponent, what the tracker
+// and prediction update since issue 12. Before it, the carried update was UpdateMastery above.
+void BM_Bkt_UpdateOddsSingle(benchmark::State& state) {
+  pathwise::Odds x = pathwise::Odds::OfProbability(kParams.prior);
+  double credit = 1.0;
+  for (auto _ : state) {
+    x = pathwise::UpdateOdds(kParams, x, credit);
+    credit = 1.0 - credit;
+    benchmark::DoNotOptimize(x);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Bkt_UpdateOddsSingle);
+
+void BM_Bkt_UpdateOddsPartialCredit(benchmark::State& state) {
+  pathwise::Odds x = pathwise::Odds::OfProbability(kParams.prior);
+  double credit = 0.6;
+  for (auto _ : state) {
+    x = pathwise::UpdateOdds(kParams, x, credit);
+    credit = 1.0 - credit;
+    benchmark::DoNotOptimize(x);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Bkt_UpdateOddsPartialCredit);
+
+void BM_Bkt_UpdateOddsWeighted(benchmark::State& state) {
+  pathwise::Odds x = pathwise::Odds::OfProbability(kParams.prior);
+  double credit = 1.0;
+  for (auto _ : state) {
+    x = pathwise::UpdateOdds(kParams, x, credit, /*weight=*/0.5);
+    credit = 1.0 - credit;
+    benchmark::DoNotOptimize(x);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Bkt_UpdateOddsWeighted);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -153,10 +153,6 @@ struct Odds {
   Odds Inverse() const { return {1.0 / scale, -exponent}; }
 };
 
-/// P(correct) at the next opportunity: (o (1 - slip) + guess) / (1 + o), each state's share
-/// computed directly so that neither the guess nor the slip term is lost near certainty.
-double PredictCorrectFromOdds(const Odds& odds, double guess, double slip);
-
 /// lik_L / lik_U of one observation (credit c in [0, 1], evidence weight w): the factor
 /// PosteriorOdds applies. inf when the observation is impossible unlearned (guess 0 and credit 1,
 /// say), 0 when it is impossible learned, NaN when it is impossible in both states.
@@ -168,7 +164,19 @@ inline constexpr double kOddsLow = 0x1.0p-256;
 inline constexpr double kOddsHigh = 0x1.0p256;
 Odds PosteriorOddsSlow(Odds odds, double likelihood_ratio);
 Odds TransitionOddsSlow(Odds odds, double learn, double forget);
+double PredictCorrectFromOddsSlow(const Odds& odds, double guess, double slip);
 }  // namespace detail
+
+/// P(correct) at the next opportunity: (o (1 - slip) + guess) / (1 + o), to a few ulps.
+inline double PredictCorrectFromOdds(const Odds& odds, double guess, double slip) {
+  // Odds with exponent 0 below the window's top are a finite double; then both sums add
+  // non-negative terms and the quotient is within a few ulps of P(correct) at any odds, so the
+  // common case needs one division and no call (bench/README.md, issue 12).
+  if (odds.exponent == 0 && odds.scale < detail::kOddsHigh) {
+    return (odds.scale * (1.0 - slip) + guess) / (1.0 + odds.scale);
+  }
+  return detail::PredictCorrectFromOddsSlow(odds, guess, slip);
+}
 
 /// The odds times the likelihood ratio; an impossible observation (NaN ratio, or a ratio of 0 or
 /// inf against a certainty the other way) leaves the odds unchanged, as Posterior leaves p.

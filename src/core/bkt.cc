@@ -69,9 +69,10 @@ double Odds::log_odds() const {
   return std::log(scale) + static_cast<double>(exponent) * (kExponentBits * kLn2);
 }
 
-double PredictCorrectFromOdds(const Odds& odds, double guess, double slip) {
-  // Weigh by the likelier state: (1 - slip) + guess / o when o >= 1, else o (1 - slip) + guess;
-  // the ratio of the two states (<= 1) underflows harmlessly.
+double detail::PredictCorrectFromOddsSlow(const Odds& odds, double guess, double slip) {
+  // Beyond a double's range or at certainty, where o itself cannot enter the inline quotient: weigh
+  // by the likelier state, (1 - slip) + guess / o when o >= 1, else o (1 - slip) + guess; the ratio
+  // of the two states (<= 1) underflows harmlessly.
   if (odds.exponent > 0 || odds.scale >= 1.0) {
     const double ratio = Value(odds.Inverse());
     return ((1.0 - slip) + ratio * guess) / (1.0 + ratio);

@@ -37,6 +37,22 @@ Odds OddsWithOffset(double prior, double offset) {
   return Odds::OfLogOdds(ProbabilityToLogOdds(prior) + offset);
 }
 
+// PredictCorrectFromOdds, then PosteriorOdds and TransitionOdds (bkt.h) for the common case where
+// the state, the posterior and the next state are all plain doubles inside the window: the same
+// arithmetic as those three inline fast paths, bit for bit, with a single test at the end instead
+// of one per step, so that the row loop keeps no out-of-line call on its common path (8 % of the
+// prediction time, bench/README.md, issue 12). False, with nothing to use, otherwise.
+inline bool PredictThenUpdateInWindow(const Odds& x, double guess, double slip, double ratio,
+                                      double learn, double forget, double* predicted,
+                                      double* next) {
+  const double o = x.scale;
+  const double post = o * ratio;
+  *predicted = (o * (1.0 - slip) + guess) / (1.0 + o);
+  *next = (post * (1.0 - forget) + learn) / ((1.0 - learn) + post * forget);
+  return x.exponent == 0 && o < detail::kOddsHigh && post >= detail::kOddsLow &&
+         post < detail::kOddsHigh && *next >= detail::kOddsLow && *next < detail::kOddsHigh;
+}
+
 }  // namespace
 
 Status ValidateFittedVariants(const BktModel& model) {
@@ -115,6 +131,12 @@ Result<std::vector<double>> PredictOnLearners(const BktModel& model, const Respo
           competency_params[c].guess, competency_params[c].slip, static_cast<double>(outcome));
     }
   }
+  // A first answer starts from the competency prior's odds: one quotient per competency, not per
+  // (learner, competency).
+  std::vector<Odds> competency_prior_odds(num_competencies);
+  for (uint32_t c = 0; c < num_competencies; ++c) {
+    competency_prior_odds[c] = Odds::OfProbability(competency_params[c].prior);
+  }
   std::vector<const ActivityParams*> activity_overrides(num_activities, nullptr);
   for (uint32_t a = 0; a < num_activities; ++a) {
     auto it = model.activities.find(log.activities.Name(a));
@@ -167,7 +189,16 @@ Result<std::vector<double>> PredictOnLearners(const BktModel& model, const Respo
   }
 
   std::vector<double> predictions(log.num_rows(), std::numeric_limits<double>::quiet_NaN());
-  std::vector<Odds> odds(num_competencies);  // the carried state, bkt.h
+  // The carried state (bkt.h), its two fields in separate arrays: as one 16-byte record, the load
+  // of a state right after the previous row stored it (a learner answering the same competency
+  // twice in a row) waits for the store to retire instead of being forwarded, which made prediction
+  // a fifth slower (bench/README.md, issue 12).
+  std::vector<double> odds_scale(num_competencies, 1.0);
+  std::vector<int32_t> odds_exponent(num_competencies, 0);
+  const auto set_odds = [&](uint32_t c, const Odds& x) {
+    odds_scale[c] = x.scale;
+    odds_exponent[c] = x.exponent;
+  };
   std::vector<uint32_t> owner(num_competencies, IdTable::kNone);
   const std::vector<uint32_t> order = LearnerMajorOrder(log);
   ForEachRowByLearner(log, order, [&](uint32_t r) {
@@ -197,30 +228,41 @@ Result<std::vector<double>> PredictOnLearners(const BktModel& model, const Respo
     const bool first = owner[c] != l;
     if (first) {
       owner[c] = l;
-      double prior = params.prior;
+      double prior = -1.0;  // the competency's own, whose odds are worked out above
       if (model.prior_groups == PriorGroupSource::kLearnerGroup && !column_prior.empty()) {
         auto it = column_prior.find(PairKey(c, log.learner_group[l]));
         if (it != column_prior.end()) prior = it->second;
       }
-      odds[c] = OddsWithOffset(prior, individual.prior_offset);
+      if (prior < 0.0 && individual.prior_offset == 0.0) {
+        set_odds(c, competency_prior_odds[c]);
+      } else {
+        set_odds(c, OddsWithOffset(prior < 0.0 ? params.prior : prior, individual.prior_offset));
+      }
     }
-    const Odds x = odds[c];
+    const Odds x{odds_scale[c], odds_exponent[c]};
+    const double ratio = overridden
+                             ? LikelihoodRatio(params.guess, params.slip, correct ? 1.0 : 0.0)
+                             : competency_ratio[correct ? 1 : 0][c];
+    const double learn = ApplyLogitOffset(params.learn, individual.learn_offset);
+    double predicted, next;
+    if (PredictThenUpdateInWindow(x, params.guess, params.slip, ratio, learn, params.forget,
+                                  &predicted, &next) &&
+        !(first && model.prior_groups == PriorGroupSource::kFirstResponse)) {
+      predictions[r] = predicted;
+      odds_scale[c] = next;
+      return;
+    }
     predictions[r] = PredictCorrectFromOdds(x, params.guess, params.slip);
     // With first-response groups the answer just predicted selects the group, whose prior is P(L)
     // at the next answer: it replaces this answer's update and transition (fit.h).
     if (first && model.prior_groups == PriorGroupSource::kFirstResponse) {
       const double group_prior = first_response_prior[correct ? 1 : 0][c];
       if (group_prior != kAbsent) {
-        odds[c] = OddsWithOffset(group_prior, individual.prior_offset);
+        set_odds(c, OddsWithOffset(group_prior, individual.prior_offset));
         return;
       }
     }
-    const double ratio = overridden
-                             ? LikelihoodRatio(params.guess, params.slip, correct ? 1.0 : 0.0)
-                             : competency_ratio[correct ? 1 : 0][c];
-    odds[c] =
-        TransitionOdds(PosteriorOdds(x, ratio),
-                       ApplyLogitOffset(params.learn, individual.learn_offset), params.forget);
+    set_odds(c, TransitionOdds(PosteriorOdds(x, ratio), learn, params.forget));
   });
   return predictions;
 }

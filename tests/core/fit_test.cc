@@ -1381,6 +1381,35 @@ TEST(PredictTest, UsesTheLearnOfTheRowsLearnClass) {
             std::string::npos);
 }
 
+// The row loop has its own copy of the inline fast paths of bkt.h; it must predict exactly what
+// PredictCorrectFromOdds and UpdateOdds give, also where the odds leave a double's range (a long
+// streak at a tiny guess) and come back (the opposite streak), and with forgetting.
+TEST(PredictTest, EqualsTheCarriedStateOfBktBitForBit) {
+  for (const double forget : {0.0, 0.02}) {
+    ResponseLog log;
+    std::vector<bool> answers;
+    for (int i = 0; i < 400; ++i) answers.push_back(i % 37 != 5);  // ~400 correct, odds past 2^256
+    for (int i = 0; i < 400; ++i) answers.push_back(i % 41 == 7);  // then mostly incorrect
+    for (bool correct : answers) log.AddRow("ann", "s", "", correct);
+    BktModel model;
+    const BktParams p{0.4, 0.15, forget, 1e-6, 0.08};
+    model.competencies["s"] = p;
+    Result<std::vector<double>> got = PredictOneStepAhead(model, log);
+    ASSERT_OK(got);
+    ASSERT_EQ(got->size(), answers.size());
+    Odds x = Odds::OfProbability(p.prior);
+    int beyond_window = 0;
+    for (size_t i = 0; i < answers.size(); ++i) {
+      EXPECT_EQ((*got)[i], PredictCorrectFromOdds(x, p.guess, p.slip)) << "row " << i;
+      x = UpdateOdds(p, x, answers[i] ? 1.0 : 0.0);
+      if (x.exponent != 0) ++beyond_window;
+    }
+    if (forget == 0.0) {
+      EXPECT_GT(beyond_window, 0);  // the slow paths were exercised too
+    }
+  }
+}
+
 TEST(PredictTest, UsesOnlyEarlierRowsOfTheSameLearner) {
   SimOptions sim;
   sim.interleave_learners = true;
