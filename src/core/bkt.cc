@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -55,7 +56,10 @@ Odds Odds::OfProbability(double p) { return Settle(p / (1.0 - p), 0); }
 Odds Odds::OfLogOdds(double log_odds) {
   if (std::fabs(log_odds) < 170.0) return {std::exp(log_odds), 0};
   if (std::isinf(log_odds)) return {log_odds > 0 ? HUGE_VAL : 0.0, 0};
-  const double steps = std::nearbyint(log_odds / (kExponentBits * kLn2));
+  // Log-odds beyond 2^30 exponent steps (about 4e11) are certainty for every purpose; clamping
+  // keeps the conversion to int32_t defined.
+  const double steps =
+      std::max(-0x1.0p30, std::min(0x1.0p30, std::nearbyint(log_odds / (kExponentBits * kLn2))));
   return Settle(std::exp(log_odds - steps * (kExponentBits * kLn2)), static_cast<int32_t>(steps));
 }
 
