@@ -5,7 +5,7 @@
 // The program starts the real server binary as a child process (so its memory is measured alone)
 // and drives it with asynchronous gRPC clients, many calls in flight per thread.
 //
-//     build/bin/service_load --server build/bin/pathwised --data-dir /tmp/pw-load
+//     build/bin/service_load --server build/bin/pathwised --data-dir "$(mktemp -d)"
 //         --learners 100000 --events-per-learner 100 --recommend-calls 300000
 //
 // Workload (deterministic, seed 42): a graph of 100 competencies (each with up to two prerequisites
@@ -56,7 +56,7 @@ constexpr int kCompetencies = 100;
 
 struct Options {
   std::string server = "build/bin/pathwised";
-  std::string data_dir = "/tmp/pathwise-service-load";
+  std::string data_dir;  // empty: a fresh directory under $TMPDIR (or /tmp), made at run time
   int learners = 100000;
   int events_per_learner = 100;
   int recommend_calls = 300000;
@@ -338,6 +338,16 @@ int main(int argc, char** argv) {
                  "[--events-per-learner N (x10)] [--recommend-calls N] [--client-threads N] "
                  "[--in-flight N] [--keep-data]\n");
     return 2;
+  }
+  if (o.data_dir.empty()) {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
+                          "/pathwise-service-load-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      std::fprintf(stderr, "could not make a directory from %s\n", pattern.c_str());
+      return 1;
+    }
+    o.data_dir = pattern;
   }
   std::error_code ec;
   std::filesystem::remove_all(o.data_dir, ec);

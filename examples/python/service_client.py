@@ -3,7 +3,7 @@ mastery, next activities and pathway to a goal (the Python twin of examples/serv
 
 Usage (after the README's build, which generates the stubs in build/python/pathwise/v1/):
 
-    build/bin/pathwised --data-dir /tmp/pw --listen 127.0.0.1:50051 \\
+    build/bin/pathwised --data-dir "$(mktemp -d)" --listen 127.0.0.1:50051 \\
         --api-key demo=demo-key-change-me-0123456789 &
     PYTHONPATH=build/python /usr/bin/python3 examples/python/service_client.py \\
         [ADDRESS [API_KEY [GOAL]]]

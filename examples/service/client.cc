@@ -2,7 +2,7 @@
 // recommendations and a pathway. Uses only the generated stubs (pathwise::proto) and the public
 // file readers (pathwise::io).
 //
-//     build/bin/pathwised --data-dir /tmp/pw --listen 127.0.0.1:50051 --api-key demo=KEY &
+//     build/bin/pathwised --data-dir "$(mktemp -d)" --listen 127.0.0.1:50051 --api-key demo=KEY &
 //     build/bin/pathwise_client_example --address 127.0.0.1:50051 --api-key KEY
 //         [--graph examples/curriculum/fractions.json]
 //         [--events examples/curriculum/fractions_events.csv] [--goal fractions.add_unlike]

@@ -43,7 +43,7 @@ TEST(ConfigTest, WrongTypeIsNamed) {
 
 ServerConfig Valid() {
   ServerConfig config;
-  config.data_dir = "/tmp/x";
+  config.data_dir = "pathwise-data";  // only validated, never created
   config.tenants = {{"t1", {"key-one-0123456789"}}, {"t2", {"key-two-0123456789"}}};
   return config;
 }
