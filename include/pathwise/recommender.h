@@ -191,8 +191,8 @@ struct RecommenderOptions {
   /// competency that this learner got wrong lately (down to 0 for three wrong answers in a row
   /// there). So a stalled learner is moved to another activity for the same competency, or to
   /// another ready competency, rather than repeating what does not work. Finite, >= 0. 0 by
-  /// default (stalls are still detected): on the dev worlds of bench/policy_suite.cc every weight
-  /// tried cost reach (bench/README.md).
+  /// default (the policy then keeps no answers and detects no stall): on the dev worlds of
+  /// bench/policy_suite.cc every weight tried cost reach (bench/README.md).
   double progress_weight = 0.0;
 
   // ZPDES.

@@ -107,6 +107,10 @@ class MasteryPolicy final : public PolicyBase {
 
   Status Observe(const Observation& observation) override {
     PATHWISE_RETURN_IF_ERROR(ResolveObservation(index(), observation, &scratch_competencies_));
+    // Answers are kept only when an option reads them (both are off by default), so a long-lived
+    // instance does not grow with every learner it sees for nothing.
+    const RecommenderOptions& o = index().options;
+    if (o.progress_weight == 0.0 && o.mastery_recent_correct == 0) return Status::Ok();
     // Partial credit counts as correct from one half up.
     const bool correct = observation.outcome >= 0.5;
     LearnerAnswers& answers = answers_[observation.learner_id];
@@ -412,7 +416,8 @@ void MasteryPolicy::ScoreActivity(uint32_t a, bool stop_if_locked, ActivityParts
   out->value[3] = remediation / total;
   out->value[4] = review / total;
   out->value[5] = continues ? 1.0 : 0.0;
-  out->value[6] = ProgressValue(a);
+  // With the part off, no stall lookups on the hot path: every activity gets 1.
+  out->value[6] = weights_[6] > 0.0 ? ProgressValue(a) : 1.0;
 }
 
 bool MasteryPolicy::GatesGoalPath(uint32_t c) const {
