@@ -181,6 +181,34 @@ Result<ImportedCase> ReadCasePackage(const std::string& path,
                                      const CaseImportOptions& options = {});
 
 // ---------------------------------------------------------------------------------------------------
+// Ed-Fi learning standards
+// ---------------------------------------------------------------------------------------------------
+
+struct ImportedEdFi {
+  CompetencyGraph graph;
+  size_t standards = 0;  ///< LearningStandard resources read
+  /// References not imported, as "<JSON path>: <message>": a parent or prerequisite that is not in
+  /// the file, a standard listed as its own prerequisite, a prerequisite given twice, and the
+  /// warning that there are no prerequisites at all.
+  std::vector<std::string> notes;
+};
+
+/// Imports Ed-Fi LearningStandard resources as the Ed-Fi API returns them (GET
+/// /ed-fi/learningStandards: a JSON array, or one object). Each standard becomes a competency with
+/// its learningStandardId as id (name: the id; description: description).
+/// parentLearningStandardReference.learningStandardId makes the parent a group "group:<id>" (the
+/// parent stays a competency too) holding the child; prerequisiteLearningStandards[i].
+/// prerequisiteLearningStandardReference.learningStandardId is a prerequisite of the standard.
+///
+/// Returns InvalidArgument "<source>:<line>:<column>" for JSON syntax, and "<source>: <JSON path>:
+/// ..." for a resource that is not an object, a missing or non-string learningStandardId, a
+/// description / reference of the wrong type, or a learningStandardId given twice, all listed;
+/// FailedPrecondition for prerequisites or parents that form a cycle.
+Result<ImportedEdFi> ParseEdFiLearningStandards(std::string_view text,
+                                                std::string_view source_name);
+Result<ImportedEdFi> ReadEdFiLearningStandards(const std::string& path);
+
+// ---------------------------------------------------------------------------------------------------
 // OneRoster 1.2 CSV
 // ---------------------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ void AddFitCommands(CLI::App& app, int* exit_code);
 /// `pathwise simulate`.
 void AddSimulateCommands(CLI::App& app, int* exit_code);
 
-/// `pathwise import xapi|caliper|case|oneroster`.
+/// `pathwise import xapi|caliper|case|edfi|oneroster`.
 void AddImportCommands(CLI::App& app, int* exit_code);
 
 /// `pathwise recommend|plan`.

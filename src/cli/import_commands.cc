@@ -1,4 +1,5 @@
-// `pathwise import xapi|caliper|case|oneroster`: education-standards data in, Pathwise data out.
+// `pathwise import xapi|caliper|case|edfi|oneroster`: education-standards data in, Pathwise data
+// out.
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -257,6 +258,41 @@ int RunCase(const CaseArgs& args) {
   return kExitOk;
 }
 
+struct EdFiArgs {
+  std::string input;
+  std::string output;
+  bool dry_run = false;
+};
+
+int RunEdFi(const EdFiArgs& args) {
+  Result<ImportedEdFi> imported = ReadEdFiLearningStandards(args.input);
+  if (!imported.ok()) {
+    std::cerr << imported.status().message() << "\n";
+    return ExitCodeFor(imported.status());
+  }
+  const CompetencyGraph& graph = imported->graph;
+  std::cout << args.input << ": " << imported->standards
+            << " Ed-Fi learning standards; graph: " << graph.num_competencies() << " competencies, "
+            << graph.num_prerequisites() << " prerequisites, " << graph.num_groups()
+            << " groups (parents); " << imported->notes.size() << " notes\n";
+  for (const std::string& note : imported->notes) std::cerr << args.input << ": " << note << "\n";
+  if (args.dry_run) {
+    std::cout << "Dry run: nothing written.\n";
+    return kExitOk;
+  }
+  if (args.output.empty()) {
+    std::cout << "Nothing written (no -o given).\n";
+    return kExitOk;
+  }
+  const Status written = WriteGraphFile(graph, args.output);
+  if (!written.ok()) {
+    std::cerr << written.message() << "\n";
+    return kExitUsage;
+  }
+  std::cout << "Wrote " << args.output << "\n";
+  return kExitOk;
+}
+
 struct RosterArgs {
   std::string directory;
   std::string output;
@@ -301,7 +337,7 @@ int RunOneRoster(const RosterArgs& args) {
 
 void AddImportCommands(CLI::App& app, int* exit_code) {
   CLI::App* import = app.add_subcommand(
-      "import", "Import education-standards data (xAPI, Caliper, CASE, OneRoster)");
+      "import", "Import education-standards data (xAPI, Caliper, CASE, Ed-Fi, OneRoster)");
   import->require_subcommand(1);
   AddRecordsCommand(
       import, "xapi",
@@ -321,6 +357,17 @@ void AddImportCommands(CLI::App& app, int* exit_code) {
   case_cmd->add_option("--links", case_args->links,
                        "CSV of exactMatchOf aliases and isRelatedTo links to write");
   case_cmd->callback([case_args, exit_code] { *exit_code = RunCase(*case_args); });
+
+  auto edfi_args = std::make_shared<EdFiArgs>();
+  CLI::App* edfi_cmd = import->add_subcommand(
+      "edfi",
+      "Ed-Fi learningStandards (API JSON) -> graph JSON (parents as groups, prerequisites)");
+  edfi_cmd->add_option("FILE", edfi_args->input, "JSON array of LearningStandard resources")
+      ->required();
+  edfi_cmd->add_flag("--dry-run", edfi_args->dry_run,
+                     "Report what would be created; write nothing");
+  edfi_cmd->add_option("-o,--output", edfi_args->output, "Graph JSON file to write");
+  edfi_cmd->callback([edfi_args, exit_code] { *exit_code = RunEdFi(*edfi_args); });
 
   auto roster_args = std::make_shared<RosterArgs>();
   CLI::App* roster_cmd = import->add_subcommand(
