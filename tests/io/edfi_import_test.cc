@@ -137,7 +137,7 @@ TEST(EdFiImportTest, MalformedResourcesAreRejectedWithPaths) {
   bad_list["prerequisiteLearningStandards"] = "MATH.5";
   standards.push_back(bad_list);
   const std::string message = ErrorOf(standards);
-  for (const std::string& expected :
+  for (const char* expected :
        {"standards.json: [5]: a LearningStandard must be a JSON object",
         "standards.json: [6].learningStandardId: missing",
         "standards.json: [7].learningStandardId: 'MATH.5' is given twice (first at [0])",
