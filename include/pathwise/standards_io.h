@@ -44,7 +44,8 @@ struct LearningRecordReport {
   /// "unmapped-activity", "duplicate-id", ...); ordered by reason for stable output.
   std::map<std::string, size_t> skipped;
   /// Non-answers by verb (xAPI verb id) or by event type and action (Caliper "ViewEvent/Viewed"),
-  /// so that a report can say what was in the file.
+  /// so that a report can say what was in the file. Unmapped answers and duplicates are not
+  /// counted here.
   std::map<std::string, size_t> skipped_by_verb;
   size_t voiding = 0;  ///< xAPI voiding statements read
   /// Statement ids voided by a statement of this batch whose voided statement was in the batch:

@@ -94,7 +94,10 @@ ImportedObservations Assemble(std::vector<Classified> records) {
         break;
       case Classified::Kind::kSkipped:
         ++report.skipped[record.skip_reason];
-        if (!record.verb.empty()) ++report.skipped_by_verb[record.verb];
+        // An unmapped answer is an answer: counting it by verb would call it a non-answer.
+        if (!record.verb.empty() && record.skip_reason != "unmapped-activity") {
+          ++report.skipped_by_verb[record.verb];
+        }
         break;
       case Classified::Kind::kAnswer:
         out.observations.push_back(std::move(record.observation));

@@ -174,6 +174,7 @@ TEST(XapiTest, ActivityMapRenamesAndSkipsUnmapped) {
   ASSERT_EQ(out.observations.size(), 1u);
   EXPECT_EQ(out.observations[0].activity_id, "fractions.identify.1");
   EXPECT_EQ(out.report.skipped.at("unmapped-activity"), 1u);
+  EXPECT_TRUE(out.report.skipped_by_verb.empty());  // an unmapped answer is still an answer
   // Without a map the IRI is the activity id.
   const ImportedObservations plain =
       ParseOk(Statement(kId2, kAnnAccount, "answered", "https://x/q2", R"({"success": true})"));
