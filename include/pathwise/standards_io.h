@@ -88,7 +88,8 @@ struct ImportedObservations {
 /// several identifiers, a bad mbox / mbox_sha1sum / account, an id that is not a UUID, an
 /// unsupported version, a bad timestamp, a scaled score outside [-1, 1], a raw score outside
 /// [min, max], a success / completion that is not a boolean, a voiding statement without a
-/// StatementRef.
+/// StatementRef. A key given twice in one object is rejected in every JSON import
+/// ("<source>: [1].result.score: key 'scaled' given twice").
 Result<ImportedObservations> ParseXapiStatements(std::string_view text,
                                                  std::string_view source_name,
                                                  const LearningRecordOptions& options = {});

@@ -5,12 +5,20 @@
 #include <pathwise/observation_io.h>
 
 #include "csv_reader.h"
+#include "graph_io_internal.h"
 
 namespace pathwise::io_internal {
 
 Result<nlohmann::json> ParseJsonDocument(std::string_view text, std::string_view source_name) {
+  DuplicateKeyFinder duplicate_finder;
+  nlohmann::json document;
   try {
-    return nlohmann::json::parse(text.begin(), text.end());
+    document = nlohmann::json::parse(
+        text.begin(), text.end(),
+        [&duplicate_finder](int /*depth*/, nlohmann::json::parse_event_t event,
+                            nlohmann::json& parsed) {
+          return duplicate_finder.OnEvent(event, parsed);
+        });
   } catch (const nlohmann::json::parse_error& error) {
     // `byte` counts the characters read, so the offending one is the byte before it.
     const size_t offset = error.byte > 0 ? error.byte - 1 : 0;
@@ -27,6 +35,17 @@ Result<nlohmann::json> ParseJsonDocument(std::string_view text, std::string_view
     return Status::InvalidArgument(std::string(source_name) + ": " +
                                    ReplaceInvalidUtf8(error.what()));
   }
+  // nlohmann keeps the last of two equal keys; a record with two actors (or two scores) is
+  // ambiguous, so it is rejected rather than read one way.
+  if (!duplicate_finder.duplicates().empty()) {
+    std::string message;
+    for (const auto& [path, problem] : duplicate_finder.duplicates()) {
+      message += std::string(source_name) + ": " + (path.empty() ? "$" : path) + ": " +
+                 ReplaceInvalidUtf8(problem) + "\n";
+    }
+    return Status::InvalidArgument(message + "nothing imported: a key given twice is ambiguous");
+  }
+  return document;
 }
 
 Result<TimestampMs> ParseIso8601(std::string_view text) {

@@ -275,6 +275,13 @@ TEST(CaseImportTest, SyntaxErrorAndMissingFile) {
   EXPECT_NE(bad.status().message().find("pkg.json:2:17: syntax error"), std::string::npos)
       << bad.status().message();
   EXPECT_EQ(ReadCasePackage("no/such/package.json").status().code(), StatusCode::kNotFound);
+  std::string twice = Package().dump();
+  twice.insert(twice.find("\"title\":\"Arithmetic\""), "\"title\":\"Other\",");
+  Result<ImportedCase> ambiguous = ParseCasePackage(twice, "pkg.json");
+  ASSERT_FALSE(ambiguous.ok());
+  EXPECT_NE(ambiguous.status().message().find("pkg.json: CFDocument: key 'title' given twice"),
+            std::string::npos)
+      << ambiguous.status().message();
 }
 
 // --- real frameworks ---------------------------------------------------------------------------

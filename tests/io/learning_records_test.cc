@@ -310,6 +310,17 @@ TEST(XapiTest, EachMalformedStatementIsNamedByIndexAndPath) {
   }
 }
 
+TEST(XapiTest, KeyGivenTwiceIsRejectedWithItsPath) {
+  const std::string text =
+      "[" + Statement(kId1, kAnnAccount, "answered", "https://x/q", R"({"success": true})") + "," +
+      Statement(kId2, kAnnAccount, "answered", "https://x/q",
+                R"({"score": {"scaled": 1, "scaled": 0}})") +
+      "]";
+  EXPECT_NE(ErrorOf(text).find("test.json: [1].result.score: key 'scaled' given twice"),
+            std::string::npos)
+      << ErrorOf(text);
+}
+
 TEST(XapiTest, OneBadStatementRejectsTheWholeBatchAndEveryProblemIsListed) {
   const std::string good =
       Statement(kId1, kAnnAccount, "answered", "https://x/q", R"({"success": true})");
@@ -419,6 +430,13 @@ TEST(XapiRealDataTest, AdlConformanceTemplates) {
           << c.name << ": " << out.status().message();
     }
   }
+  // Two "actor" keys: nlohmann would keep the second; the statement is ambiguous and rejected.
+  const std::string multiple = SharedDataPath(dir + "multiple_actor.json");
+  Result<ImportedObservations> ambiguous = ParseXapiStatements(ReadText(multiple), multiple);
+  ASSERT_FALSE(ambiguous.ok());
+  EXPECT_NE(ambiguous.status().message().find("multiple_actor.json: $: key 'actor' given twice"),
+            std::string::npos)
+      << ambiguous.status().message();
   const std::string voiding = SharedDataPath(dir + "voiding.json");
   Result<ImportedObservations> out = ParseXapiStatements(ReadText(voiding), voiding);
   ASSERT_OK(out);
