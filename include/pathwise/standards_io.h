@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <pathwise/competency_graph.h>
@@ -193,6 +194,9 @@ struct ImportedEdFi {
   /// the file, a standard listed as its own prerequisite, a prerequisite given twice, and the
   /// warning that there are no prerequisites at all.
   std::vector<std::string> notes;
+  /// XML only: LearningStandardEquivalenceAssociation (source, target) with both ends in the file;
+  /// kept like CASE exactMatchOf, never gating.
+  std::vector<std::pair<std::string, std::string>> equivalences;
 };
 
 /// Imports Ed-Fi LearningStandard resources as the Ed-Fi API returns them (GET
@@ -206,6 +210,11 @@ struct ImportedEdFi {
 /// ..." for a resource that is not an object, a missing or non-string learningStandardId, a
 /// description / reference of the wrong type, or a learningStandardId given twice, all listed;
 /// FailedPrecondition for prerequisites or parents that form a cycle.
+///
+/// Text that starts with '<' is read as an Ed-Fi XML bulk interchange (InterchangeStandards, as in
+/// the Ed-Fi samples): LearningStandard elements give the same resources (LearningStandardId,
+/// Description, ParentLearningStandardReference; the XML has no prerequisites), paths read
+/// "LearningStandard[i] (line n)", and malformed XML is "<source>:<line>:<column>: ...".
 Result<ImportedEdFi> ParseEdFiLearningStandards(std::string_view text,
                                                 std::string_view source_name);
 Result<ImportedEdFi> ReadEdFiLearningStandards(const std::string& path);

@@ -274,7 +274,8 @@ int RunEdFi(const EdFiArgs& args) {
   std::cout << args.input << ": " << imported->standards
             << " Ed-Fi learning standards; graph: " << graph.num_competencies() << " competencies, "
             << graph.num_prerequisites() << " prerequisites, " << graph.num_groups()
-            << " groups (parents); " << imported->notes.size() << " notes\n";
+            << " groups (parents); " << imported->equivalences.size()
+            << " equivalences (not gating); " << imported->notes.size() << " notes\n";
   for (const std::string& note : imported->notes) std::cerr << args.input << ": " << note << "\n";
   if (args.dry_run) {
     std::cout << "Dry run: nothing written.\n";
@@ -360,9 +361,10 @@ void AddImportCommands(CLI::App& app, int* exit_code) {
 
   auto edfi_args = std::make_shared<EdFiArgs>();
   CLI::App* edfi_cmd = import->add_subcommand(
-      "edfi",
-      "Ed-Fi learningStandards (API JSON) -> graph JSON (parents as groups, prerequisites)");
-  edfi_cmd->add_option("FILE", edfi_args->input, "JSON array of LearningStandard resources")
+      "edfi", "Ed-Fi learning standards (API JSON or XML interchange) -> graph JSON");
+  edfi_cmd
+      ->add_option("FILE", edfi_args->input,
+                   "JSON array of LearningStandard resources, or an InterchangeStandards XML file")
       ->required();
   edfi_cmd->add_flag("--dry-run", edfi_args->dry_run,
                      "Report what would be created; write nothing");

@@ -2,6 +2,7 @@
 // in ../shared/data/standards/edfi are XML bulk interchanges without parents or prerequisites, so
 // the resources here are written by hand in the shape GET /ed-fi/learningStandards returns.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -170,6 +171,89 @@ TEST(EdFiImportTest, SyntaxErrorAndMissingFile) {
   EXPECT_NE(bad.status().message().find("s.json:1:25: syntax error"), std::string::npos)
       << bad.status().message();
   EXPECT_EQ(ReadEdFiLearningStandards("no/such/file.json").status().code(), StatusCode::kNotFound);
+}
+
+// --- XML interchange ---------------------------------------------------------------------------
+
+const char kXml[] = R"(<?xml version="1.0" encoding="UTF-8"?>
+<!-- an InterchangeStandards in the shape of the Ed-Fi samples -->
+<InterchangeStandards xmlns="http://ed-fi.org/5.2.0" xmlns:ann="http://ed-fi.org/annotation">
+  <LearningStandard>
+    <LearningStandardId>CC.5.NF</LearningStandardId>
+    <Description>Fractions &amp; decimals: a &lt; b, caf&#233; &#x2192; <![CDATA[x < y]]></Description>
+  </LearningStandard>
+  <LearningStandard>
+    <LearningStandardId>CC.5.NF.1</LearningStandardId>
+    <Description>Add fractions.</Description>
+    <ParentLearningStandardReference>
+      <LearningStandardIdentity>
+        <LearningStandardId>CC.5.NF</LearningStandardId>
+      </LearningStandardIdentity>
+    </ParentLearningStandardReference>
+    <GradeLevel attr="a>b">uri://ed-fi.org/GradeLevelDescriptor#Fifth grade</GradeLevel>
+  </LearningStandard>
+  <LearningStandardEquivalenceAssociation>
+    <SourceLearningStandardReference><LearningStandardIdentity>
+      <LearningStandardId>CC.5.NF.1</LearningStandardId>
+    </LearningStandardIdentity></SourceLearningStandardReference>
+    <TargetLearningStandardReference><LearningStandardIdentity>
+      <LearningStandardId>CC.5.NF</LearningStandardId>
+    </LearningStandardIdentity></TargetLearningStandardReference>
+    <Namespace/>
+  </LearningStandardEquivalenceAssociation>
+</InterchangeStandards>
+)";
+
+TEST(EdFiXmlTest, LearningStandardElementsMapAsTheApiResources) {
+  Result<ImportedEdFi> out = ParseEdFiLearningStandards(kXml, "standards.xml");
+  ASSERT_OK(out);
+  EXPECT_EQ(out->standards, 2u);
+  EXPECT_EQ(out->graph.FindCompetency("CC.5.NF")->description,
+            "Fractions & decimals: a < b, caf\u00e9 \u2192 x < y");
+  EXPECT_EQ(out->graph.FindCompetency("CC.5.NF.1")->group, "group:CC.5.NF");
+  ASSERT_EQ(out->equivalences.size(), 1u);
+  EXPECT_EQ(out->equivalences[0], std::make_pair(std::string("CC.5.NF.1"), std::string("CC.5.NF")));
+}
+
+TEST(EdFiXmlTest, MalformedXmlIsRejectedWithLineAndColumn) {
+  struct Case {
+    std::string xml, expected;
+  };
+  const std::vector<Case> cases = {
+      {"<I>\n  <LearningStandard></Learning>\n</I>",
+       "x.xml:2:21: end tag </Learning> does not match <LearningStandard>"},
+      {"<I><LearningStandard><Description>a &nbsp; b</Description></LearningStandard></I>",
+       "unknown entity &nbsp;"},
+      {"<I><LearningStandard>", "element <LearningStandard> is not closed"},
+      {"<!DOCTYPE I>\n<I/>", "x.xml:1:1: DTDs are not supported"},
+      {"<I><!-- open", "x.xml:1:4: unterminated markup"},
+      {"<I>\n<LearningStandard>\n<Description>x</Description>\n</LearningStandard></I>",
+       "x.xml: LearningStandard[0] (line 2).learningStandardId: missing"},
+  };
+  for (const Case& c : cases) {
+    Result<ImportedEdFi> out = ParseEdFiLearningStandards(c.xml, "x.xml");
+    ASSERT_FALSE(out.ok()) << c.xml;
+    EXPECT_NE(out.status().message().find(c.expected), std::string::npos)
+        << "expected: " << c.expected << "\ngot: " << out.status().message();
+  }
+}
+
+TEST(EdFiRealDataTest, GrandBendStandardsXml) {
+  Result<ImportedEdFi> out =
+      ReadEdFiLearningStandards(testing::SharedDataPath("standards/edfi/Standards.xml"));
+  ASSERT_OK(out);
+  EXPECT_EQ(out->standards, 5597u);
+  EXPECT_EQ(out->graph.num_competencies(), 5597u);
+  // The sample has neither parent references nor prerequisites (Ed-Fi XML has no such element).
+  EXPECT_EQ(out->graph.num_groups(), 0u);
+  EXPECT_EQ(out->graph.num_prerequisites(), 0u);
+  EXPECT_TRUE(HasNote(*out, "the graph has no prerequisites"));
+  ASSERT_EQ(out->equivalences.size(), 4u);
+  EXPECT_EQ(out->equivalences[1],
+            std::make_pair(std::string("111.14.2.1.B"), std::string("CC.3.NBT.2")));
+  const Competency* first = out->graph.FindCompetency("110.13.1.A");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->description.rfind("distinguish features of a sentence", 0), 0u);
 }
 
 }  // namespace
