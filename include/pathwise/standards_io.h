@@ -76,8 +76,9 @@ struct ImportedObservations {
 /// - outcome, first rule that applies: result.score.scaled (in [-1, 1]; below 0 counts as 0);
 ///   result.score.raw with min < max: (raw - min) / (max - min); result.success: 1 / 0; the verbs
 ///   passed / failed (http://adlnet.gov/expapi/verbs/): 1 / 0; result.completion when
-///   options.completion_as_outcome. Otherwise the statement is not an answer: skipped
-///   ("no-outcome") and counted by verb.
+///   options.completion_as_outcome. A score with min = max says nothing (Open edX sends 0/0 for
+///   items worth no points) and is ignored. Otherwise the statement is not an answer: skipped
+///   ("no-outcome") and counted by verb. Objects that are not Activities: "not-an-activity".
 /// - timestamp from "timestamp", else "stored", else 0; event_id from "id" (lower case).
 /// - A voiding statement (verb http://adlnet.gov/expapi/verbs/voided, object StatementRef) removes
 ///   the voided statement's observation from the result (voided_in_batch), or lists the id in
@@ -88,8 +89,9 @@ struct ImportedObservations {
 /// statement, all listed: not an object, a missing actor / verb / object, an actor with no or
 /// several identifiers, a bad mbox / mbox_sha1sum / account, an id that is not a UUID, an
 /// unsupported version, a bad timestamp, a scaled score outside [-1, 1], a raw score outside
-/// [min, max], a success / completion that is not a boolean, a voiding statement without a
-/// StatementRef. A key given twice in one object is rejected in every JSON import
+/// [min, max] or a min above max, a success / completion that is not a boolean, an Activity without
+/// id, a voiding statement without a StatementRef. A key given twice in one object is rejected in
+/// every JSON import
 /// ("<source>: [1].result.score: key 'scaled' given twice").
 Result<ImportedObservations> ParseXapiStatements(std::string_view text,
                                                  std::string_view source_name,
