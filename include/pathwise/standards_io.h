@@ -35,6 +35,10 @@ struct LearningRecordOptions {
   /// xAPI: a statement whose only evidence is result.completion counts as an answer (completion
   /// true 1, false 0). Off by default: finishing a video or a page says nothing about correctness.
   bool completion_as_outcome = false;
+  /// xAPI: accounts on this homePage are learners named by account.name alone, e.g. the OneRoster
+  /// sourcedId an LMS uses as its account name, so that imported events join a roster. Accounts
+  /// on other homePages keep "account:<homePage>|<name>". Empty: every account keeps that form.
+  std::string account_home_page;
 };
 
 /// What an import of learning records read, and what it did with each record.
@@ -71,7 +75,8 @@ struct ImportedObservations {
 /// - learner_id from the actor's identifier: mbox "mailto:a@b" -> "sha1:" + hex SHA-1 of the whole
 ///   "mailto:a@b" (the mailto address itself is never kept), mbox_sha1sum -> "sha1:" + the sum in
 ///   lower case (so both forms of one address give one learner), openid -> "openid:" + URI,
-///   account -> "account:" + homePage + "|" + name. A Group actor is skipped ("group-actor").
+///   account -> "account:" + homePage + "|" + name (just name on options.account_home_page). A
+///   Group actor is skipped ("group-actor").
 /// - activity_id from object.id (objectType Activity, the default) through options.activity_map.
 /// - outcome, first rule that applies: result.score.scaled (in [-1, 1]; below 0 counts as 0);
 ///   result.score.raw with min < max: (raw - min) / (max - min); result.success: 1 / 0; the verbs

@@ -66,6 +66,7 @@ struct RecordsArgs {
   std::string output;
   std::string report = "text";
   bool completion_as_outcome = false;
+  std::string account_home_page;
   bool dry_run = false;
 };
 
@@ -81,6 +82,7 @@ std::string CountsText(const std::map<std::string, size_t>& counts) {
 int RunRecords(const RecordsArgs& args) {
   LearningRecordOptions options;
   options.completion_as_outcome = args.completion_as_outcome;
+  options.account_home_page = args.account_home_page;
   if (!args.activity_map.empty()) {
     auto map = ReadActivityMapCsv(args.activity_map);
     if (!map.ok()) {
@@ -174,6 +176,9 @@ void AddRecordsCommand(CLI::App* import, const std::string& format, const std::s
   if (format == "xapi") {
     cmd->add_flag("--completion-as-outcome", args->completion_as_outcome,
                   "Count result.completion alone as an answer (completed 1, not 0)");
+    cmd->add_option("--account-home-page", args->account_home_page,
+                    "Accounts on this homePage are learners named by account.name alone (e.g. "
+                    "OneRoster sourcedIds)");
   }
   cmd->add_flag("--dry-run", args->dry_run, "Report what would be imported; write nothing");
   cmd->add_option("-o,--output", args->output,

@@ -319,6 +319,10 @@ class XapiReader {
       Error(field + ".name", "missing; an account needs homePage and name");
       return std::nullopt;
     }
+    if (!options_.account_home_page.empty() &&
+        home->get_ref<const std::string&>() == options_.account_home_page) {
+      return name->get<std::string>();
+    }
     return "account:" + home->get<std::string>() + "|" + name->get<std::string>();
   }
 

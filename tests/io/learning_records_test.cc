@@ -97,6 +97,20 @@ TEST(XapiTest, AccountAndOpenidIdentifyLearners) {
   EXPECT_EQ(out.observations[1].learner_id, "openid:https://id.example/ann");
 }
 
+TEST(XapiTest, AccountsOnTheRosterHomePageAreNamedByTheirNameAlone) {
+  LearningRecordOptions options;
+  options.account_home_page = "https://lms.example";
+  const ImportedObservations out = ParseOk(
+      "[" + Statement(kId1, kAnnAccount, "answered", "https://x/q", R"({"success": true})") + "," +
+          Statement(kId2, R"({"account": {"homePage": "https://other.example", "name": "u-17"}})",
+                    "answered", "https://x/q", R"({"success": true})") +
+          "]",
+      options);
+  ASSERT_EQ(out.observations.size(), 2u);
+  EXPECT_EQ(out.observations[0].learner_id, "u-17");
+  EXPECT_EQ(out.observations[1].learner_id, "account:https://other.example|u-17");
+}
+
 TEST(XapiTest, GroupActorAndNonActivityObjectsAreSkipped) {
   const std::string group = R"({"objectType": "Group", "member": [{"mbox": "mailto:a@b.c"}]})";
   const std::string statement_ref = std::string("{\"id\": \"") + kId3 +
