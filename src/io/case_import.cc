@@ -298,6 +298,7 @@ Result<ImportedCase> ParseCasePackage(std::string_view text, std::string_view so
   report.associations = associations.size();
   std::vector<std::string> parent_of(items.size());  // item identifier, or empty: the document
   std::vector<bool> has_children(items.size(), false);
+  std::vector<bool> has_parent(items.size(), false);  // the document counts as a parent
   std::vector<Prerequisite> prerequisites;
   std::set<std::pair<std::string, std::string>> edges;
   std::set<std::string> association_ids;
@@ -331,11 +332,13 @@ Result<ImportedCase> ParseCasePackage(std::string_view text, std::string_view so
                        "' is outside the package; the item stays at the top level");
         continue;
       }
-      if (!parent_of[child].empty()) {
-        note(path, "'" + origin + "' already has the parent '" + parent_of[child] +
+      if (has_parent[child]) {
+        const std::string& first = parent_of[child].empty() ? report.document_id : parent_of[child];
+        note(path, "'" + origin + "' already has the parent '" + first +
                        "' (a competency belongs to one group); this isChildOf is skipped");
         continue;
       }
+      has_parent[child] = true;
       if (destination_in) {
         parent_of[child] = destination;
         has_children[item_index[destination]] = true;

@@ -169,6 +169,7 @@ TEST(CaseImportTest, AssociationsThatCannotBeImportedAreNotedAndSkipped) {
   list.push_back(Association(14, "isChildOf", kOutside, kDomain));  // [13] child outside
   list.push_back(Association(15, "isChildOf", kMul, kOutside));     // [14] second parent as well
   list.push_back(Association(1, "isRelatedTo", kAdd, kMul));        // [15] duplicate identifier
+  list.push_back(Association(16, "isChildOf", kPow, kDomain));      // [16] pow is the document's
   const ImportedCase out = ImportOk(package);
   EXPECT_TRUE(HasNote(out.report, "CFAssociations[9]", "end outside the package"));
   EXPECT_TRUE(HasNote(out.report, "CFAssociations[10]", "precedes itself"));
@@ -176,6 +177,9 @@ TEST(CaseImportTest, AssociationsThatCannotBeImportedAreNotedAndSkipped) {
   EXPECT_TRUE(HasNote(out.report, "CFAssociations[12]", "already has the parent"));
   EXPECT_TRUE(HasNote(out.report, "CFAssociations[13]", "not a CFItem of the package"));
   EXPECT_TRUE(HasNote(out.report, "CFAssociations[15]", "duplicate association identifier"));
+  EXPECT_TRUE(HasNote(out.report, "CFAssociations[16]",
+                      "already has the parent '" + std::string(kDoc) + "'"));
+  EXPECT_EQ(out.graph.FindCompetency(kPow)->group, std::string("group:") + kDoc);
   EXPECT_EQ(out.graph.num_prerequisites(), 2u);
   EXPECT_EQ(out.graph.FindCompetency(kAdd)->group, std::string("group:") + kDomain);
 }
