@@ -60,75 +60,6 @@ std::string IndexPath(const std::string& path, size_t index) {
   return path + "[" + std::to_string(index) + "]";
 }
 
-// nlohmann keeps the last of two equal keys without a word; in a hand-edited file that hides a
-// mistake, so this parser callback remembers the field path of every key given twice.
-class DuplicateKeyFinder {
- public:
-  bool OnEvent(json::parse_event_t event, const json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        BeginElement();
-        frames_.emplace_back(/*is_object=*/true);
-        break;
-      case json::parse_event_t::array_start:
-        BeginElement();
-        frames_.emplace_back(/*is_object=*/false);
-        break;
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        if (!frames_.empty()) frames_.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!frames_.empty() && parsed.is_string()) {
-          Frame& frame = frames_.back();
-          const std::string& key = parsed.get_ref<const std::string&>();
-          if (!frame.keys.insert(key).second) {
-            duplicates_.emplace_back(PathOfFrame(frames_.size() - 1),
-                                     "key '" + key + "' given twice");
-          }
-          frame.current_key = key;
-        }
-        break;
-      case json::parse_event_t::value:
-        BeginElement();
-        break;
-    }
-    return true;
-  }
-
-  // (field path of the object, message) for each key given twice.
-  const std::vector<std::pair<std::string, std::string>>& duplicates() const { return duplicates_; }
-
- private:
-  struct Frame {
-    explicit Frame(bool object) : is_object(object) {}
-    bool is_object;
-    size_t elements_begun = 0;  // arrays: how many elements have started
-    std::string current_key;    // objects: the key whose value is being read
-    std::set<std::string> keys;
-  };
-
-  void BeginElement() {
-    if (!frames_.empty() && !frames_.back().is_object) ++frames_.back().elements_begun;
-  }
-
-  std::string PathOfFrame(size_t depth) const {
-    std::string path;
-    for (size_t i = 0; i < depth; ++i) {
-      const Frame& frame = frames_[i];
-      if (frame.is_object) {
-        path = JoinPath(path, frame.current_key);
-      } else {
-        path = IndexPath(path, frame.elements_begun == 0 ? 0 : frame.elements_begun - 1);
-      }
-    }
-    return path;
-  }
-
-  std::vector<Frame> frames_;
-  std::vector<std::pair<std::string, std::string>> duplicates_;
-};
-
 // Reads typed fields out of the parsed document, collecting every structural error (with its field
 // path) instead of stopping at the first, so that one run shows the author everything to fix.
 class StructureReader {
@@ -425,7 +356,7 @@ Status PrefixEachLine(const Status& status, std::string_view prefix) {
 }  // namespace io_internal
 
 Result<GraphDefinition> ParseGraphJson(std::string_view text, std::string_view source_name) {
-  DuplicateKeyFinder duplicate_finder;
+  io_internal::DuplicateKeyFinder duplicate_finder;
   json document;
   try {
     document =
