@@ -160,6 +160,11 @@ class MasteryPolicy final : public PolicyBase {
     if (!goals_.InClosure(c)) return 0.0;
     return e.mastered ? 0.5 : 1.0;
   }
+  // The review part: review due, or, while refreshing a scope believed mastered, how far recall
+  // is from certain (the least certain, or longest unpractised, first).
+  double ReviewValue(const CompEval& e) const {
+    return refreshing_ ? std::max(e.review, 1.0 - e.recall) : e.review;
+  }
   // Whether mastered competency c holds up the way to a pending goal: it is a goal, or a
   // prerequisite of an unmastered competency on the path (review_only_goal_path).
   bool GatesGoalPath(uint32_t c) const;
@@ -184,6 +189,8 @@ class MasteryPolicy final : public PolicyBase {
   std::vector<uint32_t> remediation_list_;
   std::vector<std::pair<double, uint32_t>> review_queue_;  // max-heap on (recall, index)
   std::vector<uint32_t> eligible_;
+  // Every goal-scope competency is believed mastered: the scope is practised again (Recommend).
+  bool refreshing_ = false;
   std::vector<Scored> top_;
   std::vector<Scored> bounds_;  // (bound, competency) of the eligible competencies
   std::vector<uint32_t> scratch_competencies_;
@@ -401,7 +408,7 @@ void MasteryPolicy::ScoreActivity(uint32_t a, bool stop_if_locked, ActivityParts
     readiness += q * e.readiness;
     goal += q * GoalValue(c, e);
     remediation += q * e.remediation;
-    review += q * e.review;
+    review += q * ReviewValue(e);
     const PairParams& pp = ix.pair_params[i];
     correct += q * PredictCorrect(view_.P(c), pp.guess, pp.slip);
     continues |= last_competencies_.Contains(c);
@@ -448,6 +455,7 @@ Result<std::vector<Recommendation>> MasteryPolicy::Recommend(const LearnerState&
   // then in static_candidates), practised, or a dependent of something practised; review
   // candidates are in the queue.
   eligible_.clear();
+  refreshing_ = false;
   for (uint32_t c : ix.static_candidates) Consider(c);
   for (const auto& item : review_queue_) Consider(item.second);
   for (uint32_t c : remediation_list_) Consider(c);
@@ -459,11 +467,11 @@ Result<std::vector<Recommendation>> MasteryPolicy::Recommend(const LearnerState&
   }
 
   // Nothing left to learn towards the goals, by the model's account: then practise the goals' scope
-  // again (what looks weakest first, by difficulty fit) rather than send the learner away with
+  // again (the least certain recall first: the review part) rather than send the learner away with
   // nothing. The model may be wrong, about a slow learner most of all, and a learner who stops has
-  // no chance to show it.
-  // Without a goal the scope is what the learner practised.
+  // no chance to show it. Without a goal the scope is what the learner practised.
   if (eligible_.empty()) {
+    refreshing_ = true;
     if (!goals_.goal_list().empty()) {
       for (uint32_t c : goals_.closure_list())
         if (!Eval(c).locked) eligible_.push_back(c);
@@ -481,9 +489,12 @@ Result<std::vector<Recommendation>> MasteryPolicy::Recommend(const LearnerState&
   for (uint32_t c : eligible_) {
     const CompEval& e = Eval(c);
     ActivityParts best;
-    best.value = {e.readiness, GoalValue(c, e),
-                  1.0,         e.remediation,
-                  e.review,    last_competencies_.Contains(c) ? 1.0 : 0.0,
+    best.value = {e.readiness,
+                  GoalValue(c, e),
+                  1.0,
+                  e.remediation,
+                  ReviewValue(e),
+                  last_competencies_.Contains(c) ? 1.0 : 0.0,
                   1.0};
     bounds_.push_back({Sum(best), c});
   }
@@ -579,7 +590,7 @@ Recommendation MasteryPolicy::Build(uint32_t a, bool pinned) {
     if (goal_c == kNone && goals_.IsGoal(c)) goal_c = c;
     if (closure_c == kNone && goals_.InClosure(c)) closure_c = c;
     if (e.remediation > best_remediation) best_remediation = e.remediation, remediation_c = c;
-    if (e.review > best_review) best_review = e.review, review_c = c;
+    if (ReviewValue(e) > best_review) best_review = ReviewValue(e), review_c = c;
     if (continuity_c == kNone && last_competencies_.Contains(c)) continuity_c = c;
   }
 
@@ -618,10 +629,17 @@ Recommendation MasteryPolicy::Build(uint32_t a, bool pinned) {
   }
   if (review_c != kNone) {
     const CompetencyState* s = view_.Find(review_c);
-    rec.parts[4].reason = "review due: " + (several ? ix.competency_ids[review_c] + " " : "") +
-                          "last practised " +
-                          Ago(static_cast<double>(now_ms_ - s->last_practiced_ms)) + " (recall " +
-                          Fixed2(Eval(review_c).recall) + ")";
+    std::string practised = "not practised yet";
+    if (s != nullptr && s->last_practiced_ms > 0) {
+      practised = now_ms_ > s->last_practiced_ms
+                      ? "last practised " + Ago(static_cast<double>(now_ms_ - s->last_practiced_ms))
+                      : std::string("practised just now");
+    }
+    rec.parts[4].reason =
+        (Eval(review_c).review > 0.0 ? "review due: "
+                                     : "everything looks mastered; the least certain first: ") +
+        (several ? ix.competency_ids[review_c] + " " : "") + practised + " (recall " +
+        Fixed2(Eval(review_c).recall) + ")";
   }
   if (continuity_c != kNone)
     rec.parts[5].reason =

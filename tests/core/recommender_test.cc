@@ -327,13 +327,18 @@ TEST(RecommenderTest, ReviewDueFollowsTheHalfLife) {
     EXPECT_EQ(r.parts[4].reason, expected);
   }
   // With no time passed nothing is due and nothing is left to learn: rather than send the learner
-  // away, the policy offers practice of what they practised (the model may be wrong about them).
+  // away, the policy offers practice of what they practised (the model may be wrong about them),
+  // the least certain first: equivalent, at 0.96.
   request.now_ms = kStart - 9 * kDayMs;
   Result<std::vector<Recommendation>> fresh =
       Make(PolicyKind::kMastery, graph, options)->Recommend(state, request);
   ASSERT_OK(fresh);
   ASSERT_FALSE(fresh->empty());
-  for (const Recommendation& r : *fresh) EXPECT_EQ(r.parts[4].value, 0.0);
+  EXPECT_EQ(fresh->front().competency_ids, std::vector<std::string>{"fractions.equivalent"});
+  EXPECT_NEAR(fresh->front().parts[4].value, 1.0 - 0.96, 1e-9);
+  EXPECT_EQ(fresh->front().parts[4].reason,
+            "everything looks mastered; the least certain first: practised just now (recall 0.96)");
+  for (const Recommendation& r : *fresh) EXPECT_LE(r.parts[4].value, 1.0 - 0.96 + 1e-9);
 }
 
 // Evidence before "mastered" (opt-in): P(learned) at the threshold after one lucky answer is not
