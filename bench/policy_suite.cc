@@ -7,7 +7,7 @@
 // line per target of issue 13 for `mastery`.
 //
 //   policy_suite --data DIR [--learners 300] [--threads 2] [--seed 1] [--out DIR] [--smoke]
-//                [--individual-pace] [--true-pace]
+//                [--individual-pace] [--true-pace] [--world NAME [--trace N]]
 //
 // DIR is the shared data directory (junyi2015_prereq/, eedi_neurips2020_metadata/); the fractions
 // example is read from the source tree. --out writes dev.md, heldout.md, suite.csv (one row per
@@ -16,7 +16,9 @@
 // beats random on the chain, results do not depend on the thread count); the targets never change
 // the exit code. --individual-pace turns on the trackers' online pace estimate
 // (TrackerOptions::individual_pace); --true-pace gives them each learner's true offsets instead
-// (SimulationOptions::tracker_knows_true_pace), the most that pace estimation could give.
+// (SimulationOptions::tracker_knows_true_pace), the most that pace estimation could give. --world
+// runs one world (e.g. eedi/power_law/near); --trace N writes the step-by-step traces of its first
+// N learners per policy to OUT_DIR/traces.csv, for looking into what a policy does there.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -34,6 +36,7 @@
 
 #include <pathwise/competency_graph.h>
 #include <pathwise/graph_io.h>
+#include <pathwise/simulation_io.h>
 #include <pathwise/simulator.h>
 
 namespace {
@@ -308,6 +311,8 @@ struct Options {
   bool smoke = false;
   bool individual_pace = false;
   bool true_pace = false;
+  std::string world;  // run only this world
+  int trace = 0;      // learners traced per policy (written to OUT_DIR/traces.csv)
 };
 
 int Fail(const std::string& message) {
@@ -344,9 +349,14 @@ int main(int argc, char** argv) {
       options.individual_pace = true;
     } else if (arg == "--true-pace") {
       options.true_pace = true;
+    } else if (arg == "--world") {
+      options.world = value();
+    } else if (arg == "--trace") {
+      options.trace = std::atoi(value().c_str());
     } else {
-      std::cerr << "usage: policy_suite --data DIR [--learners N] [--threads T] [--seed S] "
-                   "[--out DIR] [--smoke] [--individual-pace] [--true-pace]\n";
+      std::cerr
+          << "usage: policy_suite --data DIR [--learners N] [--threads T] [--seed S] "
+             "[--out DIR] [--smoke] [--individual-pace] [--true-pace] [--world NAME --trace N]\n";
       return 2;
     }
   }
@@ -405,10 +415,12 @@ int main(int argc, char** argv) {
       // the fixed budget is a quarter of it.
       world.steps = std::clamp(static_cast<int>(15 * world.scope), 150, options.smoke ? 200 : 1500);
       world.budget = world.steps / 4;
+      if (!options.world.empty() && world.name != options.world) continue;
       worlds.push_back(world);
     }
   }
 
+  if (worlds.empty()) return Fail("no world is named '" + options.world + "'");
   std::cout << "policy_suite: " << worlds.size() << " worlds, " << options.learners
             << " learners each, seed " << options.seed << ", " << options.threads << " threads\n";
   for (World& world : worlds) {
@@ -425,6 +437,7 @@ int main(int argc, char** argv) {
     sim.curve_points = 1;
     sim.tracker.individual_pace = options.individual_pace;
     sim.tracker_knows_true_pace = options.true_pace;
+    sim.trace_learners = options.trace;
     // The deployed system's model: the population's BKT parameters, which know nothing of the
     // learner model's kind, content quality or answer noise.
     auto simulation = pathwise::Simulation::Create(graphs[world.graph].graph, sim);
@@ -490,7 +503,8 @@ int main(int argc, char** argv) {
       ++per_model[world.model];
       ++per_graph[world.graph];
     }
-    if (per_model.size() != models.size() || per_graph.size() != graphs.size()) {
+    if (options.world.empty() &&
+        (per_model.size() != models.size() || per_graph.size() != graphs.size())) {
       return Fail(split + " does not cover every model and graph");
     }
   }
@@ -652,6 +666,10 @@ int main(int argc, char** argv) {
   if (!options.out.empty()) {
     std::ofstream(options.out + "/suite.csv") << csv.str();
     std::ofstream(options.out + "/suite.json") << json.str();
+    if (options.trace > 0) {
+      std::ofstream traces(options.out + "/traces.csv");
+      for (const World& world : worlds) traces << pathwise::SimulationTracesCsv(world.result);
+    }
   }
 
   if (options.smoke) {

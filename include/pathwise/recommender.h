@@ -54,8 +54,14 @@
 // readiness is at least soft_min_readiness, and it is unmastered, or among the
 // max_review_candidates competencies due for review with the lowest recall, or has a positive
 // remediation need. While a goal is pending, only competencies that gate the way to it can be
-// review candidates (RecommenderOptions::review_only_goal_path). An activity is a candidate when it
-// practises a candidate competency and none of its competencies is locked.
+// review candidates (RecommenderOptions::review_only_goal_path). With a goal, an unmastered
+// competency off the goal's path (not a goal nor an ancestor of one) is not a candidate unless it
+// is due for review or needed for remediation: a learner who named a goal is not sent to unrelated
+// new material. When no competency is a candidate (the model believes the goal's scope, or without
+// a goal everything practised, is mastered) the policy does not return nothing: it practises that
+// scope again, and the review part then ranks by how far recall is from certain (1 - recall), the
+// least certain first, with a reason that says so. An activity is a candidate when it practises a
+// candidate competency and none of its competencies is locked.
 #ifndef PATHWISE_RECOMMENDER_H_
 #define PATHWISE_RECOMMENDER_H_
 

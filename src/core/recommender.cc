@@ -466,6 +466,20 @@ Result<std::vector<Recommendation>> MasteryPolicy::Recommend(const LearnerState&
       Consider(dep.targets[i]);
   }
 
+  // A learner who named a goal works towards it: new material off its path waits until the goal
+  // is set aside (review and remediation off the path still come). Without this, once the goal
+  // looked mastered the policy moved on to unrelated competencies while the goal's own were still
+  // shaky or fading (traces of eedi/power_law/near in bench/policy_suite.cc).
+  if (!goals_.goal_list().empty()) {
+    eligible_.erase(std::remove_if(eligible_.begin(), eligible_.end(),
+                                   [&](uint32_t c) {
+                                     if (goals_.InClosure(c)) return false;
+                                     const CompEval& e = Eval(c);
+                                     return e.review == 0.0 && e.remediation == 0.0;
+                                   }),
+                    eligible_.end());
+  }
+
   // Nothing left to learn towards the goals, by the model's account: then practise the goals' scope
   // again (the least certain recall first: the review part) rather than send the learner away with
   // nothing. The model may be wrong, about a slow learner most of all, and a learner who stops has

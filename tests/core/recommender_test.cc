@@ -437,6 +437,40 @@ TEST(RecommenderTest, ReviewWhileAGoalIsPendingOnlyCoversThePathAhead) {
   EXPECT_TRUE(ids.count("decimals"));
 }
 
+TEST(RecommenderTest, AGoalThatLooksMasteredIsCheckedBeforeUnrelatedNewMaterial) {
+  const CompetencyGraph graph = FractionsGraph();
+  // The goal (equivalent) and its prerequisite look mastered; decimals and multiply are new and
+  // off the goal's path.
+  const LearnerState state = State(
+      graph, {{"fractions.identify", 0.99, 5, kStart}, {"fractions.equivalent", 0.96, 4, kStart}});
+  RecommendRequest request;
+  request.goals = {"fractions.equivalent"};
+  request.k = 3;
+  request.now_ms = kStart;
+  Result<std::vector<Recommendation>> recs =
+      Make(PolicyKind::kMastery, graph, {})->Recommend(state, request);
+  ASSERT_OK(recs);
+  ASSERT_FALSE(recs->empty());
+  for (const Recommendation& r : *recs) {
+    EXPECT_NE(r.competency_ids[0], "decimals");
+    EXPECT_NE(r.competency_ids[0], "fractions.multiply");
+  }
+  // The least certain of the goal's scope first.
+  EXPECT_EQ(recs->front().competency_ids, std::vector<std::string>{"fractions.equivalent"});
+  EXPECT_EQ(recs->front().parts[4].reason.rfind("everything looks mastered", 0), 0u)
+      << recs->front().parts[4].reason;
+  // Without a goal, new material comes next.
+  request.goals.clear();
+  Result<std::vector<Recommendation>> open =
+      Make(PolicyKind::kMastery, graph, {})->Recommend(state, request);
+  ASSERT_OK(open);
+  std::set<std::string> ids;
+  for (const Recommendation& r : *open) ids.insert(r.competency_ids[0]);
+  EXPECT_TRUE(ids.count("decimals") || ids.count("fractions.add") ||
+              ids.count("fractions.multiply"));
+  EXPECT_FALSE(ids.count("fractions.equivalent"));
+}
+
 TEST(RecommenderTest, RemediationPointsBackToTheWeakPrerequisite) {
   const CompetencyGraph graph = FractionsGraph();
   RecommenderOptions options;
