@@ -422,7 +422,8 @@ void MasteryPolicy::ScoreActivity(uint32_t a, bool stop_if_locked, ActivityParts
       std::max(0.0, 1.0 - std::abs(predicted - target) / std::max(target, 1.0 - target));
   out->value[3] = remediation / total;
   out->value[4] = review / total;
-  out->value[5] = continues ? 1.0 : 0.0;
+  // Refreshing a scope believed mastered spreads the checks over it rather than repeating one.
+  out->value[5] = continues && !refreshing_ ? 1.0 : 0.0;
   // With the part off, no stall lookups on the hot path: every activity gets 1.
   out->value[6] = weights_[6] > 0.0 ? ProgressValue(a) : 1.0;
 }

@@ -459,6 +459,19 @@ TEST(RecommenderTest, AGoalThatLooksMasteredIsCheckedBeforeUnrelatedNewMaterial)
   EXPECT_EQ(recs->front().competency_ids, std::vector<std::string>{"fractions.equivalent"});
   EXPECT_EQ(recs->front().parts[4].reason.rfind("everything looks mastered", 0), 0u)
       << recs->front().parts[4].reason;
+  // Checks are spread over the scope: equally certain, the competency just practised gets no
+  // continuity bonus (which would otherwise keep the learner on it).
+  LearnerState tied = State(
+      graph, {{"fractions.identify", 0.97, 4, kStart}, {"fractions.equivalent", 0.97, 4, kStart}});
+  for (const char* last : {"fractions.equivalent.1"}) {
+    tied.last_activity_id = last;
+    Result<std::vector<Recommendation>> next =
+        Make(PolicyKind::kMastery, graph, {})->Recommend(tied, request);
+    ASSERT_OK(next);
+    ASSERT_FALSE(next->empty());
+    EXPECT_EQ(next->front().competency_ids[0], "fractions.identify");
+    EXPECT_EQ(next->front().parts[5].value, 0.0);
+  }
   // Without a goal, new material comes next.
   request.goals.clear();
   Result<std::vector<Recommendation>> open =
