@@ -61,40 +61,41 @@ std::string IndexPath(const std::string& path, size_t index) {
 }
 
 // nlohmann keeps the last of two equal keys without a word; in a hand-edited file that hides a
-// mistake, so this parser callback remembers the field path of every key given twice.
+// mistake, so a SAX pass remembers the field path of every key given twice. (nlohmann's callback
+// parser could do it while building the document, but it rescans the parent container at the end
+// of every object, which makes a list of n competencies cost O(n^2).)
 class DuplicateKeyFinder {
  public:
-  bool OnEvent(json::parse_event_t event, const json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        BeginElement();
-        frames_.emplace_back(/*is_object=*/true);
-        break;
-      case json::parse_event_t::array_start:
-        BeginElement();
-        frames_.emplace_back(/*is_object=*/false);
-        break;
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        if (!frames_.empty()) frames_.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!frames_.empty() && parsed.is_string()) {
-          Frame& frame = frames_.back();
-          const std::string& key = parsed.get_ref<const std::string&>();
-          if (!frame.keys.insert(key).second) {
-            duplicates_.emplace_back(PathOfFrame(frames_.size() - 1),
-                                     "key '" + key + "' given twice");
-          }
-          frame.current_key = key;
-        }
-        break;
-      case json::parse_event_t::value:
-        BeginElement();
-        break;
-    }
+  bool null() { return BeginElement(); }
+  bool boolean(bool) { return BeginElement(); }
+  bool number_integer(json::number_integer_t) { return BeginElement(); }
+  bool number_unsigned(json::number_unsigned_t) { return BeginElement(); }
+  bool number_float(json::number_float_t, const std::string&) { return BeginElement(); }
+  bool string(std::string&) { return BeginElement(); }
+  bool binary(json::binary_t&) { return BeginElement(); }
+  bool start_object(size_t) {
+    BeginElement();
+    frames_.emplace_back(/*is_object=*/true);
     return true;
   }
+  bool start_array(size_t) {
+    BeginElement();
+    frames_.emplace_back(/*is_object=*/false);
+    return true;
+  }
+  bool end_object() { return EndContainer(); }
+  bool end_array() { return EndContainer(); }
+  bool key(std::string& key) {
+    if (frames_.empty()) return true;
+    Frame& frame = frames_.back();
+    if (!frame.keys.insert(key).second) {
+      duplicates_.emplace_back(PathOfFrame(frames_.size() - 1), "key '" + key + "' given twice");
+    }
+    frame.current_key = key;
+    return true;
+  }
+  // Syntax errors are reported by the document parser, which runs first.
+  bool parse_error(size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
 
   // (field path of the object, message) for each key given twice.
   const std::vector<std::pair<std::string, std::string>>& duplicates() const { return duplicates_; }
@@ -108,8 +109,13 @@ class DuplicateKeyFinder {
     std::set<std::string> keys;
   };
 
-  void BeginElement() {
+  bool BeginElement() {
     if (!frames_.empty() && !frames_.back().is_object) ++frames_.back().elements_begun;
+    return true;
+  }
+  bool EndContainer() {
+    if (!frames_.empty()) frames_.pop_back();
+    return true;
   }
 
   std::string PathOfFrame(size_t depth) const {
@@ -422,17 +428,46 @@ Status PrefixEachLine(const Status& status, std::string_view prefix) {
   return Status(status.code(), std::move(message));
 }
 
+Status CheckJsonDepth(std::string_view text, std::string_view source, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) {
+        const TextPosition pos = PositionOfOffset(text, i);
+        return Status::InvalidArgument(std::string(source) + ":" + std::to_string(pos.line) + ":" +
+                                       std::to_string(pos.column) + ": nesting deeper than " +
+                                       std::to_string(max_depth) +
+                                       " levels of arrays and objects (the limit)");
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace io_internal
 
 Result<GraphDefinition> ParseGraphJson(std::string_view text, std::string_view source_name) {
+  PATHWISE_RETURN_IF_ERROR(
+      io_internal::CheckJsonDepth(text, source_name, io_internal::kMaxJsonDepth));
   DuplicateKeyFinder duplicate_finder;
   json document;
   try {
-    document =
-        json::parse(text.begin(), text.end(),
-                    [&duplicate_finder](int /*depth*/, json::parse_event_t event, json& parsed) {
-                      return duplicate_finder.OnEvent(event, parsed);
-                    });
+    document = json::parse(text.begin(), text.end());
+    json::sax_parse(text.begin(), text.end(), &duplicate_finder);
   } catch (const json::parse_error& error) {
     // `byte` counts the characters read, so the offending one is the byte before it.
     const size_t offset = error.byte > 0 ? error.byte - 1 : 0;
