@@ -7,13 +7,16 @@
 // line per target of issue 13 for `mastery`.
 //
 //   policy_suite --data DIR [--learners 300] [--threads 2] [--seed 1] [--out DIR] [--smoke]
+//                [--individual-pace] [--true-pace]
 //
 // DIR is the shared data directory (junyi2015_prereq/, eedi_neurips2020_metadata/); the fractions
 // example is read from the source tree. --out writes dev.md, heldout.md, suite.csv (one row per
 // policy, world and cohort) and suite.json. --smoke runs a small suite (chain and fractions worlds,
 // few learners) and exits non-zero when a structural fact or a sanity relation fails (the oracle
 // beats random on the chain, results do not depend on the thread count); the targets never change
-// the exit code.
+// the exit code. --individual-pace turns on the trackers' online pace estimate
+// (TrackerOptions::individual_pace); --true-pace gives them each learner's true offsets instead
+// (SimulationOptions::tracker_knows_true_pace), the most that pace estimation could give.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -303,6 +306,8 @@ struct Options {
   uint64_t seed = 1;
   std::string out;
   bool smoke = false;
+  bool individual_pace = false;
+  bool true_pace = false;
 };
 
 int Fail(const std::string& message) {
@@ -335,9 +340,13 @@ int main(int argc, char** argv) {
       options.out = value();
     } else if (arg == "--smoke") {
       options.smoke = true;
+    } else if (arg == "--individual-pace") {
+      options.individual_pace = true;
+    } else if (arg == "--true-pace") {
+      options.true_pace = true;
     } else {
       std::cerr << "usage: policy_suite --data DIR [--learners N] [--threads T] [--seed S] "
-                   "[--out DIR] [--smoke]\n";
+                   "[--out DIR] [--smoke] [--individual-pace] [--true-pace]\n";
       return 2;
     }
   }
@@ -414,6 +423,8 @@ int main(int argc, char** argv) {
     sim.threads = options.threads;
     sim.truth = models[world.model].truth;
     sim.curve_points = 1;
+    sim.tracker.individual_pace = options.individual_pace;
+    sim.tracker_knows_true_pace = options.true_pace;
     // The deployed system's model: the population's BKT parameters, which know nothing of the
     // learner model's kind, content quality or answer noise.
     auto simulation = pathwise::Simulation::Create(graphs[world.graph].graph, sim);

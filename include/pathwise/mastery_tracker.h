@@ -22,7 +22,18 @@ struct TrackerOptions {
   /// contention between threads recording for different learners. In [1, 65536].
   int num_shards = 64;
 
-  /// InvalidArgument when num_shards is out of range.
+  /// Individual pace, online (iBKT-style offsets; see "Individual pace" below). Off: every learner
+  /// is tracked with the model's parameters, exactly as fitted (standard BKT). On: each learner's
+  /// prior and learn offsets (LearnerFactors, model.h) are estimated from their own answers, shrunk
+  /// toward the population, and used for their later updates. A learner listed in
+  /// BktModel::learner_factors keeps those fitted offsets (as if SetPace) whether this is on or
+  /// not.
+  bool individual_pace = false;
+  /// The standard deviation of the population around which offsets are shrunk (the Gaussian prior
+  /// on each logit offset), in [0.1, 5]. Smaller trusts the population more.
+  double pace_prior_sd = 1.0;
+
+  /// InvalidArgument naming the field that is out of range.
   Status Validate() const;
 };
 
@@ -53,14 +64,15 @@ struct ResolvedOutcome {
 /// that id in BktModel::activities overrides it like any activity's. last_practiced_ms is the
 /// largest timestamp applied, so an older event that arrives late does not move it back.
 ///
-/// Memory: 32 bytes per (learner, competency) that has been practised (competency index,
-/// opportunity count, the odds of P(learned) of bkt.h, and last timestamp), plus about 100 bytes
-/// per learner, plus the event ids kept for idempotency (the string and about 40 bytes of hash-set
-/// overhead each). Unpractised competencies cost nothing: they are at their prior. EstimateMemory()
-/// reports the totals, counting allocator rounding; on the Junyi replay (bench/README.md) it agrees
-/// with glibc's own count within 3%: 13.8 MiB for 9,785 learners and 292,737 states (about 110
-/// bytes per learner and 46 per state once the per-learner arrays' spare capacity is included), and
-/// 76 bytes per event id of up to 15 characters.
+/// Memory: 24 bytes per (learner, competency) that has been practised (competency index, an
+/// opportunity count that saturates at 65,535, the odds of P(learned) of bkt.h, and last
+/// timestamp), plus about 100 bytes per learner (and 152 more with a pace of their own), plus the
+/// event ids kept for idempotency (the string and about 40 bytes of hash-set overhead each).
+/// Unpractised competencies cost nothing: they are at their prior. EstimateMemory() reports the
+/// totals, counting allocator rounding; on the Junyi replay (bench/README.md) it agrees with
+/// glibc's own count within 3%: 10.9 MiB for 9,785 learners and 292,737 states (about 110 bytes per
+/// learner and 35 per state once the per-learner arrays' spare capacity is included), and 76 bytes
+/// per event id of up to 15 characters.
 ///
 /// Thread safety: every method may be called concurrently from any thread. Concurrent Record calls
 /// for the same learner are serialized (in an unspecified order).
@@ -71,6 +83,26 @@ struct ResolvedOutcome {
 ///     if (!tracker.ok()) return tracker.status();
 ///     auto result = (*tracker)->Record({"e1", "ann", "fractions.add.1", 1.0, 1700000000000});
 ///     auto mastery = (*tracker)->Mastery("ann");
+///
+/// Individual pace (TrackerOptions::individual_pace). Learners differ in how much they know at the
+/// start and in how fast they learn; a tracker with the population's parameters over-credits a slow
+/// learner (a lucky answer reads as learned, and practice is expected to teach more than it does)
+/// and under-credits a fast one. With individual_pace, each learner carries a posterior over a grid
+/// of logit offsets (kPaceGrid values from -2.1 to 2.1, i.e. learn rates from about 1/8 to 8 times
+/// the population's in odds), with a Gaussian prior of sd pace_prior_sd centred on 0 (the
+/// population, where a new learner starts):
+///   - prior_offset is updated by each first answer on a competency, whose likelihood is
+///     PredictCorrect(sigmoid(logit(prior) + offset), guess, slip);
+///   - learn_offset by each later answer at opportunity n (up to kPaceMaxOpportunity), with the
+///     expected learning curve P(L_n) = 1 - (1 - prior') (1 - learn')^n of the learner's current
+///     prior' and the grid's learn' (forgetting ignored): a learner who keeps failing where the
+///     population would have learned is slower. The curve ignores the learner's earlier answers on
+///     the same competency, which makes the evidence look stronger than it is; the shrinkage is
+///     what keeps it in check.
+/// The posterior means are the learner's LearnerFactors, applied from the next update on (states
+/// already carried are not revised): the prior of a competency first practised, and the learn rate
+/// of every transition. The estimate is a deterministic function of the learner's observations in
+/// order, so a replay of the same events restores it. Pace(learner) reads it; SetPace fixes it.
 class MasteryTracker {
  public:
   /// Copies what it needs from `graph` and `model` (neither needs to outlive the tracker).
@@ -112,6 +144,14 @@ class MasteryTracker {
                                   std::string_view competency_id) const;
   /// The state of a learner with no observations: every competency at its prior.
   LearnerMastery PriorMastery(std::string_view learner_id) const;
+
+  /// The learner's current offsets: estimated (individual_pace), fixed by SetPace, from the model's
+  /// learner_factors, or 0 (the population). NotFound for a learner never recorded.
+  Result<LearnerFactors> Pace(std::string_view learner_id) const;
+  /// Fixes a learner's offsets (creating the learner when new): later updates use them and no
+  /// longer estimate them. For offsets fitted offline, or for an experiment that knows the truth.
+  /// InvalidArgument for an empty id or offsets that are not finite or outside [-10, 10].
+  Status SetPace(std::string_view learner_id, const LearnerFactors& factors);
 
   bool HasLearner(std::string_view learner_id) const;
   /// Forgets a learner entirely (state and event ids). NotFound when unknown.

@@ -92,6 +92,7 @@
 
 #include <pathwise/competency_graph.h>
 #include <pathwise/evaluation.h>
+#include <pathwise/mastery_tracker.h>
 #include <pathwise/model.h>
 #include <pathwise/recommender.h>
 #include <pathwise/result.h>
@@ -226,6 +227,12 @@ struct SimulationOptions {
   /// The model of the tracker and the policies. Absent: the ground truth's population parameters
   /// (after the per-competency spread), which is what a perfect fit on many learners would give.
   std::optional<BktModel> online_model;
+  /// Options of the online tracker (individual_pace, in particular).
+  TrackerOptions tracker;
+  /// An experiment: the tracker is given each learner's true logit offsets (their cohort group's
+  /// plus their own, MasteryTracker::SetPace) instead of estimating them: the most that individual
+  /// pace could give a policy.
+  bool tracker_knows_true_pace = false;
   ScheduleOptions schedule;
   /// Learning curves keep at most this many points after step 0 (every ceil(steps / curve_points)
   /// steps, and the last step). >= 1.

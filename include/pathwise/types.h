@@ -31,9 +31,10 @@ struct Observation {
 /// What is known of one (learner, competency).
 struct MasteryEstimate {
   std::string competency_id;
-  double p_learned = 0.0;             ///< P(learned) before the next opportunity
-  bool mastered = false;              ///< p_learned >= the competency's mastery threshold
-  uint32_t opportunities = 0;         ///< observations applied to this competency
+  double p_learned = 0.0;  ///< P(learned) before the next opportunity
+  bool mastered = false;   ///< p_learned >= the competency's mastery threshold
+  /// Observations applied to this competency (MasteryTracker counts up to 65,535 and stays there).
+  uint32_t opportunities = 0;
   TimestampMs last_practiced_ms = 0;  ///< timestamp of the latest applied observation; 0 if none
   /// The carried state, log(P(L) / (1 - P(L))) (bkt.h), set by MasteryTracker: p_learned is read
   /// from it and rounds to 1.0 near mastery, log_odds keeps the evidence p_learned cannot show. NaN

@@ -954,10 +954,19 @@ by accident). Review scheduling and continuity read it.)doc")
       .def(PATHWISE_REPR("applied", "updated"));
 
   py::class_<TrackerOptions>(m, "TrackerOptions")
-      .def(py::init([](int num_shards) { return TrackerOptions{num_shards}; }),
-           py::arg("num_shards") = TrackerOptions().num_shards)
+      .def(py::init([](int num_shards, bool individual_pace, double pace_prior_sd) {
+             return TrackerOptions{num_shards, individual_pace, pace_prior_sd};
+           }),
+           py::arg("num_shards") = TrackerOptions().num_shards,
+           py::arg("individual_pace") = TrackerOptions().individual_pace,
+           py::arg("pace_prior_sd") = TrackerOptions().pace_prior_sd)
       .def_readwrite("num_shards", &TrackerOptions::num_shards)
-      .def(PATHWISE_REPR("num_shards"));
+      .def_readwrite("individual_pace", &TrackerOptions::individual_pace,
+                     "Estimate each learner's prior and learn offsets online (iBKT-style, shrunk "
+                     "toward the population) and use them in their updates. Off: standard BKT.")
+      .def_readwrite("pace_prior_sd", &TrackerOptions::pace_prior_sd,
+                     "Standard deviation of the population prior on each offset, in [0.1, 5].")
+      .def(PATHWISE_REPR("num_shards", "individual_pace", "pace_prior_sd"));
 
   py::class_<MasteryTracker::MemoryUsage>(m, "TrackerMemoryUsage")
       .def_readonly("learners", &MasteryTracker::MemoryUsage::learners)
@@ -1059,6 +1068,21 @@ by accident). Review scheduling and continuity read it.)doc")
             return t.PriorMastery(learner);
           },
           py::arg("learner_id"))
+      .def(
+          "pace",
+          [](const MasteryTracker& t, const std::string& learner) {
+            return ValueOrThrow(t.Pace(learner));
+          },
+          py::arg("learner_id"),
+          "The learner's LearnerFactors: estimated (individual_pace), fixed by set_pace or the "
+          "model's learner_factors, or 0 (the population).")
+      .def(
+          "set_pace",
+          [](MasteryTracker& t, const std::string& learner, const LearnerFactors& factors) {
+            ThrowIfError(t.SetPace(learner, factors));
+          },
+          py::arg("learner_id"), py::arg("factors"),
+          "Fixes a learner's offsets; later updates use them and no longer estimate them.")
       .def(
           "has_learner",
           [](const MasteryTracker& t, const std::string& learner) { return t.HasLearner(learner); },

@@ -17,6 +17,9 @@ void AddFitCommands(CLI::App& app, int* exit_code);
 /// `pathwise simulate`.
 void AddSimulateCommands(CLI::App& app, int* exit_code);
 
+/// `pathwise import xapi|caliper|case|edfi|oneroster`.
+void AddImportCommands(CLI::App& app, int* exit_code);
+
 /// `pathwise recommend|plan`.
 void AddRecommendCommands(CLI::App& app, int* exit_code);
 

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   pathwise::cli::AddFitCommands(app, &exit_code);
   pathwise::cli::AddSimulateCommands(app, &exit_code);
   pathwise::cli::AddRecommendCommands(app, &exit_code);
+  pathwise::cli::AddImportCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -17,6 +18,14 @@ namespace {
 
 constexpr int kMaxShards = 65536;
 
+// Individual pace (mastery_tracker.h): the grid of logit offsets, and how far into a competency's
+// practice answers still say something about pace (past it, every plausible curve is flat).
+constexpr int kPaceGrid = 7;
+constexpr double kPaceStep = 0.7;
+constexpr uint32_t kPaceMaxOpportunity = 30;
+
+constexpr double PaceOffset(int k) { return (k - kPaceGrid / 2) * kPaceStep; }
+
 // One cell of the compiled Q-matrix: an activity practises `competency` with `weight`, under the
 // effective parameters (competency params with the activity's overrides). The likelihood ratios of
 // the two exact outcomes are precomputed, so a 0/1 answer costs a product and a quotient; they are
@@ -30,6 +39,10 @@ struct Target {
   double weighted_learn;  // learn * weight, as UpdateOdds passes to TransitionOdds
   double forget;
   BktParams params;  // for partial credit
+  // Individual pace: learn / (1 - learn) (inf at 1), and log(1 - learn' weight) for every learn'
+  // of the pace grid.
+  double learn_odds;
+  std::array<double, kPaceGrid> log_unlearned;
 };
 
 Target CompileTarget(uint32_t competency, double weight, const BktParams& params) {
@@ -41,6 +54,11 @@ Target CompileTarget(uint32_t competency, double weight, const BktParams& params
   t.weighted_learn = params.learn * weight;
   t.forget = params.forget;
   t.params = params;
+  t.learn_odds = params.learn < 1.0 ? params.learn / (1.0 - params.learn)
+                                    : std::numeric_limits<double>::infinity();
+  for (int k = 0; k < kPaceGrid; ++k) {
+    t.log_unlearned[k] = std::log1p(-ApplyLogitOffset(params.learn, PaceOffset(k)) * weight);
+  }
   return t;
 }
 
@@ -57,15 +75,73 @@ inline Odds ApplyTarget(const Target& t, Odds odds, double credit) {
   return TransitionOdds(PosteriorOdds(odds, ratio), t.weighted_learn, t.forget);
 }
 
-// The state of one practised (learner, competency): 32 bytes.
+// A learner's pace (mastery_tracker.h): the offsets in use and, while they are estimated, the
+// posterior weights over the grid. Allocated only for learners with a pace of their own.
+struct LearnerPace {
+  LearnerFactors factors;
+  double prior_scale = 1.0;  // exp(factors.prior_offset): multiplies the prior odds
+  double learn_scale = 1.0;  // exp(factors.learn_offset): multiplies the learn odds
+  bool estimated = false;    // false: fixed (SetPace or the model's learner_factors)
+  std::array<double, kPaceGrid> prior_weight{};
+  std::array<double, kPaceGrid> learn_weight{};
+};
+
+// learn' weight for a learner whose learn odds are scaled by `scale`.
+inline double PacedLearn(const Target& t, double scale) {
+  const double odds = t.learn_odds * scale;
+  return (std::isinf(odds) ? 1.0 : odds / (1.0 + odds)) * t.weight;
+}
+
+// Multiplies the grid weights by the likelihoods, renormalises, and returns the posterior mean.
+double UpdateGrid(std::array<double, kPaceGrid>& weight,
+                  const std::array<double, kPaceGrid>& likelihood) {
+  double total = 0.0;
+  for (int k = 0; k < kPaceGrid; ++k) total += (weight[k] *= likelihood[k]);
+  // An answer impossible under every offset (guess 0 and slip 0) carries no pace information.
+  if (!(total > 0.0) || !std::isfinite(total)) return 0.0;
+  double mean = 0.0;
+  for (int k = 0; k < kPaceGrid; ++k) {
+    weight[k] /= total;
+    mean += weight[k] * PaceOffset(k);
+  }
+  return mean;
+}
+
+// The state of one practised (learner, competency) in 24 bytes: the odds (bkt.h) with their
+// exponent narrowed to 16 bits, which saturates only past log-odds of +-11 million (no sequence of
+// answers with guess and slip above 1e-300 gets there in a billion steps), and a practice count
+// that saturates at 65,535 (documented on MasteryEstimate::opportunities). A third less memory
+// traffic than the 32 bytes of the plain fields keeps the online update as fast as it was with a
+// probability in one double (bench/README.md, issue 12).
 struct CompetencyState {
   uint32_t competency;
-  uint32_t opportunities;
-  Odds odds;  // of P(learned), bkt.h
+  uint16_t opportunities;
+  int16_t exponent;
+  double scale;
   int64_t last_ms;
+
+  static CompetencyState Make(uint32_t competency, Odds odds, int64_t last_ms) {
+    CompetencyState s{competency, 0, 0, 0.0, last_ms};
+    s.set_odds(odds);
+    return s;
+  }
+  Odds odds() const { return {scale, exponent}; }
+  void set_odds(Odds odds) {
+    scale = odds.scale;
+    if (odds.exponent > std::numeric_limits<int16_t>::max()) {
+      exponent = std::numeric_limits<int16_t>::max();
+    } else if (odds.exponent < std::numeric_limits<int16_t>::min()) {
+      exponent = std::numeric_limits<int16_t>::min();
+    } else {
+      exponent = static_cast<int16_t>(odds.exponent);
+    }
+  }
+  void CountOpportunity() {
+    if (opportunities < std::numeric_limits<uint16_t>::max()) ++opportunities;
+  }
 };
-static_assert(sizeof(CompetencyState) == 32,
-              "the header documents 32 bytes per practised competency");
+static_assert(sizeof(CompetencyState) == 24,
+              "the header documents 24 bytes per practised competency");
 
 struct LearnerState {
   // Sorted by competency index; only practised competencies, the rest are at their prior.
@@ -73,6 +149,7 @@ struct LearnerState {
   // Allocated on the first event id, so learners fed only through RecordSequence pay 8 bytes for
   // it.
   std::unique_ptr<std::unordered_set<std::string>> event_ids;
+  std::unique_ptr<LearnerPace> pace;  // null: the population's parameters
 };
 
 struct Shard {
@@ -114,12 +191,21 @@ Status TrackerOptions::Validate() const {
     return Status::InvalidArgument("num_shards must be in [1, " + std::to_string(kMaxShards) +
                                    "], got " + std::to_string(num_shards));
   }
+  if (!(pace_prior_sd >= 0.1 && pace_prior_sd <= 5.0)) {
+    return Status::InvalidArgument("pace_prior_sd must be in [0.1, 5], got " +
+                                   std::to_string(pace_prior_sd));
+  }
   return Status::Ok();
 }
 
 struct MasteryTracker::Impl {
   std::vector<std::string> competency_ids;  // graph insertion order; index = competency index
   std::vector<Odds> prior_odds;
+  std::vector<double> priors;  // P(L_0) as given, for the pace estimate
+
+  bool individual_pace = false;
+  std::array<double, kPaceGrid> pace_grid_prior{};  // normalised Gaussian weights of the offsets
+  std::unordered_map<std::string, LearnerFactors> fitted_pace;  // BktModel::learner_factors
   std::vector<double> thresholds;
   std::unordered_map<std::string, uint32_t> competency_index;
 
@@ -143,17 +229,101 @@ struct MasteryTracker::Impl {
 
   uint32_t num_activities() const { return static_cast<uint32_t>(target_begin.size() - 1); }
 
-  // Finds the state of `competency`, inserting it at its prior when absent. Never fails.
-  CompetencyState& StateFor(std::vector<CompetencyState>& states, uint32_t competency) const {
+  // Finds the state of `competency`, inserting it at its prior (the learner's, with a pace) when
+  // absent. Never fails.
+  CompetencyState& StateFor(std::vector<CompetencyState>& states, uint32_t competency,
+                            const LearnerPace* pace) const {
     auto it =
         std::lower_bound(states.begin(), states.end(), competency,
                          [](const CompetencyState& s, uint32_t c) { return s.competency < c; });
     if (it == states.end() || it->competency != competency) {
+      Odds prior = prior_odds[competency];
+      if (pace != nullptr && pace->prior_scale != 1.0)
+        prior = PosteriorOdds(prior, pace->prior_scale);
       // The minimum makes the first applied timestamp win in the max() of Apply.
-      it = states.insert(it, CompetencyState{competency, 0, prior_odds[competency],
-                                             std::numeric_limits<int64_t>::min()});
+      it = states.insert(
+          it, CompetencyState::Make(competency, prior, std::numeric_limits<int64_t>::min()));
     }
     return *it;
+  }
+
+  // A new learner's pace: fitted offsets when the model has them, else the population, estimated
+  // from here on when individual_pace is on. Null when neither applies.
+  std::unique_ptr<LearnerPace> NewPace(const std::string& learner_id) const {
+    auto fitted = fitted_pace.find(learner_id);
+    if (fitted != fitted_pace.end()) return FixedPace(fitted->second);
+    if (!individual_pace) return nullptr;
+    auto pace = std::make_unique<LearnerPace>();
+    pace->estimated = true;
+    pace->prior_weight = pace_grid_prior;
+    pace->learn_weight = pace_grid_prior;
+    return pace;
+  }
+
+  static std::unique_ptr<LearnerPace> FixedPace(const LearnerFactors& factors) {
+    auto pace = std::make_unique<LearnerPace>();
+    pace->factors = factors;
+    pace->prior_scale = std::exp(factors.prior_offset);
+    pace->learn_scale = std::exp(factors.learn_offset);
+    return pace;
+  }
+
+  // Folds one answer into the pace estimate (mastery_tracker.h). `s` is the state before it.
+  void ObservePace(LearnerPace& pace, const Target& t, const CompetencyState& s,
+                   double credit) const {
+    const double guess = t.params.guess;
+    const double slip = t.params.slip;
+    std::array<double, kPaceGrid> likelihood;
+    auto answer_likelihood = [&](double p_learned) {
+      const double correct = PredictCorrect(p_learned, guess, slip);
+      return credit * correct + (1.0 - credit) * (1.0 - correct);
+    };
+    if (s.opportunities == 0) {
+      const double prior = priors[s.competency];
+      for (int k = 0; k < kPaceGrid; ++k) {
+        likelihood[k] = answer_likelihood(ApplyLogitOffset(prior, PaceOffset(k)));
+      }
+      pace.factors.prior_offset = UpdateGrid(pace.prior_weight, likelihood);
+      pace.prior_scale = std::exp(pace.factors.prior_offset);
+    } else if (s.opportunities <= kPaceMaxOpportunity) {
+      const double unlearned_at_start =
+          1.0 - ApplyLogitOffset(priors[s.competency], pace.factors.prior_offset);
+      const double n = static_cast<double>(s.opportunities);
+      for (int k = 0; k < kPaceGrid; ++k) {
+        likelihood[k] =
+            answer_likelihood(1.0 - unlearned_at_start * std::exp(n * t.log_unlearned[k]));
+      }
+      pace.factors.learn_offset = UpdateGrid(pace.learn_weight, likelihood);
+      pace.learn_scale = std::exp(pace.factors.learn_offset);
+    }
+  }
+
+  // One answer's update of one target's state, with the learner's pace when there is one.
+  void ApplyOne(const Target& t, CompetencyState& s, double credit, LearnerPace* pace) const {
+    if (pace == nullptr) {
+      s.set_odds(ApplyTarget(t, s.odds(), credit));
+      return;
+    }
+    const double learn =
+        pace->learn_scale == 1.0 ? t.weighted_learn : PacedLearn(t, pace->learn_scale);
+    if (pace->estimated) ObservePace(*pace, t, s, credit);
+    double ratio;
+    if (credit == 1.0) {
+      ratio = t.ratio_correct;
+    } else if (credit == 0.0) {
+      ratio = t.ratio_incorrect;
+    } else {
+      ratio = LikelihoodRatio(t.params.guess, t.params.slip, credit, t.weight);
+    }
+    s.set_odds(TransitionOdds(PosteriorOdds(s.odds(), ratio), learn, t.forget));
+  }
+
+  // The learner's state, created (with its pace) when new. A std::string key, so that finding a
+  // known learner copies nothing.
+  LearnerState& LearnerFor(Shard& shard, const std::string& learner_id) const {
+    auto [it, inserted] = shard.learners.try_emplace(learner_id);
+    if (inserted) it->second.pace = NewPace(learner_id);
+    return it->second;
   }
 
   uint32_t NumTargets(uint32_t activity) const {
@@ -166,10 +336,11 @@ struct MasteryTracker::Impl {
              CompetencyState* updated) const {
     const Target* t = targets.data() + target_begin[activity];
     const Target* end = targets.data() + target_begin[activity + 1];
+    LearnerPace* pace = learner.pace.get();
     for (; t != end; ++t) {
-      CompetencyState& s = StateFor(learner.states, t->competency);
-      s.odds = ApplyTarget(*t, s.odds, credit);
-      ++s.opportunities;
+      CompetencyState& s = StateFor(learner.states, t->competency, pace);
+      ApplyOne(*t, s, credit, pace);
+      s.CountOpportunity();
       s.last_ms = std::max(s.last_ms, timestamp_ms);
       if (updated != nullptr) *updated++ = s;
     }
@@ -177,8 +348,9 @@ struct MasteryTracker::Impl {
 
   // Everything but the competency id.
   void FillEstimate(const CompetencyState& s, MasteryEstimate* e) const {
-    e->p_learned = s.odds.mastery();
-    e->log_odds = s.odds.log_odds();
+    const Odds odds = s.odds();
+    e->p_learned = odds.mastery();
+    e->log_odds = odds.log_odds();
     e->mastered = e->p_learned >= thresholds[s.competency];
     e->opportunities = s.opportunities;
     e->last_practiced_ms = s.last_ms;
@@ -213,7 +385,7 @@ struct MasteryTracker::Impl {
   bool Record(const Observation& o, uint32_t activity, CompetencyState* updated) {
     Shard& shard = ShardFor(o.learner_id);
     std::lock_guard<std::mutex> lock(shard.mu);
-    LearnerState& learner = shard.learners[o.learner_id];
+    LearnerState& learner = LearnerFor(shard, o.learner_id);
     if (!o.event_id.empty()) {
       if (!learner.event_ids)
         learner.event_ids = std::make_unique<std::unordered_set<std::string>>();
@@ -234,6 +406,18 @@ Result<std::unique_ptr<MasteryTracker>> MasteryTracker::Create(const CompetencyG
   PATHWISE_RETURN_IF_ERROR(model.Validate().WithContext("model"));
 
   auto impl = std::make_unique<Impl>(options.num_shards);
+  impl->individual_pace = options.individual_pace;
+  {
+    double total = 0.0;
+    for (int k = 0; k < kPaceGrid; ++k) {
+      const double z = PaceOffset(k) / options.pace_prior_sd;
+      total += (impl->pace_grid_prior[k] = std::exp(-0.5 * z * z));
+    }
+    for (double& w : impl->pace_grid_prior) w /= total;
+  }
+  for (const auto& [learner, factors] : model.learner_factors) {
+    impl->fitted_pace.emplace(learner, factors);
+  }
   const std::vector<const Competency*> competencies = graph.competencies();
   const std::vector<const Activity*> activities = graph.activities();
   if (competencies.size() + activities.size() >= std::numeric_limits<uint32_t>::max()) {
@@ -246,6 +430,7 @@ Result<std::unique_ptr<MasteryTracker>> MasteryTracker::Create(const CompetencyG
     const BktParams params = model.ParamsFor(c->id, c->params);
     impl->competency_ids.push_back(c->id);
     impl->prior_odds.push_back(Odds::OfProbability(params.prior));
+    impl->priors.push_back(params.prior);
     impl->thresholds.push_back(c->mastery_threshold);
     impl->competency_index.emplace(c->id, index);
     MasteryEstimate prior;
@@ -364,8 +549,10 @@ Status MasteryTracker::RecordSequence(std::string_view learner_id,
 
   Shard& shard = impl_->ShardFor(learner_id);
   std::lock_guard<std::mutex> lock(shard.mu);
-  std::vector<CompetencyState>& states = shard.learners[std::string(learner_id)].states;
   const Impl& impl = *impl_;
+  LearnerState& learner = impl.LearnerFor(shard, std::string(learner_id));
+  std::vector<CompetencyState>& states = learner.states;
+  LearnerPace* pace = learner.pace.get();
   // Logs practise one competency several times in a row; remembering the last state skips the
   // search. The pointer stays valid because only StateFor inserts, and it refreshes the pointer
   // right after.
@@ -376,11 +563,11 @@ Status MasteryTracker::RecordSequence(std::string_view learner_id,
     const double credit = step.outcome;
     for (; t != end; ++t) {
       if (last == nullptr || last->competency != t->competency) {
-        last = &impl.StateFor(states, t->competency);
+        last = &impl.StateFor(states, t->competency, pace);
       }
       CompetencyState& s = *last;
-      s.odds = ApplyTarget(*t, s.odds, credit);
-      ++s.opportunities;
+      impl.ApplyOne(*t, s, credit, pace);
+      s.CountOpportunity();
       s.last_ms = std::max(s.last_ms, step.timestamp_ms);
     }
   }
@@ -389,6 +576,7 @@ Status MasteryTracker::RecordSequence(std::string_view learner_id,
 
 Result<LearnerMastery> MasteryTracker::Mastery(std::string_view learner_id) const {
   std::vector<CompetencyState> states;
+  double prior_scale = 1.0;
   {
     const Shard& shard = impl_->ShardFor(learner_id);
     std::lock_guard<std::mutex> lock(shard.mu);
@@ -397,9 +585,17 @@ Result<LearnerMastery> MasteryTracker::Mastery(std::string_view learner_id) cons
       return Status::NotFound("learner '" + std::string(learner_id) + "' has no observations");
     }
     states = it->second.states;
+    if (it->second.pace) prior_scale = it->second.pace->prior_scale;
   }
   LearnerMastery mastery = impl_->prior_template;
   mastery.learner_id = std::string(learner_id);
+  if (prior_scale != 1.0) {
+    // Unpractised competencies at this learner's own prior.
+    for (uint32_t c = 0; c < mastery.competencies.size(); ++c) {
+      const Odds prior = PosteriorOdds(impl_->prior_odds[c], prior_scale);
+      impl_->FillEstimate(CompetencyState::Make(c, prior, 0), &mastery.competencies[c]);
+    }
+  }
   for (const CompetencyState& s : states) {
     impl_->FillEstimate(s, &mastery.competencies[s.competency]);
   }
@@ -413,7 +609,7 @@ Result<MasteryEstimate> MasteryTracker::Mastery(std::string_view learner_id,
     return Status::NotFound("competency '" + std::string(competency_id) + "' is not in the graph");
   }
   const uint32_t competency = c->second;
-  CompetencyState state{competency, 0, impl_->prior_odds[competency], 0};
+  CompetencyState state = CompetencyState::Make(competency, impl_->prior_odds[competency], 0);
   bool practised = false;
   {
     const Shard& shard = impl_->ShardFor(learner_id);
@@ -421,6 +617,10 @@ Result<MasteryEstimate> MasteryTracker::Mastery(std::string_view learner_id,
     auto it = shard.learners.find(std::string(learner_id));
     if (it == shard.learners.end()) {
       return Status::NotFound("learner '" + std::string(learner_id) + "' has no observations");
+    }
+    if (it->second.pace && it->second.pace->prior_scale != 1.0) {
+      state.set_odds(PosteriorOdds(state.odds(), it->second.pace->prior_scale));
+      practised = true;  // read from the odds: the learner's own prior
     }
     const std::vector<CompetencyState>& states = it->second.states;
     auto s = std::lower_bound(
@@ -440,6 +640,33 @@ LearnerMastery MasteryTracker::PriorMastery(std::string_view learner_id) const {
   LearnerMastery mastery = impl_->prior_template;
   mastery.learner_id = std::string(learner_id);
   return mastery;
+}
+
+Result<LearnerFactors> MasteryTracker::Pace(std::string_view learner_id) const {
+  const Shard& shard = impl_->ShardFor(learner_id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  auto it = shard.learners.find(std::string(learner_id));
+  if (it == shard.learners.end()) {
+    return Status::NotFound("learner '" + std::string(learner_id) + "' has no observations");
+  }
+  return it->second.pace ? it->second.pace->factors : LearnerFactors{};
+}
+
+Status MasteryTracker::SetPace(std::string_view learner_id, const LearnerFactors& factors) {
+  if (learner_id.empty()) return Status::InvalidArgument("learner_id must not be empty");
+  auto check = [](const char* field, double offset) -> Status {
+    if (!(std::abs(offset) <= 10.0)) {
+      return Status::InvalidArgument(std::string(field) + " must be finite and in [-10, 10], got " +
+                                     std::to_string(offset));
+    }
+    return Status::Ok();
+  };
+  PATHWISE_RETURN_IF_ERROR(check("prior_offset", factors.prior_offset));
+  PATHWISE_RETURN_IF_ERROR(check("learn_offset", factors.learn_offset));
+  Shard& shard = impl_->ShardFor(learner_id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  impl_->LearnerFor(shard, std::string(learner_id)).pace = Impl::FixedPace(factors);
+  return Status::Ok();
 }
 
 bool MasteryTracker::HasLearner(std::string_view learner_id) const {
@@ -493,6 +720,7 @@ MasteryTracker::MemoryUsage MasteryTracker::EstimateMemory() const {
       usage.states += learner.states.size();
       usage.bytes += MallocChunk(HashNodeBytes<LearnerNode>()) + StringHeapBytes(id);
       usage.bytes += MallocChunk(learner.states.capacity() * sizeof(CompetencyState));
+      if (learner.pace) usage.bytes += MallocChunk(sizeof(LearnerPace));
       if (learner.event_ids) {
         const auto& ids = *learner.event_ids;
         usage.event_ids += ids.size();

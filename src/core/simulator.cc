@@ -150,6 +150,7 @@ Status SimulationOptions::Validate() const {
   if (online_model) {
     PATHWISE_RETURN_IF_ERROR(online_model->Validate().WithContext("online_model"));
   }
+  PATHWISE_RETURN_IF_ERROR(tracker.Validate().WithContext("tracker"));
   if (schedule.steps_per_session < 1) {
     return Status::InvalidArgument("schedule.steps_per_session must be >= 1, got " +
                                    std::to_string(schedule.steps_per_session));
@@ -340,6 +341,14 @@ Episode Simulation::Impl::RunEpisode(const std::string& policy_name, const Polic
   }
   LearnerState state;
   state.learner_id = LearnerId(learner_index);
+  if (options.tracker_knows_true_pace) {
+    const Status set =
+        tracker.SetPace(state.learner_id, {learner.prior_offset(), learner.learn_offset()});
+    if (!set.ok()) {
+      episode.error = set.WithContext("policy " + policy_name);
+      return episode;
+    }
+  }
   std::vector<int32_t> slot(n, -1);  // position of a competency in state.competencies
   RecommendRequest request;
   request.goals = options.goals;
@@ -584,8 +593,9 @@ Result<SimulationResult> Simulation::Run(const std::vector<SimulatedPolicy>& pol
   const size_t learners = static_cast<size_t>(options.learners);
   for (size_t p = 0; p < policies.size(); ++p) {
     const SimulatedPolicy& policy = policies[p];
-    PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<MasteryTracker> tracker,
-                              MasteryTracker::Create(impl.graph, impl.online_model));
+    PATHWISE_ASSIGN_OR_RETURN(
+        std::unique_ptr<MasteryTracker> tracker,
+        MasteryTracker::Create(impl.graph, impl.online_model, options.tracker));
     std::vector<Episode> episodes(learners);
     ParallelFor(options.threads, learners, [&](size_t i) {
       episodes[i] =

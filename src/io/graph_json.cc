@@ -60,81 +60,6 @@ std::string IndexPath(const std::string& path, size_t index) {
   return path + "[" + std::to_string(index) + "]";
 }
 
-// nlohmann keeps the last of two equal keys without a word; in a hand-edited file that hides a
-// mistake, so a SAX pass remembers the field path of every key given twice. (nlohmann's callback
-// parser could do it while building the document, but it rescans the parent container at the end
-// of every object, which makes a list of n competencies cost O(n^2).)
-class DuplicateKeyFinder {
- public:
-  bool null() { return BeginElement(); }
-  bool boolean(bool) { return BeginElement(); }
-  bool number_integer(json::number_integer_t) { return BeginElement(); }
-  bool number_unsigned(json::number_unsigned_t) { return BeginElement(); }
-  bool number_float(json::number_float_t, const std::string&) { return BeginElement(); }
-  bool string(std::string&) { return BeginElement(); }
-  bool binary(json::binary_t&) { return BeginElement(); }
-  bool start_object(size_t) {
-    BeginElement();
-    frames_.emplace_back(/*is_object=*/true);
-    return true;
-  }
-  bool start_array(size_t) {
-    BeginElement();
-    frames_.emplace_back(/*is_object=*/false);
-    return true;
-  }
-  bool end_object() { return EndContainer(); }
-  bool end_array() { return EndContainer(); }
-  bool key(std::string& key) {
-    if (frames_.empty()) return true;
-    Frame& frame = frames_.back();
-    if (!frame.keys.insert(key).second) {
-      duplicates_.emplace_back(PathOfFrame(frames_.size() - 1), "key '" + key + "' given twice");
-    }
-    frame.current_key = key;
-    return true;
-  }
-  // Syntax errors are reported by the document parser, which runs first.
-  bool parse_error(size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
-
-  // (field path of the object, message) for each key given twice.
-  const std::vector<std::pair<std::string, std::string>>& duplicates() const { return duplicates_; }
-
- private:
-  struct Frame {
-    explicit Frame(bool object) : is_object(object) {}
-    bool is_object;
-    size_t elements_begun = 0;  // arrays: how many elements have started
-    std::string current_key;    // objects: the key whose value is being read
-    std::set<std::string> keys;
-  };
-
-  bool BeginElement() {
-    if (!frames_.empty() && !frames_.back().is_object) ++frames_.back().elements_begun;
-    return true;
-  }
-  bool EndContainer() {
-    if (!frames_.empty()) frames_.pop_back();
-    return true;
-  }
-
-  std::string PathOfFrame(size_t depth) const {
-    std::string path;
-    for (size_t i = 0; i < depth; ++i) {
-      const Frame& frame = frames_[i];
-      if (frame.is_object) {
-        path = JoinPath(path, frame.current_key);
-      } else {
-        path = IndexPath(path, frame.elements_begun == 0 ? 0 : frame.elements_begun - 1);
-      }
-    }
-    return path;
-  }
-
-  std::vector<Frame> frames_;
-  std::vector<std::pair<std::string, std::string>> duplicates_;
-};
-
 // Reads typed fields out of the parsed document, collecting every structural error (with its field
 // path) instead of stopping at the first, so that one run shows the author everything to fix.
 class StructureReader {
@@ -463,7 +388,7 @@ Status CheckJsonDepth(std::string_view text, std::string_view source, int max_de
 Result<GraphDefinition> ParseGraphJson(std::string_view text, std::string_view source_name) {
   PATHWISE_RETURN_IF_ERROR(
       io_internal::CheckJsonDepth(text, source_name, io_internal::kMaxJsonDepth));
-  DuplicateKeyFinder duplicate_finder;
+  io_internal::DuplicateKeyFinder duplicate_finder;
   json document;
   try {
     document = json::parse(text.begin(), text.end());

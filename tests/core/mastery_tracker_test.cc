@@ -719,5 +719,133 @@ TEST(MasteryTrackerTest, ConcurrentRecordsForOneLearnerLoseNoUpdate) {
   EXPECT_EQ(tracker->EstimateMemory().event_ids, size_t{kThreads * kEventsPerThread * 9 / 10});
 }
 
+// --- Individual pace (TrackerOptions::individual_pace) ---
+
+TrackerOptions PaceOptions(double prior_sd = 1.0) {
+  TrackerOptions options;
+  options.individual_pace = true;
+  options.pace_prior_sd = prior_sd;
+  return options;
+}
+
+// Opportunities 1..n on each of add, mul and recall, all with the same answer.
+void RecordRun(MasteryTracker& tracker, const std::string& learner, double outcome, int n) {
+  for (const char* c : {"add", "mul", "recall"}) {
+    for (int i = 0; i < n; ++i) ASSERT_OK(tracker.Record(Obs("", learner, c, outcome, 1000 + i)));
+  }
+}
+
+TEST(MasteryTrackerPaceTest, OffByDefaultAndEveryLearnerAtThePopulation) {
+  auto tracker = MakeTracker();
+  RecordRun(*tracker, "ann", 0.0, 10);
+  Result<LearnerFactors> pace = tracker->Pace("ann");
+  ASSERT_OK(pace);
+  EXPECT_EQ(*pace, LearnerFactors{});
+  EXPECT_EQ(tracker->Pace("nobody").status().code(), StatusCode::kNotFound);
+}
+
+TEST(MasteryTrackerPaceTest, FailingLearnerIsSlowerAndSucceedingOneFaster) {
+  auto tracker = MakeTracker({}, PaceOptions());
+  RecordRun(*tracker, "slow", 0.0, 10);
+  RecordRun(*tracker, "fast", 1.0, 10);
+  const LearnerFactors slow = *tracker->Pace("slow");
+  const LearnerFactors fast = *tracker->Pace("fast");
+  EXPECT_LT(slow.prior_offset, -0.3);
+  EXPECT_LT(slow.learn_offset, -0.3);
+  EXPECT_GT(fast.prior_offset, 0.3);
+  EXPECT_GT(fast.learn_offset, 0.3);
+  // The grid's ends bound the estimate.
+  EXPECT_GE(slow.learn_offset, -2.1);
+  EXPECT_LE(fast.learn_offset, 2.1);
+
+  // A slower pace credits less learning: after the same answers, the slow estimate of a fresh
+  // competency's P(L) after one correct answer is below the population's.
+  auto population = MakeTracker();
+  ASSERT_OK(tracker->Record(Obs("", "slow", "word-problem", 1.0, 5000)));
+  RecordRun(*population, "slow", 0.0, 10);
+  ASSERT_OK(population->Record(Obs("", "slow", "word-problem", 1.0, 5000)));
+  EXPECT_LT(tracker->Mastery("slow", "mul")->p_learned,
+            population->Mastery("slow", "mul")->p_learned);
+}
+
+TEST(MasteryTrackerPaceTest, ShrinkageTowardThePopulation) {
+  auto loose = MakeTracker({}, PaceOptions(2.0));
+  auto tight = MakeTracker({}, PaceOptions(0.3));
+  RecordRun(*loose, "ann", 0.0, 6);
+  RecordRun(*tight, "ann", 0.0, 6);
+  EXPECT_LT(loose->Pace("ann")->learn_offset, tight->Pace("ann")->learn_offset);
+  EXPECT_LT(tight->Pace("ann")->learn_offset, 0.0);
+}
+
+TEST(MasteryTrackerPaceTest, ReplayRestoresTheEstimate) {
+  auto one_by_one = MakeTracker({}, PaceOptions());
+  auto replayed = MakeTracker({}, PaceOptions());
+  std::mt19937_64 rng(11);
+  std::vector<ResolvedOutcome> steps;
+  const char* activities[] = {"add", "mul", "recall", "add-quiz", "word-problem"};
+  for (int i = 0; i < 200; ++i) {
+    const char* a = activities[rng() % 5];
+    const float outcome = (rng() % 3 == 0) ? 0.0f : (rng() % 5 == 0 ? 0.5f : 1.0f);
+    ASSERT_OK(one_by_one->Record(Obs("", "ann", a, outcome, 1000 + i)));
+    steps.push_back({*replayed->ActivityIndex(a), outcome, 1000 + i});
+  }
+  ASSERT_OK(replayed->RecordSequence("ann", steps));
+  EXPECT_EQ(*one_by_one->Pace("ann"), *replayed->Pace("ann"));
+  const LearnerMastery a = *one_by_one->Mastery("ann");
+  const LearnerMastery b = *replayed->Mastery("ann");
+  for (size_t c = 0; c < a.competencies.size(); ++c) {
+    EXPECT_EQ(a.competencies[c].p_learned, b.competencies[c].p_learned) << c;
+  }
+}
+
+TEST(MasteryTrackerPaceTest, FixedPaceIsTheIbktUpdate) {
+  auto tracker = MakeTracker();
+  const LearnerFactors factors{/*prior_offset=*/-0.8, /*learn_offset=*/-1.2};
+  ASSERT_OK(tracker->SetPace("ann", factors));
+  EXPECT_EQ(*tracker->Pace("ann"), factors);
+  // Unpractised: the learner's own prior.
+  BktParams own = kAddParams;
+  own.prior = ApplyLogitOffset(kAddParams.prior, factors.prior_offset);
+  own.learn = ApplyLogitOffset(kAddParams.learn, factors.learn_offset);
+  EXPECT_NEAR(tracker->Mastery("ann", "add")->p_learned, own.prior, 1e-15);
+  EXPECT_NEAR(tracker->Mastery("ann")->competencies[0].p_learned, own.prior, 1e-15);
+  double expected = own.prior;
+  for (double outcome : {1.0, 0.0, 1.0, 1.0}) {
+    ASSERT_OK(tracker->Record(Obs("", "ann", "add", outcome, 1000)));
+    expected = UpdateMastery(own, expected, outcome);
+  }
+  EXPECT_NEAR(tracker->Mastery("ann", "add")->p_learned, expected, 1e-14);
+  // Fixed means not estimated, even with individual_pace on.
+  auto estimating = MakeTracker({}, PaceOptions());
+  ASSERT_OK(estimating->SetPace("bob", factors));
+  RecordRun(*estimating, "bob", 1.0, 5);
+  EXPECT_EQ(*estimating->Pace("bob"), factors);
+}
+
+TEST(MasteryTrackerPaceTest, FittedLearnerFactorsAreUsed) {
+  BktModel model;
+  model.learner_factors["ann"] = {0.5, 1.0};
+  auto tracker = MakeTracker(model);
+  ASSERT_OK(tracker->Record(Obs("", "ann", "add", 1.0, 1000)));
+  ASSERT_OK(tracker->Record(Obs("", "bob", "add", 1.0, 1000)));
+  EXPECT_EQ(*tracker->Pace("ann"), (LearnerFactors{0.5, 1.0}));
+  EXPECT_EQ(*tracker->Pace("bob"), LearnerFactors{});
+  EXPECT_GT(tracker->Mastery("ann", "add")->p_learned, tracker->Mastery("bob", "add")->p_learned);
+}
+
+TEST(MasteryTrackerPaceTest, BadPaceIsRefusedByName) {
+  auto tracker = MakeTracker();
+  Status bad = tracker->SetPace("ann", {0.0, std::nan("")});
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("learn_offset"), std::string::npos) << bad.message();
+  EXPECT_EQ(tracker->SetPace("", {}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(tracker->SetPace("ann", {11.0, 0.0}).code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(tracker->HasLearner("ann"));
+  TrackerOptions options = PaceOptions(0.0);
+  Status invalid = options.Validate();
+  EXPECT_EQ(invalid.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(invalid.message().find("pace_prior_sd"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pathwise

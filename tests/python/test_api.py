@@ -192,6 +192,30 @@ def test_tracker_bulk_paths_agree():
                                rtol=1e-6)
 
 
+def test_individual_pace_is_estimated_and_can_be_fixed():
+    graph = small_graph()
+    options = pw.TrackerOptions(individual_pace=True)
+    assert options.individual_pace and options.pace_prior_sd == 1.0
+    tracker = pw.MasteryTracker.create(graph, pw.BktModel(), options)
+    for i in range(8):
+        for activity in ("q1", "q2", "mul"):
+            tracker.record(pw.Observation("", "slow", activity, 0.0, 1000 + i))
+            tracker.record(pw.Observation("", "fast", activity, 1.0, 1000 + i))
+    assert tracker.pace("slow").learn_offset < 0 < tracker.pace("fast").learn_offset
+    assert tracker.pace("slow").prior_offset < 0 < tracker.pace("fast").prior_offset
+
+    standard = pw.MasteryTracker.create(graph)
+    standard.record(pw.Observation("", "ann", "q1", 0.0, 0))
+    assert standard.pace("ann").learn_offset == 0.0
+    standard.set_pace("bob", pw.LearnerFactors(-1.0, -1.0))
+    standard.record(pw.Observation("", "bob", "q1", 0.0, 0))
+    assert standard.mastery("bob", "add").p_learned < standard.mastery("ann", "add").p_learned
+    with pytest.raises(ValueError, match="learn_offset"):
+        standard.set_pace("cy", pw.LearnerFactors(0.0, float("nan")))
+    with pytest.raises(ValueError, match="pace_prior_sd"):
+        pw.MasteryTracker.create(graph, pw.BktModel(), pw.TrackerOptions(pace_prior_sd=0.0))
+
+
 def test_event_ids_make_recording_idempotent():
     graph = small_graph()
     tracker = pw.MasteryTracker.create(graph)
