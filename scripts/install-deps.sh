@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  g++ cmake ninja-build ccache git pkg-config clang-format
+  g++ clang cmake ninja-build ccache git pkg-config clang-format
   # core
   libeigen3-dev libboost-graph-dev
   # io and CLI
@@ -13,7 +13,7 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # service
-  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libsqlite3-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libsqlite3-dev libssl-dev
   # Python bindings and their tests (Debian's python3, not a PATH one)
   python3 python3-dev pybind11-dev python3-numpy python3-pytest python3-pandas python3-matplotlib python3-setuptools python3-pip python3-venv python3-grpcio python3-protobuf
 )

@@ -9,7 +9,7 @@ namespace {
 
 Status CheckProbability(const char* field, double value) {
   if (std::isnan(value) || value < 0.0 || value > 1.0) {
-    return Status::InvalidArgument(std::string(field) + " must be a probability in [0, 1], got " +
+    return Status::InvalidArgument(std::string(field) + ": must be a probability in [0, 1], got " +
                                    std::to_string(value));
   }
   return Status::Ok();

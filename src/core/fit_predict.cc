@@ -72,7 +72,7 @@ Status ValidateFittedVariants(const BktModel& model) {
     for (const auto& [name, learn] : classes) {
       if (!IsProbability(learn)) {
         return Status::InvalidArgument("competency_learn_classes[" + competency + "][" + name +
-                                       "] must be a probability in [0, 1], got " +
+                                       "]: must be a probability in [0, 1], got " +
                                        std::to_string(learn));
       }
     }
@@ -84,14 +84,14 @@ Status ValidateFittedVariants(const BktModel& model) {
     for (const auto& [group, prior] : groups) {
       if (!IsProbability(prior)) {
         return Status::InvalidArgument("group_priors[" + competency + "][" + group +
-                                       "] must be a probability in [0, 1], got " +
+                                       "]: must be a probability in [0, 1], got " +
                                        std::to_string(prior));
       }
     }
   }
   for (const auto& [learner, factors] : model.learner_factors) {
     if (!std::isfinite(factors.prior_offset) || !std::isfinite(factors.learn_offset)) {
-      return Status::InvalidArgument("learner_factors[" + learner + "] offsets must be finite");
+      return Status::InvalidArgument("learner_factors[" + learner + "]: offsets must be finite");
     }
   }
   return Status::Ok();

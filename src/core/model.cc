@@ -7,9 +7,20 @@
 namespace pathwise {
 namespace {
 
+// "guess: must be ..." under "defaults" -> "defaults.guess: must be ..."; a message that does not
+// start with a field path ("guess + slip must be below 1") gets "defaults: " in front instead.
+Status WithFieldPath(const Status& status, const std::string& prefix) {
+  if (status.ok()) return status;
+  const std::string& message = status.message();
+  const size_t colon = message.find(": ");
+  const bool path_first = colon != std::string::npos && colon > 0 && message.find(' ') > colon;
+  if (!path_first) return status.WithContext(prefix);
+  return Status(status.code(), prefix + (message.front() == '[' ? "" : ".") + message);
+}
+
 Status CheckOverride(const std::string& path, const std::optional<double>& value) {
   if (value && (std::isnan(*value) || *value < 0.0 || *value > 1.0)) {
-    return Status::InvalidArgument(path + " must be a probability in [0, 1], got " +
+    return Status::InvalidArgument(path + ": must be a probability in [0, 1], got " +
                                    std::to_string(*value));
   }
   return Status::Ok();
@@ -25,9 +36,9 @@ BktParams ApplyOverrides(BktParams params, const ActivityParams& overrides) {
 }  // namespace
 
 Status BktModel::Validate() const {
-  PATHWISE_RETURN_IF_ERROR(defaults.Validate().WithContext("defaults"));
+  PATHWISE_RETURN_IF_ERROR(WithFieldPath(defaults.Validate(), "defaults"));
   for (const auto& [id, params] : competencies) {
-    PATHWISE_RETURN_IF_ERROR(params.Validate().WithContext("competencies[" + id + "]"));
+    PATHWISE_RETURN_IF_ERROR(WithFieldPath(params.Validate(), "competencies[" + id + "]"));
   }
   for (const auto& [id, overrides] : activities) {
     const std::string path = "activities[" + id + "]";
@@ -37,7 +48,7 @@ Status BktModel::Validate() const {
     // An override pair must stand on its own; a single override is checked against every base it
     // may meet (the defaults and each competency's parameters).
     if (overrides.guess && overrides.slip) {
-      PATHWISE_RETURN_IF_ERROR(ApplyOverrides(defaults, overrides).Validate().WithContext(path));
+      PATHWISE_RETURN_IF_ERROR(WithFieldPath(ApplyOverrides(defaults, overrides).Validate(), path));
     } else if (overrides.guess || overrides.slip) {
       PATHWISE_RETURN_IF_ERROR(
           ApplyOverrides(defaults, overrides).Validate().WithContext(path + " with defaults"));

@@ -19,43 +19,54 @@ namespace pathwise::io_internal {
 /// lists one problem per line, and each should name the file). OK stays OK.
 Status PrefixEachLine(const Status& status, std::string_view prefix);
 
+/// Deepest nesting of arrays and objects a JSON document of ours may have. The deepest legitimate
+/// document (graph or model) nests 4 levels; a parsed level costs about 100 bytes, so a 4 MiB
+/// document of 2M levels would cost 400 MiB before any check could run.
+inline constexpr int kMaxJsonDepth = 64;
+
+/// InvalidArgument "<source>:<line>:<column>: nesting deeper than <max_depth> levels of arrays and
+/// objects (the limit)" at the bracket that goes past `max_depth`, found by one pass over the text
+/// before anything is parsed; OK otherwise (syntax errors are left to the parser).
+Status CheckJsonDepth(std::string_view text, std::string_view source, int max_depth);
+
 // nlohmann keeps the last of two equal keys without a word; in a hand-edited file that hides a
-// mistake, so this parser callback remembers the field path of every key given twice.
-/// Use as the callback of nlohmann::json::parse.
+// mistake, so this SAX handler remembers the field path of every key given twice. Run it as a
+// second pass, json::sax_parse(text, &finder), after json::parse: nlohmann's callback parser could
+// do it while building the document, but it rescans the parent container at the end of every
+// object, which makes a list of n objects cost O(n^2).
 class DuplicateKeyFinder {
  public:
-  bool OnEvent(nlohmann::json::parse_event_t event, const nlohmann::json& parsed) {
-    using json = nlohmann::json;
-    switch (event) {
-      case json::parse_event_t::object_start:
-        BeginElement();
-        frames_.emplace_back(/*is_object=*/true);
-        break;
-      case json::parse_event_t::array_start:
-        BeginElement();
-        frames_.emplace_back(/*is_object=*/false);
-        break;
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        if (!frames_.empty()) frames_.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!frames_.empty() && parsed.is_string()) {
-          Frame& frame = frames_.back();
-          const std::string& key = parsed.get_ref<const std::string&>();
-          if (!frame.keys.insert(key).second) {
-            duplicates_.emplace_back(PathOfFrame(frames_.size() - 1),
-                                     "key '" + key + "' given twice");
-          }
-          frame.current_key = key;
-        }
-        break;
-      case json::parse_event_t::value:
-        BeginElement();
-        break;
-    }
+  using json = nlohmann::json;
+  bool null() { return BeginElement(); }
+  bool boolean(bool) { return BeginElement(); }
+  bool number_integer(json::number_integer_t) { return BeginElement(); }
+  bool number_unsigned(json::number_unsigned_t) { return BeginElement(); }
+  bool number_float(json::number_float_t, const std::string&) { return BeginElement(); }
+  bool string(std::string&) { return BeginElement(); }
+  bool binary(json::binary_t&) { return BeginElement(); }
+  bool start_object(size_t) {
+    BeginElement();
+    frames_.emplace_back(/*is_object=*/true);
     return true;
   }
+  bool start_array(size_t) {
+    BeginElement();
+    frames_.emplace_back(/*is_object=*/false);
+    return true;
+  }
+  bool end_object() { return EndContainer(); }
+  bool end_array() { return EndContainer(); }
+  bool key(std::string& key) {
+    if (frames_.empty()) return true;
+    Frame& frame = frames_.back();
+    if (!frame.keys.insert(key).second) {
+      duplicates_.emplace_back(PathOfFrame(frames_.size() - 1), "key '" + key + "' given twice");
+    }
+    frame.current_key = key;
+    return true;
+  }
+  // Syntax errors are reported by json::parse, which runs first.
+  bool parse_error(size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
 
   // (field path of the object, message) for each key given twice.
   const std::vector<std::pair<std::string, std::string>>& duplicates() const { return duplicates_; }
@@ -69,8 +80,13 @@ class DuplicateKeyFinder {
     std::set<std::string> keys;
   };
 
-  void BeginElement() {
+  bool BeginElement() {
     if (!frames_.empty() && !frames_.back().is_object) ++frames_.back().elements_begun;
+    return true;
+  }
+  bool EndContainer() {
+    if (!frames_.empty()) frames_.pop_back();
+    return true;
   }
 
   std::string PathOfFrame(size_t depth) const {

@@ -353,17 +353,46 @@ Status PrefixEachLine(const Status& status, std::string_view prefix) {
   return Status(status.code(), std::move(message));
 }
 
+Status CheckJsonDepth(std::string_view text, std::string_view source, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) {
+        const TextPosition pos = PositionOfOffset(text, i);
+        return Status::InvalidArgument(std::string(source) + ":" + std::to_string(pos.line) + ":" +
+                                       std::to_string(pos.column) + ": nesting deeper than " +
+                                       std::to_string(max_depth) +
+                                       " levels of arrays and objects (the limit)");
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace io_internal
 
 Result<GraphDefinition> ParseGraphJson(std::string_view text, std::string_view source_name) {
+  PATHWISE_RETURN_IF_ERROR(
+      io_internal::CheckJsonDepth(text, source_name, io_internal::kMaxJsonDepth));
   io_internal::DuplicateKeyFinder duplicate_finder;
   json document;
   try {
-    document =
-        json::parse(text.begin(), text.end(),
-                    [&duplicate_finder](int /*depth*/, json::parse_event_t event, json& parsed) {
-                      return duplicate_finder.OnEvent(event, parsed);
-                    });
+    document = json::parse(text.begin(), text.end());
+    json::sax_parse(text.begin(), text.end(), &duplicate_finder);
   } catch (const json::parse_error& error) {
     // `byte` counts the characters read, so the offending one is the byte before it.
     const size_t offset = error.byte > 0 ? error.byte - 1 : 0;

@@ -14,6 +14,8 @@
 #include <pathwise/fit.h>
 #include <pathwise/model_io.h>
 
+#include "graph_io_internal.h"
+
 namespace pathwise {
 namespace {
 
@@ -268,6 +270,7 @@ Status WriteText(const std::string& text, const std::string& path) {
 
 Result<BktModel> ParseModelJson(std::string_view text, std::string_view source_name) {
   const std::string source(source_name);
+  PATHWISE_RETURN_IF_ERROR(io_internal::CheckJsonDepth(text, source, io_internal::kMaxJsonDepth));
   json doc;
   try {
     doc = json::parse(text.begin(), text.end());
@@ -370,7 +373,10 @@ std::string ExportPyBktParams(const BktModel& model) {
                  double value) {
     out += CsvField(skill) + "," + param + "," + CsvField(cls) + "," + ShortestText(value) + "\n";
   };
-  for (const auto& [skill, params] : model.competencies) {
+  for (const auto& entry : model.competencies) {
+    // Named references, not a structured binding: the lambdas below capture them (C++17).
+    const std::string& skill = entry.first;
+    const BktParams& params = entry.second;
     const std::map<std::string, ActivityParams>* per_activity = nullptr;
     if (auto it = model.competency_activities.find(skill);
         it != model.competency_activities.end()) {

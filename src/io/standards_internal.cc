@@ -10,15 +10,12 @@
 namespace pathwise::io_internal {
 
 Result<nlohmann::json> ParseJsonDocument(std::string_view text, std::string_view source_name) {
+  PATHWISE_RETURN_IF_ERROR(CheckJsonDepth(text, source_name, kMaxJsonDepth));
   DuplicateKeyFinder duplicate_finder;
   nlohmann::json document;
   try {
-    document = nlohmann::json::parse(
-        text.begin(), text.end(),
-        [&duplicate_finder](int /*depth*/, nlohmann::json::parse_event_t event,
-                            nlohmann::json& parsed) {
-          return duplicate_finder.OnEvent(event, parsed);
-        });
+    document = nlohmann::json::parse(text.begin(), text.end());
+    nlohmann::json::sax_parse(text.begin(), text.end(), &duplicate_finder);
   } catch (const nlohmann::json::parse_error& error) {
     // `byte` counts the characters read, so the offending one is the byte before it.
     const size_t offset = error.byte > 0 ? error.byte - 1 : 0;

@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  const uint64_t open_files = pathwise::service::RaiseOpenFileLimit();
   auto opened = pathwise::service::OpenStore(config);
   if (!opened.ok()) return Fail(opened.status());
   auto server = pathwise::service::PathwiseServer::Start(config, std::move(opened).value());
@@ -108,7 +109,8 @@ int main(int argc, char** argv) {
       .Add("data_dir", config.store == "memory" ? std::string("(memory)") : config.data_dir)
       .Add("store", config.store)
       .Add("tls", !config.tls.cert.empty())
-      .Add("tenants", static_cast<int>(config.tenants.size()));
+      .Add("tenants", static_cast<int>(config.tenants.size()))
+      .Add("open_file_limit", open_files);
   std::printf("pathwised listening on %s, data directory %s\n", (*server)->address().c_str(),
               config.store == "memory" ? "(in memory)" : config.data_dir.c_str());
   std::fflush(stdout);

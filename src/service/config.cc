@@ -63,7 +63,8 @@ Status ParseLimits(const json& object, std::string_view source, ServiceLimits* l
   PATHWISE_RETURN_IF_ERROR(
       CheckKeys(object, source, "limits",
                 {"max_message_bytes", "max_batch_events", "max_id_bytes", "max_text_bytes",
-                 "max_graph_items", "max_list_items", "max_k", "max_queued_jobs"}));
+                 "max_graph_items", "max_list_items", "max_k", "max_queued_jobs",
+                 "max_fit_restarts", "max_fit_iterations", "max_fit_work"}));
   const std::pair<const char*, int64_t*> fields[] = {
       {"max_message_bytes", &limits->max_message_bytes},
       {"max_batch_events", &limits->max_batch_events},
@@ -72,7 +73,10 @@ Status ParseLimits(const json& object, std::string_view source, ServiceLimits* l
       {"max_graph_items", &limits->max_graph_items},
       {"max_list_items", &limits->max_list_items},
       {"max_k", &limits->max_k},
-      {"max_queued_jobs", &limits->max_queued_jobs}};
+      {"max_queued_jobs", &limits->max_queued_jobs},
+      {"max_fit_restarts", &limits->max_fit_restarts},
+      {"max_fit_iterations", &limits->max_fit_iterations},
+      {"max_fit_work", &limits->max_fit_work}};
   for (const auto& [key, target] : fields) {
     PATHWISE_RETURN_IF_ERROR(GetInt(object, key, source, std::string("limits.") + key, target));
   }
@@ -102,9 +106,30 @@ Status ParseTenants(const json& array, std::string_view source, std::vector<Tena
   return Status::Ok();
 }
 
+// "host:port" with a decimal port in [0, 65535] (0: any free port). gRPC itself reads the port
+// into a 16-bit number, so 127.0.0.1:99999 would quietly listen on 34463.
+Status ValidateListen(const std::string& listen) {
+  if (listen.empty() || listen.rfind("unix:", 0) == 0 || listen.rfind("unix-abstract:", 0) == 0) {
+    return Status::Ok();
+  }
+  const size_t colon = listen.rfind(':');
+  const std::string port = colon == std::string::npos ? "" : listen.substr(colon + 1);
+  if (colon == std::string::npos || port.empty() ||
+      port.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::InvalidArgument("listen: expected host:port with a decimal port, got \"" +
+                                   listen + "\"");
+  }
+  if (port.size() > 5 || std::stoi(port) > 65535) {
+    return Status::InvalidArgument("listen: port " + port + " is out of range [0, 65535] in \"" +
+                                   listen + "\"");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ServerConfig::Validate() const {
+  PATHWISE_RETURN_IF_ERROR(ValidateListen(listen));
   if (store != "sqlite" && store != "memory") {
     return Status::InvalidArgument("store: must be \"sqlite\" or \"memory\", got \"" + store +
                                    "\"");

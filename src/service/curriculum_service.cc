@@ -1,5 +1,8 @@
 #include "service/curriculum_service.h"
 
+#include <set>
+#include <string>
+
 #include <pathwise/graph_io.h>
 #include <pathwise/model_io.h>
 
@@ -32,6 +35,35 @@ Result<BktModel> RequestModel(const v1::PutModelRequest& request, const ServiceL
   }
 }
 
+// Parameters for a competency the graph lacks would be kept and silently never used (a typo in an
+// id, or a model of another curriculum), so a model may only name competencies of the tenant's
+// latest graph. Without a graph there is nothing to check against yet.
+Status CheckModelCompetencies(const BktModel& model, const Curriculum& curriculum,
+                              std::string_view prefix) {
+  if (!curriculum.has_graph()) return Status::Ok();
+  constexpr size_t kNamed = 10;
+  std::set<std::string> unknown;
+  auto check = [&](const std::string& id) {
+    if (curriculum.competency_index.count(id) == 0) unknown.insert(id);
+  };
+  for (const auto& entry : model.competencies) check(entry.first);
+  for (const auto& entry : model.competency_activities) check(entry.first);
+  for (const auto& entry : model.competency_learn_classes) check(entry.first);
+  for (const auto& entry : model.group_priors) check(entry.first);
+  if (unknown.empty()) return Status::Ok();
+  std::string list;
+  size_t named = 0;
+  for (const std::string& id : unknown) {
+    if (named == kNamed) break;
+    list += (named++ == 0 ? "'" : ", '") + id + "'";
+  }
+  if (unknown.size() > named) list += " and " + std::to_string(unknown.size() - named) + " more";
+  return Status::InvalidArgument(
+      std::string(prefix) + ": parameters for " + std::to_string(unknown.size()) +
+      (unknown.size() == 1 ? " competency" : " competencies") + " not in the graph (version " +
+      std::to_string(curriculum.graph_version) + "): " + list);
+}
+
 Status CheckVersion(int64_t version) {
   if (version < 0) {
     return Status::InvalidArgument("version: must be >= 0 (0: the latest), got " +
@@ -47,6 +79,12 @@ grpc::Status CurriculumServiceImpl::PutGraph(grpc::ServerContext* context,
                                              v1::PutGraphResponse* response) {
   return RunRpc("PutGraph", [&]() -> Status {
     PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
+    // A negative version can never match, so it is the caller's mistake, not a lost race.
+    if (request->has_expected_version() && request->expected_version() < 0) {
+      return Status::InvalidArgument(
+          "expected_version: must be >= 0 (0: the tenant has no graph yet), got " +
+          std::to_string(request->expected_version()));
+    }
     PATHWISE_ASSIGN_OR_RETURN(CheckedGraph checked, CheckRequestGraph(*request, *env_.limits));
     PATHWISE_RETURN_IF_ERROR(GraphProblemsToStatus(checked.problems));
     std::optional<int64_t> expected;
@@ -98,6 +136,9 @@ grpc::Status CurriculumServiceImpl::PutModel(grpc::ServerContext* context,
     PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
     PATHWISE_RETURN_IF_ERROR(ValidateId(request->name(), "name", *env_.limits));
     PATHWISE_ASSIGN_OR_RETURN(BktModel model, RequestModel(*request, *env_.limits));
+    PATHWISE_RETURN_IF_ERROR(CheckModelCompetencies(
+        model, *tenant->curriculum(),
+        request->definition_case() == v1::PutModelRequest::kModel ? "model" : "model_json"));
     PATHWISE_ASSIGN_OR_RETURN(PutModelOutcome outcome, tenant->PutModel(request->name(), model));
     response->set_name(request->name());
     response->set_version(outcome.version);

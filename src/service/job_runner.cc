@@ -36,10 +36,12 @@ json OptionsToJson(const FitOptions& o) {
 
 }  // namespace
 
-JobRunner::JobRunner(store::LearnerStore* store, int fit_threads, int64_t max_queued_per_tenant)
+JobRunner::JobRunner(store::LearnerStore* store, int fit_threads, int64_t max_queued_per_tenant,
+                     int64_t max_fit_work)
     : store_(store),
       fit_threads_(fit_threads),
       max_queued_per_tenant_(max_queued_per_tenant),
+      max_fit_work_(max_fit_work),
       worker_([this] { WorkerLoop(); }) {}
 
 JobRunner::~JobRunner() { Stop(std::chrono::milliseconds(0)); }
@@ -164,6 +166,18 @@ void JobRunner::Run(Job& job) {
 
   Result<ResponseLog> log = job.tenant->CollectResponseLog();
   if (!log.ok()) return fail(log.status());
+  // The fit thread is shared by every tenant: a job that could hold it for hours fails here
+  // instead.
+  const double work = static_cast<double>(job.options.restarts) * job.options.max_iterations *
+                      static_cast<double>(log->num_rows());
+  if (work > static_cast<double>(max_fit_work_)) {
+    return fail(Status::ResourceExhausted(
+        "max_fit_work: restarts " + std::to_string(job.options.restarts) + " x max_iterations " +
+        std::to_string(job.options.max_iterations) + " x " + std::to_string(log->num_rows()) +
+        " stored events = " + DescribeNumber(work) +
+        " observation-iterations exceed the server's limit of " + std::to_string(max_fit_work_) +
+        "; lower restarts or max_iterations"));
+  }
   // Progress is stored at most twice a second: each update is a durable write.
   auto last_progress = std::chrono::steady_clock::now();
   job.options.progress = [&](double fraction) {

@@ -15,6 +15,7 @@
 #include <pathwise/result.h>
 #include <pathwise/status.h>
 
+#include "service/limits.h"
 #include "service/tenant.h"
 #include "store/learner_store.h"
 
@@ -41,7 +42,10 @@ struct FitSummary {
 class JobRunner {
  public:
   /// `store` must outlive the runner.
-  JobRunner(store::LearnerStore* store, int fit_threads, int64_t max_queued_per_tenant);
+  /// A job whose restarts x max_iterations x stored events exceeds `max_fit_work` fails before it
+  /// fits (ServiceLimits::max_fit_work).
+  JobRunner(store::LearnerStore* store, int fit_threads, int64_t max_queued_per_tenant,
+            int64_t max_fit_work = ServiceLimits{}.max_fit_work);
   /// Stops (see Stop) with no grace.
   ~JobRunner();
   JobRunner(const JobRunner&) = delete;
@@ -79,6 +83,7 @@ class JobRunner {
   store::LearnerStore* const store_;
   const int fit_threads_;
   const int64_t max_queued_per_tenant_;
+  const int64_t max_fit_work_;
 
   mutable std::mutex mu_;
   std::condition_variable wake_;

@@ -1,6 +1,8 @@
 #include "service/learner_service.h"
 
 #include <google/protobuf/arena.h>
+#include <grpcpp/support/method_handler.h>
+#include <grpcpp/support/proto_buffer_reader.h>
 
 #include "service/proto_convert.h"
 
@@ -31,7 +33,27 @@ void AddOutcome(const RecordOutcome& outcome, bool with_indices, v1::RecordEvent
   }
 }
 
+// The method's index in learner_service.proto's service block.
+constexpr int kStreamEventsMethod = 1;
+
+// Parses one message of a raw stream into `out`; false when the bytes are not a message.
+bool ParseMessage(grpc::ByteBuffer& bytes, google::protobuf::Message* out) {
+  return grpc::SerializationTraits<google::protobuf::Message>::Deserialize(&bytes, out).ok();
+}
+
 }  // namespace
+
+LearnerServiceImpl::LearnerServiceImpl(ServiceEnv env) : env_(env) {
+  MarkMethodStreamed(
+      kStreamEventsMethod,
+      new grpc::internal::ClientStreamingHandler<LearnerServiceImpl, grpc::ByteBuffer,
+                                                 v1::RecordEventsResponse>(
+          [](LearnerServiceImpl* service, grpc::ServerContext* context,
+             grpc::ServerReader<grpc::ByteBuffer>* reader, v1::RecordEventsResponse* response) {
+            return service->RawStreamEvents(context, reader, response);
+          },
+          this));
+}
 
 grpc::Status LearnerServiceImpl::StreamedRecordEvents(
     grpc::ServerContext* context,
@@ -58,23 +80,33 @@ grpc::Status LearnerServiceImpl::StreamedRecordEvents(
   return status;
 }
 
-grpc::Status LearnerServiceImpl::StreamEvents(grpc::ServerContext* context,
-                                              grpc::ServerReader<v1::RecordEventsRequest>* reader,
-                                              v1::RecordEventsResponse* response) {
+grpc::Status LearnerServiceImpl::RawStreamEvents(grpc::ServerContext* context,
+                                                 grpc::ServerReader<grpc::ByteBuffer>* reader,
+                                                 v1::RecordEventsResponse* response) {
   return RunRpc("StreamEvents", [&]() -> Status {
     PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
     uint64_t batch = 0;
-    for (;;) {
+    // Each message commits on its own; an error names the message and ends the call, and what was
+    // committed before stays committed (the reply's contract in the proto).
+    auto failed = [&](const Status& status) {
+      return Status(status.code(), "message " + std::to_string(batch) + ": " + status.message() +
+                                       " (" + std::to_string(batch) +
+                                       (batch == 1 ? " batch" : " batches") +
+                                       " committed before it)");
+    };
+    grpc::ByteBuffer bytes;
+    while (reader->Read(&bytes)) {
       google::protobuf::Arena arena(RequestArenaOptions());
       auto* request = google::protobuf::Arena::CreateMessage<v1::RecordEventsRequest>(&arena);
-      if (!reader->Read(request)) break;
-      // Each message commits on its own; an error names the message and ends the call, and what
-      // was committed before stays committed (the reply's contract in the proto).
+      if (!ParseMessage(bytes, request)) {
+        return failed(Status::InvalidArgument(
+            "not a readable RecordEventsRequest; later messages were not read"));
+      }
       Result<std::vector<Observation>> events = EventsFromProto(request->events(), *env_.limits);
-      if (!events.ok()) return events.status().WithContext("batch " + std::to_string(batch));
+      if (!events.ok()) return failed(events.status());
       Result<RecordOutcome> outcome =
           tenant->Record(std::move(events).value(), request->return_mastery());
-      if (!outcome.ok()) return outcome.status().WithContext("batch " + std::to_string(batch));
+      if (!outcome.ok()) return failed(outcome.status());
       AddOutcome(*outcome, /*with_indices=*/false, response);
       ++batch;
     }

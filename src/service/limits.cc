@@ -48,6 +48,9 @@ Status ServiceLimits::Validate() const {
   PATHWISE_RETURN_IF_ERROR(CheckRange(max_list_items, 1, 1000000, "max_list_items"));
   PATHWISE_RETURN_IF_ERROR(CheckRange(max_k, 1, 100000, "max_k"));
   PATHWISE_RETURN_IF_ERROR(CheckRange(max_queued_jobs, 1, 1000, "max_queued_jobs"));
+  PATHWISE_RETURN_IF_ERROR(CheckRange(max_fit_restarts, 1, 10000, "max_fit_restarts"));
+  PATHWISE_RETURN_IF_ERROR(CheckRange(max_fit_iterations, 1, 1000000, "max_fit_iterations"));
+  PATHWISE_RETURN_IF_ERROR(CheckRange(max_fit_work, 1, int64_t{1000000000000000}, "max_fit_work"));
   return Status::Ok();
 }
 

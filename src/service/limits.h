@@ -33,6 +33,15 @@ struct ServiceLimits {
   int64_t max_k = 100;
   /// Most fit jobs queued or running per tenant. In [1, 1000].
   int64_t max_queued_jobs = 4;
+  /// Largest FitOptions.restarts of FitModel. In [1, 10000].
+  int64_t max_fit_restarts = 100;
+  /// Largest FitOptions.max_iterations of FitModel. In [1, 1000000].
+  int64_t max_fit_iterations = 10000;
+  /// Most work one fit job may do, in observation-iterations: restarts x max_iterations x stored
+  /// events, the most E-step work the fit can take. A job over it fails before it starts, so one
+  /// tenant cannot hold the fit thread that every tenant shares. The default is about two minutes
+  /// of EM on one core at 72 M observation-iterations/s (DESIGN.md). In [1, 1e15].
+  int64_t max_fit_work = 10000000000;
 
   /// InvalidArgument naming the first field out of its range.
   Status Validate() const;

@@ -45,7 +45,8 @@ grpc::Status ModelServiceImpl::FitModel(grpc::ServerContext* context,
     PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
     PATHWISE_RETURN_IF_ERROR(ValidateId(request->model_name(), "model_name", *env_.limits));
     PATHWISE_RETURN_IF_ERROR(ValidateOptionalId(request->job_id(), "job_id", *env_.limits));
-    PATHWISE_ASSIGN_OR_RETURN(FitOptions options, FitOptionsFromProto(request->options()));
+    PATHWISE_ASSIGN_OR_RETURN(FitOptions options,
+                              FitOptionsFromProto(request->options(), *env_.limits));
     if (!tenant->curriculum()->has_graph()) {
       return Status::FailedPrecondition(
           "the tenant has no graph yet: put one with CurriculumService.PutGraph first");

@@ -314,9 +314,20 @@ Status CheckModelLimits(const BktModel& model, std::string_view prefix,
   return Status::Ok();
 }
 
+// "guess: must be ..." under "defaults" -> "defaults.guess: must be ..."; a message that does not
+// start with a field path ("guess + slip must be below 1") gets "defaults: " in front instead.
+Status WithFieldPath(const Status& status, const std::string& prefix) {
+  if (status.ok()) return status;
+  const std::string& message = status.message();
+  const size_t colon = message.find(": ");
+  const bool path_first = colon != std::string::npos && colon > 0 && message.find(' ') > colon;
+  if (!path_first) return status.WithContext(prefix);
+  return Status(status.code(), prefix + (message.front() == '[' ? "" : ".") + message);
+}
+
 Status ValidateModel(const BktModel& model, std::string_view prefix) {
-  PATHWISE_RETURN_IF_ERROR(model.Validate().WithContext(prefix));
-  PATHWISE_RETURN_IF_ERROR(ValidateFittedVariants(model).WithContext(prefix));
+  PATHWISE_RETURN_IF_ERROR(WithFieldPath(model.Validate(), std::string(prefix)));
+  PATHWISE_RETURN_IF_ERROR(WithFieldPath(ValidateFittedVariants(model), std::string(prefix)));
   return Status::Ok();
 }
 
@@ -405,6 +416,12 @@ Result<CheckedGraph> CheckGraph(const v1::Graph* graph, const std::string* graph
     checked.definition = std::move(parsed).value();
     PATHWISE_RETURN_IF_ERROR(CheckDefinitionCounts(checked.definition, limits));
     prefix = "graph_json";
+  }
+  // An empty graph would be stored as the latest version and hide every learner's mastery until a
+  // full graph came back.
+  if (checked.definition.competencies.empty()) {
+    AddProblem(&checked.problems, v1::GraphProblem::MALFORMED, Join(prefix, "competencies"),
+               "a graph needs at least one competency");
   }
   CheckDefinitionLimits(checked.definition, prefix, limits, &checked.problems);
   for (GraphProblem& p : ValidateGraphDefinition(checked.definition)) {
@@ -790,11 +807,42 @@ v1::Policy ToProto(PolicyKind kind) {
 
 // ---- Fitting ------------------------------------------------------------------------------------
 
-Result<FitOptions> FitOptionsFromProto(const v1::FitOptions& options) {
+namespace {
+
+Status CheckFitCount(int64_t value, int64_t limit, const char* field) {
+  if (value < 1 || value > limit) {
+    return Status::InvalidArgument(std::string("options.") + field + ": must be in [1, " +
+                                   std::to_string(limit) + "], got " + std::to_string(value));
+  }
+  return Status::Ok();
+}
+
+// A tolerance above 1 log-likelihood unit per row stops every fit after its first E-step, and an
+// ibkt_l2 above 1e6 pins every learner offset at 0: both are mistakes, not settings.
+constexpr double kMaxFitTolerance = 1.0;
+constexpr double kMaxIbktL2 = 1e6;
+
+}  // namespace
+
+Result<FitOptions> FitOptionsFromProto(const v1::FitOptions& options, const ServiceLimits& limits) {
   FitOptions out;
-  if (options.has_max_iterations()) out.max_iterations = options.max_iterations();
-  if (options.has_tolerance()) out.tolerance = options.tolerance();
-  if (options.has_restarts()) out.restarts = options.restarts();
+  if (options.has_max_iterations()) {
+    PATHWISE_RETURN_IF_ERROR(
+        CheckFitCount(options.max_iterations(), limits.max_fit_iterations, "max_iterations"));
+    out.max_iterations = options.max_iterations();
+  }
+  if (options.has_tolerance()) {
+    if (!(options.tolerance() >= 0.0 && options.tolerance() <= kMaxFitTolerance)) {
+      return Status::InvalidArgument("options.tolerance: must be in [0, 1], got " +
+                                     DescribeNumber(options.tolerance()));
+    }
+    out.tolerance = options.tolerance();
+  }
+  if (options.has_restarts()) {
+    PATHWISE_RETURN_IF_ERROR(
+        CheckFitCount(options.restarts(), limits.max_fit_restarts, "restarts"));
+    out.restarts = options.restarts();
+  }
   if (options.has_seed()) out.seed = options.seed();
   out.forgets = options.forgets();
   out.multigs = options.multigs();
@@ -815,7 +863,13 @@ Result<FitOptions> FitOptionsFromProto(const v1::FitOptions& options) {
                                      std::to_string(options.multiprior()));
   }
   out.ibkt = options.ibkt();
-  if (options.has_ibkt_l2()) out.ibkt_l2 = options.ibkt_l2();
+  if (options.has_ibkt_l2()) {
+    if (!(options.ibkt_l2() > 0.0 && options.ibkt_l2() <= kMaxIbktL2)) {
+      return Status::InvalidArgument("options.ibkt_l2: must be in (0, 1e6], got " +
+                                     DescribeNumber(options.ibkt_l2()));
+    }
+    out.ibkt_l2 = options.ibkt_l2();
+  }
   PATHWISE_RETURN_IF_ERROR(out.Validate().WithContext("options"));
   return out;
 }

@@ -138,8 +138,10 @@ v1::Policy ToProto(PolicyKind kind);
 
 /// The client-settable FitOptions over the library defaults, validated (FitOptions::Validate, with
 /// paths under "options"). InvalidArgument also for multiprior from the learner group (stored
-/// events carry no group).
-Result<FitOptions> FitOptionsFromProto(const v1::FitOptions& options);
+/// events carry no group), and for a count or number past its limit ("options.restarts: must be in
+/// [1, 100], got 2000000000"; restarts and max_iterations by `limits`, tolerance in [0, 1],
+/// ibkt_l2 in (0, 1e6]).
+Result<FitOptions> FitOptionsFromProto(const v1::FitOptions& options, const ServiceLimits& limits);
 
 }  // namespace pathwise::service
 

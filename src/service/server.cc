@@ -9,13 +9,20 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <sys/resource.h>
 
+#include "grpc/health/v1/health.pb.h"
 #include "service/curriculum_service.h"
 #include "service/job_runner.h"
 #include "service/learner_service.h"
 #include "service/log.h"
 #include "service/model_service.h"
 #include "service/recommendation_service.h"
+#include "service/reflection_v1.h"
+#include "service/unreadable_request.h"
 #include "store/memory_store.h"
 #include "store/sqlite_store.h"
 
@@ -32,6 +39,35 @@ Result<std::string> ReadFile(const std::string& path, std::string_view what) {
   return text.str();
 }
 
+// gRPC reports a key that is not the certificate's only as a port it could not open; check the
+// pair first so the error says what is wrong.
+Status CheckKeyMatchesCertificate(const std::string& key_pem, const std::string& cert_pem,
+                                  const TlsConfig& tls) {
+  auto read = [](const std::string& pem, auto reader) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+    return bio == nullptr ? nullptr : reader(bio.get(), nullptr, nullptr, nullptr);
+  };
+  std::unique_ptr<X509, decltype(&X509_free)> cert(read(cert_pem, PEM_read_bio_X509), &X509_free);
+  if (cert == nullptr) {
+    ERR_clear_error();
+    return Status::InvalidArgument("tls.cert: '" + tls.cert + "' holds no PEM certificate");
+  }
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(read(key_pem, PEM_read_bio_PrivateKey),
+                                                          &EVP_PKEY_free);
+  if (key == nullptr) {
+    ERR_clear_error();
+    return Status::InvalidArgument("tls.key: '" + tls.key +
+                                   "' holds no PEM private key (or it is encrypted)");
+  }
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    ERR_clear_error();
+    return Status::InvalidArgument("tls.key: the private key in '" + tls.key +
+                                   "' does not match the certificate in '" + tls.cert + "'");
+  }
+  return Status::Ok();
+}
+
 Result<std::shared_ptr<grpc::ServerCredentials>> Credentials(const TlsConfig& tls) {
   if (tls.cert.empty()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions options(
@@ -40,6 +76,7 @@ Result<std::shared_ptr<grpc::ServerCredentials>> Credentials(const TlsConfig& tl
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
   PATHWISE_ASSIGN_OR_RETURN(pair.private_key, ReadFile(tls.key, "tls.key"));
   PATHWISE_ASSIGN_OR_RETURN(pair.cert_chain, ReadFile(tls.cert, "tls.cert"));
+  PATHWISE_RETURN_IF_ERROR(CheckKeyMatchesCertificate(pair.private_key, pair.cert_chain, tls));
   options.pem_key_cert_pairs.push_back(std::move(pair));
   if (!tls.client_ca.empty()) {
     PATHWISE_ASSIGN_OR_RETURN(options.pem_root_certs, ReadFile(tls.client_ca, "tls.client_ca"));
@@ -55,6 +92,17 @@ std::string WithPort(const std::string& listen, int port) {
 }
 
 }  // namespace
+
+uint64_t RaiseOpenFileLimit() {
+  struct rlimit files;
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0) return 0;
+  if (files.rlim_cur < files.rlim_max) {
+    struct rlimit raised = files;
+    raised.rlim_cur = files.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) files = raised;
+  }
+  return static_cast<uint64_t>(files.rlim_cur);
+}
 
 Result<std::unique_ptr<store::LearnerStore>> OpenStore(const ServerConfig& config) {
   if (config.store == "memory") {
@@ -76,6 +124,7 @@ struct PathwiseServer::Impl {
   std::unique_ptr<LearnerServiceImpl> learner_service;
   std::unique_ptr<RecommendationServiceImpl> recommendation_service;
   std::unique_ptr<ModelServiceImpl> model_service;
+  std::unique_ptr<ReflectionV1Service> reflection_v1;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
   std::string address;
@@ -101,7 +150,8 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
                                                    &impl->config.limits);
   PATHWISE_RETURN_IF_ERROR(impl->tenants->LoadAll());
   impl->jobs = std::make_unique<JobRunner>(impl->store.get(), impl->config.fit_threads,
-                                           impl->config.limits.max_queued_jobs);
+                                           impl->config.limits.max_queued_jobs,
+                                           impl->config.limits.max_fit_work);
   for (Tenant* tenant : impl->tenants->tenants()) {
     PATHWISE_RETURN_IF_ERROR(impl->jobs->RecoverInterrupted(tenant->id()));
   }
@@ -113,6 +163,9 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
   impl->model_service = std::make_unique<ModelServiceImpl>(env);
 
   grpc::EnableDefaultHealthCheckService(true);
+  // Reflection describes what the generated descriptor pool holds; naming a health message here
+  // links its file's descriptors in (a static library drops objects nothing refers to).
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   if (!impl->config.listen.empty()) {
@@ -120,6 +173,15 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
                               Credentials(impl->config.tls));
     builder.AddListeningPort(impl->config.listen, credentials, &impl->port);
   }
+  // Connections that stay idle, or whose peer vanished without closing them, would hold a
+  // descriptor each for ever: close idle ones after a while, ping quiet ones to find dead peers,
+  // and make clients reconnect now and then (which also spreads them over replicas behind a
+  // balancer).
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 10 * 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 60 * 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 5 * 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 2 * 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
   // Without this, a second server could bind the same port (SO_REUSEPORT) and share its traffic.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // The sync server spawns a thread whenever every poller is busy and lets it exit once more than
@@ -129,10 +191,19 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
   builder.SetMaxReceiveMessageSize(static_cast<int>(impl->config.limits.max_message_bytes));
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(UnreadableRequestInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(impl->curriculum_service.get());
   builder.RegisterService(impl->learner_service.get());
   builder.RegisterService(impl->recommendation_service.get());
   builder.RegisterService(impl->model_service.get());
+  impl->reflection_v1 = std::make_unique<ReflectionV1Service>(std::vector<std::string>{
+      v1::CurriculumService::service_full_name(), v1::LearnerService::service_full_name(),
+      v1::RecommendationService::service_full_name(), v1::ModelService::service_full_name(),
+      "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection",
+      grpc::reflection::v1::ServerReflection::service_full_name()});
+  builder.RegisterService(impl->reflection_v1.get());
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || (!impl->config.listen.empty() && impl->port == 0)) {
     return Status::Unavailable("cannot listen on '" + impl->config.listen +

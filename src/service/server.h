@@ -4,6 +4,7 @@
 #define PATHWISE_SERVICE_SERVER_H_
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,12 @@ namespace pathwise::service {
 /// The store's errors (FailedPrecondition for a data directory locked by another server, ...).
 Result<std::unique_ptr<store::LearnerStore>> OpenStore(const ServerConfig& config);
 
+/// Raises this process's soft limit of open files to its hard limit. Every client connection holds
+/// a descriptor, and with the usual soft limit of 1024 the listener starts failing with "Too many
+/// open files" long before the machine would. Returns the soft limit in force afterwards (0 when it
+/// cannot be read).
+uint64_t RaiseOpenFileLimit();
+
 /// A running server.
 ///
 /// Thread safety: every method may be called concurrently; Shutdown is idempotent.
@@ -41,8 +48,9 @@ class PathwiseServer {
   /// Validates the config, loads every tenant (rebuilding mastery from the store), marks jobs a
   /// previous run left unfinished as failed, and starts serving on config.listen (no network port
   /// when it is empty: then only InProcessChannel reaches the server). InvalidArgument for a bad
-  /// config; Unavailable when the address cannot be bound or a TLS file cannot be read; the
-  /// tenants' load errors.
+  /// config, a TLS key that does not match its certificate, or a TLS file that holds no PEM;
+  /// Unavailable when the address cannot be bound or a TLS file cannot be read; the tenants' load
+  /// errors ("tenant '<id>': ...").
   static Result<std::unique_ptr<PathwiseServer>> Start(const ServerConfig& config,
                                                        std::unique_ptr<store::LearnerStore> store);
   ~PathwiseServer();

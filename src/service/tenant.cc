@@ -177,7 +177,7 @@ Status Tenant::Load() {
                                         ? CompetencyGraph::FromDefinition(std::move(def).value())
                                         : Result<CompetencyGraph>(def.status());
     if (!built.ok()) {
-      return Status::FailedPrecondition("tenant '" + id_ + "': stored graph version " +
+      return Status::FailedPrecondition("stored graph version " +
                                         std::to_string(stored_graph->version) +
                                         " does not load: " + built.status().message());
     }
@@ -194,7 +194,7 @@ Status Tenant::Load() {
   if (stored_model.ok()) {
     Result<BktModel> parsed = ParseModelJson(stored_model->model_json, "stored model");
     if (!parsed.ok()) {
-      return Status::FailedPrecondition("tenant '" + id_ + "': stored active model version " +
+      return Status::FailedPrecondition("stored active model version " +
                                         std::to_string(stored_model->version) +
                                         " does not load: " + parsed.status().message());
     }
@@ -207,9 +207,8 @@ Status Tenant::Load() {
   Result<std::shared_ptr<Curriculum>> next =
       BuildCurriculum(std::move(graph), graph_version, std::move(model), model_version);
   if (!next.ok()) {
-    return Status::FailedPrecondition(
-        "tenant '" + id_ +
-        "': the stored graph and active model do not fit: " + next.status().message());
+    return Status::FailedPrecondition("the stored graph and active model do not fit: " +
+                                      next.status().message());
   }
   PATHWISE_ASSIGN_OR_RETURN(uint64_t learners, RebuildLocked(std::move(next).value()));
   LogLine(LogLevel::kInfo, "tenant loaded")

@@ -270,6 +270,23 @@ TEST(GraphJsonTest, KeyGivenTwiceIsAnError) {
   EXPECT_EQ(def.status().message(), "mem: competencies[1]: key 'name' given twice");
 }
 
+TEST(GraphJsonTest, DeepNestingIsRefusedBeforeParsingNamingTheLimitAndWhere) {
+  // 2M levels in 4 MiB: the tester's document. Refused by the depth scan, so nothing is built.
+  const size_t levels = 2000000;
+  const std::string text = "{\"format\": \"pathwise.graph\", \"version\": 1,\n\"competencies\": " +
+                           std::string(levels, '[') + std::string(levels, ']') + "}";
+  Result<GraphDefinition> def = ParseGraphJson(text, "deep.json");
+  ASSERT_FALSE(def.ok());
+  EXPECT_EQ(def.status().code(), StatusCode::kInvalidArgument);
+  // The outer object is level 1, so the 64th '[' (column 17 + 63 of line 2) is level 65.
+  EXPECT_EQ(def.status().message(),
+            "deep.json:2:80: nesting deeper than 64 levels of arrays and objects (the limit)");
+
+  // Brackets inside strings are text, not nesting.
+  const std::string name(1000, '[');
+  EXPECT_OK(ParseGraphJson(Document(R"([{"id": "a", "name": ")" + name + R"("}])"), "mem"));
+}
+
 TEST(GraphJsonTest, WrongFormatIsRejectedBeforeAnythingElse) {
   Result<GraphDefinition> def =
       ParseGraphJson(R"({"format": "other", "version": 1, "junk": 1})", "mem");

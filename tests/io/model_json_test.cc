@@ -161,6 +161,34 @@ TEST(ModelJsonTest, StructuralErrorsNameTheFieldPath) {
   }
 }
 
+TEST(ModelJsonTest, OutOfRangeValuesAreNamedByTheirFieldPath) {
+  const std::string head = R"({"format": "pathwise.bkt_model", "version": 1, )";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"("defaults": {"prior": 0.1, "learn": 0.1, "guess": 1.5, "slip": 0.1}})",
+       "src: defaults.guess: must be a probability"},
+      {R"("competencies": {"a": {"prior": 0.1, "learn": -1, "guess": 0.2, "slip": 0.1}}})",
+       "src: competencies[a].learn: must be a probability"},
+      {R"("activities": {"q": {"slip": 2}}})", "src: activities[q].slip: must be a probability"},
+      {R"("prior_groups": "first_response", "group_priors": {"a": {"g": 7}}})",
+       "src: group_priors[a][g]: must be a probability"},
+  };
+  for (const auto& [body, message] : cases) {
+    Result<BktModel> model = ParseModelJson(head + body, "src");
+    ASSERT_FALSE(model.ok()) << body;
+    EXPECT_EQ(model.status().message().rfind(message, 0), 0u) << model.status();
+  }
+}
+
+TEST(ModelJsonTest, DeepNestingIsRefusedNamingTheLimit) {
+  const std::string text = "{\"format\": \"pathwise.bkt_model\", \"version\": 1, \"defaults\": " +
+                           std::string(100000, '[') + std::string(100000, ']') + "}";
+  Result<BktModel> model = ParseModelJson(text, "deep");
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().message().rfind("deep:1:", 0), 0u) << model.status();
+  EXPECT_NE(model.status().message().find("nesting deeper than 64 levels"), std::string::npos)
+      << model.status();
+}
+
 TEST(ModelJsonTest, WrongFormatOrVersionIsRejected) {
   EXPECT_FALSE(ParseModelJson(R"({"format": "pathwise.graph", "version": 1})", "s").ok());
   EXPECT_FALSE(ParseModelJson(R"({"format": "pathwise.bkt_model", "version": 2})", "s").ok());

@@ -45,7 +45,7 @@ def test_validation_errors_carry_the_core_message():
         pw.BktParams(guess=0.6, slip=0.5).validate()
     model = pw.BktModel()
     model.competencies["fractions"] = pw.BktParams(slip=float("nan"))
-    with pytest.raises(ValueError, match=r"competencies\[fractions\]: slip must be a probability"):
+    with pytest.raises(ValueError, match=r"competencies\[fractions\]\.slip: must be a probability"):
         model.validate()
 
 

@@ -86,5 +86,26 @@ TEST(ConfigTest, ValidationNamesTheField) {
   EXPECT_EQ(no_tenants.Validate().message().rfind("tenants", 0), 0u);
 }
 
+TEST(ConfigTest, ListenPortOutOfRangeIsRefused) {
+  for (const char* listen : {"127.0.0.1:99999", "127.0.0.1:65536", "0.0.0.0:1000000"}) {
+    ServerConfig config = Valid();
+    config.listen = listen;
+    const Status status = config.Validate();
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << listen;
+    EXPECT_EQ(status.message().rfind("listen: port", 0), 0u) << status.message();
+    EXPECT_NE(status.message().find("[0, 65535]"), std::string::npos) << status.message();
+  }
+  for (const char* listen : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:-1", "127.0.0.1:80a"}) {
+    ServerConfig config = Valid();
+    config.listen = listen;
+    EXPECT_EQ(config.Validate().message().rfind("listen:", 0), 0u) << listen;
+  }
+  for (const char* listen : {"127.0.0.1:0", "127.0.0.1:65535", "[::1]:50051", "unix:/tmp/p.sock"}) {
+    ServerConfig config = Valid();
+    config.listen = listen;
+    EXPECT_TRUE(config.Validate().ok()) << listen;
+  }
+}
+
 }  // namespace
 }  // namespace pathwise::service

@@ -413,7 +413,8 @@ TEST_F(BadInputTest, StreamStopsAtTheBadMessageKeepingTheGoodOnes) {
   writer->WritesDone();
   const grpc::Status status = writer->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(status.error_message().rfind("batch 1: events[0].outcome", 0), 0u) << Describe(status);
+  EXPECT_EQ(status.error_message().rfind("message 1: events[0].outcome", 0), 0u)
+      << Describe(status);
   EXPECT_EQ(ExportEvents(*stubs_, kKeyA, "sam").size(), 1u);
 }
 

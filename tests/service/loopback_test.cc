@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
@@ -61,6 +62,71 @@ TEST(LoopbackTest, PortInUseIsUnavailable) {
       PathwiseServer::Start(config, std::move(store).value());
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable) << second.status();
   EXPECT_OK(first->Shutdown(std::chrono::seconds(5)));
+}
+
+TEST(LoopbackTest, HealthCheckStopsAnsweringServingWhenShutdownBegins) {
+  ServerConfig config = TwoTenantConfig();
+  config.listen = "127.0.0.1:0";
+  std::unique_ptr<PathwiseServer> server = StartServer(config);
+  ASSERT_NE(server, nullptr);
+  const std::string serving("\x08\x01", 2);
+  auto channel = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
+  const testing::RawReply before =
+      testing::RawUnaryCall(channel, "/grpc.health.v1.Health/Check", "", "");
+  ASSERT_TRUE(before.status.ok()) << before.status.error_message();
+  ASSERT_EQ(before.bytes, serving);
+
+  // An open call keeps the server in its shutdown grace.
+  Stubs stubs(channel);
+  PutGraphOrFail(stubs, kKeyA, ChainGraph());
+  auto context = Ctx(kKeyA);
+  v1::RecordEventsResponse response;
+  auto writer = stubs.learners->StreamEvents(context.get(), &response);
+  v1::RecordEventsRequest batch;
+  *batch.add_events() = testing::MakeEvent("e1", "ann", "act.a", 1, 1);
+  ASSERT_TRUE(writer->Write(batch));
+  std::thread stopper([&] { EXPECT_OK(server->Shutdown(std::chrono::seconds(10))); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  // Every Check now says NOT_SERVING (field 1 = 2) or fails; none says SERVING.
+  auto fresh = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
+  for (const auto& ch : {channel, fresh}) {
+    const testing::RawReply during =
+        testing::RawUnaryCall(ch, "/grpc.health.v1.Health/Check", "", "");
+    EXPECT_FALSE(during.status.ok() && during.bytes == serving)
+        << "Check answered SERVING during the shutdown grace";
+  }
+  // The stream itself may be ended by the shutdown; only the health answers are asserted here.
+  writer->WritesDone();
+  (void)writer->Finish();
+  stopper.join();
+}
+
+TEST(LoopbackTest, ANewClientIsAcceptedAfterAThousandIdleConnections) {
+  // Both ends of every connection are in this process: 1000 connections need 2000 descriptors.
+  const uint64_t limit = RaiseOpenFileLimit();
+  if (limit < 2500) GTEST_SKIP() << "the open-file hard limit is " << limit;
+  ServerConfig config = TwoTenantConfig();
+  config.listen = "127.0.0.1:0";
+  std::unique_ptr<PathwiseServer> server = StartServer(config);
+  ASSERT_NE(server, nullptr);
+  std::vector<std::shared_ptr<grpc::Channel>> idle;
+  for (int i = 0; i < 1000; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per channel
+    idle.push_back(
+        grpc::CreateCustomChannel(server->address(), grpc::InsecureChannelCredentials(), args));
+    ASSERT_TRUE(
+        idle.back()->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)))
+        << "connection " << i;
+  }
+  const testing::RawReply reply = testing::RawUnaryCall(
+      grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()),
+      "/grpc.health.v1.Health/Check", "", "");
+  EXPECT_TRUE(reply.status.ok()) << reply.status.error_message();
+  EXPECT_EQ(reply.bytes, std::string("\x08\x01", 2));
+  idle.clear();
+  EXPECT_OK(server->Shutdown(std::chrono::seconds(5)));
 }
 
 // A CA, a server certificate for localhost/127.0.0.1 and a client certificate, made with the
@@ -141,6 +207,28 @@ TEST_F(TlsTest, MissingCertificateFileIsUnavailable) {
       PathwiseServer::Start(config, std::move(store).value());
   EXPECT_EQ(server.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(server.status().message().find("tls.cert"), std::string::npos);
+}
+
+TEST_F(TlsTest, KeyOfAnotherCertificateIsNamedAsAMismatch) {
+  ServerConfig config = TwoTenantConfig();
+  config.listen = "127.0.0.1:0";
+  config.tls.cert = Path("server.crt");
+  config.tls.key = Path("client.key");
+  Result<std::unique_ptr<store::LearnerStore>> store = OpenStore(config);
+  ASSERT_OK(store);
+  Result<std::unique_ptr<PathwiseServer>> server =
+      PathwiseServer::Start(config, std::move(store).value());
+  EXPECT_EQ(server.status().code(), StatusCode::kInvalidArgument) << server.status();
+  EXPECT_NE(server.status().message().find("does not match the certificate"), std::string::npos)
+      << server.status();
+
+  // A file that is no PEM key at all is named too.
+  config.tls.key = Path("san.ext");
+  store = OpenStore(config);
+  ASSERT_OK(store);
+  server = PathwiseServer::Start(config, std::move(store).value());
+  EXPECT_EQ(server.status().code(), StatusCode::kInvalidArgument) << server.status();
+  EXPECT_EQ(server.status().message().rfind("tls.key", 0), 0u) << server.status();
 }
 
 }  // namespace

@@ -180,6 +180,26 @@ TEST(ProtoConvertTest, ModelWithDegenerateGuessAndSlipIsRejected) {
   EXPECT_NE(model.status().message().find("model"), std::string::npos);
 }
 
+TEST(ProtoConvertTest, ModelValueOutOfRangeIsNamedByItsFieldPath) {
+  v1::Model proto;
+  v1::BktParams* defaults = proto.mutable_defaults();
+  defaults->set_prior(0.3);
+  defaults->set_learn(0.2);
+  defaults->set_guess(1.5);
+  defaults->set_slip(0.1);
+  Result<BktModel> model = ModelFromProto(proto, ServiceLimits{});
+  EXPECT_EQ(model.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(model.status().message().rfind("model.defaults.guess: must be a probability", 0), 0u)
+      << model.status();
+
+  defaults->set_guess(0.2);
+  (*proto.mutable_competencies())["a"] = *defaults;
+  (*proto.mutable_competencies())["a"].set_slip(-0.5);
+  model = ModelFromProto(proto, ServiceLimits{});
+  EXPECT_EQ(model.status().message().rfind("model.competencies[a].slip: must be", 0), 0u)
+      << model.status();
+}
+
 google::protobuf::RepeatedPtrField<v1::Event> Events(std::vector<v1::Event> events) {
   google::protobuf::RepeatedPtrField<v1::Event> out;
   for (v1::Event& e : events) *out.Add() = std::move(e);
@@ -287,15 +307,16 @@ TEST(ProtoConvertTest, PlanNeedsAGoal) {
 TEST(ProtoConvertTest, FitOptionsRejectLearnerGroupPriorsAndBadCounts) {
   v1::FitOptions options;
   options.set_multiprior(v1::PRIOR_GROUP_SOURCE_LEARNER_GROUP);
-  EXPECT_EQ(FitOptionsFromProto(options).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(FitOptionsFromProto(options, ServiceLimits{}).status().code(),
+            StatusCode::kInvalidArgument);
   options.set_multiprior(v1::PRIOR_GROUP_SOURCE_FIRST_RESPONSE);
   options.set_restarts(0);
-  Result<FitOptions> out = FitOptionsFromProto(options);
+  Result<FitOptions> out = FitOptionsFromProto(options, ServiceLimits{});
   EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(out.status().message().find("restarts"), std::string::npos);
   options.set_restarts(2);
   options.set_seed(7);
-  Result<FitOptions> good = FitOptionsFromProto(options);
+  Result<FitOptions> good = FitOptionsFromProto(options, ServiceLimits{});
   ASSERT_OK(good);
   EXPECT_EQ(good->restarts, 2);
   EXPECT_EQ(good->seed, 7u);

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/impl/codegen/client_unary_call.h>
 #include <gtest/gtest.h>
@@ -26,6 +27,8 @@ using testing::kKeyA;
 using testing::kKeyB;
 using testing::MakeEvent;
 using testing::PutGraphOrFail;
+using testing::RawReply;
+using testing::RawUnaryCall;
 using testing::StartServer;
 using testing::Stubs;
 using testing::TempDir;
@@ -33,40 +36,6 @@ using testing::TwoTenantConfig;
 
 std::string Describe(const grpc::Status& s) {
   return std::to_string(s.error_code()) + " " + s.error_message();
-}
-
-struct RawReply {
-  grpc::Status status;
-  std::string bytes;
-};
-
-// A unary call with hand-made request bytes, through the generic stub: lets a test send what no
-// generated stub would (a broken message) or call a service without linking its generated code.
-RawReply RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
-                      const std::string& request_bytes, const std::string& key) {
-  grpc::TemplatedGenericStub<grpc::ByteBuffer, grpc::ByteBuffer> stub(channel);
-  std::unique_ptr<grpc::ClientContext> context = Ctx(key);
-  grpc::Slice slice(request_bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer reply;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  RawReply out;
-  stub.UnaryCall(context.get(), method, grpc::StubOptions(), &request, &reply, [&](grpc::Status s) {
-    std::lock_guard<std::mutex> lock(mu);
-    out.status = s;
-    done = true;
-    cv.notify_all();
-  });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  std::vector<grpc::Slice> slices;
-  if (out.status.ok() && reply.Dump(&slices).ok()) {
-    for (const grpc::Slice& s : slices)
-      out.bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  return out;
 }
 
 class ServiceTest : public ::testing::TestWithParam<std::string> {
@@ -670,47 +639,97 @@ TEST_P(ServiceTest, RecordEventsThatDoNotParseAreInvalidArgumentAndStoreNothing)
   EXPECT_EQ(response.recorded(), 1u);
 }
 
-TEST_P(ServiceTest, ReflectionListsEveryService) {
-  // grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo with list_services = "" (field 7,
-  // wire bytes 3a 00), through the generic stub; the reply names every registered service.
-  grpc::GenericStub stub(server_->InProcessChannel());
+// One request of grpc.reflection.<version>.ServerReflection/ServerReflectionInfo (a bidi stream)
+// through the generic stub: the reply's bytes, or the call's failure. v1 and v1alpha share the
+// wire format.
+RawReply ReflectionCall(const std::shared_ptr<grpc::Channel>& channel, const std::string& version,
+                        const std::string& request_bytes) {
+  grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   grpc::CompletionQueue cq;
   auto call = stub.PrepareCall(
-      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+      &context, "/grpc.reflection." + version + ".ServerReflection/ServerReflectionInfo", &cq);
+  RawReply out;
   void* tag;
   bool ok;
   auto step = [&](intptr_t expected) {
-    ASSERT_TRUE(cq.Next(&tag, &ok));
-    ASSERT_EQ(reinterpret_cast<intptr_t>(tag), expected);
+    EXPECT_TRUE(cq.Next(&tag, &ok));
+    EXPECT_EQ(reinterpret_cast<intptr_t>(tag), expected);
   };
   call->StartCall(reinterpret_cast<void*>(1));
   step(1);
-  grpc::Slice request_bytes(std::string("\x3a\x00", 2));
-  grpc::ByteBuffer request(&request_bytes, 1);
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request(&slice, 1);
   call->Write(request, reinterpret_cast<void*>(2));
   step(2);
   grpc::ByteBuffer reply;
   call->Read(&reply, reinterpret_cast<void*>(3));
   step(3);
-  ASSERT_TRUE(ok);
+  const bool got_reply = ok;
   call->WritesDone(reinterpret_cast<void*>(4));
   step(4);
-  grpc::Status status;
-  call->Finish(&status, reinterpret_cast<void*>(5));
+  call->Finish(&out.status, reinterpret_cast<void*>(5));
   step(5);
-  EXPECT_TRUE(status.ok()) << Describe(status);
   std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(reply.Dump(&slices).ok());
-  std::string bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  if (got_reply && reply.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices)
+      out.bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   }
-  for (const char* service :
-       {"pathwise.v1.CurriculumService", "pathwise.v1.LearnerService",
-        "pathwise.v1.RecommendationService", "pathwise.v1.ModelService", "grpc.health.v1.Health"}) {
-    EXPECT_NE(bytes.find(service), std::string::npos) << service;
+  return out;
+}
+
+// A length-delimited field of a request message.
+std::string StringField(int number, const std::string& value) {
+  std::string out(1, static_cast<char>(number << 3 | 2));
+  out += static_cast<char>(value.size());  // names here are shorter than 128 bytes
+  return out + value;
+}
+
+const char* const kListedServices[] = {"pathwise.v1.CurriculumService",
+                                       "pathwise.v1.LearnerService",
+                                       "pathwise.v1.RecommendationService",
+                                       "pathwise.v1.ModelService",
+                                       "grpc.health.v1.Health",
+                                       "grpc.reflection.v1alpha.ServerReflection",
+                                       "grpc.reflection.v1.ServerReflection"};
+
+TEST_P(ServiceTest, ReflectionListsEveryServiceInBothVersions) {
+  for (const char* version : {"v1alpha", "v1"}) {
+    // list_services = "" is field 7; the reply names every registered service.
+    const RawReply reply = ReflectionCall(server_->InProcessChannel(), version, StringField(7, ""));
+    EXPECT_TRUE(reply.status.ok()) << version << ": " << Describe(reply.status);
+    for (const char* service : kListedServices) {
+      EXPECT_NE(reply.bytes.find(service), std::string::npos) << version << " " << service;
+    }
   }
+}
+
+TEST_P(ServiceTest, ReflectionDescribesEveryListedServiceInBothVersions) {
+  // file_containing_symbol (field 4) of each listed service: the reply holds its file (field 4 of
+  // the response, file_descriptor_response), never an error_response (field 7).
+  for (const char* version : {"v1alpha", "v1"}) {
+    for (const char* service : kListedServices) {
+      const RawReply reply =
+          ReflectionCall(server_->InProcessChannel(), version, StringField(4, service));
+      ASSERT_TRUE(reply.status.ok()) << version << " " << service << ": " << Describe(reply.status);
+      google::protobuf::UnknownFieldSet fields;
+      ASSERT_TRUE(fields.ParseFromString(reply.bytes)) << service;
+      bool described = false;
+      for (int i = 0; i < fields.field_count(); ++i) {
+        EXPECT_NE(fields.field(i).number(), 7)
+            << version << ": " << service << " is listed but not describable";
+        described = described || fields.field(i).number() == 4;
+      }
+      EXPECT_TRUE(described) << version << " " << service;
+      const std::string name(service);
+      EXPECT_NE(reply.bytes.find(name.substr(name.rfind('.') + 1)), std::string::npos) << service;
+    }
+  }
+  // An unknown symbol is an error_response in the stream, not a failed call.
+  const RawReply unknown =
+      ReflectionCall(server_->InProcessChannel(), "v1", StringField(4, "no.such.Service"));
+  EXPECT_TRUE(unknown.status.ok()) << Describe(unknown.status);
+  EXPECT_NE(unknown.bytes.find("not found"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, ServiceTest, ::testing::Values("memory", "sqlite"),

@@ -3,13 +3,17 @@
 #ifndef PATHWISE_TESTS_SERVICE_SERVICE_TEST_UTIL_H_
 #define PATHWISE_TESTS_SERVICE_SERVICE_TEST_UTIL_H_
 
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/impl/codegen/client_unary_call.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -203,6 +207,86 @@ inline std::vector<v1::StoredEvent> ExpectMasteryEqualsReplay(Stubs& stubs, cons
     EXPECT_EQ(got.last_practiced_ms(), want.opportunities > 0 ? want.last_practiced_ms : 0);
   }
   return events;
+}
+
+struct RawReply {
+  grpc::Status status;
+  std::string bytes;
+};
+
+// A unary call with hand-made request bytes, through the generic stub: lets a test send what no
+// generated stub would (a broken message) or call a service without linking its generated code.
+inline RawReply RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                             const std::string& method, const std::string& request_bytes,
+                             const std::string& key) {
+  grpc::TemplatedGenericStub<grpc::ByteBuffer, grpc::ByteBuffer> stub(channel);
+  std::unique_ptr<grpc::ClientContext> context = Ctx(key);
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer reply;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  RawReply out;
+  stub.UnaryCall(context.get(), method, grpc::StubOptions(), &request, &reply, [&](grpc::Status s) {
+    std::lock_guard<std::mutex> lock(mu);
+    out.status = s;
+    done = true;
+    cv.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  std::vector<grpc::Slice> slices;
+  if (out.status.ok() && reply.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices)
+      out.bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return out;
+}
+
+/// A client-streaming call with hand-made message bytes (one string per message) through the
+/// generic stub. The server may end the call before reading every message; the writes that fail
+/// then are not an error here, the call's status says what happened.
+inline RawReply RawClientStreamCall(const std::shared_ptr<grpc::Channel>& channel,
+                                    const std::string& method,
+                                    const std::vector<std::string>& messages,
+                                    const std::string& key) {
+  grpc::GenericStub stub(channel);
+  std::unique_ptr<grpc::ClientContext> context = Ctx(key);
+  grpc::CompletionQueue cq;
+  RawReply out;
+  auto call = stub.PrepareCall(context.get(), method, &cq);
+  void* tag = nullptr;
+  bool ok = false;
+  // Each step waits for its own tag: the queue holds one operation at a time here.
+  auto wait = [&] { return cq.Next(&tag, &ok) && ok; };
+  call->StartCall(reinterpret_cast<void*>(1));
+  bool open = wait();
+  for (const std::string& bytes : messages) {
+    if (!open) break;
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer buffer(&slice, 1);
+    call->Write(buffer, reinterpret_cast<void*>(2));
+    open = wait();
+  }
+  if (open) {
+    call->WritesDone(reinterpret_cast<void*>(3));
+    (void)wait();
+  }
+  grpc::ByteBuffer reply;
+  call->Read(&reply, reinterpret_cast<void*>(4));
+  const bool got_reply = wait();
+  call->Finish(&out.status, reinterpret_cast<void*>(5));
+  (void)wait();
+  std::vector<grpc::Slice> slices;
+  if (got_reply && out.status.ok() && reply.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices)
+      out.bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  return out;
 }
 
 /// A server started on `config` with a MemoryStore (config.store "memory") or a SqliteStore in

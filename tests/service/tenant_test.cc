@@ -22,6 +22,18 @@ GraphDefinition ChainDefinition() {
   return checked.ok() ? checked->definition : GraphDefinition{};
 }
 
+TEST(TenantTest, AStoredGraphThatDoesNotLoadNamesTheTenantOnce) {
+  ServerConfig config = testing::TwoTenantConfig();
+  auto store = std::make_unique<store::MemoryStore>();
+  ASSERT_OK(store->PutGraph(testing::kTenantA, "{not json"));
+  Result<std::unique_ptr<PathwiseServer>> server = PathwiseServer::Start(config, std::move(store));
+  ASSERT_FALSE(server.ok());
+  const std::string& message = server.status().message();
+  EXPECT_EQ(message.rfind("tenant 'tenant-a': stored graph version 1 does not load", 0), 0u)
+      << message;
+  EXPECT_EQ(message.find("tenant '", 1), std::string::npos) << message;
+}
+
 TEST(TenantTest, FailedCommitLeavesMemoryAsTheStoreHasIt) {
   std::atomic<bool> fail{false};
   store::MemoryStoreOptions options;
