@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "graph_output.h"
 
 namespace pathwise::cli {
 namespace {
@@ -162,17 +163,7 @@ int RunImport(const ImportArgs& args) {
             << Plural(graph.num_prerequisites(), "prerequisite", "prerequisites") << ", "
             << Plural(graph.num_activities(), "activity", "activities") << ", "
             << Plural(graph.num_groups(), "group", "groups") << ".\n";
-  if (args.output.empty()) {
-    std::cout << "Nothing written (no -o given).\n";
-    return kExitOk;
-  }
-  const Status written = WriteGraphFile(graph, args.output);
-  if (!written.ok()) {
-    std::cerr << written.message() << "\n";
-    return kExitUsage;
-  }
-  std::cout << "Wrote " << args.output << "\n";
-  return kExitOk;
+  return WriteGraphOutput(graph, args.output);
 }
 
 struct DotArgs {

@@ -17,6 +17,7 @@
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "graph_output.h"
 
 namespace pathwise::cli {
 namespace {
@@ -246,16 +247,7 @@ int RunCase(const CaseArgs& args) {
     std::cout << "Dry run: nothing written.\n";
     return kExitOk;
   }
-  if (args.output.empty()) {
-    std::cout << "Nothing written (no -o given).\n";
-  } else {
-    const Status written = WriteGraphFile(graph, args.output);
-    if (!written.ok()) {
-      std::cerr << written.message() << "\n";
-      return kExitUsage;
-    }
-    std::cout << "Wrote " << args.output << "\n";
-  }
+  if (const int written = WriteGraphOutput(graph, args.output); written != kExitOk) return written;
   if (!args.links.empty()) {
     if (WriteText(args.links, LinksCsv(report)) != kExitOk) return kExitUsage;
     std::cout << "Wrote " << args.links << "\n";
@@ -286,17 +278,7 @@ int RunEdFi(const EdFiArgs& args) {
     std::cout << "Dry run: nothing written.\n";
     return kExitOk;
   }
-  if (args.output.empty()) {
-    std::cout << "Nothing written (no -o given).\n";
-    return kExitOk;
-  }
-  const Status written = WriteGraphFile(graph, args.output);
-  if (!written.ok()) {
-    std::cerr << written.message() << "\n";
-    return kExitUsage;
-  }
-  std::cout << "Wrote " << args.output << "\n";
-  return kExitOk;
+  return WriteGraphOutput(graph, args.output);
 }
 
 struct RosterArgs {

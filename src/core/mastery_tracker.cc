@@ -62,8 +62,9 @@ Target CompileTarget(uint32_t competency, double weight, const BktParams& params
   return t;
 }
 
-// Same arithmetic, in the same order, as UpdateOdds in bkt.h.
-inline Odds ApplyTarget(const Target& t, Odds odds, double credit) {
+// Same arithmetic, in the same order, as UpdateOdds in bkt.h; `learn` is t.weighted_learn, or the
+// learner's own (individual pace).
+inline Odds ApplyTarget(const Target& t, Odds odds, double credit, double learn) {
   double ratio;
   if (credit == 1.0) {
     ratio = t.ratio_correct;
@@ -72,7 +73,7 @@ inline Odds ApplyTarget(const Target& t, Odds odds, double credit) {
   } else {
     ratio = LikelihoodRatio(t.params.guess, t.params.slip, credit, t.weight);
   }
-  return TransitionOdds(PosteriorOdds(odds, ratio), t.weighted_learn, t.forget);
+  return TransitionOdds(PosteriorOdds(odds, ratio), learn, t.forget);
 }
 
 // A learner's pace (mastery_tracker.h): the offsets in use and, while they are estimated, the
@@ -111,8 +112,7 @@ double UpdateGrid(std::array<double, kPaceGrid>& weight,
 // exponent narrowed to 16 bits, which saturates only past log-odds of +-11 million (no sequence of
 // answers with guess and slip above 1e-300 gets there in a billion steps), and a practice count
 // that saturates at 65,535 (documented on MasteryEstimate::opportunities). A third less memory
-// traffic than the 32 bytes of the plain fields keeps the online update as fast as it was with a
-// probability in one double (bench/README.md, issue 12).
+// than the 32 bytes of the plain fields, for the online update's sake (bench/README.md, issue 12).
 struct CompetencyState {
   uint32_t competency;
   uint16_t opportunities;
@@ -300,22 +300,12 @@ struct MasteryTracker::Impl {
 
   // One answer's update of one target's state, with the learner's pace when there is one.
   void ApplyOne(const Target& t, CompetencyState& s, double credit, LearnerPace* pace) const {
-    if (pace == nullptr) {
-      s.set_odds(ApplyTarget(t, s.odds(), credit));
-      return;
+    double learn = t.weighted_learn;
+    if (pace != nullptr) {
+      if (pace->learn_scale != 1.0) learn = PacedLearn(t, pace->learn_scale);
+      if (pace->estimated) ObservePace(*pace, t, s, credit);
     }
-    const double learn =
-        pace->learn_scale == 1.0 ? t.weighted_learn : PacedLearn(t, pace->learn_scale);
-    if (pace->estimated) ObservePace(*pace, t, s, credit);
-    double ratio;
-    if (credit == 1.0) {
-      ratio = t.ratio_correct;
-    } else if (credit == 0.0) {
-      ratio = t.ratio_incorrect;
-    } else {
-      ratio = LikelihoodRatio(t.params.guess, t.params.slip, credit, t.weight);
-    }
-    s.set_odds(TransitionOdds(PosteriorOdds(s.odds(), ratio), learn, t.forget));
+    s.set_odds(ApplyTarget(t, s.odds(), credit, learn));
   }
 
   // The learner's state, created (with its pace) when new. A std::string key, so that finding a
@@ -610,7 +600,7 @@ Result<MasteryEstimate> MasteryTracker::Mastery(std::string_view learner_id,
   }
   const uint32_t competency = c->second;
   CompetencyState state = CompetencyState::Make(competency, impl_->prior_odds[competency], 0);
-  bool practised = false;
+  bool from_odds = false;  // false: the population prior exactly as given
   {
     const Shard& shard = impl_->ShardFor(learner_id);
     std::lock_guard<std::mutex> lock(shard.mu);
@@ -620,7 +610,7 @@ Result<MasteryEstimate> MasteryTracker::Mastery(std::string_view learner_id,
     }
     if (it->second.pace && it->second.pace->prior_scale != 1.0) {
       state.set_odds(PosteriorOdds(state.odds(), it->second.pace->prior_scale));
-      practised = true;  // read from the odds: the learner's own prior
+      from_odds = true;  // the learner's own prior
     }
     const std::vector<CompetencyState>& states = it->second.states;
     auto s = std::lower_bound(
@@ -628,11 +618,11 @@ Result<MasteryEstimate> MasteryTracker::Mastery(std::string_view learner_id,
         [](const CompetencyState& cs, uint32_t want) { return cs.competency < want; });
     if (s != states.end() && s->competency == competency) {
       state = *s;
-      practised = true;
+      from_odds = true;
     }
   }
-  // Unpractised: the prior exactly as given, not read back from its log-odds.
-  if (!practised) return impl_->prior_template.competencies[competency];
+  // Unpractised at the population prior: the prior exactly as given, not read back from its odds.
+  if (!from_odds) return impl_->prior_template.competencies[competency];
   return impl_->ToEstimate(state);
 }
 

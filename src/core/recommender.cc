@@ -509,7 +509,7 @@ Result<std::vector<Recommendation>> MasteryPolicy::Recommend(const LearnerState&
                   1.0,
                   e.remediation,
                   ReviewValue(e),
-                  last_competencies_.Contains(c) ? 1.0 : 0.0,
+                  last_competencies_.Contains(c) && !refreshing_ ? 1.0 : 0.0,
                   1.0};
     bounds_.push_back({Sum(best), c});
   }
