@@ -39,8 +39,11 @@ struct Target {
   double weighted_learn;  // learn * weight, as UpdateOdds passes to TransitionOdds
   double forget;
   BktParams params;  // for partial credit
-  // Individual pace: learn / (1 - learn) (inf at 1), and log(1 - learn' weight) for every learn'
-  // of the pace grid.
+};
+
+// What individual pace needs of a target, apart from Target so that the hot table stays small:
+// learn / (1 - learn) (inf at 1), and log(1 - learn' weight) for every learn' of the pace grid.
+struct PaceTarget {
   double learn_odds;
   std::array<double, kPaceGrid> log_unlearned;
 };
@@ -54,6 +57,11 @@ Target CompileTarget(uint32_t competency, double weight, const BktParams& params
   t.weighted_learn = params.learn * weight;
   t.forget = params.forget;
   t.params = params;
+  return t;
+}
+
+PaceTarget CompilePaceTarget(double weight, const BktParams& params) {
+  PaceTarget t;
   t.learn_odds = params.learn < 1.0 ? params.learn / (1.0 - params.learn)
                                     : std::numeric_limits<double>::infinity();
   for (int k = 0; k < kPaceGrid; ++k) {
@@ -88,8 +96,8 @@ struct LearnerPace {
 };
 
 // learn' weight for a learner whose learn odds are scaled by `scale`.
-inline double PacedLearn(const Target& t, double scale) {
-  const double odds = t.learn_odds * scale;
+inline double PacedLearn(const Target& t, const PaceTarget& p, double scale) {
+  const double odds = p.learn_odds * scale;
   return (std::isinf(odds) ? 1.0 : odds / (1.0 + odds)) * t.weight;
 }
 
@@ -212,6 +220,7 @@ struct MasteryTracker::Impl {
   // Activity a's targets are targets[target_begin[a], target_begin[a + 1]).
   std::vector<uint32_t> target_begin;
   std::vector<Target> targets;
+  std::vector<PaceTarget> pace_targets;  // parallel to targets
   std::unordered_map<std::string, uint32_t> activity_index;
 
   LearnerMastery prior_template;
@@ -269,8 +278,8 @@ struct MasteryTracker::Impl {
   }
 
   // Folds one answer into the pace estimate (mastery_tracker.h). `s` is the state before it.
-  void ObservePace(LearnerPace& pace, const Target& t, const CompetencyState& s,
-                   double credit) const {
+  void ObservePace(LearnerPace& pace, const Target& t, const PaceTarget& p,
+                   const CompetencyState& s, double credit) const {
     const double guess = t.params.guess;
     const double slip = t.params.slip;
     std::array<double, kPaceGrid> likelihood;
@@ -291,19 +300,21 @@ struct MasteryTracker::Impl {
       const double n = static_cast<double>(s.opportunities);
       for (int k = 0; k < kPaceGrid; ++k) {
         likelihood[k] =
-            answer_likelihood(1.0 - unlearned_at_start * std::exp(n * t.log_unlearned[k]));
+            answer_likelihood(1.0 - unlearned_at_start * std::exp(n * p.log_unlearned[k]));
       }
       pace.factors.learn_offset = UpdateGrid(pace.learn_weight, likelihood);
       pace.learn_scale = std::exp(pace.factors.learn_offset);
     }
   }
 
-  // One answer's update of one target's state, with the learner's pace when there is one.
+  // One answer's update of one target's state (t an element of `targets`), with the learner's pace
+  // when there is one.
   void ApplyOne(const Target& t, CompetencyState& s, double credit, LearnerPace* pace) const {
     double learn = t.weighted_learn;
     if (pace != nullptr) {
-      if (pace->learn_scale != 1.0) learn = PacedLearn(t, pace->learn_scale);
-      if (pace->estimated) ObservePace(*pace, t, s, credit);
+      const PaceTarget& p = pace_targets[&t - targets.data()];
+      if (pace->learn_scale != 1.0) learn = PacedLearn(t, p, pace->learn_scale);
+      if (pace->estimated) ObservePace(*pace, t, p, s, credit);
     }
     s.set_odds(ApplyTarget(t, s.odds(), credit, learn));
   }
@@ -446,6 +457,7 @@ Result<std::unique_ptr<MasteryTracker>> MasteryTracker::Create(const CompetencyG
         params.Validate().WithContext("model: effective parameters of activity '" + activity_id +
                                       "' for competency '" + competency_id + "'"));
     impl->targets.push_back(CompileTarget(c->second, weight, params));
+    impl->pace_targets.push_back(CompilePaceTarget(weight, params));
     return Status::Ok();
   };
   for (const Activity* a : activities) {
