@@ -66,6 +66,7 @@
 #ifndef PATHWISE_FIT_H_
 #define PATHWISE_FIT_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -163,8 +164,11 @@ struct FitWarningThresholds {
   size_t min_rows = 200;
 };
 
-/// Called with the fraction of the work done (in [0, 1]) as work units finish. Calls are serialised
-/// (never concurrent) but may come from worker threads.
+/// Called with the fraction of the work done (in [0, 1]) as work units finish: the rows of the
+/// finished (competency, restart) units over those of all units, for iBKT the finished iterations
+/// (an iteration that converges counts the rest of its restart as done). Non-decreasing, and 1 at
+/// the last call of a fit that succeeds. Calls are serialised (never concurrent) but may come from
+/// worker threads; the fit's results do not depend on the callback.
 using FitProgress = std::function<void(double fraction_done)>;
 
 /// Options of FitBkt; see the file comment for the model, the variants and the stopping rule.
@@ -212,6 +216,10 @@ struct FitOptions {
   FitWarningThresholds warnings;
   /// Optional progress report (the CLI draws a progress bar with it).
   FitProgress progress;
+  /// Optional cancellation, read before every E-step of every work unit: once it holds true the
+  /// fit stops within one EM iteration per running unit and FitBkt returns Cancelled, with no
+  /// model. Not owned: it must outlive the FitBkt call. Any thread (or `progress`) may set it.
+  const std::atomic<bool>* cancel = nullptr;
 
   /// InvalidArgument naming the field ("bounds.guess", "fixed.slip", ...) when a count is out of
   /// range, a bound or fixed value is not a probability, lower > upper, a fixed value lies outside
@@ -291,7 +299,8 @@ struct FitResult {
 /// fixed_classes names a competency or class the log does not have, when multiprior uses the group
 /// column and the log has none; ResourceExhausted when the log has 2^32 rows or more;
 /// FailedPrecondition when some observations are impossible under fixed parameters (zero
-/// likelihood); Internal when the log's columns are inconsistent.
+/// likelihood); Cancelled when options.cancel was set before the fit finished; Internal when the
+/// log's columns are inconsistent.
 ///
 /// Thread safety: reentrant; reads `log` only.
 ///

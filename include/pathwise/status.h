@@ -12,7 +12,7 @@ namespace pathwise {
 /// Error codes. The numeric values equal grpc::StatusCode so that the service maps them 1:1.
 enum class StatusCode : int {
   kOk = 0,
-  kCancelled = 1,
+  kCancelled = 1,  ///< the caller asked the operation to stop before it finished
   kUnknown = 2,
   kInvalidArgument = 3,  ///< the caller passed something malformed (bad range, NaN, bad syntax)
   kDeadlineExceeded = 4,
@@ -46,6 +46,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message);
 
   static Status Ok() { return Status(); }
+  static Status Cancelled(std::string msg) {
+    return Status(StatusCode::kCancelled, std::move(msg));
+  }
   static Status InvalidArgument(std::string msg) {
     return Status(StatusCode::kInvalidArgument, std::move(msg));
   }

@@ -977,6 +977,15 @@ class Client:
         return _fit_job(self._pb, self._call(self._models.GetFitJob,
                                              self._pb.model.GetFitJobRequest(job_id=job_id)))
 
+    def cancel_job(self, job: Union[str, FitJob]) -> FitJob:
+        """Cancels a queued or running fit job and returns it once it stopped: "cancelled" (no
+        model is stored), or the state it reached if it finished before the server saw the request.
+        NotFoundError for an unknown job (or another tenant's); FailedPreconditionError for a job
+        that had already finished."""
+        job_id = job.job_id if isinstance(job, FitJob) else job
+        return _fit_job(self._pb, self._call(self._models.CancelFitJob,
+                                             self._pb.model.CancelFitJobRequest(job_id=job_id)))
+
     def wait_for_job(self, job: Union[str, FitJob], *, timeout: Optional[float] = None,
                      poll_interval: float = 0.05) -> FitJob:
         """Polls a job until it succeeded, failed or was cancelled, and returns it (a failed job's

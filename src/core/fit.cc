@@ -198,6 +198,10 @@ void RunEm(const ResponseLog& log, const FitOptions& options, const Prepared& pr
   fit_internal::EStepScratch scratch;
   double previous = 0.0;
   for (int iteration = 1;; ++iteration) {
+    if (fit_internal::CancelRequested(options)) {
+      out->status = fit_internal::CancelledStatus();
+      return;
+    }
     fit_internal::EStep(layout, setup.competency, out->params, groups, {}, &scratch, &out->stats);
     // With MAP-EM the objective (and so the trace, the stopping rule and the choice of restart)
     // includes the log prior; EM never lowers it, while the log-likelihood alone may dip.
@@ -249,13 +253,19 @@ Result<FitResult> FitStandard(const ResponseLog& log, const FitOptions& options,
   fit_internal::ParallelFor(options.threads, units.size(), [&](size_t i) {
     const Unit& unit = units[i];
     RunEm(log, options, prepared, prepared.setups[unit.setup], unit.restart, &results[i]);
-    if (options.progress) {
+    // A unit that stopped on an error or a cancel did not do its work.
+    if (options.progress && results[i].status.ok()) {
       std::lock_guard<std::mutex> lock(progress_mutex);
       done_rows += static_cast<double>(unit.rows);
       options.progress(total_rows > 0 ? done_rows / total_rows : 1.0);
     }
   });
 
+  // A cancelled unit ends the fit however far the others got, so the status does not depend on
+  // which units saw the request.
+  for (const UnitResult& unit : results) {
+    if (unit.status.code() == StatusCode::kCancelled) return unit.status;
+  }
   // Reductions in a fixed order: by setup, then restart.
   std::vector<size_t> unit_of(prepared.setups.size() * static_cast<size_t>(options.restarts));
   for (size_t i = 0; i < units.size(); ++i) {

@@ -147,6 +147,7 @@ Result<FitResult> FitIndividualized(const ResponseLog& log, const FitOptions& op
     int iteration = 0;
     bool converged = false;
     for (iteration = 1;; ++iteration) {
+      if (CancelRequested(options)) return CancelledStatus();
       for (uint32_t s = 0; s < num_sequences; ++s) {
         const uint32_t l = layout.seq_learner[s];
         const size_t i = seq_setup[s];
@@ -179,17 +180,16 @@ Result<FitResult> FitIndividualized(const ResponseLog& log, const FitOptions& op
             "iBKT: some observations have zero likelihood under the start or fixed parameters");
       }
       if (options.record_trace) trace.push_back(objective);
+      converged = iteration > 1 && options.tolerance > 0.0 &&
+                  objective - previous < options.tolerance * total_rows;
+      const bool stops = converged || iteration >= options.max_iterations;
       if (options.progress) {
-        options.progress(
-            (restart + std::min(1.0, iteration / static_cast<double>(options.max_iterations))) /
-            options.restarts);
+        // A restart that stops early counts as whole, so the last call of the fit reports 1.
+        const double restart_done =
+            stops ? 1.0 : iteration / static_cast<double>(options.max_iterations);
+        options.progress((restart + restart_done) / options.restarts);
       }
-      if (iteration > 1 && options.tolerance > 0.0 &&
-          objective - previous < options.tolerance * total_rows) {
-        converged = true;
-        break;
-      }
-      if (iteration >= options.max_iterations) break;
+      if (stops) break;
       previous = objective;
 
       // M-step, block by block; each block maximises the expected complete-data objective given the

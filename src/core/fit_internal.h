@@ -3,6 +3,7 @@
 #ifndef PATHWISE_SRC_CORE_FIT_INTERNAL_H_
 #define PATHWISE_SRC_CORE_FIT_INTERNAL_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -195,6 +196,15 @@ double LogPrior(const EmParams& params, const FitOptions& options, const Compete
 void AssembleModel(const ResponseLog& log, const FitOptions& options, const Prepared& prepared,
                    const std::vector<EmParams>& params, const std::vector<EmStats>& stats,
                    const std::vector<LearnerFactors>* learner_offsets, FitResult* result);
+
+/// Whether options.cancel asks the fit to stop. Relaxed: the flag orders no other memory, and a
+/// request seen one iteration late only delays the stop.
+inline bool CancelRequested(const FitOptions& options) {
+  return options.cancel != nullptr && options.cancel->load(std::memory_order_relaxed);
+}
+
+/// What FitBkt returns when CancelRequested.
+inline Status CancelledStatus() { return Status::Cancelled("the fit was cancelled"); }
 
 /// iBKT (fit_ibkt.cc). Statuses as FitBkt.
 Result<FitResult> FitIndividualized(const ResponseLog& log, const FitOptions& options,

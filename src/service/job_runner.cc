@@ -1,6 +1,7 @@
 #include "service/job_runner.h"
 
 #include <chrono>
+#include <optional>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -137,6 +138,8 @@ void JobRunner::WorkerLoop() {
       job = std::move(queue_.front());
       queue_.pop_front();
       running_job_ = true;
+      running_key_ = {job.tenant->id(), job.record.job_id};
+      cancel_running_ = false;
     }
     Run(job);
     std::lock_guard<std::mutex> lock(mu_);
@@ -178,16 +181,31 @@ void JobRunner::Run(Job& job) {
         " observation-iterations exceed the server's limit of " + std::to_string(max_fit_work_) +
         "; lower restarts or max_iterations"));
   }
-  // Progress is stored at most twice a second: each update is a durable write.
-  auto last_progress = std::chrono::steady_clock::now();
+  // Progress is stored at most twice a second (each update is a durable write), the first report
+  // at once so that a short fit shows some too.
+  std::optional<std::chrono::steady_clock::time_point> last_progress;
   job.options.progress = [&](double fraction) {
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_progress < std::chrono::milliseconds(500)) return;
+    if (last_progress && now - *last_progress < std::chrono::milliseconds(500)) return;
     last_progress = now;
     record.progress = std::min(std::max(fraction, 0.0), 1.0);
     (void)Update(tenant_id, record);
   };
+  job.options.cancel = &cancel_running_;
   Result<FitResult> fit = FitBkt(*log, job.options);
+  // A request that came after the last E-step still wins while nothing is stored.
+  if (cancel_running_) fit = Status::Cancelled("the fit was cancelled");
+  if (!fit.ok() && fit.status().code() == StatusCode::kCancelled) {
+    record.status = store::JobStatus::kCancelled;
+    record.error_message = "cancelled: CancelFitJob stopped the fit";
+    (void)Update(tenant_id, record);
+    LogLine(LogLevel::kInfo, "fit job cancelled")
+        .Add("tenant", tenant_id)
+        .Add("job", record.job_id)
+        .Add("seconds",
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return;
+  }
   if (!fit.ok()) return fail(fit.status());
   Result<PutModelOutcome> put = job.tenant->PutModel(record.result_model_name, fit->model);
   if (!put.ok()) return fail(put.status());
@@ -210,6 +228,42 @@ void JobRunner::Run(Job& job) {
       .Add("rows", static_cast<uint64_t>(fit->rows))
       .Add("seconds",
            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+Result<store::JobRecord> JobRunner::Cancel(const std::string& tenant_id, const std::string& job_id,
+                                           std::chrono::milliseconds wait) {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if (it->tenant->id() != tenant_id || it->record.job_id != job_id) continue;
+    store::JobRecord record = it->record;
+    record.status = store::JobStatus::kCancelled;
+    record.error_message = "cancelled: CancelFitJob removed it from the queue before it started";
+    // Stored first: a job whose cancellation was not stored stays queued, as its record says.
+    PATHWISE_RETURN_IF_ERROR(Update(tenant_id, record));
+    queue_.erase(it);
+    --active_per_tenant_[tenant_id];
+    LogLine(LogLevel::kInfo, "fit job cancelled").Add("tenant", tenant_id).Add("job", job_id);
+    return record;
+  }
+  const std::pair<std::string, std::string> key(tenant_id, job_id);
+  if (running_job_ && running_key_ == key) {
+    cancel_running_ = true;
+    // The worker clears running_job_ (under mu_) after the job's final state is stored.
+    idle_.wait_for(lock, wait, [&] { return !running_job_ || running_key_ != key; });
+    return store_->GetJob(tenant_id, job_id);
+  }
+  lock.unlock();
+  PATHWISE_ASSIGN_OR_RETURN(store::JobRecord record, store_->GetJob(tenant_id, job_id));
+  if (record.status == store::JobStatus::kQueued || record.status == store::JobStatus::kRunning) {
+    // Not in this runner's queue: left by a server that stopped (RecoverInterrupted marks it).
+    return Status::FailedPrecondition("job '" + job_id + "' is " +
+                                      std::string(store::JobStatusName(record.status)) +
+                                      " but not run by this server; it is marked FAILED at the "
+                                      "next start");
+  }
+  return Status::FailedPrecondition("job '" + job_id + "' already finished (" +
+                                    std::string(store::JobStatusName(record.status)) +
+                                    "); only a QUEUED or RUNNING job can be cancelled");
 }
 
 bool JobRunner::Stop(std::chrono::milliseconds grace) {

@@ -2,6 +2,7 @@
 #ifndef PATHWISE_SERVICE_JOB_RUNNER_H_
 #define PATHWISE_SERVICE_JOB_RUNNER_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include <pathwise/fit.h>
 #include <pathwise/result.h>
@@ -30,8 +32,9 @@ struct FitSummary {
 
 /// Runs fit jobs on one worker thread (a fit uses `fit_threads` threads itself). A job's record is
 /// in the store from submission on: QUEUED, RUNNING (with progress), then SUCCEEDED with the model
-/// version it stored, or FAILED with the reason. Jobs left QUEUED or RUNNING by a server that
-/// stopped are marked FAILED by RecoverInterrupted at the next start.
+/// version it stored, FAILED with the reason, or CANCELLED (by Cancel, or queued at Stop). Jobs
+/// left QUEUED or RUNNING by a server that stopped are marked FAILED by RecoverInterrupted at the
+/// next start.
 ///
 /// Thread safety: every method may be called concurrently.
 ///
@@ -64,6 +67,14 @@ class JobRunner {
   Result<std::pair<store::JobRecord, FitSummary>> Get(const std::string& tenant_id,
                                                       const std::string& job_id) const;
 
+  /// Cancels a queued or running job of `tenant_id` and returns its record once it stopped:
+  /// CANCELLED, or the state it reached when it finished before it saw the request (a running fit
+  /// stops within one EM iteration; nothing it fitted is stored). A job that takes longer than
+  /// `wait` to stop is returned RUNNING and ends CANCELLED soon after. NotFound for an unknown job
+  /// (another tenant's included); FailedPrecondition for a job that already finished; store errors.
+  Result<store::JobRecord> Cancel(const std::string& tenant_id, const std::string& job_id,
+                                  std::chrono::milliseconds wait = std::chrono::seconds(10));
+
   /// Stops taking jobs, marks queued ones CANCELLED and waits up to `grace` for the running one.
   /// Returns false when a job was still running at the deadline (its thread is then detached: the
   /// caller must not destroy the store before the process exits).
@@ -91,6 +102,9 @@ class JobRunner {
   std::deque<Job> queue_;
   std::map<std::string, int64_t> active_per_tenant_;  // queued + running
   bool running_job_ = false;
+  // Which job runs (tenant id, job id), while running_job_, and the flag its fit reads.
+  std::pair<std::string, std::string> running_key_;
+  std::atomic<bool> cancel_running_{false};
   bool stopping_ = false;
   uint64_t next_job_number_ = 1;
   std::thread worker_;

@@ -71,4 +71,19 @@ grpc::Status ModelServiceImpl::GetFitJob(grpc::ServerContext* context,
   });
 }
 
+grpc::Status ModelServiceImpl::CancelFitJob(grpc::ServerContext* context,
+                                            const v1::CancelFitJobRequest* request,
+                                            v1::FitJob* response) {
+  return RunRpc("CancelFitJob", [&]() -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
+    PATHWISE_RETURN_IF_ERROR(ValidateId(request->job_id(), "job_id", *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(store::JobRecord record,
+                              env_.jobs->Cancel(tenant->id(), request->job_id()));
+    // A job that finished before it saw the request reports as GetFitJob would.
+    PATHWISE_ASSIGN_OR_RETURN(auto job, env_.jobs->Get(tenant->id(), record.job_id));
+    ToProto(job.first, job.second, response);
+    return Status::Ok();
+  });
+}
+
 }  // namespace pathwise::service

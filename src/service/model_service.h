@@ -16,6 +16,8 @@ class ModelServiceImpl final : public v1::ModelService::Service {
                         v1::FitJob* response) override;
   grpc::Status GetFitJob(grpc::ServerContext* context, const v1::GetFitJobRequest* request,
                          v1::FitJob* response) override;
+  grpc::Status CancelFitJob(grpc::ServerContext* context, const v1::CancelFitJobRequest* request,
+                            v1::FitJob* response) override;
 
  private:
   ServiceEnv env_;

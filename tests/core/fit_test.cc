@@ -1,12 +1,16 @@
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -1034,6 +1038,134 @@ TEST(FitTest, IndividualizedResultIsBitIdenticalForAnyThreadCount) {
   }
   ExpectSameFit(fits[0], fits[1]);
   ExpectSameFit(fits[0], fits[2]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Progress and cancellation.
+
+// The standard fit (7 skills x 3 restarts = 21 work units) and iBKT (2 restarts, each stopping by
+// the tolerance or the iteration cap).
+std::vector<std::pair<std::string, FitOptions>> ProgressVariants() {
+  FitOptions standard;
+  standard.restarts = 3;
+  standard.multigs = true;
+  standard.threads = 2;
+  FitOptions ibkt;
+  ibkt.ibkt = true;
+  ibkt.restarts = 2;
+  ibkt.max_iterations = 30;
+  ibkt.threads = 2;
+  return {{"standard", standard}, {"ibkt", ibkt}};
+}
+
+TEST(FitProgressTest, RisesMonotonicallyToOne) {
+  const ResponseLog log = UnevenLog();
+  for (auto variant : ProgressVariants()) {
+    const std::string& name = variant.first;
+    FitOptions& options = variant.second;
+    std::vector<double> reports;
+    options.progress = [&reports](double fraction) { reports.push_back(fraction); };
+    ASSERT_OK(FitBkt(log, options));
+    ASSERT_FALSE(reports.empty()) << name;
+    EXPECT_GT(reports.front(), 0.0) << name;
+    for (size_t i = 1; i < reports.size(); ++i) {
+      EXPECT_GE(reports[i], reports[i - 1]) << name << " report " << i;
+    }
+    EXPECT_EQ(reports.back(), 1.0) << name;
+    if (name == "standard") {
+      EXPECT_EQ(reports.size(), 21u);  // one per work unit
+    }
+  }
+}
+
+TEST(FitProgressTest, ACallbackAndAnUnsetCancelLeaveTheResultBitIdentical) {
+  const ResponseLog log = UnevenLog();
+  for (auto variant : ProgressVariants()) {
+    const std::string& name = variant.first;
+    FitOptions& options = variant.second;
+    SCOPED_TRACE(name);
+    Result<FitResult> plain = FitBkt(log, options);
+    std::atomic<bool> cancel{false};
+    options.progress = [](double) {};
+    options.cancel = &cancel;
+    Result<FitResult> observed = FitBkt(log, options);
+    ASSERT_OK(plain);
+    ASSERT_OK(observed);
+    ExpectSameFit(*plain, *observed);
+  }
+}
+
+TEST(FitProgressTest, CancelFromTheCallbackStopsBeforeTheNextIteration) {
+  const ResponseLog log = UnevenLog();
+  for (auto variant : ProgressVariants()) {
+    const std::string& name = variant.first;
+    FitOptions& options = variant.second;
+    // One thread, so nothing else is mid-unit when the flag is set: the next work unit (standard)
+    // or the next iteration (iBKT) sees it before its first E-step and no report follows.
+    options.threads = 1;
+    options.max_iterations = 1000;
+    options.tolerance = 0.0;
+    std::atomic<bool> cancel{false};
+    int reports = 0;
+    options.cancel = &cancel;
+    options.progress = [&](double) {
+      if (++reports == 3) cancel = true;
+    };
+    Result<FitResult> fit = FitBkt(log, options);
+    ASSERT_FALSE(fit.ok()) << name;
+    EXPECT_EQ(fit.status().code(), StatusCode::kCancelled) << name << ": " << fit.status();
+    EXPECT_EQ(reports, 3) << name;
+  }
+}
+
+TEST(FitProgressTest, CancelFromAnotherThreadStopsARunningFit) {
+  const ResponseLog log = UnevenLog();
+  for (auto variant : ProgressVariants()) {
+    const std::string& name = variant.first;
+    FitOptions& options = variant.second;
+    options.max_iterations = 1000;
+    options.tolerance = 0.0;
+    std::atomic<bool> cancel{false};
+    // The first report waits until the other thread has set the flag, so the fit is certainly
+    // still running when it is cancelled.
+    std::mutex mu;
+    std::condition_variable cv;
+    bool started = false, cancelled = false;
+    options.cancel = &cancel;
+    options.progress = [&](double) {
+      std::unique_lock<std::mutex> lock(mu);
+      if (started) return;
+      started = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return cancelled; });
+    };
+    std::thread canceller([&] {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return started; });
+      cancel = true;
+      cancelled = true;
+      cv.notify_all();
+    });
+    Result<FitResult> fit = FitBkt(log, options);
+    canceller.join();
+    ASSERT_FALSE(fit.ok()) << name;
+    EXPECT_EQ(fit.status().code(), StatusCode::kCancelled) << name << ": " << fit.status();
+  }
+}
+
+TEST(FitProgressTest, ACancelSetBeforeTheFitReportsNothing) {
+  const ResponseLog log = UnevenLog();
+  for (auto variant : ProgressVariants()) {
+    const std::string& name = variant.first;
+    FitOptions& options = variant.second;
+    std::atomic<bool> cancel{true};
+    int reports = 0;
+    options.cancel = &cancel;
+    options.progress = [&reports](double) { ++reports; };
+    Result<FitResult> fit = FitBkt(log, options);
+    EXPECT_EQ(fit.status().code(), StatusCode::kCancelled) << name;
+    EXPECT_EQ(reports, 0) << name;
+  }
 }
 
 TEST(FitTest, MoreRestartsNeverLoseLikelihoodAndSeedsMatter) {

@@ -416,6 +416,22 @@ def test_fit_job_completes_and_stores_the_model(loaded, observations):
         loaded.get_model("active")
 
 
+def test_cancel_job_stops_a_long_fit_and_stores_no_model(loaded):
+    # 100 restarts x 10000 iterations without a tolerance: seconds of work, so still queued or
+    # running when the cancel arrives.
+    job = loaded.fit("cancelled-fit", restarts=100, max_iterations=10000, tolerance=0.0)
+    cancelled = loaded.cancel_job(job)
+    assert cancelled.state == "cancelled", cancelled
+    assert cancelled.done and cancelled.model_version == 0 and cancelled.progress < 1
+    assert loaded.job(job.job_id).state == "cancelled"
+    with pytest.raises(pw.NotFoundError):
+        loaded.get_model("cancelled-fit")
+    with pytest.raises(pw.FailedPreconditionError, match="already finished"):
+        loaded.cancel_job(job.job_id)
+    with pytest.raises(pw.NotFoundError):
+        loaded.cancel_job("no-such-job")
+
+
 def test_put_and_get_model(loaded):
     model = pw.BktModel(pw.BktParams(0.2, 0.15, 0.0, 0.2, 0.1))
     put = loaded.put_model(model, name="candidate")

@@ -169,6 +169,13 @@ class IsolationTest : public ::testing::Test {
            v1::FitJob out;
            return s.models->GetFitJob(Ctx(key).get(), r, &out);
          }},
+        {"CancelFitJob",
+         [&s](const std::string& key) {
+           v1::CancelFitJobRequest r;
+           r.set_job_id("job-1");
+           v1::FitJob out;
+           return s.models->CancelFitJob(Ctx(key).get(), r, &out);
+         }},
     };
   }
 
@@ -217,6 +224,7 @@ TEST_F(IsolationTest, AnotherTenantSeesNoneOfTheData) {
       {"PlanPathway", grpc::StatusCode::NOT_FOUND},    // A's learner
       {"FitModel", grpc::StatusCode::OK},              // B's own job
       {"GetFitJob", grpc::StatusCode::NOT_FOUND},      // A's job
+      {"CancelFitJob", grpc::StatusCode::NOT_FOUND},   // A's job
   };
   for (auto& [name, call] : Calls()) {
     const grpc::Status status = call(kKeyB);
