@@ -253,6 +253,13 @@ std::string Fixed(double value, int decimals) {
 
 std::string PercentText(double share) { return Fixed(100.0 * share, 0) + "%"; }
 
+// P(learned) for people: rounded down to two decimals, so that a value shown at the threshold
+// (0.95) is always mastered; rounding to nearest would show 0.949 as an unmastered "0.95". The
+// epsilon keeps a value such as 0.97, stored as 0.96999..., from dropping a digit.
+std::string Probability(double p) {
+  return Fixed(std::floor(std::clamp(p, 0.0, 1.0) * 100.0 + 1e-9) / 100.0, 2);
+}
+
 // Cell background for P(learned) p: white to a mid blue. The darkest shade keeps the text colour
 // #111 above a 6:1 contrast (WCAG AA asks 4.5:1), so every number stays readable.
 std::string CellColour(double p) {
@@ -295,6 +302,7 @@ table.heatmap th[scope=col] { font-size: .72rem; font-weight: normal; max-width:
       vertical-align: bottom; }
 table.heatmap th[scope=colgroup] { text-align: center; }
 table.heatmap td { text-align: center; font-variant-numeric: tabular-nums; min-width: 3.2rem; }
+table.heatmap td.count { white-space: nowrap; }
 table.heatmap td.mastered { font-weight: bold; border: 2px solid #111; }
 table.heatmap td.stalled { outline: 2px dashed #8a2b00; outline-offset: -4px; }
 .legend { display: flex; gap: 1.2rem; flex-wrap: wrap; font-size: .9rem; }
@@ -320,7 +328,8 @@ void Heatmap(const ClassReport& r, std::string& h) {
   h += "<section id=\"heatmap\" aria-labelledby=\"heatmap-h\">\n<h2 id=\"heatmap-h\">Mastery by "
        "learner and competency</h2>\n";
   h += "<p>Each cell is P(learned), the estimated probability that the learner has learned the "
-       "competency (0 to 1). <strong>✓</strong> marks a mastered competency (at or above its "
+       "competency (0 to 1, rounded down to two decimals). <strong>✓</strong> marks a mastered "
+       "competency (at or above its "
        "threshold, usually 0.95) and <strong>!</strong> a stalled one (see "
        "<a href=\"#stalled\">Who is stalled</a>). Shading repeats the number: darker is "
        "higher.</p>\n";
@@ -363,7 +372,7 @@ void Heatmap(const ClassReport& r, std::string& h) {
         std::string cls = e.mastered ? "mastered" : (is_stalled ? "stalled" : "");
         h += "<td" + (cls.empty() ? std::string() : " class=\"" + cls + "\"") + " data-learner=\"" +
              Escape(row.learner_id) + "\" data-competency=\"" + Escape(id) +
-             "\" style=\"background:" + CellColour(e.p_learned) + "\">" + Fixed(e.p_learned, 2);
+             "\" style=\"background:" + CellColour(e.p_learned) + "\">" + Probability(e.p_learned);
         if (e.mastered)
           h += "<span aria-hidden=\"true\"> ✓</span><span class=\"sr\"> mastered</span>";
         if (is_stalled)
@@ -372,7 +381,7 @@ void Heatmap(const ClassReport& r, std::string& h) {
       }
     }
     h += "<td class=\"num\" data-learner=\"" + Escape(row.learner_id) + "\" data-column=\"mean\">" +
-         Fixed(row.mean_p_learned, 2) + "</td><td class=\"num\" data-learner=\"" +
+         Probability(row.mean_p_learned) + "</td><td class=\"num count\" data-learner=\"" +
          Escape(row.learner_id) + "\" data-column=\"mastered\">" +
          std::to_string(row.competencies_mastered) + " of " +
          std::to_string(row.mastery.competencies.size()) + "</td></tr>\n";
@@ -405,7 +414,7 @@ void Stalled(const ClassReport& r, std::string& h) {
     for (const StalledCompetency& s : row.stalled) {
       h += "<tr><th scope=\"row\">" + Escape(row.learner_id) + "</th><td>" +
            Escape(r.competency_names.at(s.competency_id)) + "</td><td class=\"num\">" +
-           std::to_string(s.opportunities) + "</td><td class=\"num\">" + Fixed(s.p_learned, 2) +
+           std::to_string(s.opportunities) + "</td><td class=\"num\">" + Probability(s.p_learned) +
            "</td><td class=\"num\">" + Fixed(r.thresholds.at(s.competency_id), 2) + "</td></tr>\n";
     }
   }
@@ -428,7 +437,7 @@ void Cohorts(const ClassReport& r, std::string& h) {
   std::string label = "Mean P(learned) by cohort: ";
   for (size_t i = 0; i < r.cohorts.size(); ++i) {
     label +=
-        (i == 0 ? "" : "; ") + r.cohorts[i].cohort + " " + Fixed(r.cohorts[i].mean_p_learned, 2);
+        (i == 0 ? "" : "; ") + r.cohorts[i].cohort + " " + Probability(r.cohorts[i].mean_p_learned);
   }
   h += "<figure>\n<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-labelledby="
        "\"cohort-chart-title\" width=\"" +
@@ -448,7 +457,7 @@ void Cohorts(const ClassReport& r, std::string& h) {
          "\" width=\"" + std::to_string(w) + "\" height=\"" + std::to_string(bar_height) +
          "\" fill=\"#3a78b5\"/>";
     h += "<text x=\"" + std::to_string(label_width + w + 6) + "\" y=\"" +
-         std::to_string(y + bar_height - 6) + "\">" + Fixed(c.mean_p_learned, 2) + "</text>\n";
+         std::to_string(y + bar_height - 6) + "\">" + Probability(c.mean_p_learned) + "</text>\n";
   }
   const int axis_y = static_cast<int>(r.cohorts.size()) * (bar_height + gap);
   h += "<line x1=\"" + std::to_string(label_width) + "\" x2=\"" +
@@ -474,12 +483,12 @@ void Cohorts(const ClassReport& r, std::string& h) {
     const std::string key = " data-cohort=\"" + Escape(c.cohort) + "\"";
     h += "<tr><th scope=\"row\">" + Escape(c.cohort) + "</th><td class=\"num\">" +
          std::to_string(c.learners) + "</td><td class=\"num\"" + key + " data-column=\"mean\">" +
-         Fixed(c.mean_p_learned, 2) + "</td><td class=\"num\"" + key +
+         Probability(c.mean_p_learned) + "</td><td class=\"num\"" + key +
          " data-column=\"share-mastered\">" + PercentText(c.share_mastered) +
          "</td><td class=\"num\"" + key + " data-column=\"at-goal\">" +
          PercentText(c.share_goal_reached) + "</td><td class=\"num\">" + std::to_string(c.stalled) +
          "</td>";
-    for (double p : c.topic_mean_p_learned) h += "<td class=\"num\">" + Fixed(p, 2) + "</td>";
+    for (double p : c.topic_mean_p_learned) h += "<td class=\"num\">" + Probability(p) + "</td>";
     h += "</tr>\n";
   }
   h += "</tbody>\n</table>\n</section>\n";
@@ -517,7 +526,7 @@ void Pathways(const ClassReport& r, std::string& h) {
          Escape(row.learner_id) + "\">\n";
     for (const PathwayStep& s : p.steps) {
       h += "<li>" + Escape(r.competency_names.at(s.competency_id)) + (s.is_goal ? " (goal)" : "") +
-           ": P(learned) " + Fixed(s.p_learned, 2) + " of " + Fixed(s.mastery_threshold, 2);
+           ": P(learned) " + Probability(s.p_learned) + " of " + Fixed(s.mastery_threshold, 2);
       if (s.unreachable == UnreachableReason::kNone) {
         h += ", about " + std::to_string(s.expected_opportunities) + " opportunities";
       } else {
@@ -592,7 +601,7 @@ std::string ClassReportHtml(const ClassReport& r) {
   const CohortSummary& whole = r.cohorts.back();
   h += "<section id=\"summary\" aria-labelledby=\"summary-h\">\n<h2 id=\"summary-h\">Summary</h2>"
        "\n<ul>\n<li>Mean P(learned) over the class: <strong data-summary=\"mean\">" +
-       Fixed(whole.mean_p_learned, 2) +
+       Probability(whole.mean_p_learned) +
        "</strong></li>\n<li>Learner and competency cells "
        "mastered: <strong data-summary=\"share-mastered\">" +
        PercentText(whole.share_mastered) +

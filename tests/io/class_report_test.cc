@@ -232,8 +232,10 @@ TEST(ClassReportHtmlTest, TablesHaveCaptionsAndScopedHeadersAndHeadingsDoNotSkip
 TEST(ClassReportHtmlTest, NumbersAreTextAndEveryShadeKeepsContrast) {
   const ClassReport r = Build();
   const std::string html = ClassReportHtml(r);
+  // Rounded down to two decimals (0.971 -> "0.97").
   char ann_a[16];
-  std::snprintf(ann_a, sizeof(ann_a), "%.2f", After(After(0.5, true), true));
+  std::snprintf(ann_a, sizeof(ann_a), "%.2f",
+                std::floor(After(After(0.5, true), true) * 100) / 100);
   const std::string cell = "data-learner=\"ann\" data-competency=\"a\"";
   const size_t at = html.find(cell);
   ASSERT_NE(at, std::string::npos);
@@ -253,6 +255,27 @@ TEST(ClassReportHtmlTest, NumbersAreTextAndEveryShadeKeepsContrast) {
     ++shades;
   }
   EXPECT_GT(shades, 9);
+}
+
+TEST(ClassReportHtmlTest, ProbabilitiesAreRoundedDownSoNoUnmasteredValueReadsAsTheThreshold) {
+  // A learner with no events is at the prior: 0.9489 is not mastered (threshold 0.95) and must
+  // not be shown as "0.95".
+  GraphDefinition def;
+  BktParams params;
+  params.prior = 0.9489;
+  Competency a{"a", "Alpha", "", "", params};
+  def.competencies = {a};
+  Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
+  ASSERT_OK(graph);
+  ClassReportInput input;
+  input.learners = {"ann"};
+  Result<ClassReport> report = BuildClassReport(*graph, BktModel{}, input, {});
+  ASSERT_OK(report);
+  EXPECT_FALSE(report->learners[0].mastery.competencies[0].mastered);
+  const std::string html = ClassReportHtml(*report);
+  const size_t at = html.find("data-competency=\"a\"");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(html.compare(html.find('>', at) + 1, 4, "0.94"), 0) << html.substr(at, 120);
 }
 
 TEST(LearnerGroupsCsvTest, ReadsOneColumnAndNamesBadRows) {
