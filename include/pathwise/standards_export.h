@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <pathwise/competency_graph.h>
+#include <pathwise/model.h>
 #include <pathwise/result.h>
 #include <pathwise/status.h>
 #include <pathwise/types.h>
@@ -80,6 +81,14 @@ Result<std::vector<MasteryChange>> DiffMastery(const CompetencyGraph& graph,
                                                const LearnerMastery& before,
                                                const std::vector<MasteryEstimate>& after,
                                                size_t learner_sequence = 0);
+
+/// Replays `events` in order through a new MasteryTracker over `graph` and `model` and returns
+/// every change of every applied event (DiffMastery; an event id seen before for its learner
+/// changes nothing). InvalidArgument "events[i] (id '<id>'): <the tracker's message>" for an event
+/// the tracker rejects (an unknown activity, an outcome outside [0, 1]); the model's errors.
+Result<std::vector<MasteryChange>> ReplayMasteryChanges(const CompetencyGraph& graph,
+                                                        const BktModel& model,
+                                                        const std::vector<Observation>& events);
 
 struct XapiExportOptions {
   /// The actor is an Agent identified by account {homePage, name}: this homePage, and the learner

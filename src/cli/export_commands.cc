@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -158,24 +159,17 @@ int RunExportXapi(const XapiArgs& args) {
     }
     options.default_timestamp_ms = *when;
   }
-  std::map<std::string, bool> wanted;
-  for (const std::string& l : args.learners) wanted[l] = true;
-  std::vector<MasteryChange> changes;
-  size_t replayed = 0;
-  Status status =
-      Replay(loaded, args.replay.events,
-             [&](const MasteryTracker&, const Observation& e, size_t seq,
-                 const LearnerMastery& before, const RecordResult& result) -> Status {
-               ++replayed;
-               if (!wanted.empty() && wanted.count(e.learner_id) == 0) return Status::Ok();
-               PATHWISE_ASSIGN_OR_RETURN(std::vector<MasteryChange> diff,
-                                         DiffMastery(loaded.graph, e, before, result.updated, seq));
-               for (MasteryChange& c : diff) changes.push_back(std::move(c));
-               return Status::Ok();
-             });
-  if (!status.ok()) {
-    std::cerr << "pathwise export xapi: " << status.message() << "\n";
+  Result<std::vector<MasteryChange>> replayed =
+      ReplayMasteryChanges(loaded.graph, loaded.model, loaded.events);
+  if (!replayed.ok()) {
+    std::cerr << "pathwise export xapi: " << args.replay.events << ": "
+              << replayed.status().message() << "\n";
     return kExitRejected;
+  }
+  std::vector<MasteryChange> changes;
+  std::set<std::string> wanted(args.learners.begin(), args.learners.end());
+  for (MasteryChange& c : *replayed) {
+    if (wanted.empty() || wanted.count(c.learner_id) > 0) changes.push_back(std::move(c));
   }
   Result<std::string> json = MasteryStatementsJson(loaded.graph, changes, options);
   if (!json.ok()) {
@@ -192,8 +186,8 @@ int RunExportXapi(const XapiArgs& args) {
   size_t mastered = 0;
   for (const MasteryChange& c : changes) mastered += !c.mastered_before && c.mastered_after;
   const size_t statements = (options.progressed ? changes.size() : 0) + mastered;
-  std::cerr << args.replay.events << ": " << replayed << " events replayed; " << changes.size()
-            << " mastery changes; " << statements << " statements ("
+  std::cerr << args.replay.events << ": " << loaded.events.size() << " events replayed; "
+            << changes.size() << " mastery changes; " << statements << " statements ("
             << (options.progressed ? changes.size() : 0) << " progressed, " << mastered
             << " mastered)\n";
   return WriteOutput(args.replay.output, *json);

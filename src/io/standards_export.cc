@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -12,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pathwise/mastery_tracker.h>
 #include <pathwise/standards_io.h>
 
 #include "standards_internal.h"
@@ -239,6 +241,32 @@ Result<std::vector<MasteryChange>> DiffMastery(const CompetencyGraph& graph,
     change.timestamp_ms = observation.timestamp_ms;
     change.learner_sequence = learner_sequence;
     changes.push_back(std::move(change));
+  }
+  return changes;
+}
+
+Result<std::vector<MasteryChange>> ReplayMasteryChanges(const CompetencyGraph& graph,
+                                                        const BktModel& model,
+                                                        const std::vector<Observation>& events) {
+  PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<MasteryTracker> tracker,
+                            MasteryTracker::Create(graph, model));
+  std::vector<MasteryChange> changes;
+  std::unordered_map<std::string, size_t> sequence;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Observation& e = events[i];
+    Result<LearnerMastery> before = tracker->Mastery(e.learner_id);
+    const LearnerMastery previous =
+        before.ok() ? std::move(before).value() : tracker->PriorMastery(e.learner_id);
+    Result<RecordResult> result = tracker->Record(e);
+    if (!result.ok()) {
+      return result.status().WithContext("events[" + std::to_string(i) + "] (id '" + e.event_id +
+                                         "')");
+    }
+    if (!result->applied) continue;
+    PATHWISE_ASSIGN_OR_RETURN(
+        std::vector<MasteryChange> diff,
+        DiffMastery(graph, e, previous, result->updated, sequence[e.learner_id]++));
+    for (MasteryChange& c : diff) changes.push_back(std::move(c));
   }
   return changes;
 }

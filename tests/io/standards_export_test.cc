@@ -124,6 +124,25 @@ TEST(DiffMasteryTest, ComparesEachUpdatedCompetencyWithItsValueBefore) {
   EXPECT_EQ(changes[1].learner_sequence, 1u);
 }
 
+TEST(ReplayMasteryChangesTest, GivesTheChangesOfEveryAppliedEventAndNamesBadOnes) {
+  const CompetencyGraph graph = SmallGraph();
+  std::vector<Observation> events = AnnTwoCorrect();
+  events.push_back(events[0]);  // a duplicate event id changes nothing
+  Result<std::vector<MasteryChange>> replayed = ReplayMasteryChanges(graph, BktModel{}, events);
+  ASSERT_OK(replayed);
+  const std::vector<MasteryChange> expected = Changes(graph, AnnTwoCorrect());
+  ASSERT_EQ(replayed->size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ((*replayed)[i].event_id, expected[i].event_id);
+    EXPECT_EQ((*replayed)[i].p_after, expected[i].p_after);
+  }
+  events.push_back({"e9", "ann", "zeta", 1.0, kT0});
+  Result<std::vector<MasteryChange>> bad = ReplayMasteryChanges(graph, BktModel{}, events);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("events[3] (id 'e9')"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST(DiffMasteryTest, RejectsAnUpdateWithoutAValueBefore) {
   const CompetencyGraph graph = SmallGraph();
   LearnerMastery before{"ann", {}};
