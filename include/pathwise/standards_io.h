@@ -149,7 +149,11 @@ struct CaseImportReport {
   std::string document_id;     ///< CFDocument.identifier: also the root group's id
   std::string document_title;  ///< CFDocument.title
   size_t items = 0;            ///< CFItems read (each one a competency)
-  size_t associations = 0;     ///< CFAssociations read
+  /// CASE identifier -> uri, for the CFDocument and every CFItem: the IRIs that exports (xAPI
+  /// objects, badge alignments) name a competency by (standards_export.h), since the graph keeps
+  /// only the identifier.
+  std::map<std::string, std::string> uris;
+  size_t associations = 0;  ///< CFAssociations read
   std::map<std::string, size_t> associations_by_type;
   /// exactMatchOf: the item is the same standard as `other` (aliases to resolve ids with).
   std::vector<CaseLink> aliases;

@@ -100,6 +100,8 @@ from ._core import (  # noqa: F401  (re-exports)
     read_mastery_csv,
     read_observations_csv,
     validate_graph_definition,
+    mastery_statements,
+    class_report_html,
 )
 from .data import as_log, log_from_arrays, log_from_dataframe, log_to_dataframe, read_log  # noqa: F401
 from .fitting import (  # noqa: F401
@@ -233,6 +235,8 @@ __all__ = [
     "read_log",
     "read_mastery_csv",
     "read_observations_csv",
+    "mastery_statements",
+    "class_report_html",
     "simulate",
     "simulation_options",
     "validate_graph_definition",

@@ -23,6 +23,7 @@
 #include <pybind11/stl_bind.h>
 
 #include <pathwise/bkt.h>
+#include <pathwise/class_report.h>
 #include <pathwise/competency_graph.h>
 #include <pathwise/engine.h>
 #include <pathwise/evaluation.h>
@@ -38,6 +39,7 @@
 #include <pathwise/response_readers.h>
 #include <pathwise/result.h>
 #include <pathwise/simulator.h>
+#include <pathwise/standards_export.h>
 #include <pathwise/status.h>
 #include <pathwise/types.h>
 #include <pathwise/version.h>
@@ -894,6 +896,46 @@ by accident). Review scheduling and continuity read it.)doc")
         return ValueOrThrow(ParseObservationsCsv(text, source_name));
       },
       py::arg("text"), py::arg("source_name") = "<string>");
+
+  // Exports (standards_export.h, class_report.h): text out, so that Python writes it where it
+  // likes.
+  m.def(
+      "mastery_statements",
+      [](const CompetencyGraph& graph, const BktModel& model,
+         const std::vector<Observation>& events, const std::string& home_page,
+         const std::string& iri_base, bool progressed) {
+        XapiExportOptions options;
+        options.account_home_page = home_page;
+        options.iris.base = iri_base;
+        options.progressed = progressed;
+        const std::vector<MasteryChange> changes =
+            ValueOrThrow(ReplayMasteryChanges(graph, model, events));
+        return ValueOrThrow(MasteryStatementsJson(graph, changes, options));
+      },
+      py::arg("graph"), py::arg("model"), py::arg("events"), py::arg("home_page"),
+      py::arg("iri_base") = CompetencyIriScheme{}.base, py::arg("progressed") = true,
+      "xAPI statements (a JSON array, as text) for every mastery change of the events replayed in "
+      "order: progressed with the new P(learned), mastered when a threshold is crossed.");
+  m.def(
+      "class_report_html",
+      [](const CompetencyGraph& graph, const BktModel& model,
+         const std::vector<Observation>& events, const std::vector<std::string>& learners,
+         const std::map<std::string, std::vector<std::string>>& cohorts,
+         const std::vector<std::string>& goals, const std::string& title) {
+        ClassReportInput input;
+        input.learners = learners;
+        input.events = events;
+        input.cohorts = cohorts;
+        ClassReportOptions options;
+        options.goals = goals;
+        options.title = title;
+        return ClassReportHtml(ValueOrThrow(BuildClassReport(graph, model, input, options)));
+      },
+      py::arg("graph"), py::arg("model"), py::arg("events"),
+      py::arg("learners") = std::vector<std::string>{},
+      py::arg("cohorts") = std::map<std::string, std::vector<std::string>>{},
+      py::arg("goals") = std::vector<std::string>{}, py::arg("title") = "Class report",
+      "The class report as one self-contained HTML page (class_report.h).");
   m.def("log_odds_to_mastery", &MasteryFromLogOdds, py::arg("log_odds"),
         "P(learned) = 1 / (1 + exp(-log_odds)).");
   m.def("mastery_to_log_odds", &ProbabilityToLogOdds, py::arg("p_learned"),

@@ -23,6 +23,9 @@ void AddImportCommands(CLI::App& app, int* exit_code);
 /// `pathwise recommend|plan`.
 void AddRecommendCommands(CLI::App& app, int* exit_code);
 
+/// `pathwise export xapi|badge` and `pathwise report class`.
+void AddExportCommands(CLI::App& app, int* exit_code);
+
 }  // namespace pathwise::cli
 
 #endif  // PATHWISE_CLI_COMMANDS_H_

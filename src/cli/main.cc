@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   pathwise::cli::AddSimulateCommands(app, &exit_code);
   pathwise::cli::AddRecommendCommands(app, &exit_code);
   pathwise::cli::AddImportCommands(app, &exit_code);
+  pathwise::cli::AddExportCommands(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

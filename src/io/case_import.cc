@@ -290,6 +290,10 @@ Result<ImportedCase> ParseCasePackage(std::string_view text, std::string_view so
     return Status::InvalidArgument(message + "identifiers must be unique; nothing imported");
   }
   report.items = items.size();
+  report.uris[report.document_id] = document["uri"].get<std::string>();
+  for (const json& item : items) {
+    report.uris[item["identifier"].get<std::string>()] = item["uri"].get<std::string>();
+  }
 
   // Associations.
   const json& associations = root.contains("CFAssociations") && root["CFAssociations"].is_array()

@@ -115,6 +115,13 @@ TEST(CaseImportTest, ItemsAreCompetenciesKeepingTheirIdentifiers) {
   EXPECT_EQ(out.report.items, 4u);
 }
 
+TEST(CaseImportTest, ReportKeepsTheUriOfTheDocumentAndOfEveryItem) {
+  const ImportedCase out = ImportOk(Package());
+  EXPECT_EQ(out.report.uris.size(), 5u);
+  EXPECT_EQ(out.report.uris.at(kDoc), std::string("https://case.example/uri/") + kDoc);
+  EXPECT_EQ(out.report.uris.at(kMul), std::string("https://case.example/uri/") + kMul);
+}
+
 TEST(CaseImportTest, IsChildOfBecomesGroups) {
   const ImportedCase out = ImportOk(Package());
   const CompetencyGraph& graph = out.graph;
