@@ -14,6 +14,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # service
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libsqlite3-dev libssl-dev
+  # the PostgreSQL store: its client library, and the server its tests start (initdb in a temporary
+  # directory; Debian puts the binaries in /usr/lib/postgresql/<version>/bin and adds a `postgres` user)
+  libpqxx-dev libpq-dev postgresql
   # Python bindings and their tests (Debian's python3, not a PATH one)
   python3 python3-dev pybind11-dev python3-numpy python3-pytest python3-pandas python3-matplotlib python3-setuptools python3-pip python3-venv python3-grpcio python3-protobuf
   # the class report's browser test (headless rendering, a screenshot) and a font for its text

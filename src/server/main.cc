@@ -1,6 +1,7 @@
 // pathwised: the Pathwise gRPC server.
 //
-//     pathwised --config pathwised.json [--data-dir DIR] [--listen ADDR] [--store sqlite|memory]
+//     pathwised --config pathwised.json [--data-dir DIR] [--listen ADDR] [--store
+//     sqlite|memory|postgresql://...]
 //               [--tls-cert F --tls-key F [--tls-client-ca F]] [--api-key TENANT=KEY ...]
 //
 // Flags override the config file. SIGTERM or SIGINT drains in-flight calls (up to
@@ -18,6 +19,7 @@
 #include "service/config.h"
 #include "service/log.h"
 #include "service/server.h"
+#include "store/postgres_store.h"
 
 namespace {
 
@@ -59,7 +61,7 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_path, "JSON config file (see examples/service/)");
   app.add_option("--data-dir", data_dir, "directory of the SQLite store");
   app.add_option("--listen", listen, "host:port to serve on (port 0: any free port)");
-  app.add_option("--store", store, "sqlite (default) or memory");
+  app.add_option("--store", store, "sqlite (default), memory, or a postgresql:// connection URI");
   app.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve TLS");
   app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
   app.add_option("--tls-client-ca", tls_client_ca, "PEM CA: require client certificates it signed");
@@ -106,13 +108,16 @@ int main(int argc, char** argv) {
   if (!server.ok()) return Fail(server.status());
   LogLine(LogLevel::kInfo, "listening")
       .Add("address", (*server)->address())
-      .Add("data_dir", config.store == "memory" ? std::string("(memory)") : config.data_dir)
-      .Add("store", config.store)
+      .Add("data_dir", config.store == "sqlite" ? config.data_dir : std::string("(none)"))
+      .Add("store", pathwise::store::RedactPostgresUri(config.store))
       .Add("tls", !config.tls.cert.empty())
       .Add("tenants", static_cast<int>(config.tenants.size()))
       .Add("open_file_limit", open_files);
   std::printf("pathwised listening on %s, data directory %s\n", (*server)->address().c_str(),
-              config.store == "memory" ? "(in memory)" : config.data_dir.c_str());
+              config.store == "sqlite" ? config.data_dir.c_str()
+              : config.store == "memory"
+                  ? "(in memory)"
+                  : pathwise::store::RedactPostgresUri(config.store).c_str());
   std::fflush(stdout);
 
   std::thread waiter([&] {

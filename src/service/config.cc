@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/postgres_store.h"
+
 namespace pathwise::service {
 namespace {
 
@@ -130,9 +132,15 @@ Status ValidateListen(const std::string& listen) {
 
 Status ServerConfig::Validate() const {
   PATHWISE_RETURN_IF_ERROR(ValidateListen(listen));
-  if (store != "sqlite" && store != "memory") {
-    return Status::InvalidArgument("store: must be \"sqlite\" or \"memory\", got \"" + store +
-                                   "\"");
+  if (store != "sqlite" && store != "memory" && !pathwise::store::IsPostgresUri(store)) {
+    return Status::InvalidArgument(
+        "store: must be \"sqlite\", \"memory\" or a postgresql:// connection URI, got \"" +
+        pathwise::store::RedactPostgresUri(store) + "\"");
+  }
+  if (pathwise::store::IsPostgresUri(store)) {
+    pathwise::store::PostgresStoreOptions options;
+    options.connection = store;
+    PATHWISE_RETURN_IF_ERROR(options.Validate().WithContext("store"));
   }
   if (store == "sqlite" && data_dir.empty()) {
     return Status::InvalidArgument("data_dir: required with the sqlite store");

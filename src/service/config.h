@@ -3,7 +3,7 @@
 //     {
 //       "listen": "127.0.0.1:50051",
 //       "data_dir": "/var/lib/pathwised",
-//       "store": "sqlite",
+//       "store": "sqlite",            (or "memory", or "postgresql://user@host/dbname")
 //       "tls": {"cert": "server.crt", "key": "server.key", "client_ca": "clients.crt"},
 //       "tenants": [
 //         {"id": "acme", "api_keys": ["<at least 16 characters>"]}
@@ -49,8 +49,11 @@ struct ServerConfig {
   /// host:port; port 0 picks a free port. Empty: no network port at all (in-process channels only,
   /// for tests and embedding; pathwised refuses it).
   std::string listen = "127.0.0.1:50051";
-  std::string data_dir;          ///< required for the sqlite store
-  std::string store = "sqlite";  ///< "sqlite" or "memory" (tests, demos)
+  std::string data_dir;  ///< required for the sqlite store
+  /// "sqlite" (the embedded default, in data_dir), "memory" (tests, demos), or a PostgreSQL
+  /// connection URI, `postgresql://user@host:5432/dbname` (several pathwised processes may share
+  /// one database; keep the password in PGPASSWORD or ~/.pgpass, not here).
+  std::string store = "sqlite";
   TlsConfig tls;
   std::vector<TenantConfig> tenants;
   ServiceLimits limits;

@@ -24,6 +24,7 @@
 #include "service/reflection_v1.h"
 #include "service/unreadable_request.h"
 #include "store/memory_store.h"
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
 namespace pathwise::service {
@@ -107,6 +108,13 @@ uint64_t RaiseOpenFileLimit() {
 Result<std::unique_ptr<store::LearnerStore>> OpenStore(const ServerConfig& config) {
   if (config.store == "memory") {
     return std::unique_ptr<store::LearnerStore>(std::make_unique<store::MemoryStore>());
+  }
+  if (store::IsPostgresUri(config.store)) {
+    store::PostgresStoreOptions options;
+    options.connection = config.store;
+    PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<store::PostgresStore> postgres,
+                              store::PostgresStore::Open(options));
+    return std::unique_ptr<store::LearnerStore>(std::move(postgres));
   }
   store::SqliteStoreOptions options;
   options.data_dir = config.data_dir;

@@ -21,7 +21,8 @@
 
 namespace pathwise::service {
 
-/// Opens the store the config names: SqliteStore in config.data_dir, or a MemoryStore.
+/// Opens the store the config names: SqliteStore in config.data_dir, a PostgresStore for a
+/// postgresql:// URI, or a MemoryStore.
 /// The store's errors (FailedPrecondition for a data directory locked by another server, ...).
 Result<std::unique_ptr<store::LearnerStore>> OpenStore(const ServerConfig& config);
 

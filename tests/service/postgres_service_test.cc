@@ -1,0 +1,216 @@
+// The real pathwised binary on PostgreSQL (--store postgresql://...), a real server started by the
+// test, over a loopback gRPC socket: events recorded, the server stopped and started again on the
+// same database, and the same mastery served; re-sent events are still duplicates.
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include <fcntl.h>
+#include <grpcpp/create_channel.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "service_test_util.h"
+#include "store/postgres_test_server.h"
+
+extern char** environ;
+
+namespace pathwise::service {
+namespace {
+
+using testing::ChainGraph;
+using testing::Ctx;
+using testing::kKeyA;
+using testing::MakeEvent;
+using testing::PutGraphOrFail;
+using testing::Stubs;
+using testing::TempDir;
+
+std::string ServerBinary() {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "pathwised";
+  self[n] = '\0';
+  std::string path(self);
+  return path.substr(0, path.rfind('/')) + "/pathwised";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// pathwised with `--store <uri>` on 127.0.0.1:<free port>; stdout read for the address.
+class PostgresChild {
+ public:
+  PostgresChild(const std::string& uri, const std::string& log_path) {
+    const std::string binary = ServerBinary();
+    if (access(binary.c_str(), X_OK) != 0) {
+      ADD_FAILURE() << binary << " is not built";
+      return;
+    }
+    int out[2];
+    if (pipe(out) != 0) return;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+    std::vector<std::string> args = {binary,
+                                     "--store",
+                                     uri,
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--api-key",
+                                     std::string(testing::kTenantA) + "=" + kKeyA};
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    if (rc != 0) {
+      ADD_FAILURE() << "posix_spawn failed: " << rc;
+      pid_ = -1;
+      close(out[0]);
+      return;
+    }
+    std::string line;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd fd{out[0], POLLIN, 0};
+      if (poll(&fd, 1, 100) <= 0) continue;
+      char buf[256];
+      const ssize_t n = read(out[0], buf, sizeof(buf));
+      if (n <= 0) break;
+      line.append(buf, static_cast<size_t>(n));
+    }
+    close(out[0]);
+    start_line_ = line;
+    const std::string prefix = "pathwised listening on ";
+    const size_t at = line.find(prefix);
+    if (at != std::string::npos) {
+      address_ = line.substr(at + prefix.size(), line.find(',', at) - at - prefix.size());
+    }
+  }
+  ~PostgresChild() { (void)Signal(SIGKILL); }
+
+  bool started() const { return pid_ > 0 && !address_.empty(); }
+  const std::string& address() const { return address_; }
+  const std::string& start_line() const { return start_line_; }
+
+  int Signal(int signal) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, signal);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::string address_;
+  std::string start_line_;
+};
+
+v1::GetMasteryResponse Mastery(Stubs& stubs, const std::string& learner) {
+  v1::GetMasteryRequest request;
+  request.set_learner_id(learner);
+  v1::GetMasteryResponse response;
+  grpc::Status status = stubs.learners->GetMastery(Ctx(kKeyA).get(), request, &response);
+  EXPECT_TRUE(status.ok()) << learner << ": " << status.error_message();
+  return response;
+}
+
+TEST(PostgresServiceTest, MasterySurvivesARestartOnTheSameDatabase) {
+  bool missing = false;
+  Status error;
+  store::testing::PostgresTestServer* postgres =
+      store::testing::SharedPostgresServer(&missing, &error);
+  if (missing) GTEST_SKIP() << store::testing::PostgresMissingMessage();
+  ASSERT_NE(postgres, nullptr) << error;
+  Result<std::string> uri = postgres->CreateDatabase("pathwised_service");
+  ASSERT_TRUE(uri.ok()) << uri.status();
+
+  TempDir dir;
+  const std::string log = dir.path() + "/pathwised.log";
+  const v1::Graph graph = ChainGraph();
+  const char* activities[] = {"act.a", "act.b", "act.c", "act.ab"};
+  v1::RecordEventsRequest batch;
+  for (int n = 0; n < 60; ++n) {
+    *batch.add_events() = MakeEvent("ev" + std::to_string(n), "learner" + std::to_string(n % 3),
+                                    activities[n % 4], n % 3 == 0 ? 0 : 1, 1000 + n);
+  }
+
+  std::vector<v1::GetMasteryResponse> before;
+  {
+    PostgresChild child(*uri, log);
+    ASSERT_TRUE(child.started()) << child.start_line() << ReadFile(log);
+    // The password-free URI is shown, and no data directory is used.
+    EXPECT_NE(child.start_line().find("data directory postgresql://"), std::string::npos)
+        << child.start_line();
+    Stubs stubs(grpc::CreateChannel(child.address(), grpc::InsecureChannelCredentials()));
+    PutGraphOrFail(stubs, kKeyA, graph);
+    v1::RecordEventsResponse recorded;
+    grpc::Status status = stubs.learners->RecordEvents(Ctx(kKeyA).get(), batch, &recorded);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(recorded.recorded(), 60u);
+    for (int l = 0; l < 3; ++l) {
+      before.push_back(Mastery(stubs, "learner" + std::to_string(l)));
+      testing::ExpectMasteryEqualsReplay(stubs, kKeyA, "learner" + std::to_string(l), graph);
+    }
+    const int exit_status = child.Signal(SIGTERM);
+    EXPECT_TRUE(WIFEXITED(exit_status) && WEXITSTATUS(exit_status) == 0) << ReadFile(log);
+  }
+
+  PostgresChild child(*uri, log);
+  ASSERT_TRUE(child.started()) << child.start_line() << ReadFile(log);
+  Stubs stubs(grpc::CreateChannel(child.address(), grpc::InsecureChannelCredentials()));
+  for (int l = 0; l < 3; ++l) {
+    const v1::GetMasteryResponse after = Mastery(stubs, "learner" + std::to_string(l));
+    ASSERT_EQ(after.competencies_size(), before[static_cast<size_t>(l)].competencies_size());
+    EXPECT_GT(after.competencies_size(), 0);
+    for (int c = 0; c < after.competencies_size(); ++c) {
+      const v1::MasteryEstimate& want = before[static_cast<size_t>(l)].competencies(c);
+      const v1::MasteryEstimate& got = after.competencies(c);
+      EXPECT_EQ(got.competency_id(), want.competency_id());
+      EXPECT_EQ(got.p_learned(), want.p_learned()) << l << " " << want.competency_id();
+      EXPECT_EQ(got.opportunities(), want.opportunities());
+      EXPECT_EQ(got.last_practiced_ms(), want.last_practiced_ms());
+    }
+  }
+  // The stored event ids came back with the data: the same batch again changes nothing.
+  v1::RecordEventsResponse again;
+  grpc::Status status = stubs.learners->RecordEvents(Ctx(kKeyA).get(), batch, &again);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(again.recorded(), 0u);
+  EXPECT_EQ(again.duplicates(), 60u);
+}
+
+TEST(PostgresServiceTest, StoreSettingAcceptsOnlyKnownStoresAndValidUris) {
+  ServerConfig config = testing::TwoTenantConfig();
+  config.store = "postgresql://pathwise@db.internal:5432/pathwise";
+  EXPECT_TRUE(config.Validate().ok()) << config.Validate();
+
+  config.store = "mysql://user:s3cret@db/pathwise";
+  Status status = config.Validate();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("store: must be"), std::string::npos) << status;
+
+  config.store = "postgresql://user:s3cret@db/pathwise?nosuchoption=1";
+  status = config.Validate();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message().rfind("store: connection:", 0), 0u) << status;
+  EXPECT_EQ(status.message().find("s3cret"), std::string::npos) << status;
+}
+
+}  // namespace
+}  // namespace pathwise::service
