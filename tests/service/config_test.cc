@@ -31,7 +31,7 @@ TEST(ConfigTest, UnknownKeyIsAnErrorNamingIt) {
 
 TEST(ConfigTest, TenantCurriculumSetsTheCourseOptions) {
   Result<ServerConfig> config = ParseServerConfig(
-      R"({"tenants": [{"id": "acme", "api_keys": ["0123456789abcdef"],
+      R"({"store": "memory", "tenants": [{"id": "acme", "api_keys": ["0123456789abcdef"],
                        "curriculum": {"individual_pace": true, "pace_prior_sd": 0.5,
                                       "mastery_min_opportunities": 3,
                                       "mastery_recent_correct": 2, "progress_weight": 1.5,
@@ -65,7 +65,7 @@ TEST(ConfigTest, TenantCurriculumSetsTheCourseOptions) {
       << unknown.status();
 
   Result<ServerConfig> ranged = ParseServerConfig(
-      R"({"tenants": [{"id": "acme", "api_keys": ["0123456789abcdef"],
+      R"({"store": "memory", "tenants": [{"id": "acme", "api_keys": ["0123456789abcdef"],
                        "curriculum": {"mastery_recent_correct": 9}}]})",
       "c.json");
   ASSERT_OK(ranged);
