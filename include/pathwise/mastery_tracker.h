@@ -153,6 +153,20 @@ class MasteryTracker {
   /// InvalidArgument for an empty id or offsets that are not finite or outside [-10, 10].
   Status SetPace(std::string_view learner_id, const LearnerFactors& factors);
 
+  /// The learner's pace as bytes to store beside its events, so that a restart (RestorePace)
+  /// carries on with the same estimate, posterior included, without depending on a replay. Empty
+  /// for an unknown learner or one tracked with the population's parameters. Versioned
+  /// little-endian encoding: the line "pace/1\n", u8 1 when estimated (0: fixed), f64 prior_offset,
+  /// f64 learn_offset, and when estimated u8 the grid size (kPaceGrid, 7) then that many f64
+  /// weights of prior_offset and of learn_offset over the grid.
+  Result<std::string> SavePace(std::string_view learner_id) const;
+  /// Replaces a learner's pace by SavePace's bytes (creating the learner when new); empty bytes
+  /// give a known learner the pace a new learner gets (and change nothing for an unknown one).
+  /// InvalidArgument naming the byte offset for another header, a format version this library does
+  /// not read or a malformed payload (offsets outside [-10, 10], weights negative, not finite or
+  /// summing to 0); nothing changes then.
+  Status RestorePace(std::string_view learner_id, std::string_view bytes);
+
   bool HasLearner(std::string_view learner_id) const;
   /// Forgets a learner entirely (state and event ids). NotFound when unknown.
   Status RemoveLearner(std::string_view learner_id);

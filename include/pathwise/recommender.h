@@ -182,6 +182,10 @@ struct RecommenderOptions {
   /// 3 and 2 cost 2 points of reach and 3 % more steps (bench/README.md), because the policy no
   /// longer sends a learner away when it believes everything is mastered (it practises the goal's
   /// scope again instead), which already catches what a lucky answer hid.
+  ///
+  /// Precedence: a competency's own Competency::mastery_min_opportunities /
+  /// mastery_recent_correct (graph JSON) over these options, which are the course's setting (in
+  /// pathwised, the tenant's "curriculum" config), over these defaults.
   int mastery_min_opportunities = 1;
   /// See mastery_min_opportunities. In [0, 8].
   int mastery_recent_correct = 0;
@@ -408,9 +412,15 @@ class Policy {
   // little-endian. zpdes/1's payload: u32 window (zpdes_window when saved), u32 arm count, then per
   // arm in increasing competency id order: u32 id length, the competency id's bytes, u32 outcomes
   // ever observed, u8 1 when ZPDES-mastered else 0, u8 n = outcomes kept (min(observed, window)),
-  // n float32 outcomes oldest first. An empty string means "nothing known about the learner".
+  // n float32 outcomes oldest first. mastery/1's payload: the learner's answer windows (see
+  // RecommenderOptions::mastery_recent_correct and progress_weight), competencies then activities,
+  // each as u32 count, then per entry in increasing id order: u32 id length, the id's bytes, u32
+  // answers ever seen (saturating), u32 the last min(answers, 32) of them as bits (1 correct), the
+  // newest in bit 0. An empty string means "nothing known about the learner".
 
-  /// True when Observe changes per-learner state that later Recommend calls read (zpdes).
+  /// True when Observe changes per-learner state that later Recommend calls read: zpdes always;
+  /// mastery when an option or a competency reads the learner's answers (progress_weight > 0, or a
+  /// mastery_recent_correct > 0).
   virtual bool keeps_learner_state() const { return false; }
 
   /// The state this instance keeps for `learner_id`, encoded as above; empty for a learner it knows
@@ -423,7 +433,9 @@ class Policy {
   /// fit its window). Empty bytes forget the learner. Competencies the graph no longer has are
   /// dropped. InvalidArgument (nothing changes) for bytes of another kind, a format version this
   /// library does not read, or a malformed payload, naming the offset; a policy that keeps no
-  /// learner state accepts only empty bytes.
+  /// learner state accepts only empty bytes (the mastery policy also accepts, and drops, its own
+  /// valid bytes when its options read no answers, so that turning them off keeps stored learners
+  /// loadable).
   virtual Status RestoreLearnerState(std::string_view learner_id, std::string_view bytes);
 
   /// Builds the sparse LearnerState from a dense LearnerMastery (see Recommend above for the rule

@@ -463,18 +463,31 @@ std::optional<T> CopyOrNone(const T* p) {
 void BindGraph(py::module_& m) {
   py::class_<Competency>(m, "Competency", "A skill / knowledge component / standard.")
       .def(py::init([](std::string id, std::string name, std::string description, std::string group,
-                       std::optional<BktParams> params, double mastery_threshold) {
-             return Competency{std::move(id),    std::move(name), std::move(description),
-                               std::move(group), params,          mastery_threshold};
+                       std::optional<BktParams> params, double mastery_threshold,
+                       std::optional<int> mastery_min_opportunities,
+                       std::optional<int> mastery_recent_correct) {
+             Competency c{std::move(id),    std::move(name), std::move(description),
+                          std::move(group), params,          mastery_threshold};
+             c.mastery_min_opportunities = mastery_min_opportunities;
+             c.mastery_recent_correct = mastery_recent_correct;
+             return c;
            }),
            py::arg("id"), py::arg("name") = "", py::arg("description") = "", py::arg("group") = "",
-           py::arg("params") = py::none(), py::arg("mastery_threshold") = 0.95)
+           py::arg("params") = py::none(), py::arg("mastery_threshold") = 0.95,
+           py::arg("mastery_min_opportunities") = py::none(),
+           py::arg("mastery_recent_correct") = py::none())
       .def_readwrite("id", &Competency::id)
       .def_readwrite("name", &Competency::name)
       .def_readwrite("description", &Competency::description)
       .def_readwrite("group", &Competency::group)
       .def_readwrite("params", &Competency::params)
       .def_readwrite("mastery_threshold", &Competency::mastery_threshold)
+      .def_readwrite("mastery_min_opportunities", &Competency::mastery_min_opportunities,
+                     "Evidence before mastered for this competency: at least this many answers; "
+                     "None: the course's RecommenderOptions.mastery_min_opportunities.")
+      .def_readwrite("mastery_recent_correct", &Competency::mastery_recent_correct,
+                     "Evidence before mastered for this competency: the last N answers right; "
+                     "None: the course's RecommenderOptions.mastery_recent_correct.")
       .def(PATHWISE_REPR("id", "name", "group", "params", "mastery_threshold"));
 
   py::class_<Group>(m, "Group", "A node of the hierarchy (area > topic > ...).")
@@ -1125,6 +1138,22 @@ by accident). Review scheduling and continuity read it.)doc")
           },
           py::arg("learner_id"), py::arg("factors"),
           "Fixes a learner's offsets; later updates use them and no longer estimate them.")
+      .def(
+          "save_pace",
+          [](const MasteryTracker& t, const std::string& learner) {
+            return py::bytes(ValueOrThrow(t.SavePace(learner)));
+          },
+          py::arg("learner_id"),
+          "The learner's pace (estimate and posterior) as versioned bytes to store; b'' for an "
+          "unknown learner or one at the population's parameters.")
+      .def(
+          "restore_pace",
+          [](MasteryTracker& t, const std::string& learner, const py::bytes& bytes) {
+            ThrowIfError(t.RestorePace(learner, std::string(bytes)));
+          },
+          py::arg("learner_id"), py::arg("state"),
+          "Replaces the learner's pace by save_pace's bytes (b'': the pace a new learner gets). "
+          "ValueError naming the byte offset for bad bytes; nothing changes then.")
       .def(
           "has_learner",
           [](const MasteryTracker& t, const std::string& learner) { return t.HasLearner(learner); },

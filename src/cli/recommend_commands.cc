@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -36,6 +37,7 @@ struct LearnerArgs {
   std::vector<std::string> goals;
   std::string now;
   std::string report = "text";
+  TrackerOptions tracker;  // individual pace
 };
 
 struct RecommendArgs {
@@ -47,6 +49,8 @@ struct RecommendArgs {
   std::string policy = "mastery";
   uint64_t seed = RecommenderOptions{}.seed;
   std::string gating = "hard";
+  int mastery_min_opportunities = RecommenderOptions{}.mastery_min_opportunities;
+  int mastery_recent_correct = RecommenderOptions{}.mastery_recent_correct;
 };
 
 // What both commands start from: the graph, the model, and the learner's history replayed.
@@ -57,6 +61,8 @@ struct Loaded {
   LearnerMastery mastery;
   std::string last_activity_id;
   TimestampMs now_ms = 0;
+  /// The learner's estimated pace, with --individual-pace and at least one event.
+  std::optional<LearnerFactors> pace;
 };
 
 void AddLearnerOptions(CLI::App* cmd, LearnerArgs* args, bool goals_required) {
@@ -78,6 +84,11 @@ void AddLearnerOptions(CLI::App* cmd, LearnerArgs* args, bool goals_required) {
                   "timestamp in the events file");
   cmd->add_option("--report", args->report, "Report format on standard output")
       ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_flag("--individual-pace", args->tracker.individual_pace,
+                "Track the learner's pace (prior and learn offsets) from their own answers");
+  cmd->add_option("--pace-prior-sd", args->tracker.pace_prior_sd,
+                  "Individual pace: spread of the population the offsets are shrunk toward")
+      ->capture_default_str();
 }
 
 Status Load(const LearnerArgs& args, Loaded* out, int* exit_code) {
@@ -134,11 +145,15 @@ Status Load(const LearnerArgs& args, Loaded* out, int* exit_code) {
   if (args.now.empty()) out->now_ms = latest;
 
   PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<MasteryTracker> tracker,
-                            MasteryTracker::Create(out->graph, out->model));
+                            MasteryTracker::Create(out->graph, out->model, args.tracker));
   Result<size_t> applied = tracker->RecordBatch(out->learner_events);
   if (!applied.ok()) return applied.status().WithContext(args.events);
   Result<LearnerMastery> mastery = tracker->Mastery(args.learner);
   out->mastery = mastery.ok() ? std::move(mastery).value() : tracker->PriorMastery(args.learner);
+  if (args.tracker.individual_pace) {
+    Result<LearnerFactors> pace = tracker->Pace(args.learner);
+    if (pace.ok()) out->pace = *pace;
+  }
   return Status::Ok();
 }
 
@@ -185,6 +200,8 @@ void RunRecommend(const RecommendArgs& args, int* exit_code) {
   RecommenderOptions options;
   options.seed = args.seed;
   options.gating = args.gating == "soft" ? Gating::kSoft : Gating::kHard;
+  options.mastery_min_opportunities = args.mastery_min_opportunities;
+  options.mastery_recent_correct = args.mastery_recent_correct;
   Result<std::unique_ptr<Policy>> policy =
       kind.ok() ? MakePolicy(*kind, loaded.graph, loaded.model, options)
                 : Result<std::unique_ptr<Policy>>(kind.status());
@@ -227,6 +244,10 @@ void RunRecommend(const RecommendArgs& args, int* exit_code) {
     report["events"] = loaded.learner_events.size();
     report["now_ms"] = loaded.now_ms;
     report["goals"] = args.common.goals;
+    if (loaded.pace) {
+      report["pace"] = {{"prior_offset", loaded.pace->prior_offset},
+                        {"learn_offset", loaded.pace->learn_offset}};
+    }
     ordered_json list = ordered_json::array();
     for (size_t i = 0; i < recs->size(); ++i) list.push_back(RecommendationJson((*recs)[i], i + 1));
     report["recommendations"] = std::move(list);
@@ -239,6 +260,11 @@ void RunRecommend(const RecommendArgs& args, int* exit_code) {
       for (const std::string& g : args.common.goals) std::cout << " " << g;
     }
     std::cout << "\n";
+    if (loaded.pace) {
+      std::cout << "  pace: learn offset " << Format("%+.2f", loaded.pace->learn_offset)
+                << ", prior offset " << Format("%+.2f", loaded.pace->prior_offset)
+                << " (logits from the population's)\n";
+    }
     if (recs->empty()) std::cout << "  nothing to recommend\n";
     for (size_t i = 0; i < recs->size(); ++i) {
       const Recommendation& r = (*recs)[i];
@@ -367,6 +393,13 @@ void AddRecommendCommands(CLI::App& app, int* exit_code) {
                    "hard: never recommend past an unmastered prerequisite; soft: only score "
                    "lower")
       ->check(CLI::IsMember({"hard", "soft"}));
+  recommend->add_option(
+      "--mastery-min-opportunities", recommend_args->mastery_min_opportunities,
+      "Mastery policy: answers before a competency counts as mastered (a "
+      "competency's own mastery_min_opportunities in the graph takes precedence)");
+  recommend->add_option("--mastery-recent-correct", recommend_args->mastery_recent_correct,
+                        "Mastery policy: the last N answers must be right for mastered (0: off; a "
+                        "competency's own setting takes precedence)");
   recommend->callback([recommend_args, exit_code] { RunRecommend(*recommend_args, exit_code); });
 
   auto plan_args = std::make_shared<LearnerArgs>();

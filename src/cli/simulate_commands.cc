@@ -45,6 +45,7 @@ struct SimulateArgs {
   int curve_points = SimulationOptions{}.curve_points;
   int curriculum_opportunities = 0;
   RecommenderOptions recommender;
+  TrackerOptions tracker;
   std::string svg;
   std::string csv;
   std::string curves_csv;
@@ -165,6 +166,8 @@ int RunSimulate(const SimulateArgs& args) {
   options.trace_learners = args.traces_csv.empty() ? 0 : args.trace_learners;
   options.recommender = args.recommender;
   options.recommender.curriculum_opportunities = args.curriculum_opportunities;
+  options.tracker.individual_pace = args.tracker.individual_pace;
+  options.tracker.pace_prior_sd = args.tracker.pace_prior_sd;
   if (!args.truth_model.empty()) {
     Result<BktModel> truth = ReadModelFile(args.truth_model);
     if (!truth.ok()) {
@@ -336,6 +339,19 @@ void AddSimulateCommands(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--difficulty-weight", args->recommender.difficulty_weight,
                   "Mastery policy: weight of difficulty fit")
+      ->capture_default_str();
+  cmd->add_option("--mastery-min-opportunities", args->recommender.mastery_min_opportunities,
+                  "Mastery policy: answers before a competency counts as mastered (a "
+                  "competency's own mastery_min_opportunities in the graph takes precedence)")
+      ->capture_default_str();
+  cmd->add_option("--mastery-recent-correct", args->recommender.mastery_recent_correct,
+                  "Mastery policy: the last N answers must be right for mastered (0: off; a "
+                  "competency's own setting takes precedence)")
+      ->capture_default_str();
+  cmd->add_flag("--individual-pace", args->tracker.individual_pace,
+                "Track each learner's pace (prior and learn offsets) from their own answers");
+  cmd->add_option("--pace-prior-sd", args->tracker.pace_prior_sd,
+                  "Individual pace: spread of the population the offsets are shrunk toward")
       ->capture_default_str();
   cmd->add_option("--svg", args->svg, "Write the learning curves as an SVG plot");
   cmd->add_option("--csv", args->csv, "Write the summary per policy and group as CSV");

@@ -175,6 +175,20 @@ void CheckCompetencyBody(const Competency& competency, const Where& where, const
                      ": mastery_threshold must be in (0, 1], got " +
                      FormatNumber(competency.mastery_threshold));
   }
+  if (competency.mastery_min_opportunities && (*competency.mastery_min_opportunities < 1 ||
+                                               *competency.mastery_min_opportunities > 65535)) {
+    sink->Report(Kind::kOutOfRange, where.Path("mastery_min_opportunities"),
+                 "competency " + Quote(competency.id) +
+                     ": mastery_min_opportunities must be in [1, 65535], got " +
+                     std::to_string(*competency.mastery_min_opportunities));
+  }
+  if (competency.mastery_recent_correct &&
+      (*competency.mastery_recent_correct < 0 || *competency.mastery_recent_correct > 8)) {
+    sink->Report(Kind::kOutOfRange, where.Path("mastery_recent_correct"),
+                 "competency " + Quote(competency.id) +
+                     ": mastery_recent_correct must be in [0, 8], got " +
+                     std::to_string(*competency.mastery_recent_correct));
+  }
   if (competency.params) CheckBktParams(*competency.params, where, competency, sink);
 }
 

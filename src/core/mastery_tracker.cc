@@ -1,11 +1,13 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <limits>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -668,6 +670,123 @@ Status MasteryTracker::SetPace(std::string_view learner_id, const LearnerFactors
   Shard& shard = impl_->ShardFor(learner_id);
   std::lock_guard<std::mutex> lock(shard.mu);
   impl_->LearnerFor(shard, std::string(learner_id)).pace = Impl::FixedPace(factors);
+  return Status::Ok();
+}
+
+namespace {
+
+constexpr std::string_view kPaceHeader = "pace/";
+constexpr uint32_t kPaceFormat = 1;
+
+void PutF64(double v, std::string* out) {
+  uint64_t bits;
+  std::memcpy(&bits, &v, sizeof(bits));
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+}
+
+// Reads SavePace's encoding; every failure names the byte offset.
+class PaceReader {
+ public:
+  explicit PaceReader(std::string_view bytes) : bytes_(bytes) {}
+  Status Error(const std::string& what) const {
+    return Status::InvalidArgument("pace: " + what + " at byte " + std::to_string(pos_));
+  }
+  Status Header() {
+    const size_t newline = bytes_.find('\n');
+    if (bytes_.rfind(kPaceHeader, 0) != 0 || newline == std::string_view::npos)
+      return Error("no 'pace/<version>' header line");
+    const std::string_view digits = bytes_.substr(kPaceHeader.size(), newline - kPaceHeader.size());
+    if (digits != std::to_string(kPaceFormat)) {
+      return Error("format version '" + std::string(digits) + "' not read by this library (reads " +
+                   std::to_string(kPaceFormat) + ")");
+    }
+    pos_ = newline + 1;
+    return Status::Ok();
+  }
+  Result<uint8_t> U8() {
+    if (bytes_.size() - pos_ < 1) return Error("truncated");
+    return static_cast<uint8_t>(bytes_[pos_++]);
+  }
+  Result<double> F64() {
+    if (bytes_.size() - pos_ < 8) return Error("truncated");
+    uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i)
+      bits |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[pos_ + i])) << (8 * i);
+    pos_ += 8;
+    double v;
+    std::memcpy(&v, &bits, sizeof(v));
+    return v;
+  }
+  bool done() const { return pos_ == bytes_.size(); }
+
+ private:
+  std::string_view bytes_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+Result<std::string> MasteryTracker::SavePace(std::string_view learner_id) const {
+  const Shard& shard = impl_->ShardFor(learner_id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  auto it = shard.learners.find(std::string(learner_id));
+  if (it == shard.learners.end() || it->second.pace == nullptr) return std::string();
+  const LearnerPace& pace = *it->second.pace;
+  std::string out(kPaceHeader);
+  out += std::to_string(kPaceFormat) + "\n";
+  out.push_back(pace.estimated ? 1 : 0);
+  PutF64(pace.factors.prior_offset, &out);
+  PutF64(pace.factors.learn_offset, &out);
+  if (pace.estimated) {
+    out.push_back(static_cast<char>(kPaceGrid));
+    for (double w : pace.prior_weight) PutF64(w, &out);
+    for (double w : pace.learn_weight) PutF64(w, &out);
+  }
+  return out;
+}
+
+Status MasteryTracker::RestorePace(std::string_view learner_id, std::string_view bytes) {
+  if (learner_id.empty()) return Status::InvalidArgument("learner_id must not be empty");
+  const std::string id(learner_id);
+  std::unique_ptr<LearnerPace> pace;
+  if (!bytes.empty()) {
+    PaceReader in(bytes);
+    PATHWISE_RETURN_IF_ERROR(in.Header());
+    PATHWISE_ASSIGN_OR_RETURN(uint8_t estimated, in.U8());
+    if (estimated > 1) return in.Error("estimated flag " + std::to_string(estimated));
+    LearnerFactors factors;
+    for (double* offset : {&factors.prior_offset, &factors.learn_offset}) {
+      PATHWISE_ASSIGN_OR_RETURN(*offset, in.F64());
+      if (!(std::abs(*offset) <= 10.0)) return in.Error("offset outside [-10, 10]");
+    }
+    pace = Impl::FixedPace(factors);
+    if (estimated == 1) {
+      pace->estimated = true;
+      PATHWISE_ASSIGN_OR_RETURN(uint8_t grid, in.U8());
+      if (grid != kPaceGrid) {
+        return in.Error("grid of " + std::to_string(grid) + " offsets, this library's has " +
+                        std::to_string(kPaceGrid));
+      }
+      for (std::array<double, kPaceGrid>* weights : {&pace->prior_weight, &pace->learn_weight}) {
+        double total = 0.0;
+        for (double& w : *weights) {
+          PATHWISE_ASSIGN_OR_RETURN(w, in.F64());
+          if (!(w >= 0.0 && std::isfinite(w))) return in.Error("weight negative or not finite");
+          total += w;
+        }
+        if (!(total > 0.0)) return in.Error("weights summing to 0");
+      }
+    }
+    if (!in.done()) return in.Error("unexpected bytes after the pace");
+  }
+  Shard& shard = impl_->ShardFor(learner_id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (pace == nullptr) {
+    auto it = shard.learners.find(id);
+    if (it != shard.learners.end()) it->second.pace = impl_->NewPace(id);
+    return Status::Ok();
+  }
+  impl_->LearnerFor(shard, id).pace = std::move(pace);
   return Status::Ok();
 }
 

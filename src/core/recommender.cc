@@ -2,8 +2,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -109,8 +111,7 @@ class MasteryPolicy final : public PolicyBase {
     PATHWISE_RETURN_IF_ERROR(ResolveObservation(index(), observation, &scratch_competencies_));
     // Answers are kept only when an option reads them (both are off by default), so a long-lived
     // instance does not grow with every learner it sees for nothing.
-    const RecommenderOptions& o = index().options;
-    if (o.progress_weight == 0.0 && o.mastery_recent_correct == 0) return Status::Ok();
+    if (!index().keeps_answers) return Status::Ok();
     // Partial credit counts as correct from one half up.
     const bool correct = observation.outcome >= 0.5;
     LearnerAnswers& answers = answers_[observation.learner_id];
@@ -123,6 +124,12 @@ class MasteryPolicy final : public PolicyBase {
   std::unique_ptr<Policy> Fork(uint64_t /*stream*/) const override {
     return std::make_unique<MasteryPolicy>(index_);
   }
+
+  // The answers Observe keeps are per-learner state: stored with the events (Engine, pathwised),
+  // a restart carries on where it was. Without an option that reads them there is nothing to keep.
+  bool keeps_learner_state() const override { return index().keeps_answers; }
+  Result<std::string> SaveLearnerState(std::string_view learner_id) const override;
+  Status RestoreLearnerState(std::string_view learner_id, std::string_view bytes) override;
 
   Result<std::vector<Recommendation>> Recommend(const LearnerState& state,
                                                 const RecommendRequest& request) override;
@@ -196,18 +203,99 @@ class MasteryPolicy final : public PolicyBase {
   std::vector<uint32_t> scratch_competencies_;
   std::unordered_map<std::string, LearnerAnswers> answers_;
   const LearnerAnswers* current_ = nullptr;  // the answers of the learner being served
+
+  static constexpr uint32_t kStateFormat = 1;
 };
+
+// mastery/1's payload (recommender.h): the competencies' answer windows, then the activities', each
+// as u32 count, then per entry in increasing id order: id bytes, u32 answers ever seen
+// (saturating), u32 the last min(answers, 32) of them as bits, the newest in bit 0.
+void WriteWindows(const std::unordered_map<uint32_t, AnswerWindow>& windows,
+                  const std::vector<std::string>& ids, LearnerStateWriter* out) {
+  std::vector<uint32_t> order;
+  order.reserve(windows.size());
+  for (const auto& entry : windows) order.push_back(entry.first);
+  std::sort(order.begin(), order.end(), [&ids](uint32_t a, uint32_t b) { return ids[a] < ids[b]; });
+  out->U32(static_cast<uint32_t>(order.size()));
+  for (uint32_t i : order) {
+    const AnswerWindow& w = windows.at(i);
+    out->Bytes(ids[i]);
+    out->U32(w.count);
+    out->U32(w.bits);
+  }
+}
+
+Status ReadWindows(LearnerStateReader* in, const char* what,
+                   const std::function<uint32_t(std::string_view)>& find,
+                   std::unordered_map<uint32_t, AnswerWindow>* windows) {
+  PATHWISE_ASSIGN_OR_RETURN(uint32_t n, in->U32());
+  for (uint32_t k = 0; k < n; ++k) {
+    PATHWISE_ASSIGN_OR_RETURN(std::string_view id, in->Bytes());
+    AnswerWindow w;
+    PATHWISE_ASSIGN_OR_RETURN(w.count, in->U32());
+    PATHWISE_ASSIGN_OR_RETURN(w.bits, in->U32());
+    if (w.count == 0)
+      return in->Error(std::string(what) + " '" + std::string(id) + "' with no answers");
+    if (w.count < 32 && (w.bits >> w.count) != 0) {
+      return in->Error(std::string(what) + " '" + std::string(id) + "': answer bits beyond its " +
+                       std::to_string(w.count) + " answers");
+    }
+    const uint32_t i = find(id);
+    if (i == kNone) continue;  // the graph changed since the state was saved
+    if (!windows->emplace(i, w).second)
+      return in->Error(std::string(what) + " '" + std::string(id) + "' listed twice");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> MasteryPolicy::SaveLearnerState(std::string_view learner_id) const {
+  auto it = answers_.find(std::string(learner_id));
+  if (it == answers_.end()) return std::string();
+  const RecIndex& ix = index();
+  LearnerStateWriter out(PolicyKind::kMastery, kStateFormat);
+  WriteWindows(it->second.competencies, ix.competency_ids, &out);
+  WriteWindows(it->second.activities, ix.activity_ids, &out);
+  return out.Finish();
+}
+
+Status MasteryPolicy::RestoreLearnerState(std::string_view learner_id, std::string_view bytes) {
+  const std::string id(learner_id);
+  if (bytes.empty()) {
+    answers_.erase(id);
+    return Status::Ok();
+  }
+  const RecIndex& ix = index();
+  LearnerStateReader in(bytes);
+  PATHWISE_RETURN_IF_ERROR(in.Header(PolicyKind::kMastery, kStateFormat).status());
+  LearnerAnswers answers;
+  PATHWISE_RETURN_IF_ERROR(ReadWindows(
+      &in, "competency", [&ix](std::string_view c) { return ix.FindCompetency(c); },
+      &answers.competencies));
+  PATHWISE_RETURN_IF_ERROR(ReadWindows(
+      &in, "activity", [&ix](std::string_view a) { return ix.FindActivity(a); },
+      &answers.activities));
+  if (!in.done()) return in.Error("unexpected bytes after the last activity");
+  // Valid bytes of an instance whose options read no answers: nothing to keep (as Observe keeps
+  // nothing), but not an error, so that turning the options off does not break stored learners.
+  if (!ix.keeps_answers || (answers.competencies.empty() && answers.activities.empty())) {
+    answers_.erase(id);
+    return Status::Ok();
+  }
+  answers_[id] = std::move(answers);
+  return Status::Ok();
+}
 
 bool MasteryPolicy::Mastered(uint32_t c) const {
   if (!view_.Mastered(c)) return false;
   const CompetencyState* s = view_.Find(c);
   if (s == nullptr || s->opportunities == 0) return true;  // at the threshold by its prior
-  const RecommenderOptions& o = index().options;
-  if (s->opportunities < static_cast<uint32_t>(o.mastery_min_opportunities)) return false;
+  const RecIndex& ix = index();
+  if (s->opportunities < ix.min_opportunities[c]) return false;
+  const int recent = ix.recent_correct[c];
   const AnswerWindow* w = CompetencyAnswers(c);
-  if (w == nullptr || o.mastery_recent_correct == 0) return true;
-  if (w->count < static_cast<uint32_t>(o.mastery_recent_correct)) return true;
-  return w->CorrectInLast(o.mastery_recent_correct) == o.mastery_recent_correct;
+  if (w == nullptr || recent == 0) return true;
+  if (w->count < static_cast<uint32_t>(recent)) return true;
+  return w->CorrectInLast(recent) == recent;
 }
 
 bool MasteryPolicy::Stalled(uint32_t c) const {

@@ -98,8 +98,14 @@ Result<std::shared_ptr<const RecIndex>> BuildRecIndex(const CompetencyGraph& gra
   for (const Competency* c : competencies) {
     index->competency_ids.push_back(c->id);
     index->threshold.push_back(c->mastery_threshold);
+    index->min_opportunities.push_back(static_cast<uint32_t>(
+        c->mastery_min_opportunities.value_or(options.mastery_min_opportunities)));
+    index->recent_correct.push_back(
+        c->mastery_recent_correct.value_or(options.mastery_recent_correct));
+    index->keeps_answers = index->keeps_answers || index->recent_correct.back() > 0;
     index->params.push_back(model.ParamsFor(c->id, c->params));
   }
+  index->keeps_answers = index->keeps_answers || options.progress_weight > 0.0;
   index->competency_by_id.reserve(n);
   for (uint32_t i = 0; i < n; ++i) index->competency_by_id.emplace(index->competency_ids[i], i);
 

@@ -65,6 +65,12 @@ struct RecIndex {
   std::vector<std::string> competency_ids;
   std::unordered_map<std::string_view, uint32_t> competency_by_id;
   std::vector<double> threshold;
+  /// Evidence before "mastered" per competency: the competency's own setting (Competency), else
+  /// the options' (RecommenderOptions::mastery_min_opportunities / mastery_recent_correct).
+  std::vector<uint32_t> min_opportunities;
+  std::vector<int> recent_correct;
+  /// The mastery policy keeps each learner's answers (an option or a competency reads them).
+  bool keeps_answers = false;
   std::vector<BktParams> params;  ///< population parameters (model, then authored, then defaults)
   std::vector<uint32_t> topo_rank;
   std::vector<uint32_t> topo_order;

@@ -1,5 +1,7 @@
 // Graph JSON ("pathwise.graph", version 1): parsing with field-path errors, and a stable pretty
 // writer.
+#include <climits>
+#include <cmath>
 #include <exception>
 #include <initializer_list>
 #include <optional>
@@ -119,6 +121,24 @@ class StructureReader {
     return true;
   }
 
+  // An integer member (a number with no fractional part, within int); false when absent or bad.
+  bool ReadInt(const json& object, std::string_view key, const std::string& path, bool required,
+               std::optional<int>* out) {
+    const json* value = Member(object, key, path, required);
+    if (value == nullptr) return false;
+    const bool integral =
+        value->is_number_integer() ||
+        (value->is_number_float() && std::floor(value->get<double>()) == value->get<double>());
+    if (!value->is_number() || !integral || value->get<double>() < INT_MIN ||
+        value->get<double>() > INT_MAX) {
+      Error(JoinPath(path, key), std::string("expected an integer, got ") +
+                                     (value->is_number() ? value->dump() : TypeName(*value)));
+      return false;
+    }
+    *out = static_cast<int>(value->get<double>());
+    return true;
+  }
+
   // The member if it is an object; nullptr (and an error when it is something else) otherwise.
   const json* ReadObject(const json& object, std::string_view key, const std::string& path,
                          bool required) {
@@ -177,7 +197,8 @@ BktParams ParseParams(StructureReader& reader, const json& value, const std::str
 Competency ParseCompetency(StructureReader& reader, const json& value, const std::string& path) {
   Competency competency;
   reader.CheckKeys(value, path,
-                   {"id", "name", "description", "group", "params", "mastery_threshold"});
+                   {"id", "name", "description", "group", "params", "mastery_threshold",
+                    "mastery_min_opportunities", "mastery_recent_correct"});
   reader.ReadString(value, "id", path, true, &competency.id);
   reader.ReadString(value, "name", path, false, &competency.name);
   reader.ReadString(value, "description", path, false, &competency.description);
@@ -186,6 +207,9 @@ Competency ParseCompetency(StructureReader& reader, const json& value, const std
     competency.params = ParseParams(reader, *params, JoinPath(path, "params"));
   }
   reader.ReadNumber(value, "mastery_threshold", path, false, &competency.mastery_threshold);
+  reader.ReadInt(value, "mastery_min_opportunities", path, false,
+                 &competency.mastery_min_opportunities);
+  reader.ReadInt(value, "mastery_recent_correct", path, false, &competency.mastery_recent_correct);
   return competency;
 }
 
@@ -302,6 +326,10 @@ ordered_json CompetencyToJson(const Competency& competency) {
   if (competency.mastery_threshold != kDefaultMasteryThreshold) {
     out["mastery_threshold"] = competency.mastery_threshold;
   }
+  if (competency.mastery_min_opportunities)
+    out["mastery_min_opportunities"] = *competency.mastery_min_opportunities;
+  if (competency.mastery_recent_correct)
+    out["mastery_recent_correct"] = *competency.mastery_recent_correct;
   return out;
 }
 

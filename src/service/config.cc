@@ -1,5 +1,6 @@
 #include "service/config.h"
 
+#include <climits>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -85,12 +86,42 @@ Status ParseLimits(const json& object, std::string_view source, ServiceLimits* l
   return Status::Ok();
 }
 
+Status ParseCurriculum(const json& object, std::string_view source, const std::string& at,
+                       TenantConfig* tenant) {
+  PATHWISE_RETURN_IF_ERROR(CheckKeys(
+      object, source, at,
+      {"mastery_min_opportunities", "mastery_recent_correct", "progress_weight",
+       "stall_min_attempts", "stall_max_recent_correct", "individual_pace", "pace_prior_sd"}));
+  RecommenderOptions& r = tenant->recommender;
+  const std::pair<const char*, int*> ints[] = {
+      {"mastery_min_opportunities", &r.mastery_min_opportunities},
+      {"mastery_recent_correct", &r.mastery_recent_correct},
+      {"stall_min_attempts", &r.stall_min_attempts},
+      {"stall_max_recent_correct", &r.stall_max_recent_correct}};
+  for (const auto& [key, target] : ints) {
+    int64_t value = *target;
+    const std::string field = at + "." + key;
+    PATHWISE_RETURN_IF_ERROR(GetInt(object, key, source, field, &value));
+    if (value < INT_MIN || value > INT_MAX) return Bad(source, field, "out of range");
+    *target = static_cast<int>(value);
+  }
+  PATHWISE_RETURN_IF_ERROR(
+      GetDouble(object, "progress_weight", source, at + ".progress_weight", &r.progress_weight));
+  PATHWISE_RETURN_IF_ERROR(GetDouble(object, "pace_prior_sd", source, at + ".pace_prior_sd",
+                                     &tenant->tracker.pace_prior_sd));
+  if (auto it = object.find("individual_pace"); it != object.end()) {
+    if (!it->is_boolean()) return Bad(source, at + ".individual_pace", "must be true or false");
+    tenant->tracker.individual_pace = it->get<bool>();
+  }
+  return Status::Ok();
+}
+
 Status ParseTenants(const json& array, std::string_view source, std::vector<TenantConfig>* out) {
   if (!array.is_array()) return Bad(source, "tenants", "must be an array");
   for (size_t i = 0; i < array.size(); ++i) {
     const std::string at = IndexPath("tenants", i);
     const json& t = array[i];
-    PATHWISE_RETURN_IF_ERROR(CheckKeys(t, source, at, {"id", "api_keys"}));
+    PATHWISE_RETURN_IF_ERROR(CheckKeys(t, source, at, {"id", "api_keys", "curriculum"}));
     TenantConfig tenant;
     PATHWISE_RETURN_IF_ERROR(GetString(t, "id", source, at + ".id", &tenant.id));
     auto keys = t.find("api_keys");
@@ -102,6 +133,9 @@ Status ParseTenants(const json& array, std::string_view source, std::vector<Tena
         return Bad(source, at + "." + IndexPath("api_keys", j), "must be a string");
       }
       tenant.api_keys.push_back((*keys)[j].get<std::string>());
+    }
+    if (auto curriculum = t.find("curriculum"); curriculum != t.end()) {
+      PATHWISE_RETURN_IF_ERROR(ParseCurriculum(*curriculum, source, at + ".curriculum", &tenant));
     }
     out->push_back(std::move(tenant));
   }
@@ -178,6 +212,9 @@ Status ServerConfig::Validate() const {
         return Status::InvalidArgument(key_at + ": the key is used twice");
       }
     }
+    // The options' messages name their field ("mastery_recent_correct must be ...").
+    PATHWISE_RETURN_IF_ERROR(tenants[i].recommender.Validate().WithContext(at + ".curriculum"));
+    PATHWISE_RETURN_IF_ERROR(tenants[i].tracker.Validate().WithContext(at + ".curriculum"));
   }
   PATHWISE_RETURN_IF_ERROR(limits.Validate());
   if (!(shutdown_grace_seconds >= 0.0 && shutdown_grace_seconds <= 3600.0)) {

@@ -6,7 +6,11 @@
 //       "store": "sqlite",            (or "memory", or "postgresql://user@host/dbname")
 //       "tls": {"cert": "server.crt", "key": "server.key", "client_ca": "clients.crt"},
 //       "tenants": [
-//         {"id": "acme", "api_keys": ["<at least 16 characters>"]}
+//         {"id": "acme", "api_keys": ["<at least 16 characters>"],
+//          "curriculum": {"individual_pace": true, "pace_prior_sd": 1.0,
+//                         "mastery_min_opportunities": 3, "mastery_recent_correct": 2,
+//                         "progress_weight": 1.0, "stall_min_attempts": 6,
+//                         "stall_max_recent_correct": 2}}
 //       ],
 //       "limits": {"max_message_bytes": 16777216, "max_batch_events": 10000, "max_id_bytes": 128,
 //                  "max_text_bytes": 16384, "max_graph_items": 200000, "max_list_items": 10000,
@@ -25,6 +29,8 @@
 #include <string_view>
 #include <vector>
 
+#include <pathwise/mastery_tracker.h>
+#include <pathwise/recommender.h>
 #include <pathwise/result.h>
 #include <pathwise/status.h>
 
@@ -37,6 +43,14 @@ struct TenantConfig {
   /// Keys that authenticate as this tenant (`authorization: Bearer <key>`): at least one, each at
   /// least 16 bytes of printable ASCII without spaces, unique across tenants.
   std::vector<std::string> api_keys;
+  /// The tenant's course settings, from its "curriculum" object (every key optional, the library's
+  /// defaults otherwise): "mastery_min_opportunities", "mastery_recent_correct" (evidence before
+  /// "mastered"; a competency's own setting in the graph takes precedence), "progress_weight",
+  /// "stall_min_attempts", "stall_max_recent_correct" (stalls) go to the recommender options;
+  /// "individual_pace" and "pace_prior_sd" to the tracker's. A learner's pace and the mastery
+  /// policy's answers are then kept in the store with the events.
+  RecommenderOptions recommender;
+  TrackerOptions tracker;
 };
 
 struct TlsConfig {

@@ -33,8 +33,17 @@ Status NoGraph() {
 constexpr PolicyKind kPolicyKinds[] = {PolicyKind::kMastery, PolicyKind::kZpdes,
                                        PolicyKind::kRandom, PolicyKind::kCurriculum};
 
-// The engine's policy states of a learner, non-empty ones only, sorted by policy name (as the store
-// lists them).
+// A learner's individual pace (MasteryTracker::SavePace) is stored as a policy state under this
+// name, which no PolicyKindName takes. Why there: a policy state is the store's one per-learner
+// record of opaque, self-versioned bytes, committed in the same transaction as the events that
+// produced it and rewritten with them on a rebuild, which is exactly what the pace needs (it is
+// derived from those events); the per-competency MasteryEstimate rows have no place for a
+// learner-wide value, and a record of its own would change the LearnerStore interface (and every
+// store behind it) for one value.
+constexpr std::string_view kPaceRecord = "pace";
+
+// The engine's policy states of a learner and its pace, non-empty ones only, sorted by name (as
+// the store lists them).
 Result<std::vector<store::PolicyState>> SavePolicyStates(const Engine& engine,
                                                          std::string_view learner_id) {
   std::vector<store::PolicyState> out;
@@ -42,6 +51,8 @@ Result<std::vector<store::PolicyState>> SavePolicyStates(const Engine& engine,
     PATHWISE_ASSIGN_OR_RETURN(std::string bytes, engine.SaveLearnerState(kind, learner_id));
     if (!bytes.empty()) out.push_back({std::string(PolicyKindName(kind)), std::move(bytes)});
   }
+  PATHWISE_ASSIGN_OR_RETURN(std::string pace, engine.tracker().SavePace(learner_id));
+  if (!pace.empty()) out.push_back({std::string(kPaceRecord), std::move(pace)});
   std::sort(out.begin(), out.end(), [](const store::PolicyState& a, const store::PolicyState& b) {
     return a.policy < b.policy;
   });
@@ -106,11 +117,12 @@ Status Replay(Engine& engine, const std::vector<store::StoredEvent>& events) {
 // ---- Tenant -------------------------------------------------------------------------------------
 
 Tenant::Tenant(std::string id, store::LearnerStore* store, const ServiceLimits* limits,
-               RecommenderOptions recommender_options)
+               RecommenderOptions recommender_options, TrackerOptions tracker_options)
     : id_(std::move(id)),
       store_(store),
       limits_(limits),
       recommender_options_(std::move(recommender_options)),
+      tracker_options_(tracker_options),
       curriculum_(std::make_shared<Curriculum>()),
       seen_events_(std::make_unique<EventIdFilter>()) {}
 
@@ -161,7 +173,10 @@ Result<std::shared_ptr<Curriculum>> Tenant::BuildCurriculum(std::optional<Compet
   for (size_t i = 0; i < competencies.size(); ++i) {
     next->competency_index.emplace(competencies[i]->id, i);
   }
-  PATHWISE_ASSIGN_OR_RETURN(next->engine, Engine::Create(std::move(*graph), std::move(model)));
+  EngineOptions engine_options;
+  engine_options.tracker = tracker_options_;
+  PATHWISE_ASSIGN_OR_RETURN(next->engine,
+                            Engine::Create(std::move(*graph), std::move(model), engine_options));
   PATHWISE_RETURN_IF_ERROR(next->engine->SetRecommenderOptions(recommender_options_));
   return next;
 }
@@ -348,14 +363,19 @@ Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::stri
                             ReadAllEvents(*store_, id_, learner_id));
   if (curriculum.has_graph()) {
     PATHWISE_RETURN_IF_ERROR(Replay(*curriculum.engine, events));
-    // The stored policy states were committed with these events: restore them as stored (the replay
-    // derives the same; a state that no longer restores, e.g. of a policy this build lacks, keeps
-    // the replayed one).
+    // The stored policy states and pace were committed with these events: restore them as stored
+    // (the replay derives the same; a state that no longer restores, e.g. of a policy this build
+    // lacks, keeps the replayed one).
     for (const store::PolicyState& policy : state->policy_states) {
-      Result<PolicyKind> kind = ParsePolicyKind(policy.policy);
-      Status restored =
-          kind.ok() ? curriculum.engine->RestoreLearnerState(*kind, learner_id, policy.state)
-                    : kind.status();
+      Status restored;
+      if (policy.policy == kPaceRecord) {
+        restored = curriculum.engine->tracker().RestorePace(learner_id, policy.state);
+      } else {
+        Result<PolicyKind> kind = ParsePolicyKind(policy.policy);
+        restored = kind.ok()
+                       ? curriculum.engine->RestoreLearnerState(*kind, learner_id, policy.state)
+                       : kind.status();
+      }
       if (!restored.ok()) {
         LogLine(LogLevel::kWarning, "stored policy state not restored; replayed instead")
             .Add("tenant", id_)

@@ -101,7 +101,8 @@ struct LearnerExport {
 /// One tenant. Mastery is a function of the stored events and the current graph and active model:
 /// events are applied per learner in commit order; putting a graph or an active model re-derives
 /// every learner's mastery from their events (and rewrites the stored states that changed). The
-/// same holds for the policies' per-learner state (zpdes): it is committed with the events that
+/// same holds for the policies' per-learner state (zpdes; the mastery policy's answers when its
+/// options read them) and the learners' individual pace: it is committed with the events that
 /// produced it (store::PolicyState), re-derived and rewritten where it differs on Load and on a new
 /// curriculum, and restored from the store when a learner is reloaded.
 ///
@@ -125,8 +126,10 @@ struct LearnerExport {
 class Tenant {
  public:
   /// `store` and `limits` must outlive the tenant.
+  /// `recommender_options` and `tracker_options` are the tenant's course settings (TenantConfig's
+  /// "curriculum"): every curriculum the tenant serves is built with them.
   Tenant(std::string id, store::LearnerStore* store, const ServiceLimits* limits,
-         RecommenderOptions recommender_options = {});
+         RecommenderOptions recommender_options = {}, TrackerOptions tracker_options = {});
   ~Tenant();
   Tenant(const Tenant&) = delete;
   Tenant& operator=(const Tenant&) = delete;
@@ -223,6 +226,7 @@ class Tenant {
   store::LearnerStore* const store_;
   const ServiceLimits* const limits_;
   const RecommenderOptions recommender_options_;
+  const TrackerOptions tracker_options_;
 
   std::shared_mutex write_mu_;
   mutable std::mutex curriculum_mu_;  // guards the pointer only

@@ -22,7 +22,8 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 TenantRegistry::TenantRegistry(const std::vector<TenantConfig>& tenants, store::LearnerStore* store,
                                const ServiceLimits* limits) {
   for (const TenantConfig& config : tenants) {
-    tenants_.push_back(std::make_unique<Tenant>(config.id, store, limits));
+    tenants_.push_back(
+        std::make_unique<Tenant>(config.id, store, limits, config.recommender, config.tracker));
     for (const std::string& key : config.api_keys) by_key_.emplace(key, tenants_.back().get());
   }
 }

@@ -1,5 +1,6 @@
 // Per-learner policy state (Policy::SaveLearnerState / RestoreLearnerState), the Engine feeding its
 // policies from Record, and cold start.
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <set>
@@ -178,6 +179,198 @@ TEST(PolicyStateTest, BadBytesAreRejectedAndChangeNothing) {
   }
   EXPECT_TRUE(zpdes->keeps_learner_state());
   EXPECT_EQ(*zpdes->SaveLearnerState("nobody"), "");
+}
+
+// The mastery policy with the options that read a learner's answers: stalls and evidence.
+RecommenderOptions StallOptions() {
+  RecommenderOptions options;
+  options.progress_weight = 1.0;
+  options.stall_min_attempts = 3;
+  options.stall_max_recent_correct = 0;
+  options.mastery_recent_correct = 2;
+  return options;
+}
+
+std::vector<std::string> Reasons(const std::vector<Recommendation>& recs) {
+  std::vector<std::string> out;
+  for (const Recommendation& r : recs)
+    for (const std::string& reason : r.reasons) out.push_back(r.activity_id + ": " + reason);
+  return out;
+}
+
+TEST(PolicyStateTest, MasteryRestoredStateRecommendsAsTheOriginal) {
+  std::unique_ptr<Policy> prototype = Make(PolicyKind::kMastery, StallOptions());
+  EXPECT_TRUE(prototype->keeps_learner_state());
+  std::unique_ptr<Policy> original = prototype->Fork(0);
+  // Four wrong answers on a.1: a is stalled for zoe, and a.1 is what does not work.
+  std::vector<Observation> history;
+  for (int i = 0; i < 4; ++i) history.push_back({"", "zoe", "a.1", 0.0, i});
+  history.push_back({"", "zoe", "e.1", 1.0, 4});
+  for (const Observation& o : history) ASSERT_OK(original->Observe(o));
+  Result<std::string> bytes = original->SaveLearnerState("zoe");
+  ASSERT_OK(bytes);
+  EXPECT_EQ(bytes->rfind("mastery/1\n", 0), 0u);
+  EXPECT_EQ(*original->SaveLearnerState("nobody"), "");
+
+  std::unique_ptr<Policy> restored = prototype->Fork(0);
+  ASSERT_OK(restored->RestoreLearnerState("zoe", *bytes));
+  EXPECT_EQ(*restored->SaveLearnerState("zoe"), *bytes);
+  std::unique_ptr<Policy> forgetful = prototype->Fork(0);
+
+  LearnerState state;
+  state.learner_id = "zoe";
+  state.last_activity_id = "a.1";
+  state.competencies = {{0, 0.2, 4, 3}, {4, 0.6, 1, 4}};
+  RecommendRequest request;
+  request.k = 3;
+  Result<std::vector<Recommendation>> a = original->Recommend(state, request);
+  Result<std::vector<Recommendation>> b = restored->Recommend(state, request);
+  Result<std::vector<Recommendation>> c = forgetful->Recommend(state, request);
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  ASSERT_OK(c);
+  ASSERT_FALSE(a->empty());
+  EXPECT_EQ(Ids(*a), Ids(*b));
+  EXPECT_EQ(Reasons(*a), Reasons(*b));
+  for (size_t i = 0; i < a->size(); ++i) EXPECT_EQ((*a)[i].score, (*b)[i].score);
+  // Without the answers the stall is unknown: the state is what makes the difference.
+  EXPECT_NE(Reasons(*a), Reasons(*c));
+  const std::vector<std::string> reasons = Reasons(*b);
+  EXPECT_TRUE(std::any_of(reasons.begin(), reasons.end(), [](const std::string& r) {
+    return r.find("stalled") != std::string::npos;
+  })) << ::testing::PrintToString(reasons);
+
+  // Restored answers keep counting: one more observation on both gives equal bytes again.
+  ASSERT_OK(original->Observe({"", "zoe", "a.2", 1.0, 5}));
+  ASSERT_OK(restored->Observe({"", "zoe", "a.2", 1.0, 5}));
+  EXPECT_EQ(*original->SaveLearnerState("zoe"), *restored->SaveLearnerState("zoe"));
+  ASSERT_OK(restored->RestoreLearnerState("zoe", ""));
+  EXPECT_EQ(*restored->SaveLearnerState("zoe"), "");
+}
+
+TEST(PolicyStateTest, MasteryBadBytesAreRejectedAndChangeNothing) {
+  std::unique_ptr<Policy> policy = Make(PolicyKind::kMastery, StallOptions());
+  ASSERT_OK(policy->Observe({"", "zoe", "a.1", 0.0, 0}));
+  ASSERT_OK(policy->Observe({"", "zoe", "a.1", 1.0, 1}));
+  const std::string before = *policy->SaveLearnerState("zoe");
+  auto u32 = [](uint32_t v) {
+    std::string out;
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    return out;
+  };
+  auto window = [&u32](const std::string& id, uint32_t count, uint32_t bits) {
+    return u32(static_cast<uint32_t>(id.size())) + id + u32(count) + u32(bits);
+  };
+  const std::string header = "mastery/1\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"mastery/2\n", "format version"},
+      {"zpdes/1\n", "'zpdes' policy"},
+      {before.substr(0, before.size() - 1), "truncated"},
+      {before + "x", "unexpected bytes"},
+      {header + u32(1) + window("a", 2, 0x7) + u32(0), "answer bits beyond"},
+      {header + u32(1) + window("a", 0, 0) + u32(0), "no answers"},
+      {header + u32(2) + window("a", 1, 1) + window("a", 1, 0) + u32(0), "listed twice"},
+  };
+  for (const auto& [bad, expected] : cases) {
+    const Status status = policy->RestoreLearnerState("zoe", bad);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << expected;
+    EXPECT_NE(status.message().find(expected), std::string::npos) << status.message();
+    EXPECT_NE(status.message().find("at byte"), std::string::npos) << status.message();
+    EXPECT_EQ(*policy->SaveLearnerState("zoe"), before);
+  }
+  // A competency the graph no longer has is dropped, not an error.
+  ASSERT_OK(policy->RestoreLearnerState("zoe", header + u32(1) + window("gone", 1, 1) + u32(0)));
+  EXPECT_EQ(*policy->SaveLearnerState("zoe"), "");
+
+  // With the options off, the policy keeps nothing: its own bytes are accepted and dropped.
+  std::unique_ptr<Policy> plain = Make(PolicyKind::kMastery, RecommenderOptions{});
+  EXPECT_FALSE(plain->keeps_learner_state());
+  EXPECT_OK(plain->RestoreLearnerState("zoe", before));
+  EXPECT_EQ(*plain->SaveLearnerState("zoe"), "");
+  EXPECT_EQ(plain->RestoreLearnerState("zoe", "mastery/1\n").code(), StatusCode::kInvalidArgument);
+}
+
+TEST(EnginePolicyTest, RecordFeedsTheMasteryPolicyWhenItReadsAnswers) {
+  Result<std::unique_ptr<Engine>> engine = Engine::Create(MakeGraph(), BktModel{});
+  ASSERT_OK(engine);
+  ASSERT_OK((*engine)->SetRecommenderOptions(StallOptions()));
+  for (int i = 0; i < 4; ++i)
+    ASSERT_OK((*engine)->Record({"e" + std::to_string(i), "zoe", "a.1", 0.0, i}));
+  Result<std::string> bytes = (*engine)->SaveLearnerState(PolicyKind::kMastery, "zoe");
+  ASSERT_OK(bytes);
+  EXPECT_EQ(bytes->rfind("mastery/1\n", 0), 0u);
+  RecommendRequest request;
+  request.k = 3;
+  Result<std::vector<Recommendation>> recs = (*engine)->Recommend("zoe", request);
+  ASSERT_OK(recs);
+  const std::vector<std::string> reasons = Reasons(*recs);
+  EXPECT_TRUE(std::any_of(reasons.begin(), reasons.end(), [](const std::string& r) {
+    return r.find("stalled on a") != std::string::npos;
+  })) << ::testing::PrintToString(reasons);
+  // Asking does not change the state.
+  EXPECT_EQ(*(*engine)->SaveLearnerState(PolicyKind::kMastery, "zoe"), *bytes);
+
+  // Another engine given only the bytes recommends the same (the tracker fed the same events).
+  Result<std::unique_ptr<Engine>> other = Engine::Create(MakeGraph(), BktModel{});
+  ASSERT_OK(other);
+  ASSERT_OK((*other)->SetRecommenderOptions(StallOptions()));
+  for (int i = 0; i < 4; ++i)
+    ASSERT_OK((*other)->tracker().Record({"e" + std::to_string(i), "zoe", "a.1", 0.0, i}));
+  Result<std::vector<Recommendation>> before = (*other)->Recommend("zoe", request);
+  ASSERT_OK(before);
+  EXPECT_NE(Reasons(*before), reasons);
+  ASSERT_OK((*other)->RestoreLearnerState(PolicyKind::kMastery, "zoe", *bytes));
+  Result<std::vector<Recommendation>> after = (*other)->Recommend("zoe", request);
+  ASSERT_OK(after);
+  EXPECT_EQ(Reasons(*after), reasons);
+}
+
+// Whether the mastery policy offers a's activities to a learner with P(a) at 0.99 after `seen`
+// answers: only while a is not mastered for lack of evidence.
+bool OffersA(const GraphDefinition& def, const RecommenderOptions& options, uint32_t seen) {
+  Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
+  EXPECT_OK(graph);
+  Result<std::unique_ptr<Policy>> policy =
+      MakePolicy(PolicyKind::kMastery, *graph, BktModel{}, options);
+  EXPECT_OK(policy);
+  LearnerState state;
+  state.learner_id = "zoe";
+  state.competencies = {{0, 0.99, seen, 1}};
+  RecommendRequest request;
+  request.k = 10;
+  Result<std::vector<Recommendation>> recs = (*policy)->Recommend(state, request);
+  EXPECT_OK(recs);
+  for (const Recommendation& r : *recs)
+    if (r.competency_ids.at(0) == "a") return true;
+  return false;
+}
+
+TEST(PolicyStateTest, EvidenceBeforeMasteredPerCompetencyOverridesTheCourse) {
+  GraphDefinition def;
+  for (const char* id : {"a", "b"}) {
+    Competency c;
+    c.id = id;
+    def.competencies.push_back(c);
+  }
+  def.prerequisites = {{"a", "b"}};
+  RecommenderOptions course;
+  EXPECT_FALSE(OffersA(def, course, 2));  // the course asks for one answer: a is mastered
+  def.competencies[0].mastery_min_opportunities = 5;
+  EXPECT_TRUE(OffersA(def, course, 2));  // a asks for five
+  EXPECT_FALSE(OffersA(def, course, 5));
+  // The competency's setting wins over the course's, both ways.
+  course.mastery_min_opportunities = 8;
+  EXPECT_FALSE(OffersA(def, course, 5));
+  def.competencies[0].mastery_min_opportunities.reset();
+  EXPECT_TRUE(OffersA(def, course, 5));
+  // A competency that asks for recent correct answers makes the policy keep answers.
+  def.competencies[1].mastery_recent_correct = 2;
+  Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
+  ASSERT_OK(graph);
+  Result<std::unique_ptr<Policy>> policy =
+      MakePolicy(PolicyKind::kMastery, *graph, BktModel{}, RecommenderOptions{});
+  ASSERT_OK(policy);
+  EXPECT_TRUE((*policy)->keeps_learner_state());
 }
 
 std::unique_ptr<Engine> MakeEngine() {

@@ -312,6 +312,46 @@ TEST(GraphJsonTest, UnsupportedVersionIsRejected) {
   EXPECT_EQ(fractional.status().message(), "mem: version: expected an integer, got a number (1.0)");
 }
 
+TEST(GraphJsonTest, EvidenceBeforeMasteredPerCompetencyRoundTripsAndIsChecked) {
+  Result<GraphDefinition> def = ParseGraphJson(
+      Document(R"([{"id": "a", "mastery_min_opportunities": 4, "mastery_recent_correct": 2},
+                   {"id": "b"}])",
+               ""),
+      "mem");
+  ASSERT_OK(def);
+  EXPECT_EQ(def->competencies[0].mastery_min_opportunities, 4);
+  EXPECT_EQ(def->competencies[0].mastery_recent_correct, 2);
+  EXPECT_FALSE(def->competencies[1].mastery_min_opportunities.has_value());
+  Result<GraphDefinition> reread = ParseGraphJson(WriteGraphJson(*def), "written");
+  ASSERT_OK(reread);
+  EXPECT_EQ(reread->competencies[0].mastery_min_opportunities, 4);
+  EXPECT_EQ(reread->competencies[0].mastery_recent_correct, 2);
+  EXPECT_FALSE(reread->competencies[1].mastery_recent_correct.has_value());
+
+  Result<GraphDefinition> typed = ParseGraphJson(
+      Document(R"([{"id": "a", "mastery_min_opportunities": 1.5, "mastery_recent_correct": "2"}])",
+               ""),
+      "mem");
+  ASSERT_FALSE(typed.ok());
+  EXPECT_EQ(Lines(typed.status().message()),
+            (std::vector<std::string>{
+                "mem: competencies[0].mastery_min_opportunities: expected an integer, got 1.5",
+                "mem: competencies[0].mastery_recent_correct: expected an integer, got a string",
+            }));
+
+  Result<GraphDefinition> ranged = ParseGraphJson(
+      Document(R"([{"id": "a", "mastery_min_opportunities": 0, "mastery_recent_correct": 9}])", ""),
+      "mem");
+  ASSERT_OK(ranged);
+  const std::vector<GraphProblem> problems = ValidateGraphDefinition(*ranged);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].path, "competencies[0].mastery_min_opportunities");
+  EXPECT_NE(problems[0].message.find("[1, 65535], got 0"), std::string::npos)
+      << problems[0].message;
+  EXPECT_EQ(problems[1].path, "competencies[0].mastery_recent_correct");
+  EXPECT_NE(problems[1].message.find("[0, 8], got 9"), std::string::npos) << problems[1].message;
+}
+
 TEST(GraphJsonTest, ValidationProblemsAreAllListedWithTheFile) {
   const std::string file = GraphFixture("invalid_problems.json");
   Result<GraphDefinition> def = ReadGraphDefinitionFile(file);

@@ -216,6 +216,37 @@ def test_individual_pace_is_estimated_and_can_be_fixed():
         pw.MasteryTracker.create(graph, pw.BktModel(), pw.TrackerOptions(pace_prior_sd=0.0))
 
 
+def test_pace_round_trips_through_bytes_and_keeps_being_estimated():
+    graph = small_graph()
+    options = pw.TrackerOptions(individual_pace=True)
+    original = pw.MasteryTracker.create(graph, pw.BktModel(), options)
+    restored = pw.MasteryTracker.create(graph, pw.BktModel(), options)
+    for i in range(4):
+        original.record(pw.Observation("", "slow", "q1", 0.0, i))
+    saved = original.save_pace("slow")
+    assert saved.startswith(b"pace/1\n")
+    assert original.save_pace("nobody") == b""
+    restored.restore_pace("slow", saved)
+    assert restored.pace("slow") == original.pace("slow")
+    assert restored.save_pace("slow") == saved
+    # Still estimated after the restore: the same first answer on another competency moves both
+    # alike (the pace travels in the bytes, the competencies' states do not).
+    for tracker in (original, restored):
+        tracker.record(pw.Observation("", "slow", "div", 0.0, 10))
+    assert restored.save_pace("slow") == original.save_pace("slow")
+    assert restored.pace("slow").learn_offset != 0.0
+    with pytest.raises(ValueError, match="at byte"):
+        restored.restore_pace("slow", saved[:-1])
+    assert restored.save_pace("slow") == original.save_pace("slow")
+
+
+def test_competency_evidence_settings_are_exposed():
+    c = pw.Competency("a", mastery_min_opportunities=3)
+    assert c.mastery_min_opportunities == 3 and c.mastery_recent_correct is None
+    c.mastery_recent_correct = 2
+    assert c.mastery_recent_correct == 2
+
+
 def test_event_ids_make_recording_idempotent():
     graph = small_graph()
     tracker = pw.MasteryTracker.create(graph)

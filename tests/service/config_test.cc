@@ -29,6 +29,52 @@ TEST(ConfigTest, UnknownKeyIsAnErrorNamingIt) {
       << config.status();
 }
 
+TEST(ConfigTest, TenantCurriculumSetsTheCourseOptions) {
+  Result<ServerConfig> config = ParseServerConfig(
+      R"({"store": "memory", "tenants": [{"id": "acme", "api_keys": ["0123456789abcdef"],
+                       "curriculum": {"individual_pace": true, "pace_prior_sd": 0.5,
+                                      "mastery_min_opportunities": 3,
+                                      "mastery_recent_correct": 2, "progress_weight": 1.5,
+                                      "stall_min_attempts": 5, "stall_max_recent_correct": 1}}]})",
+      "c.json");
+  ASSERT_OK(config);
+  EXPECT_OK(config->Validate());
+  const TenantConfig& t = config->tenants[0];
+  EXPECT_TRUE(t.tracker.individual_pace);
+  EXPECT_EQ(t.tracker.pace_prior_sd, 0.5);
+  EXPECT_EQ(t.recommender.mastery_min_opportunities, 3);
+  EXPECT_EQ(t.recommender.mastery_recent_correct, 2);
+  EXPECT_EQ(t.recommender.progress_weight, 1.5);
+  EXPECT_EQ(t.recommender.stall_min_attempts, 5);
+  EXPECT_EQ(t.recommender.stall_max_recent_correct, 1);
+
+  Result<ServerConfig> typo = ParseServerConfig(
+      R"({"tenants": [{"id": "acme", "api_keys": ["0123456789abcdef"],
+                       "curriculum": {"individual_pace": 1}}]})",
+      "c.json");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.status().message(),
+            "c.json: tenants[0].curriculum.individual_pace: must be true or false");
+  Result<ServerConfig> unknown = ParseServerConfig(
+      R"({"tenants": [{"id": "acme", "api_keys": ["0123456789abcdef"],
+                       "curriculum": {"pace": true}}]})",
+      "c.json");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("tenants[0].curriculum.pace: unknown key"),
+            std::string::npos)
+      << unknown.status();
+
+  Result<ServerConfig> ranged = ParseServerConfig(
+      R"({"store": "memory", "tenants": [{"id": "acme", "api_keys": ["0123456789abcdef"],
+                       "curriculum": {"mastery_recent_correct": 9}}]})",
+      "c.json");
+  ASSERT_OK(ranged);
+  const Status invalid = ranged->Validate();
+  EXPECT_EQ(invalid.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(invalid.message().find("tenants[0].curriculum"), std::string::npos) << invalid;
+  EXPECT_NE(invalid.message().find("mastery_recent_correct"), std::string::npos) << invalid;
+}
+
 TEST(ConfigTest, SyntaxErrorHasLineAndColumn) {
   Result<ServerConfig> config = ParseServerConfig("{\n  \"listen\": ,\n}", "c.json");
   ASSERT_FALSE(config.ok());
@@ -44,7 +90,7 @@ TEST(ConfigTest, WrongTypeIsNamed) {
 ServerConfig Valid() {
   ServerConfig config;
   config.data_dir = "pathwise-data";  // only validated, never created
-  config.tenants = {{"t1", {"key-one-0123456789"}}, {"t2", {"key-two-0123456789"}}};
+  config.tenants = {{"t1", {"key-one-0123456789"}, {}, {}}, {"t2", {"key-two-0123456789"}, {}, {}}};
   return config;
 }
 

@@ -1,5 +1,6 @@
 // Every RPC's happy path through an in-process channel, against the in-memory store and the real
 // SQLite store.
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -375,17 +376,18 @@ TEST_P(ServiceTest, RecommendForUnknownLearnerIsColdStartUnlessAKnownLearnerIsRe
   EXPECT_GT(plan_out.pathway().steps_size(), 0);
 }
 
-// Teaches one learner with zpdes for `steps` rounds (recommend k = 1, answer, record), restarting
-// the server after `restart_after` rounds when it is >= 0; returns the activities chosen and the
-// final top-3.
-std::vector<std::string> TeachWithZpdes(Stubs** stubs, int steps, int restart_after,
-                                        const std::function<void()>& restart) {
+// Teaches one learner with `policy` for `steps` rounds (recommend k = 1, answer, record),
+// restarting the server after `restart_after` rounds when it is >= 0; returns the activities chosen
+// and the final top-3 (with their scores, and with the mastery policy their parts' reasons). The
+// learner answers right 3 times in 4, or with `struggling` once in 4.
+std::vector<std::string> TeachWith(v1::Policy policy, Stubs** stubs, int steps, int restart_after,
+                                   const std::function<void()>& restart, bool struggling) {
   std::vector<std::string> chosen;
   for (int i = 0; i <= steps; ++i) {
     if (i == restart_after) restart();
     v1::RecommendRequest request;
     request.set_learner_id("zoe");
-    request.set_policy(v1::POLICY_ZPDES);
+    request.set_policy(policy);
     request.set_k(i == steps ? 3 : 1);
     v1::RecommendResponse response;
     grpc::Status status =
@@ -393,18 +395,69 @@ std::vector<std::string> TeachWithZpdes(Stubs** stubs, int steps, int restart_af
     EXPECT_TRUE(status.ok()) << Describe(status);
     if (!status.ok() || response.recommendations_size() == 0) return chosen;
     for (const v1::Recommendation& r : response.recommendations()) {
-      chosen.push_back(r.activity_id() + "@" + std::to_string(r.score()));
+      std::string entry = r.activity_id() + "@" + std::to_string(r.score());
+      for (const v1::PartScore& part : r.parts()) entry += "|" + part.reason();
+      chosen.push_back(entry);
     }
     if (i == steps) break;
+    const bool correct = struggling ? i % 4 == 3 : i % 4 != 3;
     v1::RecordEventsRequest record;
     *record.add_events() =
         MakeEvent("z" + std::to_string(i), "zoe", response.recommendations(0).activity_id(),
-                  i % 4 == 3 ? 0.0 : 1.0, 1000 + i);
+                  correct ? 1.0 : 0.0, 1000 + i);
     v1::RecordEventsResponse recorded;
     status = (*stubs)->learners->RecordEvents(Ctx(kKeyA).get(), record, &recorded);
     EXPECT_TRUE(status.ok()) << Describe(status);
   }
   return chosen;
+}
+
+std::vector<std::string> TeachWithZpdes(Stubs** stubs, int steps, int restart_after,
+                                        const std::function<void()>& restart) {
+  return TeachWith(v1::POLICY_ZPDES, stubs, steps, restart_after, restart, false);
+}
+
+TEST_P(ServiceTest, MasteryPolicyStateSurvivesARestartAsIfUninterrupted) {
+  if (GetParam() == "memory") GTEST_SKIP() << "nothing survives the in-memory store";
+  // The tenant's course reads the learner's answers (stalls, evidence before "mastered") and
+  // tracks the learner's pace: all of it is per-learner state kept in the store.
+  for (TenantConfig& tenant : config_.tenants) {
+    tenant.recommender.progress_weight = 1.0;
+    tenant.recommender.stall_min_attempts = 3;
+    tenant.recommender.stall_max_recent_correct = 0;
+    tenant.recommender.mastery_recent_correct = 2;
+    tenant.tracker.individual_pace = true;
+  }
+  Restart();
+  PutGraphOrFail(*stubs_, kKeyA, FractionsGraph());
+  Stubs* stubs = stubs_.get();
+  const std::vector<std::string> restarted = TeachWith(
+      v1::POLICY_MASTERY, &stubs, 24, 12,
+      [&] {
+        Restart();
+        stubs = stubs_.get();
+      },
+      true);
+
+  TempDir other_dir;
+  ServerConfig other_config = config_;
+  other_config.data_dir = other_dir.path();
+  std::unique_ptr<PathwiseServer> other = StartServer(other_config);
+  ASSERT_NE(other, nullptr);
+  {
+    auto other_stubs = std::make_unique<Stubs>(other->InProcessChannel());
+    PutGraphOrFail(*other_stubs, kKeyA, FractionsGraph());
+    Stubs* raw = other_stubs.get();
+    const std::vector<std::string> uninterrupted = TeachWith(
+        v1::POLICY_MASTERY, &raw, 24, -1, [] {}, true);
+    ASSERT_GT(uninterrupted.size(), 24u);
+    EXPECT_EQ(restarted, uninterrupted);
+    // The answers drove the recommendations: a stall was detected along the way.
+    EXPECT_TRUE(std::any_of(uninterrupted.begin(), uninterrupted.end(), [](const std::string& e) {
+      return e.find("stalled") != std::string::npos;
+    })) << ::testing::PrintToString(uninterrupted);
+  }
+  EXPECT_OK(other->Shutdown(std::chrono::seconds(5)));
 }
 
 TEST_P(ServiceTest, ZpdesStateSurvivesARestartAsIfUninterrupted) {

@@ -62,7 +62,7 @@ inline ServerConfig TwoTenantConfig() {
   ServerConfig config;
   config.listen = "";
   config.store = "memory";
-  config.tenants = {{kTenantA, {kKeyA}}, {kTenantB, {kKeyB}}};
+  config.tenants = {{kTenantA, {kKeyA}, {}, {}}, {kTenantB, {kKeyB}, {}, {}}};
   config.shutdown_grace_seconds = 5;
   return config;
 }

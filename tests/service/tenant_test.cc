@@ -2,6 +2,7 @@
 // filter never forgets an id.
 #include "service/tenant.h"
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 
@@ -80,6 +81,102 @@ TEST(TenantTest, RecordWithoutGraphIsFailedPrecondition) {
   ASSERT_OK(tenant.Load());
   EXPECT_EQ(tenant.Record({{"e1", "ann", "act.a", 1.0, 10}}, false).status().code(),
             StatusCode::kFailedPrecondition);
+}
+
+// A course that reads the learners' answers (stalls, evidence) and tracks their pace.
+RecommenderOptions StallOptions() {
+  RecommenderOptions options;
+  options.progress_weight = 1.0;
+  options.stall_min_attempts = 3;
+  options.stall_max_recent_correct = 0;
+  options.mastery_recent_correct = 2;
+  return options;
+}
+
+TrackerOptions PaceOptions() {
+  TrackerOptions options;
+  options.individual_pace = true;
+  return options;
+}
+
+const store::PolicyState* FindPolicyState(const store::LearnerState& state,
+                                          const std::string& name) {
+  for (const store::PolicyState& p : state.policy_states)
+    if (p.policy == name) return &p;
+  return nullptr;
+}
+
+// Every part's reason, whether or not it contributed.
+std::vector<std::string> ReasonsOf(Tenant& tenant, const std::string& learner) {
+  RecommendCall call;
+  call.learner_id = learner;
+  call.request.k = 3;
+  Result<RecommendView> view = tenant.Recommend(call);
+  EXPECT_OK(view);
+  std::vector<std::string> out;
+  if (view.ok())
+    for (const Recommendation& r : view->recommendations)
+      for (const PartScore& part : r.parts) out.push_back(r.activity_id + ": " + part.reason);
+  return out;
+}
+
+TEST(TenantTest, PaceAndMasteryAnswersAreStoredWithTheEventsAndRestored) {
+  std::atomic<bool> fail{false};
+  store::MemoryStoreOptions store_options;
+  store_options.fault_hook_for_testing = [&fail](const store::EventBatch&) {
+    return fail.load() ? Status::Unavailable("disk on fire") : Status::Ok();
+  };
+  store::MemoryStore store(store_options);
+  ServiceLimits limits;
+  Tenant first("t", &store, &limits, StallOptions(), PaceOptions());
+  ASSERT_OK(first.Load());
+  ASSERT_OK(first.PutGraph(ChainDefinition(), std::nullopt));
+  std::vector<Observation> events;
+  for (int i = 0; i < 8; ++i)
+    events.push_back({"e" + std::to_string(i), "ann", "act.a", i == 2 ? 1.0 : 0.0, 10 + i});
+  ASSERT_OK(first.Record(events, false));
+  const Engine& engine = *first.curriculum()->engine;
+  Result<LearnerFactors> pace = engine.tracker().Pace("ann");
+  ASSERT_OK(pace);
+  EXPECT_LT(pace->learn_offset, 0.0);  // slower than the population: the pace was estimated
+
+  // Both are in the store, committed with the events.
+  Result<store::LearnerState> stored = store.GetLearnerState("t", "ann");
+  ASSERT_OK(stored);
+  const store::PolicyState* stored_pace = FindPolicyState(*stored, "pace");
+  const store::PolicyState* stored_answers = FindPolicyState(*stored, "mastery");
+  ASSERT_NE(stored_pace, nullptr);
+  ASSERT_NE(stored_answers, nullptr);
+  EXPECT_EQ(stored_pace->state, *engine.tracker().SavePace("ann"));
+  EXPECT_EQ(stored_answers->state, *engine.SaveLearnerState(PolicyKind::kMastery, "ann"));
+  const std::vector<std::string> reasons = ReasonsOf(first, "ann");
+  EXPECT_TRUE(std::any_of(reasons.begin(), reasons.end(), [](const std::string& r) {
+    return r.find("stalled on a") != std::string::npos;
+  })) << ::testing::PrintToString(reasons);
+
+  // A failed commit reloads the learner from the store: the stored pace is restored as it was.
+  fail = true;
+  ASSERT_FALSE(first.Record({{"x1", "ann", "act.a", 1.0, 100}}, false).ok());
+  fail = false;
+  EXPECT_EQ(*first.curriculum()->engine->tracker().SavePace("ann"), stored_pace->state);
+
+  // A restart (a new tenant on the same store) serves the same pace, answers and recommendations.
+  Tenant second("t", &store, &limits, StallOptions(), PaceOptions());
+  ASSERT_OK(second.Load());
+  const Engine& reloaded = *second.curriculum()->engine;
+  EXPECT_EQ(*reloaded.tracker().SavePace("ann"), stored_pace->state);
+  EXPECT_EQ(*reloaded.tracker().Pace("ann"), *pace);
+  EXPECT_EQ(*reloaded.SaveLearnerState(PolicyKind::kMastery, "ann"), stored_answers->state);
+  EXPECT_EQ(ReasonsOf(second, "ann"), reasons);
+
+  // A course without individual pace or stalls drops both records rather than keep stale ones.
+  Tenant plain("t", &store, &limits);
+  ASSERT_OK(plain.Load());
+  stored = store.GetLearnerState("t", "ann");
+  ASSERT_OK(stored);
+  std::vector<std::string> names;
+  for (const store::PolicyState& p : stored->policy_states) names.push_back(p.policy);
+  EXPECT_EQ(names, std::vector<std::string>{"zpdes"});  // zpdes keeps its state in every course
 }
 
 TEST(EventIdFilterTest, NeverForgetsAndRarelyInventsAcrossGenerations) {
