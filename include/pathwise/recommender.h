@@ -339,6 +339,12 @@ struct LearnerState {
   /// The last activity the learner did (an activity or competency id), for continuity. Empty means
   /// the competencies with the latest last_practiced_ms (when > 0).
   std::string last_activity_id;
+  /// The learner's own pace (MasteryTracker::Pace), when known. `competencies` already reflects it
+  /// (P(learned) is estimated at this pace); the mastery policy only names it in the reasons of the
+  /// recommendations it shapes, when it is far enough from the population's to matter (odds of
+  /// learning, or of knowing at the start, at least 1.5 times or at most 1/1.5 the population's).
+  /// Engine::Recommend fills it.
+  std::optional<LearnerFactors> pace;
 };
 
 /// Chooses activities for learners.

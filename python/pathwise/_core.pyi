@@ -693,8 +693,9 @@ class LearnerState:
     learner_id: str
     competencies: List[CompetencyState]
     last_activity_id: str
+    pace: Optional[LearnerFactors]
     def __init__(self, learner_id: str = "", competencies: Sequence[CompetencyState] = ...,
-                 last_activity_id: str = "") -> None: ...
+                 last_activity_id: str = "", pace: Optional[LearnerFactors] = None) -> None: ...
 
 class Policy:
     kind: PolicyKind

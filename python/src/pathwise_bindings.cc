@@ -1945,16 +1945,18 @@ void BindRecommender(py::module_& m) {
 
   py::class_<LearnerState>(m, "LearnerState", "A learner as a policy reads it (sparse).")
       .def(py::init([](std::string learner_id, std::vector<CompetencyState> competencies,
-                       std::string last_activity_id) {
+                       std::string last_activity_id, std::optional<LearnerFactors> pace) {
              return LearnerState{std::move(learner_id), std::move(competencies),
-                                 std::move(last_activity_id)};
+                                 std::move(last_activity_id), pace};
            }),
            py::arg("learner_id") = "", py::arg("competencies") = std::vector<CompetencyState>{},
-           py::arg("last_activity_id") = "")
+           py::arg("last_activity_id") = "", py::arg("pace") = std::nullopt)
       .def_readwrite("learner_id", &LearnerState::learner_id)
       .def_readwrite("competencies", &LearnerState::competencies)
       .def_readwrite("last_activity_id", &LearnerState::last_activity_id)
-      .def(PATHWISE_REPR("learner_id", "competencies", "last_activity_id"));
+      .def_readwrite("pace", &LearnerState::pace,
+                     "The learner's pace, to name in reasons (P(learned) already reflects it).")
+      .def(PATHWISE_REPR("learner_id", "competencies", "last_activity_id", "pace"));
 
   py::class_<Policy, std::shared_ptr<Policy>>(
       m, "Policy",

@@ -23,6 +23,11 @@ void AddImportCommands(CLI::App& app, int* exit_code);
 /// `pathwise recommend|plan`.
 void AddRecommendCommands(CLI::App& app, int* exit_code);
 
+/// The mastery policy's stall options (RecommenderOptions::progress_weight, stall_min_attempts,
+/// stall_max_recent_correct), shared by `recommend` and `simulate`.
+void AddStallOptions(CLI::App* cmd, double* progress_weight, int* stall_min_attempts,
+                     int* stall_max_recent_correct);
+
 /// `pathwise export xapi|badge` and `pathwise report class`.
 void AddExportCommands(CLI::App& app, int* exit_code);
 

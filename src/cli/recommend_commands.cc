@@ -51,6 +51,9 @@ struct RecommendArgs {
   std::string gating = "hard";
   int mastery_min_opportunities = RecommenderOptions{}.mastery_min_opportunities;
   int mastery_recent_correct = RecommenderOptions{}.mastery_recent_correct;
+  double progress_weight = RecommenderOptions{}.progress_weight;
+  int stall_min_attempts = RecommenderOptions{}.stall_min_attempts;
+  int stall_max_recent_correct = RecommenderOptions{}.stall_max_recent_correct;
 };
 
 // What both commands start from: the graph, the model, and the learner's history replayed.
@@ -188,6 +191,25 @@ std::string Format(const char* format, double value) {
   return buffer;
 }
 
+}  // namespace
+
+void AddStallOptions(CLI::App* cmd, double* progress_weight, int* stall_min_attempts,
+                     int* stall_max_recent_correct) {
+  cmd->add_option("--progress-weight", *progress_weight,
+                  "Mastery policy: weight of the learning-progress part, which moves a learner "
+                  "off what is not working (0: off, no stall detection)")
+      ->capture_default_str();
+  cmd->add_option("--stall-min-attempts", *stall_min_attempts,
+                  "Mastery policy: answers on a competency before it can count as stalled")
+      ->capture_default_str();
+  cmd->add_option("--stall-max-recent-correct", *stall_max_recent_correct,
+                  "Mastery policy: stalled when at most this many of the last "
+                  "--stall-min-attempts answers were right")
+      ->capture_default_str();
+}
+
+namespace {
+
 void RunRecommend(const RecommendArgs& args, int* exit_code) {
   Loaded loaded;
   Status status = Load(args.common, &loaded, exit_code);
@@ -202,6 +224,9 @@ void RunRecommend(const RecommendArgs& args, int* exit_code) {
   options.gating = args.gating == "soft" ? Gating::kSoft : Gating::kHard;
   options.mastery_min_opportunities = args.mastery_min_opportunities;
   options.mastery_recent_correct = args.mastery_recent_correct;
+  options.progress_weight = args.progress_weight;
+  options.stall_min_attempts = args.stall_min_attempts;
+  options.stall_max_recent_correct = args.stall_max_recent_correct;
   Result<std::unique_ptr<Policy>> policy =
       kind.ok() ? MakePolicy(*kind, loaded.graph, loaded.model, options)
                 : Result<std::unique_ptr<Policy>>(kind.status());
@@ -223,6 +248,7 @@ void RunRecommend(const RecommendArgs& args, int* exit_code) {
     return;
   }
   state->last_activity_id = loaded.last_activity_id;
+  state->pace = loaded.pace;
   RecommendRequest request;
   request.goals = args.common.goals;
   request.k = args.k;
@@ -400,6 +426,8 @@ void AddRecommendCommands(CLI::App& app, int* exit_code) {
   recommend->add_option("--mastery-recent-correct", recommend_args->mastery_recent_correct,
                         "Mastery policy: the last N answers must be right for mastered (0: off; a "
                         "competency's own setting takes precedence)");
+  AddStallOptions(recommend, &recommend_args->progress_weight,
+                  &recommend_args->stall_min_attempts, &recommend_args->stall_max_recent_correct);
   recommend->callback([recommend_args, exit_code] { RunRecommend(*recommend_args, exit_code); });
 
   auto plan_args = std::make_shared<LearnerArgs>();

@@ -348,6 +348,8 @@ void AddSimulateCommands(CLI::App& app, int* exit_code) {
                   "Mastery policy: the last N answers must be right for mastered (0: off; a "
                   "competency's own setting takes precedence)")
       ->capture_default_str();
+  AddStallOptions(cmd, &args->recommender.progress_weight, &args->recommender.stall_min_attempts,
+                  &args->recommender.stall_max_recent_correct);
   cmd->add_flag("--individual-pace", args->tracker.individual_pace,
                 "Track each learner's pace (prior and learn offsets) from their own answers");
   cmd->add_option("--pace-prior-sd", args->tracker.pace_prior_sd,

@@ -270,6 +270,9 @@ Result<std::vector<Recommendation>> Engine::Recommend(std::string_view learner_i
   PATHWISE_ASSIGN_OR_RETURN(LearnerState learner,
                             served.prototype->StateFromMastery(Mastery(learner_id)));
   learner.learner_id = std::string(learner_id);
+  if (Result<LearnerFactors> pace = impl_->tracker->Pace(learner_id); pace.ok()) {
+    if (pace->prior_offset != 0.0 || pace->learn_offset != 0.0) learner.pace = *pace;
+  }
   const bool stateful = served.prototype->keeps_learner_state();
   std::string policy_state;
   if (stateful) {

@@ -178,8 +178,12 @@ class MasteryPolicy final : public PolicyBase {
   void Offer(const Scored& candidate);
   Recommendation Build(uint32_t a, bool pinned);
   std::string ReadinessReason(uint32_t a);
+  // "at this learner's pace (...)" when LearnerState::pace is far enough from the population's to
+  // matter; empty otherwise.
+  std::string PaceNote() const;
 
   std::array<double, kNumParts> weights_{};
+  std::optional<LearnerFactors> pace_;
   StateView view_;
   GoalClosure goals_;
   ResolvedRequest request_;
@@ -331,6 +335,7 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
   PATHWISE_RETURN_IF_ERROR(ResolveRequest(ix, request, &request_));
   PATHWISE_RETURN_IF_ERROR(goals_.Update(ix, request.goals));
   now_ms_ = request.now_ms != 0 ? request.now_ms : view_.latest_ms();
+  pace_ = state.pace;
   {
     auto it = answers_.find(state.learner_id);
     current_ = it == answers_.end() ? nullptr : &it->second;
@@ -535,6 +540,22 @@ void MasteryPolicy::Offer(const Scored& candidate) {
   if (top_.size() > k) top_.pop_back();
 }
 
+std::string MasteryPolicy::PaceNote() const {
+  if (!pace_) return {};
+  // Odds within a factor 1.5 of the population's: too close to the population to be worth a word.
+  const double kNotable = std::log(1.5);
+  std::string note;
+  if (std::abs(pace_->learn_offset) >= kNotable) {
+    note = "learns at about " + Fixed2(std::exp(pace_->learn_offset)) + " times the typical pace";
+  }
+  if (std::abs(pace_->prior_offset) >= kNotable) {
+    if (!note.empty()) note += ", ";
+    note += pace_->prior_offset > 0.0 ? "started ahead of the typical learner"
+                                      : "started behind the typical learner";
+  }
+  return note.empty() ? note : "at this learner's pace (" + note + ")";
+}
+
 Result<std::vector<Recommendation>> MasteryPolicy::Recommend(const LearnerState& state,
                                                              const RecommendRequest& request) {
   PATHWISE_RETURN_IF_ERROR(Prepare(state, request));
@@ -719,8 +740,11 @@ Recommendation MasteryPolicy::Build(uint32_t a, bool pinned) {
                               : "on the path to the goal";
   }
   if (parts.value[2] > 0.0) {
+    // The learner's pace moves P(learned), so predicted success is where it shows.
+    const std::string pace = PaceNote();
     rec.parts[2].reason = "predicted success " + Fixed2(parts.predicted) + " (target " +
-                          Fixed2(ix.options.target_success) + ")";
+                          Fixed2(ix.options.target_success) + ")" +
+                          (pace.empty() ? std::string() : " " + pace);
   }
   if (remediation_c != kNone) {
     const uint32_t d = Eval(remediation_c).remediation_dependent;

@@ -134,6 +134,10 @@ grpc::Status LearnerServiceImpl::GetMastery(grpc::ServerContext* context,
     for (const GroupMastery& g : view.groups) ToProto(g, response->add_groups());
     response->set_graph_version(view.graph_version);
     response->set_model_version(view.model_version);
+    if (view.pace) {
+      response->mutable_pace()->set_prior_offset(view.pace->prior_offset);
+      response->mutable_pace()->set_learn_offset(view.pace->learn_offset);
+    }
     return Status::Ok();
   });
 }

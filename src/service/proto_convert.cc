@@ -183,6 +183,9 @@ GraphDefinition DefinitionFromProto(const v1::Graph& graph,
       }
     }
     if (c.has_mastery_threshold()) out.mastery_threshold = c.mastery_threshold();
+    if (c.has_mastery_min_opportunities())
+      out.mastery_min_opportunities = c.mastery_min_opportunities();
+    if (c.has_mastery_recent_correct()) out.mastery_recent_correct = c.mastery_recent_correct();
     def.competencies.push_back(std::move(out));
   }
   def.prerequisites.reserve(graph.prerequisites_size());
@@ -461,6 +464,9 @@ void ToProto(const GraphDefinition& def, v1::Graph* out) {
     competency->set_group(c.group);
     if (c.params) ParamsToProto(*c.params, competency->mutable_params());
     competency->set_mastery_threshold(c.mastery_threshold);
+    if (c.mastery_min_opportunities)
+      competency->set_mastery_min_opportunities(*c.mastery_min_opportunities);
+    if (c.mastery_recent_correct) competency->set_mastery_recent_correct(*c.mastery_recent_correct);
   }
   for (const Prerequisite& p : def.prerequisites) {
     v1::Prerequisite* prerequisite = out->add_prerequisites();

@@ -707,11 +707,17 @@ Status Tenant::ReadLearner(const Curriculum& current, const std::string& learner
 }
 
 Result<LearnerMastery> Tenant::ReadMastery(const Curriculum& current, const std::string& learner_id,
-                                           bool allow_new, std::vector<GroupMastery>* groups) {
+                                           bool allow_new, std::vector<GroupMastery>* groups,
+                                           std::optional<LearnerFactors>* pace) {
   LearnerMastery mastery;
   PATHWISE_RETURN_IF_ERROR(ReadLearner(current, learner_id, allow_new, [&]() -> Status {
     if (groups != nullptr) *groups = current.engine->GroupRollup(learner_id);
     mastery = current.engine->Mastery(learner_id);
+    if (pace != nullptr) {
+      // NotFound: a learner without events, who has no pace of their own.
+      Result<LearnerFactors> own = current.engine->tracker().Pace(learner_id);
+      if (own.ok()) *pace = *own;
+    }
     return Status::Ok();
   }));
   return mastery;
@@ -726,7 +732,8 @@ Result<MasteryView> Tenant::Mastery(const std::string& learner_id,
   view.model_version = current->model_version;
   PATHWISE_ASSIGN_OR_RETURN(
       LearnerMastery all,
-      ReadMastery(*current, learner_id, false, include_groups ? &view.groups : nullptr));
+      ReadMastery(*current, learner_id, false, include_groups ? &view.groups : nullptr,
+                  &view.pace));
   for (MasteryEstimate& e : all.competencies) e = Normalized(std::move(e));
   if (competency_ids.empty()) {
     view.mastery = std::move(all);

@@ -66,6 +66,8 @@ struct MasteryView {
   std::vector<GroupMastery> groups;
   int64_t graph_version = 0;
   int64_t model_version = 0;
+  /// The learner's pace (MasteryTracker::Pace); absent for a learner without events.
+  std::optional<LearnerFactors> pace;
 };
 
 struct RecommendView {
@@ -205,8 +207,10 @@ class Tenant {
                              LearnerSlot* slot);
   // The learner's mastery, reloading it first when stale. NotFound for an unknown learner unless
   // allow_new. REQUIRES: curriculum.has_graph().
+  // The learner's mastery, and when asked their groups' and their pace (null: not asked).
   Result<LearnerMastery> ReadMastery(const Curriculum& curriculum, const std::string& learner_id,
-                                     bool allow_new, std::vector<GroupMastery>* groups);
+                                     bool allow_new, std::vector<GroupMastery>* groups,
+                                     std::optional<LearnerFactors>* pace = nullptr);
   // Runs `read` under the learner's lock (reloading it first when stale), so that it never sees an
   // uncommitted event. NotFound for an unknown learner unless allow_new; FailedPrecondition
   // without a graph.

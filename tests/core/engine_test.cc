@@ -183,5 +183,43 @@ TEST(EngineTest, CreateRejectsInvalidOptionsAndModel) {
   EXPECT_EQ(Engine::Create(MakeGraph(), model).status().code(), StatusCode::kInvalidArgument);
 }
 
+// Every reason of the learner's top recommendations toward c, joined.
+std::string ReasonsFor(Engine& engine, const std::string& learner) {
+  RecommendRequest request;
+  request.goals = {"c"};
+  request.k = 3;
+  Result<std::vector<Recommendation>> recs = engine.Recommend(learner, request);
+  EXPECT_OK(recs);
+  std::string all;
+  if (!recs.ok()) return all;
+  for (const Recommendation& r : *recs) {
+    for (const std::string& reason : r.reasons) all += reason + "\n";
+  }
+  return all;
+}
+
+TEST(EngineTest, ReasonsNameTheLearnersPaceOnlyWhenItIsFarFromThePopulation) {
+  BktModel model;
+  model.learner_factors["slow"] = {0.0, -1.5};
+  model.learner_factors["ahead"] = {1.2, 0.0};
+  model.learner_factors["near"] = {0.2, -0.3};  // odds within 1.5x: not worth a word
+  Result<std::unique_ptr<Engine>> created = Engine::Create(MakeGraph(), model);
+  ASSERT_OK(created);
+  Engine& engine = **created;
+  for (const char* learner : {"slow", "ahead", "near", "typical"}) {
+    ASSERT_OK(engine.Record({"", learner, "a", 0.0, 1}));
+  }
+  const std::string slow = ReasonsFor(engine, "slow");
+  EXPECT_NE(slow.find("at this learner's pace (learns at about 0.22 times the typical pace)"),
+            std::string::npos)
+      << slow;
+  const std::string ahead = ReasonsFor(engine, "ahead");
+  EXPECT_NE(ahead.find("at this learner's pace (started ahead of the typical learner)"),
+            std::string::npos)
+      << ahead;
+  EXPECT_EQ(ReasonsFor(engine, "near").find("pace"), std::string::npos);
+  EXPECT_EQ(ReasonsFor(engine, "typical").find("pace"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pathwise

@@ -367,6 +367,26 @@ def test_engine_record_feeds_every_policy_it_serves():
         other.restore_learner_state("mastery", "zoe", state)
 
 
+def test_reasons_name_a_pace_far_from_the_population():
+    graph = pw.CompetencyGraph.read(str(FRACTIONS))
+    policy = pw.make_policy("mastery", graph)
+    request = pw.RecommendRequest(k=3)
+
+    def reasons(pace):
+        state = pw.LearnerState("ann", [], "", pace)
+        return [reason for r in policy.recommend(state, request) for reason in r.reasons]
+
+    slow = reasons(pw.LearnerFactors(0.0, -1.2))
+    assert any("at this learner's pace (learns at about 0.30 times the typical pace)" in r
+               for r in slow), slow
+    assert not any("pace" in r for r in reasons(None))
+    assert not any("pace" in r for r in reasons(pw.LearnerFactors(0.1, 0.2)))
+    engine = pw.Engine.create(graph)
+    engine.tracker.set_pace("bo", pw.LearnerFactors(0.0, 1.0))
+    assert any("2.72 times the typical pace" in reason
+               for r in engine.recommend("bo", request) for reason in r.reasons)
+
+
 def test_policy_docstrings_say_what_they_do():
     assert "index" in pw.make_policy.__doc__ and "fork" in pw.make_policy.__doc__
     assert "best first" in pw.Policy.recommend.__doc__

@@ -2,6 +2,7 @@
 // SQLite store.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -415,6 +416,50 @@ std::vector<std::string> TeachWith(v1::Policy policy, Stubs** stubs, int steps, 
 std::vector<std::string> TeachWithZpdes(Stubs** stubs, int steps, int restart_after,
                                         const std::function<void()>& restart) {
   return TeachWith(v1::POLICY_ZPDES, stubs, steps, restart_after, restart, false);
+}
+
+TEST_P(ServiceTest, GraphKeepsEvidenceSettingsAndMasteryReportsThePace) {
+  for (TenantConfig& tenant : config_.tenants) tenant.tracker.individual_pace = true;
+  Restart();
+  v1::Graph graph = ChainGraph();
+  graph.mutable_competencies(1)->set_mastery_min_opportunities(4);
+  graph.mutable_competencies(1)->set_mastery_recent_correct(2);
+  PutGraphOrFail(*stubs_, kKeyA, graph);
+  v1::GetGraphResponse got;
+  ASSERT_TRUE(stubs_->curriculum->GetGraph(Ctx(kKeyA).get(), {}, &got).ok());
+  ASSERT_EQ(got.graph().competencies_size(), 3);
+  EXPECT_EQ(got.graph().competencies(1).mastery_min_opportunities(), 4);
+  EXPECT_EQ(got.graph().competencies(1).mastery_recent_correct(), 2);
+  EXPECT_FALSE(got.graph().competencies(0).has_mastery_min_opportunities());
+  graph.mutable_competencies(2)->set_mastery_recent_correct(9);
+  v1::PutGraphRequest bad;
+  *bad.mutable_graph() = graph;
+  v1::PutGraphResponse bad_response;
+  grpc::Status refused = stubs_->curriculum->PutGraph(Ctx(kKeyA).get(), bad, &bad_response);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.error_message().find("mastery_recent_correct"), std::string::npos)
+      << Describe(refused);
+
+  // A learner who keeps failing learns slower than the population: the pace says so, and the
+  // recommendations name it.
+  std::vector<v1::Event> events;
+  for (int i = 0; i < 10; ++i) {
+    events.push_back(MakeEvent("p" + std::to_string(i), "sam", "act.a", i == 4 ? 1 : 0, 100 + i));
+  }
+  Record(events);
+  const v1::GetMasteryResponse sam = Mastery("sam");
+  ASSERT_TRUE(sam.has_pace());
+  EXPECT_LT(sam.pace().learn_offset(), std::log(1.0 / 1.5));
+  EXPECT_EQ(Mastery("sam").pace().SerializeAsString(), sam.pace().SerializeAsString());
+  v1::RecommendRequest request;
+  request.set_learner_id("sam");
+  request.set_k(3);
+  v1::RecommendResponse recommended;
+  ASSERT_TRUE(stubs_->recommendations->Recommend(Ctx(kKeyA).get(), request, &recommended).ok());
+  std::string reasons;
+  for (const v1::Recommendation& r : recommended.recommendations())
+    for (const std::string& reason : r.reasons()) reasons += reason + "\n";
+  EXPECT_NE(reasons.find("at this learner's pace (learns at about"), std::string::npos) << reasons;
 }
 
 TEST_P(ServiceTest, MasteryPolicyStateSurvivesARestartAsIfUninterrupted) {
