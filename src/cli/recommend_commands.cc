@@ -426,8 +426,8 @@ void AddRecommendCommands(CLI::App& app, int* exit_code) {
   recommend->add_option("--mastery-recent-correct", recommend_args->mastery_recent_correct,
                         "Mastery policy: the last N answers must be right for mastered (0: off; a "
                         "competency's own setting takes precedence)");
-  AddStallOptions(recommend, &recommend_args->progress_weight,
-                  &recommend_args->stall_min_attempts, &recommend_args->stall_max_recent_correct);
+  AddStallOptions(recommend, &recommend_args->progress_weight, &recommend_args->stall_min_attempts,
+                  &recommend_args->stall_max_recent_correct);
   recommend->callback([recommend_args, exit_code] { RunRecommend(*recommend_args, exit_code); });
 
   auto plan_args = std::make_shared<LearnerArgs>();
