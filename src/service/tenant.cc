@@ -730,10 +730,9 @@ Result<MasteryView> Tenant::Mastery(const std::string& learner_id,
   MasteryView view;
   view.graph_version = current->graph_version;
   view.model_version = current->model_version;
-  PATHWISE_ASSIGN_OR_RETURN(
-      LearnerMastery all,
-      ReadMastery(*current, learner_id, false, include_groups ? &view.groups : nullptr,
-                  &view.pace));
+  PATHWISE_ASSIGN_OR_RETURN(LearnerMastery all,
+                            ReadMastery(*current, learner_id, false,
+                                        include_groups ? &view.groups : nullptr, &view.pace));
   for (MasteryEstimate& e : all.competencies) e = Normalized(std::move(e));
   if (competency_ids.empty()) {
     view.mastery = std::move(all);
