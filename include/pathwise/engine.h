@@ -3,7 +3,6 @@
 #define PATHWISE_ENGINE_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -116,9 +115,6 @@ class Engine {
   LearnerPolicies& ShardOf(std::string_view learner_id) const;
   Status Observe(const Observation& observation);
   std::unique_ptr<Impl> impl_;
-  // Built by Create from graph() and model(); replaced whole by SetRecommenderOptions.
-  mutable std::mutex recommend_mutex_;
-  std::shared_ptr<RecommendState> recommend_state_;
 };
 
 }  // namespace pathwise

@@ -1,4 +1,5 @@
 #include <array>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -51,6 +52,10 @@ struct Engine::Impl {
   BktModel model;
   std::unique_ptr<MasteryTracker> tracker;
   std::array<LearnerPolicies, kShards> shards;
+  // Built by Create from graph and model; replaced whole by SetRecommenderOptions while calls that
+  // hold the old one finish with it.
+  std::mutex recommend_mutex;
+  std::shared_ptr<RecommendState> recommend_state;
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -168,8 +173,8 @@ struct Engine::RecommendState {
 };
 
 std::shared_ptr<Engine::RecommendState> Engine::GetRecommendState() const {
-  std::lock_guard<std::mutex> lock(recommend_mutex_);
-  return recommend_state_;
+  std::lock_guard<std::mutex> lock(impl_->recommend_mutex);
+  return impl_->recommend_state;
 }
 
 RecommenderOptions Engine::recommender_options() const { return GetRecommendState()->options; }
@@ -213,8 +218,8 @@ Status Engine::SetRecommenderOptions(const RecommenderOptions& options) {
     }
   }
   for (size_t s = 0; s < kShards; ++s) impl_->shards[s].holders = std::move(holders[s]);
-  std::lock_guard<std::mutex> lock(recommend_mutex_);
-  recommend_state_ = std::move(state);
+  std::lock_guard<std::mutex> lock(impl_->recommend_mutex);
+  impl_->recommend_state = std::move(state);
   return Status::Ok();
 }
 
