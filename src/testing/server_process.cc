@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include <fcntl.h>
@@ -85,7 +87,24 @@ Result<std::string> CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
   health::HealthCheckRequest request;
   request.set_service(service);
   health::HealthCheckResponse response;
-  const grpc::Status status = stub->Check(&context, request, &response);
+  // The callback API rather than the blocking one: its first use starts gRPC's callback threads in
+  // this process, which keep serving the connection once the call is done, so that a server shut
+  // down later sees the connection close at once. With blocking calls only, nothing reads the
+  // server's GOAWAY and pathwised waits about 5 s before it exits.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub->async()->Check(&context, &request, &response, [&](grpc::Status s) {
+    std::lock_guard<std::mutex> lock(mu);
+    status = std::move(s);
+    done = true;
+    cv.notify_all();
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+  }
   if (!status.ok()) {
     return Status::Unavailable(
         "health check failed: " + std::string(GrpcCodeName(status.error_code())) + ": " +
