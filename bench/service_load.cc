@@ -29,22 +29,17 @@
 #include <thread>
 #include <vector>
 
-#include <fcntl.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/grpcpp.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pathwise/v1/curriculum_service.grpc.pb.h"
 #include "pathwise/v1/learner_service.grpc.pb.h"
 #include "pathwise/v1/recommendation_service.grpc.pb.h"
-
-extern char** environ;
+#include "server_process.h"
 
 namespace v1 = pathwise::v1;
 using Clock = std::chrono::steady_clock;
@@ -97,56 +92,20 @@ bool ParseOptions(int argc, char** argv, Options* o) {
 
 // ---- The server as a child process --------------------------------------------------------------
 
-struct Child {
-  pid_t pid = -1;
-  std::string address;
-  double startup_seconds = 0;
-};
-
-Child StartServer(const Options& o) {
-  Child child;
-  int out[2];
-  if (pipe(out) != 0) return child;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
-  const std::string log = o.data_dir + ".log";
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  std::vector<std::string> args = {o.server,
-                                   "--data-dir",
-                                   o.data_dir,
-                                   "--listen",
-                                   "127.0.0.1:0",
-                                   "--api-key",
-                                   std::string("load=") + kKey,
-                                   "--log-level",
-                                   "warning"};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+// pathwised over o.data_dir, its log in <data_dir>.log; *startup_seconds: from the spawn until it
+// answers SERVING, which on a restart includes rebuilding every learner's mastery.
+pathwise::Status StartServer(const Options& o, pathwise::testing::ServerProcess* server,
+                             double* startup_seconds) {
+  pathwise::testing::ServerProcessOptions options;
+  options.binary = o.server;
+  options.args = {"--data-dir",  o.data_dir, "--api-key", std::string("load=") + kKey,
+                  "--log-level", "warning"};
+  options.log_path = o.data_dir + ".log";
+  options.startup_timeout_seconds = 0;  // a restart of a large store may take minutes
   const auto started = Clock::now();
-  if (posix_spawn(&child.pid, o.server.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
-    child.pid = -1;
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  std::string line;
-  while (child.pid > 0 && line.find('\n') == std::string::npos) {
-    char buf[256];
-    const ssize_t n = read(out[0], buf, sizeof(buf));
-    if (n <= 0) break;
-    line.append(buf, static_cast<size_t>(n));
-  }
-  close(out[0]);
-  const std::string prefix = "pathwised listening on ";
-  const size_t at = line.find(prefix);
-  if (at != std::string::npos) {
-    child.address = line.substr(at + prefix.size(), line.find(',', at) - at - prefix.size());
-  }
-  child.startup_seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  return child;
+  pathwise::Status status = server->Start(options);
+  *startup_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return status;
 }
 
 // Peak resident memory of a process, from /proc (VmHWM), in MiB.
@@ -179,14 +138,6 @@ double SelfCpuSeconds() {
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
-}
-
-int StopServer(Child& child) {
-  kill(child.pid, SIGTERM);
-  int status = 0;
-  waitpid(child.pid, &status, 0);
-  child.pid = -1;
-  return status;
 }
 
 double DirectoryMiB(const std::string& dir) {
@@ -352,18 +303,19 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::remove_all(o.data_dir, ec);
   std::filesystem::remove(o.data_dir + ".log", ec);
-  Child child = StartServer(o);
-  if (child.address.empty()) {
-    std::fprintf(stderr, "could not start %s (see %s.log)\n", o.server.c_str(), o.data_dir.c_str());
+  pathwise::testing::ServerProcess child;
+  double startup_seconds = 0;
+  if (pathwise::Status started = StartServer(o, &child, &startup_seconds); !started.ok()) {
+    std::fprintf(stderr, "could not start %s: %s\n", o.server.c_str(), started.message().c_str());
     return 1;
   }
   std::printf("server %s (pid %d) on %s, data %s; %d client threads x %d calls in flight\n",
-              o.server.c_str(), child.pid, child.address.c_str(), o.data_dir.c_str(),
+              o.server.c_str(), child.pid(), child.address().c_str(), o.data_dir.c_str(),
               o.client_threads, o.in_flight);
 
   {
     auto stub = v1::CurriculumService::NewStub(
-        grpc::CreateChannel(child.address, grpc::InsecureChannelCredentials()));
+        grpc::CreateChannel(child.address(), grpc::InsecureChannelCredentials()));
     grpc::ClientContext context;
     context.AddMetadata("authorization", std::string("Bearer ") + kKey);
     v1::PutGraphRequest request;
@@ -381,11 +333,11 @@ int main(int argc, char** argv) {
   const size_t groups = static_cast<size_t>(o.learners / 10);
   const size_t rounds = static_cast<size_t>(o.events_per_learner / 10);
   const size_t batches = groups * rounds;
-  const double cpu_before_ingest = CpuSeconds(child.pid);
+  const double cpu_before_ingest = CpuSeconds(child.pid());
   const double client_before_ingest = SelfCpuSeconds();
   RunStats ingest =
       Drive<v1::LearnerService::Stub, v1::RecordEventsRequest, v1::RecordEventsResponse>(
-          child.address, o, batches,
+          child.address(), o, batches,
           [groups](size_t b, v1::RecordEventsRequest* request) {
             const size_t round = b / groups;
             const size_t group = b % groups;
@@ -403,7 +355,7 @@ int main(int argc, char** argv) {
             }
           },
           &v1::LearnerService::Stub::PrepareAsyncRecordEvents, &v1::LearnerService::NewStub);
-  const double ingest_cpu = CpuSeconds(child.pid) - cpu_before_ingest;
+  const double ingest_cpu = CpuSeconds(child.pid()) - cpu_before_ingest;
   const double ingest_client_cpu = SelfCpuSeconds() - client_before_ingest;
   const double events = static_cast<double>(ingest.calls) * 100.0;
   std::printf(
@@ -416,11 +368,11 @@ int main(int argc, char** argv) {
       ingest_cpu, events / ingest_cpu, ingest_client_cpu);
 
   const int learners = o.learners;
-  const double cpu_before_recommend = CpuSeconds(child.pid);
+  const double cpu_before_recommend = CpuSeconds(child.pid());
   const double client_before_recommend = SelfCpuSeconds();
   RunStats recommend =
       Drive<v1::RecommendationService::Stub, v1::RecommendRequest, v1::RecommendResponse>(
-          child.address, o, static_cast<size_t>(o.recommend_calls),
+          child.address(), o, static_cast<size_t>(o.recommend_calls),
           [learners](size_t i, v1::RecommendRequest* request) {
             // A fixed pseudo-random learner per call (splitmix64 of the index).
             uint64_t z = i + 0x9e3779b97f4a7c15ULL;
@@ -434,7 +386,7 @@ int main(int argc, char** argv) {
           },
           &v1::RecommendationService::Stub::PrepareAsyncRecommend,
           &v1::RecommendationService::NewStub);
-  const double recommend_cpu = CpuSeconds(child.pid) - cpu_before_recommend;
+  const double recommend_cpu = CpuSeconds(child.pid()) - cpu_before_recommend;
   const double recommend_client_cpu = SelfCpuSeconds() - client_before_recommend;
   std::printf(
       "recommend: %llu calls in %.1f s: %.0f calls/s; latency p50 %.2f ms, p99 %.2f ms; "
@@ -446,8 +398,8 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(recommend.failures), recommend_cpu,
       static_cast<double>(recommend.calls) / recommend_cpu, recommend_client_cpu);
 
-  const double peak = PeakMemoryMiB(child.pid);
-  StopServer(child);
+  const double peak = PeakMemoryMiB(child.pid());
+  child.Signal(SIGTERM);
   std::printf(
       "stored: %d learners x %d competencies practised; database %.1f MiB (%s); server peak RSS "
       "%.1f MiB\n",
@@ -455,16 +407,16 @@ int main(int argc, char** argv) {
       o.data_dir.c_str(), peak);
 
   // Restart: the time until the server listens again, every learner's mastery rebuilt.
-  Child again = StartServer(o);
-  if (again.address.empty()) {
-    std::fprintf(stderr, "restart failed (see %s.log)\n", o.data_dir.c_str());
+  pathwise::testing::ServerProcess again;
+  if (pathwise::Status started = StartServer(o, &again, &startup_seconds); !started.ok()) {
+    std::fprintf(stderr, "restart failed: %s\n", started.message().c_str());
     return 1;
   }
   std::printf(
       "restart: listening again after %.1f s (mastery of %d learners rebuilt); peak RSS "
       "%.1f MiB\n",
-      again.startup_seconds, o.learners, PeakMemoryMiB(again.pid));
-  StopServer(again);
+      startup_seconds, o.learners, PeakMemoryMiB(again.pid()));
+  again.Signal(SIGTERM);
   if (!o.keep_data) {
     std::filesystem::remove_all(o.data_dir, ec);
     std::filesystem::remove(o.data_dir + ".log", ec);

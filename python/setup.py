@@ -4,7 +4,8 @@ Metadata is in pyproject.toml. The extension is the same CMake target the README
 (PATHWISE_BUILD_PYTHON); here only that target is built, against the interpreter running pip, in
 build/python-wheel/ of the clone (incremental across reinstalls).
 
-The gRPC client's stubs (pathwise/v1/*_pb2.py, *_pb2_grpc.py) are generated from proto/ with protoc
+The gRPC client's stubs (pathwise/v1/*_pb2.py, *_pb2_grpc.py, and pathwise/_grpc/health/v1/ from
+the standard health proto) are generated from proto/ with protoc
 and grpc_python_plugin, as the CMake build does, when both are on PATH (Debian: protobuf-compiler,
 protobuf-compiler-grpc); without them the package installs all the same and pathwise.Client says
 what is missing.
@@ -81,7 +82,18 @@ class BuildPyWithStubs(build_py):
                   "protobuf-compiler-grpc): pathwise.Client's stubs are not generated", file=sys.stderr)
             return
         out = self.build_lib
-        command = [protoc, "-I", str(ROOT / "proto"), f"--python_out={out}", f"--grpc_out={out}",
+        self._generate(protoc, plugin, ROOT / "proto", protos, out)
+        # grpc.health.v1 as pathwise._grpc.health.v1 (see python/CMakeLists.txt): the standard proto,
+        # copied under pathwise/ so that protoc does not name its modules grpc.*.
+        staging = pathlib.Path(self.build_temp) / "health_proto"
+        health = staging / "pathwise" / "_grpc" / "health" / "v1" / "health.proto"
+        health.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / "proto" / "grpc" / "health" / "v1" / "health.proto", health)
+        self._generate(protoc, plugin, staging, [str(health)], out)
+
+    @staticmethod
+    def _generate(protoc: str, plugin: str, include: pathlib.Path, protos: list, out: str) -> None:
+        command = [protoc, "-I", str(include), f"--python_out={out}", f"--grpc_out={out}",
                    f"--plugin=protoc-gen-grpc={plugin}"]
         # .pyi types need protoc >= 3.20; without them the stubs work the same.
         if subprocess.run(command + [f"--pyi_out={out}"] + protos).returncode != 0:

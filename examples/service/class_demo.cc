@@ -20,7 +20,6 @@
 // usage. The server is never left running: every error path stops it.
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -30,18 +29,12 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include <fcntl.h>
 #include <grpcpp/create_channel.h>
-#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <pathwise/graph_io.h>
@@ -51,8 +44,7 @@
 #include "pathwise/v1/curriculum_service.grpc.pb.h"
 #include "pathwise/v1/learner_service.grpc.pb.h"
 #include "pathwise/v1/recommendation_service.grpc.pb.h"
-
-extern char** environ;
+#include "server_process.h"
 
 namespace v1 = pathwise::v1;
 using Clock = std::chrono::steady_clock;
@@ -125,172 +117,6 @@ void ForwardSignal(int) {
   if (g_child_pid > 0) kill(static_cast<pid_t>(g_child_pid), SIGTERM);
 }
 
-// pathwised started by posix_spawn (as bench/service_load.cc does). Its stdout is a pipe that
-// carries the "pathwised listening on ADDR, ..." line; its stderr goes to a log file that is shown
-// when something goes wrong. The destructor kills a server still running, so an early return on
-// any error path never leaves one behind.
-class ServerProcess {
- public:
-  ServerProcess() = default;
-  ServerProcess(const ServerProcess&) = delete;
-  ServerProcess& operator=(const ServerProcess&) = delete;
-  ~ServerProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-      g_child_pid = -1;
-    }
-    if (stdout_fd_ >= 0) close(stdout_fd_);
-  }
-
-  // Spawns the server and waits for its "listening" line. On failure, a message for a person.
-  bool Start(const std::string& binary, const std::string& data_dir, const std::string& log_path,
-             double timeout_seconds, std::string* error) {
-    log_path_ = log_path;
-    int out[2];
-    if (pipe(out) != 0) {
-      *error = std::string("pipe: ") + std::strerror(errno);
-      return false;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addclose(&actions, out[1]);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> args = {binary,
-                                     "--data-dir",
-                                     data_dir,
-                                     "--listen",
-                                     "127.0.0.1:0",
-                                     "--api-key",
-                                     std::string(kTenant) + "=" + kApiKey,
-                                     "--log-level",
-                                     "warning"};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = -1;
-    const int spawned = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    stdout_fd_ = out[0];
-    if (spawned != 0) {
-      *error = "cannot run " + binary + ": " + std::strerror(spawned) +
-               " (build it with `ninja pathwised`, or pass --server PATH)";
-      return false;
-    }
-    pid_ = pid;
-    g_child_pid = pid;
-
-    // Read the first line, but never wait longer than the timeout: a server that hangs during
-    // start-up (a locked data directory, a slow disk) gets reported instead of blocking the demo.
-    const auto deadline =
-        Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
-    std::string line;
-    while (line.find('\n') == std::string::npos) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) {
-        *error = "pathwised did not report that it is listening within " +
-                 FormatSeconds(timeout_seconds) + LogTail();
-        return false;
-      }
-      pollfd fd{stdout_fd_, POLLIN, 0};
-      const int ready = poll(&fd, 1, static_cast<int>(std::min<int64_t>(left, 100)));
-      if (ready < 0 && errno != EINTR) break;
-      if (ready <= 0) continue;
-      char buffer[256];
-      const ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
-      if (n <= 0) {  // the server exited before it listened
-        int status = 0;
-        waitpid(pid_, &status, 0);
-        pid_ = -1;
-        g_child_pid = -1;
-        *error = "pathwised exited during start-up (" + DescribeExit(status) + ")" + LogTail();
-        return false;
-      }
-      line.append(buffer, static_cast<size_t>(n));
-    }
-    const std::string prefix = "pathwised listening on ";
-    const size_t at = line.find(prefix);
-    const size_t comma = line.find(',', at);
-    if (at == std::string::npos || comma == std::string::npos) {
-      *error = "unexpected first line from pathwised: " + line;
-      return false;
-    }
-    address_ = line.substr(at + prefix.size(), comma - at - prefix.size());
-    return true;
-  }
-
-  // SIGTERM, then wait up to `timeout_seconds` for a clean exit (SIGKILL after that). True when the
-  // server exited with status 0; *report says how it ended.
-  bool Stop(double timeout_seconds, std::string* report) {
-    if (pid_ <= 0) {
-      *report = "not running";
-      return false;
-    }
-    const auto started = Clock::now();
-    kill(pid_, SIGTERM);
-    int status = 0;
-    pid_t done = 0;
-    while ((done = waitpid(pid_, &status, WNOHANG)) == 0 &&
-           Clock::now() - started < std::chrono::duration<double>(timeout_seconds)) {
-      usleep(10000);
-    }
-    bool clean = done == pid_ && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (done == 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-      *report = "did not stop within " + FormatSeconds(timeout_seconds) + " of SIGTERM: killed";
-      clean = false;
-    } else {
-      *report = DescribeExit(status) + " after " +
-                FormatSeconds(std::chrono::duration<double>(Clock::now() - started).count());
-    }
-    pid_ = -1;
-    g_child_pid = -1;
-    if (!clean) *report += LogTail();
-    return clean;
-  }
-
-  pid_t pid() const { return pid_; }
-  const std::string& address() const { return address_; }
-
- private:
-  static std::string FormatSeconds(double seconds) {
-    char text[32];
-    std::snprintf(text, sizeof(text), "%.2f s", seconds);
-    return text;
-  }
-
-  static std::string DescribeExit(int status) {
-    if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-    return "wait status " + std::to_string(status);
-  }
-
-  // The last lines of the server's log, for error messages.
-  std::string LogTail() const {
-    std::ifstream in(log_path_);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    if (lines.empty()) return "";
-    std::string tail = "; its log ends:";
-    for (size_t i = lines.size() > 5 ? lines.size() - 5 : 0; i < lines.size(); ++i) {
-      tail += "\n    " + lines[i];
-    }
-    return tail;
-  }
-
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
-  std::string address_;
-  std::string log_path_;
-};
-
 // The working directory of the run: a fresh temporary one, removed at the end, or the one the user
 // asked to keep. Declared before the server so that it outlives it.
 class WorkDir {
@@ -338,30 +164,9 @@ class WorkDir {
 
 // ---- gRPC helpers -------------------------------------------------------------------------------
 
-const char* CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN_CODE";
-}
-
 std::string Describe(const grpc::Status& status) {
-  return std::string(CodeName(status.error_code())) + ": " + status.error_message();
+  return std::string(pathwise::testing::GrpcCodeName(status.error_code())) + ": " +
+         status.error_message();
 }
 
 // Every call carries the tenant's key and a deadline, as a platform's client would.
@@ -370,46 +175,6 @@ std::unique_ptr<grpc::ClientContext> Context(const std::string& key = kApiKey) {
   context->AddMetadata("authorization", "Bearer " + key);
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   return context;
-}
-
-// grpc.health.v1.Health/Check for the whole server (service ""), through the generic stub so that
-// no generated health code is needed: the request is empty and SERVING is the reply 08 01.
-bool HealthCheckServing(const std::shared_ptr<grpc::Channel>& channel, std::string* error) {
-  grpc::TemplatedGenericStub<grpc::ByteBuffer, grpc::ByteBuffer> stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  grpc::Slice empty;
-  grpc::ByteBuffer request(&empty, 1);
-  grpc::ByteBuffer reply;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &reply,
-                 [&](grpc::Status s) {
-                   std::lock_guard<std::mutex> lock(mu);
-                   status = std::move(s);
-                   done = true;
-                   cv.notify_all();
-                 });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  if (!status.ok()) {
-    *error = "health check failed: " + Describe(status);
-    return false;
-  }
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (reply.Dump(&slices).ok()) {
-    for (const grpc::Slice& s : slices) {
-      bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-  }
-  if (bytes != std::string("\x08\x01", 2)) {
-    *error = "health check: the server is not SERVING";
-    return false;
-  }
-  return true;
 }
 
 std::string ReadFile(const std::string& path, std::string* error) {
@@ -493,20 +258,34 @@ std::string StudentId(int i) {
 class ClassDemo {
  public:
   explicit ClassDemo(const Options& options) : o_(options) {}
+  // server_'s destructor kills a server still running; the signal handler must not find its pid.
+  ~ClassDemo() { g_child_pid = -1; }
 
   bool Run() {
     std::string error;
     if (!work_dir_.Create(o_.keep_data, &error)) return Fail(error);
     const std::string data_dir = (std::filesystem::path(work_dir_.path()) / "data").string();
     const std::string log = (std::filesystem::path(work_dir_.path()) / "pathwised.log").string();
-    if (!server_.Start(ServerBinary(), data_dir, log, o_.startup_timeout_seconds, &error)) {
-      return Fail(error);
+    pathwise::testing::ServerProcessOptions server;
+    server.binary = ServerBinary();
+    server.args = {"--data-dir",  data_dir, "--api-key", std::string(kTenant) + "=" + kApiKey,
+                   "--log-level", "warning"};
+    server.log_path = log;
+    server.append_log = false;
+    server.startup_timeout_seconds = o_.startup_timeout_seconds;
+    server.on_spawn = [](pid_t pid) { g_child_pid = pid; };
+    if (pathwise::Status started = server_.Start(server); !started.ok()) {
+      g_child_pid = -1;
+      return Fail(started.message());
     }
     channel_ = grpc::CreateChannel(server_.address(), grpc::InsecureChannelCredentials());
     curriculum_ = v1::CurriculumService::NewStub(channel_);
     learners_ = v1::LearnerService::NewStub(channel_);
     recommendations_ = v1::RecommendationService::NewStub(channel_);
-    if (!HealthCheckServing(channel_, &error)) return Fail(error);
+    // Start waited for SERVING already; asked again here as a platform's readiness probe would.
+    pathwise::Result<std::string> health = pathwise::testing::CheckHealth(channel_);
+    if (!health.ok()) return Fail(health.status().message());
+    if (*health != "SERVING") return Fail("health check: the server is " + *health);
     std::printf("pathwised listening on %s (pid %d); health check: SERVING\n",
                 server_.address().c_str(), static_cast<int>(server_.pid()));
     std::printf("  SQLite store in %s; tenant \"%s\", its API key passed with --api-key\n",
@@ -516,6 +295,7 @@ class ClassDemo {
         LoadCurriculum() && ReplayEvents() && MakeClass() && Teach() && Report() && ShowErrors();
     std::string stopped;
     const bool clean = server_.Stop(15.0, &stopped);
+    g_child_pid = -1;
     std::printf("\nSIGTERM: pathwised stopped, %s%s\n", stopped.c_str(), clean ? " (clean)" : "");
     if (work_dir_.removed_at_exit()) {
       std::printf("removed %s\n", work_dir_.path().c_str());
@@ -538,10 +318,7 @@ class ClassDemo {
   }
 
   std::string ServerBinary() const {
-    if (!o_.server.empty()) return o_.server;
-    std::error_code ec;
-    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return ec ? std::string("pathwised") : (self.parent_path() / "pathwised").string();
+    return o_.server.empty() ? pathwise::testing::BinaryBesideSelf("pathwised") : o_.server;
   }
 
   // ValidateGraph first (it stores nothing and lists every problem), then PutGraph.
@@ -864,7 +641,7 @@ class ClassDemo {
     auto expect = [&](const char* what, const grpc::Status& status, grpc::StatusCode code) {
       std::printf("  %-40s -> %s\n", what, Describe(status).c_str());
       if (status.error_code() != code) {
-        ok = Fail(std::string(what) + ": expected " + CodeName(code));
+        ok = Fail(std::string(what) + ": expected " + pathwise::testing::GrpcCodeName(code));
       }
     };
     {
@@ -903,7 +680,7 @@ class ClassDemo {
 
   const Options o_;
   WorkDir work_dir_;  // before server_: destroyed after it
-  ServerProcess server_;
+  pathwise::testing::ServerProcess server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::CurriculumService::Stub> curriculum_;
   std::unique_ptr<v1::LearnerService::Stub> learners_;

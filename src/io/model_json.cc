@@ -15,6 +15,7 @@
 #include <pathwise/model_io.h>
 
 #include "graph_io_internal.h"
+#include "params_json.h"
 
 namespace pathwise {
 namespace {
@@ -217,16 +218,6 @@ Status ParseDocument(const json& doc, const ModelReader& reader, BktModel* model
   return Status::Ok();
 }
 
-ordered_json ParamsJson(const BktParams& p) {
-  ordered_json j;
-  j["prior"] = p.prior;
-  j["learn"] = p.learn;
-  j["forget"] = p.forget;
-  j["guess"] = p.guess;
-  j["slip"] = p.slip;
-  return j;
-}
-
 ordered_json OverridesJson(const ActivityParams& o) {
   ordered_json j = ordered_json::object();
   if (o.guess) j["guess"] = *o.guess;
@@ -318,10 +309,11 @@ std::string WriteModelJson(const BktModel& model) {
   ordered_json doc;
   doc["format"] = std::string(kModelJsonFormat);
   doc["version"] = kModelJsonVersion;
-  doc["defaults"] = ParamsJson(model.defaults);
+  doc["defaults"] = io_internal::ParamsJson(model.defaults);
   if (!model.competencies.empty()) {
     ordered_json& section = doc["competencies"];
-    for (const auto& [id, params] : model.competencies) section[id] = ParamsJson(params);
+    for (const auto& [id, params] : model.competencies)
+      section[id] = io_internal::ParamsJson(params);
   }
   if (!model.activities.empty()) {
     ordered_json& section = doc["activities"];

@@ -14,6 +14,7 @@
 #include <pathwise/simulator.h>
 
 #include "csv_reader.h"
+#include "params_json.h"
 
 namespace pathwise {
 namespace {
@@ -28,16 +29,6 @@ ordered_json Numbers(const std::vector<double>& values) {
   return array;
 }
 
-ordered_json ParamsJson(const BktParams& params) {
-  ordered_json j;
-  j["prior"] = params.prior;
-  j["learn"] = params.learn;
-  j["forget"] = params.forget;
-  j["guess"] = params.guess;
-  j["slip"] = params.slip;
-  return j;
-}
-
 ordered_json ConfigJson(const SimulationOptions& options) {
   ordered_json config;
   config["seed"] = options.seed;
@@ -49,7 +40,7 @@ ordered_json ConfigJson(const SimulationOptions& options) {
   config["goals"] = options.goals;
   const LearnerModelOptions& truth = options.truth;
   ordered_json t;
-  t["defaults"] = ParamsJson(truth.model.defaults);
+  t["defaults"] = io_internal::ParamsJson(truth.model.defaults);
   t["competencies_with_own_params"] = truth.model.competencies.size();
   t["competency_learn_spread"] = truth.competency_learn_spread;
   t["competency_prior_spread"] = truth.competency_prior_spread;

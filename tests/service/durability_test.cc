@@ -10,18 +10,13 @@
 #include <sstream>
 #include <thread>
 
-#include <fcntl.h>
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
+#include "server_process.h"
 #include "service_test_util.h"
-
-extern char** environ;
 
 namespace pathwise::service {
 namespace {
@@ -36,89 +31,29 @@ using testing::PutGraphOrFail;
 using testing::Stubs;
 using testing::TempDir;
 
-std::string ServerBinary() {
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n <= 0) return "pathwised";
-  self[n] = '\0';
-  std::string path(self);
-  return path.substr(0, path.rfind('/')) + "/pathwised";
-}
-
-// pathwised on 127.0.0.1:<free port>, its stdout read for the address, its stderr in a file.
-class ChildServer {
+// pathwised on 127.0.0.1:<free port> over `data_dir`, its log appended to `log_path`.
+class ChildServer : public pathwise::testing::ServerProcess {
  public:
   ChildServer(const std::string& data_dir, const std::string& log_path) {
-    const std::string binary = ServerBinary();
-    if (access(binary.c_str(), X_OK) != 0) {
-      ADD_FAILURE() << binary << " is not built";
-      return;
-    }
-    int out[2];
-    if (pipe(out) != 0) return;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-    const std::string api_key = std::string(testing::kTenantA) + "=" + kKeyA;
-    std::vector<std::string> args = {
-        binary,      "--data-dir", data_dir,      "--listen", "127.0.0.1:0",
-        "--api-key", api_key,      "--log-level", "info",     "--shutdown-grace-seconds",
-        "5"};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    if (rc != 0) {
-      ADD_FAILURE() << "posix_spawn failed: " << rc;
-      pid_ = -1;
-      close(out[0]);
-      return;
-    }
-    // "pathwised listening on 127.0.0.1:PORT, data directory DIR"
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd fd{out[0], POLLIN, 0};
-      if (poll(&fd, 1, 100) <= 0) continue;
-      char buf[256];
-      const ssize_t n = read(out[0], buf, sizeof(buf));
-      if (n <= 0) break;
-      line.append(buf, static_cast<size_t>(n));
-    }
-    close(out[0]);
-    const std::string prefix = "pathwised listening on ";
-    const size_t at = line.find(prefix);
-    if (at == std::string::npos) {
-      ADD_FAILURE() << "no start-up line from pathwised: '" << line << "'";
-      return;
-    }
-    address_ = line.substr(at + prefix.size(), line.find(',', at) - at - prefix.size());
-  }
-  ~ChildServer() {
-    if (pid_ > 0) Signal(SIGKILL);
+    pathwise::testing::ServerProcessOptions options;
+    options.binary = pathwise::testing::BinaryBesideSelf("pathwised");
+    options.args = {"--data-dir",
+                    data_dir,
+                    "--api-key",
+                    std::string(testing::kTenantA) + "=" + kKeyA,
+                    "--log-level",
+                    "info",
+                    "--shutdown-grace-seconds",
+                    "5"};
+    options.log_path = log_path;
+    started_ = Start(options);
   }
 
-  const std::string& address() const { return address_; }
-  bool started() const { return pid_ > 0 && !address_.empty(); }
-
-  /// Sends `signal` and waits for the exit; returns the wait status.
-  int Signal(int signal) {
-    if (pid_ <= 0) return -1;
-    kill(pid_, signal);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
+  bool started() const { return started_.ok(); }
+  const Status& start_status() const { return started_; }
 
  private:
-  pid_t pid_ = -1;
-  std::string address_;
+  Status started_;
 };
 
 std::string ReadFile(const std::string& path) {
@@ -141,7 +76,7 @@ TEST(DurabilityTest, KillDuringStreamingKeepsEveryAcknowledgedEventExactlyOnce) 
   std::set<std::string> acknowledged;         // "learner/event" of acknowledged batches
   {
     ChildServer child(data, log);
-    ASSERT_TRUE(child.started()) << ReadFile(log);
+    ASSERT_TRUE(child.started()) << child.start_status();
     Stubs stubs(grpc::CreateChannel(child.address(), grpc::InsecureChannelCredentials()));
     PutGraphOrFail(stubs, kKeyA, graph);
 
@@ -202,7 +137,7 @@ TEST(DurabilityTest, KillDuringStreamingKeepsEveryAcknowledgedEventExactlyOnce) 
   ASSERT_GE(acknowledged.size(), 4000u);
 
   ChildServer child(data, log);
-  ASSERT_TRUE(child.started()) << ReadFile(log);
+  ASSERT_TRUE(child.started()) << child.start_status();
   Stubs stubs(grpc::CreateChannel(child.address(), grpc::InsecureChannelCredentials()));
   std::set<std::string> stored;
   for (int l = 0; l < kLearners; ++l) {
@@ -253,7 +188,7 @@ TEST(DurabilityTest, SecondServerOnTheSameDataDirectoryRefusesToStart) {
   TempDir dir;
   const std::string log = dir.path() + "/pathwised.log";
   ChildServer first(dir.path() + "/data", log);
-  ASSERT_TRUE(first.started()) << ReadFile(log);
+  ASSERT_TRUE(first.started()) << first.start_status();
   ServerConfig config = testing::TwoTenantConfig();
   config.store = "sqlite";
   config.data_dir = dir.path() + "/data";

@@ -1,23 +1,17 @@
 // The real pathwised binary on PostgreSQL (--store postgresql://...), a real server started by the
 // test, over a loopback gRPC socket: events recorded, the server stopped and started again on the
 // same database, and the same mastery served; re-sent events are still duplicates.
-#include <chrono>
 #include <fstream>
 #include <sstream>
 
-#include <fcntl.h>
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
+#include "server_process.h"
 #include "service_test_util.h"
 #include "store/postgres_test_server.h"
-
-extern char** environ;
 
 namespace pathwise::service {
 namespace {
@@ -30,15 +24,6 @@ using testing::PutGraphOrFail;
 using testing::Stubs;
 using testing::TempDir;
 
-std::string ServerBinary() {
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n <= 0) return "pathwised";
-  self[n] = '\0';
-  std::string path(self);
-  return path.substr(0, path.rfind('/')) + "/pathwised";
-}
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -46,79 +31,22 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-// pathwised with `--store <uri>` on 127.0.0.1:<free port>; stdout read for the address.
-class PostgresChild {
+// pathwised with `--store <uri>` on 127.0.0.1:<free port>.
+class PostgresChild : public pathwise::testing::ServerProcess {
  public:
   PostgresChild(const std::string& uri, const std::string& log_path) {
-    const std::string binary = ServerBinary();
-    if (access(binary.c_str(), X_OK) != 0) {
-      ADD_FAILURE() << binary << " is not built";
-      return;
-    }
-    int out[2];
-    if (pipe(out) != 0) return;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-    std::vector<std::string> args = {binary,
-                                     "--store",
-                                     uri,
-                                     "--listen",
-                                     "127.0.0.1:0",
-                                     "--api-key",
-                                     std::string(testing::kTenantA) + "=" + kKeyA};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    if (rc != 0) {
-      ADD_FAILURE() << "posix_spawn failed: " << rc;
-      pid_ = -1;
-      close(out[0]);
-      return;
-    }
-    std::string line;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      pollfd fd{out[0], POLLIN, 0};
-      if (poll(&fd, 1, 100) <= 0) continue;
-      char buf[256];
-      const ssize_t n = read(out[0], buf, sizeof(buf));
-      if (n <= 0) break;
-      line.append(buf, static_cast<size_t>(n));
-    }
-    close(out[0]);
-    start_line_ = line;
-    const std::string prefix = "pathwised listening on ";
-    const size_t at = line.find(prefix);
-    if (at != std::string::npos) {
-      address_ = line.substr(at + prefix.size(), line.find(',', at) - at - prefix.size());
-    }
+    pathwise::testing::ServerProcessOptions options;
+    options.binary = pathwise::testing::BinaryBesideSelf("pathwised");
+    options.args = {"--store", uri, "--api-key", std::string(testing::kTenantA) + "=" + kKeyA};
+    options.log_path = log_path;
+    started_ = Start(options);
   }
-  ~PostgresChild() { (void)Signal(SIGKILL); }
 
-  bool started() const { return pid_ > 0 && !address_.empty(); }
-  const std::string& address() const { return address_; }
-  const std::string& start_line() const { return start_line_; }
-
-  int Signal(int signal) {
-    if (pid_ <= 0) return -1;
-    kill(pid_, signal);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
+  bool started() const { return started_.ok(); }
+  const Status& start_status() const { return started_; }
 
  private:
-  pid_t pid_ = -1;
-  std::string address_;
-  std::string start_line_;
+  Status started_;
 };
 
 v1::GetMasteryResponse Mastery(Stubs& stubs, const std::string& learner) {
@@ -153,7 +81,7 @@ TEST(PostgresServiceTest, MasterySurvivesARestartOnTheSameDatabase) {
   std::vector<v1::GetMasteryResponse> before;
   {
     PostgresChild child(*uri, log);
-    ASSERT_TRUE(child.started()) << child.start_line() << ReadFile(log);
+    ASSERT_TRUE(child.started()) << child.start_status();
     // The password-free URI is shown, and no data directory is used.
     EXPECT_NE(child.start_line().find("data directory postgresql://"), std::string::npos)
         << child.start_line();
@@ -172,7 +100,7 @@ TEST(PostgresServiceTest, MasterySurvivesARestartOnTheSameDatabase) {
   }
 
   PostgresChild child(*uri, log);
-  ASSERT_TRUE(child.started()) << child.start_line() << ReadFile(log);
+  ASSERT_TRUE(child.started()) << child.start_status();
   Stubs stubs(grpc::CreateChannel(child.address(), grpc::InsecureChannelCredentials()));
   for (int l = 0; l < 3; ++l) {
     const v1::GetMasteryResponse after = Mastery(stubs, "learner" + std::to_string(l));

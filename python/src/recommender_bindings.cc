@@ -1,0 +1,339 @@
+// pathwise._core: Recommenders (policies) and the pathway planner.
+#include <pathwise/competency_graph.h>
+#include <pathwise/engine.h>
+#include <pathwise/model.h>
+#include <pathwise/planner.h>
+#include <pathwise/recommender.h>
+#include <pathwise/result.h>
+#include <pathwise/status.h>
+#include <pathwise/types.h>
+
+#include "bindings.h"
+
+namespace pathwise::python {
+
+PolicyKind PolicyKindFromPython(const py::handle& kind) {
+  if (py::isinstance<py::str>(kind)) return ValueOrThrow(ParsePolicyKind(kind.cast<std::string>()));
+  return kind.cast<PolicyKind>();
+}
+
+void BindRecommender(py::module_& m) {
+  py::enum_<PolicyKind>(m, "PolicyKind")
+      .value("MASTERY", PolicyKind::kMastery)
+      .value("ZPDES", PolicyKind::kZpdes)
+      .value("RANDOM", PolicyKind::kRandom)
+      .value("CURRICULUM", PolicyKind::kCurriculum)
+      .def_property_readonly("label", [](PolicyKind k) { return std::string(PolicyKindName(k)); });
+  m.def(
+      "parse_policy_kind",
+      [](const std::string& name) { return ValueOrThrow(ParsePolicyKind(name)); }, py::arg("name"),
+      "'mastery', 'zpdes', 'random' or 'curriculum' -> PolicyKind.");
+
+  py::enum_<Gating>(m, "Gating").value("SOFT", Gating::kSoft).value("HARD", Gating::kHard);
+  py::enum_<ScorePart>(m, "ScorePart")
+      .value("READINESS", ScorePart::kReadiness)
+      .value("GOAL_RELEVANCE", ScorePart::kGoalRelevance)
+      .value("DIFFICULTY_FIT", ScorePart::kDifficultyFit)
+      .value("REMEDIATION", ScorePart::kRemediation)
+      .value("REVIEW_DUE", ScorePart::kReviewDue)
+      .value("CONTINUITY", ScorePart::kContinuity)
+      .value("LEARNING_PROGRESS", ScorePart::kLearningProgress)
+      .def_property_readonly("label", [](ScorePart p) { return std::string(ScorePartName(p)); });
+
+  py::class_<RecommenderOptions>(m, "RecommenderOptions",
+                                 "Options of every policy and the planner.")
+      .def(py::init<>())
+      .def_readwrite("readiness_weight", &RecommenderOptions::readiness_weight)
+      .def_readwrite("goal_weight", &RecommenderOptions::goal_weight)
+      .def_readwrite("difficulty_weight", &RecommenderOptions::difficulty_weight)
+      .def_readwrite("remediation_weight", &RecommenderOptions::remediation_weight)
+      .def_readwrite("review_weight", &RecommenderOptions::review_weight)
+      .def_readwrite("continuity_weight", &RecommenderOptions::continuity_weight)
+      .def_readwrite("gating", &RecommenderOptions::gating)
+      .def_readwrite("hard_prerequisite_strength", &RecommenderOptions::hard_prerequisite_strength)
+      .def_readwrite("soft_min_readiness", &RecommenderOptions::soft_min_readiness)
+      .def_readwrite("target_success", &RecommenderOptions::target_success)
+      .def_readwrite("difficulty_logit_scale", &RecommenderOptions::difficulty_logit_scale)
+      .def_readwrite("review_half_life_days", &RecommenderOptions::review_half_life_days)
+      .def_readwrite("review_recall_threshold", &RecommenderOptions::review_recall_threshold)
+      .def_readwrite("max_review_candidates", &RecommenderOptions::max_review_candidates)
+      .def_readwrite("review_only_goal_path", &RecommenderOptions::review_only_goal_path)
+      .def_readwrite("remediation_min_opportunities",
+                     &RecommenderOptions::remediation_min_opportunities)
+      .def_readwrite("remediation_max_p", &RecommenderOptions::remediation_max_p)
+      .def_readwrite("max_named_prerequisites", &RecommenderOptions::max_named_prerequisites)
+      .def_readwrite("zpdes_window", &RecommenderOptions::zpdes_window)
+      .def_readwrite("zpdes_mastery_rate", &RecommenderOptions::zpdes_mastery_rate)
+      .def_readwrite("zpdes_exploration", &RecommenderOptions::zpdes_exploration)
+      .def_readwrite("zpdes_zone_size", &RecommenderOptions::zpdes_zone_size)
+      .def_readwrite("random_restrict_to_goal", &RecommenderOptions::random_restrict_to_goal)
+      .def_readwrite("curriculum_opportunities", &RecommenderOptions::curriculum_opportunities)
+      .def_readwrite("plan_activities_per_competency",
+                     &RecommenderOptions::plan_activities_per_competency)
+      .def_readwrite("seed", &RecommenderOptions::seed)
+      .def("validate", [](const RecommenderOptions& o) { ThrowIfError(o.Validate()); });
+
+  py::class_<PartScore>(m, "PartScore", "One part of a score, as it entered the sum.")
+      .def_readonly("part", &PartScore::part)
+      .def_readonly("weight", &PartScore::weight)
+      .def_readonly("value", &PartScore::value)
+      .def_readonly("reason", &PartScore::reason)
+      .def_property_readonly("contribution", &PartScore::contribution)
+      .def(PATHWISE_REPR("part", "weight", "value", "reason"));
+
+  py::class_<Recommendation>(m, "Recommendation", "One recommended activity, with why.")
+      .def_readonly("activity_id", &Recommendation::activity_id)
+      .def_readonly("score", &Recommendation::score)
+      .def_readonly("parts", &Recommendation::parts)
+      .def_readonly("reasons", &Recommendation::reasons)
+      .def_readonly("competency_ids", &Recommendation::competency_ids)
+      .def_readonly("expected_minutes", &Recommendation::expected_minutes)
+      .def_readonly("predicted_correct", &Recommendation::predicted_correct)
+      .def_readonly("pinned", &Recommendation::pinned)
+      .def(PATHWISE_REPR("activity_id", "score", "reasons", "predicted_correct", "pinned"));
+
+  py::class_<RecommendRequest>(m, "RecommendRequest", "What the caller wants.")
+      .def(py::init([](std::vector<std::string> goals, int k,
+                       std::vector<std::string> excluded_activities,
+                       std::vector<std::string> pinned_activities,
+                       std::optional<double> time_budget_minutes, TimestampMs now_ms) {
+             RecommendRequest r;
+             r.goals = std::move(goals);
+             r.k = k;
+             r.excluded_activities = std::move(excluded_activities);
+             r.pinned_activities = std::move(pinned_activities);
+             r.time_budget_minutes = time_budget_minutes;
+             r.now_ms = now_ms;
+             return r;
+           }),
+           py::arg("goals") = std::vector<std::string>{}, py::arg("k") = 5,
+           py::arg("excluded_activities") = std::vector<std::string>{},
+           py::arg("pinned_activities") = std::vector<std::string>{},
+           py::arg("time_budget_minutes") = py::none(), py::arg("now_ms") = 0)
+      .def_readwrite("goals", &RecommendRequest::goals)
+      .def_readwrite("k", &RecommendRequest::k)
+      .def_readwrite("excluded_activities", &RecommendRequest::excluded_activities)
+      .def_readwrite("pinned_activities", &RecommendRequest::pinned_activities)
+      .def_readwrite("time_budget_minutes", &RecommendRequest::time_budget_minutes)
+      .def_readwrite("now_ms", &RecommendRequest::now_ms)
+      .def(PATHWISE_REPR("goals", "k", "excluded_activities", "pinned_activities",
+                         "time_budget_minutes", "now_ms"));
+
+  py::class_<CompetencyState>(m, "CompetencyState", "A practised competency, by dense index.")
+      .def(py::init([](uint32_t competency, double p_learned, uint32_t opportunities,
+                       TimestampMs last_practiced_ms) {
+             return CompetencyState{competency, p_learned, opportunities, last_practiced_ms};
+           }),
+           py::arg("competency"), py::arg("p_learned"), py::arg("opportunities") = 0,
+           py::arg("last_practiced_ms") = 0)
+      .def_readwrite("competency", &CompetencyState::competency)
+      .def_readwrite("p_learned", &CompetencyState::p_learned)
+      .def_readwrite("opportunities", &CompetencyState::opportunities)
+      .def_readwrite("last_practiced_ms", &CompetencyState::last_practiced_ms)
+      .def(PATHWISE_REPR("competency", "p_learned", "opportunities", "last_practiced_ms"));
+
+  py::class_<LearnerState>(m, "LearnerState", "A learner as a policy reads it (sparse).")
+      .def(py::init([](std::string learner_id, std::vector<CompetencyState> competencies,
+                       std::string last_activity_id, std::optional<LearnerFactors> pace) {
+             return LearnerState{std::move(learner_id), std::move(competencies),
+                                 std::move(last_activity_id), pace};
+           }),
+           py::arg("learner_id") = "", py::arg("competencies") = std::vector<CompetencyState>{},
+           py::arg("last_activity_id") = "", py::arg("pace") = std::nullopt)
+      .def_readwrite("learner_id", &LearnerState::learner_id)
+      .def_readwrite("competencies", &LearnerState::competencies)
+      .def_readwrite("last_activity_id", &LearnerState::last_activity_id)
+      .def_readwrite("pace", &LearnerState::pace,
+                     "The learner's pace, to name in reasons (P(learned) already reflects it).")
+      .def(PATHWISE_REPR("learner_id", "competencies", "last_activity_id", "pace"));
+
+  py::class_<Policy, std::shared_ptr<Policy>>(
+      m, "Policy",
+      "Chooses activities for learners. Not thread-safe: fork() one instance per thread.")
+      .def_property_readonly("kind", &Policy::kind)
+      .def(
+          "recommend",
+          [](Policy& p, const LearnerState& state, const RecommendRequest& request) {
+            return ValueOrThrow(p.Recommend(state, request));
+          },
+          py::arg("state"), py::arg("request") = RecommendRequest{},
+          R"doc(Up to request.k activities for the learner, best first, each with its score, part-scores
+and reasons. mastery, random and curriculum read the mastery in ``state`` (a LearnerState, or a
+LearnerMastery as Engine.mastery returns); zpdes reads only ``state.learner_id`` and the outcomes
+given to observe(). Raises ValueError / KeyError naming the bad field or id.)doc")
+      .def(
+          "recommend",
+          [](Policy& p, const LearnerMastery& mastery, const RecommendRequest& request) {
+            return ValueOrThrow(p.Recommend(mastery, request));
+          },
+          py::arg("mastery"), py::arg("request") = RecommendRequest{})
+      .def(
+          "observe", [](Policy& p, const Observation& o) { ThrowIfError(p.Observe(o)); },
+          py::arg("observation"),
+          "Tells a stateful policy (zpdes) what happened; the others ignore it. A policy used on "
+          "its own must be fed every observation; Engine.recommend does this for you.")
+      .def(
+          "fork",
+          [](const Policy& p, uint64_t stream) { return std::shared_ptr<Policy>(p.Fork(stream)); },
+          py::arg("stream"),
+          R"doc(A new, independent policy over the same graph, model and options (the index is shared:
+no graph work), with no per-learner state and its random generator seeded from
+(options.seed, stream). Use one fork per thread, or per learner for results that do not depend
+on scheduling.)doc")
+      .def_property_readonly("keeps_learner_state", &Policy::keeps_learner_state)
+      .def(
+          "save_learner_state",
+          [](const Policy& p, const std::string& learner) {
+            return py::bytes(ValueOrThrow(p.SaveLearnerState(learner)));
+          },
+          py::arg("learner_id"),
+          "The policy's state of a learner as versioned bytes (b'' when it keeps none).")
+      .def(
+          "restore_learner_state",
+          [](Policy& p, const std::string& learner, const py::bytes& bytes) {
+            ThrowIfError(p.RestoreLearnerState(learner, std::string(bytes)));
+          },
+          py::arg("learner_id"), py::arg("state"),
+          "Replaces a learner's state by bytes from save_learner_state (b'' forgets the learner).")
+      .def(
+          "state_from_mastery",
+          [](const Policy& p, const LearnerMastery& mastery) {
+            return ValueOrThrow(p.StateFromMastery(mastery));
+          },
+          py::arg("mastery"))
+      .def(
+          "competency_index",
+          [](const Policy& p, const std::string& id) {
+            return ValueOrThrow(p.CompetencyIndex(id));
+          },
+          py::arg("competency_id"));
+
+  m.def(
+      "make_policy",
+      [](const py::object& kind, const CompetencyGraph& graph, const BktModel& model,
+         const RecommenderOptions& options) {
+        const PolicyKind policy_kind = PolicyKindFromPython(kind);
+        return std::shared_ptr<Policy>(
+            ValueOrThrow(MakePolicy(policy_kind, graph, model, options)));
+      },
+      py::arg("kind"), py::arg("graph"), py::arg("model") = BktModel{},
+      py::arg("options") = RecommenderOptions{},
+      R"doc(Builds a policy of ``kind`` ('mastery', 'zpdes', 'random', 'curriculum' or a PolicyKind)
+over ``graph`` and ``model``: an immutable index of both is precomputed (neither needs to outlive
+the policy), so build once and fork() per thread. A standalone policy keeps its own per-learner
+state: feed a zpdes policy with observe(). To serve learners with one recording channel, use
+Engine.record and Engine.recommend(..., policy=...) instead. Raises ValueError for invalid options
+or model, naming the field.)doc");
+
+  py::class_<Engine> engine = py::reinterpret_borrow<py::class_<Engine>>(m.attr("Engine"));
+  engine
+      .def(
+          "recommend",
+          [](const Engine& e, const std::string& learner, const RecommendRequest& request,
+             const py::object& policy) {
+            const PolicyKind kind = PolicyKindFromPython(policy);
+            Result<std::vector<Recommendation>> recs = [&] {
+              py::gil_scoped_release release;
+              return e.Recommend(learner, request, kind);
+            }();
+            return ValueOrThrow(std::move(recs));
+          },
+          py::arg("learner_id"), py::arg("request") = RecommendRequest{},
+          py::arg("policy") = "mastery",
+          R"doc(What the learner should do next by ``policy`` (default 'mastery', the library's default
+policy), from everything recorded through this engine: mastery for the mastery-based policies,
+the observed outcomes for zpdes (record() feeds both). Cold start: a learner with nothing
+recorded gets the population-level recommendation (the priors; zpdes's starting zone). Random
+draws (random, zpdes) are seeded by the options' seed, the learner id and the learner's state.)doc")
+      .def(
+          "plan",
+          [](const Engine& e, const std::string& learner, const std::vector<std::string>& goals) {
+            return ValueOrThrow(e.Plan(learner, goals));
+          },
+          py::arg("learner_id"), py::arg("goals"),
+          "The pathway from the learner's mastery (the priors for a new learner) to the goals.")
+      .def(
+          "set_recommender_options",
+          [](Engine& e, const RecommenderOptions& options) {
+            ThrowIfError(e.SetRecommenderOptions(options));
+          },
+          py::arg("options"), "Options of recommend and plan; per-learner policy state is kept.")
+      .def(
+          "save_learner_state",
+          [](const Engine& e, const py::object& policy, const std::string& learner) {
+            return py::bytes(
+                ValueOrThrow(e.SaveLearnerState(PolicyKindFromPython(policy), learner)));
+          },
+          py::arg("policy"), py::arg("learner_id"),
+          "The served policy's state of a learner as versioned bytes (b'' when none).")
+      .def(
+          "restore_learner_state",
+          [](Engine& e, const py::object& policy, const std::string& learner,
+             const py::bytes& bytes) {
+            ThrowIfError(
+                e.RestoreLearnerState(PolicyKindFromPython(policy), learner, std::string(bytes)));
+          },
+          py::arg("policy"), py::arg("learner_id"), py::arg("state"),
+          "Replaces a learner's state in the served policy (b'' forgets the learner).");
+}
+
+void BindPlanner(py::module_& m) {
+  py::class_<PathwayStep>(m, "PathwayStep", "One competency still to master.")
+      .def_readonly("competency_id", &PathwayStep::competency_id)
+      .def_readonly("p_learned", &PathwayStep::p_learned)
+      .def_readonly("mastery_threshold", &PathwayStep::mastery_threshold)
+      .def_readonly("is_goal", &PathwayStep::is_goal)
+      .def_readonly("prerequisites_in_plan", &PathwayStep::prerequisites_in_plan)
+      .def_readonly("activity_ids", &PathwayStep::activity_ids)
+      .def_readonly("expected_opportunities", &PathwayStep::expected_opportunities)
+      .def_readonly("expected_minutes", &PathwayStep::expected_minutes)
+      .def_property_readonly(
+          "unreachable",
+          [](const PathwayStep& s) { return std::string(UnreachableReasonName(s.unreachable)); })
+      .def_readonly("unreachable_message", &PathwayStep::unreachable_message)
+      .def(PATHWISE_REPR("competency_id", "p_learned", "is_goal", "expected_opportunities",
+                         "unreachable"));
+  py::class_<UnreachableGoal>(m, "UnreachableGoal", "A goal that cannot be reached, and why.")
+      .def_readonly("goal_id", &UnreachableGoal::goal_id)
+      .def_property_readonly(
+          "reason",
+          [](const UnreachableGoal& g) { return std::string(UnreachableReasonName(g.reason)); })
+      .def_readonly("cause_competency_id", &UnreachableGoal::cause_competency_id)
+      .def_readonly("message", &UnreachableGoal::message)
+      .def(PATHWISE_REPR("goal_id", "reason", "cause_competency_id", "message"));
+  py::class_<Pathway>(m, "Pathway", "The plan from a learner's state to a goal set.")
+      .def_readonly("learner_id", &Pathway::learner_id)
+      .def_readonly("goals", &Pathway::goals)
+      .def_readonly("goals_mastered", &Pathway::goals_mastered)
+      .def_readonly("steps", &Pathway::steps)
+      .def_readonly("unreachable", &Pathway::unreachable)
+      .def_readonly("total_expected_opportunities", &Pathway::total_expected_opportunities)
+      .def_readonly("total_expected_minutes", &Pathway::total_expected_minutes)
+      .def_property_readonly("reachable", &Pathway::reachable)
+      .def(PATHWISE_REPR("learner_id", "goals", "reachable", "total_expected_opportunities",
+                         "total_expected_minutes"));
+
+  py::class_<PathwayPlanner>(m, "PathwayPlanner", "Plans pathways to goals. Thread-safe.")
+      .def_static(
+          "create",
+          [](const CompetencyGraph& graph, const BktModel& model,
+             const RecommenderOptions& options) {
+            return ValueOrThrow(PathwayPlanner::Create(graph, model, options));
+          },
+          py::arg("graph"), py::arg("model") = BktModel{},
+          py::arg("options") = RecommenderOptions{})
+      .def(
+          "plan",
+          [](const PathwayPlanner& p, const LearnerState& state,
+             const std::vector<std::string>& goals) { return ValueOrThrow(p.Plan(state, goals)); },
+          py::arg("state"), py::arg("goals"))
+      .def(
+          "plan",
+          [](const PathwayPlanner& p, const LearnerMastery& mastery,
+             const std::vector<std::string>& goals) {
+            return ValueOrThrow(p.Plan(mastery, goals));
+          },
+          py::arg("mastery"), py::arg("goals"));
+}
+
+}  // namespace pathwise::python
