@@ -539,7 +539,7 @@ PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 
 PostgresStore::~PostgresStore() { (void)Close(); }
 
-Status PostgresStore::Close() {
+Status PostgresStore::DoClose() {
   std::vector<std::unique_ptr<pqxx::connection>> to_close;
   {
     std::unique_lock<std::mutex> lock(impl_->mu);
@@ -554,9 +554,7 @@ Status PostgresStore::Close() {
 
 // ---- Curriculum -------------------------------------------------------------------------------
 
-Result<int64_t> PostgresStore::PutGraph(std::string_view tenant_id, std::string_view graph_json) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(graph_json, "graph_json"));
+Result<int64_t> PostgresStore::DoPutGraph(std::string_view tenant_id, std::string_view graph_json) {
   int64_t version = 0;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
@@ -576,8 +574,7 @@ Result<int64_t> PostgresStore::PutGraph(std::string_view tenant_id, std::string_
   return version;
 }
 
-Result<GraphVersion> PostgresStore::GetGraph(std::string_view tenant_id, int64_t version) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+Result<GraphVersion> PostgresStore::DoGetGraph(std::string_view tenant_id, int64_t version) {
   GraphVersion out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);
@@ -601,11 +598,8 @@ Result<GraphVersion> PostgresStore::GetGraph(std::string_view tenant_id, int64_t
   return out;
 }
 
-Result<int64_t> PostgresStore::PutModel(std::string_view tenant_id, std::string_view name,
-                                        std::string_view model_json) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(name, "name"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(model_json, "model_json"));
+Result<int64_t> PostgresStore::DoPutModel(std::string_view tenant_id, std::string_view name,
+                                          std::string_view model_json) {
   int64_t version = 0;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
@@ -626,10 +620,8 @@ Result<int64_t> PostgresStore::PutModel(std::string_view tenant_id, std::string_
   return version;
 }
 
-Result<ModelVersion> PostgresStore::GetModel(std::string_view tenant_id, std::string_view name,
-                                             int64_t version) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(name, "name"));
+Result<ModelVersion> PostgresStore::DoGetModel(std::string_view tenant_id, std::string_view name,
+                                               int64_t version) {
   ModelVersion out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);
@@ -656,8 +648,7 @@ Result<ModelVersion> PostgresStore::GetModel(std::string_view tenant_id, std::st
   return out;
 }
 
-Result<std::vector<ModelVersion>> PostgresStore::ListModels(std::string_view tenant_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+Result<std::vector<ModelVersion>> PostgresStore::DoListModels(std::string_view tenant_id) {
   std::vector<ModelVersion> out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);
@@ -674,9 +665,8 @@ Result<std::vector<ModelVersion>> PostgresStore::ListModels(std::string_view ten
 
 // ---- Events and learner state -----------------------------------------------------------------
 
-Result<CommitResult> PostgresStore::CommitEvents(const EventBatch& batch) {
-  std::vector<size_t> learner_of_event;
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateEventBatch(batch, &learner_of_event));
+Result<CommitResult> PostgresStore::DoCommitEvents(const EventBatch& batch,
+                                                   const std::vector<size_t>& learner_of_event) {
   CommitResult result;
   const Status written = impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
@@ -690,11 +680,9 @@ Result<CommitResult> PostgresStore::CommitEvents(const EventBatch& batch) {
   return result;
 }
 
-Result<std::vector<bool>> PostgresStore::FindRecordedEvents(
+Result<std::vector<bool>> PostgresStore::DoFindRecordedEvents(
     std::string_view tenant_id, std::string_view learner_id,
     const std::vector<std::string>& event_ids) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
   std::vector<bool> found(event_ids.size(), false);
   std::vector<std::string_view> ids;
   for (const std::string& id : event_ids) {
@@ -717,10 +705,8 @@ Result<std::vector<bool>> PostgresStore::FindRecordedEvents(
   return found;
 }
 
-Result<LearnerState> PostgresStore::GetLearnerState(std::string_view tenant_id,
-                                                    std::string_view learner_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
+Result<LearnerState> PostgresStore::DoGetLearnerState(std::string_view tenant_id,
+                                                      std::string_view learner_id) {
   LearnerState out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     ReadSnapshot tx(c);
@@ -738,9 +724,8 @@ Result<LearnerState> PostgresStore::GetLearnerState(std::string_view tenant_id,
   return out;
 }
 
-Status PostgresStore::ForEachLearnerState(
+Status PostgresStore::DoForEachLearnerState(
     std::string_view tenant_id, const std::function<Status(const LearnerState&)>& visitor) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
   return impl_->Run(false, [&](pqxx::connection& c) -> Status {
     // One snapshot for every page.
     ReadSnapshot tx(c);
@@ -776,11 +761,9 @@ Status PostgresStore::ForEachLearnerState(
   });
 }
 
-Result<std::vector<StoredEvent>> PostgresStore::ListEvents(std::string_view tenant_id,
-                                                           std::string_view learner_id,
-                                                           int64_t after_sequence, size_t limit) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
+Result<std::vector<StoredEvent>> PostgresStore::DoListEvents(std::string_view tenant_id,
+                                                             std::string_view learner_id,
+                                                             int64_t after_sequence, size_t limit) {
   std::vector<StoredEvent> out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     ReadSnapshot tx(c);
@@ -811,10 +794,9 @@ Result<std::vector<StoredEvent>> PostgresStore::ListEvents(std::string_view tena
   return out;
 }
 
-Result<std::vector<std::string>> PostgresStore::ListLearners(std::string_view tenant_id,
-                                                             std::string_view after_learner_id,
-                                                             size_t limit) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+Result<std::vector<std::string>> PostgresStore::DoListLearners(std::string_view tenant_id,
+                                                               std::string_view after_learner_id,
+                                                               size_t limit) {
   std::vector<std::string> out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);
@@ -830,9 +812,7 @@ Result<std::vector<std::string>> PostgresStore::ListLearners(std::string_view te
   return out;
 }
 
-Status PostgresStore::DeleteLearner(std::string_view tenant_id, std::string_view learner_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
+Status PostgresStore::DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) {
   return impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
     // Events and policy states go with the learner (ON DELETE CASCADE).
@@ -845,7 +825,7 @@ Status PostgresStore::DeleteLearner(std::string_view tenant_id, std::string_view
   });
 }
 
-Result<std::vector<std::string>> PostgresStore::ListTenants() {
+Result<std::vector<std::string>> PostgresStore::DoListTenants() {
   std::vector<std::string> out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);
@@ -859,9 +839,7 @@ Result<std::vector<std::string>> PostgresStore::ListTenants() {
 
 // ---- Background jobs --------------------------------------------------------------------------
 
-Status PostgresStore::CreateJob(std::string_view tenant_id, const JobRecord& job) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
+Status PostgresStore::DoCreateJob(std::string_view tenant_id, const JobRecord& job) {
   return impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
     const std::string tenant = Str(tenant_id);
@@ -881,9 +859,7 @@ Status PostgresStore::CreateJob(std::string_view tenant_id, const JobRecord& job
   });
 }
 
-Status PostgresStore::UpdateJob(std::string_view tenant_id, const JobRecord& job) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
+Status PostgresStore::DoUpdateJob(std::string_view tenant_id, const JobRecord& job) {
   return impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
     const pqxx::result updated = tx.exec_params(
@@ -899,9 +875,7 @@ Status PostgresStore::UpdateJob(std::string_view tenant_id, const JobRecord& job
   });
 }
 
-Result<JobRecord> PostgresStore::GetJob(std::string_view tenant_id, std::string_view job_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(job_id, "job_id"));
+Result<JobRecord> PostgresStore::DoGetJob(std::string_view tenant_id, std::string_view job_id) {
   JobRecord out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);
@@ -915,8 +889,7 @@ Result<JobRecord> PostgresStore::GetJob(std::string_view tenant_id, std::string_
   return out;
 }
 
-Result<std::vector<JobRecord>> PostgresStore::ListJobs(std::string_view tenant_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+Result<std::vector<JobRecord>> PostgresStore::DoListJobs(std::string_view tenant_id) {
   std::vector<JobRecord> out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);
