@@ -55,14 +55,6 @@ struct MemoryStore::Impl {
 
 namespace {
 
-Status LearnerNotFound(std::string_view learner_id) {
-  return Status::NotFound("learner '" + std::string(learner_id) + "' is not stored");
-}
-
-Status JobNotFound(std::string_view job_id) {
-  return Status::NotFound("job '" + std::string(job_id) + "' does not exist");
-}
-
 template <typename T>
 std::vector<T> Page(std::vector<T> all, size_t limit) {
   if (limit != 0 && all.size() > limit) all.resize(limit);
@@ -91,10 +83,10 @@ Result<int64_t> MemoryStore::DoPutGraph(std::string_view tenant_id, std::string_
 Result<GraphVersion> MemoryStore::DoGetGraph(std::string_view tenant_id, int64_t version) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   MemoryTenant* tenant = impl_->FindTenant(tenant_id);
-  if (tenant == nullptr || tenant->graphs.empty()) return Status::NotFound("no graph stored");
+  if (tenant == nullptr || tenant->graphs.empty()) return internal::GraphNotFound(kLatestVersion);
   if (version == kLatestVersion) version = static_cast<int64_t>(tenant->graphs.size());
   if (version < 1 || version > static_cast<int64_t>(tenant->graphs.size())) {
-    return Status::NotFound("graph version " + std::to_string(version) + " does not exist");
+    return internal::GraphNotFound(version);
   }
   return GraphVersion{version, tenant->graphs[static_cast<size_t>(version - 1)]};
 }
@@ -114,13 +106,12 @@ Result<ModelVersion> MemoryStore::DoGetModel(std::string_view tenant_id, std::st
   MemoryTenant* tenant = impl_->FindTenant(tenant_id);
   auto it = tenant == nullptr ? decltype(tenant->models)::iterator() : tenant->models.find(name);
   if (tenant == nullptr || it == tenant->models.end()) {
-    return Status::NotFound("model '" + std::string(name) + "' does not exist");
+    return internal::ModelNotFound(name, kLatestVersion);
   }
   const std::vector<std::string>& versions = it->second;
   if (version == kLatestVersion) version = static_cast<int64_t>(versions.size());
   if (version < 1 || version > static_cast<int64_t>(versions.size())) {
-    return Status::NotFound("model '" + std::string(name) + "' has no version " +
-                            std::to_string(version));
+    return internal::ModelNotFound(name, version);
   }
   return ModelVersion{it->first, version, versions[static_cast<size_t>(version - 1)]};
 }
@@ -232,7 +223,7 @@ Result<LearnerState> MemoryStore::DoGetLearnerState(std::string_view tenant_id,
                                                     std::string_view learner_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   MemoryLearner* learner = impl_->FindLearner(tenant_id, learner_id);
-  if (learner == nullptr) return LearnerNotFound(learner_id);
+  if (learner == nullptr) return internal::LearnerNotFound(learner_id);
   LearnerState state{std::string(learner_id), learner->version, {}, {}};
   for (const auto& entry : learner->states) state.competencies.push_back(entry.second);
   for (const auto& [policy, bytes] : learner->policy_states)
@@ -266,7 +257,7 @@ Result<std::vector<StoredEvent>> MemoryStore::DoListEvents(std::string_view tena
                                                            int64_t after_sequence, size_t limit) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   MemoryLearner* learner = impl_->FindLearner(tenant_id, learner_id);
-  if (learner == nullptr) return LearnerNotFound(learner_id);
+  if (learner == nullptr) return internal::LearnerNotFound(learner_id);
   auto first = std::upper_bound(
       learner->events.begin(), learner->events.end(), after_sequence,
       [](int64_t sequence, const StoredEvent& event) { return sequence < event.sequence; });
@@ -293,7 +284,8 @@ Status MemoryStore::DoDeleteLearner(std::string_view tenant_id, std::string_view
   MemoryTenant* tenant = impl_->FindTenant(tenant_id);
   auto it = tenant == nullptr ? decltype(tenant->learners)::iterator()
                               : tenant->learners.find(learner_id);
-  if (tenant == nullptr || it == tenant->learners.end()) return LearnerNotFound(learner_id);
+  if (tenant == nullptr || it == tenant->learners.end())
+    return internal::LearnerNotFound(learner_id);
   tenant->learners.erase(it);
   return Status::Ok();
 }
@@ -309,7 +301,7 @@ Status MemoryStore::DoCreateJob(std::string_view tenant_id, const JobRecord& job
   std::lock_guard<std::mutex> lock(impl_->mu);
   MemoryTenant* tenant = impl_->FindTenant(tenant_id);
   if (tenant != nullptr && tenant->jobs.count(job.job_id) > 0) {
-    return Status::AlreadyExists("job '" + job.job_id + "' already exists");
+    return internal::JobExists(job.job_id);
   }
   impl_->GetOrCreateTenant(tenant_id).jobs.emplace(job.job_id, job);
   return Status::Ok();
@@ -319,7 +311,7 @@ Status MemoryStore::DoUpdateJob(std::string_view tenant_id, const JobRecord& job
   std::lock_guard<std::mutex> lock(impl_->mu);
   MemoryTenant* tenant = impl_->FindTenant(tenant_id);
   auto it = tenant == nullptr ? decltype(tenant->jobs)::iterator() : tenant->jobs.find(job.job_id);
-  if (tenant == nullptr || it == tenant->jobs.end()) return JobNotFound(job.job_id);
+  if (tenant == nullptr || it == tenant->jobs.end()) return internal::JobNotFound(job.job_id);
   it->second = job;
   return Status::Ok();
 }
@@ -328,7 +320,7 @@ Result<JobRecord> MemoryStore::DoGetJob(std::string_view tenant_id, std::string_
   std::lock_guard<std::mutex> lock(impl_->mu);
   MemoryTenant* tenant = impl_->FindTenant(tenant_id);
   auto it = tenant == nullptr ? decltype(tenant->jobs)::iterator() : tenant->jobs.find(job_id);
-  if (tenant == nullptr || it == tenant->jobs.end()) return JobNotFound(job_id);
+  if (tenant == nullptr || it == tenant->jobs.end()) return internal::JobNotFound(job_id);
   return it->second;
 }
 

@@ -141,14 +141,6 @@ std::string NumberArray(const std::vector<T>& items, Format&& format) {
 
 std::string Bytes(const pqxx::field& field) { return pqxx::binarystring(field).str(); }
 
-Status LearnerNotFound(std::string_view learner_id) {
-  return Status::NotFound("learner '" + std::string(learner_id) + "' is not stored");
-}
-
-Status JobNotFound(std::string_view job_id) {
-  return Status::NotFound("job '" + std::string(job_id) + "' does not exist");
-}
-
 Status LearnerContext(const Status& status, std::string_view learner_id) {
   return status.WithContext("learner '" + std::string(learner_id) + "'");
 }
@@ -588,10 +580,7 @@ Result<GraphVersion> PostgresStore::DoGetGraph(std::string_view tenant_id, int64
                   "SELECT version, graph_json FROM graphs WHERE tenant_id = $1 "
                   "AND version = $2",
                   Str(tenant_id), version);
-    if (rows.empty()) {
-      if (version == kLatestVersion) return Status::NotFound("no graph stored");
-      return Status::NotFound("graph version " + std::to_string(version) + " does not exist");
-    }
+    if (rows.empty()) return internal::GraphNotFound(version);
     out = GraphVersion{rows[0][0].as<int64_t>(), rows[0][1].as<std::string>()};
     return Status::Ok();
   }));
@@ -635,13 +624,7 @@ Result<ModelVersion> PostgresStore::DoGetModel(std::string_view tenant_id, std::
                   "SELECT version, model_json FROM models WHERE tenant_id = $1 "
                   "AND name = $2 AND version = $3",
                   Str(tenant_id), Str(name), version);
-    if (rows.empty()) {
-      if (version == kLatestVersion) {
-        return Status::NotFound("model '" + std::string(name) + "' does not exist");
-      }
-      return Status::NotFound("model '" + std::string(name) + "' has no version " +
-                              std::to_string(version));
-    }
+    if (rows.empty()) return internal::ModelNotFound(name, version);
     out = ModelVersion{Str(name), rows[0][0].as<int64_t>(), rows[0][1].as<std::string>()};
     return Status::Ok();
   }));
@@ -714,7 +697,7 @@ Result<LearnerState> PostgresStore::DoGetLearnerState(std::string_view tenant_id
     const pqxx::result rows = tx.exec_params(
         "SELECT version, states FROM learners WHERE tenant_id = $1 AND learner_id = $2", tenant,
         learner);
-    if (rows.empty()) return LearnerNotFound(learner_id);
+    if (rows.empty()) return internal::LearnerNotFound(learner_id);
     Result<std::vector<MasteryEstimate>> states = internal::DecodeStates(Bytes(rows[0][1]));
     if (!states.ok()) return LearnerContext(states.status(), learner_id);
     out = LearnerState{learner, rows[0][0].as<uint64_t>(), std::move(states).value(), {}};
@@ -771,7 +754,7 @@ Result<std::vector<StoredEvent>> PostgresStore::DoListEvents(std::string_view te
     if (tx.exec_params("SELECT 1 FROM learners WHERE tenant_id = $1 AND learner_id = $2", tenant,
                        learner)
             .empty()) {
-      return LearnerNotFound(learner_id);
+      return internal::LearnerNotFound(learner_id);
     }
     const std::string select =
         "SELECT sequence, event_id, activity_id, outcome, timestamp_ms FROM events "
@@ -819,7 +802,7 @@ Status PostgresStore::DoDeleteLearner(std::string_view tenant_id, std::string_vi
     const pqxx::result deleted =
         tx.exec_params("DELETE FROM learners WHERE tenant_id = $1 AND learner_id = $2",
                        Str(tenant_id), Str(learner_id));
-    if (deleted.affected_rows() == 0) return LearnerNotFound(learner_id);
+    if (deleted.affected_rows() == 0) return internal::LearnerNotFound(learner_id);
     tx.commit();
     return Status::Ok();
   });
@@ -852,7 +835,7 @@ Status PostgresStore::DoCreateJob(std::string_view tenant_id, const JobRecord& j
                        FloatText(job.progress), job.params_json, job.result_model_name,
                        job.result_model_version, job.error_message, job.created_ms, job.updated_ms);
     if (inserted.affected_rows() == 0) {
-      return Status::AlreadyExists("job '" + job.job_id + "' already exists");
+      return internal::JobExists(job.job_id);
     }
     tx.commit();
     return Status::Ok();
@@ -869,7 +852,7 @@ Status PostgresStore::DoUpdateJob(std::string_view tenant_id, const JobRecord& j
         Str(tenant_id), job.job_id, job.kind, static_cast<int>(job.status), FloatText(job.progress),
         job.params_json, job.result_model_name, job.result_model_version, job.error_message,
         job.created_ms, job.updated_ms);
-    if (updated.affected_rows() == 0) return JobNotFound(job.job_id);
+    if (updated.affected_rows() == 0) return internal::JobNotFound(job.job_id);
     tx.commit();
     return Status::Ok();
   });
@@ -882,7 +865,7 @@ Result<JobRecord> PostgresStore::DoGetJob(std::string_view tenant_id, std::strin
     const pqxx::result rows = tx.exec_params(
         std::string("SELECT ") + kJobColumns + " FROM jobs WHERE tenant_id = $1 AND job_id = $2",
         Str(tenant_id), Str(job_id));
-    if (rows.empty()) return JobNotFound(job_id);
+    if (rows.empty()) return internal::JobNotFound(job_id);
     out = ReadJob(rows[0]);
     return Status::Ok();
   }));

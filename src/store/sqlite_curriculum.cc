@@ -1,6 +1,7 @@
 // Graphs and models in SqliteStore: versioned texts per tenant (and per name, for models).
 #include "store/sqlite_statements.h"
 #include "store/sqlite_store_impl.h"
+#include "store/store_validation.h"
 
 namespace pathwise::store {
 
@@ -36,10 +37,7 @@ Result<GraphVersion> SqliteStore::DoGetGraph(std::string_view tenant_id, int64_t
   select.Bind(1, tenant_id);
   if (version != kLatestVersion) select.Bind(2, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
-  if (!row) {
-    if (version == kLatestVersion) return Status::NotFound("no graph stored");
-    return Status::NotFound("graph version " + std::to_string(version) + " does not exist");
-  }
+  if (!row) return internal::GraphNotFound(version);
   return GraphVersion{select.ColumnInt64(0), select.ColumnText(1)};
 }
 
@@ -76,13 +74,7 @@ Result<ModelVersion> SqliteStore::DoGetModel(std::string_view tenant_id, std::st
   select.Bind(2, name);
   if (version != kLatestVersion) select.Bind(3, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
-  if (!row) {
-    if (version == kLatestVersion) {
-      return Status::NotFound("model '" + std::string(name) + "' does not exist");
-    }
-    return Status::NotFound("model '" + std::string(name) + "' has no version " +
-                            std::to_string(version));
-  }
+  if (!row) return internal::ModelNotFound(name, version);
   return ModelVersion{std::string(name), select.ColumnInt64(0), select.ColumnText(1)};
 }
 

@@ -1,6 +1,7 @@
 // Background jobs in SqliteStore: one row per (tenant, job id), overwritten by each update.
 #include "store/sqlite_statements.h"
 #include "store/sqlite_store_impl.h"
+#include "store/store_validation.h"
 
 namespace pathwise::store {
 
@@ -9,10 +10,6 @@ using internal::Connection;
 using internal::Statement;
 
 namespace {
-
-Status JobNotFound(std::string_view job_id) {
-  return Status::NotFound("job '" + std::string(job_id) + "' does not exist");
-}
 
 JobRecord ReadJob(const Statement& row) {
   JobRecord job;
@@ -52,7 +49,7 @@ Status SqliteStore::DoCreateJob(std::string_view tenant_id, const JobRecord& job
     BindJob(insert, tenant_pk, job);
     PATHWISE_RETURN_IF_ERROR(insert.Run());
     if (sqlite3_changes(db.db()) == 0) {
-      return Status::AlreadyExists("job '" + job.job_id + "' already exists");
+      return internal::JobExists(job.job_id);
     }
     return Status::Ok();
   });
@@ -62,11 +59,11 @@ Status SqliteStore::DoUpdateJob(std::string_view tenant_id, const JobRecord& job
   return impl_->writer->Write([&](Connection& db) -> Status {
     PATHWISE_ASSIGN_OR_RETURN(const std::optional<int64_t> tenant_pk,
                               internal::FindTenant(db, tenant_id));
-    if (!tenant_pk.has_value()) return JobNotFound(job.job_id);
+    if (!tenant_pk.has_value()) return internal::JobNotFound(job.job_id);
     PATHWISE_ASSIGN_OR_RETURN(Statement update, db.Prepare(sql::kUpdateJob));
     BindJob(update, *tenant_pk, job);
     PATHWISE_RETURN_IF_ERROR(update.Run());
-    if (sqlite3_changes(db.db()) == 0) return JobNotFound(job.job_id);
+    if (sqlite3_changes(db.db()) == 0) return internal::JobNotFound(job.job_id);
     return Status::Ok();
   });
 }
@@ -77,7 +74,7 @@ Result<JobRecord> SqliteStore::DoGetJob(std::string_view tenant_id, std::string_
   select.Bind(1, tenant_id);
   select.Bind(2, job_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
-  if (!row) return JobNotFound(job_id);
+  if (!row) return internal::JobNotFound(job_id);
   return ReadJob(select);
 }
 

@@ -21,22 +21,8 @@ namespace {
 constexpr size_t kMaxEventsPerChunk = 65535;
 constexpr int kSequenceShift = 16;
 
-Status LearnerNotFound(std::string_view learner_id) {
-  return Status::NotFound("learner '" + std::string(learner_id) + "' is not stored");
-}
-
 // SQLite's LIMIT takes -1 for "no limit".
 int64_t SqlLimit(size_t limit) { return limit == 0 ? -1 : static_cast<int64_t>(limit); }
-
-}  // namespace
-
-uint64_t SqliteStore::Impl::HashId(std::string_view event_id) const {
-  if (options.event_id_hash_for_testing == nullptr) return internal::HashEventId(event_id);
-  const uint64_t hash = options.event_id_hash_for_testing(event_id);
-  return hash == 0 ? 1 : hash;  // 0 marks an empty slot in IdHashSet
-}
-
-namespace {
 
 struct LearnerRow {
   int64_t pk = 0;  // 0: not stored (rowids start at 1)
@@ -80,6 +66,12 @@ Status ForEachStoredEventId(Connection& db, int64_t learner_pk, Visit&& visit) {
 }
 
 }  // namespace
+
+uint64_t SqliteStore::Impl::HashId(std::string_view event_id) const {
+  if (options.event_id_hash_for_testing == nullptr) return internal::HashEventId(event_id);
+  const uint64_t hash = options.event_id_hash_for_testing(event_id);
+  return hash == 0 ? 1 : hash;  // 0 marks an empty slot in IdHashSet
+}
 
 Result<internal::IdHashSet> SqliteStore::Impl::LoadIdHashes(Connection& db,
                                                             int64_t learner_pk) const {
@@ -344,7 +336,7 @@ Result<LearnerState> SqliteStore::DoGetLearnerState(std::string_view tenant_id,
                             internal::ReadTransaction::Begin(*reader));
   PATHWISE_ASSIGN_OR_RETURN(const std::optional<StoredLearner> learner,
                             FindLearner(*reader, tenant_id, learner_id));
-  if (!learner.has_value()) return LearnerNotFound(learner_id);
+  if (!learner.has_value()) return internal::LearnerNotFound(learner_id);
   Result<std::vector<MasteryEstimate>> states = internal::DecodeStates(learner->states);
   if (!states.ok()) return LearnerContext(states.status(), learner_id);
   LearnerState out{std::string(learner_id), learner->version, std::move(states).value(), {}};
@@ -381,7 +373,7 @@ Result<std::vector<StoredEvent>> SqliteStore::DoListEvents(std::string_view tena
                             internal::ReadTransaction::Begin(*reader));
   PATHWISE_ASSIGN_OR_RETURN(const std::optional<StoredLearner> learner,
                             FindLearner(*reader, tenant_id, learner_id));
-  if (!learner.has_value()) return LearnerNotFound(learner_id);
+  if (!learner.has_value()) return internal::LearnerNotFound(learner_id);
   PATHWISE_ASSIGN_OR_RETURN(Statement select, reader->Prepare(sql::kSelectChunksFrom));
   select.Bind(1, learner->pk);
   select.Bind(2, std::max<int64_t>(after_sequence, 0) >> kSequenceShift);
@@ -430,7 +422,7 @@ Status SqliteStore::DoDeleteLearner(std::string_view tenant_id, std::string_view
   return impl_->writer->Write([&](Connection& db) -> Status {
     PATHWISE_ASSIGN_OR_RETURN(const std::optional<StoredLearner> learner,
                               FindLearner(db, tenant_id, learner_id));
-    if (!learner.has_value()) return LearnerNotFound(learner_id);
+    if (!learner.has_value()) return internal::LearnerNotFound(learner_id);
     // Events go with the learner (ON DELETE CASCADE); the key is never reused (AUTOINCREMENT).
     PATHWISE_ASSIGN_OR_RETURN(Statement remove, db.Prepare(sql::kDeleteLearner));
     remove.Bind(1, learner->pk);
