@@ -6,6 +6,7 @@
 #ifndef PATHWISE_STORE_LEARNER_STORE_H_
 #define PATHWISE_STORE_LEARNER_STORE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -187,34 +188,40 @@ struct JobRecord {
 ///     pathwise::Result<pathwise::store::CommitResult> done = store->CommitEvents(batch);
 ///     if (!done.ok()) return done.status();  // nothing was stored
 ///
-/// No method has default arguments (they do not mix with virtual functions): pass kLatestVersion,
-/// after_sequence 0, after_learner_id "" and limit 0 for "latest", "from the start" and "all".
+/// No method has default arguments: pass kLatestVersion, after_sequence 0, after_learner_id "" and
+/// limit 0 for "latest", "from the start" and "all".
+///
+/// Implementing a store: the public methods are not virtual. Each checks its arguments and that
+/// the store is open, in one place for every store, and only then calls the private virtual Do*
+/// method of the same name, which a store overrides. So every store rejects the same input with
+/// the same message, and an implementation sees only arguments that passed those checks.
 class LearnerStore {
  public:
   virtual ~LearnerStore() = default;
+  LearnerStore(const LearnerStore&) = delete;
+  LearnerStore& operator=(const LearnerStore&) = delete;
 
   // ---- Curriculum -------------------------------------------------------------------------------
 
   /// Stores a new version of the tenant's graph and returns its version number (1, 2, ...). The
   /// text is stored as is: the caller validates it. InvalidArgument for empty text.
-  virtual Result<int64_t> PutGraph(std::string_view tenant_id, std::string_view graph_json) = 0;
+  Result<int64_t> PutGraph(std::string_view tenant_id, std::string_view graph_json);
 
   /// The given version of the tenant's graph, or the latest with kLatestVersion. NotFound when the
   /// tenant has no graph or not that version.
-  virtual Result<GraphVersion> GetGraph(std::string_view tenant_id, int64_t version) = 0;
+  Result<GraphVersion> GetGraph(std::string_view tenant_id, int64_t version);
 
   /// Stores a new version of the named model and returns its version (1, 2, ... per name).
   /// InvalidArgument for an empty name or empty text.
-  virtual Result<int64_t> PutModel(std::string_view tenant_id, std::string_view name,
-                                   std::string_view model_json) = 0;
+  Result<int64_t> PutModel(std::string_view tenant_id, std::string_view name,
+                           std::string_view model_json);
 
   /// The given version of the named model, or its latest with kLatestVersion. NotFound when there
   /// is no such model or version.
-  virtual Result<ModelVersion> GetModel(std::string_view tenant_id, std::string_view name,
-                                        int64_t version) = 0;
+  Result<ModelVersion> GetModel(std::string_view tenant_id, std::string_view name, int64_t version);
 
   /// The latest version of every model of the tenant, sorted by name, with model_json left empty.
-  virtual Result<std::vector<ModelVersion>> ListModels(std::string_view tenant_id) = 0;
+  Result<std::vector<ModelVersion>> ListModels(std::string_view tenant_id);
 
   // ---- Events and learner state -----------------------------------------------------------------
 
@@ -228,67 +235,111 @@ class LearnerStore {
   /// a policy state has an empty policy name or repeats one;
   /// an event's learner has no entry in `learners`; a learner id appears twice in `learners`.
   /// Aborted when a learner's expected_version does not match its stored version.
-  virtual Result<CommitResult> CommitEvents(const EventBatch& batch) = 0;
+  Result<CommitResult> CommitEvents(const EventBatch& batch);
 
   /// For each of `event_ids`, whether (tenant, learner, event_id) is stored. Empty ids are never
   /// stored (false). Unknown tenants and learners give all false.
-  virtual Result<std::vector<bool>> FindRecordedEvents(
-      std::string_view tenant_id, std::string_view learner_id,
-      const std::vector<std::string>& event_ids) = 0;
+  Result<std::vector<bool>> FindRecordedEvents(std::string_view tenant_id,
+                                               std::string_view learner_id,
+                                               const std::vector<std::string>& event_ids);
 
   /// A learner's version, stored states and policy states, read in one consistent moment. NotFound
   /// for a learner not stored for this tenant.
-  virtual Result<LearnerState> GetLearnerState(std::string_view tenant_id,
-                                               std::string_view learner_id) = 0;
+  Result<LearnerState> GetLearnerState(std::string_view tenant_id, std::string_view learner_id);
 
   /// Calls `visitor` once per stored learner of the tenant (sorted by learner id) with its state,
   /// from one consistent snapshot: the fast way to rebuild in-memory trackers at start-up without
   /// replaying events. Stops at, and returns, the first non-OK status the visitor returns.
-  virtual Status ForEachLearnerState(std::string_view tenant_id,
-                                     const std::function<Status(const LearnerState&)>& visitor) = 0;
+  Status ForEachLearnerState(std::string_view tenant_id,
+                             const std::function<Status(const LearnerState&)>& visitor);
 
   /// A learner's events with sequence > after_sequence, in sequence order, at most `limit` of them
   /// (0: no limit). Page with after_sequence = the last sequence returned. NotFound for a learner
   /// not stored for this tenant.
-  virtual Result<std::vector<StoredEvent>> ListEvents(std::string_view tenant_id,
-                                                      std::string_view learner_id,
-                                                      int64_t after_sequence, size_t limit) = 0;
+  Result<std::vector<StoredEvent>> ListEvents(std::string_view tenant_id,
+                                              std::string_view learner_id, int64_t after_sequence,
+                                              size_t limit);
 
   /// Ids of the tenant's stored learners greater than after_learner_id, sorted, at most `limit`
   /// (0: no limit). Page with after_learner_id = the last id returned.
-  virtual Result<std::vector<std::string>> ListLearners(std::string_view tenant_id,
-                                                        std::string_view after_learner_id,
-                                                        size_t limit) = 0;
+  Result<std::vector<std::string>> ListLearners(std::string_view tenant_id,
+                                                std::string_view after_learner_id, size_t limit);
 
   /// Deletes a learner for good: its events (including their ids, so a re-sent old event is then
   /// recorded again), its states and its policy states. NotFound for a learner not stored for this
   /// tenant.
-  virtual Status DeleteLearner(std::string_view tenant_id, std::string_view learner_id) = 0;
+  Status DeleteLearner(std::string_view tenant_id, std::string_view learner_id);
 
   /// Ids of the tenants that have anything stored, sorted.
-  virtual Result<std::vector<std::string>> ListTenants() = 0;
+  Result<std::vector<std::string>> ListTenants();
 
   // ---- Background jobs --------------------------------------------------------------------------
 
   /// Stores a new job. InvalidArgument for an empty job id, a progress outside [0, 1] or NaN, or an
   /// unknown status; AlreadyExists when the tenant already has a job with this id.
-  virtual Status CreateJob(std::string_view tenant_id, const JobRecord& job) = 0;
+  Status CreateJob(std::string_view tenant_id, const JobRecord& job);
 
   /// Overwrites a stored job (found by job.job_id). Same InvalidArgument cases as CreateJob;
   /// NotFound when the tenant has no job with this id.
-  virtual Status UpdateJob(std::string_view tenant_id, const JobRecord& job) = 0;
+  Status UpdateJob(std::string_view tenant_id, const JobRecord& job);
 
   /// NotFound when the tenant has no job with this id.
-  virtual Result<JobRecord> GetJob(std::string_view tenant_id, std::string_view job_id) = 0;
+  Result<JobRecord> GetJob(std::string_view tenant_id, std::string_view job_id);
 
   /// All jobs of the tenant, oldest first (by created_ms, then job id).
-  virtual Result<std::vector<JobRecord>> ListJobs(std::string_view tenant_id) = 0;
+  Result<std::vector<JobRecord>> ListJobs(std::string_view tenant_id);
 
   // ---- Lifecycle --------------------------------------------------------------------------------
 
   /// Finishes the writes in flight, then releases the database. Every later call returns
   /// Unavailable. Idempotent; the destructor calls it.
-  virtual Status Close() = 0;
+  Status Close();
+
+ protected:
+  LearnerStore() = default;
+
+ private:
+  // What each database implements. The public methods above have already checked every argument
+  // their comments call InvalidArgument (the same checks and messages for every store) and that
+  // the store is not closed, so an implementation checks neither again. An implementation still
+  // refuses work it can no longer do once DoClose has begun (a call that passed the closed check
+  // just before Close), with internal::StoreClosed().
+  virtual Result<int64_t> DoPutGraph(std::string_view tenant_id, std::string_view graph_json) = 0;
+  virtual Result<GraphVersion> DoGetGraph(std::string_view tenant_id, int64_t version) = 0;
+  virtual Result<int64_t> DoPutModel(std::string_view tenant_id, std::string_view name,
+                                     std::string_view model_json) = 0;
+  virtual Result<ModelVersion> DoGetModel(std::string_view tenant_id, std::string_view name,
+                                          int64_t version) = 0;
+  virtual Result<std::vector<ModelVersion>> DoListModels(std::string_view tenant_id) = 0;
+  /// `learner_of_event[i]` is the index into batch.learners of batch.events[i]'s learner.
+  virtual Result<CommitResult> DoCommitEvents(const EventBatch& batch,
+                                              const std::vector<size_t>& learner_of_event) = 0;
+  virtual Result<std::vector<bool>> DoFindRecordedEvents(
+      std::string_view tenant_id, std::string_view learner_id,
+      const std::vector<std::string>& event_ids) = 0;
+  virtual Result<LearnerState> DoGetLearnerState(std::string_view tenant_id,
+                                                 std::string_view learner_id) = 0;
+  virtual Status DoForEachLearnerState(
+      std::string_view tenant_id, const std::function<Status(const LearnerState&)>& visitor) = 0;
+  virtual Result<std::vector<StoredEvent>> DoListEvents(std::string_view tenant_id,
+                                                        std::string_view learner_id,
+                                                        int64_t after_sequence, size_t limit) = 0;
+  virtual Result<std::vector<std::string>> DoListLearners(std::string_view tenant_id,
+                                                          std::string_view after_learner_id,
+                                                          size_t limit) = 0;
+  virtual Status DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) = 0;
+  virtual Result<std::vector<std::string>> DoListTenants() = 0;
+  virtual Status DoCreateJob(std::string_view tenant_id, const JobRecord& job) = 0;
+  virtual Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) = 0;
+  virtual Result<JobRecord> DoGetJob(std::string_view tenant_id, std::string_view job_id) = 0;
+  virtual Result<std::vector<JobRecord>> DoListJobs(std::string_view tenant_id) = 0;
+  /// Called once, by the first Close (later calls return OK without calling it): finishes the
+  /// calls in flight and releases the database. A store's destructor calls Close(), since by the
+  /// time ~LearnerStore runs the store's own members are gone.
+  virtual Status DoClose() = 0;
+
+  // Set by the first Close. Calls that start later fail without reaching the implementation.
+  std::atomic<bool> closed_{false};
 };
 
 }  // namespace pathwise::store

@@ -32,7 +32,6 @@ struct MemoryTenant {
 struct MemoryStore::Impl {
   MemoryStoreOptions options;
   std::mutex mu;
-  bool closed = false;
   int64_t last_sequence = 0;
   std::map<std::string, MemoryTenant, std::less<>> tenants;
 
@@ -56,14 +55,6 @@ struct MemoryStore::Impl {
 
 namespace {
 
-Status LearnerNotFound(std::string_view learner_id) {
-  return Status::NotFound("learner '" + std::string(learner_id) + "' is not stored");
-}
-
-Status JobNotFound(std::string_view job_id) {
-  return Status::NotFound("job '" + std::string(job_id) + "' does not exist");
-}
-
 template <typename T>
 std::vector<T> Page(std::vector<T> all, size_t limit) {
   if (limit != 0 && all.size() > limit) all.resize(limit);
@@ -78,72 +69,55 @@ MemoryStore::MemoryStore(MemoryStoreOptions options) : impl_(std::make_unique<Im
 
 MemoryStore::~MemoryStore() { (void)Close(); }
 
-Status MemoryStore::Close() {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->closed = true;
-  return Status::Ok();
-}
+// Nothing to release: the data lives as long as the object, and a call that passed the closed
+// check just before Close may still finish against it.
+Status MemoryStore::DoClose() { return Status::Ok(); }
 
-Result<int64_t> MemoryStore::PutGraph(std::string_view tenant_id, std::string_view graph_json) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(graph_json, "graph_json"));
+Result<int64_t> MemoryStore::DoPutGraph(std::string_view tenant_id, std::string_view graph_json) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   MemoryTenant& tenant = impl_->GetOrCreateTenant(tenant_id);
   tenant.graphs.emplace_back(graph_json);
   return static_cast<int64_t>(tenant.graphs.size());
 }
 
-Result<GraphVersion> MemoryStore::GetGraph(std::string_view tenant_id, int64_t version) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+Result<GraphVersion> MemoryStore::DoGetGraph(std::string_view tenant_id, int64_t version) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   MemoryTenant* tenant = impl_->FindTenant(tenant_id);
-  if (tenant == nullptr || tenant->graphs.empty()) return Status::NotFound("no graph stored");
+  if (tenant == nullptr || tenant->graphs.empty()) return internal::GraphNotFound(kLatestVersion);
   if (version == kLatestVersion) version = static_cast<int64_t>(tenant->graphs.size());
   if (version < 1 || version > static_cast<int64_t>(tenant->graphs.size())) {
-    return Status::NotFound("graph version " + std::to_string(version) + " does not exist");
+    return internal::GraphNotFound(version);
   }
   return GraphVersion{version, tenant->graphs[static_cast<size_t>(version - 1)]};
 }
 
-Result<int64_t> MemoryStore::PutModel(std::string_view tenant_id, std::string_view name,
-                                      std::string_view model_json) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(name, "name"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(model_json, "model_json"));
+Result<int64_t> MemoryStore::DoPutModel(std::string_view tenant_id, std::string_view name,
+                                        std::string_view model_json) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   std::vector<std::string>& versions =
       impl_->GetOrCreateTenant(tenant_id).models[std::string(name)];
   versions.emplace_back(model_json);
   return static_cast<int64_t>(versions.size());
 }
 
-Result<ModelVersion> MemoryStore::GetModel(std::string_view tenant_id, std::string_view name,
-                                           int64_t version) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(name, "name"));
+Result<ModelVersion> MemoryStore::DoGetModel(std::string_view tenant_id, std::string_view name,
+                                             int64_t version) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   MemoryTenant* tenant = impl_->FindTenant(tenant_id);
   auto it = tenant == nullptr ? decltype(tenant->models)::iterator() : tenant->models.find(name);
   if (tenant == nullptr || it == tenant->models.end()) {
-    return Status::NotFound("model '" + std::string(name) + "' does not exist");
+    return internal::ModelNotFound(name, kLatestVersion);
   }
   const std::vector<std::string>& versions = it->second;
   if (version == kLatestVersion) version = static_cast<int64_t>(versions.size());
   if (version < 1 || version > static_cast<int64_t>(versions.size())) {
-    return Status::NotFound("model '" + std::string(name) + "' has no version " +
-                            std::to_string(version));
+    return internal::ModelNotFound(name, version);
   }
   return ModelVersion{it->first, version, versions[static_cast<size_t>(version - 1)]};
 }
 
-Result<std::vector<ModelVersion>> MemoryStore::ListModels(std::string_view tenant_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+Result<std::vector<ModelVersion>> MemoryStore::DoListModels(std::string_view tenant_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   std::vector<ModelVersion> out;
   if (MemoryTenant* tenant = impl_->FindTenant(tenant_id)) {
     for (const auto& [name, versions] : tenant->models) {
@@ -153,11 +127,9 @@ Result<std::vector<ModelVersion>> MemoryStore::ListModels(std::string_view tenan
   return out;
 }
 
-Result<CommitResult> MemoryStore::CommitEvents(const EventBatch& batch) {
-  std::vector<size_t> learner_of_event;
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateEventBatch(batch, &learner_of_event));
+Result<CommitResult> MemoryStore::DoCommitEvents(const EventBatch& batch,
+                                                 const std::vector<size_t>& learner_of_event) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
 
   // Decide everything before changing anything, so that a failure leaves no trace.
   std::vector<MemoryLearner*> learners(batch.learners.size(), nullptr);
@@ -234,13 +206,10 @@ Result<CommitResult> MemoryStore::CommitEvents(const EventBatch& batch) {
   return result;
 }
 
-Result<std::vector<bool>> MemoryStore::FindRecordedEvents(
+Result<std::vector<bool>> MemoryStore::DoFindRecordedEvents(
     std::string_view tenant_id, std::string_view learner_id,
     const std::vector<std::string>& event_ids) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   std::vector<bool> found(event_ids.size(), false);
   if (MemoryLearner* learner = impl_->FindLearner(tenant_id, learner_id)) {
     for (size_t i = 0; i < event_ids.size(); ++i) {
@@ -250,14 +219,11 @@ Result<std::vector<bool>> MemoryStore::FindRecordedEvents(
   return found;
 }
 
-Result<LearnerState> MemoryStore::GetLearnerState(std::string_view tenant_id,
-                                                  std::string_view learner_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
+Result<LearnerState> MemoryStore::DoGetLearnerState(std::string_view tenant_id,
+                                                    std::string_view learner_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   MemoryLearner* learner = impl_->FindLearner(tenant_id, learner_id);
-  if (learner == nullptr) return LearnerNotFound(learner_id);
+  if (learner == nullptr) return internal::LearnerNotFound(learner_id);
   LearnerState state{std::string(learner_id), learner->version, {}, {}};
   for (const auto& entry : learner->states) state.competencies.push_back(entry.second);
   for (const auto& [policy, bytes] : learner->policy_states)
@@ -265,14 +231,12 @@ Result<LearnerState> MemoryStore::GetLearnerState(std::string_view tenant_id,
   return state;
 }
 
-Status MemoryStore::ForEachLearnerState(std::string_view tenant_id,
-                                        const std::function<Status(const LearnerState&)>& visitor) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+Status MemoryStore::DoForEachLearnerState(
+    std::string_view tenant_id, const std::function<Status(const LearnerState&)>& visitor) {
   // Copy under the lock and visit without it, so a visitor may call back into the store.
   std::vector<LearnerState> snapshot;
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
-    if (impl_->closed) return internal::StoreClosed();
     if (MemoryTenant* tenant = impl_->FindTenant(tenant_id)) {
       snapshot.reserve(tenant->learners.size());
       for (const auto& [id, learner] : tenant->learners) {
@@ -288,27 +252,22 @@ Status MemoryStore::ForEachLearnerState(std::string_view tenant_id,
   return Status::Ok();
 }
 
-Result<std::vector<StoredEvent>> MemoryStore::ListEvents(std::string_view tenant_id,
-                                                         std::string_view learner_id,
-                                                         int64_t after_sequence, size_t limit) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
+Result<std::vector<StoredEvent>> MemoryStore::DoListEvents(std::string_view tenant_id,
+                                                           std::string_view learner_id,
+                                                           int64_t after_sequence, size_t limit) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   MemoryLearner* learner = impl_->FindLearner(tenant_id, learner_id);
-  if (learner == nullptr) return LearnerNotFound(learner_id);
+  if (learner == nullptr) return internal::LearnerNotFound(learner_id);
   auto first = std::upper_bound(
       learner->events.begin(), learner->events.end(), after_sequence,
       [](int64_t sequence, const StoredEvent& event) { return sequence < event.sequence; });
   return Page(std::vector<StoredEvent>(first, learner->events.end()), limit);
 }
 
-Result<std::vector<std::string>> MemoryStore::ListLearners(std::string_view tenant_id,
-                                                           std::string_view after_learner_id,
-                                                           size_t limit) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+Result<std::vector<std::string>> MemoryStore::DoListLearners(std::string_view tenant_id,
+                                                             std::string_view after_learner_id,
+                                                             size_t limit) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   std::vector<std::string> out;
   if (MemoryTenant* tenant = impl_->FindTenant(tenant_id)) {
     for (auto it = tenant->learners.upper_bound(after_learner_id); it != tenant->learners.end();
@@ -320,67 +279,53 @@ Result<std::vector<std::string>> MemoryStore::ListLearners(std::string_view tena
   return out;
 }
 
-Status MemoryStore::DeleteLearner(std::string_view tenant_id, std::string_view learner_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
+Status MemoryStore::DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   MemoryTenant* tenant = impl_->FindTenant(tenant_id);
   auto it = tenant == nullptr ? decltype(tenant->learners)::iterator()
                               : tenant->learners.find(learner_id);
-  if (tenant == nullptr || it == tenant->learners.end()) return LearnerNotFound(learner_id);
+  if (tenant == nullptr || it == tenant->learners.end())
+    return internal::LearnerNotFound(learner_id);
   tenant->learners.erase(it);
   return Status::Ok();
 }
 
-Result<std::vector<std::string>> MemoryStore::ListTenants() {
+Result<std::vector<std::string>> MemoryStore::DoListTenants() {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   std::vector<std::string> out;
   for (const auto& entry : impl_->tenants) out.push_back(entry.first);
   return out;
 }
 
-Status MemoryStore::CreateJob(std::string_view tenant_id, const JobRecord& job) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
+Status MemoryStore::DoCreateJob(std::string_view tenant_id, const JobRecord& job) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   MemoryTenant* tenant = impl_->FindTenant(tenant_id);
   if (tenant != nullptr && tenant->jobs.count(job.job_id) > 0) {
-    return Status::AlreadyExists("job '" + job.job_id + "' already exists");
+    return internal::JobExists(job.job_id);
   }
   impl_->GetOrCreateTenant(tenant_id).jobs.emplace(job.job_id, job);
   return Status::Ok();
 }
 
-Status MemoryStore::UpdateJob(std::string_view tenant_id, const JobRecord& job) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
+Status MemoryStore::DoUpdateJob(std::string_view tenant_id, const JobRecord& job) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   MemoryTenant* tenant = impl_->FindTenant(tenant_id);
   auto it = tenant == nullptr ? decltype(tenant->jobs)::iterator() : tenant->jobs.find(job.job_id);
-  if (tenant == nullptr || it == tenant->jobs.end()) return JobNotFound(job.job_id);
+  if (tenant == nullptr || it == tenant->jobs.end()) return internal::JobNotFound(job.job_id);
   it->second = job;
   return Status::Ok();
 }
 
-Result<JobRecord> MemoryStore::GetJob(std::string_view tenant_id, std::string_view job_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(job_id, "job_id"));
+Result<JobRecord> MemoryStore::DoGetJob(std::string_view tenant_id, std::string_view job_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   MemoryTenant* tenant = impl_->FindTenant(tenant_id);
   auto it = tenant == nullptr ? decltype(tenant->jobs)::iterator() : tenant->jobs.find(job_id);
-  if (tenant == nullptr || it == tenant->jobs.end()) return JobNotFound(job_id);
+  if (tenant == nullptr || it == tenant->jobs.end()) return internal::JobNotFound(job_id);
   return it->second;
 }
 
-Result<std::vector<JobRecord>> MemoryStore::ListJobs(std::string_view tenant_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+Result<std::vector<JobRecord>> MemoryStore::DoListJobs(std::string_view tenant_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (impl_->closed) return internal::StoreClosed();
   std::vector<JobRecord> out;
   if (MemoryTenant* tenant = impl_->FindTenant(tenant_id)) {
     for (const auto& entry : tenant->jobs) out.push_back(entry.second);

@@ -141,14 +141,6 @@ std::string NumberArray(const std::vector<T>& items, Format&& format) {
 
 std::string Bytes(const pqxx::field& field) { return pqxx::binarystring(field).str(); }
 
-Status LearnerNotFound(std::string_view learner_id) {
-  return Status::NotFound("learner '" + std::string(learner_id) + "' is not stored");
-}
-
-Status JobNotFound(std::string_view job_id) {
-  return Status::NotFound("job '" + std::string(job_id) + "' does not exist");
-}
-
 Status LearnerContext(const Status& status, std::string_view learner_id) {
   return status.WithContext("learner '" + std::string(learner_id) + "'");
 }
@@ -539,7 +531,7 @@ PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 
 PostgresStore::~PostgresStore() { (void)Close(); }
 
-Status PostgresStore::Close() {
+Status PostgresStore::DoClose() {
   std::vector<std::unique_ptr<pqxx::connection>> to_close;
   {
     std::unique_lock<std::mutex> lock(impl_->mu);
@@ -554,9 +546,7 @@ Status PostgresStore::Close() {
 
 // ---- Curriculum -------------------------------------------------------------------------------
 
-Result<int64_t> PostgresStore::PutGraph(std::string_view tenant_id, std::string_view graph_json) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(graph_json, "graph_json"));
+Result<int64_t> PostgresStore::DoPutGraph(std::string_view tenant_id, std::string_view graph_json) {
   int64_t version = 0;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
@@ -576,8 +566,7 @@ Result<int64_t> PostgresStore::PutGraph(std::string_view tenant_id, std::string_
   return version;
 }
 
-Result<GraphVersion> PostgresStore::GetGraph(std::string_view tenant_id, int64_t version) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+Result<GraphVersion> PostgresStore::DoGetGraph(std::string_view tenant_id, int64_t version) {
   GraphVersion out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);
@@ -591,21 +580,15 @@ Result<GraphVersion> PostgresStore::GetGraph(std::string_view tenant_id, int64_t
                   "SELECT version, graph_json FROM graphs WHERE tenant_id = $1 "
                   "AND version = $2",
                   Str(tenant_id), version);
-    if (rows.empty()) {
-      if (version == kLatestVersion) return Status::NotFound("no graph stored");
-      return Status::NotFound("graph version " + std::to_string(version) + " does not exist");
-    }
+    if (rows.empty()) return internal::GraphNotFound(version);
     out = GraphVersion{rows[0][0].as<int64_t>(), rows[0][1].as<std::string>()};
     return Status::Ok();
   }));
   return out;
 }
 
-Result<int64_t> PostgresStore::PutModel(std::string_view tenant_id, std::string_view name,
-                                        std::string_view model_json) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(name, "name"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(model_json, "model_json"));
+Result<int64_t> PostgresStore::DoPutModel(std::string_view tenant_id, std::string_view name,
+                                          std::string_view model_json) {
   int64_t version = 0;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
@@ -626,10 +609,8 @@ Result<int64_t> PostgresStore::PutModel(std::string_view tenant_id, std::string_
   return version;
 }
 
-Result<ModelVersion> PostgresStore::GetModel(std::string_view tenant_id, std::string_view name,
-                                             int64_t version) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(name, "name"));
+Result<ModelVersion> PostgresStore::DoGetModel(std::string_view tenant_id, std::string_view name,
+                                               int64_t version) {
   ModelVersion out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);
@@ -643,21 +624,14 @@ Result<ModelVersion> PostgresStore::GetModel(std::string_view tenant_id, std::st
                   "SELECT version, model_json FROM models WHERE tenant_id = $1 "
                   "AND name = $2 AND version = $3",
                   Str(tenant_id), Str(name), version);
-    if (rows.empty()) {
-      if (version == kLatestVersion) {
-        return Status::NotFound("model '" + std::string(name) + "' does not exist");
-      }
-      return Status::NotFound("model '" + std::string(name) + "' has no version " +
-                              std::to_string(version));
-    }
+    if (rows.empty()) return internal::ModelNotFound(name, version);
     out = ModelVersion{Str(name), rows[0][0].as<int64_t>(), rows[0][1].as<std::string>()};
     return Status::Ok();
   }));
   return out;
 }
 
-Result<std::vector<ModelVersion>> PostgresStore::ListModels(std::string_view tenant_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+Result<std::vector<ModelVersion>> PostgresStore::DoListModels(std::string_view tenant_id) {
   std::vector<ModelVersion> out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);
@@ -674,9 +648,8 @@ Result<std::vector<ModelVersion>> PostgresStore::ListModels(std::string_view ten
 
 // ---- Events and learner state -----------------------------------------------------------------
 
-Result<CommitResult> PostgresStore::CommitEvents(const EventBatch& batch) {
-  std::vector<size_t> learner_of_event;
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateEventBatch(batch, &learner_of_event));
+Result<CommitResult> PostgresStore::DoCommitEvents(const EventBatch& batch,
+                                                   const std::vector<size_t>& learner_of_event) {
   CommitResult result;
   const Status written = impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
@@ -690,11 +663,9 @@ Result<CommitResult> PostgresStore::CommitEvents(const EventBatch& batch) {
   return result;
 }
 
-Result<std::vector<bool>> PostgresStore::FindRecordedEvents(
+Result<std::vector<bool>> PostgresStore::DoFindRecordedEvents(
     std::string_view tenant_id, std::string_view learner_id,
     const std::vector<std::string>& event_ids) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
   std::vector<bool> found(event_ids.size(), false);
   std::vector<std::string_view> ids;
   for (const std::string& id : event_ids) {
@@ -717,10 +688,8 @@ Result<std::vector<bool>> PostgresStore::FindRecordedEvents(
   return found;
 }
 
-Result<LearnerState> PostgresStore::GetLearnerState(std::string_view tenant_id,
-                                                    std::string_view learner_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
+Result<LearnerState> PostgresStore::DoGetLearnerState(std::string_view tenant_id,
+                                                      std::string_view learner_id) {
   LearnerState out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     ReadSnapshot tx(c);
@@ -728,7 +697,7 @@ Result<LearnerState> PostgresStore::GetLearnerState(std::string_view tenant_id,
     const pqxx::result rows = tx.exec_params(
         "SELECT version, states FROM learners WHERE tenant_id = $1 AND learner_id = $2", tenant,
         learner);
-    if (rows.empty()) return LearnerNotFound(learner_id);
+    if (rows.empty()) return internal::LearnerNotFound(learner_id);
     Result<std::vector<MasteryEstimate>> states = internal::DecodeStates(Bytes(rows[0][1]));
     if (!states.ok()) return LearnerContext(states.status(), learner_id);
     out = LearnerState{learner, rows[0][0].as<uint64_t>(), std::move(states).value(), {}};
@@ -738,9 +707,8 @@ Result<LearnerState> PostgresStore::GetLearnerState(std::string_view tenant_id,
   return out;
 }
 
-Status PostgresStore::ForEachLearnerState(
+Status PostgresStore::DoForEachLearnerState(
     std::string_view tenant_id, const std::function<Status(const LearnerState&)>& visitor) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
   return impl_->Run(false, [&](pqxx::connection& c) -> Status {
     // One snapshot for every page.
     ReadSnapshot tx(c);
@@ -776,11 +744,9 @@ Status PostgresStore::ForEachLearnerState(
   });
 }
 
-Result<std::vector<StoredEvent>> PostgresStore::ListEvents(std::string_view tenant_id,
-                                                           std::string_view learner_id,
-                                                           int64_t after_sequence, size_t limit) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
+Result<std::vector<StoredEvent>> PostgresStore::DoListEvents(std::string_view tenant_id,
+                                                             std::string_view learner_id,
+                                                             int64_t after_sequence, size_t limit) {
   std::vector<StoredEvent> out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     ReadSnapshot tx(c);
@@ -788,7 +754,7 @@ Result<std::vector<StoredEvent>> PostgresStore::ListEvents(std::string_view tena
     if (tx.exec_params("SELECT 1 FROM learners WHERE tenant_id = $1 AND learner_id = $2", tenant,
                        learner)
             .empty()) {
-      return LearnerNotFound(learner_id);
+      return internal::LearnerNotFound(learner_id);
     }
     const std::string select =
         "SELECT sequence, event_id, activity_id, outcome, timestamp_ms FROM events "
@@ -811,10 +777,9 @@ Result<std::vector<StoredEvent>> PostgresStore::ListEvents(std::string_view tena
   return out;
 }
 
-Result<std::vector<std::string>> PostgresStore::ListLearners(std::string_view tenant_id,
-                                                             std::string_view after_learner_id,
-                                                             size_t limit) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+Result<std::vector<std::string>> PostgresStore::DoListLearners(std::string_view tenant_id,
+                                                               std::string_view after_learner_id,
+                                                               size_t limit) {
   std::vector<std::string> out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);
@@ -830,22 +795,20 @@ Result<std::vector<std::string>> PostgresStore::ListLearners(std::string_view te
   return out;
 }
 
-Status PostgresStore::DeleteLearner(std::string_view tenant_id, std::string_view learner_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(learner_id, "learner_id"));
+Status PostgresStore::DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) {
   return impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
     // Events and policy states go with the learner (ON DELETE CASCADE).
     const pqxx::result deleted =
         tx.exec_params("DELETE FROM learners WHERE tenant_id = $1 AND learner_id = $2",
                        Str(tenant_id), Str(learner_id));
-    if (deleted.affected_rows() == 0) return LearnerNotFound(learner_id);
+    if (deleted.affected_rows() == 0) return internal::LearnerNotFound(learner_id);
     tx.commit();
     return Status::Ok();
   });
 }
 
-Result<std::vector<std::string>> PostgresStore::ListTenants() {
+Result<std::vector<std::string>> PostgresStore::DoListTenants() {
   std::vector<std::string> out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);
@@ -859,9 +822,7 @@ Result<std::vector<std::string>> PostgresStore::ListTenants() {
 
 // ---- Background jobs --------------------------------------------------------------------------
 
-Status PostgresStore::CreateJob(std::string_view tenant_id, const JobRecord& job) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
+Status PostgresStore::DoCreateJob(std::string_view tenant_id, const JobRecord& job) {
   return impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
     const std::string tenant = Str(tenant_id);
@@ -874,16 +835,14 @@ Status PostgresStore::CreateJob(std::string_view tenant_id, const JobRecord& job
                        FloatText(job.progress), job.params_json, job.result_model_name,
                        job.result_model_version, job.error_message, job.created_ms, job.updated_ms);
     if (inserted.affected_rows() == 0) {
-      return Status::AlreadyExists("job '" + job.job_id + "' already exists");
+      return internal::JobExists(job.job_id);
     }
     tx.commit();
     return Status::Ok();
   });
 }
 
-Status PostgresStore::UpdateJob(std::string_view tenant_id, const JobRecord& job) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
+Status PostgresStore::DoUpdateJob(std::string_view tenant_id, const JobRecord& job) {
   return impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
     const pqxx::result updated = tx.exec_params(
@@ -893,30 +852,27 @@ Status PostgresStore::UpdateJob(std::string_view tenant_id, const JobRecord& job
         Str(tenant_id), job.job_id, job.kind, static_cast<int>(job.status), FloatText(job.progress),
         job.params_json, job.result_model_name, job.result_model_version, job.error_message,
         job.created_ms, job.updated_ms);
-    if (updated.affected_rows() == 0) return JobNotFound(job.job_id);
+    if (updated.affected_rows() == 0) return internal::JobNotFound(job.job_id);
     tx.commit();
     return Status::Ok();
   });
 }
 
-Result<JobRecord> PostgresStore::GetJob(std::string_view tenant_id, std::string_view job_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(job_id, "job_id"));
+Result<JobRecord> PostgresStore::DoGetJob(std::string_view tenant_id, std::string_view job_id) {
   JobRecord out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);
     const pqxx::result rows = tx.exec_params(
         std::string("SELECT ") + kJobColumns + " FROM jobs WHERE tenant_id = $1 AND job_id = $2",
         Str(tenant_id), Str(job_id));
-    if (rows.empty()) return JobNotFound(job_id);
+    if (rows.empty()) return internal::JobNotFound(job_id);
     out = ReadJob(rows[0]);
     return Status::Ok();
   }));
   return out;
 }
 
-Result<std::vector<JobRecord>> PostgresStore::ListJobs(std::string_view tenant_id) {
-  PATHWISE_RETURN_IF_ERROR(internal::ValidateId(tenant_id, "tenant_id"));
+Result<std::vector<JobRecord>> PostgresStore::DoListJobs(std::string_view tenant_id) {
   std::vector<JobRecord> out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     pqxx::read_transaction tx(c);

@@ -88,36 +88,37 @@ class PostgresStore final : public LearnerStore {
   PostgresStore(const PostgresStore&) = delete;
   PostgresStore& operator=(const PostgresStore&) = delete;
 
-  Result<int64_t> PutGraph(std::string_view tenant_id, std::string_view graph_json) override;
-  Result<GraphVersion> GetGraph(std::string_view tenant_id, int64_t version) override;
-  Result<int64_t> PutModel(std::string_view tenant_id, std::string_view name,
-                           std::string_view model_json) override;
-  Result<ModelVersion> GetModel(std::string_view tenant_id, std::string_view name,
-                                int64_t version) override;
-  Result<std::vector<ModelVersion>> ListModels(std::string_view tenant_id) override;
-  Result<CommitResult> CommitEvents(const EventBatch& batch) override;
-  Result<std::vector<bool>> FindRecordedEvents(std::string_view tenant_id,
-                                               std::string_view learner_id,
-                                               const std::vector<std::string>& event_ids) override;
-  Result<LearnerState> GetLearnerState(std::string_view tenant_id,
-                                       std::string_view learner_id) override;
-  Status ForEachLearnerState(std::string_view tenant_id,
-                             const std::function<Status(const LearnerState&)>& visitor) override;
-  Result<std::vector<StoredEvent>> ListEvents(std::string_view tenant_id,
-                                              std::string_view learner_id, int64_t after_sequence,
-                                              size_t limit) override;
-  Result<std::vector<std::string>> ListLearners(std::string_view tenant_id,
-                                                std::string_view after_learner_id,
-                                                size_t limit) override;
-  Status DeleteLearner(std::string_view tenant_id, std::string_view learner_id) override;
-  Result<std::vector<std::string>> ListTenants() override;
-  Status CreateJob(std::string_view tenant_id, const JobRecord& job) override;
-  Status UpdateJob(std::string_view tenant_id, const JobRecord& job) override;
-  Result<JobRecord> GetJob(std::string_view tenant_id, std::string_view job_id) override;
-  Result<std::vector<JobRecord>> ListJobs(std::string_view tenant_id) override;
-  Status Close() override;
-
  private:
+  Result<int64_t> DoPutGraph(std::string_view tenant_id, std::string_view graph_json) override;
+  Result<GraphVersion> DoGetGraph(std::string_view tenant_id, int64_t version) override;
+  Result<int64_t> DoPutModel(std::string_view tenant_id, std::string_view name,
+                             std::string_view model_json) override;
+  Result<ModelVersion> DoGetModel(std::string_view tenant_id, std::string_view name,
+                                  int64_t version) override;
+  Result<std::vector<ModelVersion>> DoListModels(std::string_view tenant_id) override;
+  Result<CommitResult> DoCommitEvents(const EventBatch& batch,
+                                      const std::vector<size_t>& learner_of_event) override;
+  Result<std::vector<bool>> DoFindRecordedEvents(
+      std::string_view tenant_id, std::string_view learner_id,
+      const std::vector<std::string>& event_ids) override;
+  Result<LearnerState> DoGetLearnerState(std::string_view tenant_id,
+                                         std::string_view learner_id) override;
+  Status DoForEachLearnerState(std::string_view tenant_id,
+                               const std::function<Status(const LearnerState&)>& visitor) override;
+  Result<std::vector<StoredEvent>> DoListEvents(std::string_view tenant_id,
+                                                std::string_view learner_id, int64_t after_sequence,
+                                                size_t limit) override;
+  Result<std::vector<std::string>> DoListLearners(std::string_view tenant_id,
+                                                  std::string_view after_learner_id,
+                                                  size_t limit) override;
+  Status DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) override;
+  Result<std::vector<std::string>> DoListTenants() override;
+  Status DoCreateJob(std::string_view tenant_id, const JobRecord& job) override;
+  Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) override;
+  Result<JobRecord> DoGetJob(std::string_view tenant_id, std::string_view job_id) override;
+  Result<std::vector<JobRecord>> DoListJobs(std::string_view tenant_id) override;
+  Status DoClose() override;
+
   struct Impl;
   explicit PostgresStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -173,6 +173,11 @@ Result<Statement> Connection::Prepare(const char* sql) {
   return Statement(db_, it->second);
 }
 
+Status Connection::Run(const char* sql) {
+  PATHWISE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql));
+  return stmt.Run();
+}
+
 Result<int64_t> Connection::QueryInt(const char* sql) {
   PATHWISE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql));
   PATHWISE_ASSIGN_OR_RETURN(const bool row, stmt.Step());

@@ -82,6 +82,10 @@ class Connection {
   /// storage duration: the cache is keyed by its address.
   Result<Statement> Prepare(const char* sql);
 
+  /// Runs the cached statement for `sql` (as Prepare), which must return no row (BEGIN, COMMIT,
+  /// SAVEPOINT, ...).
+  Status Run(const char* sql);
+
   /// Runs a statement that returns one integer row (e.g. PRAGMA user_version).
   Result<int64_t> QueryInt(const char* sql);
 

@@ -151,5 +151,30 @@ Status VersionMismatch(std::string_view learner_id, uint64_t expected, uint64_t 
 
 Status StoreClosed() { return Status::Unavailable("the store is closed"); }
 
+Status LearnerNotFound(std::string_view learner_id) {
+  return Status::NotFound("learner '" + std::string(learner_id) + "' is not stored");
+}
+
+Status GraphNotFound(int64_t version) {
+  if (version == kLatestVersion) return Status::NotFound("no graph stored");
+  return Status::NotFound("graph version " + std::to_string(version) + " does not exist");
+}
+
+Status ModelNotFound(std::string_view name, int64_t version) {
+  if (version == kLatestVersion) {
+    return Status::NotFound("model '" + std::string(name) + "' does not exist");
+  }
+  return Status::NotFound("model '" + std::string(name) + "' has no version " +
+                          std::to_string(version));
+}
+
+Status JobNotFound(std::string_view job_id) {
+  return Status::NotFound("job '" + std::string(job_id) + "' does not exist");
+}
+
+Status JobExists(std::string_view job_id) {
+  return Status::AlreadyExists("job '" + std::string(job_id) + "' already exists");
+}
+
 }  // namespace internal
 }  // namespace pathwise::store

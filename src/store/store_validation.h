@@ -4,6 +4,7 @@
 #define PATHWISE_STORE_STORE_VALIDATION_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,24 @@ Status VersionMismatch(std::string_view learner_id, uint64_t expected, uint64_t 
 
 /// The Unavailable status of a call on a closed store.
 Status StoreClosed();
+
+// The errors of reads and writes that find nothing (or something already there), worded the same
+// by every store.
+
+/// NotFound "learner '<id>' is not stored".
+Status LearnerNotFound(std::string_view learner_id);
+
+/// NotFound of GetGraph: none stored (kLatestVersion) or not this version.
+Status GraphNotFound(int64_t version);
+
+/// NotFound of GetModel: no model of this name (kLatestVersion) or not this version of it.
+Status ModelNotFound(std::string_view name, int64_t version);
+
+/// NotFound "job '<id>' does not exist".
+Status JobNotFound(std::string_view job_id);
+
+/// AlreadyExists of CreateJob.
+Status JobExists(std::string_view job_id);
 
 }  // namespace pathwise::store::internal
 

@@ -1,0 +1,147 @@
+#include "store/learner_store.h"
+
+#include "store/store_validation.h"
+
+namespace pathwise::store {
+
+using internal::ValidateId;
+
+namespace {
+
+// Every method checks its arguments before this, so a malformed call gets the same InvalidArgument
+// whether or not the store is open.
+Status CheckOpen(const std::atomic<bool>& closed) {
+  return closed.load(std::memory_order_acquire) ? internal::StoreClosed() : Status::Ok();
+}
+
+}  // namespace
+
+Result<int64_t> LearnerStore::PutGraph(std::string_view tenant_id, std::string_view graph_json) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(graph_json, "graph_json"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoPutGraph(tenant_id, graph_json);
+}
+
+Result<GraphVersion> LearnerStore::GetGraph(std::string_view tenant_id, int64_t version) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoGetGraph(tenant_id, version);
+}
+
+Result<int64_t> LearnerStore::PutModel(std::string_view tenant_id, std::string_view name,
+                                       std::string_view model_json) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(name, "name"));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(model_json, "model_json"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoPutModel(tenant_id, name, model_json);
+}
+
+Result<ModelVersion> LearnerStore::GetModel(std::string_view tenant_id, std::string_view name,
+                                            int64_t version) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(name, "name"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoGetModel(tenant_id, name, version);
+}
+
+Result<std::vector<ModelVersion>> LearnerStore::ListModels(std::string_view tenant_id) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoListModels(tenant_id);
+}
+
+Result<CommitResult> LearnerStore::CommitEvents(const EventBatch& batch) {
+  std::vector<size_t> learner_of_event;
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateEventBatch(batch, &learner_of_event));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoCommitEvents(batch, learner_of_event);
+}
+
+Result<std::vector<bool>> LearnerStore::FindRecordedEvents(
+    std::string_view tenant_id, std::string_view learner_id,
+    const std::vector<std::string>& event_ids) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoFindRecordedEvents(tenant_id, learner_id, event_ids);
+}
+
+Result<LearnerState> LearnerStore::GetLearnerState(std::string_view tenant_id,
+                                                   std::string_view learner_id) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoGetLearnerState(tenant_id, learner_id);
+}
+
+Status LearnerStore::ForEachLearnerState(
+    std::string_view tenant_id, const std::function<Status(const LearnerState&)>& visitor) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoForEachLearnerState(tenant_id, visitor);
+}
+
+Result<std::vector<StoredEvent>> LearnerStore::ListEvents(std::string_view tenant_id,
+                                                          std::string_view learner_id,
+                                                          int64_t after_sequence, size_t limit) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoListEvents(tenant_id, learner_id, after_sequence, limit);
+}
+
+Result<std::vector<std::string>> LearnerStore::ListLearners(std::string_view tenant_id,
+                                                            std::string_view after_learner_id,
+                                                            size_t limit) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoListLearners(tenant_id, after_learner_id, limit);
+}
+
+Status LearnerStore::DeleteLearner(std::string_view tenant_id, std::string_view learner_id) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoDeleteLearner(tenant_id, learner_id);
+}
+
+Result<std::vector<std::string>> LearnerStore::ListTenants() {
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoListTenants();
+}
+
+Status LearnerStore::CreateJob(std::string_view tenant_id, const JobRecord& job) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoCreateJob(tenant_id, job);
+}
+
+Status LearnerStore::UpdateJob(std::string_view tenant_id, const JobRecord& job) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoUpdateJob(tenant_id, job);
+}
+
+Result<JobRecord> LearnerStore::GetJob(std::string_view tenant_id, std::string_view job_id) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(job_id, "job_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoGetJob(tenant_id, job_id);
+}
+
+Result<std::vector<JobRecord>> LearnerStore::ListJobs(std::string_view tenant_id) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoListJobs(tenant_id);
+}
+
+Status LearnerStore::Close() {
+  if (closed_.exchange(true, std::memory_order_acq_rel)) return Status::Ok();
+  return DoClose();
+}
+
+}  // namespace pathwise::store

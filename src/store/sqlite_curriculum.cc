@@ -1,0 +1,94 @@
+// Graphs and models in SqliteStore: versioned texts per tenant (and per name, for models).
+#include "store/sqlite_statements.h"
+#include "store/sqlite_store_impl.h"
+#include "store/store_validation.h"
+
+namespace pathwise::store {
+
+namespace sql = internal::sql;
+using internal::Connection;
+using internal::Statement;
+
+Result<int64_t> SqliteStore::DoPutGraph(std::string_view tenant_id, std::string_view graph_json) {
+  int64_t version = 0;
+  const Status written = impl_->writer->Write([&](Connection& db) -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(const int64_t tenant_pk, internal::GetOrCreateTenant(db, tenant_id));
+    {
+      PATHWISE_ASSIGN_OR_RETURN(Statement next, db.Prepare(sql::kNextGraphVersion));
+      next.Bind(1, tenant_pk);
+      PATHWISE_RETURN_IF_ERROR(next.Step().status());
+      version = next.ColumnInt64(0);
+    }
+    PATHWISE_ASSIGN_OR_RETURN(Statement insert, db.Prepare(sql::kInsertGraph));
+    insert.Bind(1, tenant_pk);
+    insert.Bind(2, version);
+    insert.Bind(3, graph_json);
+    return insert.Run();
+  });
+  if (!written.ok()) return written;
+  return version;
+}
+
+Result<GraphVersion> SqliteStore::DoGetGraph(std::string_view tenant_id, int64_t version) {
+  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
+  PATHWISE_ASSIGN_OR_RETURN(
+      Statement select,
+      reader->Prepare(version == kLatestVersion ? sql::kSelectLatestGraph : sql::kSelectGraph));
+  select.Bind(1, tenant_id);
+  if (version != kLatestVersion) select.Bind(2, version);
+  PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
+  if (!row) return internal::GraphNotFound(version);
+  return GraphVersion{select.ColumnInt64(0), select.ColumnText(1)};
+}
+
+Result<int64_t> SqliteStore::DoPutModel(std::string_view tenant_id, std::string_view name,
+                                        std::string_view model_json) {
+  int64_t version = 0;
+  const Status written = impl_->writer->Write([&](Connection& db) -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(const int64_t tenant_pk, internal::GetOrCreateTenant(db, tenant_id));
+    {
+      PATHWISE_ASSIGN_OR_RETURN(Statement next, db.Prepare(sql::kNextModelVersion));
+      next.Bind(1, tenant_pk);
+      next.Bind(2, name);
+      PATHWISE_RETURN_IF_ERROR(next.Step().status());
+      version = next.ColumnInt64(0);
+    }
+    PATHWISE_ASSIGN_OR_RETURN(Statement insert, db.Prepare(sql::kInsertModel));
+    insert.Bind(1, tenant_pk);
+    insert.Bind(2, name);
+    insert.Bind(3, version);
+    insert.Bind(4, model_json);
+    return insert.Run();
+  });
+  if (!written.ok()) return written;
+  return version;
+}
+
+Result<ModelVersion> SqliteStore::DoGetModel(std::string_view tenant_id, std::string_view name,
+                                             int64_t version) {
+  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
+  PATHWISE_ASSIGN_OR_RETURN(
+      Statement select,
+      reader->Prepare(version == kLatestVersion ? sql::kSelectLatestModel : sql::kSelectModel));
+  select.Bind(1, tenant_id);
+  select.Bind(2, name);
+  if (version != kLatestVersion) select.Bind(3, version);
+  PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
+  if (!row) return internal::ModelNotFound(name, version);
+  return ModelVersion{std::string(name), select.ColumnInt64(0), select.ColumnText(1)};
+}
+
+Result<std::vector<ModelVersion>> SqliteStore::DoListModels(std::string_view tenant_id) {
+  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
+  PATHWISE_ASSIGN_OR_RETURN(Statement select, reader->Prepare(sql::kListModels));
+  select.Bind(1, tenant_id);
+  std::vector<ModelVersion> out;
+  for (;;) {
+    PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
+    if (!row) break;
+    out.push_back(ModelVersion{select.ColumnText(0), select.ColumnInt64(1), {}});
+  }
+  return out;
+}
+
+}  // namespace pathwise::store

@@ -1,0 +1,103 @@
+// The SQL text of SqliteStore's statements, in one place so that the schema (sqlite_schema.cc) and
+// the queries against it can be read side by side. Private to pathwise::store.
+#ifndef PATHWISE_STORE_SQLITE_STATEMENTS_H_
+#define PATHWISE_STORE_SQLITE_STATEMENTS_H_
+
+namespace pathwise::store::internal::sql {
+
+// Inline variables: one address per statement across translation units, which the per-connection
+// statement cache is keyed by (Connection::Prepare).
+inline constexpr char kBegin[] = "BEGIN";
+inline constexpr char kBeginImmediate[] = "BEGIN IMMEDIATE";
+inline constexpr char kCommit[] = "COMMIT";
+inline constexpr char kRollback[] = "ROLLBACK";
+inline constexpr char kSavepoint[] = "SAVEPOINT write";
+inline constexpr char kRelease[] = "RELEASE write";
+inline constexpr char kRollbackToSavepoint[] = "ROLLBACK TO write";
+
+inline constexpr char kSelectTenant[] = "SELECT tenant_pk FROM tenants WHERE tenant_id = ?1";
+inline constexpr char kInsertTenant[] = "INSERT INTO tenants (tenant_id) VALUES (?1)";
+inline constexpr char kListTenants[] = "SELECT tenant_id FROM tenants ORDER BY tenant_id";
+
+inline constexpr char kNextGraphVersion[] =
+    "SELECT COALESCE(MAX(version), 0) + 1 FROM graphs WHERE tenant_pk = ?1";
+inline constexpr char kInsertGraph[] =
+    "INSERT INTO graphs (tenant_pk, version, graph_json) VALUES (?1, ?2, ?3)";
+inline constexpr char kSelectLatestGraph[] =
+    "SELECT g.version, g.graph_json FROM graphs g JOIN tenants t ON t.tenant_pk = g.tenant_pk "
+    "WHERE t.tenant_id = ?1 ORDER BY g.version DESC LIMIT 1";
+inline constexpr char kSelectGraph[] =
+    "SELECT g.version, g.graph_json FROM graphs g JOIN tenants t ON t.tenant_pk = g.tenant_pk "
+    "WHERE t.tenant_id = ?1 AND g.version = ?2";
+
+inline constexpr char kNextModelVersion[] =
+    "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE tenant_pk = ?1 AND name = ?2";
+inline constexpr char kInsertModel[] =
+    "INSERT INTO models (tenant_pk, name, version, model_json) VALUES (?1, ?2, ?3, ?4)";
+inline constexpr char kSelectLatestModel[] =
+    "SELECT m.version, m.model_json FROM models m JOIN tenants t ON t.tenant_pk = m.tenant_pk "
+    "WHERE t.tenant_id = ?1 AND m.name = ?2 ORDER BY m.version DESC LIMIT 1";
+inline constexpr char kSelectModel[] =
+    "SELECT m.version, m.model_json FROM models m JOIN tenants t ON t.tenant_pk = m.tenant_pk "
+    "WHERE t.tenant_id = ?1 AND m.name = ?2 AND m.version = ?3";
+inline constexpr char kListModels[] =
+    "SELECT m.name, MAX(m.version) FROM models m JOIN tenants t ON t.tenant_pk = m.tenant_pk "
+    "WHERE t.tenant_id = ?1 GROUP BY m.name ORDER BY m.name";
+
+inline constexpr char kSelectLearnerInTenant[] =
+    "SELECT learner_pk, version, states FROM learners WHERE tenant_pk = ?1 AND learner_id = ?2";
+inline constexpr char kSelectLearner[] =
+    "SELECT l.learner_pk, l.version, l.states FROM learners l "
+    "JOIN tenants t ON t.tenant_pk = l.tenant_pk WHERE t.tenant_id = ?1 AND l.learner_id = ?2";
+inline constexpr char kInsertLearner[] =
+    "INSERT INTO learners (tenant_pk, learner_id, version, states) VALUES (?1, ?2, 0, x'')";
+inline constexpr char kUpdateLearner[] =
+    "UPDATE learners SET version = ?2, states = ?3 WHERE learner_pk = ?1";
+inline constexpr char kUpdateLearnerVersion[] =
+    "UPDATE learners SET version = ?2 WHERE learner_pk = ?1";
+inline constexpr char kDeleteLearner[] = "DELETE FROM learners WHERE learner_pk = ?1";
+inline constexpr char kListLearners[] =
+    "SELECT l.learner_id FROM learners l JOIN tenants t ON t.tenant_pk = l.tenant_pk "
+    "WHERE t.tenant_id = ?1 AND l.learner_id > ?2 ORDER BY l.learner_id LIMIT ?3";
+// One pass over the tenant's learners in id order, straight from the unique index: no sort.
+inline constexpr char kSelectAllLearners[] =
+    "SELECT l.learner_id, l.version, l.states, l.learner_pk FROM learners l "
+    "JOIN tenants t ON t.tenant_pk = l.tenant_pk WHERE t.tenant_id = ?1 ORDER BY l.learner_id";
+
+inline constexpr char kUpsertPolicyState[] =
+    "INSERT INTO policy_states (learner_pk, policy, state) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (learner_pk, policy) DO UPDATE SET state = excluded.state";
+inline constexpr char kDeletePolicyState[] =
+    "DELETE FROM policy_states WHERE learner_pk = ?1 AND policy = ?2";
+inline constexpr char kSelectPolicyStates[] =
+    "SELECT policy, state FROM policy_states WHERE learner_pk = ?1 ORDER BY policy";
+
+inline constexpr char kInsertChunk[] =
+    "INSERT INTO event_chunks (learner_pk, events) VALUES (?1, ?2)";
+inline constexpr char kSelectChunks[] = "SELECT events FROM event_chunks WHERE learner_pk = ?1";
+inline constexpr char kSelectChunksFrom[] =
+    "SELECT chunk_pk, events FROM event_chunks WHERE learner_pk = ?1 AND chunk_pk >= ?2 "
+    "ORDER BY chunk_pk";
+
+inline constexpr char kInsertJob[] =
+    "INSERT INTO jobs (tenant_pk, job_id, kind, status, progress, params_json, result_model_name, "
+    "result_model_version, error_message, created_ms, updated_ms) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (tenant_pk, job_id) DO "
+    "NOTHING";
+inline constexpr char kUpdateJob[] =
+    "UPDATE jobs SET kind = ?3, status = ?4, progress = ?5, params_json = ?6, "
+    "result_model_name = ?7, result_model_version = ?8, error_message = ?9, created_ms = ?10, "
+    "updated_ms = ?11 WHERE tenant_pk = ?1 AND job_id = ?2";
+inline constexpr char kSelectJob[] =
+    "SELECT j.job_id, j.kind, j.status, j.progress, j.params_json, j.result_model_name, "
+    "j.result_model_version, j.error_message, j.created_ms, j.updated_ms FROM jobs j "
+    "JOIN tenants t ON t.tenant_pk = j.tenant_pk WHERE t.tenant_id = ?1 AND j.job_id = ?2";
+inline constexpr char kListJobs[] =
+    "SELECT j.job_id, j.kind, j.status, j.progress, j.params_json, j.result_model_name, "
+    "j.result_model_version, j.error_message, j.created_ms, j.updated_ms FROM jobs j "
+    "JOIN tenants t ON t.tenant_pk = j.tenant_pk WHERE t.tenant_id = ?1 "
+    "ORDER BY j.created_ms, j.job_id";
+
+}  // namespace pathwise::store::internal::sql
+
+#endif  // PATHWISE_STORE_SQLITE_STATEMENTS_H_

@@ -1,0 +1,76 @@
+// What SqliteStore's source files share: its state (SqliteStore::Impl) and the helpers more than
+// one entity needs. Private to pathwise::store. The store is spread over:
+//   sqlite_store.cc         options, Open and Close
+//   sqlite_schema.cc        the migrations and the settings every database is opened with
+//   sqlite_statements.h     the SQL text
+//   sqlite_group_commit.cc  the writer thread and its group transactions
+//   sqlite_reader_pool.cc   the read connections
+//   sqlite_directory_lock.cc
+//   sqlite_tenants.cc, sqlite_curriculum.cc (graphs and models), sqlite_learners.cc (events,
+//   learner states and policy states), sqlite_jobs.cc: one file per kind of thing stored.
+#ifndef PATHWISE_STORE_SQLITE_STORE_IMPL_H_
+#define PATHWISE_STORE_SQLITE_STORE_IMPL_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/event_id_cache.h"
+#include "store/sqlite_connection.h"
+#include "store/sqlite_directory_lock.h"
+#include "store/sqlite_group_commit.h"
+#include "store/sqlite_reader_pool.h"
+#include "store/sqlite_store.h"
+
+namespace pathwise::store {
+
+struct SqliteStore::Impl {
+  SqliteStoreOptions options;
+  std::string path;
+  std::unique_ptr<internal::DirectoryLock> lock;
+
+  // Hashes of stored event ids per learner (see event_id_cache.h), changed by the writer only. A
+  // write reports the learners whose entries it changed (GroupCommitWriter::Touch), and the writer
+  // forgets those entries when the write or its group is rolled back.
+  std::unique_ptr<internal::EventIdCache> event_ids;
+
+  std::unique_ptr<internal::ReaderPool> readers;
+  std::unique_ptr<internal::GroupCommitWriter> writer;
+
+  // ---- Events (sqlite_learners.cc) -------------------------------------------------------------
+
+  uint64_t HashId(std::string_view event_id) const;
+
+  // The hashes of a learner's stored event ids, as `db` sees them.
+  Result<internal::IdHashSet> LoadIdHashes(internal::Connection& db, int64_t learner_pk) const;
+
+  // For each of `ids` (all nonempty), whether the learner has stored it, as `db` sees the learner
+  // at `version`: hashes from the cache (loaded and cached on a miss), then a scan of the stored
+  // ids only when a hash matches, which is rare outside re-deliveries. `touched`, when set, is
+  // told about a learner whose cache entry was installed.
+  Result<std::vector<bool>> FindStored(internal::Connection& db, int64_t learner_pk,
+                                       uint64_t version, const std::vector<std::string_view>& ids,
+                                       internal::GroupCommitWriter* touched);
+
+  // The body of CommitEvents, run by the writer inside the batch's savepoint.
+  Status ApplyEventBatch(internal::Connection& db, const EventBatch& batch,
+                         const std::vector<size_t>& learner_of_event, CommitResult* result);
+};
+
+namespace internal {
+
+// ---- Tenants (sqlite_tenants.cc) ---------------------------------------------------------------
+
+/// The tenant's key, or nothing when the tenant has nothing stored.
+Result<std::optional<int64_t>> FindTenant(Connection& db, std::string_view tenant_id);
+
+/// The tenant's key, inserting the tenant first if needed (writes only).
+Result<int64_t> GetOrCreateTenant(Connection& db, std::string_view tenant_id);
+
+}  // namespace internal
+}  // namespace pathwise::store
+
+#endif  // PATHWISE_STORE_SQLITE_STORE_IMPL_H_
