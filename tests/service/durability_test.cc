@@ -254,7 +254,7 @@ TEST(DurabilityTest, SecondServerOnTheSameDataDirectoryRefusesToStart) {
   const std::string log = dir.path() + "/pathwised.log";
   ChildServer first(dir.path() + "/data", log);
   ASSERT_TRUE(first.started()) << ReadFile(log);
-  ServerConfig config = testing::TwoTenantConfig();
+  app::ServerConfig config = testing::TwoTenantConfig();
   config.store = "sqlite";
   config.data_dir = dir.path() + "/data";
   Result<std::unique_ptr<store::LearnerStore>> store = OpenStore(config);

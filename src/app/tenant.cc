@@ -1,4 +1,4 @@
-#include "service/tenant.h"
+#include "app/tenant.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,9 +8,9 @@
 #include <pathwise/graph_io.h>
 #include <pathwise/model_io.h>
 
-#include "service/log.h"
+#include "app/log.h"
 
-namespace pathwise::service {
+namespace pathwise::app {
 namespace {
 
 // Events read from the store per page, and learners per page, when replaying.
@@ -841,4 +841,4 @@ Result<ResponseLog> Tenant::CollectResponseLog() const {
   return log;
 }
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app

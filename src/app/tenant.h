@@ -1,7 +1,7 @@
 // One tenant's live state in pathwised: its curriculum (graph, active model and the engine built
 // from them), its learners' mastery, and the rules that keep that state and the store in step.
-#ifndef PATHWISE_SERVICE_TENANT_H_
-#define PATHWISE_SERVICE_TENANT_H_
+#ifndef PATHWISE_APP_TENANT_H_
+#define PATHWISE_APP_TENANT_H_
 
 #include <atomic>
 #include <cstdint>
@@ -25,12 +25,12 @@
 #include <pathwise/status.h>
 #include <pathwise/types.h>
 
-#include "service/event_id_filter.h"
-#include "service/limits.h"
-#include "service/proto_convert.h"
+#include "app/calls.h"
+#include "app/event_id_filter.h"
+#include "app/limits.h"
 #include "store/learner_store.h"
 
-namespace pathwise::service {
+namespace pathwise::app {
 
 /// The model name whose latest version the server uses for mastery, recommendations and plans.
 inline constexpr std::string_view kActiveModelName = "active";
@@ -159,7 +159,8 @@ class Tenant {
   /// A stored model version (0: the latest). NotFound when there is none.
   Result<std::pair<int64_t, BktModel>> GetModel(const std::string& name, int64_t version) const;
 
-  /// Records validated events (EventsFromProto). FailedPrecondition without a graph; NotFound
+  /// Records validated events (ids, outcomes and timestamps checked, as the service's
+  /// EventsFromProto does). FailedPrecondition without a graph; NotFound
   /// naming "events[i].activity_id" for an activity the graph lacks; Unavailable / Internal /
   /// Aborted from the store (nothing is recorded then).
   Result<RecordOutcome> Record(std::vector<Observation> events, bool want_mastery);
@@ -238,6 +239,6 @@ class Tenant {
   std::unique_ptr<EventIdFilter> seen_events_;
 };
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app
 
-#endif  // PATHWISE_SERVICE_TENANT_H_
+#endif  // PATHWISE_APP_TENANT_H_
