@@ -214,6 +214,37 @@ class Tenant {
   Status ReadLearner(const Curriculum& curriculum, const std::string& learner_id, bool allow_new,
                      const std::function<Status()>& read);
 
+  // A Record call's events on their way through the steps below (tenant.cc).
+  struct PendingBatch;
+  // The steps of Record, in order. REQUIRES: write_mu_ held shared; from LockLearners on, the
+  // learner locks the batch holds.
+  //
+  // NotFound naming "events[i].activity_id" for an activity the graph lacks.
+  Status CheckActivitiesExist(const PendingBatch& batch) const;
+  // Groups the events by learner and locks the learners in increasing id (the lock order),
+  // reloading the stale ones.
+  Status LockLearners(PendingBatch& batch);
+  // Marks the events repeated within the batch or already stored: the event-id filter rules most
+  // events out, and the store is asked about the rest.
+  Status MarkDuplicates(PendingBatch& batch);
+  // Applies the events that are not duplicates to the engine (its tracker and its policies) and
+  // collects each learner's changed states for the store. On failure the learners it changed are
+  // reloaded.
+  Status ApplyNewEvents(PendingBatch& batch);
+  // Commits the events and states in one transaction with the learners' expected versions. On
+  // failure the learners are reloaded, so memory never runs ahead of the store.
+  Result<store::CommitResult> CommitBatch(PendingBatch& batch);
+  // Takes the learners' committed versions and returns the duplicates' indices: the store's, with
+  // every learner reloaded, in the (protocol-breaking) case that they differ from the batch's.
+  std::vector<uint32_t> AdoptCommit(PendingBatch& batch, const store::CommitResult& committed);
+  // Adds the recorded events' ids to the event-id filter.
+  void RememberEventIds(const PendingBatch& batch);
+  // Per learner of the batch (sorted by id), the competencies it changed (sorted by id); moves
+  // them out of the batch.
+  std::vector<LearnerMastery> ChangedMastery(PendingBatch& batch);
+  // Replaces the learners the batch applied events to by a replay of their stored events.
+  void ReloadAppliedLearners(PendingBatch& batch);
+
   Result<std::shared_ptr<Curriculum>> BuildCurriculum(std::optional<CompetencyGraph> graph,
                                                       int64_t graph_version, BktModel model,
                                                       int64_t model_version) const;
