@@ -16,19 +16,19 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include "service/config.h"
-#include "service/log.h"
+#include "app/config.h"
+#include "app/log.h"
 #include "service/server.h"
 #include "store/postgres_store.h"
 
 namespace {
 
-using pathwise::service::LogLevel;
-using pathwise::service::LogLine;
+using pathwise::app::LogLevel;
+using pathwise::app::LogLine;
 
 // Flags win over the config file; --api-key adds tenants (or keys to a configured tenant).
 pathwise::Status ApplyApiKeys(const std::vector<std::string>& api_keys,
-                              pathwise::service::ServerConfig* config) {
+                              pathwise::app::ServerConfig* config) {
   for (const std::string& flag : api_keys) {
     const size_t eq = flag.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -36,7 +36,7 @@ pathwise::Status ApplyApiKeys(const std::vector<std::string>& api_keys,
                                                "'");
     }
     const std::string tenant = flag.substr(0, eq);
-    pathwise::service::TenantConfig* target = nullptr;
+    pathwise::app::TenantConfig* target = nullptr;
     for (auto& t : config->tenants) target = t.id == tenant ? &t : target;
     if (target == nullptr) target = &config->tenants.emplace_back();
     target->id = tenant;
@@ -73,9 +73,9 @@ int main(int argc, char** argv) {
   // server's own locks are ordered by design (tenant.h), so skip the bookkeeping on the hot path.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
-  pathwise::service::ServerConfig config;
+  pathwise::app::ServerConfig config;
   if (!config_path.empty()) {
-    auto parsed = pathwise::service::ReadServerConfigFile(config_path);
+    auto parsed = pathwise::app::ReadServerConfigFile(config_path);
     if (!parsed.ok()) return Fail(parsed.status());
     config = std::move(parsed).value();
   }
@@ -91,8 +91,8 @@ int main(int argc, char** argv) {
   if (auto s = config.Validate(); !s.ok()) return Fail(s);
   if (config.listen.empty()) return Fail(pathwise::Status::InvalidArgument("listen: required"));
   LogLevel level = LogLevel::kInfo;
-  (void)pathwise::service::ParseLogLevel(config.log_level, &level);
-  pathwise::service::SetLogLevel(level);
+  (void)pathwise::app::ParseLogLevel(config.log_level, &level);
+  pathwise::app::SetLogLevel(level);
 
   // Signals go to one thread that waits for them; every other thread (gRPC's included) blocks them.
   sigset_t signals;

@@ -13,7 +13,7 @@ namespace {
 
 // The oneof of PutGraph / ValidateGraph as the two pointers CheckGraph takes.
 template <typename Request>
-Result<CheckedGraph> CheckRequestGraph(const Request& request, const ServiceLimits& limits) {
+Result<CheckedGraph> CheckRequestGraph(const Request& request, const app::ServiceLimits& limits) {
   switch (request.definition_case()) {
     case Request::kGraph:
       return CheckGraph(&request.graph(), nullptr, limits);
@@ -24,7 +24,8 @@ Result<CheckedGraph> CheckRequestGraph(const Request& request, const ServiceLimi
   }
 }
 
-Result<BktModel> RequestModel(const v1::PutModelRequest& request, const ServiceLimits& limits) {
+Result<BktModel> RequestModel(const v1::PutModelRequest& request,
+                              const app::ServiceLimits& limits) {
   switch (request.definition_case()) {
     case v1::PutModelRequest::kModel:
       return ModelFromProto(request.model(), limits, "model");
@@ -38,7 +39,7 @@ Result<BktModel> RequestModel(const v1::PutModelRequest& request, const ServiceL
 // Parameters for a competency the graph lacks would be kept and silently never used (a typo in an
 // id, or a model of another curriculum), so a model may only name competencies of the tenant's
 // latest graph. Without a graph there is nothing to check against yet.
-Status CheckModelCompetencies(const BktModel& model, const Curriculum& curriculum,
+Status CheckModelCompetencies(const BktModel& model, const app::Curriculum& curriculum,
                               std::string_view prefix) {
   if (!curriculum.has_graph()) return Status::Ok();
   constexpr size_t kNamed = 10;
@@ -78,7 +79,7 @@ grpc::Status CurriculumServiceImpl::PutGraph(grpc::ServerContext* context,
                                              const v1::PutGraphRequest* request,
                                              v1::PutGraphResponse* response) {
   return RunRpc("PutGraph", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
     // A negative version can never match, so it is the caller's mistake, not a lost race.
     if (request->has_expected_version() && request->expected_version() < 0) {
       return Status::InvalidArgument(
@@ -89,7 +90,7 @@ grpc::Status CurriculumServiceImpl::PutGraph(grpc::ServerContext* context,
     PATHWISE_RETURN_IF_ERROR(GraphProblemsToStatus(checked.problems));
     std::optional<int64_t> expected;
     if (request->has_expected_version()) expected = request->expected_version();
-    PATHWISE_ASSIGN_OR_RETURN(PutGraphOutcome outcome,
+    PATHWISE_ASSIGN_OR_RETURN(app::PutGraphOutcome outcome,
                               tenant->PutGraph(checked.definition, expected));
     response->set_version(outcome.version);
     response->set_competencies(static_cast<int32_t>(outcome.competencies));
@@ -105,7 +106,7 @@ grpc::Status CurriculumServiceImpl::GetGraph(grpc::ServerContext* context,
                                              const v1::GetGraphRequest* request,
                                              v1::GetGraphResponse* response) {
   return RunRpc("GetGraph", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
     PATHWISE_RETURN_IF_ERROR(CheckVersion(request->version()));
     PATHWISE_ASSIGN_OR_RETURN(auto graph, tenant->GetGraph(request->version()));
     response->set_version(graph.first);
@@ -119,7 +120,7 @@ grpc::Status CurriculumServiceImpl::ValidateGraph(grpc::ServerContext* context,
                                                   const v1::ValidateGraphRequest* request,
                                                   v1::ValidateGraphResponse* response) {
   return RunRpc("ValidateGraph", [&]() -> Status {
-    PATHWISE_RETURN_IF_ERROR(env_.tenants->Authenticate(*context).status());
+    PATHWISE_RETURN_IF_ERROR(Authenticate(env_, *context).status());
     PATHWISE_ASSIGN_OR_RETURN(CheckedGraph checked, CheckRequestGraph(*request, *env_.limits));
     response->set_valid(checked.problems.empty());
     for (v1::GraphProblem& problem : checked.problems) {
@@ -133,13 +134,14 @@ grpc::Status CurriculumServiceImpl::PutModel(grpc::ServerContext* context,
                                              const v1::PutModelRequest* request,
                                              v1::PutModelResponse* response) {
   return RunRpc("PutModel", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
-    PATHWISE_RETURN_IF_ERROR(ValidateId(request->name(), "name", *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
+    PATHWISE_RETURN_IF_ERROR(app::ValidateId(request->name(), "name", *env_.limits));
     PATHWISE_ASSIGN_OR_RETURN(BktModel model, RequestModel(*request, *env_.limits));
     PATHWISE_RETURN_IF_ERROR(CheckModelCompetencies(
         model, *tenant->curriculum(),
         request->definition_case() == v1::PutModelRequest::kModel ? "model" : "model_json"));
-    PATHWISE_ASSIGN_OR_RETURN(PutModelOutcome outcome, tenant->PutModel(request->name(), model));
+    PATHWISE_ASSIGN_OR_RETURN(app::PutModelOutcome outcome,
+                              tenant->PutModel(request->name(), model));
     response->set_name(request->name());
     response->set_version(outcome.version);
     response->set_active(outcome.active);
@@ -152,8 +154,8 @@ grpc::Status CurriculumServiceImpl::GetModel(grpc::ServerContext* context,
                                              const v1::GetModelRequest* request,
                                              v1::GetModelResponse* response) {
   return RunRpc("GetModel", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
-    PATHWISE_RETURN_IF_ERROR(ValidateId(request->name(), "name", *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
+    PATHWISE_RETURN_IF_ERROR(app::ValidateId(request->name(), "name", *env_.limits));
     PATHWISE_RETURN_IF_ERROR(CheckVersion(request->version()));
     PATHWISE_ASSIGN_OR_RETURN(auto model, tenant->GetModel(request->name(), request->version()));
     response->set_name(request->name());

@@ -19,7 +19,8 @@ google::protobuf::ArenaOptions RequestArenaOptions() {
   return options;
 }
 
-void AddOutcome(const RecordOutcome& outcome, bool with_indices, v1::RecordEventsResponse* out) {
+void AddOutcome(const app::RecordOutcome& outcome, bool with_indices,
+                v1::RecordEventsResponse* out) {
   out->set_recorded(out->recorded() + outcome.recorded);
   out->set_duplicates(out->duplicates() + outcome.duplicate_indices.size());
   out->set_batches(out->batches() + 1);
@@ -62,13 +63,13 @@ grpc::Status LearnerServiceImpl::StreamedRecordEvents(
   auto* request = google::protobuf::Arena::CreateMessage<v1::RecordEventsRequest>(&arena);
   auto* response = google::protobuf::Arena::CreateMessage<v1::RecordEventsResponse>(&arena);
   const grpc::Status status = RunRpc("RecordEvents", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
     if (!streamer->Read(request)) {
       return Status::InvalidArgument("the request is not a readable RecordEventsRequest");
     }
     PATHWISE_ASSIGN_OR_RETURN(std::vector<Observation> events,
                               EventsFromProto(request->events(), *env_.limits));
-    PATHWISE_ASSIGN_OR_RETURN(RecordOutcome outcome,
+    PATHWISE_ASSIGN_OR_RETURN(app::RecordOutcome outcome,
                               tenant->Record(std::move(events), request->return_mastery()));
     AddOutcome(outcome, /*with_indices=*/true, response);
     return Status::Ok();
@@ -84,7 +85,7 @@ grpc::Status LearnerServiceImpl::RawStreamEvents(grpc::ServerContext* context,
                                                  grpc::ServerReader<grpc::ByteBuffer>* reader,
                                                  v1::RecordEventsResponse* response) {
   return RunRpc("StreamEvents", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
     uint64_t batch = 0;
     // Each message commits on its own; an error names the message and ends the call, and what was
     // committed before stays committed (the reply's contract in the proto).
@@ -104,7 +105,7 @@ grpc::Status LearnerServiceImpl::RawStreamEvents(grpc::ServerContext* context,
       }
       Result<std::vector<Observation>> events = EventsFromProto(request->events(), *env_.limits);
       if (!events.ok()) return failed(events.status());
-      Result<RecordOutcome> outcome =
+      Result<app::RecordOutcome> outcome =
           tenant->Record(std::move(events).value(), request->return_mastery());
       if (!outcome.ok()) return failed(outcome.status());
       AddOutcome(*outcome, /*with_indices=*/false, response);
@@ -119,13 +120,13 @@ grpc::Status LearnerServiceImpl::GetMastery(grpc::ServerContext* context,
                                             const v1::GetMasteryRequest* request,
                                             v1::GetMasteryResponse* response) {
   return RunRpc("GetMastery", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
-    PATHWISE_RETURN_IF_ERROR(ValidateId(request->learner_id(), "learner_id", *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
+    PATHWISE_RETURN_IF_ERROR(app::ValidateId(request->learner_id(), "learner_id", *env_.limits));
     PATHWISE_ASSIGN_OR_RETURN(
         std::vector<std::string> competency_ids,
         IdsFromProto(request->competency_ids(), "competency_ids", *env_.limits));
     PATHWISE_ASSIGN_OR_RETURN(
-        MasteryView view,
+        app::MasteryView view,
         tenant->Mastery(request->learner_id(), competency_ids, request->include_groups()));
     response->set_learner_id(request->learner_id());
     for (const MasteryEstimate& e : view.mastery.competencies) {
@@ -146,9 +147,10 @@ grpc::Status LearnerServiceImpl::ExportLearner(
     grpc::ServerContext* context, const v1::ExportLearnerRequest* request,
     grpc::ServerWriter<v1::ExportLearnerResponse>* writer) {
   return RunRpc("ExportLearner", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
-    PATHWISE_RETURN_IF_ERROR(ValidateId(request->learner_id(), "learner_id", *env_.limits));
-    PATHWISE_ASSIGN_OR_RETURN(LearnerExport exported, tenant->ExportLearner(request->learner_id()));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
+    PATHWISE_RETURN_IF_ERROR(app::ValidateId(request->learner_id(), "learner_id", *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(app::LearnerExport exported,
+                              tenant->ExportLearner(request->learner_id()));
     v1::ExportLearnerResponse message;
     message.set_learner_id(request->learner_id());
     message.set_state_version(exported.state.version);
@@ -176,8 +178,8 @@ grpc::Status LearnerServiceImpl::DeleteLearner(grpc::ServerContext* context,
                                                const v1::DeleteLearnerRequest* request,
                                                v1::DeleteLearnerResponse*) {
   return RunRpc("DeleteLearner", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
-    PATHWISE_RETURN_IF_ERROR(ValidateId(request->learner_id(), "learner_id", *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
+    PATHWISE_RETURN_IF_ERROR(app::ValidateId(request->learner_id(), "learner_id", *env_.limits));
     return tenant->DeleteLearner(request->learner_id());
   });
 }

@@ -21,7 +21,7 @@ v1::JobState ToProto(store::JobStatus status) {
   return v1::JOB_STATE_UNSPECIFIED;
 }
 
-void ToProto(const store::JobRecord& record, const FitSummary& summary, v1::FitJob* out) {
+void ToProto(const store::JobRecord& record, const app::FitSummary& summary, v1::FitJob* out) {
   out->set_job_id(record.job_id);
   out->set_state(ToProto(record.status));
   out->set_progress(record.progress);
@@ -42,9 +42,9 @@ void ToProto(const store::JobRecord& record, const FitSummary& summary, v1::FitJ
 grpc::Status ModelServiceImpl::FitModel(grpc::ServerContext* context,
                                         const v1::FitModelRequest* request, v1::FitJob* response) {
   return RunRpc("FitModel", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
-    PATHWISE_RETURN_IF_ERROR(ValidateId(request->model_name(), "model_name", *env_.limits));
-    PATHWISE_RETURN_IF_ERROR(ValidateOptionalId(request->job_id(), "job_id", *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
+    PATHWISE_RETURN_IF_ERROR(app::ValidateId(request->model_name(), "model_name", *env_.limits));
+    PATHWISE_RETURN_IF_ERROR(app::ValidateOptionalId(request->job_id(), "job_id", *env_.limits));
     PATHWISE_ASSIGN_OR_RETURN(FitOptions options,
                               FitOptionsFromProto(request->options(), *env_.limits));
     if (!tenant->curriculum()->has_graph()) {
@@ -54,7 +54,7 @@ grpc::Status ModelServiceImpl::FitModel(grpc::ServerContext* context,
     PATHWISE_ASSIGN_OR_RETURN(
         store::JobRecord record,
         env_.jobs->SubmitFit(tenant, request->job_id(), request->model_name(), options));
-    ToProto(record, FitSummary{}, response);
+    ToProto(record, app::FitSummary{}, response);
     return Status::Ok();
   });
 }
@@ -63,8 +63,8 @@ grpc::Status ModelServiceImpl::GetFitJob(grpc::ServerContext* context,
                                          const v1::GetFitJobRequest* request,
                                          v1::FitJob* response) {
   return RunRpc("GetFitJob", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
-    PATHWISE_RETURN_IF_ERROR(ValidateId(request->job_id(), "job_id", *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
+    PATHWISE_RETURN_IF_ERROR(app::ValidateId(request->job_id(), "job_id", *env_.limits));
     PATHWISE_ASSIGN_OR_RETURN(auto job, env_.jobs->Get(tenant->id(), request->job_id()));
     ToProto(job.first, job.second, response);
     return Status::Ok();
@@ -75,8 +75,8 @@ grpc::Status ModelServiceImpl::CancelFitJob(grpc::ServerContext* context,
                                             const v1::CancelFitJobRequest* request,
                                             v1::FitJob* response) {
   return RunRpc("CancelFitJob", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
-    PATHWISE_RETURN_IF_ERROR(ValidateId(request->job_id(), "job_id", *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
+    PATHWISE_RETURN_IF_ERROR(app::ValidateId(request->job_id(), "job_id", *env_.limits));
     PATHWISE_ASSIGN_OR_RETURN(store::JobRecord record,
                               env_.jobs->Cancel(tenant->id(), request->job_id()));
     // A job that finished before it saw the request reports as GetFitJob would.

@@ -9,6 +9,17 @@
 #include <pathwise/model_io.h>
 
 namespace pathwise::service {
+
+// The app layer's request limits and checks, which every converter applies.
+using app::CheckCount;
+using app::DescribeNumber;
+using app::IndexPath;
+using app::PlanCall;
+using app::RecommendCall;
+using app::ServiceLimits;
+using app::ValidateId;
+using app::ValidateText;
+
 namespace {
 
 // 9999-12-31T23:59:59.999Z: the latest timestamp ISO 8601 (and every client library) can print.

@@ -19,13 +19,14 @@
 #include <pathwise/status.h>
 #include <pathwise/types.h>
 
+#include "app/calls.h"
+#include "app/limits.h"
 #include "pathwise/v1/curriculum_service.pb.h"
 #include "pathwise/v1/graph.pb.h"
 #include "pathwise/v1/learner_service.pb.h"
 #include "pathwise/v1/model.pb.h"
 #include "pathwise/v1/model_service.pb.h"
 #include "pathwise/v1/recommendation_service.pb.h"
-#include "service/limits.h"
 
 namespace pathwise::service {
 
@@ -54,7 +55,7 @@ struct CheckedGraph {
 ///     if (!checked.ok()) return checked.status();
 ///     if (!checked->problems.empty()) return GraphProblemsToStatus(checked->problems);
 Result<CheckedGraph> CheckGraph(const v1::Graph* graph, const std::string* graph_json,
-                                const ServiceLimits& limits);
+                                const app::ServiceLimits& limits);
 
 /// One Status for a non-empty problem list: FailedPrecondition when every problem is a cycle,
 /// InvalidArgument otherwise; the message lists every problem as "path: message", one per line.
@@ -70,12 +71,12 @@ void ToProto(const GraphDefinition& definition, v1::Graph* out);
 /// present, then BktModel::Validate and ValidateFittedVariants. InvalidArgument naming the field
 /// path under `prefix` (e.g. "model.competencies[fractions].slip"); ResourceExhausted for a map
 /// over limits.max_graph_items.
-Result<BktModel> ModelFromProto(const v1::Model& model, const ServiceLimits& limits,
+Result<BktModel> ModelFromProto(const v1::Model& model, const app::ServiceLimits& limits,
                                 std::string_view prefix = "model");
 
 /// Model JSON (the "pathwise.bkt_model" format) with the same checks; errors are prefixed with
 /// "model_json".
-Result<BktModel> ModelFromJson(const std::string& model_json, const ServiceLimits& limits);
+Result<BktModel> ModelFromJson(const std::string& model_json, const app::ServiceLimits& limits);
 
 /// The model as a message.
 void ToProto(const BktModel& model, v1::Model* out);
@@ -87,7 +88,7 @@ void ToProto(const BktModel& model, v1::Model* out);
 /// each "events[i]": event_id, learner_id and activity_id valid ids, outcome present, finite and in
 /// [0, 1], timestamp_ms in [0, 9999-12-31]. Whether the activity exists is the tracker's business.
 Result<std::vector<Observation>> EventsFromProto(
-    const google::protobuf::RepeatedPtrField<v1::Event>& events, const ServiceLimits& limits);
+    const google::protobuf::RepeatedPtrField<v1::Event>& events, const app::ServiceLimits& limits);
 
 void ToProto(const Observation& observation, v1::Event* out);
 void ToProto(const MasteryEstimate& estimate, v1::MasteryEstimate* out);
@@ -97,38 +98,21 @@ void ToProto(const GroupMastery& mastery, v1::GroupMastery* out);
 /// id (InvalidArgument "<field>[i]: ...").
 Result<std::vector<std::string>> IdsFromProto(
     const google::protobuf::RepeatedPtrField<std::string>& ids, std::string_view field,
-    const ServiceLimits& limits);
+    const app::ServiceLimits& limits);
 
 // ---- Recommendations ----------------------------------------------------------------------------
-
-/// A Recommend call, converted.
-struct RecommendCall {
-  std::string learner_id;
-  PolicyKind policy = PolicyKind::kMastery;
-  /// False (the default): a learner with no stored events gets the cold-start recommendation.
-  bool require_known_learner = false;
-  RecommendRequest request;
-};
 
 /// Validates learner_id, the id lists, k in [1, limits.max_k] (absent: 5), a finite positive time
 /// budget and now_ms >= 0. InvalidArgument naming the field; ResourceExhausted for a list over
 /// limits. Unknown goal / activity ids are left to the policy (NotFound).
-Result<RecommendCall> RecommendCallFromProto(const v1::RecommendRequest& request,
-                                             const ServiceLimits& limits);
+Result<app::RecommendCall> RecommendCallFromProto(const v1::RecommendRequest& request,
+                                                  const app::ServiceLimits& limits);
 
 void ToProto(const Recommendation& recommendation, v1::Recommendation* out);
 
-/// A PlanPathway call, converted.
-struct PlanCall {
-  std::string learner_id;
-  std::vector<std::string> goals;
-  /// False (the default): a learner with no stored events is planned from the priors.
-  bool require_known_learner = false;
-};
-
 /// Validates learner_id and goals (at least one). InvalidArgument naming the field.
-Result<PlanCall> PlanCallFromProto(const v1::PlanPathwayRequest& request,
-                                   const ServiceLimits& limits);
+Result<app::PlanCall> PlanCallFromProto(const v1::PlanPathwayRequest& request,
+                                        const app::ServiceLimits& limits);
 
 void ToProto(const Pathway& pathway, v1::Pathway* out);
 
@@ -141,7 +125,8 @@ v1::Policy ToProto(PolicyKind kind);
 /// events carry no group), and for a count or number past its limit ("options.restarts: must be in
 /// [1, 100], got 2000000000"; restarts and max_iterations by `limits`, tolerance in [0, 1],
 /// ibkt_l2 in (0, 1e6]).
-Result<FitOptions> FitOptionsFromProto(const v1::FitOptions& options, const ServiceLimits& limits);
+Result<FitOptions> FitOptionsFromProto(const v1::FitOptions& options,
+                                       const app::ServiceLimits& limits);
 
 }  // namespace pathwise::service
 

@@ -9,9 +9,10 @@ grpc::ServerUnaryReactor* RecommendationServiceImpl::Recommend(grpc::CallbackSer
                                                                v1::RecommendResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(RunRpc("Recommend", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
-    PATHWISE_ASSIGN_OR_RETURN(RecommendCall call, RecommendCallFromProto(*request, *env_.limits));
-    PATHWISE_ASSIGN_OR_RETURN(RecommendView view, tenant->Recommend(call));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
+    PATHWISE_ASSIGN_OR_RETURN(app::RecommendCall call,
+                              RecommendCallFromProto(*request, *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(app::RecommendView view, tenant->Recommend(call));
     response->set_learner_id(call.learner_id);
     for (const Recommendation& r : view.recommendations)
       ToProto(r, response->add_recommendations());
@@ -28,9 +29,9 @@ grpc::ServerUnaryReactor* RecommendationServiceImpl::PlanPathway(
     v1::PlanPathwayResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(RunRpc("PlanPathway", [&]() -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(Tenant * tenant, env_.tenants->Authenticate(*context));
-    PATHWISE_ASSIGN_OR_RETURN(PlanCall call, PlanCallFromProto(*request, *env_.limits));
-    PATHWISE_ASSIGN_OR_RETURN(PlanView view, tenant->Plan(call));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
+    PATHWISE_ASSIGN_OR_RETURN(app::PlanCall call, PlanCallFromProto(*request, *env_.limits));
+    PATHWISE_ASSIGN_OR_RETURN(app::PlanView view, tenant->Plan(call));
     ToProto(view.pathway, response->mutable_pathway());
     response->set_graph_version(view.graph_version);
     response->set_model_version(view.model_version);

@@ -7,24 +7,31 @@
 #include <new>
 #include <string_view>
 
+#include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
+#include <pathwise/result.h>
 #include <pathwise/status.h>
 
-#include "service/job_runner.h"
-#include "service/limits.h"
-#include "service/log.h"
+#include "app/job_runner.h"
+#include "app/limits.h"
+#include "app/log.h"
+#include "app/tenant_registry.h"
 #include "service/status_mapping.h"
-#include "service/tenant_registry.h"
 
 namespace pathwise::service {
 
 /// The state the service implementations share; owned by the server, outlives them.
 struct ServiceEnv {
-  TenantRegistry* tenants = nullptr;
-  const ServiceLimits* limits = nullptr;
-  JobRunner* jobs = nullptr;
+  app::TenantRegistry* tenants = nullptr;
+  const app::ServiceLimits* limits = nullptr;
+  app::JobRunner* jobs = nullptr;
 };
+
+/// The tenant whose API key the call carries in `authorization: Bearer <key>`. Unauthenticated
+/// (the same message for a wrong key as for an unknown one, naming neither tenants nor keys) when
+/// the metadata is missing, malformed or carries an unknown key.
+Result<app::Tenant*> Authenticate(const ServiceEnv& env, const grpc::ServerContextBase& context);
 
 /// Logs a failed call (a warning for codes that point at the server, debug for the caller's
 /// mistakes) and maps its status.

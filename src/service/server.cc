@@ -14,11 +14,11 @@
 #include <openssl/x509.h>
 #include <sys/resource.h>
 
+#include "app/job_runner.h"
+#include "app/log.h"
 #include "grpc/health/v1/health.pb.h"
 #include "service/curriculum_service.h"
-#include "service/job_runner.h"
 #include "service/learner_service.h"
-#include "service/log.h"
 #include "service/model_service.h"
 #include "service/recommendation_service.h"
 #include "service/reflection_v1.h"
@@ -43,7 +43,7 @@ Result<std::string> ReadFile(const std::string& path, std::string_view what) {
 // gRPC reports a key that is not the certificate's only as a port it could not open; check the
 // pair first so the error says what is wrong.
 Status CheckKeyMatchesCertificate(const std::string& key_pem, const std::string& cert_pem,
-                                  const TlsConfig& tls) {
+                                  const app::TlsConfig& tls) {
   auto read = [](const std::string& pem, auto reader) {
     std::unique_ptr<BIO, decltype(&BIO_free)> bio(
         BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
@@ -69,7 +69,7 @@ Status CheckKeyMatchesCertificate(const std::string& key_pem, const std::string&
   return Status::Ok();
 }
 
-Result<std::shared_ptr<grpc::ServerCredentials>> Credentials(const TlsConfig& tls) {
+Result<std::shared_ptr<grpc::ServerCredentials>> Credentials(const app::TlsConfig& tls) {
   if (tls.cert.empty()) return grpc::InsecureServerCredentials();
   grpc::SslServerCredentialsOptions options(
       tls.client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
@@ -105,7 +105,7 @@ uint64_t RaiseOpenFileLimit() {
   return static_cast<uint64_t>(files.rlim_cur);
 }
 
-Result<std::unique_ptr<store::LearnerStore>> OpenStore(const ServerConfig& config) {
+Result<std::unique_ptr<store::LearnerStore>> OpenStore(const app::ServerConfig& config) {
   if (config.store == "memory") {
     return std::unique_ptr<store::LearnerStore>(std::make_unique<store::MemoryStore>());
   }
@@ -124,10 +124,10 @@ Result<std::unique_ptr<store::LearnerStore>> OpenStore(const ServerConfig& confi
 }
 
 struct PathwiseServer::Impl {
-  ServerConfig config;
+  app::ServerConfig config;
   std::unique_ptr<store::LearnerStore> store;
-  std::unique_ptr<TenantRegistry> tenants;
-  std::unique_ptr<JobRunner> jobs;
+  std::unique_ptr<app::TenantRegistry> tenants;
+  std::unique_ptr<app::JobRunner> jobs;
   std::unique_ptr<CurriculumServiceImpl> curriculum_service;
   std::unique_ptr<LearnerServiceImpl> learner_service;
   std::unique_ptr<RecommendationServiceImpl> recommendation_service;
@@ -149,18 +149,18 @@ PathwiseServer::PathwiseServer(std::unique_ptr<Impl> impl) : impl_(std::move(imp
 PathwiseServer::~PathwiseServer() { (void)Shutdown(std::chrono::milliseconds(0)); }
 
 Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
-    const ServerConfig& config, std::unique_ptr<store::LearnerStore> store) {
+    const app::ServerConfig& config, std::unique_ptr<store::LearnerStore> store) {
   PATHWISE_RETURN_IF_ERROR(config.Validate());
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->store = std::move(store);
-  impl->tenants = std::make_unique<TenantRegistry>(impl->config.tenants, impl->store.get(),
-                                                   &impl->config.limits);
+  impl->tenants = std::make_unique<app::TenantRegistry>(impl->config.tenants, impl->store.get(),
+                                                        &impl->config.limits);
   PATHWISE_RETURN_IF_ERROR(impl->tenants->LoadAll());
-  impl->jobs = std::make_unique<JobRunner>(impl->store.get(), impl->config.fit_threads,
-                                           impl->config.limits.max_queued_jobs,
-                                           impl->config.limits.max_fit_work);
-  for (Tenant* tenant : impl->tenants->tenants()) {
+  impl->jobs = std::make_unique<app::JobRunner>(impl->store.get(), impl->config.fit_threads,
+                                                impl->config.limits.max_queued_jobs,
+                                                impl->config.limits.max_fit_work);
+  for (app::Tenant* tenant : impl->tenants->tenants()) {
     PATHWISE_RETURN_IF_ERROR(impl->jobs->RecoverInterrupted(tenant->id()));
   }
 
@@ -224,7 +224,7 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
 
 int PathwiseServer::port() const { return impl_->port; }
 const std::string& PathwiseServer::address() const { return impl_->address; }
-TenantRegistry& PathwiseServer::tenants() { return *impl_->tenants; }
+app::TenantRegistry& PathwiseServer::tenants() { return *impl_->tenants; }
 store::LearnerStore& PathwiseServer::store() { return *impl_->store; }
 
 std::shared_ptr<grpc::Channel> PathwiseServer::InProcessChannel(
@@ -256,7 +256,7 @@ Status PathwiseServer::Shutdown(std::chrono::milliseconds grace) {
     (void)impl_->tenants.release();
     (void)impl_->store.release();
   }
-  LogLine(LogLevel::kInfo, "stopped")
+  app::LogLine(app::LogLevel::kInfo, "stopped")
       .Add("drain_seconds",
            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())
       .Add("store_closed", closed.ok());

@@ -15,8 +15,8 @@
 #include <pathwise/result.h>
 #include <pathwise/status.h>
 
-#include "service/config.h"
-#include "service/tenant_registry.h"
+#include "app/config.h"
+#include "app/tenant_registry.h"
 #include "store/learner_store.h"
 
 namespace pathwise::service {
@@ -24,7 +24,7 @@ namespace pathwise::service {
 /// Opens the store the config names: SqliteStore in config.data_dir, a PostgresStore for a
 /// postgresql:// URI, or a MemoryStore.
 /// The store's errors (FailedPrecondition for a data directory locked by another server, ...).
-Result<std::unique_ptr<store::LearnerStore>> OpenStore(const ServerConfig& config);
+Result<std::unique_ptr<store::LearnerStore>> OpenStore(const app::ServerConfig& config);
 
 /// Raises this process's soft limit of open files to its hard limit. Every client connection holds
 /// a descriptor, and with the usual soft limit of 1024 the listener starts failing with "Too many
@@ -52,7 +52,7 @@ class PathwiseServer {
   /// config, a TLS key that does not match its certificate, or a TLS file that holds no PEM;
   /// Unavailable when the address cannot be bound or a TLS file cannot be read; the tenants' load
   /// errors ("tenant '<id>': ...").
-  static Result<std::unique_ptr<PathwiseServer>> Start(const ServerConfig& config,
+  static Result<std::unique_ptr<PathwiseServer>> Start(const app::ServerConfig& config,
                                                        std::unique_ptr<store::LearnerStore> store);
   ~PathwiseServer();
   PathwiseServer(const PathwiseServer&) = delete;
@@ -74,7 +74,7 @@ class PathwiseServer {
   /// Blocks until Shutdown has completed.
   void Wait();
 
-  TenantRegistry& tenants();
+  app::TenantRegistry& tenants();
   store::LearnerStore& store();
 
  private:

@@ -34,7 +34,7 @@ TEST(ConcurrencyTest, ManyClientsOnOverlappingLearnersEqualASequentialReplay) {
   SCOPED_TRACE("seed " + std::to_string(kSeed));
 
   TempDir dir;
-  ServerConfig config = TwoTenantConfig();
+  app::ServerConfig config = TwoTenantConfig();
   config.store = "sqlite";
   config.data_dir = dir.path();
   std::unique_ptr<PathwiseServer> server = StartServer(config);
@@ -131,7 +131,7 @@ TEST(ConcurrencyTest, ReadersNeverSeeAnUncommittedEvent) {
   // and never more than the events acknowledged by the time the read returns... plus the batch in
   // flight, which may have committed just before.
   TempDir dir;
-  ServerConfig config = TwoTenantConfig();
+  app::ServerConfig config = TwoTenantConfig();
   config.store = "sqlite";
   config.data_dir = dir.path();
   std::unique_ptr<PathwiseServer> server = StartServer(config);

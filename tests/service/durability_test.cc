@@ -189,7 +189,7 @@ TEST(DurabilityTest, SecondServerOnTheSameDataDirectoryRefusesToStart) {
   const std::string log = dir.path() + "/pathwised.log";
   ChildServer first(dir.path() + "/data", log);
   ASSERT_TRUE(first.started()) << first.start_status();
-  ServerConfig config = testing::TwoTenantConfig();
+  app::ServerConfig config = testing::TwoTenantConfig();
   config.store = "sqlite";
   config.data_dir = dir.path() + "/data";
   Result<std::unique_ptr<store::LearnerStore>> store = OpenStore(config);

@@ -35,7 +35,7 @@ bool Finished(const v1::FitJob& job) {
 class FitJobTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ServerConfig config = TwoTenantConfig();
+    app::ServerConfig config = TwoTenantConfig();
     config.listen = "127.0.0.1:0";
     config.store = "sqlite";
     config.data_dir = dir_.path();

@@ -31,7 +31,7 @@ std::string Describe(const grpc::Status& s) {
 class IsolationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ServerConfig config = TwoTenantConfig();
+    app::ServerConfig config = TwoTenantConfig();
     config.store = "sqlite";
     config.data_dir = dir_.path();
     config.limits.max_message_bytes = 64 << 10;

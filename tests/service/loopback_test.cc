@@ -30,7 +30,7 @@ std::string Slurp(const std::string& path) {
 }
 
 TEST(LoopbackTest, PlaintextPortServesEveryService) {
-  ServerConfig config = TwoTenantConfig();
+  app::ServerConfig config = TwoTenantConfig();
   config.listen = "127.0.0.1:0";
   std::unique_ptr<PathwiseServer> server = StartServer(config);
   ASSERT_NE(server, nullptr);
@@ -51,7 +51,7 @@ TEST(LoopbackTest, PlaintextPortServesEveryService) {
 }
 
 TEST(LoopbackTest, PortInUseIsUnavailable) {
-  ServerConfig config = TwoTenantConfig();
+  app::ServerConfig config = TwoTenantConfig();
   config.listen = "127.0.0.1:0";
   std::unique_ptr<PathwiseServer> first = StartServer(config);
   ASSERT_NE(first, nullptr);
@@ -65,7 +65,7 @@ TEST(LoopbackTest, PortInUseIsUnavailable) {
 }
 
 TEST(LoopbackTest, HealthCheckStopsAnsweringServingWhenShutdownBegins) {
-  ServerConfig config = TwoTenantConfig();
+  app::ServerConfig config = TwoTenantConfig();
   config.listen = "127.0.0.1:0";
   std::unique_ptr<PathwiseServer> server = StartServer(config);
   ASSERT_NE(server, nullptr);
@@ -106,7 +106,7 @@ TEST(LoopbackTest, ANewClientIsAcceptedAfterAThousandIdleConnections) {
   // Both ends of every connection are in this process: 1000 connections need 2000 descriptors.
   const uint64_t limit = RaiseOpenFileLimit();
   if (limit < 2500) GTEST_SKIP() << "the open-file hard limit is " << limit;
-  ServerConfig config = TwoTenantConfig();
+  app::ServerConfig config = TwoTenantConfig();
   config.listen = "127.0.0.1:0";
   std::unique_ptr<PathwiseServer> server = StartServer(config);
   ASSERT_NE(server, nullptr);
@@ -174,7 +174,7 @@ class TlsTest : public ::testing::Test {
 };
 
 TEST_F(TlsTest, ServesTlsAndRequiresClientCertificatesWhenAsked) {
-  ServerConfig config = TwoTenantConfig();
+  app::ServerConfig config = TwoTenantConfig();
   config.listen = "127.0.0.1:0";
   config.tls.cert = Path("server.crt");
   config.tls.key = Path("server.key");
@@ -197,7 +197,7 @@ TEST_F(TlsTest, ServesTlsAndRequiresClientCertificatesWhenAsked) {
 }
 
 TEST_F(TlsTest, MissingCertificateFileIsUnavailable) {
-  ServerConfig config = TwoTenantConfig();
+  app::ServerConfig config = TwoTenantConfig();
   config.listen = "127.0.0.1:0";
   config.tls.cert = Path("nope.crt");
   config.tls.key = Path("server.key");
@@ -210,7 +210,7 @@ TEST_F(TlsTest, MissingCertificateFileIsUnavailable) {
 }
 
 TEST_F(TlsTest, KeyOfAnotherCertificateIsNamedAsAMismatch) {
-  ServerConfig config = TwoTenantConfig();
+  app::ServerConfig config = TwoTenantConfig();
   config.listen = "127.0.0.1:0";
   config.tls.cert = Path("server.crt");
   config.tls.key = Path("client.key");

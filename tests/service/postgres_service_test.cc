@@ -124,7 +124,7 @@ TEST(PostgresServiceTest, MasterySurvivesARestartOnTheSameDatabase) {
 }
 
 TEST(PostgresServiceTest, StoreSettingAcceptsOnlyKnownStoresAndValidUris) {
-  ServerConfig config = testing::TwoTenantConfig();
+  app::ServerConfig config = testing::TwoTenantConfig();
   config.store = "postgresql://pathwise@db.internal:5432/pathwise";
   EXPECT_TRUE(config.Validate().ok()) << config.Validate();
 

@@ -17,6 +17,10 @@
 namespace pathwise::service {
 namespace {
 
+using app::PlanCall;
+using app::RecommendCall;
+using app::ServiceLimits;
+
 using testing::ChainGraph;
 using testing::FractionsGraph;
 using testing::MakeEvent;

@@ -40,6 +40,19 @@ std::string Describe(const grpc::Status& s) {
   return std::to_string(s.error_code()) + " " + s.error_message();
 }
 
+// The registry loads the tenants before the server listens; the error names the tenant once.
+TEST(ServerStartTest, AStoredGraphThatDoesNotLoadNamesTheTenantOnce) {
+  app::ServerConfig config = testing::TwoTenantConfig();
+  auto store = std::make_unique<store::MemoryStore>();
+  ASSERT_OK(store->PutGraph(testing::kTenantA, "{not json"));
+  Result<std::unique_ptr<PathwiseServer>> server = PathwiseServer::Start(config, std::move(store));
+  ASSERT_FALSE(server.ok());
+  const std::string& message = server.status().message();
+  EXPECT_EQ(message.rfind("tenant 'tenant-a': stored graph version 1 does not load", 0), 0u)
+      << message;
+  EXPECT_EQ(message.find("tenant '", 1), std::string::npos) << message;
+}
+
 class ServiceTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -84,7 +97,7 @@ class ServiceTest : public ::testing::TestWithParam<std::string> {
   }
 
   TempDir dir_;
-  ServerConfig config_;
+  app::ServerConfig config_;
   std::unique_ptr<PathwiseServer> server_;
   std::unique_ptr<Stubs> stubs_;
 };
@@ -176,7 +189,7 @@ TEST_P(ServiceTest, RecordEventsAppliesOnceAndReportsDuplicates) {
   // The state equals a replay through the core tracker.
   Result<GraphDefinition> def = [&] {
     v1::Graph g = ChainGraph();
-    Result<CheckedGraph> checked = CheckGraph(&g, nullptr, ServiceLimits{});
+    Result<CheckedGraph> checked = CheckGraph(&g, nullptr, app::ServiceLimits{});
     return checked.ok() ? Result<GraphDefinition>(checked->definition)
                         : Result<GraphDefinition>(checked.status());
   }();
@@ -466,7 +479,7 @@ TEST_P(ServiceTest, MasteryPolicyStateSurvivesARestartAsIfUninterrupted) {
   if (GetParam() == "memory") GTEST_SKIP() << "nothing survives the in-memory store";
   // The tenant's course reads the learner's answers (stalls, evidence before "mastered") and
   // tracks the learner's pace: all of it is per-learner state kept in the store.
-  for (TenantConfig& tenant : config_.tenants) {
+  for (app::TenantConfig& tenant : config_.tenants) {
     tenant.recommender.progress_weight = 1.0;
     tenant.recommender.stall_min_attempts = 3;
     tenant.recommender.stall_max_recent_correct = 0;
@@ -485,7 +498,7 @@ TEST_P(ServiceTest, MasteryPolicyStateSurvivesARestartAsIfUninterrupted) {
       true);
 
   TempDir other_dir;
-  ServerConfig other_config = config_;
+  app::ServerConfig other_config = config_;
   other_config.data_dir = other_dir.path();
   std::unique_ptr<PathwiseServer> other = StartServer(other_config);
   ASSERT_NE(other, nullptr);
@@ -516,7 +529,7 @@ TEST_P(ServiceTest, ZpdesStateSurvivesARestartAsIfUninterrupted) {
 
   // The same teaching on a second server that is never restarted.
   TempDir other_dir;
-  ServerConfig other_config = config_;
+  app::ServerConfig other_config = config_;
   other_config.data_dir = other_dir.path();
   std::unique_ptr<PathwiseServer> other = StartServer(other_config);
   ASSERT_NE(other, nullptr);

@@ -58,8 +58,8 @@ class TempDir {
 };
 
 /// Two tenants, A and B, one key each; no network port (in-process channels only).
-inline ServerConfig TwoTenantConfig() {
-  ServerConfig config;
+inline app::ServerConfig TwoTenantConfig() {
+  app::ServerConfig config;
   config.listen = "";
   config.store = "memory";
   config.tenants = {{kTenantA, {kKeyA}, {}, {}}, {kTenantB, {kKeyB}, {}, {}}};
@@ -171,7 +171,7 @@ inline std::vector<v1::StoredEvent> ExpectMasteryEqualsReplay(Stubs& stubs, cons
                                                               const std::string& learner,
                                                               const v1::Graph& graph) {
   const std::vector<v1::StoredEvent> events = ExportEvents(stubs, key, learner);
-  Result<CheckedGraph> checked = CheckGraph(&graph, nullptr, ServiceLimits{});
+  Result<CheckedGraph> checked = CheckGraph(&graph, nullptr, app::ServiceLimits{});
   EXPECT_TRUE(checked.ok()) << checked.status();
   if (!checked.ok()) return events;
   Result<CompetencyGraph> built = CompetencyGraph::FromDefinition(checked->definition);
@@ -291,7 +291,7 @@ inline RawReply RawClientStreamCall(const std::shared_ptr<grpc::Channel>& channe
 
 /// A server started on `config` with a MemoryStore (config.store "memory") or a SqliteStore in
 /// config.data_dir.
-inline std::unique_ptr<PathwiseServer> StartServer(const ServerConfig& config) {
+inline std::unique_ptr<PathwiseServer> StartServer(const app::ServerConfig& config) {
   Result<std::unique_ptr<store::LearnerStore>> store = OpenStore(config);
   EXPECT_TRUE(store.ok()) << store.status();
   if (!store.ok()) return nullptr;

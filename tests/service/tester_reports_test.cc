@@ -50,7 +50,7 @@ class TesterReportTest : public ::testing::Test {
     stubs_.reset();
     if (server_ != nullptr) EXPECT_OK(server_->Shutdown(std::chrono::seconds(5)));
   }
-  void Start(const ServerConfig& config) {
+  void Start(const app::ServerConfig& config) {
     stubs_.reset();
     if (server_ != nullptr) ASSERT_OK(server_->Shutdown(std::chrono::seconds(5)));
     server_ = StartServer(config);
@@ -157,7 +157,7 @@ v1::FitJob WaitForJob(Stubs& stubs, const std::string& key, const std::string& j
 }
 
 TEST_F(TesterReportTest, AFitOverTheWorkBudgetFailsAndTheNextTenantsFitRuns) {
-  ServerConfig config = TwoTenantConfig();
+  app::ServerConfig config = TwoTenantConfig();
   config.limits.max_fit_work = 1000000;
   Start(config);
   for (const char* key : {kKeyA, kKeyB}) {

@@ -1,6 +1,6 @@
 // Tenant without a server: a failed commit leaves memory as the store has it, and the event-id
 // filter never forgets an id.
-#include "service/tenant.h"
+#include "app/tenant.h"
 
 #include <algorithm>
 #include <atomic>
@@ -8,31 +8,34 @@
 
 #include <gtest/gtest.h>
 
-#include "service/event_id_filter.h"
-#include "service_test_util.h"
+#include "app/event_id_filter.h"
 #include "store/memory_store.h"
 #include "testing/status_matchers.h"
 
-namespace pathwise::service {
+namespace pathwise::app {
 namespace {
 
+// Three competencies in a chain a -> b -> c, an activity for each, and act.ab practising a and b.
 GraphDefinition ChainDefinition() {
-  const v1::Graph graph = testing::ChainGraph();
-  Result<CheckedGraph> checked = CheckGraph(&graph, nullptr, ServiceLimits{});
-  EXPECT_TRUE(checked.ok() && checked->problems.empty());
-  return checked.ok() ? checked->definition : GraphDefinition{};
-}
-
-TEST(TenantTest, AStoredGraphThatDoesNotLoadNamesTheTenantOnce) {
-  ServerConfig config = testing::TwoTenantConfig();
-  auto store = std::make_unique<store::MemoryStore>();
-  ASSERT_OK(store->PutGraph(testing::kTenantA, "{not json"));
-  Result<std::unique_ptr<PathwiseServer>> server = PathwiseServer::Start(config, std::move(store));
-  ASSERT_FALSE(server.ok());
-  const std::string& message = server.status().message();
-  EXPECT_EQ(message.rfind("tenant 'tenant-a': stored graph version 1 does not load", 0), 0u)
-      << message;
-  EXPECT_EQ(message.find("tenant '", 1), std::string::npos) << message;
+  GraphDefinition def;
+  for (const std::string id : {"a", "b", "c"}) {
+    Competency competency;
+    competency.id = id;
+    competency.name = "Competency " + id;
+    def.competencies.push_back(competency);
+    Activity activity;
+    activity.id = "act." + id;
+    activity.competencies = {{id, 1.0}};
+    activity.expected_minutes = 4;
+    def.activities.push_back(activity);
+  }
+  Activity ab;
+  ab.id = "act.ab";
+  ab.competencies = {{"a", 1.0}, {"b", 0.5}};
+  ab.expected_minutes = 12;
+  def.activities.push_back(ab);
+  def.prerequisites = {{"a", "b", 1.0}, {"b", "c", 1.0}};
+  return def;
 }
 
 TEST(TenantTest, FailedCommitLeavesMemoryAsTheStoreHasIt) {
@@ -231,4 +234,4 @@ TEST(EventIdFilterTest, BatchInsertsLargerThanAGenerationAreAllKept) {
 }
 
 }  // namespace
-}  // namespace pathwise::service
+}  // namespace pathwise::app

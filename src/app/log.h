@@ -1,8 +1,8 @@
 // Structured logs: one line per event on stderr, as key=value pairs (logfmt), e.g.
 //
 //     ts=2026-09-01T09:00:00.123Z level=info msg=listening address=127.0.0.1:50051 data_dir=/var/pw
-#ifndef PATHWISE_SERVICE_LOG_H_
-#define PATHWISE_SERVICE_LOG_H_
+#ifndef PATHWISE_APP_LOG_H_
+#define PATHWISE_APP_LOG_H_
 
 #include <cstdint>
 #include <string>
@@ -10,7 +10,7 @@
 
 #include <pathwise/status.h>
 
-namespace pathwise::service {
+namespace pathwise::app {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 
@@ -56,6 +56,6 @@ class LogLine {
   std::string line_;
 };
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app
 
-#endif  // PATHWISE_SERVICE_LOG_H_
+#endif  // PATHWISE_APP_LOG_H_

@@ -1,4 +1,4 @@
-#include "service/log.h"
+#include "app/log.h"
 
 #include <atomic>
 #include <chrono>
@@ -7,7 +7,7 @@
 
 #include <unistd.h>
 
-namespace pathwise::service {
+namespace pathwise::app {
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
@@ -152,4 +152,4 @@ LogLine& LogLine::Add(const Status& status) {
   return Add("error", status.message());
 }
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app

@@ -10,12 +10,12 @@
 #include <pathwise/mastery_tracker.h>
 #include <pathwise/model_io.h>
 
-#include "service/tenant.h"
+#include "app/tenant.h"
 #include "store/sqlite_store.h"
 #include "store/store_test_util.h"  // tests/store
 #include "testing/status_matchers.h"
 
-namespace pathwise::service {
+namespace pathwise::app {
 namespace {
 
 const std::string kFixture = std::string(PATHWISE_SOURCE_DIR) + "/tests/data/format_v1";
@@ -80,4 +80,4 @@ TEST(StoredFormatTest, StoreOfTheOldFormatOpensAndItsSaturatedLearnerRecovers) {
 }
 
 }  // namespace
-}  // namespace pathwise::service
+}  // namespace pathwise::app

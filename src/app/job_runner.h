@@ -1,6 +1,6 @@
 // Background model fits: queued per server, run one at a time, their state kept in the store.
-#ifndef PATHWISE_SERVICE_JOB_RUNNER_H_
-#define PATHWISE_SERVICE_JOB_RUNNER_H_
+#ifndef PATHWISE_APP_JOB_RUNNER_H_
+#define PATHWISE_APP_JOB_RUNNER_H_
 
 #include <atomic>
 #include <chrono>
@@ -17,11 +17,11 @@
 #include <pathwise/result.h>
 #include <pathwise/status.h>
 
-#include "service/limits.h"
-#include "service/tenant.h"
+#include "app/limits.h"
+#include "app/tenant.h"
 #include "store/learner_store.h"
 
-namespace pathwise::service {
+namespace pathwise::app {
 
 /// What a finished fit reports beside its model (kept in the job's params_json).
 struct FitSummary {
@@ -110,6 +110,6 @@ class JobRunner {
   std::thread worker_;
 };
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app
 
-#endif  // PATHWISE_SERVICE_JOB_RUNNER_H_
+#endif  // PATHWISE_APP_JOB_RUNNER_H_

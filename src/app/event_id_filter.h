@@ -1,7 +1,7 @@
 // A Bloom filter of (learner, event id) pairs: lets the record path skip the store's duplicate
 // lookup for events that were certainly never stored.
-#ifndef PATHWISE_SERVICE_EVENT_ID_FILTER_H_
-#define PATHWISE_SERVICE_EVENT_ID_FILTER_H_
+#ifndef PATHWISE_APP_EVENT_ID_FILTER_H_
+#define PATHWISE_APP_EVENT_ID_FILTER_H_
 
 #include <atomic>
 #include <cstddef>
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pathwise::service {
+namespace pathwise::app {
 
 /// A scalable Bloom filter (Almeida et al. 2007): a list of fixed-size generations, each four times
 /// the capacity of the one before (few generations to probe: 10M pairs take 5); each generation a
@@ -70,6 +70,6 @@ class EventIdFilter {
   std::vector<std::unique_ptr<Generation>> generations_;
 };
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app
 
-#endif  // PATHWISE_SERVICE_EVENT_ID_FILTER_H_
+#endif  // PATHWISE_APP_EVENT_ID_FILTER_H_

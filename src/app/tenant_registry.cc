@@ -1,11 +1,7 @@
-#include "service/tenant_registry.h"
+#include "app/tenant_registry.h"
 
-#include <cctype>
-
-namespace pathwise::service {
+namespace pathwise::app {
 namespace {
-
-constexpr std::string_view kScheme = "bearer ";
 
 // Compares without an early exit, so the time taken does not reveal how much of a key matched.
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
@@ -37,25 +33,9 @@ Status TenantRegistry::LoadAll() {
   return Status::Ok();
 }
 
-Result<Tenant*> TenantRegistry::Authenticate(const grpc::ServerContextBase& context) const {
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  if (it == metadata.end()) {
-    return Status(StatusCode::kUnauthenticated,
-                  "missing authorization metadata: send 'authorization: Bearer <api key>'");
-  }
-  const std::string_view value(it->second.data(), it->second.size());
-  bool scheme_ok = value.size() > kScheme.size();
-  for (size_t i = 0; scheme_ok && i < kScheme.size(); ++i) {
-    scheme_ok = std::tolower(static_cast<unsigned char>(value[i])) == kScheme[i];
-  }
-  if (!scheme_ok) {
-    return Status(StatusCode::kUnauthenticated,
-                  "malformed authorization metadata: expected 'Bearer <api key>'");
-  }
-  const std::string_view key = value.substr(kScheme.size());
-  auto found = by_key_.find(std::string(key));
-  if (found == by_key_.end() || !ConstantTimeEquals(found->first, key)) {
+Result<Tenant*> TenantRegistry::Authenticate(std::string_view api_key) const {
+  auto found = by_key_.find(std::string(api_key));
+  if (found == by_key_.end() || !ConstantTimeEquals(found->first, api_key)) {
     return Status(StatusCode::kUnauthenticated, "unknown API key");
   }
   return found->second;
@@ -74,4 +54,4 @@ std::vector<Tenant*> TenantRegistry::tenants() const {
   return out;
 }
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app

@@ -1,7 +1,7 @@
 // One tenant's live state in pathwised: its curriculum (graph, active model and the engine built
 // from them), its learners' mastery, and the rules that keep that state and the store in step.
-#ifndef PATHWISE_SERVICE_TENANT_H_
-#define PATHWISE_SERVICE_TENANT_H_
+#ifndef PATHWISE_APP_TENANT_H_
+#define PATHWISE_APP_TENANT_H_
 
 #include <atomic>
 #include <cstdint>
@@ -25,12 +25,12 @@
 #include <pathwise/status.h>
 #include <pathwise/types.h>
 
-#include "service/event_id_filter.h"
-#include "service/limits.h"
-#include "service/proto_convert.h"
+#include "app/calls.h"
+#include "app/event_id_filter.h"
+#include "app/limits.h"
 #include "store/learner_store.h"
 
-namespace pathwise::service {
+namespace pathwise::app {
 
 /// The model name whose latest version the server uses for mastery, recommendations and plans.
 inline constexpr std::string_view kActiveModelName = "active";
@@ -161,7 +161,8 @@ class Tenant {
   /// A stored model version (0: the latest). NotFound when there is none.
   Result<std::pair<int64_t, BktModel>> GetModel(const std::string& name, int64_t version) const;
 
-  /// Records validated events (EventsFromProto). FailedPrecondition without a graph; NotFound
+  /// Records validated events (ids, outcomes and timestamps checked, as the service's
+  /// EventsFromProto does). FailedPrecondition without a graph; NotFound
   /// naming "events[i].activity_id" for an activity the graph lacks; Unavailable / Internal /
   /// Aborted from the store (nothing is recorded then).
   Result<RecordOutcome> Record(std::vector<Observation> events, bool want_mastery);
@@ -217,6 +218,37 @@ class Tenant {
   Status ReadLearner(const Curriculum& curriculum, const std::string& learner_id, bool allow_new,
                      const std::function<Status()>& read);
 
+  // A Record call's events on their way through the steps below (tenant.cc).
+  struct PendingBatch;
+  // The steps of Record, in order. REQUIRES: write_mu_ held shared; from LockLearners on, the
+  // learner locks the batch holds.
+  //
+  // NotFound naming "events[i].activity_id" for an activity the graph lacks.
+  Status CheckActivitiesExist(const PendingBatch& batch) const;
+  // Groups the events by learner and locks the learners in increasing id (the lock order),
+  // reloading the stale ones.
+  Status LockLearners(PendingBatch& batch);
+  // Marks the events repeated within the batch or already stored: the event-id filter rules most
+  // events out, and the store is asked about the rest.
+  Status MarkDuplicates(PendingBatch& batch);
+  // Applies the events that are not duplicates to the engine (its tracker and its policies) and
+  // collects each learner's changed states for the store. On failure the learners it changed are
+  // reloaded.
+  Status ApplyNewEvents(PendingBatch& batch);
+  // Commits the events and states in one transaction with the learners' expected versions. On
+  // failure the learners are reloaded, so memory never runs ahead of the store.
+  Result<store::CommitResult> CommitBatch(PendingBatch& batch);
+  // Takes the learners' committed versions and returns the duplicates' indices: the store's, with
+  // every learner reloaded, in the (protocol-breaking) case that they differ from the batch's.
+  std::vector<uint32_t> AdoptCommit(PendingBatch& batch, const store::CommitResult& committed);
+  // Adds the recorded events' ids to the event-id filter.
+  void RememberEventIds(const PendingBatch& batch);
+  // Per learner of the batch (sorted by id), the competencies it changed (sorted by id); moves
+  // them out of the batch.
+  std::vector<LearnerMastery> ChangedMastery(PendingBatch& batch);
+  // Replaces the learners the batch applied events to by a replay of their stored events.
+  void ReloadAppliedLearners(PendingBatch& batch);
+
   Result<std::shared_ptr<Curriculum>> BuildCurriculum(std::optional<CompetencyGraph> graph,
                                                       int64_t graph_version, BktModel model,
                                                       int64_t model_version) const;
@@ -242,6 +274,6 @@ class Tenant {
   std::unique_ptr<EventIdFilter> seen_events_;
 };
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app
 
-#endif  // PATHWISE_SERVICE_TENANT_H_
+#endif  // PATHWISE_APP_TENANT_H_

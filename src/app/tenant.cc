@@ -1,4 +1,4 @@
-#include "service/tenant.h"
+#include "app/tenant.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,9 +8,9 @@
 #include <pathwise/graph_io.h>
 #include <pathwise/model_io.h>
 
-#include "service/log.h"
+#include "app/log.h"
 
-namespace pathwise::service {
+namespace pathwise::app {
 namespace {
 
 // Events read from the store per page, and learners per page, when replaying.
@@ -490,81 +490,119 @@ Result<std::pair<int64_t, BktModel>> Tenant::GetModel(const std::string& name,
 
 // ---- Learners -----------------------------------------------------------------------------------
 
-Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_mastery) {
-  std::shared_lock<std::shared_mutex> write(write_mu_);
-  std::shared_ptr<const Curriculum> current = curriculum();
-  if (!current->has_graph()) return NoGraph();
-  Engine& engine = *current->engine;
-  MasteryTracker& tracker = engine.tracker();
-  for (size_t i = 0; i < events.size(); ++i) {
-    if (!tracker.ActivityIndex(events[i].activity_id).ok()) {
-      return Status::NotFound(IndexPath("events", i) + ".activity_id: '" + events[i].activity_id +
-                              "' is neither an activity nor a competency of graph version " +
-                              std::to_string(current->graph_version));
-    }
-  }
-
-  // Event indices grouped by learner, in request order within a learner; learners in increasing
-  // id, which is the lock order.
-  std::vector<uint32_t> order(events.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&events](uint32_t a, uint32_t b) {
-    return events[a].learner_id < events[b].learner_id;
-  });
-  struct Group {
+// A Record call in progress, handed from one step to the next.
+struct Tenant::PendingBatch {
+  // One learner's events: a range of `order`, with the learner's slot.
+  struct LearnerEvents {
     size_t begin, end;  // range of `order`
     LearnerSlot* slot;
-    // Points into `events`' buffer, which stays put when the vector moves into the batch.
+    // Points into `events`' buffer, which stays put when the vector moves into `store_batch`.
     const std::string* learner;
-    bool applied = false;
+    bool applied = false;  // the engine has taken at least one of the events
   };
-  std::vector<Group> groups;
+
+  PendingBatch(std::shared_ptr<const Curriculum> current, std::vector<Observation> recorded)
+      : curriculum(std::move(current)), events(std::move(recorded)) {}
+
+  const std::shared_ptr<const Curriculum> curriculum;
+  std::vector<Observation> events;  // moved into store_batch.events by CommitBatch
+  // Event indices grouped by learner, in request order within a learner; learners in increasing
+  // id, which is the lock order.
+  std::vector<uint32_t> order;
+  std::vector<LearnerEvents> learners;  // in `order`'s order
+  std::vector<std::unique_lock<std::mutex>> locks;
+  std::vector<char> duplicate;           // per event: repeated within the batch or already stored
+  std::vector<EventIdFilter::Key> keys;  // per event that is not a duplicate
+  store::EventBatch store_batch;         // the learners' updates, then the events
+};
+
+Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_mastery) {
+  std::shared_lock<std::shared_mutex> write(write_mu_);
+  PendingBatch batch(curriculum(), std::move(events));
+  if (!batch.curriculum->has_graph()) return NoGraph();
+  PATHWISE_RETURN_IF_ERROR(CheckActivitiesExist(batch));
+  PATHWISE_RETURN_IF_ERROR(LockLearners(batch));
+  PATHWISE_RETURN_IF_ERROR(MarkDuplicates(batch));
+  PATHWISE_RETURN_IF_ERROR(ApplyNewEvents(batch));
+  PATHWISE_ASSIGN_OR_RETURN(store::CommitResult committed, CommitBatch(batch));
+  RecordOutcome outcome;
+  outcome.duplicate_indices = AdoptCommit(batch, committed);
+  outcome.recorded = committed.num_recorded;
+  RememberEventIds(batch);
+  if (want_mastery) outcome.changed = ChangedMastery(batch);
+  return outcome;
+}
+
+Status Tenant::CheckActivitiesExist(const PendingBatch& batch) const {
+  const MasteryTracker& tracker = batch.curriculum->engine->tracker();
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const Observation& event = batch.events[i];
+    if (!tracker.ActivityIndex(event.activity_id).ok()) {
+      return Status::NotFound(IndexPath("events", i) + ".activity_id: '" + event.activity_id +
+                              "' is neither an activity nor a competency of graph version " +
+                              std::to_string(batch.curriculum->graph_version));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Tenant::LockLearners(PendingBatch& batch) {
+  const std::vector<Observation>& events = batch.events;
+  batch.order.resize(events.size());
+  for (uint32_t i = 0; i < batch.order.size(); ++i) batch.order[i] = i;
+  std::stable_sort(batch.order.begin(), batch.order.end(), [&events](uint32_t a, uint32_t b) {
+    return events[a].learner_id < events[b].learner_id;
+  });
+  const std::vector<uint32_t>& order = batch.order;
   for (size_t k = 0; k < order.size();) {
     size_t end = k + 1;
     while (end < order.size() && events[order[end]].learner_id == events[order[k]].learner_id) {
       ++end;
     }
     const std::string& learner = events[order[k]].learner_id;
-    groups.push_back(Group{k, end, GetOrCreateSlot(learner), &learner});
+    batch.learners.push_back(
+        PendingBatch::LearnerEvents{k, end, GetOrCreateSlot(learner), &learner});
     k = end;
   }
-  auto learner_of = [](const Group& g) -> const std::string& { return *g.learner; };
-  std::vector<std::unique_lock<std::mutex>> locks;
-  locks.reserve(groups.size());
-  for (const Group& g : groups) locks.emplace_back(g.slot->mu);
-  for (const Group& g : groups) {
-    if (g.slot->stale)
-      PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner_of(g), g.slot));
+  batch.locks.reserve(batch.learners.size());
+  for (const PendingBatch::LearnerEvents& l : batch.learners) batch.locks.emplace_back(l.slot->mu);
+  for (const PendingBatch::LearnerEvents& l : batch.learners) {
+    if (l.slot->stale)
+      PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*batch.curriculum, *l.learner, l.slot));
   }
+  return Status::Ok();
+}
 
-  // Duplicates: repeated within the batch, or already stored (the filter rules most events out; the
-  // rest are looked up).
-  std::vector<char> duplicate(events.size(), 0);
-  std::vector<EventIdFilter::Key> keys(events.size());
+Status Tenant::MarkDuplicates(PendingBatch& batch) {
+  const std::vector<Observation>& events = batch.events;
+  const std::vector<uint32_t>& order = batch.order;
+  batch.duplicate.assign(events.size(), 0);
+  batch.keys.resize(events.size());
   std::vector<uint32_t> maybe_stored;
   std::unordered_set<std::string_view> in_batch;
   constexpr size_t kLinearScan = 32;  // below this, comparing beats hashing
-  for (const Group& g : groups) {
-    const std::string& learner = learner_of(g);
-    const bool large = g.end - g.begin > kLinearScan;
+  for (const PendingBatch::LearnerEvents& l : batch.learners) {
+    const std::string& learner = *l.learner;
+    const bool large = l.end - l.begin > kLinearScan;
     if (large) in_batch.clear();
     maybe_stored.clear();
-    for (size_t k = g.begin; k < g.end; ++k) {
+    for (size_t k = l.begin; k < l.end; ++k) {
       const uint32_t i = order[k];
       const std::string& id = events[i].event_id;
       bool repeated = false;
       if (large) {
         repeated = !in_batch.insert(id).second;
       } else {
-        for (size_t j = g.begin; j < k && !repeated; ++j)
+        for (size_t j = l.begin; j < k && !repeated; ++j)
           repeated = events[order[j]].event_id == id;
       }
       if (repeated) {
-        duplicate[i] = 1;
+        batch.duplicate[i] = 1;
         continue;
       }
-      keys[i] = EventIdFilter::KeyOf(learner, id);
-      if (g.slot->stored && seen_events_->MayContain(keys[i])) maybe_stored.push_back(i);
+      batch.keys[i] = EventIdFilter::KeyOf(learner, id);
+      // The filter rules most events out; the rest are looked up.
+      if (l.slot->stored && seen_events_->MayContain(batch.keys[i])) maybe_stored.push_back(i);
     }
     if (maybe_stored.empty()) continue;
     std::vector<std::string> ids;
@@ -573,35 +611,26 @@ Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_
     PATHWISE_ASSIGN_OR_RETURN(std::vector<bool> found,
                               store_->FindRecordedEvents(id_, learner, ids));
     for (size_t j = 0; j < maybe_stored.size(); ++j) {
-      if (found[j]) duplicate[maybe_stored[j]] = 1;
+      if (found[j]) batch.duplicate[maybe_stored[j]] = 1;
     }
   }
+  return Status::Ok();
+}
 
-  // Apply the new events in memory, collecting each learner's changed states.
-  store::EventBatch batch;
-  batch.tenant_id = id_;
-  batch.learners.reserve(groups.size());
-  auto undo = [&]() {
-    for (Group& g : groups) {
-      if (!g.applied) continue;
-      Status reloaded = ReloadLearnerLocked(*current, learner_of(g), g.slot);
-      if (!reloaded.ok()) {
-        LogLine(LogLevel::kError, "learner reload failed; will retry on next use")
-            .Add("tenant", id_)
-            .Add("learner", learner_of(g))
-            .Add(reloaded);
-      }
-    }
-  };
+Status Tenant::ApplyNewEvents(PendingBatch& batch) {
+  Engine& engine = *batch.curriculum->engine;
+  store::EventBatch& store_batch = batch.store_batch;
+  store_batch.tenant_id = id_;
+  store_batch.learners.reserve(batch.learners.size());
   Observation observation;
-  for (Group& g : groups) {
+  for (PendingBatch::LearnerEvents& l : batch.learners) {
     store::LearnerUpdate update;
-    update.learner_id = learner_of(g);
-    update.expected_version = g.slot->stored ? g.slot->version : 0;
-    for (size_t k = g.begin; k < g.end; ++k) {
-      const uint32_t i = order[k];
-      if (duplicate[i]) continue;
-      const Observation& event = events[i];
+    update.learner_id = *l.learner;
+    update.expected_version = l.slot->stored ? l.slot->version : 0;
+    for (size_t k = l.begin; k < l.end; ++k) {
+      const uint32_t i = batch.order[k];
+      if (batch.duplicate[i]) continue;
+      const Observation& event = batch.events[i];
       // Idempotency is the store's job: the tracker gets no event id, so it keeps none in memory.
       observation.learner_id = event.learner_id;
       observation.activity_id = event.activity_id;
@@ -610,10 +639,10 @@ Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_
       // Through the engine: the tracker and every policy that keeps learner state (zpdes) alike.
       Result<RecordResult> result = engine.Record(observation);
       if (!result.ok()) {
-        undo();
+        ReloadAppliedLearners(batch);
         return result.status().WithContext(IndexPath("events", i));
       }
-      g.applied = true;
+      l.applied = true;
       for (MasteryEstimate& e : result->updated) {
         auto same = std::find_if(
             update.states.begin(), update.states.end(),
@@ -625,70 +654,91 @@ Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_
         }
       }
     }
-    if (g.applied) {
-      Result<std::vector<store::PolicyState>> policies = SavePolicyStates(engine, learner_of(g));
+    if (l.applied) {
+      Result<std::vector<store::PolicyState>> policies = SavePolicyStates(engine, *l.learner);
       if (!policies.ok()) {
-        undo();
+        ReloadAppliedLearners(batch);
         return policies.status();
       }
       update.policy_states = std::move(policies).value();
     }
-    batch.learners.push_back(std::move(update));
+    store_batch.learners.push_back(std::move(update));
   }
-  batch.events = std::move(events);
+  return Status::Ok();
+}
 
-  Result<store::CommitResult> committed = store_->CommitEvents(batch);
+Result<store::CommitResult> Tenant::CommitBatch(PendingBatch& batch) {
+  batch.store_batch.events = std::move(batch.events);
+  Result<store::CommitResult> committed = store_->CommitEvents(batch.store_batch);
   if (!committed.ok()) {
-    undo();
+    ReloadAppliedLearners(batch);
     LogLine(LogLevel::kWarning, "event batch not committed")
         .Add("tenant", id_)
-        .Add("events", static_cast<uint64_t>(batch.events.size()))
+        .Add("events", static_cast<uint64_t>(batch.store_batch.events.size()))
         .Add(committed.status());
-    return committed.status();
   }
+  return committed;
+}
 
-  RecordOutcome outcome;
-  for (uint32_t i = 0; i < batch.events.size(); ++i) {
-    if (duplicate[i]) outcome.duplicate_indices.push_back(i);
+std::vector<uint32_t> Tenant::AdoptCommit(PendingBatch& batch,
+                                          const store::CommitResult& committed) {
+  std::vector<uint32_t> duplicates;
+  for (uint32_t i = 0; i < batch.store_batch.events.size(); ++i) {
+    if (batch.duplicate[i]) duplicates.push_back(i);
   }
-  const bool same_duplicates =
-      committed->duplicate_indices.size() == outcome.duplicate_indices.size() &&
-      std::equal(committed->duplicate_indices.begin(), committed->duplicate_indices.end(),
-                 outcome.duplicate_indices.begin());
-  for (size_t k = 0; k < groups.size(); ++k) {
-    groups[k].slot->stored = true;
-    groups[k].slot->version = committed->learner_versions[k];
+  const bool same_duplicates = committed.duplicate_indices.size() == duplicates.size() &&
+                               std::equal(committed.duplicate_indices.begin(),
+                                          committed.duplicate_indices.end(), duplicates.begin());
+  for (size_t k = 0; k < batch.learners.size(); ++k) {
+    batch.learners[k].slot->stored = true;
+    batch.learners[k].slot->version = committed.learner_versions[k];
   }
   if (!same_duplicates) {
     // Cannot happen while every writer follows the protocol (the expected versions matched, so no
     // one else wrote these learners). Trust the store's events and re-derive from them.
     LogLine(LogLevel::kError, "store and server disagree on duplicates; reloading learners")
         .Add("tenant", id_);
-    for (Group& g : groups) g.applied = true;
-    undo();
-    outcome.duplicate_indices.clear();
-    for (size_t i : committed->duplicate_indices) {
-      outcome.duplicate_indices.push_back(static_cast<uint32_t>(i));
-    }
+    for (PendingBatch::LearnerEvents& l : batch.learners) l.applied = true;
+    ReloadAppliedLearners(batch);
+    duplicates.clear();
+    for (size_t i : committed.duplicate_indices) duplicates.push_back(static_cast<uint32_t>(i));
   }
-  outcome.recorded = committed->num_recorded;
+  return duplicates;
+}
+
+void Tenant::RememberEventIds(const PendingBatch& batch) {
   std::vector<EventIdFilter::Key> recorded_keys;
-  recorded_keys.reserve(batch.events.size());
-  for (size_t i = 0; i < batch.events.size(); ++i) {
-    if (!duplicate[i]) recorded_keys.push_back(keys[i]);
+  recorded_keys.reserve(batch.store_batch.events.size());
+  for (size_t i = 0; i < batch.store_batch.events.size(); ++i) {
+    if (!batch.duplicate[i]) recorded_keys.push_back(batch.keys[i]);
   }
   seen_events_->InsertAll(recorded_keys);
-  if (want_mastery) {
-    outcome.changed.reserve(groups.size());
-    for (store::LearnerUpdate& update : batch.learners) {
-      std::sort(update.states.begin(), update.states.end(),
-                [](const MasteryEstimate& a, const MasteryEstimate& b) {
-                  return a.competency_id < b.competency_id;
-                });
-      outcome.changed.push_back(LearnerMastery{update.learner_id, std::move(update.states)});
+}
+
+std::vector<LearnerMastery> Tenant::ChangedMastery(PendingBatch& batch) {
+  std::vector<LearnerMastery> changed;
+  changed.reserve(batch.learners.size());
+  for (store::LearnerUpdate& update : batch.store_batch.learners) {
+    std::sort(update.states.begin(), update.states.end(),
+              [](const MasteryEstimate& a, const MasteryEstimate& b) {
+                return a.competency_id < b.competency_id;
+              });
+    changed.push_back(LearnerMastery{update.learner_id, std::move(update.states)});
+  }
+  return changed;
+}
+
+void Tenant::ReloadAppliedLearners(PendingBatch& batch) {
+  for (PendingBatch::LearnerEvents& l : batch.learners) {
+    if (!l.applied) continue;
+    Status reloaded = ReloadLearnerLocked(*batch.curriculum, *l.learner, l.slot);
+    if (!reloaded.ok()) {
+      LogLine(LogLevel::kError, "learner reload failed; will retry on next use")
+          .Add("tenant", id_)
+          .Add("learner", *l.learner)
+          .Add(reloaded);
     }
   }
-  return outcome;
 }
 
 Status Tenant::ReadLearner(const Curriculum& current, const std::string& learner_id, bool allow_new,
@@ -847,4 +897,4 @@ Result<ResponseLog> Tenant::CollectResponseLog() const {
   return log;
 }
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app

@@ -1,11 +1,11 @@
 // The config file: the example parses and validates; mistakes are named by field.
-#include "service/config.h"
+#include "app/config.h"
 
 #include <gtest/gtest.h>
 
 #include "testing/status_matchers.h"
 
-namespace pathwise::service {
+namespace pathwise::app {
 namespace {
 
 TEST(ConfigTest, ExampleConfigParsesAndValidates) {
@@ -154,4 +154,4 @@ TEST(ConfigTest, ListenPortOutOfRangeIsRefused) {
 }
 
 }  // namespace
-}  // namespace pathwise::service
+}  // namespace pathwise::app

@@ -1,6 +1,6 @@
 // The tenants a server serves, and how a call proves which one it is: the API keys of the config.
-#ifndef PATHWISE_SERVICE_TENANT_REGISTRY_H_
-#define PATHWISE_SERVICE_TENANT_REGISTRY_H_
+#ifndef PATHWISE_APP_TENANT_REGISTRY_H_
+#define PATHWISE_APP_TENANT_REGISTRY_H_
 
 #include <memory>
 #include <string>
@@ -8,23 +8,21 @@
 #include <unordered_map>
 #include <vector>
 
-#include <grpcpp/server_context.h>
-
 #include <pathwise/result.h>
 #include <pathwise/status.h>
 
-#include "service/config.h"
-#include "service/tenant.h"
+#include "app/config.h"
+#include "app/tenant.h"
 #include "store/learner_store.h"
 
-namespace pathwise::service {
+namespace pathwise::app {
 
 /// Maps API keys to tenants and owns the tenants. Only tenants of the config exist: data stored for
 /// any other tenant id stays in the store, unreachable.
 ///
-/// Authentication is a per-call check (not a gRPC AuthMetadataProcessor, which plaintext channels
-/// do not run): each RPC handler calls Authenticate first, so no RPC can forget it without its
-/// isolation test failing.
+/// Authentication is a per-call check on the key the call carries (the service reads it from the
+/// call's `authorization: Bearer <key>` metadata): each RPC handler authenticates first, so no RPC
+/// can forget it without its isolation test failing.
 ///
 /// Thread safety: const methods may be called concurrently once LoadAll has returned.
 ///
@@ -32,7 +30,7 @@ namespace pathwise::service {
 ///
 ///     TenantRegistry registry(config.tenants, store, &config.limits);
 ///     PATHWISE_RETURN_IF_ERROR(registry.LoadAll());
-///     Result<Tenant*> tenant = registry.Authenticate(*context);
+///     Result<Tenant*> tenant = registry.Authenticate(api_key);
 class TenantRegistry {
  public:
   /// `store` and `limits` must outlive the registry.
@@ -43,10 +41,9 @@ class TenantRegistry {
   /// Loads every tenant (Tenant::Load). Returns the first error, naming the tenant.
   Status LoadAll();
 
-  /// The tenant whose key the call carries in `authorization: Bearer <key>`. Unauthenticated (the
-  /// same message for a wrong key as for an unknown one, naming neither tenants nor keys) when the
-  /// metadata is missing, malformed or carries an unknown key.
-  Result<Tenant*> Authenticate(const grpc::ServerContextBase& context) const;
+  /// The tenant whose API key is `api_key`. Unauthenticated "unknown API key" otherwise (the same
+  /// message for a wrong key as for an unknown one, naming neither tenants nor keys).
+  Result<Tenant*> Authenticate(std::string_view api_key) const;
 
   /// NotFound for an id not in the config.
   Result<Tenant*> Find(std::string_view tenant_id) const;
@@ -57,6 +54,6 @@ class TenantRegistry {
   std::unordered_map<std::string, Tenant*> by_key_;
 };
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app
 
-#endif  // PATHWISE_SERVICE_TENANT_REGISTRY_H_
+#endif  // PATHWISE_APP_TENANT_REGISTRY_H_

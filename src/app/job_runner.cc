@@ -1,4 +1,4 @@
-#include "service/job_runner.h"
+#include "app/job_runner.h"
 
 #include <chrono>
 #include <optional>
@@ -8,9 +8,9 @@
 
 #include <pathwise/model_io.h>
 
-#include "service/log.h"
+#include "app/log.h"
 
-namespace pathwise::service {
+namespace pathwise::app {
 namespace {
 
 using nlohmann::json;
@@ -293,4 +293,4 @@ bool JobRunner::Stop(std::chrono::milliseconds grace) {
   return finished;
 }
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app

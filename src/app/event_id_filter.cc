@@ -1,9 +1,9 @@
-#include "service/event_id_filter.h"
+#include "app/event_id_filter.h"
 
 #include <algorithm>
 #include <mutex>
 
-namespace pathwise::service {
+namespace pathwise::app {
 namespace {
 
 constexpr int kProbes = 7;
@@ -155,4 +155,4 @@ size_t EventIdFilter::memory_bytes() const {
   return total;
 }
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app

@@ -1,4 +1,4 @@
-#include "service/config.h"
+#include "app/config.h"
 
 #include <climits>
 #include <cmath>
@@ -10,7 +10,7 @@
 
 #include "store/postgres_store.h"
 
-namespace pathwise::service {
+namespace pathwise::app {
 namespace {
 
 using nlohmann::json;
@@ -291,4 +291,4 @@ Result<ServerConfig> ReadServerConfigFile(const std::string& path) {
   return ParseServerConfig(text.str(), path);
 }
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app

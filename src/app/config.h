@@ -22,8 +22,8 @@
 //
 // Every key is optional except "tenants"; unknown keys are errors (a typo never silently falls back
 // to a default). Relative paths are relative to the working directory.
-#ifndef PATHWISE_SERVICE_CONFIG_H_
-#define PATHWISE_SERVICE_CONFIG_H_
+#ifndef PATHWISE_APP_CONFIG_H_
+#define PATHWISE_APP_CONFIG_H_
 
 #include <string>
 #include <string_view>
@@ -34,9 +34,9 @@
 #include <pathwise/result.h>
 #include <pathwise/status.h>
 
-#include "service/limits.h"
+#include "app/limits.h"
 
-namespace pathwise::service {
+namespace pathwise::app {
 
 struct TenantConfig {
   std::string id;  ///< an id (limits.h charset)
@@ -91,6 +91,6 @@ Result<ServerConfig> ParseServerConfig(std::string_view text, std::string_view s
 /// ParseServerConfig of a file. NotFound when it does not exist.
 Result<ServerConfig> ReadServerConfigFile(const std::string& path);
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app
 
-#endif  // PATHWISE_SERVICE_CONFIG_H_
+#endif  // PATHWISE_APP_CONFIG_H_

@@ -1,11 +1,11 @@
-#include "service/limits.h"
+#include "app/limits.h"
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
-namespace pathwise::service {
+namespace pathwise::app {
 namespace {
 
 Status CheckRange(int64_t value, int64_t lo, int64_t hi, const char* name) {
@@ -117,4 +117,4 @@ std::string DescribeNumber(double value) {
   return buf;
 }
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app

@@ -1,6 +1,6 @@
 // Limits on what one request may carry, and the checks every converter applies with them.
-#ifndef PATHWISE_SERVICE_LIMITS_H_
-#define PATHWISE_SERVICE_LIMITS_H_
+#ifndef PATHWISE_APP_LIMITS_H_
+#define PATHWISE_APP_LIMITS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -9,7 +9,7 @@
 
 #include <pathwise/status.h>
 
-namespace pathwise::service {
+namespace pathwise::app {
 
 /// What one request may carry. A request over a size limit gets RESOURCE_EXHAUSTED naming the
 /// field; a malformed one INVALID_ARGUMENT. Defaults suit a course of Junyi's size (about 800
@@ -68,6 +68,6 @@ std::string IndexPath(std::string_view field, size_t index);
 /// A double for a message: "NaN", "inf" or the shortest round-trip decimal.
 std::string DescribeNumber(double value);
 
-}  // namespace pathwise::service
+}  // namespace pathwise::app
 
-#endif  // PATHWISE_SERVICE_LIMITS_H_
+#endif  // PATHWISE_APP_LIMITS_H_

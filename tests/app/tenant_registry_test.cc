@@ -1,0 +1,79 @@
+// The registry without a server: a key string finds its tenant, and a key that is not configured
+// finds nothing and says nothing about why.
+#include "app/tenant_registry.h"
+
+#include <gtest/gtest.h>
+
+#include "store/memory_store.h"
+#include "testing/status_matchers.h"
+
+namespace pathwise::app {
+namespace {
+
+constexpr char kKeyA[] = "key-a-0123456789abcdef";
+constexpr char kKeyA2[] = "key-a-second-0123456789";
+constexpr char kKeyB[] = "key-b-0123456789abcdef";
+
+std::vector<TenantConfig> TwoTenants() {
+  return {{"tenant-a", {kKeyA, kKeyA2}, {}, {}}, {"tenant-b", {kKeyB}, {}, {}}};
+}
+
+TEST(TenantRegistryTest, EachConfiguredKeyAuthenticatesAsItsTenant) {
+  store::MemoryStore store;
+  ServiceLimits limits;
+  TenantRegistry registry(TwoTenants(), &store, &limits);
+  ASSERT_OK(registry.LoadAll());
+  const std::vector<std::pair<std::string, std::string>> keys = {
+      {kKeyA, "tenant-a"}, {kKeyA2, "tenant-a"}, {kKeyB, "tenant-b"}};
+  for (const auto& [key, tenant] : keys) {
+    Result<Tenant*> found = registry.Authenticate(key);
+    ASSERT_OK(found);
+    EXPECT_EQ((*found)->id(), tenant) << key;
+  }
+}
+
+TEST(TenantRegistryTest, AnyOtherKeyIsUnauthenticatedWithOneMessage) {
+  store::MemoryStore store;
+  ServiceLimits limits;
+  TenantRegistry registry(TwoTenants(), &store, &limits);
+  ASSERT_OK(registry.LoadAll());
+  const std::string a(kKeyA);
+  // Unknown, empty, a prefix, an extension, another case: none is a key, and the message is the
+  // same for all, naming neither a tenant nor a key.
+  for (const std::string& key :
+       {std::string("no-such-key-0123456789"), std::string(), a.substr(0, a.size() - 1), a + "x",
+        std::string("KEY-A-0123456789ABCDEF")}) {
+    Result<Tenant*> found = registry.Authenticate(key);
+    ASSERT_FALSE(found.ok()) << key;
+    EXPECT_EQ(found.status().code(), StatusCode::kUnauthenticated) << key;
+    EXPECT_EQ(found.status().message(), "unknown API key") << key;
+  }
+}
+
+TEST(TenantRegistryTest, FindNamesAnUnconfiguredTenant) {
+  store::MemoryStore store;
+  ServiceLimits limits;
+  TenantRegistry registry(TwoTenants(), &store, &limits);
+  Result<Tenant*> b = registry.Find("tenant-b");
+  ASSERT_OK(b);
+  EXPECT_EQ((*b)->id(), "tenant-b");
+  Result<Tenant*> other = registry.Find("tenant-c");
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(other.status().message(), "tenant 'tenant-c' is not configured");
+}
+
+TEST(TenantRegistryTest, LoadAllNamesTheTenantWhoseStoredGraphDoesNotLoad) {
+  store::MemoryStore store;
+  ASSERT_OK(store.PutGraph("tenant-b", "{not json"));
+  ServiceLimits limits;
+  TenantRegistry registry(TwoTenants(), &store, &limits);
+  Status loaded = registry.LoadAll();
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.message().rfind("tenant 'tenant-b': stored graph version 1 does not load", 0),
+            0u)
+      << loaded.message();
+}
+
+}  // namespace
+}  // namespace pathwise::app
