@@ -6,8 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <pathwise/model_io.h>
-
 #include "service/log.h"
 
 namespace pathwise::service {

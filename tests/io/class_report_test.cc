@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include <pathwise/class_report.h>
 #include <pathwise/competency_graph.h>
+#include <pathwise/io/class_report.h>
 
 #include "testing/status_matchers.h"
 

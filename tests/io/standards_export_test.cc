@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include <pathwise/competency_graph.h>
+#include <pathwise/io/learning_records.h>
+#include <pathwise/io/standards_export.h>
 #include <pathwise/mastery_tracker.h>
-#include <pathwise/standards_export.h>
-#include <pathwise/standards_io.h>
 
 #include "testing/status_matchers.h"
 
