@@ -4,6 +4,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -18,6 +19,19 @@
 
 namespace pathwise {
 namespace {
+
+// The fields a test sets, the others at their defaults: brace-initialising a Competency without its
+// last fields trips -Wmissing-field-initializers, an error under PATHWISE_WERROR.
+Competency MakeCompetency(std::string id, std::string name, std::string description,
+                          std::string group, const BktParams& params) {
+  Competency competency;
+  competency.id = std::move(id);
+  competency.name = std::move(name);
+  competency.description = std::move(description);
+  competency.group = std::move(group);
+  competency.params = params;
+  return competency;
+}
 
 using json = nlohmann::json;
 
@@ -34,8 +48,8 @@ CompetencyGraph SmallGraph() {
   params.learn = 0.2;
   params.guess = 0.2;
   params.slip = 0.1;
-  Competency a{"a", "Alpha", "Knows alpha", "topic", params};
-  Competency b{"b", "Beta", "", "topic", params};
+  Competency a = MakeCompetency("a", "Alpha", "Knows alpha", "topic", params);
+  Competency b = MakeCompetency("b", "Beta", "", "topic", params);
   def.competencies = {a, b};
   def.prerequisites = {{"a", "b"}};
   Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
