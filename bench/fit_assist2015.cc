@@ -25,7 +25,7 @@
 
 #include <pathwise/evaluation.h>
 #include <pathwise/fit.h>
-#include <pathwise/response_readers.h>
+#include <pathwise/io/response_readers.h>
 
 #include "fit_internal.h"
 

@@ -7,7 +7,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include <pathwise/graph_io.h>
+#include <pathwise/io/graph_json.h>
 
 namespace {
 

@@ -35,8 +35,9 @@
 #include <vector>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/graph_io.h>
-#include <pathwise/simulation_io.h>
+#include <pathwise/io/graph_import.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/simulation_io.h>
 #include <pathwise/simulator.h>
 
 namespace {

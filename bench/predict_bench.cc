@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include <pathwise/fit.h>
-#include <pathwise/response_readers.h>
+#include <pathwise/io/response_readers.h>
 
 namespace {
 

@@ -17,8 +17,8 @@
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
+#include <pathwise/io/response_readers.h>
 #include <pathwise/response_log.h>
-#include <pathwise/response_readers.h>
 
 namespace {
 

@@ -30,7 +30,7 @@
 #include <benchmark/benchmark.h>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/graph_io.h>
+#include <pathwise/io/graph_import.h>
 #include <pathwise/model.h>
 #include <pathwise/planner.h>
 #include <pathwise/recommender.h>

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include <pathwise/graph_io.h>
-#include <pathwise/simulation_io.h>
+#include <pathwise/io/graph_import.h>
+#include <pathwise/io/simulation_io.h>
 #include <pathwise/simulator.h>
 
 namespace {

@@ -9,10 +9,14 @@ the standard health proto) are generated from proto/ with protoc
 and grpc_python_plugin, as the CMake build does, when both are on PATH (Debian: protobuf-compiler,
 protobuf-compiler-grpc); without them the package installs all the same and pathwise.Client says
 what is missing.
+
+The version is the one the root CMakeLists.txt's project() gives (pyproject.toml lists it as dynamic), so
+that the package and the C++ library (PATHWISE_VERSION_STRING, pathwise.__version__) never disagree.
 """
 
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +27,14 @@ from setuptools.command.build_py import build_py
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent
+
+
+def cmake_project_version() -> str:
+    text = (ROOT / "CMakeLists.txt").read_text(encoding="utf-8")
+    match = re.search(r"project\(\s*pathwise\s+VERSION\s+([0-9][0-9.]*)", text)
+    if match is None:
+        raise RuntimeError(f"pathwise: no `project(pathwise VERSION x.y.z` in {ROOT / 'CMakeLists.txt'}")
+    return match.group(1)
 
 
 class CMakeExtension(Extension):
@@ -105,6 +117,7 @@ SCRATCH = ROOT / "build" / "python-setuptools"
 SCRATCH.mkdir(parents=True, exist_ok=True)
 
 setup(
+    version=cmake_project_version(),
     ext_modules=[CMakeExtension("pathwise._core")],
     cmdclass={"build_ext": CMakeBuild, "build_py": BuildPyWithStubs},
     options={"build": {"build_base": str(SCRATCH)}, "egg_info": {"egg_base": str(SCRATCH)}},

@@ -7,7 +7,7 @@ PACKAGES=(
   # toolchain
   g++ clang cmake ninja-build ccache git pkg-config clang-format
   # core
-  libeigen3-dev libboost-graph-dev
+  libboost-graph-dev
   # io and CLI
   nlohmann-json3-dev libcli11-dev graphviz
   # tests and benchmarks

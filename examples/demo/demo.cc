@@ -11,8 +11,8 @@
 #include <vector>
 
 #include <pathwise/engine.h>
-#include <pathwise/graph_io.h>
-#include <pathwise/observation_io.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/observations_csv.h>
 
 namespace {
 

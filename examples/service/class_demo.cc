@@ -37,8 +37,8 @@
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
-#include <pathwise/graph_io.h>
-#include <pathwise/observation_io.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/observations_csv.h>
 #include <pathwise/simulator.h>
 
 #include "pathwise/v1/curriculum_service.grpc.pb.h"

@@ -19,7 +19,7 @@
 
 #include <grpcpp/create_channel.h>
 
-#include <pathwise/observation_io.h>
+#include <pathwise/io/observations_csv.h>
 
 #include "pathwise/v1/curriculum_service.grpc.pb.h"
 #include "pathwise/v1/learner_service.grpc.pb.h"

@@ -61,7 +61,7 @@ def read_log(
     skip_bad_rows : bool
         Skip (and count in the report) malformed records instead of failing on the first one.
     learner_column, competency_column, correct_column, activity_column, order_column : str
-        Column names; empty means the format's default (see ``response_readers.h``).
+        Column names; empty means the format's default (see ``pathwise/io/response_readers.h``).
     group_column : str
         Learner-group column for ``multiprior='learner_group'``.
     dkvmn_header : {'auto', 'length', 'learner_id'}

@@ -2,7 +2,9 @@
 // graph files.
 #include <pathwise/bkt.h>
 #include <pathwise/competency_graph.h>
-#include <pathwise/graph_io.h>
+#include <pathwise/io/graph_dot.h>
+#include <pathwise/io/graph_import.h>
+#include <pathwise/io/graph_json.h>
 #include <pathwise/recommender.h>
 #include <pathwise/result.h>
 #include <pathwise/status.h>

@@ -1,6 +1,6 @@
 // pathwise._core: Response logs and the dataset readers.
+#include <pathwise/io/response_readers.h>
 #include <pathwise/response_log.h>
-#include <pathwise/response_readers.h>
 #include <pathwise/result.h>
 #include <pathwise/status.h>
 #include <pathwise/types.h>

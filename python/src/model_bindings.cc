@@ -1,8 +1,9 @@
 // pathwise._core: BKT parameters and models: BktParams, ActivityParams, BktModel and its maps.
 #include <pathwise/bkt.h>
 #include <pathwise/fit.h>
+#include <pathwise/io/model_json.h>
+#include <pathwise/io/pybkt_params.h>
 #include <pathwise/model.h>
-#include <pathwise/model_io.h>
 #include <pathwise/result.h>
 #include <pathwise/status.h>
 #include <pathwise/types.h>

@@ -1,13 +1,14 @@
 // pathwise._core: Observations, the mastery tracker and the engine.
 #include <pathwise/bkt.h>
-#include <pathwise/class_report.h>
 #include <pathwise/competency_graph.h>
 #include <pathwise/engine.h>
+#include <pathwise/io/class_report.h>
+#include <pathwise/io/mastery_csv.h>
+#include <pathwise/io/observations_csv.h>
+#include <pathwise/io/standards_export.h>
 #include <pathwise/mastery_tracker.h>
 #include <pathwise/model.h>
-#include <pathwise/observation_io.h>
 #include <pathwise/result.h>
-#include <pathwise/standards_export.h>
 #include <pathwise/status.h>
 #include <pathwise/types.h>
 

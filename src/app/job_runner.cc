@@ -6,8 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <pathwise/model_io.h>
-
 #include "app/log.h"
 
 namespace pathwise::app {

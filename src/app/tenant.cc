@@ -5,8 +5,8 @@
 #include <unordered_set>
 #include <utility>
 
-#include <pathwise/graph_io.h>
-#include <pathwise/model_io.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/model_json.h>
 
 #include "app/log.h"
 

@@ -11,15 +11,16 @@
 #include <utility>
 #include <vector>
 
-#include <pathwise/class_report.h>
 #include <pathwise/competency_graph.h>
-#include <pathwise/graph_io.h>
+#include <pathwise/io/case_import.h>
+#include <pathwise/io/class_report.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/model_json.h>
+#include <pathwise/io/observations_csv.h>
+#include <pathwise/io/oneroster_import.h>
+#include <pathwise/io/standards_export.h>
 #include <pathwise/mastery_tracker.h>
 #include <pathwise/model.h>
-#include <pathwise/model_io.h>
-#include <pathwise/observation_io.h>
-#include <pathwise/standards_export.h>
-#include <pathwise/standards_io.h>
 
 #include "commands.h"
 #include "exit_codes.h"

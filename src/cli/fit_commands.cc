@@ -16,8 +16,9 @@
 
 #include <pathwise/evaluation.h>
 #include <pathwise/fit.h>
-#include <pathwise/model_io.h>
-#include <pathwise/response_readers.h>
+#include <pathwise/io/model_json.h>
+#include <pathwise/io/pybkt_params.h>
+#include <pathwise/io/response_readers.h>
 
 #include "commands.h"
 #include "exit_codes.h"

@@ -10,7 +10,10 @@
 #include <vector>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/graph_io.h>
+#include <pathwise/io/graph_dot.h>
+#include <pathwise/io/graph_import.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/mastery_csv.h>
 
 #include "commands.h"
 #include "exit_codes.h"

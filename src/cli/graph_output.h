@@ -6,7 +6,7 @@
 #include <string>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/graph_io.h>
+#include <pathwise/io/graph_json.h>
 
 #include "exit_codes.h"
 

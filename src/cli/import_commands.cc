@@ -12,8 +12,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <pathwise/graph_io.h>
-#include <pathwise/standards_io.h>
+#include <pathwise/io/case_import.h>
+#include <pathwise/io/edfi_import.h>
+#include <pathwise/io/learning_records.h>
+#include <pathwise/io/oneroster_import.h>
 
 #include "commands.h"
 #include "exit_codes.h"
@@ -46,7 +48,7 @@ std::string CsvField(const std::string& value) {
   return quoted + "\"";
 }
 
-// The events CSV that ReadObservationsCsv reads back (observation_io.h).
+// The events CSV that ReadObservationsCsv reads back (pathwise/io/observations_csv.h).
 std::string EventsCsv(const std::vector<Observation>& observations) {
   std::string text = "event_id,learner_id,activity_id,outcome,timestamp\n";
   for (const Observation& obs : observations) {

@@ -12,11 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/graph_io.h>
+#include <pathwise/io/graph_import.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/model_json.h>
+#include <pathwise/io/observations_csv.h>
 #include <pathwise/mastery_tracker.h>
 #include <pathwise/model.h>
-#include <pathwise/model_io.h>
-#include <pathwise/observation_io.h>
 #include <pathwise/planner.h>
 #include <pathwise/recommender.h>
 

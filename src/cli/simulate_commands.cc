@@ -9,10 +9,11 @@
 #include <vector>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/graph_io.h>
-#include <pathwise/model_io.h>
+#include <pathwise/io/graph_import.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/model_json.h>
+#include <pathwise/io/simulation_io.h>
 #include <pathwise/recommender.h>
-#include <pathwise/simulation_io.h>
 #include <pathwise/simulator.h>
 
 #include "commands.h"

@@ -1,4 +1,4 @@
-// One-step-ahead prediction for every variant, and validation of the variant fields of a BktModel.
+// One-step-ahead prediction for every variant.
 #include <cmath>
 #include <limits>
 #include <string>
@@ -12,16 +12,6 @@
 
 namespace pathwise {
 namespace {
-
-bool IsProbability(double x) { return !std::isnan(x) && x >= 0.0 && x <= 1.0; }
-
-Status CheckOverride(const std::string& path, const std::optional<double>& value) {
-  if (value && !IsProbability(*value)) {
-    return Status::InvalidArgument(path + " must be a probability in [0, 1], got " +
-                                   std::to_string(*value));
-  }
-  return Status::Ok();
-}
 
 void ApplyOverrides(const ActivityParams& overrides, BktParams* params) {
   if (overrides.guess) params->guess = *overrides.guess;
@@ -54,48 +44,6 @@ inline bool PredictThenUpdateInWindow(const Odds& x, double guess, double slip, 
 }
 
 }  // namespace
-
-Status ValidateFittedVariants(const BktModel& model) {
-  for (const auto& [competency, activities] : model.competency_activities) {
-    const BktParams base = model.ParamsFor(competency);
-    for (const auto& [activity, overrides] : activities) {
-      const std::string path = "competency_activities[" + competency + "][" + activity + "]";
-      PATHWISE_RETURN_IF_ERROR(CheckOverride(path + ".guess", overrides.guess));
-      PATHWISE_RETURN_IF_ERROR(CheckOverride(path + ".slip", overrides.slip));
-      PATHWISE_RETURN_IF_ERROR(CheckOverride(path + ".learn", overrides.learn));
-      BktParams combined = base;
-      ApplyOverrides(overrides, &combined);
-      PATHWISE_RETURN_IF_ERROR(combined.Validate().WithContext(path));
-    }
-  }
-  for (const auto& [competency, classes] : model.competency_learn_classes) {
-    for (const auto& [name, learn] : classes) {
-      if (!IsProbability(learn)) {
-        return Status::InvalidArgument("competency_learn_classes[" + competency + "][" + name +
-                                       "]: must be a probability in [0, 1], got " +
-                                       std::to_string(learn));
-      }
-    }
-  }
-  if (!model.group_priors.empty() && model.prior_groups == PriorGroupSource::kNone) {
-    return Status::InvalidArgument("group_priors is set but prior_groups is none");
-  }
-  for (const auto& [competency, groups] : model.group_priors) {
-    for (const auto& [group, prior] : groups) {
-      if (!IsProbability(prior)) {
-        return Status::InvalidArgument("group_priors[" + competency + "][" + group +
-                                       "]: must be a probability in [0, 1], got " +
-                                       std::to_string(prior));
-      }
-    }
-  }
-  for (const auto& [learner, factors] : model.learner_factors) {
-    if (!std::isfinite(factors.prior_offset) || !std::isfinite(factors.learn_offset)) {
-      return Status::InvalidArgument("learner_factors[" + learner + "]: offsets must be finite");
-    }
-  }
-  return Status::Ok();
-}
 
 namespace fit_internal {
 

@@ -1,7 +1,7 @@
 #include <cmath>
 #include <string>
 
-#include <pathwise/fit.h>
+#include <pathwise/fit.h>  // ValidateFittedVariants
 #include <pathwise/model.h>
 
 namespace pathwise {
@@ -21,6 +21,17 @@ Status WithFieldPath(const Status& status, const std::string& prefix) {
 Status CheckOverride(const std::string& path, const std::optional<double>& value) {
   if (value && (std::isnan(*value) || *value < 0.0 || *value > 1.0)) {
     return Status::InvalidArgument(path + ": must be a probability in [0, 1], got " +
+                                   std::to_string(*value));
+  }
+  return Status::Ok();
+}
+
+bool IsProbability(double x) { return !std::isnan(x) && x >= 0.0 && x <= 1.0; }
+
+// CheckOverride without the colon after the path: the fitted variants' messages, kept as they were.
+Status CheckVariantOverride(const std::string& path, const std::optional<double>& value) {
+  if (value && !IsProbability(*value)) {
+    return Status::InvalidArgument(path + " must be a probability in [0, 1], got " +
                                    std::to_string(*value));
   }
   return Status::Ok();
@@ -60,6 +71,46 @@ Status BktModel::Validate() const {
     }
   }
   return ValidateFittedVariants(*this);
+}
+
+Status ValidateFittedVariants(const BktModel& model) {
+  for (const auto& [competency, activities] : model.competency_activities) {
+    const BktParams base = model.ParamsFor(competency);
+    for (const auto& [activity, overrides] : activities) {
+      const std::string path = "competency_activities[" + competency + "][" + activity + "]";
+      PATHWISE_RETURN_IF_ERROR(CheckVariantOverride(path + ".guess", overrides.guess));
+      PATHWISE_RETURN_IF_ERROR(CheckVariantOverride(path + ".slip", overrides.slip));
+      PATHWISE_RETURN_IF_ERROR(CheckVariantOverride(path + ".learn", overrides.learn));
+      PATHWISE_RETURN_IF_ERROR(ApplyOverrides(base, overrides).Validate().WithContext(path));
+    }
+  }
+  for (const auto& [competency, classes] : model.competency_learn_classes) {
+    for (const auto& [name, learn] : classes) {
+      if (!IsProbability(learn)) {
+        return Status::InvalidArgument("competency_learn_classes[" + competency + "][" + name +
+                                       "]: must be a probability in [0, 1], got " +
+                                       std::to_string(learn));
+      }
+    }
+  }
+  if (!model.group_priors.empty() && model.prior_groups == PriorGroupSource::kNone) {
+    return Status::InvalidArgument("group_priors is set but prior_groups is none");
+  }
+  for (const auto& [competency, groups] : model.group_priors) {
+    for (const auto& [group, prior] : groups) {
+      if (!IsProbability(prior)) {
+        return Status::InvalidArgument("group_priors[" + competency + "][" + group +
+                                       "]: must be a probability in [0, 1], got " +
+                                       std::to_string(prior));
+      }
+    }
+  }
+  for (const auto& [learner, factors] : model.learner_factors) {
+    if (!std::isfinite(factors.prior_offset) || !std::isfinite(factors.learn_offset)) {
+      return Status::InvalidArgument("learner_factors[" + learner + "]: offsets must be finite");
+    }
+  }
+  return Status::Ok();
 }
 
 BktParams BktModel::ParamsFor(const std::string& competency_id,

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/standards_io.h>
+#include <pathwise/io/case_import.h>
 
 #include "csv_reader.h"
 #include "graph_io_internal.h"

@@ -1,5 +1,5 @@
 // The class report: numbers first (BuildClassReport), then one self-contained HTML page.
-#include "pathwise/class_report.h"
+#include "pathwise/io/class_report.h"
 
 #include <algorithm>
 #include <cmath>

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/standards_io.h>
+#include <pathwise/io/edfi_import.h>
 
 #include "csv_reader.h"
 #include "graph_io_internal.h"

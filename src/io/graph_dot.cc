@@ -9,7 +9,8 @@
 #include <vector>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/graph_io.h>
+#include <pathwise/io/graph_dot.h>
+#include <pathwise/io/mastery_csv.h>
 
 #include "csv_reader.h"
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/graph_io.h>
+#include <pathwise/io/graph_import.h>
 
 #include "csv_reader.h"
 #include "graph_io_internal.h"

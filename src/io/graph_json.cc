@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/graph_io.h>
+#include <pathwise/io/graph_json.h>
 
 #include "csv_reader.h"
 #include "graph_io_internal.h"

@@ -1,5 +1,5 @@
 // xAPI statements and Caliper events as observations. The mapping rules are documented in
-// standards_io.h and docs/standards.md; this file follows them in the same order.
+// pathwise/io/learning_records.h and docs/standards.md; this file follows them in the same order.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -14,8 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <pathwise/observation_io.h>
-#include <pathwise/standards_io.h>
+#include <pathwise/io/learning_records.h>
+#include <pathwise/io/observations_csv.h>
+#include <pathwise/io/sha1.h>
 
 #include "csv_reader.h"
 #include "standards_internal.h"
@@ -346,8 +347,8 @@ class XapiReader {
     return value->get<bool>();
   }
 
-  // The outcome by the rules of standards_io.h; nullopt when the statement carries none. Absent
-  // numbers are NaN (JSON has no NaN, so a present one never is).
+  // The outcome by the rules of pathwise/io/learning_records.h; nullopt when the statement carries
+  // none. Absent numbers are NaN (JSON has no NaN, so a present one never is).
   std::optional<double> ReadResult(const json& statement, const std::string& base,
                                    const std::string& verb_id) {
     constexpr double kAbsent = std::numeric_limits<double>::quiet_NaN();

@@ -12,7 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include <pathwise/fit.h>
-#include <pathwise/model_io.h>
+#include <pathwise/io/model_json.h>
+#include <pathwise/io/pybkt_params.h>
 
 #include "graph_io_internal.h"
 #include "params_json.h"

@@ -2,7 +2,7 @@
 #include <cmath>
 #include <string>
 
-#include <pathwise/observation_io.h>
+#include <pathwise/io/observations_csv.h>
 
 #include "csv_reader.h"
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include <pathwise/standards_io.h>
+#include <pathwise/io/oneroster_import.h>
 
 #include "csv_reader.h"
 

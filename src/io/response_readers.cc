@@ -4,7 +4,7 @@
 #include <system_error>
 #include <utility>
 
-#include <pathwise/response_readers.h>
+#include <pathwise/io/response_readers.h>
 
 #include "response_reader_internal.h"
 

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <pathwise/io/response_readers.h>
 #include <pathwise/response_log.h>
-#include <pathwise/response_readers.h>
 #include <pathwise/status.h>
 
 #include "response_block_reader.h"

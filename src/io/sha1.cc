@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include <pathwise/standards_io.h>
+#include <pathwise/io/sha1.h>
 
 namespace pathwise {
 namespace {

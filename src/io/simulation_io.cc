@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <pathwise/plot.h>
+#include <pathwise/io/simulation_io.h>
+#include <pathwise/io/svg_plot.h>
 #include <pathwise/recommender.h>
-#include <pathwise/simulation_io.h>
 #include <pathwise/simulator.h>
 
 #include "csv_reader.h"

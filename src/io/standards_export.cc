@@ -1,6 +1,6 @@
 // xAPI statements and Open Badges 3.0 credentials out. The rules are documented in
 // standards_export.h and docs/standards.md; this file follows them in the same order.
-#include "pathwise/standards_export.h"
+#include "pathwise/io/standards_export.h"
 
 #include <cmath>
 #include <cstdint>
@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <pathwise/io/sha1.h>
 #include <pathwise/mastery_tracker.h>
-#include <pathwise/standards_io.h>
 
 #include "standards_internal.h"
 

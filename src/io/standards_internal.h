@@ -1,4 +1,5 @@
-// Helpers shared by the standards importers (standards_io.h). Private to pathwise::io.
+// Helpers shared by the standards importers (pathwise/io/learning_records.h, case_import.h,
+// edfi_import.h, oneroster_import.h). Private to pathwise::io.
 #ifndef PATHWISE_SRC_IO_STANDARDS_INTERNAL_H_
 #define PATHWISE_SRC_IO_STANDARDS_INTERNAL_H_
 

@@ -1,4 +1,4 @@
-// A small SVG line-plot writer (plot.h).
+// A small SVG line-plot writer (pathwise/io/svg_plot.h).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include <pathwise/plot.h>
+#include <pathwise/io/svg_plot.h>
 
 namespace pathwise {
 namespace {

@@ -3,8 +3,8 @@
 #include <set>
 #include <string>
 
-#include <pathwise/graph_io.h>
-#include <pathwise/model_io.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/model_json.h>
 
 #include "service/proto_convert.h"
 

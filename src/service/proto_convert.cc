@@ -5,8 +5,8 @@
 #include <map>
 #include <utility>
 
-#include <pathwise/graph_io.h>
-#include <pathwise/model_io.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/model_json.h>
 
 namespace pathwise::service {
 

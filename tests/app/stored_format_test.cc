@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include <pathwise/graph_io.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/model_json.h>
 #include <pathwise/mastery_tracker.h>
-#include <pathwise/model_io.h>
 
 #include "app/tenant.h"
 #include "store/sqlite_store.h"

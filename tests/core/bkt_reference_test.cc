@@ -149,8 +149,12 @@ TEST(BktReferenceTest, LogOddsUpdateAgreesWithExactArithmetic) {
       const Exact exact_prior_odds = exact.learned / exact.unlearned;
       const Exact exact_post_odds = exact_prior_odds * lik.learned / lik.unlearned;
       const Odds post = PosteriorOdds(x, LikelihoodRatio(p.guess, p.slip, credit, c.weight));
-      if (exact_post_odds > exact_prior_odds) ASSERT_TRUE(Greater(post, x)) << where;
-      if (exact_post_odds < exact_prior_odds) ASSERT_TRUE(Greater(x, post)) << where;
+      if (exact_post_odds > exact_prior_odds) {
+        ASSERT_TRUE(Greater(post, x)) << where;
+      }
+      if (exact_post_odds < exact_prior_odds) {
+        ASSERT_TRUE(Greater(x, post)) << where;
+      }
 
       x = UpdateOdds(p, x, credit, c.weight);
       exact = ExactUpdate(exact, p, lik, c.weight);

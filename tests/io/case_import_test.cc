@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/standards_io.h>
+#include <pathwise/io/case_import.h>
 
 #include "testing/status_matchers.h"
 

@@ -6,17 +6,31 @@
 #include <fstream>
 #include <regex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include <pathwise/class_report.h>
 #include <pathwise/competency_graph.h>
+#include <pathwise/io/class_report.h>
 
 #include "testing/status_matchers.h"
 
 namespace pathwise {
 namespace {
+
+// The fields a test sets, the others at their defaults: brace-initialising a Competency without its
+// last fields trips -Wmissing-field-initializers, an error under PATHWISE_WERROR.
+Competency MakeCompetency(std::string id, std::string name, std::string description,
+                          std::string group, const BktParams& params) {
+  Competency competency;
+  competency.id = std::move(id);
+  competency.name = std::move(name);
+  competency.description = std::move(description);
+  competency.group = std::move(group);
+  competency.params = params;
+  return competency;
+}
 
 // Topic T1 holds a -> b, topic T2 holds c. BKT prior 0.5, learn 0.2, guess 0.2, slip 0.1.
 CompetencyGraph ClassGraph() {
@@ -27,9 +41,9 @@ CompetencyGraph ClassGraph() {
   params.learn = 0.2;
   params.guess = 0.2;
   params.slip = 0.1;
-  Competency a{"a", "Alpha", "", "t1", params};
-  Competency b{"b", "Beta", "", "t1", params};
-  Competency c{"c", "Gamma <&>", "", "t2", params};
+  Competency a = MakeCompetency("a", "Alpha", "", "t1", params);
+  Competency b = MakeCompetency("b", "Beta", "", "t1", params);
+  Competency c = MakeCompetency("c", "Gamma <&>", "", "t2", params);
   def.competencies = {a, b, c};
   def.prerequisites = {{"a", "b"}};
   Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
@@ -263,7 +277,7 @@ TEST(ClassReportHtmlTest, ProbabilitiesAreRoundedDownSoNoUnmasteredValueReadsAsT
   GraphDefinition def;
   BktParams params;
   params.prior = 0.9489;
-  Competency a{"a", "Alpha", "", "", params};
+  Competency a = MakeCompetency("a", "Alpha", "", "", params);
   def.competencies = {a};
   Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
   ASSERT_OK(graph);

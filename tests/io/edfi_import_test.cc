@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/standards_io.h>
+#include <pathwise/io/edfi_import.h>
 
 #include "testing/status_matchers.h"
 

@@ -8,7 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/graph_io.h>
+#include <pathwise/io/graph_dot.h>
+#include <pathwise/io/graph_import.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/mastery_csv.h>
 
 #include "testing/status_matchers.h"
 

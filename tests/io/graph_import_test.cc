@@ -7,7 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <pathwise/competency_graph.h>
-#include <pathwise/graph_io.h>
+#include <pathwise/io/graph_import.h>
+#include <pathwise/io/graph_json.h>
 
 #include "testing/status_matchers.h"
 

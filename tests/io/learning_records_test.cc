@@ -1,5 +1,6 @@
 // xAPI statements and Caliper events as observations: every mapping rule and every rejection of
-// standards_io.h, on hand-written statements and on the real files in ../shared/data/standards.
+// pathwise/io/learning_records.h, on hand-written statements and on the real files in
+// ../shared/data/standards.
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -9,8 +10,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <pathwise/observation_io.h>
-#include <pathwise/standards_io.h>
+#include <pathwise/io/learning_records.h>
+#include <pathwise/io/observations_csv.h>
+#include <pathwise/io/sha1.h>
 
 #include "testing/status_matchers.h"
 

@@ -6,9 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <pathwise/fit.h>
+#include <pathwise/io/model_json.h>
+#include <pathwise/io/pybkt_params.h>
+#include <pathwise/io/response_readers.h>
 #include <pathwise/model.h>
-#include <pathwise/model_io.h>
-#include <pathwise/response_readers.h>
 
 #include "testing/status_matchers.h"
 

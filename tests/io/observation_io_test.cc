@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <pathwise/observation_io.h>
+#include <pathwise/io/observations_csv.h>
 
 #include "testing/status_matchers.h"
 

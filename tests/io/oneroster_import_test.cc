@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include <pathwise/standards_io.h>
+#include <pathwise/io/oneroster_import.h>
 
 #include "testing/status_matchers.h"
 

@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <pathwise/io/response_readers.h>
 #include <pathwise/response_log.h>
-#include <pathwise/response_readers.h>
 
 #include "testing/status_matchers.h"
 

@@ -7,9 +7,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <pathwise/graph_io.h>
-#include <pathwise/plot.h>
-#include <pathwise/simulation_io.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/simulation_io.h>
+#include <pathwise/io/svg_plot.h>
 #include <pathwise/simulator.h>
 
 #include "testing/status_matchers.h"

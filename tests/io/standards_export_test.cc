@@ -4,20 +4,34 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <pathwise/competency_graph.h>
+#include <pathwise/io/learning_records.h>
+#include <pathwise/io/standards_export.h>
 #include <pathwise/mastery_tracker.h>
-#include <pathwise/standards_export.h>
-#include <pathwise/standards_io.h>
 
 #include "testing/status_matchers.h"
 
 namespace pathwise {
 namespace {
+
+// The fields a test sets, the others at their defaults: brace-initialising a Competency without its
+// last fields trips -Wmissing-field-initializers, an error under PATHWISE_WERROR.
+Competency MakeCompetency(std::string id, std::string name, std::string description,
+                          std::string group, const BktParams& params) {
+  Competency competency;
+  competency.id = std::move(id);
+  competency.name = std::move(name);
+  competency.description = std::move(description);
+  competency.group = std::move(group);
+  competency.params = params;
+  return competency;
+}
 
 using json = nlohmann::json;
 
@@ -34,8 +48,8 @@ CompetencyGraph SmallGraph() {
   params.learn = 0.2;
   params.guess = 0.2;
   params.slip = 0.1;
-  Competency a{"a", "Alpha", "Knows alpha", "topic", params};
-  Competency b{"b", "Beta", "", "topic", params};
+  Competency a = MakeCompetency("a", "Alpha", "Knows alpha", "topic", params);
+  Competency b = MakeCompetency("b", "Beta", "", "topic", params);
   def.competencies = {a, b};
   def.prerequisites = {{"a", "b"}};
   Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);

@@ -7,8 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include <pathwise/graph_io.h>
-#include <pathwise/model_io.h>
+#include <pathwise/io/graph_json.h>
+#include <pathwise/io/model_json.h>
 
 #include "service/status_mapping.h"
 #include "service_test_util.h"

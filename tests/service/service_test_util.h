@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <pathwise/graph_io.h>
+#include <pathwise/io/graph_json.h>
 #include <pathwise/mastery_tracker.h>
 
 #include "pathwise/v1/curriculum_service.grpc.pb.h"

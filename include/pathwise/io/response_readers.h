@@ -1,6 +1,6 @@
 // Readers for learner response logs (pyBKT CSV, DataShop TSV, DKVMN sequences, hmm-scalable TSV).
-#ifndef PATHWISE_RESPONSE_READERS_H_
-#define PATHWISE_RESPONSE_READERS_H_
+#ifndef PATHWISE_IO_RESPONSE_READERS_H_
+#define PATHWISE_IO_RESPONSE_READERS_H_
 
 #include <cstddef>
 #include <optional>
@@ -214,4 +214,4 @@ struct ReadReport {
 
 }  // namespace pathwise
 
-#endif  // PATHWISE_RESPONSE_READERS_H_
+#endif  // PATHWISE_IO_RESPONSE_READERS_H_

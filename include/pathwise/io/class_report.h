@@ -3,8 +3,8 @@
 // the same numbers per cohort so that a group falling behind shows. Built as data
 // (BuildClassReport, tested number by number) and rendered as one self-contained HTML file
 // (ClassReportHtml).
-#ifndef PATHWISE_CLASS_REPORT_H_
-#define PATHWISE_CLASS_REPORT_H_
+#ifndef PATHWISE_IO_CLASS_REPORT_H_
+#define PATHWISE_IO_CLASS_REPORT_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -140,4 +140,4 @@ std::string ClassReportHtml(const ClassReport& report);
 
 }  // namespace pathwise
 
-#endif  // PATHWISE_CLASS_REPORT_H_
+#endif  // PATHWISE_IO_CLASS_REPORT_H_

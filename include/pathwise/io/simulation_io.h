@@ -10,13 +10,13 @@
 //         "simulation.json", pathwise::SimulationJson(*result, options)));
 //     auto svg = pathwise::SimulationSvg(*result);
 //     if (svg.ok()) PATHWISE_RETURN_IF_ERROR(pathwise::WriteReportFile("curves.svg", *svg));
-#ifndef PATHWISE_SIMULATION_IO_H_
-#define PATHWISE_SIMULATION_IO_H_
+#ifndef PATHWISE_IO_SIMULATION_IO_H_
+#define PATHWISE_IO_SIMULATION_IO_H_
 
 #include <string>
 #include <vector>
 
-#include <pathwise/plot.h>
+#include <pathwise/io/svg_plot.h>
 #include <pathwise/result.h>
 #include <pathwise/simulator.h>
 #include <pathwise/status.h>
@@ -84,4 +84,4 @@ std::vector<LinePlot> SimulationPlots(const SimulationResult& result);
 
 }  // namespace pathwise
 
-#endif  // PATHWISE_SIMULATION_IO_H_
+#endif  // PATHWISE_IO_SIMULATION_IO_H_

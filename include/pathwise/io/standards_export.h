@@ -6,8 +6,8 @@
 // ids included (UUID version 5 of what the record is about), so a rerun sent to an LRS or a wallet
 // is idempotent. Every function reports bad input as a Status naming what is wrong and where, and
 // never throws.
-#ifndef PATHWISE_STANDARDS_EXPORT_H_
-#define PATHWISE_STANDARDS_EXPORT_H_
+#ifndef PATHWISE_IO_STANDARDS_EXPORT_H_
+#define PATHWISE_IO_STANDARDS_EXPORT_H_
 
 #include <map>
 #include <string>
@@ -198,4 +198,4 @@ Status ValidateBadgeCredential(std::string_view text, std::string_view source_na
 
 }  // namespace pathwise
 
-#endif  // PATHWISE_STANDARDS_EXPORT_H_
+#endif  // PATHWISE_IO_STANDARDS_EXPORT_H_

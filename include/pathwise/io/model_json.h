@@ -1,4 +1,4 @@
-// Saving and loading BKT models (JSON), and exporting fitted parameters in pyBKT's layout.
+// Saving and loading BKT models as model JSON.
 //
 // Model JSON (the project's own, versioned; every section but "format" and "version" optional;
 // unknown keys are errors):
@@ -17,8 +17,8 @@
 //
 // Parameter objects need prior, learn, guess and slip; forget defaults to 0. Numbers are written
 // with the shortest text that reads back to the same double, so a save/load round trip is exact.
-#ifndef PATHWISE_MODEL_IO_H_
-#define PATHWISE_MODEL_IO_H_
+#ifndef PATHWISE_IO_MODEL_JSON_H_
+#define PATHWISE_IO_MODEL_JSON_H_
 
 #include <string>
 #include <string_view>
@@ -60,20 +60,6 @@ std::string WriteModelJson(const BktModel& model);
 /// Writes WriteModelJson(model) to `path`. Internal when the file cannot be written.
 [[nodiscard]] Status WriteModelFile(const BktModel& model, const std::string& path);
 
-/// The fitted parameters as CSV in the layout of pyBKT's `Model.params()` DataFrame: header
-/// "skill,param,class,value", then per competency (sorted by id) the rows prior, learns, guesses,
-/// slips, forgets, as pyBKT orders them. The class is "default", or the activity id for
-/// per-activity values (multigs: guesses/slips; multilearn: learns, with forgets repeated per
-/// activity as pyBKT keys forgets by the same classes), the competency-level value then following
-/// as "default". With multiprior the prior rows list "default" (the group-weighted prior) and one
-/// row per group (pyBKT itself has no such rows: it encodes multiprior as extra learn classes).
-/// iBKT learner factors have no pyBKT counterpart and are not exported. Fields are quoted per RFC
-/// 4180 when needed.
-std::string ExportPyBktParams(const BktModel& model);
-
-/// Writes ExportPyBktParams(model) to `path`. Internal when the file cannot be written.
-[[nodiscard]] Status WritePyBktParamsFile(const BktModel& model, const std::string& path);
-
 }  // namespace pathwise
 
-#endif  // PATHWISE_MODEL_IO_H_
+#endif  // PATHWISE_IO_MODEL_JSON_H_

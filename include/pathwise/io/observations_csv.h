@@ -1,6 +1,6 @@
 // Reading and writing observations (learner events) as CSV.
-#ifndef PATHWISE_OBSERVATION_IO_H_
-#define PATHWISE_OBSERVATION_IO_H_
+#ifndef PATHWISE_IO_OBSERVATIONS_CSV_H_
+#define PATHWISE_IO_OBSERVATIONS_CSV_H_
 
 #include <string>
 #include <string_view>
@@ -34,4 +34,4 @@ Result<TimestampMs> ParseTimestamp(std::string_view text);
 
 }  // namespace pathwise
 
-#endif  // PATHWISE_OBSERVATION_IO_H_
+#endif  // PATHWISE_IO_OBSERVATIONS_CSV_H_

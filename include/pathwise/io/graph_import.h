@@ -1,84 +1,21 @@
-// Reading and writing competency graphs: the project's own JSON format ("pathwise.graph",
-// documented in docs/graph_format.md), importers for real curricula (the Junyi Academy exercise
-// table and the Eedi subject tree), and Graphviz DOT export.
+// Importers for real curricula: the Junyi Academy exercise table and the Eedi subject tree, each
+// as a competency graph and a report of what was read and dropped.
 //
 // Every function here reports bad input as a Status naming the file and where in it (line and
 // column for syntax, a field path such as "competencies[3].id" for structure) and never throws.
-#ifndef PATHWISE_GRAPH_IO_H_
-#define PATHWISE_GRAPH_IO_H_
+#ifndef PATHWISE_IO_GRAPH_IMPORT_H_
+#define PATHWISE_IO_GRAPH_IMPORT_H_
 
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <pathwise/competency_graph.h>
 #include <pathwise/result.h>
-#include <pathwise/status.h>
 
 namespace pathwise {
-
-// ---------------------------------------------------------------------------------------------------
-// Graph JSON
-// ---------------------------------------------------------------------------------------------------
-
-/// The value of the "format" key of a graph file.
-inline constexpr std::string_view kGraphFormatName = "pathwise.graph";
-/// The only "version" this build reads and writes.
-inline constexpr int kGraphFormatVersion = 1;
-
-/// Parses graph JSON into plain data, checking its structure but not its meaning (ids may be
-/// duplicated, edges may dangle: see ValidateGraphDefinition). `source_name` prefixes every error
-/// message.
-///
-/// Returns InvalidArgument for:
-/// - a JSON syntax error, as "<source>:<line>:<column>: <message>";
-/// - a wrong "format", an unsupported "version", a missing required field, a value of the wrong
-///   type, an unknown key (typos are errors, never ignored) or a key given twice, as
-///   "<source>: <field path>: <message>", one line per problem, all of them listed.
-///
-/// Thread safety: safe to call concurrently.
-///
-/// Example:
-///
-///     pathwise::Result<pathwise::GraphDefinition> def =
-///         pathwise::ParseGraphJson(R"({"format": "pathwise.graph", "version": 1,
-///                                      "competencies": [{"id": "add"}]})", "inline");
-Result<GraphDefinition> ParseGraphJson(std::string_view text, std::string_view source_name);
-
-/// Reads and parses a graph file (ParseGraphJson with the path as source name). NotFound when the
-/// file does not exist, Internal when it cannot be read, otherwise as ParseGraphJson.
-Result<GraphDefinition> ReadGraphDefinitionFile(const std::string& path);
-
-/// Reads, parses and validates a graph file into a CompetencyGraph. Returns the errors of
-/// ReadGraphDefinitionFile, or the validation problems as ProblemsToStatus does (InvalidArgument,
-/// or FailedPrecondition when the only problems are cycles), each line prefixed with the path.
-///
-/// Thread safety: safe to call concurrently.
-///
-/// Example:
-///
-///     pathwise::Result<pathwise::CompetencyGraph> graph =
-///         pathwise::ReadGraphFile("examples/curriculum/fractions.json");
-///     if (!graph.ok()) { std::cerr << graph.status() << "\n"; return 1; }
-Result<CompetencyGraph> ReadGraphFile(const std::string& path);
-
-/// The graph as pretty-printed graph JSON (two-space indent, keys in a fixed order, fields that
-/// hold their default omitted, a final newline). ParseGraphJson of the result gives
-/// graph.ToDefinition().
-std::string WriteGraphJson(const CompetencyGraph& graph);
-/// As above for plain data, written as is (even when it would not validate).
-std::string WriteGraphJson(const GraphDefinition& definition);
-
-/// Writes WriteGraphJson(graph) to `path`, replacing the file only once everything is written (via
-/// a temporary file next to it). Internal when the file cannot be written.
-Status WriteGraphFile(const CompetencyGraph& graph, const std::string& path);
-
-// ---------------------------------------------------------------------------------------------------
-// Importers for real curricula
-// ---------------------------------------------------------------------------------------------------
 
 struct ImportOptions {
   /// false: any problem in the data fails the import, and the Status lists every problem. true:
@@ -185,49 +122,6 @@ Result<ImportedGraph> ImportEediSubjects(const std::string& subject_csv_path,
                                          const std::optional<std::string>& question_csv_path,
                                          const ImportOptions& options = {});
 
-// ---------------------------------------------------------------------------------------------------
-// Graphviz DOT
-// ---------------------------------------------------------------------------------------------------
-
-struct DotOptions {
-  /// P(learned) per competency id. A competency with a value is filled on a red (0) to green (1)
-  /// scale and labelled with the value; ids that are not in the graph are ignored; values are
-  /// clamped to [0, 1] (NaN counts as 0).
-  std::unordered_map<std::string, double> mastery;
-  /// When set, the threshold for "mastered" of every competency; otherwise each competency's own
-  /// mastery_threshold. A mastered competency gets a double, bold border and "mastered" in its
-  /// label.
-  std::optional<double> mastered_threshold;
-  /// Draw groups as (nested) clusters around their member competencies.
-  bool group_clusters = true;
-  /// Lay prerequisites out left to right (rankdir=LR) rather than top to bottom.
-  bool left_to_right = true;
-};
-
-/// Reads a learner's mastery from CSV with a header naming the columns competency_id and p_learned
-/// (others are ignored), one competency per row, e.g. for DotOptions::mastery.
-///
-/// Returns NotFound / Internal when the file cannot be read, and InvalidArgument naming
-/// "<path>:<line>[:<column>]" for malformed CSV, a missing column, an empty id, a value that is not
-/// a number in [0, 1], an id given twice, or (when `graph` is not null) an id that is not a
-/// competency of `graph`; every bad row is listed.
-Result<std::unordered_map<std::string, double>> ReadMasteryCsv(const std::string& path,
-                                                               const CompetencyGraph* graph);
-
-/// The graph in Graphviz DOT, accepted by `dot -Tsvg`: one node per competency (named by its quoted
-/// id, labelled with its name), one edge per prerequisite (dashed and labelled with the strength
-/// when that is below 1), groups as clusters. Deterministic: the same graph and options give the
-/// same text.
-///
-/// Thread safety: safe to call concurrently.
-///
-/// Example:
-///
-///     pathwise::DotOptions options;
-///     options.mastery = {{"fractions.identify", 0.97}, {"fractions.equivalent", 0.4}};
-///     std::ofstream("fractions.dot") << pathwise::ToDot(*graph, options);
-std::string ToDot(const CompetencyGraph& graph, const DotOptions& options = {});
-
 }  // namespace pathwise
 
-#endif  // PATHWISE_GRAPH_IO_H_
+#endif  // PATHWISE_IO_GRAPH_IMPORT_H_

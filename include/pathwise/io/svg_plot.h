@@ -1,7 +1,7 @@
 // Line plots as standalone SVG, written by our own small writer (no plotting dependency): enough
 // for learning curves that a person opens in a browser.
-#ifndef PATHWISE_PLOT_H_
-#define PATHWISE_PLOT_H_
+#ifndef PATHWISE_IO_SVG_PLOT_H_
+#define PATHWISE_IO_SVG_PLOT_H_
 
 #include <optional>
 #include <string>
@@ -66,4 +66,4 @@ struct SvgOptions {
 
 }  // namespace pathwise
 
-#endif  // PATHWISE_PLOT_H_
+#endif  // PATHWISE_IO_SVG_PLOT_H_
