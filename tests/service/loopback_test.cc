@@ -8,6 +8,7 @@
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 
+#include "server_process.h"
 #include "service_test_util.h"
 
 namespace pathwise::service {
@@ -69,12 +70,10 @@ TEST(LoopbackTest, HealthCheckStopsAnsweringServingWhenShutdownBegins) {
   config.listen = "127.0.0.1:0";
   std::unique_ptr<PathwiseServer> server = StartServer(config);
   ASSERT_NE(server, nullptr);
-  const std::string serving("\x08\x01", 2);
   auto channel = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
-  const testing::RawReply before =
-      testing::RawUnaryCall(channel, "/grpc.health.v1.Health/Check", "", "");
-  ASSERT_TRUE(before.status.ok()) << before.status.error_message();
-  ASSERT_EQ(before.bytes, serving);
+  const Result<std::string> before = pathwise::testing::CheckHealth(channel);
+  ASSERT_OK(before);
+  ASSERT_EQ(*before, "SERVING");
 
   // An open call keeps the server in its shutdown grace.
   Stubs stubs(channel);
@@ -88,12 +87,11 @@ TEST(LoopbackTest, HealthCheckStopsAnsweringServingWhenShutdownBegins) {
   std::thread stopper([&] { EXPECT_OK(server->Shutdown(std::chrono::seconds(10))); });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
 
-  // Every Check now says NOT_SERVING (field 1 = 2) or fails; none says SERVING.
+  // Every Check now says NOT_SERVING or fails; none says SERVING.
   auto fresh = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
   for (const auto& ch : {channel, fresh}) {
-    const testing::RawReply during =
-        testing::RawUnaryCall(ch, "/grpc.health.v1.Health/Check", "", "");
-    EXPECT_FALSE(during.status.ok() && during.bytes == serving)
+    const Result<std::string> during = pathwise::testing::CheckHealth(ch);
+    EXPECT_FALSE(during.ok() && *during == "SERVING")
         << "Check answered SERVING during the shutdown grace";
   }
   // The stream itself may be ended by the shutdown; only the health answers are asserted here.
@@ -120,11 +118,10 @@ TEST(LoopbackTest, ANewClientIsAcceptedAfterAThousandIdleConnections) {
         idle.back()->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10)))
         << "connection " << i;
   }
-  const testing::RawReply reply = testing::RawUnaryCall(
-      grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()),
-      "/grpc.health.v1.Health/Check", "", "");
-  EXPECT_TRUE(reply.status.ok()) << reply.status.error_message();
-  EXPECT_EQ(reply.bytes, std::string("\x08\x01", 2));
+  const Result<std::string> health = pathwise::testing::CheckHealth(
+      grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()));
+  ASSERT_OK(health);
+  EXPECT_EQ(*health, "SERVING");
   idle.clear();
   EXPECT_OK(server->Shutdown(std::chrono::seconds(5)));
 }

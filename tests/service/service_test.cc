@@ -16,6 +16,7 @@
 
 #include <pathwise/mastery_tracker.h>
 
+#include "server_process.h"
 #include "service_test_util.h"
 
 namespace pathwise::service {
@@ -714,12 +715,10 @@ TEST_P(ServiceTest, PutGraphRederivesMasteryUnderTheNewGraph) {
 }
 
 TEST_P(ServiceTest, HealthCheckReportsServing) {
-  // grpc.health.v1.Health/Check with an empty request (service ""), through the generic stub so the
-  // test needs no generated health code. SERVING is enum value 1: the reply is field 1 = 1.
-  const RawReply reply = RawUnaryCall(server_->InProcessChannel(), "/grpc.health.v1.Health/Check",
-                                      /*request=*/"", /*key=*/"");
-  ASSERT_TRUE(reply.status.ok()) << Describe(reply.status);
-  EXPECT_EQ(reply.bytes, std::string("\x08\x01", 2));
+  // The whole server (service ""), through the stubs generated from grpc/health/v1/health.proto.
+  const Result<std::string> health = pathwise::testing::CheckHealth(server_->InProcessChannel());
+  ASSERT_OK(health);
+  EXPECT_EQ(*health, "SERVING");
 }
 
 TEST_P(ServiceTest, RecordEventsThatDoNotParseAreInvalidArgumentAndStoreNothing) {
