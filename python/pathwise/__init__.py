@@ -132,6 +132,7 @@ from ._core import (  # noqa: F401
     UnreachableGoal,
 )
 from .simulation import SimulationReport, simulate, simulation_options  # noqa: F401
+from . import standards  # noqa: F401  (pw.standards.read_xapi_statements, ...)
 
 # The gRPC client of pathwised; grpc and the generated stubs are imported when a Client is created.
 from .client import (  # noqa: F401
@@ -238,6 +239,7 @@ __all__ = [
     "mastery_statements",
     "class_report_html",
     "simulate",
+    "standards",
     "simulation_options",
     "validate_graph_definition",
     "__version__",

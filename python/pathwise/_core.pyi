@@ -883,3 +883,81 @@ class Simulation:
     def run(self, policies: Sequence[Tuple[str, Policy]]) -> SimulationResult: ...
 
 def run_simulation(graph: CompetencyGraph, options: SimulationOptions = ...) -> SimulationResult: ...
+
+# ---- Standards imports (standards_bindings.cc; read_* that open files are in pathwise.standards)
+
+class LearningRecordReport:
+    records_read: int
+    accepted: int
+    skipped: Dict[str, int]
+    skipped_by_verb: Dict[str, int]
+    voiding: int
+    voided_in_batch: List[str]
+    voided_elsewhere: List[str]
+
+class ImportedObservations:
+    observations: List[Observation]
+    report: LearningRecordReport
+
+def parse_xapi_statements(text: str, source_name: str = "<string>", *,
+                          activity_map: Optional[Mapping[str, str]] = None,
+                          completion_as_outcome: bool = False,
+                          account_home_page: str = "") -> ImportedObservations: ...
+def parse_caliper_events(text: str, source_name: str = "<string>", *,
+                         activity_map: Optional[Mapping[str, str]] = None) -> ImportedObservations: ...
+def read_activity_map_csv(path: str) -> Dict[str, str]: ...
+
+class CaseLink:
+    competency_id: str
+    other_id: str
+    other_uri: str
+
+class CaseNote:
+    path: str
+    message: str
+
+class CaseImportReport:
+    document_id: str
+    document_title: str
+    items: int
+    uris: Dict[str, str]
+    associations: int
+    associations_by_type: Dict[str, int]
+    aliases: List[CaseLink]
+    related: List[CaseLink]
+    notes: List[CaseNote]
+
+class ImportedCase:
+    graph: CompetencyGraph
+    report: CaseImportReport
+
+def parse_case_package(text: str, source_name: str = "<string>", *,
+                       version: str = "1.1") -> ImportedCase: ...
+
+class RosterClass:
+    sourced_id: str
+    title: str
+    course_sourced_id: str
+    school_sourced_id: str
+    learners: List[str]
+    teachers: List[str]
+
+class Roster:
+    classes: List[RosterClass]
+    learners: List[str]
+    orgs: int
+    courses: int
+    users: int
+    enrollments: int
+    other_roles: int
+    notes: List[str]
+
+def read_oneroster(directory: str) -> Roster: ...
+
+class ImportedEdFi:
+    graph: CompetencyGraph
+    standards: int
+    notes: List[str]
+    equivalences: List[Tuple[str, str]]
+
+def parse_edfi_learning_standards(text: str, source_name: str = "<string>") -> ImportedEdFi: ...

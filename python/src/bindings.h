@@ -57,6 +57,7 @@ void BindFit(py::module_& m);
 void BindRecommender(py::module_& m);
 void BindPlanner(py::module_& m);
 void BindSimulator(py::module_& m);
+void BindStandards(py::module_& m);
 
 // ---- Errors (errors_bindings.cc)
 // ------------------------------------------------------------------

@@ -20,4 +20,5 @@ PYBIND11_MODULE(_core, m) {
   pathwise::python::BindRecommender(m);
   pathwise::python::BindPlanner(m);
   pathwise::python::BindSimulator(m);
+  pathwise::python::BindStandards(m);
 }
