@@ -1,4 +1,6 @@
 // pathwise._core: Observations, the mastery tracker and the engine.
+#include <chrono>
+
 #include <pathwise/bkt.h>
 #include <pathwise/competency_graph.h>
 #include <pathwise/engine.h>

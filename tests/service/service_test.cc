@@ -432,7 +432,7 @@ std::vector<std::string> TeachWithZpdes(Stubs** stubs, int steps, int restart_af
 }
 
 TEST_P(ServiceTest, GraphKeepsEvidenceSettingsAndMasteryReportsThePace) {
-  for (TenantConfig& tenant : config_.tenants) tenant.tracker.individual_pace = true;
+  for (app::TenantConfig& tenant : config_.tenants) tenant.tracker.individual_pace = true;
   Restart();
   v1::Graph graph = ChainGraph();
   graph.mutable_competencies(1)->set_mastery_min_opportunities(4);
