@@ -344,7 +344,7 @@ int main(int argc, char** argv) {
             for (size_t l = group * 10; l < group * 10 + 10; ++l) {
               const std::string learner = "learner" + std::to_string(l);
               for (size_t j = round * 10; j < round * 10 + 10; ++j) {
-                v1::Event* e = request->add_events();
+                v1::Observation* e = request->add_events();
                 e->set_event_id("e" + std::to_string(j));
                 e->set_learner_id(learner);
                 e->set_activity_id("act." + std::to_string((j + l) % kCompetencies));

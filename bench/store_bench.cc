@@ -14,7 +14,7 @@
 //
 // size: stores `competencies` states for each of `learners` learners (no events), closes the store
 // (checkpointing the WAL into the file), reports the file size, then reopens it and times loading
-// every state with ForEachLearnerState (what pathwised does at start-up).
+// every state with ForEachLearner (what pathwised does at start-up).
 //
 // Inputs come from std::mt19937_64 with fixed seeds; ids look like real ones ("learner-000042",
 // "skill-042", event ids of 20 characters). The directory defaults to a fresh one under $TMPDIR
@@ -256,7 +256,7 @@ void RunSize(const Args& args) {
   store = OpenStore(dir.path());
   const auto load_start = Clock::now();
   uint64_t loaded = 0;
-  Status visited = store->ForEachLearnerState("bench", [&](const pathwise::store::LearnerState& s) {
+  Status visited = store->ForEachLearner("bench", [&](const pathwise::store::StoredLearner& s) {
     loaded += s.competencies.size();
     return Status::Ok();
   });
@@ -269,7 +269,7 @@ void RunSize(const Args& args) {
   std::printf(
       "size: %ld learners x %ld competencies = %.0f states\n"
       "  database file %.1f MiB = %.1f bytes per state (written in %.1f s)\n"
-      "  ForEachLearnerState loads them all in %.2f s (%.0f states/s), peak RSS %ld MiB\n",
+      "  ForEachLearner loads them all in %.2f s (%.0f states/s), peak RSS %ld MiB\n",
       learners, competencies, states, bytes / (1 << 20), bytes / states, write_seconds,
       load_seconds, states / load_seconds, PeakRssMiB());
 }

@@ -362,7 +362,7 @@ class ClassDemo {
     v1::RecordEventsRequest all;
     for (const pathwise::Observation& o : *observations) {
       for (v1::RecordEventsRequest* request : {&per_learner[o.learner_id], &all}) {
-        v1::Event* e = request->add_events();
+        v1::Observation* e = request->add_events();
         e->set_event_id(o.event_id);
         e->set_learner_id(o.learner_id);
         e->set_activity_id(o.activity_id);
@@ -457,7 +457,7 @@ class ClassDemo {
         s.minutes += next.expected_minutes();
         ++s.events;
         s.correct += correct ? 1 : 0;
-        v1::Event* e = batch.add_events();
+        v1::Observation* e = batch.add_events();
         e->set_event_id(s.id + "-" + std::to_string(round));
         e->set_learner_id(s.id);
         e->set_activity_id(next.activity_id());
@@ -665,7 +665,7 @@ class ClassDemo {
     }
     {
       v1::RecordEventsRequest request;
-      v1::Event* e = request.add_events();
+      v1::Observation* e = request.add_events();
       e->set_event_id("bad-1");
       e->set_learner_id(students_.front().id);
       e->set_activity_id(cohort_->activity_ids().front());

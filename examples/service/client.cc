@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   v1::RecordEventsRequest record;
   std::map<std::string, int> per_learner;
   for (const pathwise::Observation& o : *observations) {
-    v1::Event* e = record.add_events();
+    v1::Observation* e = record.add_events();
     e->set_event_id(o.event_id);
     e->set_learner_id(o.learner_id);
     e->set_activity_id(o.activity_id);

@@ -280,6 +280,10 @@ class MasteryEstimate:
     mastered: bool
     opportunities: int
     last_practiced_ms: int
+    def __init__(self, competency_id: str, p_learned: float, mastered: bool, opportunities: int = 0,
+                 last_practiced_ms: int = 0, log_odds: float = ...) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
 
 class LearnerMastery:
     learner_id: str

@@ -37,16 +37,14 @@ void BindGraph(py::module_& m) {
                        std::optional<BktParams> params, double mastery_threshold,
                        std::optional<int> mastery_min_opportunities,
                        std::optional<int> mastery_recent_correct) {
-             Competency c;
-             c.id = std::move(id);
-             c.name = std::move(name);
-             c.description = std::move(description);
-             c.group = std::move(group);
-             c.params = params;
-             c.mastery_threshold = mastery_threshold;
-             c.mastery_min_opportunities = mastery_min_opportunities;
-             c.mastery_recent_correct = mastery_recent_correct;
-             return c;
+             return Competency{std::move(id),
+                               std::move(name),
+                               std::move(description),
+                               std::move(group),
+                               params,
+                               mastery_threshold,
+                               mastery_min_opportunities,
+                               mastery_recent_correct};
            }),
            py::arg("id"), py::arg("name") = "", py::arg("description") = "", py::arg("group") = "",
            py::arg("params") = py::none(), py::arg("mastery_threshold") = 0.95,

@@ -1,5 +1,10 @@
 // pathwise._core: Observations, the mastery tracker and the engine.
 #include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
 
 #include <pathwise/bkt.h>
 #include <pathwise/competency_graph.h>
@@ -168,7 +173,45 @@ by accident). Review scheduling and continuity read it.)doc")
       "parse_timestamp", [](const std::string& text) { return ValueOrThrow(ParseTimestamp(text)); },
       py::arg("text"), "Milliseconds since the epoch from ISO 8601 UTC or a millisecond count.");
 
+  // Constructible and compared by value because pathwise.Client returns this class too (one
+  // MasteryEstimate in Python); the wire carries no log-odds, so the client's are NaN.
   py::class_<MasteryEstimate>(m, "MasteryEstimate", "What is known of one (learner, competency).")
+      .def(py::init([](std::string competency_id, double p_learned, bool mastered,
+                       uint32_t opportunities, TimestampMs last_practiced_ms, double log_odds) {
+             return MasteryEstimate{std::move(competency_id), p_learned, mastered, opportunities,
+                                    last_practiced_ms,        log_odds};
+           }),
+           py::arg("competency_id"), py::arg("p_learned"), py::arg("mastered"),
+           py::arg("opportunities") = 0, py::arg("last_practiced_ms") = 0,
+           py::arg("log_odds") = std::numeric_limits<double>::quiet_NaN(),
+           "log_odds NaN: not known (readers derive it from p_learned).")
+      .def(
+          "__eq__",
+          [](const MasteryEstimate& a, const MasteryEstimate& b) {
+            // NaN log-odds means "not known" in both, so two unknowns are equal.
+            const bool same_odds =
+                a.log_odds == b.log_odds || (std::isnan(a.log_odds) && std::isnan(b.log_odds));
+            return a.competency_id == b.competency_id && a.p_learned == b.p_learned &&
+                   a.mastered == b.mastered && a.opportunities == b.opportunities &&
+                   a.last_practiced_ms == b.last_practiced_ms && same_odds;
+          },
+          py::is_operator())
+      .def("__hash__",
+           [](const MasteryEstimate& e) {
+             return py::hash(py::make_tuple(e.competency_id, e.p_learned, e.mastered,
+                                            e.opportunities, e.last_practiced_ms));
+           })
+      .def(py::pickle(
+          [](const MasteryEstimate& e) {
+            return py::make_tuple(e.competency_id, e.p_learned, e.mastered, e.opportunities,
+                                  e.last_practiced_ms, e.log_odds);
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 6) RaiseInvalidArgument("MasteryEstimate pickle: expected 6 fields");
+            return MasteryEstimate{t[0].cast<std::string>(), t[1].cast<double>(),
+                                   t[2].cast<bool>(),        t[3].cast<uint32_t>(),
+                                   t[4].cast<TimestampMs>(), t[5].cast<double>()};
+          }))
       .def_readonly("competency_id", &MasteryEstimate::competency_id)
       .def_readonly("p_learned", &MasteryEstimate::p_learned)
       .def_readonly("log_odds", &MasteryEstimate::log_odds,

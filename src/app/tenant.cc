@@ -74,13 +74,13 @@ MasteryEstimate Normalized(MasteryEstimate e) {
 }
 
 // Every stored event of a learner, in sequence order.
-Result<std::vector<store::StoredEvent>> ReadAllEvents(store::LearnerStore& store,
-                                                      std::string_view tenant_id,
-                                                      std::string_view learner_id) {
-  std::vector<store::StoredEvent> all;
+Result<std::vector<store::StoredObservation>> ReadAllEvents(store::LearnerStore& store,
+                                                            std::string_view tenant_id,
+                                                            std::string_view learner_id) {
+  std::vector<store::StoredObservation> all;
   int64_t after = 0;
   while (true) {
-    PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredEvent> page,
+    PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredObservation> page,
                               store.ListEvents(tenant_id, learner_id, after, kEventPage));
     if (page.empty()) break;
     after = page.back().sequence;
@@ -99,10 +99,10 @@ Result<std::vector<store::StoredEvent>> ReadAllEvents(store::LearnerStore& store
 // Replays stored events into the engine, so into its tracker and its policies (as Record would,
 // event ids left out: the store keeps idempotency). Events of activities the graph no longer has
 // are skipped.
-Status Replay(Engine& engine, const std::vector<store::StoredEvent>& events) {
+Status Replay(Engine& engine, const std::vector<store::StoredObservation>& events) {
   std::vector<Observation> observations;
   observations.reserve(events.size());
-  for (const store::StoredEvent& e : events) {
+  for (const store::StoredObservation& e : events) {
     if (!engine.tracker().ActivityIndex(e.observation.activity_id).ok()) continue;
     Observation o = e.observation;
     o.event_id.clear();
@@ -267,14 +267,15 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
     for (const std::string& learner : learners) {
       LearnerSlot* slot = GetOrCreateSlot(learner);
       std::lock_guard<std::mutex> lock(slot->mu);
-      Result<store::LearnerState> state = store_->GetLearnerState(id_, learner);
+      Result<store::StoredLearner> state = store_->GetLearner(id_, learner);
       if (!state.ok()) {
         if (state.status().code() == StatusCode::kNotFound) continue;
         return state.status();
       }
-      PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredEvent> events,
+      PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredObservation> events,
                                 ReadAllEvents(*store_, id_, learner));
-      for (const store::StoredEvent& e : events) filter->Insert(learner, e.observation.event_id);
+      for (const store::StoredObservation& e : events)
+        filter->Insert(learner, e.observation.event_id);
       slot->stored = true;
       slot->stale = false;
       slot->version = state->version;
@@ -351,7 +352,7 @@ Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::stri
     Status removed = curriculum.engine->RemoveLearner(learner_id);
     (void)removed;  // NotFound: nothing was applied for this learner yet
   }
-  Result<store::LearnerState> state = store_->GetLearnerState(id_, learner_id);
+  Result<store::StoredLearner> state = store_->GetLearner(id_, learner_id);
   if (!state.ok()) {
     if (state.status().code() != StatusCode::kNotFound) return state.status();
     slot->stored = false;
@@ -359,7 +360,7 @@ Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::stri
     slot->stale = false;
     return Status::Ok();
   }
-  PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredEvent> events,
+  PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredObservation> events,
                             ReadAllEvents(*store_, id_, learner_id));
   if (curriculum.has_graph()) {
     PATHWISE_RETURN_IF_ERROR(Replay(*curriculum.engine, events));
@@ -838,7 +839,7 @@ Result<LearnerExport> Tenant::ExportLearner(const std::string& learner_id) {
   std::lock_guard<std::mutex> lock(slot->mu);
   if (!slot->stored) return UnknownLearner(learner_id);
   LearnerExport out;
-  PATHWISE_ASSIGN_OR_RETURN(out.state, store_->GetLearnerState(id_, learner_id));
+  PATHWISE_ASSIGN_OR_RETURN(out.state, store_->GetLearner(id_, learner_id));
   PATHWISE_ASSIGN_OR_RETURN(out.events, ReadAllEvents(*store_, id_, learner_id));
   return out;
 }
@@ -874,12 +875,12 @@ Result<ResponseLog> Tenant::CollectResponseLog() const {
     PATHWISE_ASSIGN_OR_RETURN(std::vector<std::string> learners,
                               store_->ListLearners(id_, after, kLearnerPage));
     for (const std::string& learner : learners) {
-      Result<std::vector<store::StoredEvent>> events = ReadAllEvents(*store_, id_, learner);
+      Result<std::vector<store::StoredObservation>> events = ReadAllEvents(*store_, id_, learner);
       if (!events.ok()) {
         if (events.status().code() == StatusCode::kNotFound) continue;  // deleted meanwhile
         return events.status();
       }
-      for (const store::StoredEvent& e : *events) {
+      for (const store::StoredObservation& e : *events) {
         const Observation& o = e.observation;
         const bool correct = o.outcome >= 0.5;
         if (const Activity* activity = graph.FindActivity(o.activity_id)) {

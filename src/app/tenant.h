@@ -96,8 +96,8 @@ struct PutModelOutcome {
 
 /// Everything stored about a learner, read in one consistent moment.
 struct LearnerExport {
-  store::LearnerState state;
-  std::vector<store::StoredEvent> events;  ///< in sequence (commit) order
+  store::StoredLearner state;
+  std::vector<store::StoredObservation> events;  ///< in sequence (commit) order
 };
 
 /// One tenant. Mastery is a function of the stored events and the current graph and active model:

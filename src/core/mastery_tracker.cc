@@ -123,15 +123,15 @@ double UpdateGrid(std::array<double, kPaceGrid>& weight,
 // answers with guess and slip above 1e-300 gets there in a billion steps), and a practice count
 // that saturates at 65,535 (documented on MasteryEstimate::opportunities). A third less memory
 // than the 32 bytes of the plain fields, for the online update's sake (bench/README.md, issue 12).
-struct CompetencyState {
+struct TrackedCompetency {
   uint32_t competency;
   uint16_t opportunities;
   int16_t exponent;
   double scale;
   int64_t last_ms;
 
-  static CompetencyState Make(uint32_t competency, Odds odds, int64_t last_ms) {
-    CompetencyState s{competency, 0, 0, 0.0, last_ms};
+  static TrackedCompetency Make(uint32_t competency, Odds odds, int64_t last_ms) {
+    TrackedCompetency s{competency, 0, 0, 0.0, last_ms};
     s.set_odds(odds);
     return s;
   }
@@ -150,12 +150,14 @@ struct CompetencyState {
     if (opportunities < std::numeric_limits<uint16_t>::max()) ++opportunities;
   }
 };
-static_assert(sizeof(CompetencyState) == 24,
+static_assert(sizeof(TrackedCompetency) == 24,
               "the header documents 24 bytes per practised competency");
 
-struct LearnerState {
+// What the tracker keeps per learner. Named apart from pathwise::LearnerState (a policy's sparse
+// view) and store::StoredLearner (the durable record), which it would shadow in this file.
+struct TrackedLearner {
   // Sorted by competency index; only practised competencies, the rest are at their prior.
-  std::vector<CompetencyState> states;
+  std::vector<TrackedCompetency> states;
   // Allocated on the first event id, so learners fed only through RecordSequence pay 8 bytes for
   // it.
   std::unique_ptr<std::unordered_set<std::string>> event_ids;
@@ -164,7 +166,7 @@ struct LearnerState {
 
 struct Shard {
   mutable std::mutex mu;
-  std::unordered_map<std::string, LearnerState> learners;
+  std::unordered_map<std::string, TrackedLearner> learners;
 };
 
 bool IsValidCredit(double outcome) { return outcome >= 0.0 && outcome <= 1.0; }  // false for NaN
@@ -242,18 +244,18 @@ struct MasteryTracker::Impl {
 
   // Finds the state of `competency`, inserting it at its prior (the learner's, with a pace) when
   // absent. Never fails.
-  CompetencyState& StateFor(std::vector<CompetencyState>& states, uint32_t competency,
-                            const LearnerPace* pace) const {
+  TrackedCompetency& StateFor(std::vector<TrackedCompetency>& states, uint32_t competency,
+                              const LearnerPace* pace) const {
     auto it =
         std::lower_bound(states.begin(), states.end(), competency,
-                         [](const CompetencyState& s, uint32_t c) { return s.competency < c; });
+                         [](const TrackedCompetency& s, uint32_t c) { return s.competency < c; });
     if (it == states.end() || it->competency != competency) {
       Odds prior = prior_odds[competency];
       if (pace != nullptr && pace->prior_scale != 1.0)
         prior = PosteriorOdds(prior, pace->prior_scale);
       // The minimum makes the first applied timestamp win in the max() of Apply.
       it = states.insert(
-          it, CompetencyState::Make(competency, prior, std::numeric_limits<int64_t>::min()));
+          it, TrackedCompetency::Make(competency, prior, std::numeric_limits<int64_t>::min()));
     }
     return *it;
   }
@@ -281,7 +283,7 @@ struct MasteryTracker::Impl {
 
   // Folds one answer into the pace estimate (mastery_tracker.h). `s` is the state before it.
   void ObservePace(LearnerPace& pace, const Target& t, const PaceTarget& p,
-                   const CompetencyState& s, double credit) const {
+                   const TrackedCompetency& s, double credit) const {
     const double guess = t.params.guess;
     const double slip = t.params.slip;
     std::array<double, kPaceGrid> likelihood;
@@ -311,7 +313,7 @@ struct MasteryTracker::Impl {
 
   // One answer's update of one target's state (t an element of `targets`), with the learner's pace
   // when there is one.
-  void ApplyOne(const Target& t, CompetencyState& s, double credit, LearnerPace* pace) const {
+  void ApplyOne(const Target& t, TrackedCompetency& s, double credit, LearnerPace* pace) const {
     double learn = t.weighted_learn;
     if (pace != nullptr) {
       const PaceTarget& p = pace_targets[&t - targets.data()];
@@ -323,7 +325,7 @@ struct MasteryTracker::Impl {
 
   // The learner's state, created (with its pace) when new. A std::string key, so that finding a
   // known learner copies nothing.
-  LearnerState& LearnerFor(Shard& shard, const std::string& learner_id) const {
+  TrackedLearner& LearnerFor(Shard& shard, const std::string& learner_id) const {
     auto [it, inserted] = shard.learners.try_emplace(learner_id);
     if (inserted) it->second.pace = NewPace(learner_id);
     return it->second;
@@ -335,13 +337,13 @@ struct MasteryTracker::Impl {
 
   // Applies one resolved observation to a learner; when `updated` is set, writes the updated states
   // there (room for NumTargets(activity) of them).
-  void Apply(LearnerState& learner, uint32_t activity, double credit, TimestampMs timestamp_ms,
-             CompetencyState* updated) const {
+  void Apply(TrackedLearner& learner, uint32_t activity, double credit, TimestampMs timestamp_ms,
+             TrackedCompetency* updated) const {
     const Target* t = targets.data() + target_begin[activity];
     const Target* end = targets.data() + target_begin[activity + 1];
     LearnerPace* pace = learner.pace.get();
     for (; t != end; ++t) {
-      CompetencyState& s = StateFor(learner.states, t->competency, pace);
+      TrackedCompetency& s = StateFor(learner.states, t->competency, pace);
       ApplyOne(*t, s, credit, pace);
       s.CountOpportunity();
       s.last_ms = std::max(s.last_ms, timestamp_ms);
@@ -350,7 +352,7 @@ struct MasteryTracker::Impl {
   }
 
   // Everything but the competency id.
-  void FillEstimate(const CompetencyState& s, MasteryEstimate* e) const {
+  void FillEstimate(const TrackedCompetency& s, MasteryEstimate* e) const {
     const Odds odds = s.odds();
     e->p_learned = odds.mastery();
     e->log_odds = odds.log_odds();
@@ -359,7 +361,7 @@ struct MasteryTracker::Impl {
     e->last_practiced_ms = s.last_ms;
   }
 
-  MasteryEstimate ToEstimate(const CompetencyState& s) const {
+  MasteryEstimate ToEstimate(const TrackedCompetency& s) const {
     MasteryEstimate e;
     e.competency_id = competency_ids[s.competency];
     FillEstimate(s, &e);
@@ -385,10 +387,10 @@ struct MasteryTracker::Impl {
   }
 
   // Applies a validated observation; returns false for a duplicate event id.
-  bool Record(const Observation& o, uint32_t activity, CompetencyState* updated) {
+  bool Record(const Observation& o, uint32_t activity, TrackedCompetency* updated) {
     Shard& shard = ShardFor(o.learner_id);
     std::lock_guard<std::mutex> lock(shard.mu);
-    LearnerState& learner = LearnerFor(shard, o.learner_id);
+    TrackedLearner& learner = LearnerFor(shard, o.learner_id);
     if (!o.event_id.empty()) {
       if (!learner.event_ids)
         learner.event_ids = std::make_unique<std::unordered_set<std::string>>();
@@ -484,10 +486,10 @@ Result<RecordResult> MasteryTracker::Record(const Observation& observation) {
   PATHWISE_RETURN_IF_ERROR(impl_->Validate(observation, "", &activity));
   // Most activities practise a handful of competencies: keep their states off the heap.
   constexpr uint32_t kInlineTargets = 8;
-  CompetencyState inline_states[kInlineTargets];
-  std::vector<CompetencyState> heap_states;
+  TrackedCompetency inline_states[kInlineTargets];
+  std::vector<TrackedCompetency> heap_states;
   const uint32_t num_targets = impl_->NumTargets(activity);
-  CompetencyState* updated = inline_states;
+  TrackedCompetency* updated = inline_states;
   if (num_targets > kInlineTargets) {
     heap_states.resize(num_targets);
     updated = heap_states.data();
@@ -554,13 +556,13 @@ Status MasteryTracker::RecordSequence(std::string_view learner_id,
   Shard& shard = impl_->ShardFor(learner_id);
   std::lock_guard<std::mutex> lock(shard.mu);
   const Impl& impl = *impl_;
-  LearnerState& learner = impl.LearnerFor(shard, std::string(learner_id));
-  std::vector<CompetencyState>& states = learner.states;
+  TrackedLearner& learner = impl.LearnerFor(shard, std::string(learner_id));
+  std::vector<TrackedCompetency>& states = learner.states;
   LearnerPace* pace = learner.pace.get();
   // Logs practise one competency several times in a row; remembering the last state skips the
   // search. The pointer stays valid because only StateFor inserts, and it refreshes the pointer
   // right after.
-  CompetencyState* last = nullptr;
+  TrackedCompetency* last = nullptr;
   for (const ResolvedOutcome& step : steps) {
     const Target* t = impl.targets.data() + impl.target_begin[step.activity_index];
     const Target* end = impl.targets.data() + impl.target_begin[step.activity_index + 1];
@@ -569,7 +571,7 @@ Status MasteryTracker::RecordSequence(std::string_view learner_id,
       if (last == nullptr || last->competency != t->competency) {
         last = &impl.StateFor(states, t->competency, pace);
       }
-      CompetencyState& s = *last;
+      TrackedCompetency& s = *last;
       impl.ApplyOne(*t, s, credit, pace);
       s.CountOpportunity();
       s.last_ms = std::max(s.last_ms, step.timestamp_ms);
@@ -579,7 +581,7 @@ Status MasteryTracker::RecordSequence(std::string_view learner_id,
 }
 
 Result<LearnerMastery> MasteryTracker::Mastery(std::string_view learner_id) const {
-  std::vector<CompetencyState> states;
+  std::vector<TrackedCompetency> states;
   double prior_scale = 1.0;
   {
     const Shard& shard = impl_->ShardFor(learner_id);
@@ -597,10 +599,10 @@ Result<LearnerMastery> MasteryTracker::Mastery(std::string_view learner_id) cons
     // Unpractised competencies at this learner's own prior.
     for (uint32_t c = 0; c < mastery.competencies.size(); ++c) {
       const Odds prior = PosteriorOdds(impl_->prior_odds[c], prior_scale);
-      impl_->FillEstimate(CompetencyState::Make(c, prior, 0), &mastery.competencies[c]);
+      impl_->FillEstimate(TrackedCompetency::Make(c, prior, 0), &mastery.competencies[c]);
     }
   }
-  for (const CompetencyState& s : states) {
+  for (const TrackedCompetency& s : states) {
     impl_->FillEstimate(s, &mastery.competencies[s.competency]);
   }
   return mastery;
@@ -613,7 +615,7 @@ Result<MasteryEstimate> MasteryTracker::Mastery(std::string_view learner_id,
     return Status::NotFound("competency '" + std::string(competency_id) + "' is not in the graph");
   }
   const uint32_t competency = c->second;
-  CompetencyState state = CompetencyState::Make(competency, impl_->prior_odds[competency], 0);
+  TrackedCompetency state = TrackedCompetency::Make(competency, impl_->prior_odds[competency], 0);
   bool from_odds = false;  // false: the population prior exactly as given
   {
     const Shard& shard = impl_->ShardFor(learner_id);
@@ -626,10 +628,10 @@ Result<MasteryEstimate> MasteryTracker::Mastery(std::string_view learner_id,
       state.set_odds(PosteriorOdds(state.odds(), it->second.pace->prior_scale));
       from_odds = true;  // the learner's own prior
     }
-    const std::vector<CompetencyState>& states = it->second.states;
+    const std::vector<TrackedCompetency>& states = it->second.states;
     auto s = std::lower_bound(
         states.begin(), states.end(), competency,
-        [](const CompetencyState& cs, uint32_t want) { return cs.competency < want; });
+        [](const TrackedCompetency& cs, uint32_t want) { return cs.competency < want; });
     if (s != states.end() && s->competency == competency) {
       state = *s;
       from_odds = true;
@@ -798,7 +800,7 @@ bool MasteryTracker::HasLearner(std::string_view learner_id) const {
 
 Status MasteryTracker::RemoveLearner(std::string_view learner_id) {
   Shard& shard = impl_->ShardFor(learner_id);
-  LearnerState removed;  // destroyed after the lock is released
+  TrackedLearner removed;  // destroyed after the lock is released
   {
     std::lock_guard<std::mutex> lock(shard.mu);
     auto it = shard.learners.find(std::string(learner_id));
@@ -831,7 +833,7 @@ size_t MasteryTracker::num_learners() const {
 }
 
 MasteryTracker::MemoryUsage MasteryTracker::EstimateMemory() const {
-  using LearnerNode = std::pair<const std::string, LearnerState>;
+  using LearnerNode = std::pair<const std::string, TrackedLearner>;
   MemoryUsage usage;
   for (const Shard& shard : impl_->shards) {
     std::lock_guard<std::mutex> lock(shard.mu);
@@ -840,7 +842,7 @@ MasteryTracker::MemoryUsage MasteryTracker::EstimateMemory() const {
       ++usage.learners;
       usage.states += learner.states.size();
       usage.bytes += MallocChunk(HashNodeBytes<LearnerNode>()) + StringHeapBytes(id);
-      usage.bytes += MallocChunk(learner.states.capacity() * sizeof(CompetencyState));
+      usage.bytes += MallocChunk(learner.states.capacity() * sizeof(TrackedCompetency));
       if (learner.pace) usage.bytes += MallocChunk(sizeof(LearnerPace));
       if (learner.event_ids) {
         const auto& ids = *learner.event_ids;

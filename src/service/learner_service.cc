@@ -161,7 +161,7 @@ grpc::Status LearnerServiceImpl::ExportLearner(
     do {
       const size_t end = std::min(exported.events.size(), next + kExportEventsPerMessage);
       for (; next < end; ++next) {
-        v1::StoredEvent* event = message.add_events();
+        v1::StoredObservation* event = message.add_events();
         event->set_sequence(exported.events[next].sequence);
         ToProto(exported.events[next].observation, event->mutable_event());
       }

@@ -621,13 +621,14 @@ void ToProto(const BktModel& model, v1::Model* out) {
 // ---- Learners -----------------------------------------------------------------------------------
 
 Result<std::vector<Observation>> EventsFromProto(
-    const google::protobuf::RepeatedPtrField<v1::Event>& events, const ServiceLimits& limits) {
+    const google::protobuf::RepeatedPtrField<v1::Observation>& events,
+    const ServiceLimits& limits) {
   if (events.empty()) return Status::InvalidArgument("events: at least one event is required");
   PATHWISE_RETURN_IF_ERROR(CheckCount(events.size(), limits.max_batch_events, "events"));
   std::vector<Observation> out;
   out.reserve(events.size());
   for (int i = 0; i < events.size(); ++i) {
-    const v1::Event& e = events[i];
+    const v1::Observation& e = events[i];
     // The field path is built only for an error: this loop runs for every ingested event.
     const auto at = [i](std::string_view field) {
       return IndexPath("events", static_cast<size_t>(i)) + "." + std::string(field);
@@ -658,7 +659,7 @@ Result<std::vector<Observation>> EventsFromProto(
   return out;
 }
 
-void ToProto(const Observation& observation, v1::Event* out) {
+void ToProto(const Observation& observation, v1::Observation* out) {
   out->set_event_id(observation.event_id);
   out->set_learner_id(observation.learner_id);
   out->set_activity_id(observation.activity_id);

@@ -88,9 +88,10 @@ void ToProto(const BktModel& model, v1::Model* out);
 /// each "events[i]": event_id, learner_id and activity_id valid ids, outcome present, finite and in
 /// [0, 1], timestamp_ms in [0, 9999-12-31]. Whether the activity exists is the tracker's business.
 Result<std::vector<Observation>> EventsFromProto(
-    const google::protobuf::RepeatedPtrField<v1::Event>& events, const app::ServiceLimits& limits);
+    const google::protobuf::RepeatedPtrField<v1::Observation>& events,
+    const app::ServiceLimits& limits);
 
-void ToProto(const Observation& observation, v1::Event* out);
+void ToProto(const Observation& observation, v1::Observation* out);
 void ToProto(const MasteryEstimate& estimate, v1::MasteryEstimate* out);
 void ToProto(const GroupMastery& mastery, v1::GroupMastery* out);
 

@@ -68,24 +68,25 @@ Result<std::vector<bool>> LearnerStore::FindRecordedEvents(
   return DoFindRecordedEvents(tenant_id, learner_id, event_ids);
 }
 
-Result<LearnerState> LearnerStore::GetLearnerState(std::string_view tenant_id,
-                                                   std::string_view learner_id) {
+Result<StoredLearner> LearnerStore::GetLearner(std::string_view tenant_id,
+                                               std::string_view learner_id) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
   PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
-  return DoGetLearnerState(tenant_id, learner_id);
+  return DoGetLearner(tenant_id, learner_id);
 }
 
-Status LearnerStore::ForEachLearnerState(
-    std::string_view tenant_id, const std::function<Status(const LearnerState&)>& visitor) {
+Status LearnerStore::ForEachLearner(std::string_view tenant_id,
+                                    const std::function<Status(const StoredLearner&)>& visitor) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
-  return DoForEachLearnerState(tenant_id, visitor);
+  return DoForEachLearner(tenant_id, visitor);
 }
 
-Result<std::vector<StoredEvent>> LearnerStore::ListEvents(std::string_view tenant_id,
-                                                          std::string_view learner_id,
-                                                          int64_t after_sequence, size_t limit) {
+Result<std::vector<StoredObservation>> LearnerStore::ListEvents(std::string_view tenant_id,
+                                                                std::string_view learner_id,
+                                                                int64_t after_sequence,
+                                                                size_t limit) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
   PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));

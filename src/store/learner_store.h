@@ -38,8 +38,8 @@ struct ModelVersion {
   std::string model_json;
 };
 
-/// An event as stored: the observation and where it sits in the store's order.
-struct StoredEvent {
+/// An observation as stored: the observation and where it sits in the store's order.
+struct StoredObservation {
   /// Increases in commit order (across all learners and tenants, with gaps); a learner's events
   /// listed by ListEvents are in this order, which is the order in which they were committed.
   int64_t sequence = 0;
@@ -59,8 +59,9 @@ struct PolicyState {
   }
 };
 
-/// Everything the store keeps of one learner's mastery.
-struct LearnerState {
+/// Everything the store keeps of one learner: its version, mastery and policy states (the events
+/// are listed apart, by ListEvents). Not pathwise::LearnerState, which is what a policy reads.
+struct StoredLearner {
   std::string learner_id;
   /// Starts at 1 when the learner is first stored and increases by one with every commit that
   /// changes the learner (a new event or a state). Used for optimistic concurrency, see
@@ -159,7 +160,7 @@ struct JobRecord {
 /// and hands events and states to CommitEvents, which stores both in one transaction. So that the
 /// states describe exactly the events that were stored, the caller should, for each learner:
 ///   1. hold its own per-learner lock (the store does not serialize a read-compute-write cycle),
-///   2. know the learner's version (from GetLearnerState, ForEachLearnerState at start-up, or the
+///   2. know the learner's version (from GetLearner, ForEachLearner at start-up, or the
 ///      CommitResult of its previous commit) and which of the new events are already stored
 ///      (FindRecordedEvents, or its own memory of the ids it committed since start-up),
 ///   3. compute the states from the events that are not stored yet,
@@ -245,20 +246,20 @@ class LearnerStore {
 
   /// A learner's version, stored states and policy states, read in one consistent moment. NotFound
   /// for a learner not stored for this tenant.
-  Result<LearnerState> GetLearnerState(std::string_view tenant_id, std::string_view learner_id);
+  Result<StoredLearner> GetLearner(std::string_view tenant_id, std::string_view learner_id);
 
   /// Calls `visitor` once per stored learner of the tenant (sorted by learner id) with its state,
   /// from one consistent snapshot: the fast way to rebuild in-memory trackers at start-up without
   /// replaying events. Stops at, and returns, the first non-OK status the visitor returns.
-  Status ForEachLearnerState(std::string_view tenant_id,
-                             const std::function<Status(const LearnerState&)>& visitor);
+  Status ForEachLearner(std::string_view tenant_id,
+                        const std::function<Status(const StoredLearner&)>& visitor);
 
   /// A learner's events with sequence > after_sequence, in sequence order, at most `limit` of them
   /// (0: no limit). Page with after_sequence = the last sequence returned. NotFound for a learner
   /// not stored for this tenant.
-  Result<std::vector<StoredEvent>> ListEvents(std::string_view tenant_id,
-                                              std::string_view learner_id, int64_t after_sequence,
-                                              size_t limit);
+  Result<std::vector<StoredObservation>> ListEvents(std::string_view tenant_id,
+                                                    std::string_view learner_id,
+                                                    int64_t after_sequence, size_t limit);
 
   /// Ids of the tenant's stored learners greater than after_learner_id, sorted, at most `limit`
   /// (0: no limit). Page with after_learner_id = the last id returned.
@@ -317,13 +318,14 @@ class LearnerStore {
   virtual Result<std::vector<bool>> DoFindRecordedEvents(
       std::string_view tenant_id, std::string_view learner_id,
       const std::vector<std::string>& event_ids) = 0;
-  virtual Result<LearnerState> DoGetLearnerState(std::string_view tenant_id,
-                                                 std::string_view learner_id) = 0;
-  virtual Status DoForEachLearnerState(
-      std::string_view tenant_id, const std::function<Status(const LearnerState&)>& visitor) = 0;
-  virtual Result<std::vector<StoredEvent>> DoListEvents(std::string_view tenant_id,
-                                                        std::string_view learner_id,
-                                                        int64_t after_sequence, size_t limit) = 0;
+  virtual Result<StoredLearner> DoGetLearner(std::string_view tenant_id,
+                                             std::string_view learner_id) = 0;
+  virtual Status DoForEachLearner(std::string_view tenant_id,
+                                  const std::function<Status(const StoredLearner&)>& visitor) = 0;
+  virtual Result<std::vector<StoredObservation>> DoListEvents(std::string_view tenant_id,
+                                                              std::string_view learner_id,
+                                                              int64_t after_sequence,
+                                                              size_t limit) = 0;
   virtual Result<std::vector<std::string>> DoListLearners(std::string_view tenant_id,
                                                           std::string_view after_learner_id,
                                                           size_t limit) = 0;

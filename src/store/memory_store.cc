@@ -16,7 +16,7 @@ struct MemoryLearner {
   uint64_t version = 0;
   std::map<std::string, MasteryEstimate, std::less<>> states;
   std::map<std::string, std::string, std::less<>> policy_states;
-  std::vector<StoredEvent> events;  // ascending sequence
+  std::vector<StoredObservation> events;  // ascending sequence
   std::unordered_set<std::string> event_ids;
 };
 
@@ -183,7 +183,7 @@ Result<CommitResult> MemoryStore::DoCommitEvents(const EventBatch& batch,
     MemoryLearner& learner = *learners[learner_of_event[i]];
     const Observation& event = batch.events[i];
     if (!event.event_id.empty()) learner.event_ids.insert(event.event_id);
-    learner.events.push_back(StoredEvent{++impl_->last_sequence, event});
+    learner.events.push_back(StoredObservation{++impl_->last_sequence, event});
     ++result.num_recorded;
   }
   result.learner_versions.resize(batch.learners.size(), 0);
@@ -219,28 +219,28 @@ Result<std::vector<bool>> MemoryStore::DoFindRecordedEvents(
   return found;
 }
 
-Result<LearnerState> MemoryStore::DoGetLearnerState(std::string_view tenant_id,
-                                                    std::string_view learner_id) {
+Result<StoredLearner> MemoryStore::DoGetLearner(std::string_view tenant_id,
+                                                std::string_view learner_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   MemoryLearner* learner = impl_->FindLearner(tenant_id, learner_id);
   if (learner == nullptr) return internal::LearnerNotFound(learner_id);
-  LearnerState state{std::string(learner_id), learner->version, {}, {}};
+  StoredLearner state{std::string(learner_id), learner->version, {}, {}};
   for (const auto& entry : learner->states) state.competencies.push_back(entry.second);
   for (const auto& [policy, bytes] : learner->policy_states)
     state.policy_states.push_back({policy, bytes});
   return state;
 }
 
-Status MemoryStore::DoForEachLearnerState(
-    std::string_view tenant_id, const std::function<Status(const LearnerState&)>& visitor) {
+Status MemoryStore::DoForEachLearner(std::string_view tenant_id,
+                                     const std::function<Status(const StoredLearner&)>& visitor) {
   // Copy under the lock and visit without it, so a visitor may call back into the store.
-  std::vector<LearnerState> snapshot;
+  std::vector<StoredLearner> snapshot;
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     if (MemoryTenant* tenant = impl_->FindTenant(tenant_id)) {
       snapshot.reserve(tenant->learners.size());
       for (const auto& [id, learner] : tenant->learners) {
-        LearnerState state{id, learner.version, {}, {}};
+        StoredLearner state{id, learner.version, {}, {}};
         for (const auto& entry : learner.states) state.competencies.push_back(entry.second);
         for (const auto& [policy, bytes] : learner.policy_states)
           state.policy_states.push_back({policy, bytes});
@@ -248,20 +248,21 @@ Status MemoryStore::DoForEachLearnerState(
       }
     }
   }
-  for (const LearnerState& state : snapshot) PATHWISE_RETURN_IF_ERROR(visitor(state));
+  for (const StoredLearner& state : snapshot) PATHWISE_RETURN_IF_ERROR(visitor(state));
   return Status::Ok();
 }
 
-Result<std::vector<StoredEvent>> MemoryStore::DoListEvents(std::string_view tenant_id,
-                                                           std::string_view learner_id,
-                                                           int64_t after_sequence, size_t limit) {
+Result<std::vector<StoredObservation>> MemoryStore::DoListEvents(std::string_view tenant_id,
+                                                                 std::string_view learner_id,
+                                                                 int64_t after_sequence,
+                                                                 size_t limit) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   MemoryLearner* learner = impl_->FindLearner(tenant_id, learner_id);
   if (learner == nullptr) return internal::LearnerNotFound(learner_id);
   auto first = std::upper_bound(
       learner->events.begin(), learner->events.end(), after_sequence,
-      [](int64_t sequence, const StoredEvent& event) { return sequence < event.sequence; });
-  return Page(std::vector<StoredEvent>(first, learner->events.end()), limit);
+      [](int64_t sequence, const StoredObservation& event) { return sequence < event.sequence; });
+  return Page(std::vector<StoredObservation>(first, learner->events.end()), limit);
 }
 
 Result<std::vector<std::string>> MemoryStore::DoListLearners(std::string_view tenant_id,

@@ -45,13 +45,14 @@ class MemoryStore final : public LearnerStore {
   Result<std::vector<bool>> DoFindRecordedEvents(
       std::string_view tenant_id, std::string_view learner_id,
       const std::vector<std::string>& event_ids) override;
-  Result<LearnerState> DoGetLearnerState(std::string_view tenant_id,
-                                         std::string_view learner_id) override;
-  Status DoForEachLearnerState(std::string_view tenant_id,
-                               const std::function<Status(const LearnerState&)>& visitor) override;
-  Result<std::vector<StoredEvent>> DoListEvents(std::string_view tenant_id,
-                                                std::string_view learner_id, int64_t after_sequence,
-                                                size_t limit) override;
+  Result<StoredLearner> DoGetLearner(std::string_view tenant_id,
+                                     std::string_view learner_id) override;
+  Status DoForEachLearner(std::string_view tenant_id,
+                          const std::function<Status(const StoredLearner&)>& visitor) override;
+  Result<std::vector<StoredObservation>> DoListEvents(std::string_view tenant_id,
+                                                      std::string_view learner_id,
+                                                      int64_t after_sequence,
+                                                      size_t limit) override;
   Result<std::vector<std::string>> DoListLearners(std::string_view tenant_id,
                                                   std::string_view after_learner_id,
                                                   size_t limit) override;

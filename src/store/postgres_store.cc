@@ -100,7 +100,7 @@ CREATE TABLE jobs (
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == PostgresStore::kSchemaVersion,
               "one migration per schema version");
 
-// ForEachLearnerState reads learners in pages of this many, inside one snapshot.
+// ForEachLearner reads learners in pages of this many, inside one snapshot.
 constexpr int kLearnerPage = 1000;
 
 std::string Str(std::string_view text) { return std::string(text); }
@@ -688,9 +688,9 @@ Result<std::vector<bool>> PostgresStore::DoFindRecordedEvents(
   return found;
 }
 
-Result<LearnerState> PostgresStore::DoGetLearnerState(std::string_view tenant_id,
-                                                      std::string_view learner_id) {
-  LearnerState out;
+Result<StoredLearner> PostgresStore::DoGetLearner(std::string_view tenant_id,
+                                                  std::string_view learner_id) {
+  StoredLearner out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     ReadSnapshot tx(c);
     const std::string tenant = Str(tenant_id), learner = Str(learner_id);
@@ -700,15 +700,15 @@ Result<LearnerState> PostgresStore::DoGetLearnerState(std::string_view tenant_id
     if (rows.empty()) return internal::LearnerNotFound(learner_id);
     Result<std::vector<MasteryEstimate>> states = internal::DecodeStates(Bytes(rows[0][1]));
     if (!states.ok()) return LearnerContext(states.status(), learner_id);
-    out = LearnerState{learner, rows[0][0].as<uint64_t>(), std::move(states).value(), {}};
+    out = StoredLearner{learner, rows[0][0].as<uint64_t>(), std::move(states).value(), {}};
     PATHWISE_ASSIGN_OR_RETURN(out.policy_states, ReadPolicyStates(tx, tenant, learner));
     return Status::Ok();
   }));
   return out;
 }
 
-Status PostgresStore::DoForEachLearnerState(
-    std::string_view tenant_id, const std::function<Status(const LearnerState&)>& visitor) {
+Status PostgresStore::DoForEachLearner(std::string_view tenant_id,
+                                       const std::function<Status(const StoredLearner&)>& visitor) {
   return impl_->Run(false, [&](pqxx::connection& c) -> Status {
     // One snapshot for every page.
     ReadSnapshot tx(c);
@@ -727,7 +727,7 @@ Status PostgresStore::DoForEachLearnerState(
           tenant, after, last);
       size_t p = 0;
       for (const pqxx::row& row : learners) {
-        LearnerState state;
+        StoredLearner state;
         state.learner_id = row[0].as<std::string>();
         state.version = row[1].as<uint64_t>();
         Result<std::vector<MasteryEstimate>> states = internal::DecodeStates(Bytes(row[2]));
@@ -744,10 +744,11 @@ Status PostgresStore::DoForEachLearnerState(
   });
 }
 
-Result<std::vector<StoredEvent>> PostgresStore::DoListEvents(std::string_view tenant_id,
-                                                             std::string_view learner_id,
-                                                             int64_t after_sequence, size_t limit) {
-  std::vector<StoredEvent> out;
+Result<std::vector<StoredObservation>> PostgresStore::DoListEvents(std::string_view tenant_id,
+                                                                   std::string_view learner_id,
+                                                                   int64_t after_sequence,
+                                                                   size_t limit) {
+  std::vector<StoredObservation> out;
   PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
     ReadSnapshot tx(c);
     const std::string tenant = Str(tenant_id), learner = Str(learner_id);
@@ -763,7 +764,7 @@ Result<std::vector<StoredEvent>> PostgresStore::DoListEvents(std::string_view te
     const pqxx::result rows = tx.exec_params(select, tenant, learner, after_sequence);
     out.reserve(rows.size());
     for (const pqxx::row& row : rows) {
-      StoredEvent event;
+      StoredObservation event;
       event.sequence = row[0].as<int64_t>();
       event.observation.event_id = row[1].as<std::string>();
       event.observation.learner_id = learner;

@@ -265,22 +265,16 @@ Result<CommitResult> SqliteStore::DoCommitEvents(const EventBatch& batch,
 
 namespace {
 
-struct StoredLearner {
-  int64_t pk = 0;
-  uint64_t version = 0;
-  std::string states;
-};
-
-Result<std::optional<StoredLearner>> FindLearner(Connection& db, std::string_view tenant_id,
-                                                 std::string_view learner_id) {
+Result<std::optional<LearnerRow>> FindLearner(Connection& db, std::string_view tenant_id,
+                                              std::string_view learner_id) {
   PATHWISE_ASSIGN_OR_RETURN(Statement select, db.Prepare(sql::kSelectLearner));
   select.Bind(1, tenant_id);
   select.Bind(2, learner_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
-  if (!row) return std::optional<StoredLearner>();
-  return std::optional<StoredLearner>(StoredLearner{select.ColumnInt64(0),
-                                                    static_cast<uint64_t>(select.ColumnInt64(1)),
-                                                    std::string(select.ColumnBlob(2))});
+  if (!row) return std::optional<LearnerRow>();
+  return std::optional<LearnerRow>(LearnerRow{select.ColumnInt64(0),
+                                              static_cast<uint64_t>(select.ColumnInt64(1)),
+                                              std::string(select.ColumnBlob(2))});
 }
 
 Status LearnerContext(const Status& status, std::string_view learner_id) {
@@ -296,7 +290,7 @@ Result<std::vector<bool>> SqliteStore::DoFindRecordedEvents(
   PATHWISE_ASSIGN_OR_RETURN(internal::ReadTransaction transaction,
                             internal::ReadTransaction::Begin(*reader));
   std::vector<bool> found(event_ids.size(), false);
-  PATHWISE_ASSIGN_OR_RETURN(const std::optional<StoredLearner> learner,
+  PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,
                             FindLearner(*reader, tenant_id, learner_id));
   if (!learner.has_value()) return found;
   std::vector<std::string_view> ids;
@@ -329,27 +323,27 @@ Result<std::vector<PolicyState>> ReadPolicyStates(Connection& db, int64_t learne
 
 }  // namespace
 
-Result<LearnerState> SqliteStore::DoGetLearnerState(std::string_view tenant_id,
-                                                    std::string_view learner_id) {
+Result<StoredLearner> SqliteStore::DoGetLearner(std::string_view tenant_id,
+                                                std::string_view learner_id) {
   PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
   PATHWISE_ASSIGN_OR_RETURN(internal::ReadTransaction transaction,
                             internal::ReadTransaction::Begin(*reader));
-  PATHWISE_ASSIGN_OR_RETURN(const std::optional<StoredLearner> learner,
+  PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,
                             FindLearner(*reader, tenant_id, learner_id));
   if (!learner.has_value()) return internal::LearnerNotFound(learner_id);
   Result<std::vector<MasteryEstimate>> states = internal::DecodeStates(learner->states);
   if (!states.ok()) return LearnerContext(states.status(), learner_id);
-  LearnerState out{std::string(learner_id), learner->version, std::move(states).value(), {}};
+  StoredLearner out{std::string(learner_id), learner->version, std::move(states).value(), {}};
   PATHWISE_ASSIGN_OR_RETURN(out.policy_states, ReadPolicyStates(*reader, learner->pk));
   return out;
 }
 
-Status SqliteStore::DoForEachLearnerState(
-    std::string_view tenant_id, const std::function<Status(const LearnerState&)>& visitor) {
+Status SqliteStore::DoForEachLearner(std::string_view tenant_id,
+                                     const std::function<Status(const StoredLearner&)>& visitor) {
   PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
   PATHWISE_ASSIGN_OR_RETURN(Statement select, reader->Prepare(sql::kSelectAllLearners));
   select.Bind(1, tenant_id);
-  LearnerState state;
+  StoredLearner state;
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) return Status::Ok();
@@ -365,19 +359,20 @@ Status SqliteStore::DoForEachLearnerState(
   }
 }
 
-Result<std::vector<StoredEvent>> SqliteStore::DoListEvents(std::string_view tenant_id,
-                                                           std::string_view learner_id,
-                                                           int64_t after_sequence, size_t limit) {
+Result<std::vector<StoredObservation>> SqliteStore::DoListEvents(std::string_view tenant_id,
+                                                                 std::string_view learner_id,
+                                                                 int64_t after_sequence,
+                                                                 size_t limit) {
   PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
   PATHWISE_ASSIGN_OR_RETURN(internal::ReadTransaction transaction,
                             internal::ReadTransaction::Begin(*reader));
-  PATHWISE_ASSIGN_OR_RETURN(const std::optional<StoredLearner> learner,
+  PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,
                             FindLearner(*reader, tenant_id, learner_id));
   if (!learner.has_value()) return internal::LearnerNotFound(learner_id);
   PATHWISE_ASSIGN_OR_RETURN(Statement select, reader->Prepare(sql::kSelectChunksFrom));
   select.Bind(1, learner->pk);
   select.Bind(2, std::max<int64_t>(after_sequence, 0) >> kSequenceShift);
-  std::vector<StoredEvent> out;
+  std::vector<StoredObservation> out;
   while (limit == 0 || out.size() < limit) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
@@ -387,7 +382,7 @@ Result<std::vector<StoredEvent>> SqliteStore::DoListEvents(std::string_view tena
                                   std::string_view activity_id, double outcome, int64_t timestamp) {
           const int64_t sequence = first_sequence + static_cast<int64_t>(index);
           if (sequence <= after_sequence || (limit != 0 && out.size() >= limit)) return;
-          StoredEvent event;
+          StoredObservation event;
           event.sequence = sequence;
           event.observation.event_id = std::string(event_id);
           event.observation.learner_id = std::string(learner_id);
@@ -420,7 +415,7 @@ Result<std::vector<std::string>> SqliteStore::DoListLearners(std::string_view te
 
 Status SqliteStore::DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) {
   return impl_->writer->Write([&](Connection& db) -> Status {
-    PATHWISE_ASSIGN_OR_RETURN(const std::optional<StoredLearner> learner,
+    PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,
                               FindLearner(db, tenant_id, learner_id));
     if (!learner.has_value()) return internal::LearnerNotFound(learner_id);
     // Events go with the learner (ON DELETE CASCADE); the key is never reused (AUTOINCREMENT).

@@ -36,14 +36,14 @@ TEST(StoredFormatTest, StoreOfTheOldFormatOpensAndItsSaturatedLearnerRecovers) {
 
   // The states as stored: ann's P(learned) was exactly 1.0 and is read as the nearest probability
   // below 1, with finite log-odds; bob's value is unchanged.
-  Result<store::LearnerState> ann = (*store)->GetLearnerState("t1", "ann");
+  Result<store::StoredLearner> ann = (*store)->GetLearner("t1", "ann");
   ASSERT_OK(ann);
   ASSERT_EQ(ann->competencies.size(), 1u);
   EXPECT_EQ(ann->competencies[0].competency_id, "fractions.identify");
   EXPECT_EQ(ann->competencies[0].opportunities, 30u);
   EXPECT_TRUE(std::isfinite(ann->competencies[0].log_odds));
   EXPECT_GT(ann->competencies[0].log_odds, 36.0);
-  Result<store::LearnerState> bob = (*store)->GetLearnerState("t1", "bob");
+  Result<store::StoredLearner> bob = (*store)->GetLearner("t1", "bob");
   ASSERT_OK(bob);
   ASSERT_EQ(bob->competencies.size(), 1u);
   EXPECT_NEAR(bob->competencies[0].p_learned, 0.799791, 1e-6);

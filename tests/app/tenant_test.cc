@@ -102,7 +102,7 @@ TrackerOptions PaceOptions() {
   return options;
 }
 
-const store::PolicyState* FindPolicyState(const store::LearnerState& state,
+const store::PolicyState* FindPolicyState(const store::StoredLearner& state,
                                           const std::string& name) {
   for (const store::PolicyState& p : state.policy_states)
     if (p.policy == name) return &p;
@@ -144,7 +144,7 @@ TEST(TenantTest, PaceAndMasteryAnswersAreStoredWithTheEventsAndRestored) {
   EXPECT_LT(pace->learn_offset, 0.0);  // slower than the population: the pace was estimated
 
   // Both are in the store, committed with the events.
-  Result<store::LearnerState> stored = store.GetLearnerState("t", "ann");
+  Result<store::StoredLearner> stored = store.GetLearner("t", "ann");
   ASSERT_OK(stored);
   const store::PolicyState* stored_pace = FindPolicyState(*stored, "pace");
   const store::PolicyState* stored_answers = FindPolicyState(*stored, "mastery");
@@ -175,7 +175,7 @@ TEST(TenantTest, PaceAndMasteryAnswersAreStoredWithTheEventsAndRestored) {
   // A course without individual pace or stalls drops both records rather than keep stale ones.
   Tenant plain("t", &store, &limits);
   ASSERT_OK(plain.Load());
-  stored = store.GetLearnerState("t", "ann");
+  stored = store.GetLearner("t", "ann");
   ASSERT_OK(stored);
   std::vector<std::string> names;
   for (const store::PolicyState& p : stored->policy_states) names.push_back(p.policy);

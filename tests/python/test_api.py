@@ -192,6 +192,24 @@ def test_tracker_bulk_paths_agree():
                                rtol=1e-6)
 
 
+def test_mastery_estimate_is_a_value_built_by_hand_or_by_the_tracker():
+    tracker = pw.MasteryTracker.create(small_graph(), pw.BktModel())
+    tracker.record(pw.Observation("e1", "ann", "q1", 1.0, 7))
+    tracked = tracker.mastery("ann", "add")
+    assert not np.isnan(tracked.log_odds)
+    copy_of = pw.MasteryEstimate(tracked.competency_id, tracked.p_learned, tracked.mastered,
+                                 tracked.opportunities, tracked.last_practiced_ms, tracked.log_odds)
+    assert copy_of == tracked and hash(copy_of) == hash(tracked)
+    assert pickle.loads(pickle.dumps(tracked)) == tracked
+    # Built without log-odds (as pathwise.Client does: the wire carries none): NaN, "not known".
+    by_hand = pw.MasteryEstimate("add", 0.5, False, 2, 7)
+    assert np.isnan(by_hand.log_odds)
+    assert by_hand == pw.MasteryEstimate("add", 0.5, False, opportunities=2, last_practiced_ms=7)
+    assert by_hand != pw.MasteryEstimate("add", 0.5, True, 2, 7)
+    assert by_hand != tracked and by_hand != "add" and by_hand is not None
+    assert np.isnan(pickle.loads(pickle.dumps(by_hand)).log_odds)
+
+
 def test_individual_pace_is_estimated_and_can_be_fixed():
     graph = small_graph()
     options = pw.TrackerOptions(individual_pace=True)

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import pathwise as pw
@@ -200,6 +201,7 @@ def test_export_lists_events_in_commit_order_and_replays_to_the_same_mastery(loa
     exported = loaded.export_learner("ana")
     mine = [o for o in observations if o.learner_id == "ana"]
     assert [e.event_id for e in exported.events] == [o.event_id for o in mine]
+    assert all(isinstance(e, pwc.StoredObservation) for e in exported.events)
     assert [e.sequence for e in exported.events] == sorted(e.sequence for e in exported.events)
     replay = pw.Engine.create(loaded.get_graph().graph)
     replay.record_batch(exported.observations())
@@ -221,6 +223,8 @@ def test_record_accepts_dicts_tuples_and_dataframes(loaded, engine):
     assert loaded.mastery("dict-learner").to_dict() == expected
     assert loaded.mastery("frame-learner").to_dict() == expected
     (changed,) = result.learners["tuple-learner"]
+    assert isinstance(changed, pw.MasteryEstimate)  # the core's class: one MasteryEstimate
+    assert pwc.MasteryEstimate is pw.MasteryEstimate and np.isnan(changed.log_odds)
     assert changed.competency_id == "fractions.partition"
     assert changed.p_learned == expected["fractions.partition"]
     for learner in ("tuple-learner", "dict-learner", "frame-learner"):

@@ -18,7 +18,7 @@ using testing::ChainGraph;
 using testing::Ctx;
 using testing::ExpectMasteryEqualsReplay;
 using testing::kKeyA;
-using testing::MakeEvent;
+using testing::MakeObservation;
 using testing::PutGraphOrFail;
 using testing::StartServer;
 using testing::Stubs;
@@ -54,7 +54,7 @@ TEST(ConcurrencyTest, ManyClientsOnOverlappingLearnersEqualASequentialReplay) {
   auto client = [&](int thread) {
     Stubs stubs(server->InProcessChannel());
     std::mt19937_64 rng(kSeed + thread);
-    std::vector<v1::Event> history;
+    std::vector<v1::Observation> history;
     uint64_t recorded = 0, duplicates = 0, resent = 0;
     for (int batch = 0; batch < kBatchesPerThread; ++batch) {
       v1::RecordEventsRequest request;
@@ -66,9 +66,9 @@ TEST(ConcurrencyTest, ManyClientsOnOverlappingLearnersEqualASequentialReplay) {
           continue;
         }
         const std::string learner = "learner" + std::to_string(rng() % kLearners);
-        v1::Event e = MakeEvent("t" + std::to_string(thread) + "-" + std::to_string(history.size()),
-                                learner, activities[rng() % 5], outcomes[rng() % 5],
-                                static_cast<int64_t>(rng() % 1000000));
+        v1::Observation e = MakeObservation(
+            "t" + std::to_string(thread) + "-" + std::to_string(history.size()), learner,
+            activities[rng() % 5], outcomes[rng() % 5], static_cast<int64_t>(rng() % 1000000));
         history.push_back(e);
         *request.add_events() = e;
       }
@@ -88,7 +88,7 @@ TEST(ConcurrencyTest, ManyClientsOnOverlappingLearnersEqualASequentialReplay) {
       duplicates += response.duplicates();
     }
     std::lock_guard<std::mutex> lock(mu);
-    for (const v1::Event& e : history) sent_ids[e.learner_id()].insert(e.event_id());
+    for (const v1::Observation& e : history) sent_ids[e.learner_id()].insert(e.event_id());
     recorded_total += recorded;
     duplicates_total += duplicates;
     resent_total += resent;
@@ -105,10 +105,10 @@ TEST(ConcurrencyTest, ManyClientsOnOverlappingLearnersEqualASequentialReplay) {
 
   auto check_all = [&](Stubs& stubs) {
     for (const auto& [learner, ids] : sent_ids) {
-      const std::vector<v1::StoredEvent> events =
+      const std::vector<v1::StoredObservation> events =
           ExpectMasteryEqualsReplay(stubs, kKeyA, learner, graph);
       std::set<std::string> stored;
-      for (const v1::StoredEvent& e : events) stored.insert(e.event().event_id());
+      for (const v1::StoredObservation& e : events) stored.insert(e.event().event_id());
       EXPECT_EQ(stored.size(), events.size()) << learner << ": an event stored twice";
       EXPECT_EQ(stored, ids) << learner;
     }
@@ -139,7 +139,7 @@ TEST(ConcurrencyTest, ReadersNeverSeeAnUncommittedEvent) {
   Stubs stubs(server->InProcessChannel());
   PutGraphOrFail(stubs, kKeyA, ChainGraph());
   v1::RecordEventsRequest first;
-  *first.add_events() = MakeEvent("w0", "wes", "act.a", 1, 0);
+  *first.add_events() = MakeObservation("w0", "wes", "act.a", 1, 0);
   v1::RecordEventsResponse ack;
   ASSERT_TRUE(stubs.learners->RecordEvents(Ctx(kKeyA).get(), first, &ack).ok());
 
@@ -149,7 +149,7 @@ TEST(ConcurrencyTest, ReadersNeverSeeAnUncommittedEvent) {
     Stubs own(server->InProcessChannel());
     for (int i = 1; i <= 200; ++i) {
       v1::RecordEventsRequest request;
-      *request.add_events() = MakeEvent("w" + std::to_string(i), "wes", "act.a", i % 2, i);
+      *request.add_events() = MakeObservation("w" + std::to_string(i), "wes", "act.a", i % 2, i);
       v1::RecordEventsResponse response;
       ASSERT_TRUE(own.learners->RecordEvents(Ctx(kKeyA).get(), request, &response).ok());
       acknowledged.store(i + 1);

@@ -26,7 +26,7 @@ using testing::Ctx;
 using testing::ExpectMasteryEqualsReplay;
 using testing::ExportEvents;
 using testing::kKeyA;
-using testing::MakeEvent;
+using testing::MakeObservation;
 using testing::PutGraphOrFail;
 using testing::Stubs;
 using testing::TempDir;
@@ -91,8 +91,8 @@ TEST(DurabilityTest, KillDuringStreamingKeepsEveryAcknowledgedEventExactlyOnce) 
           for (int i = 0; i < kEventsPerBatch; ++i) {
             const int n = (round * 4 + b) * kEventsPerBatch + i;
             *batches[b].add_events() =
-                MakeEvent("ev" + std::to_string(n), "learner" + std::to_string(n % kLearners),
-                          activities[(n / kLearners) % 4], (n % 3) == 0 ? 0 : 1, n);
+                MakeObservation("ev" + std::to_string(n), "learner" + std::to_string(n % kLearners),
+                                activities[(n / kLearners) % 4], (n % 3) == 0 ? 0 : 1, n);
           }
         }
         {
@@ -101,7 +101,7 @@ TEST(DurabilityTest, KillDuringStreamingKeepsEveryAcknowledgedEventExactlyOnce) 
         }
         auto ack = [&](const v1::RecordEventsRequest& batch) {
           std::lock_guard<std::mutex> lock(mu);
-          for (const v1::Event& e : batch.events()) {
+          for (const v1::Observation& e : batch.events()) {
             acknowledged.insert(e.learner_id() + "/" + e.event_id());
           }
           acked_events += batch.events_size();
@@ -142,9 +142,9 @@ TEST(DurabilityTest, KillDuringStreamingKeepsEveryAcknowledgedEventExactlyOnce) 
   std::set<std::string> stored;
   for (int l = 0; l < kLearners; ++l) {
     const std::string learner = "learner" + std::to_string(l);
-    const std::vector<v1::StoredEvent> events =
+    const std::vector<v1::StoredObservation> events =
         ExpectMasteryEqualsReplay(stubs, kKeyA, learner, graph);
-    for (const v1::StoredEvent& e : events) {
+    for (const v1::StoredObservation& e : events) {
       EXPECT_TRUE(stored.insert(learner + "/" + e.event().event_id()).second)
           << "stored twice: " << e.event().event_id();
     }
@@ -163,14 +163,14 @@ TEST(DurabilityTest, KillDuringStreamingKeepsEveryAcknowledgedEventExactlyOnce) 
     recorded += response.recorded();
     duplicates += response.duplicates();
     total += batch.events_size();
-    for (const v1::Event& e : batch.events()) all.insert(e.learner_id() + "/" + e.event_id());
+    for (const v1::Observation& e : batch.events()) all.insert(e.learner_id() + "/" + e.event_id());
   }
   EXPECT_EQ(duplicates, stored.size());
   EXPECT_EQ(recorded + duplicates, total);
   std::set<std::string> final_ids;
   for (int l = 0; l < kLearners; ++l) {
     const std::string learner = "learner" + std::to_string(l);
-    for (const v1::StoredEvent& e : ExpectMasteryEqualsReplay(stubs, kKeyA, learner, graph)) {
+    for (const v1::StoredObservation& e : ExpectMasteryEqualsReplay(stubs, kKeyA, learner, graph)) {
       EXPECT_TRUE(final_ids.insert(learner + "/" + e.event().event_id()).second);
     }
   }

@@ -17,7 +17,7 @@ using testing::ChainGraph;
 using testing::Ctx;
 using testing::kKeyA;
 using testing::kKeyB;
-using testing::MakeEvent;
+using testing::MakeObservation;
 using testing::PutGraphOrFail;
 using testing::StartServer;
 using testing::Stubs;
@@ -51,8 +51,9 @@ class FitJobTest : public ::testing::Test {
       for (int i = 0; i < 1000; ++i) {
         const int learner = i % 40, step = i / 40;
         const bool correct = step > learner % 10 || i % 3 == 0;
-        *events.add_events() = MakeEvent("e" + std::to_string(i), "l" + std::to_string(learner),
-                                         i % 2 ? "act.a" : "act.b", correct ? 1 : 0, i);
+        *events.add_events() =
+            MakeObservation("e" + std::to_string(i), "l" + std::to_string(learner),
+                            i % 2 ? "act.a" : "act.b", correct ? 1 : 0, i);
       }
       v1::RecordEventsResponse recorded;
       ASSERT_TRUE(stubs_->learners->RecordEvents(Ctx(key).get(), events, &recorded).ok());

@@ -15,7 +15,7 @@ using testing::Ctx;
 using testing::ExportEvents;
 using testing::kKeyA;
 using testing::kKeyB;
-using testing::MakeEvent;
+using testing::MakeObservation;
 using testing::PutGraphOrFail;
 using testing::StartServer;
 using testing::Stubs;
@@ -42,8 +42,8 @@ class IsolationTest : public ::testing::Test {
     PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
     PutGraphOrFail(*stubs_, kKeyB, ChainGraph());
     v1::RecordEventsRequest record;
-    *record.add_events() = MakeEvent("e1", "ann", "act.a", 1, 10);
-    *record.add_events() = MakeEvent("e2", "ann", "act.b", 0, 20);
+    *record.add_events() = MakeObservation("e1", "ann", "act.a", 1, 10);
+    *record.add_events() = MakeObservation("e2", "ann", "act.b", 0, 20);
     v1::RecordEventsResponse recorded;
     ASSERT_TRUE(stubs_->learners->RecordEvents(Ctx(kKeyA).get(), record, &recorded).ok());
     v1::PutModelRequest model;
@@ -103,7 +103,7 @@ class IsolationTest : public ::testing::Test {
         {"RecordEvents",
          [&s](const std::string& key) {
            v1::RecordEventsRequest r;
-           *r.add_events() = MakeEvent("iso-1", "zed", "act.a", 1, 1);
+           *r.add_events() = MakeObservation("iso-1", "zed", "act.a", 1, 1);
            v1::RecordEventsResponse out;
            return s.learners->RecordEvents(Ctx(key).get(), r, &out);
          }},
@@ -113,7 +113,7 @@ class IsolationTest : public ::testing::Test {
            v1::RecordEventsResponse out;
            auto writer = s.learners->StreamEvents(context.get(), &out);
            v1::RecordEventsRequest r;
-           *r.add_events() = MakeEvent("iso-2", "zed", "act.a", 1, 1);
+           *r.add_events() = MakeObservation("iso-2", "zed", "act.a", 1, 1);
            writer->Write(r);
            writer->WritesDone();
            return writer->Finish();
@@ -268,9 +268,9 @@ TEST_F(IsolationTest, AnotherTenantSeesNoneOfTheData) {
 
 class BadInputTest : public IsolationTest {
  protected:
-  grpc::Status RecordOne(const v1::Event& event) {
+  grpc::Status RecordOne(const v1::Observation& event) {
     v1::RecordEventsRequest r;
-    *r.add_events() = MakeEvent("ok-1", "newbie", "act.a", 1, 1);
+    *r.add_events() = MakeObservation("ok-1", "newbie", "act.a", 1, 1);
     *r.add_events() = event;
     v1::RecordEventsResponse out;
     return stubs_->learners->RecordEvents(Ctx(kKeyA).get(), r, &out);
@@ -284,15 +284,15 @@ class BadInputTest : public IsolationTest {
 };
 
 TEST_F(BadInputTest, MalformedEventsAreInvalidArgumentNamingTheFieldAndStoreNothing) {
-  const std::vector<std::pair<v1::Event, std::string>> cases = {
-      {MakeEvent("b1", "ann", "act.a", std::nan(""), 1), "events[1].outcome"},
-      {MakeEvent("b1", "ann", "act.a", -0.5, 1), "events[1].outcome"},
-      {MakeEvent("b1", "ann", "act.a", 2, 1), "events[1].outcome"},
-      {MakeEvent("b1", "ann zz", "act.a", 1, 1), "events[1].learner_id"},
-      {MakeEvent("b1", "", "act.a", 1, 1), "events[1].learner_id"},
-      {MakeEvent("b 1", "ann", "act.a", 1, 1), "events[1].event_id"},
-      {MakeEvent("b1", "ann", "act.a*b", 1, 1), "events[1].activity_id"},
-      {MakeEvent("b1", "ann", "act.a", 1, -1), "events[1].timestamp_ms"},
+  const std::vector<std::pair<v1::Observation, std::string>> cases = {
+      {MakeObservation("b1", "ann", "act.a", std::nan(""), 1), "events[1].outcome"},
+      {MakeObservation("b1", "ann", "act.a", -0.5, 1), "events[1].outcome"},
+      {MakeObservation("b1", "ann", "act.a", 2, 1), "events[1].outcome"},
+      {MakeObservation("b1", "ann zz", "act.a", 1, 1), "events[1].learner_id"},
+      {MakeObservation("b1", "", "act.a", 1, 1), "events[1].learner_id"},
+      {MakeObservation("b 1", "ann", "act.a", 1, 1), "events[1].event_id"},
+      {MakeObservation("b1", "ann", "act.a*b", 1, 1), "events[1].activity_id"},
+      {MakeObservation("b1", "ann", "act.a", 1, -1), "events[1].timestamp_ms"},
   };
   for (const auto& [event, path] : cases) {
     const grpc::Status status = RecordOne(event);
@@ -303,7 +303,7 @@ TEST_F(BadInputTest, MalformedEventsAreInvalidArgumentNamingTheFieldAndStoreNoth
 }
 
 TEST_F(BadInputTest, UnknownActivityIsNotFoundNamingTheFieldAndStoresNothing) {
-  const grpc::Status status = RecordOne(MakeEvent("b1", "ann", "act.nowhere", 1, 1));
+  const grpc::Status status = RecordOne(MakeObservation("b1", "ann", "act.nowhere", 1, 1));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << Describe(status);
   EXPECT_EQ(status.error_message().rfind("events[1].activity_id", 0), 0u) << Describe(status);
   EXPECT_NE(status.error_message().find("act.nowhere"), std::string::npos);
@@ -319,7 +319,7 @@ TEST_F(BadInputTest, EmptyAndOversizedBatchesAreRejected) {
 
   v1::RecordEventsRequest big;
   for (int i = 0; i < 101; ++i) {
-    *big.add_events() = MakeEvent("big" + std::to_string(i), "newbie", "act.a", 1, i);
+    *big.add_events() = MakeObservation("big" + std::to_string(i), "newbie", "act.a", 1, i);
   }
   status = stubs_->learners->RecordEvents(Ctx(kKeyA).get(), big, &out);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << Describe(status);
@@ -330,7 +330,7 @@ TEST_F(BadInputTest, EmptyAndOversizedBatchesAreRejected) {
 TEST_F(BadInputTest, OversizedMessageIsResourceExhausted) {
   v1::RecordEventsRequest huge;
   // 64 KiB is the test server's limit; one event with a 100 KB id goes over it.
-  *huge.add_events() = MakeEvent(std::string(100000, 'x'), "newbie", "act.a", 1, 1);
+  *huge.add_events() = MakeObservation(std::string(100000, 'x'), "newbie", "act.a", 1, 1);
   v1::RecordEventsResponse out;
   const grpc::Status status = stubs_->learners->RecordEvents(Ctx(kKeyA).get(), huge, &out);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << Describe(status);
@@ -413,9 +413,9 @@ TEST_F(BadInputTest, StreamStopsAtTheBadMessageKeepingTheGoodOnes) {
   v1::RecordEventsResponse out;
   auto writer = stubs_->learners->StreamEvents(context.get(), &out);
   v1::RecordEventsRequest good;
-  *good.add_events() = MakeEvent("s1", "sam", "act.a", 1, 1);
+  *good.add_events() = MakeObservation("s1", "sam", "act.a", 1, 1);
   v1::RecordEventsRequest bad;
-  *bad.add_events() = MakeEvent("s2", "sam", "act.a", std::nan(""), 2);
+  *bad.add_events() = MakeObservation("s2", "sam", "act.a", std::nan(""), 2);
   writer->Write(good);
   writer->Write(bad);
   writer->WritesDone();
@@ -429,7 +429,7 @@ TEST_F(BadInputTest, StreamStopsAtTheBadMessageKeepingTheGoodOnes) {
 TEST_F(BadInputTest, InvalidUtf8IsRejectedWithoutHarm) {
   // proto3 strings must be UTF-8; the server refuses to parse such a message and stays up.
   v1::RecordEventsRequest r;
-  *r.add_events() = MakeEvent("u1", "newbie", "act.a", 1, 1);
+  *r.add_events() = MakeObservation("u1", "newbie", "act.a", 1, 1);
   r.mutable_events(0)->set_learner_id(std::string("\xc3\x28", 2));
   v1::RecordEventsResponse out;
   const grpc::Status status = stubs_->learners->RecordEvents(Ctx(kKeyA).get(), r, &out);

@@ -40,7 +40,7 @@ TEST(LoopbackTest, PlaintextPortServesEveryService) {
   Stubs stubs(grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()));
   PutGraphOrFail(stubs, kKeyA, ChainGraph());
   v1::RecordEventsRequest request;
-  *request.add_events() = testing::MakeEvent("e1", "ann", "act.a", 1, 1);
+  *request.add_events() = testing::MakeObservation("e1", "ann", "act.a", 1, 1);
   v1::RecordEventsResponse response;
   ASSERT_TRUE(stubs.learners->RecordEvents(Ctx(kKeyA).get(), request, &response).ok());
   EXPECT_EQ(response.recorded(), 1u);
@@ -82,7 +82,7 @@ TEST(LoopbackTest, HealthCheckStopsAnsweringServingWhenShutdownBegins) {
   v1::RecordEventsResponse response;
   auto writer = stubs.learners->StreamEvents(context.get(), &response);
   v1::RecordEventsRequest batch;
-  *batch.add_events() = testing::MakeEvent("e1", "ann", "act.a", 1, 1);
+  *batch.add_events() = testing::MakeObservation("e1", "ann", "act.a", 1, 1);
   ASSERT_TRUE(writer->Write(batch));
   std::thread stopper([&] { EXPECT_OK(server->Shutdown(std::chrono::seconds(10))); });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -19,7 +19,7 @@ namespace {
 using testing::ChainGraph;
 using testing::Ctx;
 using testing::kKeyA;
-using testing::MakeEvent;
+using testing::MakeObservation;
 using testing::PutGraphOrFail;
 using testing::Stubs;
 using testing::TempDir;
@@ -74,8 +74,9 @@ TEST(PostgresServiceTest, MasterySurvivesARestartOnTheSameDatabase) {
   const char* activities[] = {"act.a", "act.b", "act.c", "act.ab"};
   v1::RecordEventsRequest batch;
   for (int n = 0; n < 60; ++n) {
-    *batch.add_events() = MakeEvent("ev" + std::to_string(n), "learner" + std::to_string(n % 3),
-                                    activities[n % 4], n % 3 == 0 ? 0 : 1, 1000 + n);
+    *batch.add_events() =
+        MakeObservation("ev" + std::to_string(n), "learner" + std::to_string(n % 3),
+                        activities[n % 4], n % 3 == 0 ? 0 : 1, 1000 + n);
   }
 
   std::vector<v1::GetMasteryResponse> before;

@@ -23,7 +23,7 @@ using app::ServiceLimits;
 
 using testing::ChainGraph;
 using testing::FractionsGraph;
-using testing::MakeEvent;
+using testing::MakeObservation;
 
 bool HasProblem(const std::vector<v1::GraphProblem>& problems, v1::GraphProblem::Kind kind,
                 const std::string& path) {
@@ -204,15 +204,15 @@ TEST(ProtoConvertTest, ModelValueOutOfRangeIsNamedByItsFieldPath) {
       << model.status();
 }
 
-google::protobuf::RepeatedPtrField<v1::Event> Events(std::vector<v1::Event> events) {
-  google::protobuf::RepeatedPtrField<v1::Event> out;
-  for (v1::Event& e : events) *out.Add() = std::move(e);
+google::protobuf::RepeatedPtrField<v1::Observation> Events(std::vector<v1::Observation> events) {
+  google::protobuf::RepeatedPtrField<v1::Observation> out;
+  for (v1::Observation& e : events) *out.Add() = std::move(e);
   return out;
 }
 
 TEST(ProtoConvertTest, EventsConvertInOrder) {
-  auto events =
-      Events({MakeEvent("e1", "ann", "act.a", 1.0, 10), MakeEvent("e2", "bob", "act.b", 0.25, 20)});
+  auto events = Events({MakeObservation("e1", "ann", "act.a", 1.0, 10),
+                        MakeObservation("e2", "bob", "act.b", 0.25, 20)});
   Result<std::vector<Observation>> out = EventsFromProto(events, ServiceLimits{});
   ASSERT_OK(out);
   ASSERT_EQ(out->size(), 2u);
@@ -225,36 +225,36 @@ TEST(ProtoConvertTest, EventsConvertInOrder) {
 
 struct BadEventCase {
   const char* name;
-  v1::Event event;
+  v1::Observation event;
   StatusCode code;
   const char* path;
 };
 
 TEST(ProtoConvertTest, EveryBadEventFieldIsNamed) {
-  v1::Event missing_outcome = MakeEvent("e1", "ann", "act.a", 1.0, 10);
+  v1::Observation missing_outcome = MakeObservation("e1", "ann", "act.a", 1.0, 10);
   missing_outcome.clear_outcome();
   const BadEventCase cases[] = {
-      {"nan outcome", MakeEvent("e1", "ann", "act.a", std::nan(""), 10),
+      {"nan outcome", MakeObservation("e1", "ann", "act.a", std::nan(""), 10),
        StatusCode::kInvalidArgument, "events[1].outcome"},
-      {"outcome above 1", MakeEvent("e1", "ann", "act.a", 1.5, 10), StatusCode::kInvalidArgument,
-       "events[1].outcome"},
+      {"outcome above 1", MakeObservation("e1", "ann", "act.a", 1.5, 10),
+       StatusCode::kInvalidArgument, "events[1].outcome"},
       {"infinite outcome",
-       MakeEvent("e1", "ann", "act.a", std::numeric_limits<double>::infinity(), 10),
+       MakeObservation("e1", "ann", "act.a", std::numeric_limits<double>::infinity(), 10),
        StatusCode::kInvalidArgument, "events[1].outcome"},
       {"missing outcome", missing_outcome, StatusCode::kInvalidArgument, "events[1].outcome"},
-      {"empty event id", MakeEvent("", "ann", "act.a", 1.0, 10), StatusCode::kInvalidArgument,
+      {"empty event id", MakeObservation("", "ann", "act.a", 1.0, 10), StatusCode::kInvalidArgument,
        "events[1].event_id"},
-      {"learner id with newline", MakeEvent("e1", "an\nn", "act.a", 1.0, 10),
+      {"learner id with newline", MakeObservation("e1", "an\nn", "act.a", 1.0, 10),
        StatusCode::kInvalidArgument, "events[1].learner_id"},
-      {"learner id too long", MakeEvent("e1", std::string(129, 'x'), "act.a", 1.0, 10),
+      {"learner id too long", MakeObservation("e1", std::string(129, 'x'), "act.a", 1.0, 10),
        StatusCode::kInvalidArgument, "events[1].learner_id"},
-      {"activity id with a star", MakeEvent("e1", "ann", "act*", 1.0, 10),
+      {"activity id with a star", MakeObservation("e1", "ann", "act*", 1.0, 10),
        StatusCode::kInvalidArgument, "events[1].activity_id"},
-      {"negative timestamp", MakeEvent("e1", "ann", "act.a", 1.0, -5), StatusCode::kInvalidArgument,
-       "events[1].timestamp_ms"},
+      {"negative timestamp", MakeObservation("e1", "ann", "act.a", 1.0, -5),
+       StatusCode::kInvalidArgument, "events[1].timestamp_ms"},
   };
   for (const BadEventCase& c : cases) {
-    auto events = Events({MakeEvent("e0", "ann", "act.a", 1.0, 1), c.event});
+    auto events = Events({MakeObservation("e0", "ann", "act.a", 1.0, 1), c.event});
     Result<std::vector<Observation>> out = EventsFromProto(events, ServiceLimits{});
     ASSERT_FALSE(out.ok()) << c.name;
     EXPECT_EQ(out.status().code(), c.code) << c.name;
@@ -271,8 +271,9 @@ TEST(ProtoConvertTest, EmptyBatchIsInvalidArgument) {
 TEST(ProtoConvertTest, BatchOverLimitIsResourceExhausted) {
   ServiceLimits limits;
   limits.max_batch_events = 3;
-  std::vector<v1::Event> events;
-  for (int i = 0; i < 4; ++i) events.push_back(MakeEvent("e" + std::to_string(i), "a", "x", 1, 1));
+  std::vector<v1::Observation> events;
+  for (int i = 0; i < 4; ++i)
+    events.push_back(MakeObservation("e" + std::to_string(i), "a", "x", 1, 1));
   Result<std::vector<Observation>> out = EventsFromProto(Events(events), limits);
   EXPECT_EQ(out.status().code(), StatusCode::kResourceExhausted);
   EXPECT_NE(out.status().message().find("limit of 3"), std::string::npos);

@@ -28,7 +28,7 @@ using testing::ExportEvents;
 using testing::FractionsGraph;
 using testing::kKeyA;
 using testing::kKeyB;
-using testing::MakeEvent;
+using testing::MakeObservation;
 using testing::PutGraphOrFail;
 using testing::RawReply;
 using testing::RawUnaryCall;
@@ -77,10 +77,10 @@ class ServiceTest : public ::testing::TestWithParam<std::string> {
     stubs_ = std::make_unique<Stubs>(server_->InProcessChannel());
   }
 
-  v1::RecordEventsResponse Record(const std::vector<v1::Event>& events, bool return_mastery = false,
-                                  const std::string& key = kKeyA) {
+  v1::RecordEventsResponse Record(const std::vector<v1::Observation>& events,
+                                  bool return_mastery = false, const std::string& key = kKeyA) {
     v1::RecordEventsRequest request;
-    for (const v1::Event& e : events) *request.add_events() = e;
+    for (const v1::Observation& e : events) *request.add_events() = e;
     request.set_return_mastery(return_mastery);
     v1::RecordEventsResponse response;
     grpc::Status status = stubs_->learners->RecordEvents(Ctx(key).get(), request, &response);
@@ -167,10 +167,11 @@ TEST_P(ServiceTest, ValidateGraphListsEveryProblemAndStoresNothing) {
 
 TEST_P(ServiceTest, RecordEventsAppliesOnceAndReportsDuplicates) {
   PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
-  v1::RecordEventsResponse first =
-      Record({MakeEvent("e1", "ann", "act.a", 1, 1000), MakeEvent("e2", "ann", "act.a", 0, 2000),
-              MakeEvent("e1", "ann", "act.a", 1, 1000), MakeEvent("e3", "bob", "act.ab", 1, 3000)},
-             /*return_mastery=*/true);
+  v1::RecordEventsResponse first = Record({MakeObservation("e1", "ann", "act.a", 1, 1000),
+                                           MakeObservation("e2", "ann", "act.a", 0, 2000),
+                                           MakeObservation("e1", "ann", "act.a", 1, 1000),
+                                           MakeObservation("e3", "bob", "act.ab", 1, 3000)},
+                                          /*return_mastery=*/true);
   EXPECT_EQ(first.recorded(), 3u);
   EXPECT_EQ(first.duplicates(), 1u);
   ASSERT_EQ(first.duplicate_indices_size(), 1);
@@ -181,9 +182,9 @@ TEST_P(ServiceTest, RecordEventsAppliesOnceAndReportsDuplicates) {
   EXPECT_EQ(first.learners(1).competencies_size(), 2);  // act.ab practises a and b
 
   // Re-sending the whole batch changes nothing.
-  v1::RecordEventsResponse again =
-      Record({MakeEvent("e1", "ann", "act.a", 1, 1000), MakeEvent("e2", "ann", "act.a", 0, 2000),
-              MakeEvent("e3", "bob", "act.ab", 1, 3000)});
+  v1::RecordEventsResponse again = Record({MakeObservation("e1", "ann", "act.a", 1, 1000),
+                                           MakeObservation("e2", "ann", "act.a", 0, 2000),
+                                           MakeObservation("e3", "bob", "act.ab", 1, 3000)});
   EXPECT_EQ(again.recorded(), 0u);
   EXPECT_EQ(again.duplicates(), 3u);
 
@@ -223,8 +224,8 @@ TEST_P(ServiceTest, StreamEventsCommitsEveryMessage) {
   for (int batch = 0; batch < 5; ++batch) {
     v1::RecordEventsRequest request;
     for (int i = 0; i < 10; ++i) {
-      *request.add_events() = MakeEvent("s" + std::to_string(batch * 10 + i), "cat", "act.a",
-                                        (batch + i) % 2, 100 * (batch * 10 + i));
+      *request.add_events() = MakeObservation("s" + std::to_string(batch * 10 + i), "cat", "act.a",
+                                              (batch + i) % 2, 100 * (batch * 10 + i));
     }
     ASSERT_TRUE(writer->Write(request));
   }
@@ -238,7 +239,7 @@ TEST_P(ServiceTest, StreamEventsCommitsEveryMessage) {
 
 TEST_P(ServiceTest, GetMasterySelectsCompetenciesAndRollsUpGroups) {
   PutGraphOrFail(*stubs_, kKeyA, FractionsGraph());
-  Record({MakeEvent("e1", "ana", "act.partition.shapes", 1, 1000)});
+  Record({MakeObservation("e1", "ana", "act.partition.shapes", 1, 1000)});
   v1::GetMasteryRequest request;
   request.set_learner_id("ana");
   request.add_competency_ids("fractions.unit");
@@ -260,8 +261,9 @@ TEST_P(ServiceTest, GetMasterySelectsCompetenciesAndRollsUpGroups) {
 
 TEST_P(ServiceTest, ExportListsStateAndEventsInCommitOrder) {
   PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
-  Record({MakeEvent("x1", "dan", "act.a", 1, 30)});
-  Record({MakeEvent("x2", "dan", "act.b", 1, 10), MakeEvent("x3", "dan", "act.a", 0, 20)});
+  Record({MakeObservation("x1", "dan", "act.a", 1, 30)});
+  Record(
+      {MakeObservation("x2", "dan", "act.b", 1, 10), MakeObservation("x3", "dan", "act.a", 0, 20)});
   v1::ExportLearnerRequest request;
   request.set_learner_id("dan");
   auto context = Ctx(kKeyA);
@@ -288,7 +290,8 @@ TEST_P(ServiceTest, ExportListsStateAndEventsInCommitOrder) {
 
 TEST_P(ServiceTest, DeleteLearnerForgetsEventsAndState) {
   PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
-  Record({MakeEvent("d1", "eve", "act.a", 1, 1), MakeEvent("d2", "eve", "act.a", 1, 2)});
+  Record(
+      {MakeObservation("d1", "eve", "act.a", 1, 1), MakeObservation("d2", "eve", "act.a", 1, 2)});
   v1::DeleteLearnerRequest request;
   request.set_learner_id("eve");
   v1::DeleteLearnerResponse response;
@@ -301,7 +304,7 @@ TEST_P(ServiceTest, DeleteLearnerForgetsEventsAndState) {
   EXPECT_EQ(stubs_->learners->DeleteLearner(Ctx(kKeyA).get(), request, &response).error_code(),
             grpc::StatusCode::NOT_FOUND);
   // The ids went too: the same event is new again, and counts once.
-  v1::RecordEventsResponse again = Record({MakeEvent("d1", "eve", "act.a", 1, 1)});
+  v1::RecordEventsResponse again = Record({MakeObservation("d1", "eve", "act.a", 1, 1)});
   EXPECT_EQ(again.recorded(), 1u);
   EXPECT_EQ(Mastery("eve").competencies(0).opportunities(), 1u);
   if (GetParam() == "sqlite") {  // the deletion is durable too
@@ -313,8 +316,8 @@ TEST_P(ServiceTest, DeleteLearnerForgetsEventsAndState) {
 
 TEST_P(ServiceTest, RecommendReturnsRankedActivitiesWithPartsAndReasons) {
   PutGraphOrFail(*stubs_, kKeyA, FractionsGraph());
-  Record({MakeEvent("r1", "ana", "act.partition.shapes", 1, 1000),
-          MakeEvent("r2", "ana", "act.partition.shapes", 1, 2000)});
+  Record({MakeObservation("r1", "ana", "act.partition.shapes", 1, 1000),
+          MakeObservation("r2", "ana", "act.partition.shapes", 1, 2000)});
   v1::RecommendRequest request;
   request.set_learner_id("ana");
   request.set_k(3);
@@ -349,7 +352,7 @@ TEST_P(ServiceTest, RecommendReturnsRankedActivitiesWithPartsAndReasons) {
 
 TEST_P(ServiceTest, RecommendForUnknownLearnerIsColdStartUnlessAKnownLearnerIsRequired) {
   PutGraphOrFail(*stubs_, kKeyA, FractionsGraph());
-  Record({MakeEvent("v1", "veteran", "act.unit.pizza", 1, 1)});
+  Record({MakeObservation("v1", "veteran", "act.unit.pizza", 1, 1)});
   for (int policy :
        {v1::POLICY_MASTERY, v1::POLICY_RANDOM, v1::POLICY_CURRICULUM, v1::POLICY_ZPDES}) {
     v1::RecommendRequest request;
@@ -418,8 +421,8 @@ std::vector<std::string> TeachWith(v1::Policy policy, Stubs** stubs, int steps, 
     const bool correct = struggling ? i % 4 == 3 : i % 4 != 3;
     v1::RecordEventsRequest record;
     *record.add_events() =
-        MakeEvent("z" + std::to_string(i), "zoe", response.recommendations(0).activity_id(),
-                  correct ? 1.0 : 0.0, 1000 + i);
+        MakeObservation("z" + std::to_string(i), "zoe", response.recommendations(0).activity_id(),
+                        correct ? 1.0 : 0.0, 1000 + i);
     v1::RecordEventsResponse recorded;
     status = (*stubs)->learners->RecordEvents(Ctx(kKeyA).get(), record, &recorded);
     EXPECT_TRUE(status.ok()) << Describe(status);
@@ -456,9 +459,10 @@ TEST_P(ServiceTest, GraphKeepsEvidenceSettingsAndMasteryReportsThePace) {
 
   // A learner who keeps failing learns slower than the population: the pace says so, and the
   // recommendations name it.
-  std::vector<v1::Event> events;
+  std::vector<v1::Observation> events;
   for (int i = 0; i < 10; ++i) {
-    events.push_back(MakeEvent("p" + std::to_string(i), "sam", "act.a", i == 4 ? 1 : 0, 100 + i));
+    events.push_back(
+        MakeObservation("p" + std::to_string(i), "sam", "act.a", i == 4 ? 1 : 0, 100 + i));
   }
   Record(events);
   const v1::GetMasteryResponse sam = Mastery("sam");
@@ -561,7 +565,7 @@ TEST_P(ServiceTest, ZpdesStateSurvivesARestartAsIfUninterrupted) {
 
 TEST_P(ServiceTest, PlanPathwayOrdersPrerequisitesBeforeTheGoal) {
   PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
-  Record({MakeEvent("p1", "fay", "act.a", 0, 1)});
+  Record({MakeObservation("p1", "fay", "act.a", 0, 1)});
   v1::PlanPathwayRequest request;
   request.set_learner_id("fay");
   request.add_goals("c");
@@ -585,7 +589,7 @@ TEST_P(ServiceTest, PlanPathwayOrdersPrerequisitesBeforeTheGoal) {
 
 TEST_P(ServiceTest, PutActiveModelRescoresLearnersAndGetModelReturnsIt) {
   PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
-  Record({MakeEvent("m1", "gus", "act.a", 1, 1)});
+  Record({MakeObservation("m1", "gus", "act.a", 1, 1)});
   const double before = Mastery("gus").competencies(0).p_learned();
 
   v1::PutModelRequest put;
@@ -629,13 +633,13 @@ TEST_P(ServiceTest, PutActiveModelRescoresLearnersAndGetModelReturnsIt) {
 
 TEST_P(ServiceTest, FitModelRunsInTheBackgroundAndStoresTheModel) {
   PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
-  std::vector<v1::Event> events;
+  std::vector<v1::Observation> events;
   for (int learner = 0; learner < 20; ++learner) {
     for (int i = 0; i < 12; ++i) {
       const bool correct = (i > learner % 6) || (i % 3 == 0);
-      events.push_back(MakeEvent("f" + std::to_string(learner) + "-" + std::to_string(i),
-                                 "learner" + std::to_string(learner),
-                                 i % 2 == 0 ? "act.a" : "act.b", correct ? 1 : 0, i));
+      events.push_back(MakeObservation("f" + std::to_string(learner) + "-" + std::to_string(i),
+                                       "learner" + std::to_string(learner),
+                                       i % 2 == 0 ? "act.a" : "act.b", correct ? 1 : 0, i));
     }
   }
   Record(events);
@@ -676,7 +680,8 @@ TEST_P(ServiceTest, FitModelRunsInTheBackgroundAndStoresTheModel) {
 
 TEST_P(ServiceTest, MasterySurvivesARestart) {
   PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
-  Record({MakeEvent("k1", "hal", "act.a", 1, 5), MakeEvent("k2", "hal", "act.ab", 0.5, 6)});
+  Record({MakeObservation("k1", "hal", "act.a", 1, 5),
+          MakeObservation("k2", "hal", "act.ab", 0.5, 6)});
   const std::string before = Mastery("hal").SerializeAsString();
   Restart();
   if (GetParam() == "memory") {
@@ -690,13 +695,14 @@ TEST_P(ServiceTest, MasterySurvivesARestart) {
   }
   EXPECT_EQ(Mastery("hal").SerializeAsString(), before);
   // Re-sent events are still duplicates after the restart.
-  v1::RecordEventsResponse again = Record({MakeEvent("k1", "hal", "act.a", 1, 5)});
+  v1::RecordEventsResponse again = Record({MakeObservation("k1", "hal", "act.a", 1, 5)});
   EXPECT_EQ(again.duplicates(), 1u);
 }
 
 TEST_P(ServiceTest, PutGraphRederivesMasteryUnderTheNewGraph) {
   PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
-  Record({MakeEvent("g1", "ivy", "act.ab", 1, 5), MakeEvent("g2", "ivy", "act.c", 1, 6)});
+  Record(
+      {MakeObservation("g1", "ivy", "act.ab", 1, 5), MakeObservation("g2", "ivy", "act.c", 1, 6)});
   // The new graph drops act.ab: its event no longer practises anything.
   v1::Graph smaller = ChainGraph();
   smaller.mutable_activities()->RemoveLast();
@@ -724,7 +730,7 @@ TEST_P(ServiceTest, HealthCheckReportsServing) {
 TEST_P(ServiceTest, RecordEventsThatDoNotParseAreInvalidArgumentAndStoreNothing) {
   PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
   v1::RecordEventsRequest request;
-  *request.add_events() = MakeEvent("e1", "ann", "act.a", 1, 1000);
+  *request.add_events() = MakeObservation("e1", "ann", "act.a", 1, 1000);
   // A valid request cut off in the middle of its event.
   const std::string whole = request.SerializeAsString();
   const RawReply reply =

@@ -126,9 +126,10 @@ inline v1::Graph ChainGraph() {
   return graph;
 }
 
-inline v1::Event MakeEvent(const std::string& event_id, const std::string& learner,
-                           const std::string& activity, double outcome, int64_t timestamp_ms) {
-  v1::Event e;
+inline v1::Observation MakeObservation(const std::string& event_id, const std::string& learner,
+                                       const std::string& activity, double outcome,
+                                       int64_t timestamp_ms) {
+  v1::Observation e;
   e.set_event_id(event_id);
   e.set_learner_id(learner);
   e.set_activity_id(activity);
@@ -147,17 +148,17 @@ inline void PutGraphOrFail(Stubs& stubs, const std::string& key, const v1::Graph
 }
 
 /// Every event the server stores for a learner, in sequence order (empty on NOT_FOUND).
-inline std::vector<v1::StoredEvent> ExportEvents(Stubs& stubs, const std::string& key,
-                                                 const std::string& learner,
-                                                 grpc::Status* status_out = nullptr) {
+inline std::vector<v1::StoredObservation> ExportEvents(Stubs& stubs, const std::string& key,
+                                                       const std::string& learner,
+                                                       grpc::Status* status_out = nullptr) {
   v1::ExportLearnerRequest request;
   request.set_learner_id(learner);
   auto context = Ctx(key);
   auto reader = stubs.learners->ExportLearner(context.get(), request);
-  std::vector<v1::StoredEvent> events;
+  std::vector<v1::StoredObservation> events;
   v1::ExportLearnerResponse message;
   while (reader->Read(&message)) {
-    for (const v1::StoredEvent& e : message.events()) events.push_back(e);
+    for (const v1::StoredObservation& e : message.events()) events.push_back(e);
   }
   grpc::Status status = reader->Finish();
   if (status_out != nullptr) *status_out = status;
@@ -167,10 +168,11 @@ inline std::vector<v1::StoredEvent> ExportEvents(Stubs& stubs, const std::string
 /// Checks that the server's mastery of `learner` equals a replay of its exported events, in export
 /// (commit) order, through a fresh core MasteryTracker over `graph` and the default model: the
 /// server applied every stored event exactly once, in that order. Returns the exported events.
-inline std::vector<v1::StoredEvent> ExpectMasteryEqualsReplay(Stubs& stubs, const std::string& key,
-                                                              const std::string& learner,
-                                                              const v1::Graph& graph) {
-  const std::vector<v1::StoredEvent> events = ExportEvents(stubs, key, learner);
+inline std::vector<v1::StoredObservation> ExpectMasteryEqualsReplay(Stubs& stubs,
+                                                                    const std::string& key,
+                                                                    const std::string& learner,
+                                                                    const v1::Graph& graph) {
+  const std::vector<v1::StoredObservation> events = ExportEvents(stubs, key, learner);
   Result<CheckedGraph> checked = CheckGraph(&graph, nullptr, app::ServiceLimits{});
   EXPECT_TRUE(checked.ok()) << checked.status();
   if (!checked.ok()) return events;
@@ -180,8 +182,8 @@ inline std::vector<v1::StoredEvent> ExpectMasteryEqualsReplay(Stubs& stubs, cons
   Result<std::unique_ptr<MasteryTracker>> tracker = MasteryTracker::Create(*built, BktModel{});
   EXPECT_TRUE(tracker.ok()) << tracker.status();
   if (!tracker.ok()) return events;
-  for (const v1::StoredEvent& e : events) {
-    const v1::Event& ev = e.event();
+  for (const v1::StoredObservation& e : events) {
+    const v1::Observation& ev = e.event();
     EXPECT_TRUE((*tracker)
                     ->Record({ev.event_id(), ev.learner_id(), ev.activity_id(), ev.outcome(),
                               ev.timestamp_ms()})

@@ -22,7 +22,7 @@ using testing::Ctx;
 using testing::ExportEvents;
 using testing::kKeyA;
 using testing::kKeyB;
-using testing::MakeEvent;
+using testing::MakeObservation;
 using testing::PutGraphOrFail;
 using testing::RawClientStreamCall;
 using testing::RawReply;
@@ -65,7 +65,8 @@ class TesterReportTest : public ::testing::Test {
 std::string Batch(int first, int count) {
   v1::RecordEventsRequest request;
   for (int i = first; i < first + count; ++i) {
-    *request.add_events() = MakeEvent("s" + std::to_string(i), "cat", "act.a", i % 2, 100 * i);
+    *request.add_events() =
+        MakeObservation("s" + std::to_string(i), "cat", "act.a", i % 2, 100 * i);
   }
   return request.SerializeAsString();
 }
@@ -164,8 +165,8 @@ TEST_F(TesterReportTest, AFitOverTheWorkBudgetFailsAndTheNextTenantsFitRuns) {
     PutGraphOrFail(*stubs_, key, ChainGraph());
     v1::RecordEventsRequest events;
     for (int i = 0; i < 100; ++i) {
-      *events.add_events() = MakeEvent("e" + std::to_string(i), "l" + std::to_string(i % 10),
-                                       i % 3 ? "act.a" : "act.b", i % 2, i);
+      *events.add_events() = MakeObservation("e" + std::to_string(i), "l" + std::to_string(i % 10),
+                                             i % 3 ? "act.a" : "act.b", i % 2, i);
     }
     v1::RecordEventsResponse recorded;
     ASSERT_TRUE(stubs_->learners->RecordEvents(Ctx(key).get(), events, &recorded).ok());

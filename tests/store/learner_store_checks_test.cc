@@ -48,16 +48,16 @@ class RecordingStore final : public LearnerStore {
                                                  const std::vector<std::string>&) override {
     return Record("FindRecordedEvents", std::vector<bool>{});
   }
-  Result<LearnerState> DoGetLearnerState(std::string_view, std::string_view) override {
-    return Record("GetLearnerState", LearnerState{});
+  Result<StoredLearner> DoGetLearner(std::string_view, std::string_view) override {
+    return Record("GetLearner", StoredLearner{});
   }
-  Status DoForEachLearnerState(std::string_view,
-                               const std::function<Status(const LearnerState&)>&) override {
-    return Record("ForEachLearnerState", Status::Ok());
+  Status DoForEachLearner(std::string_view,
+                          const std::function<Status(const StoredLearner&)>&) override {
+    return Record("ForEachLearner", Status::Ok());
   }
-  Result<std::vector<StoredEvent>> DoListEvents(std::string_view, std::string_view, int64_t,
-                                                size_t) override {
-    return Record("ListEvents", std::vector<StoredEvent>{});
+  Result<std::vector<StoredObservation>> DoListEvents(std::string_view, std::string_view, int64_t,
+                                                      size_t) override {
+    return Record("ListEvents", std::vector<StoredObservation>{});
   }
   Result<std::vector<std::string>> DoListLearners(std::string_view, std::string_view,
                                                   size_t) override {
@@ -105,9 +105,9 @@ JobRecord ValidJob() {
 EventBatch ValidBatch() {
   EventBatch batch;
   batch.tenant_id = "acme";
-  batch.events.push_back(testing::Event("e1", "bob", "a1", 1.0, 1));
-  batch.events.push_back(testing::Event("e2", "ann", "a1", 0.0, 2));
-  batch.events.push_back(testing::Event("e3", "bob", "a2", 1.0, 3));
+  batch.events.push_back(testing::MakeObservation("e1", "bob", "a1", 1.0, 1));
+  batch.events.push_back(testing::MakeObservation("e2", "ann", "a1", 0.0, 2));
+  batch.events.push_back(testing::MakeObservation("e3", "bob", "a2", 1.0, 3));
   batch.learners.push_back({"ann", std::nullopt});
   batch.learners.push_back({"bob", std::nullopt});
   return batch;
@@ -126,8 +126,8 @@ std::vector<StatusCode> CallEachWithEmptyTenant(LearnerStore& store) {
       store.ListModels("").status().code(),
       store.CommitEvents(batch).status().code(),
       store.FindRecordedEvents("", "ann", {"e1"}).status().code(),
-      store.GetLearnerState("", "ann").status().code(),
-      store.ForEachLearnerState("", [](const LearnerState&) { return Status::Ok(); }).code(),
+      store.GetLearner("", "ann").status().code(),
+      store.ForEachLearner("", [](const StoredLearner&) { return Status::Ok(); }).code(),
       store.ListEvents("", "ann", 0, 0).status().code(),
       store.ListLearners("", "", 0).status().code(),
       store.DeleteLearner("", "ann").code(),
@@ -178,7 +178,7 @@ TEST(LearnerStoreChecksTest, ClosedStoreAnswersWithoutTheImplementation) {
   EXPECT_EQ(store->ListTenants().status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(store->CommitEvents(ValidBatch()).status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(store->CreateJob("acme", ValidJob()).code(), StatusCode::kUnavailable);
-  EXPECT_EQ(store->GetLearnerState("acme", "ann").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store->GetLearner("acme", "ann").status().code(), StatusCode::kUnavailable);
   // Malformed input is reported as such on a closed store too.
   for (StatusCode code : CallEachWithEmptyTenant(*store)) {
     EXPECT_EQ(code, StatusCode::kInvalidArgument);

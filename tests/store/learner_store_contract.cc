@@ -15,8 +15,8 @@
 namespace pathwise::store {
 namespace {
 
-using testing::Event;
 using testing::LearnerBatch;
+using testing::MakeObservation;
 using testing::State;
 
 TEST_P(LearnerStoreTest, GraphVersionsIncrementAndLatestIsReturned) {
@@ -91,7 +91,7 @@ TEST_P(LearnerStoreTest, CommitStoresEventsAndStates) {
   ASSERT_EQ(done->learner_versions.size(), 1u);
   EXPECT_EQ(done->learner_versions[0], 1u);
 
-  Result<std::vector<StoredEvent>> events = store_->ListEvents("acme", "ann", 0, 0);
+  Result<std::vector<StoredObservation>> events = store_->ListEvents("acme", "ann", 0, 0);
   ASSERT_OK(events);
   ASSERT_EQ(events->size(), 5u);
   for (size_t i = 0; i < events->size(); ++i) {
@@ -107,7 +107,7 @@ TEST_P(LearnerStoreTest, CommitStoresEventsAndStates) {
     }
   }
 
-  Result<LearnerState> state = store_->GetLearnerState("acme", "ann");
+  Result<StoredLearner> state = store_->GetLearner("acme", "ann");
   ASSERT_OK(state);
   EXPECT_EQ(state->version, 1u);
   const std::vector<MasteryEstimate>& sent = batch.learners[0].states;
@@ -125,16 +125,17 @@ TEST_P(LearnerStoreTest, OutcomesAndProbabilitiesRoundTripExactly) {
   EventBatch batch;
   batch.tenant_id = "acme";
   const double awkward = 0.1 + 0.2;  // not representable in few digits
-  batch.events.push_back(Event("e1", "ann", "a", awkward, std::numeric_limits<int64_t>::max()));
+  batch.events.push_back(
+      MakeObservation("e1", "ann", "a", awkward, std::numeric_limits<int64_t>::max()));
   batch.learners.push_back({"ann", std::nullopt, {State("c", 1.0 / 3.0, 4000000000u, -5)}});
   ASSERT_OK(store_->CommitEvents(batch));
 
-  Result<std::vector<StoredEvent>> events = store_->ListEvents("acme", "ann", 0, 0);
+  Result<std::vector<StoredObservation>> events = store_->ListEvents("acme", "ann", 0, 0);
   ASSERT_OK(events);
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ((*events)[0].observation.outcome, awkward);
   EXPECT_EQ((*events)[0].observation.timestamp_ms, std::numeric_limits<int64_t>::max());
-  Result<LearnerState> state = store_->GetLearnerState("acme", "ann");
+  Result<StoredLearner> state = store_->GetLearner("acme", "ann");
   ASSERT_OK(state);
   ASSERT_EQ(state->competencies.size(), 1u);
   EXPECT_EQ(state->competencies[0].p_learned, 1.0 / 3.0);
@@ -145,7 +146,7 @@ TEST_P(LearnerStoreTest, OutcomesAndProbabilitiesRoundTripExactly) {
 TEST_P(LearnerStoreTest, RedeliveredBatchChangesNothing) {
   EventBatch batch = LearnerBatch("acme", "ann", "e", 4);
   ASSERT_OK(store_->CommitEvents(batch));
-  Result<LearnerState> before = store_->GetLearnerState("acme", "ann");
+  Result<StoredLearner> before = store_->GetLearner("acme", "ann");
   ASSERT_OK(before);
 
   // The same events again, with no new state: what a service sends after finding them stored.
@@ -158,7 +159,7 @@ TEST_P(LearnerStoreTest, RedeliveredBatchChangesNothing) {
   EXPECT_EQ(done->learner_versions[0], before->version);
 
   EXPECT_EQ(NumEvents("acme", "ann"), 4u);
-  Result<LearnerState> after = store_->GetLearnerState("acme", "ann");
+  Result<StoredLearner> after = store_->GetLearner("acme", "ann");
   ASSERT_OK(after);
   EXPECT_EQ(after->version, before->version);
 }
@@ -170,24 +171,24 @@ TEST_P(LearnerStoreTest, PartlyRedeliveredBatchStoresOnlyNewEvents) {
   ASSERT_OK(done);
   EXPECT_EQ(done->num_recorded, 2u);
   EXPECT_EQ(done->duplicate_indices, (std::vector<size_t>{0, 1}));
-  Result<std::vector<StoredEvent>> events = store_->ListEvents("acme", "ann", 0, 0);
+  Result<std::vector<StoredObservation>> events = store_->ListEvents("acme", "ann", 0, 0);
   ASSERT_OK(events);
   std::vector<std::string> ids;
-  for (const StoredEvent& event : *events) ids.push_back(event.observation.event_id);
+  for (const StoredObservation& event : *events) ids.push_back(event.observation.event_id);
   EXPECT_EQ(ids, (std::vector<std::string>{"e0", "e1", "e2", "e3"}));
 }
 
 TEST_P(LearnerStoreTest, EventIdRepeatedInOneBatchIsStoredOnce) {
   EventBatch batch;
   batch.tenant_id = "acme";
-  batch.events = {Event("x", "ann", "a", 1, 1), Event("y", "ann", "a", 0, 2),
-                  Event("x", "ann", "a", 0, 3)};
+  batch.events = {MakeObservation("x", "ann", "a", 1, 1), MakeObservation("y", "ann", "a", 0, 2),
+                  MakeObservation("x", "ann", "a", 0, 3)};
   batch.learners.push_back({"ann", std::nullopt, {}});
   Result<CommitResult> done = store_->CommitEvents(batch);
   ASSERT_OK(done);
   EXPECT_EQ(done->duplicate_indices, (std::vector<size_t>{2}));
   EXPECT_EQ(done->num_recorded, 2u);
-  Result<std::vector<StoredEvent>> events = store_->ListEvents("acme", "ann", 0, 0);
+  Result<std::vector<StoredObservation>> events = store_->ListEvents("acme", "ann", 0, 0);
   ASSERT_OK(events);
   ASSERT_EQ(events->size(), 2u);
   EXPECT_EQ((*events)[0].observation.outcome, 1.0);  // the first one wins
@@ -196,7 +197,8 @@ TEST_P(LearnerStoreTest, EventIdRepeatedInOneBatchIsStoredOnce) {
 TEST_P(LearnerStoreTest, EventIdsAreScopedToLearnerAndTenant) {
   EventBatch batch;
   batch.tenant_id = "acme";
-  batch.events = {Event("same", "ann", "a", 1, 1), Event("same", "bob", "a", 1, 1)};
+  batch.events = {MakeObservation("same", "ann", "a", 1, 1),
+                  MakeObservation("same", "bob", "a", 1, 1)};
   batch.learners = {{"ann", std::nullopt, {}}, {"bob", std::nullopt, {}}};
   Result<CommitResult> done = store_->CommitEvents(batch);
   ASSERT_OK(done);
@@ -213,7 +215,7 @@ TEST_P(LearnerStoreTest, EventIdsAreScopedToLearnerAndTenant) {
 TEST_P(LearnerStoreTest, EventsWithoutIdAreNeverDuplicates) {
   EventBatch batch;
   batch.tenant_id = "acme";
-  batch.events = {Event("", "ann", "a", 1, 1), Event("", "ann", "a", 1, 1)};
+  batch.events = {MakeObservation("", "ann", "a", 1, 1), MakeObservation("", "ann", "a", 1, 1)};
   batch.learners.push_back({"ann", std::nullopt, {}});
   ASSERT_OK(store_->CommitEvents(batch));
   Result<CommitResult> done = store_->CommitEvents(batch);
@@ -242,18 +244,18 @@ TEST_P(LearnerStoreTest, FindRecordedEventsReportsStoredIds) {
 TEST_P(LearnerStoreTest, StatesMergeAcrossCommits) {
   EventBatch first;
   first.tenant_id = "acme";
-  first.events = {Event("e1", "ann", "a", 1, 1)};
+  first.events = {MakeObservation("e1", "ann", "a", 1, 1)};
   first.learners.push_back({"ann", 0, {State("c1", 0.2, 1, 1), State("c2", 0.3, 1, 1)}});
   ASSERT_OK(store_->CommitEvents(first));
   EventBatch second;
   second.tenant_id = "acme";
-  second.events = {Event("e2", "ann", "a", 1, 2)};
+  second.events = {MakeObservation("e2", "ann", "a", 1, 2)};
   second.learners.push_back({"ann", 1, {State("c2", 0.6, 2, 2), State("c0", 0.9, 1, 2)}});
   Result<CommitResult> done = store_->CommitEvents(second);
   ASSERT_OK(done);
   EXPECT_EQ(done->learner_versions[0], 2u);
 
-  Result<LearnerState> state = store_->GetLearnerState("acme", "ann");
+  Result<StoredLearner> state = store_->GetLearner("acme", "ann");
   ASSERT_OK(state);
   EXPECT_EQ(state->version, 2u);
   ASSERT_EQ(state->competencies.size(), 3u);
@@ -272,7 +274,7 @@ TEST_P(LearnerStoreTest, StatesWithoutEventsAreStored) {
   Result<CommitResult> done = store_->CommitEvents(batch);
   ASSERT_OK(done);
   EXPECT_EQ(done->num_recorded, 0u);
-  Result<LearnerState> state = store_->GetLearnerState("acme", "ann");
+  Result<StoredLearner> state = store_->GetLearner("acme", "ann");
   ASSERT_OK(state);
   EXPECT_EQ(state->version, 1u);
   EXPECT_EQ(NumEvents("acme", "ann"), 0u);
@@ -283,7 +285,7 @@ TEST_P(LearnerStoreTest, PolicyStatesAreCommittedWithTheEventsAndOverwrittenPerP
   const std::string zpdes("zpdes/1\n\x00\x01\xff", 11);  // binary: NUL and high bytes survive
   first.learners[0].policy_states = {{"zpdes", zpdes}, {"mastery", "mastery/1\nA"}};
   ASSERT_OK(store_->CommitEvents(first));
-  Result<LearnerState> state = store_->GetLearnerState("acme", "ann");
+  Result<StoredLearner> state = store_->GetLearner("acme", "ann");
   ASSERT_OK(state);
   EXPECT_EQ(state->policy_states,
             (std::vector<PolicyState>{{"mastery", "mastery/1\nA"}, {"zpdes", zpdes}}));
@@ -299,13 +301,13 @@ TEST_P(LearnerStoreTest, PolicyStatesAreCommittedWithTheEventsAndOverwrittenPerP
   Result<CommitResult> done = store_->CommitEvents(third);
   ASSERT_OK(done);
   EXPECT_EQ(done->learner_versions[0], 3u);
-  state = store_->GetLearnerState("acme", "ann");
+  state = store_->GetLearner("acme", "ann");
   ASSERT_OK(state);
   EXPECT_EQ(state->version, 3u);
   EXPECT_EQ(state->policy_states,
             (std::vector<PolicyState>{{"random", "r"}, {"zpdes", "zpdes/1\nB"}}));
   std::vector<PolicyState> visited;
-  ASSERT_OK(store_->ForEachLearnerState("acme", [&](const LearnerState& s) {
+  ASSERT_OK(store_->ForEachLearner("acme", [&](const StoredLearner& s) {
     visited = s.policy_states;
     return Status::Ok();
   }));
@@ -317,17 +319,17 @@ TEST_P(LearnerStoreTest, PolicyStatesAreCommittedWithTheEventsAndOverwrittenPerP
     store_ = Open(nullptr);
     ASSERT_NE(store_, nullptr);
   }
-  state = store_->GetLearnerState("acme", "ann");
+  state = store_->GetLearner("acme", "ann");
   ASSERT_OK(state);
   EXPECT_EQ(state->policy_states,
             (std::vector<PolicyState>{{"random", "r"}, {"zpdes", "zpdes/1\nB"}}));
   ASSERT_OK(store_->CommitEvents(LearnerBatch("globex", "ann", "e", 1)));
-  Result<LearnerState> other = store_->GetLearnerState("globex", "ann");
+  Result<StoredLearner> other = store_->GetLearner("globex", "ann");
   ASSERT_OK(other);
   EXPECT_TRUE(other->policy_states.empty());
   ASSERT_OK(store_->DeleteLearner("acme", "ann"));
   ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", "ann", "e", 1)));
-  state = store_->GetLearnerState("acme", "ann");
+  state = store_->GetLearner("acme", "ann");
   ASSERT_OK(state);
   EXPECT_TRUE(state->policy_states.empty());
 }
@@ -338,7 +340,7 @@ TEST_P(LearnerStoreTest, PolicyStatesOfAFailedBatchAreNotStored) {
   stale.learners[0].expected_version = 0;  // ann is at version 1
   stale.learners[0].policy_states = {{"zpdes", "zpdes/1\nX"}};
   EXPECT_EQ(store_->CommitEvents(stale).status().code(), StatusCode::kAborted);
-  Result<LearnerState> state = store_->GetLearnerState("acme", "ann");
+  Result<StoredLearner> state = store_->GetLearner("acme", "ann");
   ASSERT_OK(state);
   EXPECT_TRUE(state->policy_states.empty());
   EXPECT_EQ(NumEvents("acme", "ann"), 1u);
@@ -361,16 +363,16 @@ TEST_P(LearnerStoreTest, StaleExpectedVersionRejectsTheWholeBatch) {
 
   EventBatch batch;
   batch.tenant_id = "acme";
-  batch.events = {Event("a1", "ann", "a", 1, 1), Event("b9", "bob", "a", 1, 1)};
+  batch.events = {MakeObservation("a1", "ann", "a", 1, 1), MakeObservation("b9", "bob", "a", 1, 1)};
   batch.learners = {{"ann", 0, {State("c", 0.5, 1, 1)}}, {"bob", 0, {State("c", 0.5, 1, 1)}}};
   Status status = store_->CommitEvents(batch).status();
   EXPECT_EQ(status.code(), StatusCode::kAborted);
   EXPECT_NE(status.message().find("bob"), std::string::npos) << status;
 
   // Nothing of the batch is stored: not ann, whose part was fine, nor bob's new event.
-  EXPECT_EQ(store_->GetLearnerState("acme", "ann").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetLearner("acme", "ann").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(NumEvents("acme", "bob"), 1u);
-  Result<LearnerState> bob = store_->GetLearnerState("acme", "bob");
+  Result<StoredLearner> bob = store_->GetLearner("acme", "bob");
   ASSERT_OK(bob);
   EXPECT_EQ(bob->version, 1u);
   EXPECT_EQ(bob->competencies[0].competency_id, "a0");
@@ -387,7 +389,7 @@ TEST_P(LearnerStoreTest, InjectedFailureInsideCommitLeavesNothingStored) {
   ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", "ann", "e", 2)));
 
   EventBatch batch = LearnerBatch("acme", "ann", "f", 3);
-  batch.events.push_back(Event("boom", "ann", "a0", 1, 5));
+  batch.events.push_back(MakeObservation("boom", "ann", "a0", 1, 5));
   batch.learners[0].states.push_back(State("zz", 0.5, 1, 5));
   Status status = store_->CommitEvents(batch).status();
   EXPECT_EQ(status.code(), StatusCode::kInternal);
@@ -397,7 +399,7 @@ TEST_P(LearnerStoreTest, InjectedFailureInsideCommitLeavesNothingStored) {
   Result<std::vector<bool>> found = store_->FindRecordedEvents("acme", "ann", {"f0", "boom"});
   ASSERT_OK(found);
   EXPECT_EQ(*found, (std::vector<bool>{false, false}));
-  Result<LearnerState> state = store_->GetLearnerState("acme", "ann");
+  Result<StoredLearner> state = store_->GetLearner("acme", "ann");
   ASSERT_OK(state);
   EXPECT_EQ(state->version, 1u);
   for (const MasteryEstimate& estimate : state->competencies) {
@@ -407,7 +409,7 @@ TEST_P(LearnerStoreTest, InjectedFailureInsideCommitLeavesNothingStored) {
   // A new learner whose batch fails is not created either, nor is a new tenant.
   EventBatch fresh;
   fresh.tenant_id = "globex";
-  fresh.events = {Event("boom", "carl", "a", 1, 1)};
+  fresh.events = {MakeObservation("boom", "carl", "a", 1, 1)};
   fresh.learners = {{"carl", std::nullopt, {}}};
   EXPECT_FALSE(store_->CommitEvents(fresh).ok());
   Result<std::vector<std::string>> tenants = store_->ListTenants();
@@ -461,11 +463,11 @@ TEST_P(LearnerStoreTest, ListEventsPagesInCommitOrder) {
   std::vector<std::string> ids;
   int64_t after = 0;
   for (int page = 0; page < 10; ++page) {
-    Result<std::vector<StoredEvent>> events = store_->ListEvents("acme", "ann", after, 2);
+    Result<std::vector<StoredObservation>> events = store_->ListEvents("acme", "ann", after, 2);
     ASSERT_OK(events);
     if (events->empty()) break;
     EXPECT_LE(events->size(), 2u);
-    for (const StoredEvent& event : *events) ids.push_back(event.observation.event_id);
+    for (const StoredObservation& event : *events) ids.push_back(event.observation.event_id);
     after = events->back().sequence;
   }
   EXPECT_EQ(ids, (std::vector<std::string>{"x0", "x1", "x2", "z0", "z1", "z2", "z3"}));
@@ -491,14 +493,14 @@ TEST_P(LearnerStoreTest, ListLearnersPagesSorted) {
   EXPECT_TRUE(page->empty());
 }
 
-TEST_P(LearnerStoreTest, ForEachLearnerStateVisitsEveryLearnerOfTheTenant) {
+TEST_P(LearnerStoreTest, ForEachLearnerVisitsEveryLearnerOfTheTenant) {
   ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", "bob", "e", 4)));
   ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", "ann", "e", 1)));
   ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", "ann", "f", 2)));
   ASSERT_OK(store_->CommitEvents(LearnerBatch("globex", "carl", "e", 1)));
 
-  std::vector<LearnerState> visited;
-  ASSERT_OK(store_->ForEachLearnerState("acme", [&](const LearnerState& state) {
+  std::vector<StoredLearner> visited;
+  ASSERT_OK(store_->ForEachLearner("acme", [&](const StoredLearner& state) {
     visited.push_back(state);
     return Status::Ok();
   }));
@@ -507,8 +509,8 @@ TEST_P(LearnerStoreTest, ForEachLearnerStateVisitsEveryLearnerOfTheTenant) {
   EXPECT_EQ(visited[0].version, 2u);
   EXPECT_EQ(visited[1].learner_id, "bob");
   EXPECT_EQ(visited[1].version, 1u);
-  for (const LearnerState& state : visited) {
-    Result<LearnerState> single = store_->GetLearnerState("acme", state.learner_id);
+  for (const StoredLearner& state : visited) {
+    Result<StoredLearner> single = store_->GetLearner("acme", state.learner_id);
     ASSERT_OK(single);
     ASSERT_EQ(state.competencies.size(), single->competencies.size());
     for (size_t i = 0; i < state.competencies.size(); ++i) {
@@ -519,12 +521,12 @@ TEST_P(LearnerStoreTest, ForEachLearnerStateVisitsEveryLearnerOfTheTenant) {
   }
 }
 
-TEST_P(LearnerStoreTest, ForEachLearnerStateStopsAtTheVisitorsError) {
+TEST_P(LearnerStoreTest, ForEachLearnerStopsAtTheVisitorsError) {
   for (const char* learner : {"ann", "bob", "carl"}) {
     ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", learner, "e", 1)));
   }
   int calls = 0;
-  Status status = store_->ForEachLearnerState("acme", [&](const LearnerState&) {
+  Status status = store_->ForEachLearner("acme", [&](const StoredLearner&) {
     return ++calls == 2 ? Status::Internal("visitor gave up") : Status::Ok();
   });
   EXPECT_EQ(status, Status::Internal("visitor gave up"));
@@ -536,7 +538,7 @@ TEST_P(LearnerStoreTest, DeleteLearnerRemovesEventsAndStateForGood) {
   ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", "bob", "e", 3)));
   ASSERT_OK(store_->DeleteLearner("acme", "ann"));
 
-  EXPECT_EQ(store_->GetLearnerState("acme", "ann").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetLearner("acme", "ann").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->ListEvents("acme", "ann", 0, 0).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->DeleteLearner("acme", "ann").code(), StatusCode::kNotFound);
   Result<std::vector<std::string>> learners = store_->ListLearners("acme", "", 0);
@@ -561,7 +563,7 @@ TEST_P(LearnerStoreTest, TenantsSeeOnlyTheirOwnData) {
 
   EXPECT_EQ(store_->GetGraph("globex", kLatestVersion).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetModel("globex", "m", kLatestVersion).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->GetLearnerState("globex", "ann").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetLearner("globex", "ann").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->ListEvents("globex", "ann", 0, 0).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->DeleteLearner("globex", "ann").code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->GetJob("globex", "j1").status().code(), StatusCode::kNotFound);
@@ -573,7 +575,7 @@ TEST_P(LearnerStoreTest, TenantsSeeOnlyTheirOwnData) {
   ASSERT_OK(models);
   EXPECT_TRUE(models->empty());
   int visited = 0;
-  ASSERT_OK(store_->ForEachLearnerState("globex", [&](const LearnerState&) {
+  ASSERT_OK(store_->ForEachLearner("globex", [&](const StoredLearner&) {
     ++visited;
     return Status::Ok();
   }));
@@ -690,7 +692,7 @@ TEST_P(LearnerStoreTest, ManyConcurrentWritersStoreEveryAcknowledgedBatchExactly
       for (int b = 0; b < kBatchesPerThread; ++b) {
         const std::string prefix = "t" + std::to_string(t) + "b" + std::to_string(b) + "e";
         EventBatch batch = LearnerBatch("acme", own, prefix, kEventsPerBatch);
-        batch.events.push_back(Event(prefix + "shared", "shared", "a0", 1, b));
+        batch.events.push_back(MakeObservation(prefix + "shared", "shared", "a0", 1, b));
         batch.learners.push_back({"shared", std::nullopt, {}});
         const int sends = b % 4 == 0 ? 2 : 1;
         for (int s = 0; s < sends; ++s) {
@@ -708,13 +710,13 @@ TEST_P(LearnerStoreTest, ManyConcurrentWritersStoreEveryAcknowledgedBatchExactly
 
   for (int t = 0; t < kThreads; ++t) {
     const std::string own = "learner" + std::to_string(t);
-    Result<std::vector<StoredEvent>> events = store_->ListEvents("acme", own, 0, 0);
+    Result<std::vector<StoredObservation>> events = store_->ListEvents("acme", own, 0, 0);
     ASSERT_OK(events);
     std::set<std::string> ids;
-    for (const StoredEvent& event : *events) ids.insert(event.observation.event_id);
+    for (const StoredObservation& event : *events) ids.insert(event.observation.event_id);
     EXPECT_EQ(events->size(), static_cast<size_t>(kBatchesPerThread * kEventsPerBatch)) << own;
     EXPECT_EQ(ids.size(), events->size()) << own;
-    Result<LearnerState> state = store_->GetLearnerState("acme", own);
+    Result<StoredLearner> state = store_->GetLearner("acme", own);
     ASSERT_OK(state);
     EXPECT_EQ(state->version, static_cast<uint64_t>(kBatchesPerThread)) << own;
   }

@@ -43,7 +43,7 @@ class LearnerStoreTest : public ::testing::TestWithParam<StoreKind> {
   }
 
   size_t NumEvents(const std::string& tenant, const std::string& learner) {
-    Result<std::vector<StoredEvent>> events = store_->ListEvents(tenant, learner, 0, 0);
+    Result<std::vector<StoredObservation>> events = store_->ListEvents(tenant, learner, 0, 0);
     return events.ok() ? events->size() : 0;
   }
 

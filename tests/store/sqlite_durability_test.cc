@@ -22,7 +22,7 @@
 namespace pathwise::store {
 namespace {
 
-using testing::Event;
+using testing::MakeObservation;
 using testing::TempDir;
 
 constexpr int kWriterThreads = 4;
@@ -62,8 +62,8 @@ uint64_t BatchCodeOf(const std::string& event_id) {
         EventBatch batch;
         batch.tenant_id = "acme";
         for (int i = 0; i < kEventsPerBatch; ++i) {
-          batch.events.push_back(
-              Event(EventId(code, i), LearnerId(t, learner), "a", 1.0, static_cast<int64_t>(b)));
+          batch.events.push_back(MakeObservation(EventId(code, i), LearnerId(t, learner), "a", 1.0,
+                                                 static_cast<int64_t>(b)));
         }
         const uint32_t count = counts[learner] + kEventsPerBatch;
         batch.learners.push_back(
@@ -121,11 +121,11 @@ TEST(SqliteDurabilityTest, EveryAcknowledgedBatchSurvivesKillNine) {
   for (int t = 0; t < kWriterThreads; ++t) {
     for (int l = 0; l < kLearnersPerThread; ++l) {
       const std::string learner = LearnerId(t, l);
-      Result<std::vector<StoredEvent>> events = (*store)->ListEvents("acme", learner, 0, 0);
+      Result<std::vector<StoredObservation>> events = (*store)->ListEvents("acme", learner, 0, 0);
       ASSERT_OK(events);
       std::set<std::string> ids;
       std::set<uint64_t> batches;
-      for (const StoredEvent& event : *events) {
+      for (const StoredObservation& event : *events) {
         EXPECT_TRUE(ids.insert(event.observation.event_id).second)
             << "event " << event.observation.event_id << " stored twice";
         const uint64_t batch = BatchCodeOf(event.observation.event_id);
@@ -133,7 +133,7 @@ TEST(SqliteDurabilityTest, EveryAcknowledgedBatchSurvivesKillNine) {
         batches.insert(batch);
       }
       // The state was committed with exactly these events.
-      Result<LearnerState> state = (*store)->GetLearnerState("acme", learner);
+      Result<StoredLearner> state = (*store)->GetLearner("acme", learner);
       ASSERT_OK(state);
       ASSERT_EQ(state->competencies.size(), 1u);
       EXPECT_EQ(state->competencies[0].opportunities, events->size()) << learner;

@@ -21,8 +21,8 @@
 namespace pathwise::store {
 namespace {
 
-using testing::Event;
 using testing::LearnerBatch;
+using testing::MakeObservation;
 using testing::State;
 using testing::TempDir;
 
@@ -87,14 +87,14 @@ TEST(SqliteStoreTest, ReopenedDatabaseHoldsEverything) {
   Result<ModelVersion> model = (*store)->GetModel("acme", "default", kLatestVersion);
   ASSERT_OK(model);
   EXPECT_EQ(model->model_json, "model v1");
-  Result<std::vector<StoredEvent>> events = (*store)->ListEvents("acme", "ann", 0, 0);
+  Result<std::vector<StoredObservation>> events = (*store)->ListEvents("acme", "ann", 0, 0);
   ASSERT_OK(events);
   EXPECT_EQ(events->size(), 5u);
-  Result<LearnerState> ann = (*store)->GetLearnerState("acme", "ann");
+  Result<StoredLearner> ann = (*store)->GetLearner("acme", "ann");
   ASSERT_OK(ann);
   EXPECT_EQ(ann->version, 1u);
   EXPECT_EQ(ann->competencies.size(), 3u);
-  EXPECT_EQ((*store)->GetLearnerState("acme", "bob").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ((*store)->GetLearner("acme", "bob").status().code(), StatusCode::kNotFound);
   Result<JobRecord> stored_job = (*store)->GetJob("acme", "fit-1");
   ASSERT_OK(stored_job);
   EXPECT_EQ(stored_job->status, JobStatus::kRunning);
@@ -202,14 +202,14 @@ TEST(SqliteStoreTest, DamagedLearnerDataIsReportedNamingTheLearner) {
          "UPDATE learners SET states = x'01ff'; UPDATE event_chunks SET events = x'0105'");
   Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir));
   ASSERT_OK(store);
-  Status state = (*store)->GetLearnerState("acme", "ann").status();
+  Status state = (*store)->GetLearner("acme", "ann").status();
   EXPECT_EQ(state.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(state.message().find("'ann'"), std::string::npos) << state;
   Status events = (*store)->ListEvents("acme", "ann", 0, 0).status();
   EXPECT_EQ(events.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(events.message().find("'ann'"), std::string::npos) << events;
   Status loaded =
-      (*store)->ForEachLearnerState("acme", [](const LearnerState&) { return Status::Ok(); });
+      (*store)->ForEachLearner("acme", [](const StoredLearner&) { return Status::Ok(); });
   EXPECT_EQ(loaded.code(), StatusCode::kFailedPrecondition);
   // A write that must read the damaged ids fails and stores nothing.
   Status commit = (*store)->CommitEvents(LearnerBatch("acme", "ann", "f", 1)).status();
@@ -306,7 +306,7 @@ TEST(SqliteStoreTest, WritesQueuedDuringACommitShareTheNextTransaction) {
   EXPECT_EQ(stats.writes, static_cast<uint64_t>(kQueued + 1));
   EXPECT_EQ(stats.max_writes_per_transaction, static_cast<uint64_t>(kQueued));
   for (int i = 0; i < kQueued; ++i) {
-    Result<std::vector<StoredEvent>> events =
+    Result<std::vector<StoredObservation>> events =
         store.ListEvents("acme", "l" + std::to_string(i), 0, 0);
     ASSERT_OK(events);
     EXPECT_EQ(events->size(), 10u);
@@ -346,10 +346,10 @@ TEST(SqliteStoreTest, FailingWriteRollsBackAloneWithinItsGroup) {
   EXPECT_OK(results[2]);
   EXPECT_EQ(store.commit_stats().max_writes_per_transaction, 3u);
   EXPECT_EQ(store.commit_stats().transactions, 2u);
-  EXPECT_OK(store.GetLearnerState("acme", "before"));
-  EXPECT_OK(store.GetLearnerState("acme", "after"));
-  EXPECT_EQ(store.GetLearnerState("acme", "doomed").status().code(), StatusCode::kNotFound);
-  Result<std::vector<StoredEvent>> after = store.ListEvents("acme", "after", 0, 0);
+  EXPECT_OK(store.GetLearner("acme", "before"));
+  EXPECT_OK(store.GetLearner("acme", "after"));
+  EXPECT_EQ(store.GetLearner("acme", "doomed").status().code(), StatusCode::kNotFound);
+  Result<std::vector<StoredObservation>> after = store.ListEvents("acme", "after", 0, 0);
   ASSERT_OK(after);
   EXPECT_EQ(after->size(), 5u);
 }
@@ -390,7 +390,7 @@ TEST(SqliteStoreTest, DuplicatesAreExactWithinOneGroup) {
   }
   EXPECT_EQ(total, 8u);
   EXPECT_EQ(store.commit_stats().max_writes_per_transaction, static_cast<uint64_t>(kCopies));
-  Result<std::vector<StoredEvent>> events = store.ListEvents("acme", "ann", 0, 0);
+  Result<std::vector<StoredObservation>> events = store.ListEvents("acme", "ann", 0, 0);
   ASSERT_OK(events);
   EXPECT_EQ(events->size(), 8u);
 }

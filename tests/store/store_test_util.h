@@ -37,8 +37,9 @@ class TempDir {
   std::string path_;
 };
 
-inline Observation Event(std::string event_id, std::string learner_id, std::string activity_id,
-                         double outcome, TimestampMs timestamp_ms) {
+inline Observation MakeObservation(std::string event_id, std::string learner_id,
+                                   std::string activity_id, double outcome,
+                                   TimestampMs timestamp_ms) {
   return Observation{std::move(event_id), std::move(learner_id), std::move(activity_id), outcome,
                      timestamp_ms};
 }
@@ -63,9 +64,9 @@ inline EventBatch LearnerBatch(const std::string& tenant_id, const std::string& 
   batch.tenant_id = tenant_id;
   std::vector<uint32_t> per_activity(3, 0);
   for (int i = 0; i < num_events; ++i) {
-    batch.events.push_back(Event(id_prefix + std::to_string(i), learner_id,
-                                 "a" + std::to_string(i % 3), (i % 2 == 0) ? 1.0 : 0.0,
-                                 first_timestamp_ms + i));
+    batch.events.push_back(MakeObservation(id_prefix + std::to_string(i), learner_id,
+                                           "a" + std::to_string(i % 3), (i % 2 == 0) ? 1.0 : 0.0,
+                                           first_timestamp_ms + i));
     ++per_activity[static_cast<size_t>(i % 3)];
   }
   LearnerUpdate update;

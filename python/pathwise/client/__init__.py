@@ -11,7 +11,8 @@
 
 Every method is one RPC of ``proto/pathwise/v1`` (``record`` one per batch); the results are plain
 Python objects (frozen dataclasses) whose fields are those of the core classes of the same name
-(``MasteryEstimate``, ``Recommendation``, ``Pathway``, ...) and of the proto messages.
+(``Recommendation``, ``Pathway``, ...) and of the proto messages. A mastery estimate is the core's
+own ``pathwise.MasteryEstimate`` (its ``log_odds`` NaN: the wire does not carry it).
 
 Requirements: the generated stubs ``pathwise.v1.*_pb2`` (built by CMake when the service is built
 and grpc_python_plugin is found, or by ``pip install ./python`` when protoc and grpc_python_plugin
@@ -44,7 +45,7 @@ from ._curriculum import (GraphProblem, PutGraphResult, StoredGraph, ValidateGra
 from ._errors import (_REMOTE_ERRORS, DeadlineExceededError, PermissionDeniedError,  # noqa: F401
                       UnauthenticatedError, UnavailableError, _raise_rpc_error)
 from ._learners import (GroupMastery, LearnerExport, LearnerMastery, MasteryEstimate,
-                        RecordEventsResult, StoredEvent, _LearnerCalls)
+                        RecordEventsResult, StoredObservation, _LearnerCalls)
 from ._models import FitJob, PutModelResult, StoredModel, _ModelCalls
 from ._recommendations import (PartScore, Pathway, PathwayStep, Recommendation, Recommendations,
                                UnreachableGoal, _RecommendationCalls)
@@ -68,7 +69,7 @@ __all__ = [
     "Recommendation",
     "Recommendations",
     "RecordEventsResult",
-    "StoredEvent",
+    "StoredObservation",
     "StoredGraph",
     "StoredModel",
     "UnauthenticatedError",

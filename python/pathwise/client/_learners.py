@@ -11,19 +11,13 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Seque
 import numpy as np
 
 from .. import _core
+# The core's class, not a mirror: one MasteryEstimate in Python. The wire carries no log-odds, so a
+# remote estimate's log_odds is NaN ("not known"), as for an estimate built by hand.
+from .._core import MasteryEstimate
 from .._util import is_dataframe, raise_invalid
 from ._connection import _Connection
 from ._convert import _ids
 from ._errors import _raise_rpc_error
-
-
-@dataclass(frozen=True)
-class MasteryEstimate:
-    competency_id: str
-    p_learned: float  # P(learned) before the next opportunity
-    mastered: bool  # p_learned >= the competency's mastery threshold
-    opportunities: int
-    last_practiced_ms: int  # 0 if never practised
 
 
 @dataclass(frozen=True)
@@ -67,7 +61,7 @@ class RecordEventsResult:
 
 
 @dataclass(frozen=True)
-class StoredEvent:
+class StoredObservation:
     sequence: int  # increases in commit order
     event_id: str
     learner_id: str
@@ -81,7 +75,7 @@ class LearnerExport:
     learner_id: str
     state_version: int
     stored_states: List[MasteryEstimate]
-    events: List[StoredEvent]  # in commit order
+    events: List[StoredObservation]  # in commit order
 
     def observations(self) -> List[Any]:
         """The events as ``pathwise.Observation`` objects, in commit order: replayed through a fresh
@@ -155,10 +149,10 @@ def _event_values(event: Any, index: int) -> Tuple[Any, Any, Any, Any, Any]:
 
 
 def _event_message(pb: types.SimpleNamespace, event: Any, index: int) -> Any:
-    if isinstance(event, pb.learner.Event):
+    if isinstance(event, pb.learner.Observation):
         return event
     event_id, learner_id, activity_id, outcome, timestamp = _event_values(event, index)
-    message = pb.learner.Event(
+    message = pb.learner.Observation(
         event_id=_event_id(event_id, f"events[{index}].event_id"),
         learner_id=_event_id(learner_id, f"events[{index}].learner_id"),
         activity_id=_event_id(activity_id, f"events[{index}].activity_id"),
@@ -311,9 +305,9 @@ class _LearnerCalls(_Connection):
                 if i == 0:
                     learner, version = chunk.learner_id, chunk.state_version
                     states = [_estimate(e) for e in chunk.stored_states]
-                events.extend(StoredEvent(s.sequence, s.event.event_id, s.event.learner_id,
-                                          s.event.activity_id, s.event.outcome,
-                                          s.event.timestamp_ms) for s in chunk.events)
+                events.extend(StoredObservation(s.sequence, s.event.event_id, s.event.learner_id,
+                                                s.event.activity_id, s.event.outcome,
+                                                s.event.timestamp_ms) for s in chunk.events)
         except self._pb.grpc.RpcError as error:
             _raise_rpc_error(error)
         return LearnerExport(learner, version, states, events)

@@ -137,7 +137,7 @@ TEST_F(PostgresStoreTest, TwoStoresOnOneDatabaseShareEventIdsAndVersions) {
   EXPECT_EQ(again->duplicate_indices, (std::vector<size_t>{0, 1, 2}));
   EXPECT_EQ(again->num_recorded, 1u);
   EXPECT_EQ(again->learner_versions, std::vector<uint64_t>{2});
-  Result<std::vector<StoredEvent>> events = (*first)->ListEvents("acme", "ann", 0, 0);
+  Result<std::vector<StoredObservation>> events = (*first)->ListEvents("acme", "ann", 0, 0);
   ASSERT_OK(events);
   EXPECT_EQ(events->size(), 4u);
 }
@@ -168,7 +168,7 @@ TEST_F(PostgresStoreTest, ConcurrentStoresForTheSameVersionLetExactlyOneWin) {
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(won.load(), 1);
   EXPECT_EQ(aborted.load(), kStores - 1);
-  Result<std::vector<StoredEvent>> events = stores[0]->ListEvents("acme", "ann", 0, 0);
+  Result<std::vector<StoredObservation>> events = stores[0]->ListEvents("acme", "ann", 0, 0);
   ASSERT_OK(events);
   EXPECT_EQ(events->size(), 6u);
 }
