@@ -122,7 +122,6 @@ class JobRunner {
   std::pair<std::string, std::string> running_key_;
   std::atomic<bool> cancel_running_{false};
   bool stopping_ = false;
-  uint64_t next_job_number_ = 1;
   StateObserver observer_;
   std::thread worker_;
 };
