@@ -14,6 +14,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # service
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libsqlite3-dev libssl-dev
+  # the metrics endpoint's HTTP server
+  libcpp-httplib-dev
   # the PostgreSQL store: its client library, and the server its tests start (initdb in a temporary
   # directory; Debian puts the binaries in /usr/lib/postgresql/<version>/bin and adds a `postgres` user)
   libpqxx-dev libpq-dev postgresql

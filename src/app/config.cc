@@ -144,19 +144,21 @@ Status ParseTenants(const json& array, std::string_view source, std::vector<Tena
 
 // "host:port" with a decimal port in [0, 65535] (0: any free port). gRPC itself reads the port
 // into a 16-bit number, so 127.0.0.1:99999 would quietly listen on 34463.
-Status ValidateListen(const std::string& listen) {
-  if (listen.empty() || listen.rfind("unix:", 0) == 0 || listen.rfind("unix-abstract:", 0) == 0) {
-    return Status::Ok();
+Status ValidateListen(const std::string& listen, const std::string& field = "listen") {
+  if (listen.empty()) return Status::Ok();
+  if (listen.rfind("unix:", 0) == 0 || listen.rfind("unix-abstract:", 0) == 0) {
+    if (field == "listen") return Status::Ok();
+    return Status::InvalidArgument(field + ": expected host:port, got \"" + listen + "\"");
   }
   const size_t colon = listen.rfind(':');
   const std::string port = colon == std::string::npos ? "" : listen.substr(colon + 1);
   if (colon == std::string::npos || port.empty() ||
       port.find_first_not_of("0123456789") != std::string::npos) {
-    return Status::InvalidArgument("listen: expected host:port with a decimal port, got \"" +
+    return Status::InvalidArgument(field + ": expected host:port with a decimal port, got \"" +
                                    listen + "\"");
   }
   if (port.size() > 5 || std::stoi(port) > 65535) {
-    return Status::InvalidArgument("listen: port " + port + " is out of range [0, 65535] in \"" +
+    return Status::InvalidArgument(field + ": port " + port + " is out of range [0, 65535] in \"" +
                                    listen + "\"");
   }
   return Status::Ok();
@@ -166,6 +168,7 @@ Status ValidateListen(const std::string& listen) {
 
 Status ServerConfig::Validate() const {
   PATHWISE_RETURN_IF_ERROR(ValidateListen(listen));
+  PATHWISE_RETURN_IF_ERROR(ValidateListen(metrics_listen, "metrics_listen"));
   if (store != "sqlite" && store != "memory" && !pathwise::store::IsPostgresUri(store)) {
     return Status::InvalidArgument(
         "store: must be \"sqlite\", \"memory\" or a postgresql:// connection URI, got \"" +
@@ -251,10 +254,13 @@ Result<ServerConfig> ParseServerConfig(std::string_view text, std::string_view s
                                    std::to_string(column) + ": " + e.what());
   }
   ServerConfig config;
-  PATHWISE_RETURN_IF_ERROR(CheckKeys(root, source_name, "",
-                                     {"listen", "data_dir", "store", "tls", "tenants", "limits",
-                                      "shutdown_grace_seconds", "fit_threads", "log_level"}));
+  PATHWISE_RETURN_IF_ERROR(
+      CheckKeys(root, source_name, "",
+                {"listen", "data_dir", "store", "tls", "tenants", "limits",
+                 "shutdown_grace_seconds", "fit_threads", "log_level", "metrics_listen"}));
   PATHWISE_RETURN_IF_ERROR(GetString(root, "listen", source_name, "listen", &config.listen));
+  PATHWISE_RETURN_IF_ERROR(
+      GetString(root, "metrics_listen", source_name, "metrics_listen", &config.metrics_listen));
   PATHWISE_RETURN_IF_ERROR(GetString(root, "data_dir", source_name, "data_dir", &config.data_dir));
   PATHWISE_RETURN_IF_ERROR(GetString(root, "store", source_name, "store", &config.store));
   if (auto tls = root.find("tls"); tls != root.end()) {

@@ -2,6 +2,7 @@
 //
 //     {
 //       "listen": "127.0.0.1:50051",
+//       "metrics_listen": "127.0.0.1:9464",   (optional: Prometheus metrics over plain HTTP)
 //       "data_dir": "/var/lib/pathwised",
 //       "store": "sqlite",            (or "memory", or "postgresql://user@host/dbname")
 //       "tls": {"cert": "server.crt", "key": "server.key", "client_ca": "clients.crt"},
@@ -63,6 +64,9 @@ struct ServerConfig {
   /// host:port; port 0 picks a free port. Empty: no network port at all (in-process channels only,
   /// for tests and embedding; pathwised refuses it).
   std::string listen = "127.0.0.1:50051";
+  /// host:port of the metrics endpoint (GET /metrics, plain HTTP: keep it on a private network);
+  /// port 0 picks a free port. Empty (the default): no metrics endpoint.
+  std::string metrics_listen;
   std::string data_dir;  ///< required for the sqlite store
   /// "sqlite" (the embedded default, in data_dir), "memory" (tests, demos), or a PostgreSQL
   /// connection URI, `postgresql://user@host:5432/dbname` (several pathwised processes may share

@@ -90,6 +90,7 @@ Result<store::JobRecord> JobRunner::SubmitFit(Tenant* tenant, std::string job_id
   PATHWISE_RETURN_IF_ERROR(store_->CreateJob(tenant->id(), record));
   ++active_per_tenant_[tenant->id()];
   queue_.push_back(Job{tenant, record, std::move(options)});
+  if (observer_) observer_(tenant->id(), store::JobStatus::kQueued, -1.0);
   wake_.notify_one();
   LogLine(LogLevel::kInfo, "fit job queued")
       .Add("tenant", tenant->id())
@@ -153,12 +154,19 @@ void JobRunner::Run(Job& job) {
   record.status = store::JobStatus::kRunning;
   (void)Update(tenant_id, record);
   const auto started = std::chrono::steady_clock::now();
+  auto observe = [&] {
+    if (!observer_) return;
+    observer_(tenant_id, record.status,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  };
+  if (observer_) observer_(tenant_id, record.status, -1.0);
 
   auto fail = [&](const Status& status) {
     record.status = store::JobStatus::kFailed;
     record.error_message = std::string(StatusCodeName(status.code())) + ": " + status.message();
     record.result_model_version = 0;
     (void)Update(tenant_id, record);
+    observe();
     LogLine(LogLevel::kWarning, "fit job failed")
         .Add("tenant", tenant_id)
         .Add("job", record.job_id)
@@ -197,6 +205,7 @@ void JobRunner::Run(Job& job) {
     record.status = store::JobStatus::kCancelled;
     record.error_message = "cancelled: CancelFitJob stopped the fit";
     (void)Update(tenant_id, record);
+    observe();
     LogLine(LogLevel::kInfo, "fit job cancelled")
         .Add("tenant", tenant_id)
         .Add("job", record.job_id)
@@ -218,6 +227,7 @@ void JobRunner::Run(Job& job) {
   record.progress = 1.0;
   record.result_model_version = put->version;
   (void)Update(tenant_id, record);
+  observe();
   LogLine(LogLevel::kInfo, "fit job succeeded")
       .Add("tenant", tenant_id)
       .Add("job", record.job_id)
@@ -240,6 +250,7 @@ Result<store::JobRecord> JobRunner::Cancel(const std::string& tenant_id, const s
     PATHWISE_RETURN_IF_ERROR(Update(tenant_id, record));
     queue_.erase(it);
     --active_per_tenant_[tenant_id];
+    if (observer_) observer_(tenant_id, record.status, -1.0);
     LogLine(LogLevel::kInfo, "fit job cancelled").Add("tenant", tenant_id).Add("job", job_id);
     return record;
   }
@@ -264,6 +275,11 @@ Result<store::JobRecord> JobRunner::Cancel(const std::string& tenant_id, const s
                                     "); only a QUEUED or RUNNING job can be cancelled");
 }
 
+JobRunner::Depth JobRunner::depth() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Depth{queue_.size(), running_job_ ? size_t{1} : size_t{0}};
+}
+
 bool JobRunner::Stop(std::chrono::milliseconds grace) {
   std::deque<Job> cancelled;
   bool finished = true;
@@ -279,6 +295,7 @@ bool JobRunner::Stop(std::chrono::milliseconds grace) {
     job.record.status = store::JobStatus::kCancelled;
     job.record.error_message = "cancelled: the server shut down before the job started";
     (void)Update(job.tenant->id(), job.record);
+    if (observer_) observer_(job.tenant->id(), job.record.status, -1.0);
   }
   if (finished) {
     worker_.join();

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -75,6 +76,21 @@ class JobRunner {
   Result<store::JobRecord> Cancel(const std::string& tenant_id, const std::string& job_id,
                                   std::chrono::milliseconds wait = std::chrono::seconds(10));
 
+  /// Told of each state a job enters in this runner, with its time since RUNNING for an end state
+  /// reached from RUNNING (negative otherwise). Called while the runner may hold its lock: it must
+  /// be cheap and must not call the runner.
+  using StateObserver =
+      std::function<void(const std::string& tenant_id, store::JobStatus state, double run_seconds)>;
+  /// Call before the first SubmitFit.
+  void SetStateObserver(StateObserver observer) { observer_ = std::move(observer); }
+
+  /// Jobs waiting in the queue, and running (0 or 1), right now.
+  struct Depth {
+    size_t queued = 0;
+    size_t running = 0;
+  };
+  Depth depth() const;
+
   /// Stops taking jobs, marks queued ones CANCELLED and waits up to `grace` for the running one.
   /// Returns false when a job was still running at the deadline (its thread is then detached: the
   /// caller must not destroy the store before the process exits).
@@ -106,7 +122,7 @@ class JobRunner {
   std::pair<std::string, std::string> running_key_;
   std::atomic<bool> cancel_running_{false};
   bool stopping_ = false;
-  uint64_t next_job_number_ = 1;
+  StateObserver observer_;
   std::thread worker_;
 };
 

@@ -3,6 +3,7 @@
 //     pathwised --config pathwised.json [--data-dir DIR] [--listen ADDR] [--store
 //     sqlite|memory|postgresql://...]
 //               [--tls-cert F --tls-key F [--tls-client-ca F]] [--api-key TENANT=KEY ...]
+//               [--metrics-listen HOST:PORT]
 //
 // Flags override the config file. SIGTERM or SIGINT drains in-flight calls (up to
 // shutdown_grace_seconds) and closes the store.
@@ -55,12 +56,16 @@ int Fail(const pathwise::Status& status) {
 
 int main(int argc, char** argv) {
   CLI::App app{"pathwised: the Pathwise gRPC server"};
-  std::string config_path, data_dir, listen, store, tls_cert, tls_key, tls_client_ca, log_level;
+  std::string config_path, data_dir, listen, store, tls_cert, tls_key, tls_client_ca, log_level,
+      metrics_listen;
   std::vector<std::string> api_keys;
   double grace = -1.0;
   app.add_option("--config", config_path, "JSON config file (see examples/service/)");
   app.add_option("--data-dir", data_dir, "directory of the SQLite store");
   app.add_option("--listen", listen, "host:port to serve on (port 0: any free port)");
+  app.add_option("--metrics-listen", metrics_listen,
+                 "host:port serving Prometheus metrics at GET /metrics over plain HTTP (keep it on "
+                 "a private network; port 0: any free port); off by default");
   app.add_option("--store", store, "sqlite (default), memory, or a postgresql:// connection URI");
   app.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve TLS");
   app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
@@ -81,6 +86,7 @@ int main(int argc, char** argv) {
   }
   if (!data_dir.empty()) config.data_dir = data_dir;
   if (!listen.empty()) config.listen = listen;
+  if (!metrics_listen.empty()) config.metrics_listen = metrics_listen;
   if (!store.empty()) config.store = store;
   if (!tls_cert.empty()) config.tls.cert = tls_cert;
   if (!tls_key.empty()) config.tls.key = tls_key;
@@ -111,13 +117,20 @@ int main(int argc, char** argv) {
       .Add("data_dir", config.store == "sqlite" ? config.data_dir : std::string("(none)"))
       .Add("store", pathwise::store::RedactPostgresUri(config.store))
       .Add("tls", !config.tls.cert.empty())
+      .Add("metrics", (*server)->metrics_address())
       .Add("tenants", static_cast<int>(config.tenants.size()))
       .Add("open_file_limit", open_files);
-  std::printf("pathwised listening on %s, data directory %s\n", (*server)->address().c_str(),
-              config.store == "sqlite" ? config.data_dir.c_str()
-              : config.store == "memory"
-                  ? "(in memory)"
-                  : pathwise::store::RedactPostgresUri(config.store).c_str());
+  // Scripts read this line (src/testing/server_process.h): keep its shape; the metrics address
+  // comes last, only when there is one.
+  const std::string metrics_note =
+      (*server)->metrics_address().empty()
+          ? ""
+          : ", metrics http://" + (*server)->metrics_address() + "/metrics";
+  std::printf("pathwised listening on %s, data directory %s%s\n", (*server)->address().c_str(),
+              config.store == "sqlite"   ? config.data_dir.c_str()
+              : config.store == "memory" ? "(in memory)"
+                                         : pathwise::store::RedactPostgresUri(config.store).c_str(),
+              metrics_note.c_str());
   std::fflush(stdout);
 
   std::thread waiter([&] {

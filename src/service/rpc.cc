@@ -10,7 +10,11 @@ constexpr std::string_view kScheme = "bearer ";
 }  // namespace
 
 Result<app::Tenant*> Authenticate(const ServiceEnv& env, const grpc::ServerContextBase& context) {
-  const auto& metadata = context.client_metadata();
+  return AuthenticateMetadata(env, context.client_metadata());
+}
+
+Result<app::Tenant*> AuthenticateMetadata(
+    const ServiceEnv& env, const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
     return Status(StatusCode::kUnauthenticated,

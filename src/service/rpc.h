@@ -4,6 +4,7 @@
 #define PATHWISE_SERVICE_RPC_H_
 
 #include <exception>
+#include <map>
 #include <new>
 #include <string_view>
 
@@ -32,6 +33,10 @@ struct ServiceEnv {
 /// (the same message for a wrong key as for an unknown one, naming neither tenants nor keys) when
 /// the metadata is missing, malformed or carries an unknown key.
 Result<app::Tenant*> Authenticate(const ServiceEnv& env, const grpc::ServerContextBase& context);
+
+/// Authenticate, from the call's metadata as an interceptor sees it.
+Result<app::Tenant*> AuthenticateMetadata(
+    const ServiceEnv& env, const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
 
 /// Logs a failed call (a warning for codes that point at the server, debug for the caller's
 /// mistakes) and maps its status.

@@ -16,12 +16,15 @@
 
 #include "app/job_runner.h"
 #include "app/log.h"
+#include "app/server_metrics.h"
 #include "grpc/health/v1/health.pb.h"
 #include "service/curriculum_service.h"
 #include "service/learner_service.h"
+#include "service/metrics_http.h"
 #include "service/model_service.h"
 #include "service/recommendation_service.h"
 #include "service/reflection_v1.h"
+#include "service/rpc_metrics.h"
 #include "service/unreadable_request.h"
 #include "store/memory_store.h"
 #include "store/postgres_store.h"
@@ -125,6 +128,8 @@ Result<std::unique_ptr<store::LearnerStore>> OpenStore(const app::ServerConfig& 
 
 struct PathwiseServer::Impl {
   app::ServerConfig config;
+  // First, so that it is destroyed last: the store, the jobs and the interceptors record into it.
+  std::unique_ptr<app::ServerMetrics> metrics;
   std::unique_ptr<store::LearnerStore> store;
   std::unique_ptr<app::TenantRegistry> tenants;
   std::unique_ptr<app::JobRunner> jobs;
@@ -134,6 +139,7 @@ struct PathwiseServer::Impl {
   std::unique_ptr<ModelServiceImpl> model_service;
   std::unique_ptr<ReflectionV1Service> reflection_v1;
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<MetricsHttpServer> metrics_http;
   int port = 0;
   std::string address;
 
@@ -154,12 +160,37 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->store = std::move(store);
+  // Metrics cost a little on every call, so they are recorded only when something serves them.
+  if (!impl->config.metrics_listen.empty()) {
+    impl->metrics = std::make_unique<app::ServerMetrics>();
+    app::ServerMetrics* metrics = impl->metrics.get();
+    impl->store->SetCommitObserver(
+        [metrics](const store::CommitReport& report) { metrics->RecordCommit(report); });
+  }
   impl->tenants = std::make_unique<app::TenantRegistry>(impl->config.tenants, impl->store.get(),
                                                         &impl->config.limits);
   PATHWISE_RETURN_IF_ERROR(impl->tenants->LoadAll());
   impl->jobs = std::make_unique<app::JobRunner>(impl->store.get(), impl->config.fit_threads,
                                                 impl->config.limits.max_queued_jobs,
                                                 impl->config.limits.max_fit_work);
+  if (impl->metrics != nullptr) {
+    app::ServerMetrics* metrics = impl->metrics.get();
+    impl->jobs->SetStateObserver(
+        [metrics](const std::string& tenant_id, store::JobStatus state, double run_seconds) {
+          metrics->RecordFitJob(tenant_id, state, run_seconds);
+        });
+    app::JobRunner* jobs = impl->jobs.get();
+    auto* sqlite = dynamic_cast<store::SqliteStore*>(impl->store.get());
+    metrics->registry().AddCollectHook([metrics, jobs, sqlite] {
+      const app::JobRunner::Depth depth = jobs->depth();
+      metrics->fit_queue_depth().Set(static_cast<double>(depth.queued));
+      metrics->fit_jobs_running().Set(static_cast<double>(depth.running));
+      if (sqlite != nullptr) {
+        metrics->commit_queue_depth().Set(
+            static_cast<double>(sqlite->commit_stats().queued_writes));
+      }
+    });
+  }
   for (app::Tenant* tenant : impl->tenants->tenants()) {
     PATHWISE_RETURN_IF_ERROR(impl->jobs->RecoverInterrupted(tenant->id()));
   }
@@ -199,18 +230,26 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
   builder.SetMaxReceiveMessageSize(static_cast<int>(impl->config.limits.max_message_bytes));
+  const std::vector<std::string> services = {
+      v1::CurriculumService::service_full_name(),
+      v1::LearnerService::service_full_name(),
+      v1::RecommendationService::service_full_name(),
+      v1::ModelService::service_full_name(),
+      "grpc.health.v1.Health",
+      "grpc.reflection.v1alpha.ServerReflection",
+      grpc::reflection::v1::ServerReflection::service_full_name()};
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(UnreadableRequestInterceptorFactory());
+  // Last: it records the status the client gets, after the interceptors above changed it.
+  if (impl->metrics != nullptr) {
+    interceptors.push_back(RpcMetricsInterceptorFactory(env, impl->metrics.get(), services));
+  }
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.RegisterService(impl->curriculum_service.get());
   builder.RegisterService(impl->learner_service.get());
   builder.RegisterService(impl->recommendation_service.get());
   builder.RegisterService(impl->model_service.get());
-  impl->reflection_v1 = std::make_unique<ReflectionV1Service>(std::vector<std::string>{
-      v1::CurriculumService::service_full_name(), v1::LearnerService::service_full_name(),
-      v1::RecommendationService::service_full_name(), v1::ModelService::service_full_name(),
-      "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection",
-      grpc::reflection::v1::ServerReflection::service_full_name()});
+  impl->reflection_v1 = std::make_unique<ReflectionV1Service>(services);
   builder.RegisterService(impl->reflection_v1.get());
   impl->server = builder.BuildAndStart();
   if (impl->server == nullptr || (!impl->config.listen.empty() && impl->port == 0)) {
@@ -218,11 +257,26 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
                                "' (address in use, malformed, or not allowed)");
   }
   if (!impl->config.listen.empty()) impl->address = WithPort(impl->config.listen, impl->port);
+  if (impl->metrics != nullptr) {
+    Result<std::unique_ptr<MetricsHttpServer>> http =
+        MetricsHttpServer::Start(impl->config.metrics_listen, &impl->metrics->registry());
+    if (!http.ok()) {
+      impl->server->Shutdown();
+      impl->server->Wait();
+      return http.status();
+    }
+    impl->metrics_http = std::move(http).value();
+  }
   impl->server->GetHealthCheckService()->SetServingStatus(true);
   return std::unique_ptr<PathwiseServer>(new PathwiseServer(std::move(impl)));
 }
 
 int PathwiseServer::port() const { return impl_->port; }
+const std::string& PathwiseServer::metrics_address() const {
+  static const std::string kNone;
+  return impl_->metrics_http != nullptr ? impl_->metrics_http->address() : kNone;
+}
+app::ServerMetrics* PathwiseServer::metrics() { return impl_->metrics.get(); }
 const std::string& PathwiseServer::address() const { return impl_->address; }
 app::TenantRegistry& PathwiseServer::tenants() { return *impl_->tenants; }
 store::LearnerStore& PathwiseServer::store() { return *impl_->store; }
@@ -245,6 +299,7 @@ Status PathwiseServer::Shutdown(std::chrono::milliseconds grace) {
   impl_->server->GetHealthCheckService()->SetServingStatus(false);
   impl_->server->Shutdown(std::chrono::system_clock::now() + grace);
   impl_->server->Wait();
+  if (impl_->metrics_http != nullptr) impl_->metrics_http->Stop();
   const auto left = grace - std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::steady_clock::now() - started);
   const bool jobs_stopped = impl_->jobs->Stop(std::max(left, std::chrono::milliseconds(0)));
@@ -255,6 +310,7 @@ Status PathwiseServer::Shutdown(std::chrono::milliseconds grace) {
     (void)impl_->jobs.release();
     (void)impl_->tenants.release();
     (void)impl_->store.release();
+    (void)impl_->metrics.release();
   }
   app::LogLine(app::LogLevel::kInfo, "stopped")
       .Add("drain_seconds",

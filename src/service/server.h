@@ -16,6 +16,7 @@
 #include <pathwise/status.h>
 
 #include "app/config.h"
+#include "app/server_metrics.h"
 #include "app/tenant_registry.h"
 #include "store/learner_store.h"
 
@@ -48,9 +49,10 @@ class PathwiseServer {
  public:
   /// Validates the config, loads every tenant (rebuilding mastery from the store), marks jobs a
   /// previous run left unfinished as failed, and starts serving on config.listen (no network port
-  /// when it is empty: then only InProcessChannel reaches the server). InvalidArgument for a bad
+  /// when it is empty: then only InProcessChannel reaches the server), and metrics on
+  /// config.metrics_listen when it is set. InvalidArgument for a bad
   /// config, a TLS key that does not match its certificate, or a TLS file that holds no PEM;
-  /// Unavailable when the address cannot be bound or a TLS file cannot be read; the tenants' load
+  /// Unavailable when an address cannot be bound or a TLS file cannot be read; the tenants' load
   /// errors ("tenant '<id>': ...").
   static Result<std::unique_ptr<PathwiseServer>> Start(const app::ServerConfig& config,
                                                        std::unique_ptr<store::LearnerStore> store);
@@ -62,6 +64,10 @@ class PathwiseServer {
   int port() const;
   /// config.listen with the bound port; empty without a port.
   const std::string& address() const;
+  /// config.metrics_listen with the bound port, where GET /metrics answers; empty without metrics.
+  const std::string& metrics_address() const;
+  /// What the server counts; null without config.metrics_listen (nothing is recorded then).
+  app::ServerMetrics* metrics();
 
   /// A channel to this server that bypasses the network (for tests and embedding).
   std::shared_ptr<grpc::Channel> InProcessChannel(const grpc::ChannelArguments& args = {});

@@ -1,5 +1,7 @@
 #include "store/learner_store.h"
 
+#include <chrono>
+
 #include "store/store_validation.h"
 
 namespace pathwise::store {
@@ -56,7 +58,17 @@ Result<CommitResult> LearnerStore::CommitEvents(const EventBatch& batch) {
   std::vector<size_t> learner_of_event;
   PATHWISE_RETURN_IF_ERROR(internal::ValidateEventBatch(batch, &learner_of_event));
   PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
-  return DoCommitEvents(batch, learner_of_event);
+  if (!commit_observer_) return DoCommitEvents(batch, learner_of_event);
+  const auto started = std::chrono::steady_clock::now();
+  Result<CommitResult> result = DoCommitEvents(batch, learner_of_event);
+  CommitReport report;
+  report.tenant_id = batch.tenant_id;
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.ok = result.ok();
+  report.num_recorded = result.ok() ? result->num_recorded : 0;
+  commit_observer_(report);
+  return result;
 }
 
 Result<std::vector<bool>> LearnerStore::FindRecordedEvents(

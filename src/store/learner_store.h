@@ -121,6 +121,18 @@ struct CommitResult {
   std::vector<uint64_t> learner_versions;
 };
 
+/// What CommitEvents reports to a CommitObserver once the commit returned.
+struct CommitReport {
+  std::string_view tenant_id;
+  double seconds = 0.0;     ///< from the call to its return, waiting for a group commit included
+  bool ok = false;          ///< the commit returned OK
+  size_t num_recorded = 0;  ///< events stored (0 when not ok)
+};
+
+/// Told of every CommitEvents that passed the argument checks (for metrics). Runs on the calling
+/// thread; it must be cheap and must not call the store.
+using CommitObserver = std::function<void(const CommitReport&)>;
+
 /// The state of a background job.
 enum class JobStatus : int {
   kQueued = 1,
@@ -296,6 +308,10 @@ class LearnerStore {
   /// Unavailable. Idempotent; the destructor calls it.
   Status Close();
 
+  /// Sets what CommitEvents reports to (none by default). Call before the store is shared between
+  /// threads.
+  void SetCommitObserver(CommitObserver observer) { commit_observer_ = std::move(observer); }
+
  protected:
   LearnerStore() = default;
 
@@ -342,6 +358,7 @@ class LearnerStore {
 
   // Set by the first Close. Calls that start later fail without reaching the implementation.
   std::atomic<bool> closed_{false};
+  CommitObserver commit_observer_;
 };
 
 }  // namespace pathwise::store

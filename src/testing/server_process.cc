@@ -135,6 +135,7 @@ Status ServerProcess::Start(const ServerProcessOptions& options) {
     return Status::FailedPrecondition("pathwised is already running (pid " + std::to_string(pid_) +
                                       ")");
   address_.clear();
+  metrics_address_.clear();
   start_line_.clear();
   log_path_ = options.log_path;
   if (access(options.binary.c_str(), X_OK) != 0) {
@@ -213,6 +214,13 @@ Status ServerProcess::Start(const ServerProcessOptions& options) {
   }
   start_line_ = line.substr(0, line.find('\n'));
   const std::string address = line.substr(at + prefix.size(), comma - at - prefix.size());
+  const std::string metrics_prefix = ", metrics http://";
+  const size_t metrics_at = start_line_.rfind(metrics_prefix);
+  const size_t metrics_end = start_line_.rfind("/metrics");
+  if (metrics_at != std::string::npos && metrics_end > metrics_at) {
+    metrics_address_ = start_line_.substr(metrics_at + metrics_prefix.size(),
+                                          metrics_end - metrics_at - metrics_prefix.size());
+  }
 
   // The line is printed once the server serves, but no client has reached it yet: ask until it
   // answers, so that callers start on a server known to be reachable.

@@ -74,6 +74,9 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   /// "127.0.0.1:PORT" once started.
   const std::string& address() const { return address_; }
+  /// "HOST:PORT" of the metrics endpoint when the server was started with --metrics-listen (its
+  /// start line ends ", metrics http://HOST:PORT/metrics"); empty otherwise.
+  const std::string& metrics_address() const { return metrics_address_; }
   /// The server's first line on stdout, "pathwised listening on ADDRESS, data directory ...".
   const std::string& start_line() const { return start_line_; }
   /// "; its log ends:" and the last `lines` lines of the log, or "" without a log file.
@@ -86,6 +89,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int stdout_fd_ = -1;  // kept open while the server runs: a write to a closed pipe would kill it
   std::string address_;
+  std::string metrics_address_;
   std::string start_line_;
   std::string log_path_;
 };
