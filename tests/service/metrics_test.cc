@@ -86,9 +86,9 @@ TEST(MetricsEndpointTest, CountsCallsPerMethodAndTenantOnTheRealServer) {
   PutGraphOrFail(stubs, kKeyA, ChainGraph());
   {
     v1::RecordEventsRequest request;
-    *request.add_events() = MakeEvent("e1", "ann", "act.a", 1, 1000);
-    *request.add_events() = MakeEvent("e2", "ann", "act.a", 0, 2000);
-    *request.add_events() = MakeEvent("e3", "ann", "act.b", 1, 3000);
+    *request.add_events() = MakeObservation("e1", "ann", "act.a", 1, 1000);
+    *request.add_events() = MakeObservation("e2", "ann", "act.a", 0, 2000);
+    *request.add_events() = MakeObservation("e3", "ann", "act.b", 1, 3000);
     v1::RecordEventsResponse response;
     const grpc::Status status = stubs.learners->RecordEvents(Ctx(kKeyA).get(), request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
