@@ -90,6 +90,11 @@ struct GraphProblem {
     kOutOfRange,         ///< a number outside its range, or NaN
     kEmptyActivity,      ///< an activity that practises no competency
     kCycle,              ///< prerequisites (or group parents) that go round in a circle
+    /// Input that could not be read as a definition at all, or that a layer above the core
+    /// refuses (JSON that does not parse, a required field absent, an id over a service's
+    /// limits). ValidateGraphDefinition never reports it; readers and adapters do, so that their
+    /// problems and the core's turn into one Status by one rule (ProblemsToStatus).
+    kMalformed,
   };
   Kind kind;
   /// Field path of the offending value, e.g. "prerequisites[3].from" or
@@ -99,7 +104,7 @@ struct GraphProblem {
   std::string message;
 };
 
-/// "duplicate-id", "cycle", ...
+/// "duplicate-id", "cycle", "malformed", ...
 std::string_view GraphProblemKindName(GraphProblem::Kind kind);
 
 /// Every problem in `def`, in the order of the definition; empty when valid.

@@ -45,7 +45,7 @@ struct PathwayStep {
   std::vector<std::string> prerequisites_in_plan;
   /// Recommended activities for this competency, best first (ranked by difficulty fit at the
   /// current mastery, ties by insertion order); at most
-  /// RecommenderOptions::plan_activities_per_competency.
+  /// PlannerOptions::activities_per_competency.
   std::vector<std::string> activity_ids;
   /// Expected practice opportunities to reach the threshold from p_learned (bkt.h,
   /// ExpectedOpportunitiesToMastery, with the competency's population parameters); 0 when
@@ -104,7 +104,10 @@ struct Pathway {
 class PathwayPlanner {
  public:
   /// Copies what it needs from `graph` and `model` (as MakePolicy; a graph without activities gets
-  /// one activity per competency). InvalidArgument when `options` or `model` is invalid.
+  /// one activity per competency). Reads `options.planner`, the mastery policy's gating,
+  /// target_success and evidence (`options.mastery`) and `options.hard_prerequisite_strength`, so
+  /// that a plan agrees with the mastery policy's recommendations. InvalidArgument when `options`
+  /// or `model` is invalid.
   static Result<std::unique_ptr<PathwayPlanner>> Create(const CompetencyGraph& graph,
                                                         const BktModel& model,
                                                         const RecommenderOptions& options = {});

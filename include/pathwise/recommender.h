@@ -54,7 +54,7 @@
 // readiness is at least soft_min_readiness, and it is unmastered, or among the
 // max_review_candidates competencies due for review with the lowest recall, or has a positive
 // remediation need. While a goal is pending, only competencies that gate the way to it can be
-// review candidates (RecommenderOptions::review_only_goal_path). With a goal, an unmastered
+// review candidates (MasteryPolicyOptions::review_only_goal_path). With a goal, an unmastered
 // competency off the goal's path (not a goal nor an ancestor of one) is not a candidate unless it
 // is due for review or needed for remediation: a learner who named a goal is not sent to unrelated
 // new material. When no competency is a candidate (the model believes the goal's scope, or without
@@ -97,7 +97,7 @@ Result<PolicyKind> ParsePolicyKind(std::string_view name);
 /// How unmastered prerequisites restrict what may be recommended.
 enum class Gating {
   /// Only readiness (and so the score) drops; an activity is a candidate when its readiness is at
-  /// least RecommenderOptions::soft_min_readiness.
+  /// least MasteryPolicyOptions::soft_min_readiness.
   kSoft = 0,
   /// An activity practising a competency that has an unmastered hard prerequisite (strength >=
   /// RecommenderOptions::hard_prerequisite_strength) is never recommended (pins aside). Weaker
@@ -105,11 +105,14 @@ enum class Gating {
   kHard = 1,
 };
 
-/// Options of every policy and of the planner. Defaults are chosen for a course whose graph and
-/// model look like Junyi's; each field says when you would change it.
-struct RecommenderOptions {
-  // Mastery policy: part weights, each finite and >= 0. A weight of 0 switches a part off (it is
-  // still reported, with its value).
+/// Options of the mastery policy (PolicyKind::kMastery). The planner follows its gating,
+/// target_success and evidence (mastery_min_opportunities, mastery_recent_correct) too, so that a
+/// pathway and the recommendations along it agree on what is ready and what is mastered. Defaults
+/// are chosen for a course whose graph and model look like Junyi's; each field says when you would
+/// change it.
+struct MasteryPolicyOptions {
+  // Part weights, each finite and >= 0. A weight of 0 switches a part off (it is still reported,
+  // with its value).
 
   /// Prefer activities whose prerequisites are well mastered. Matters most under soft gating.
   double readiness_weight = 1.0;
@@ -126,11 +129,9 @@ struct RecommenderOptions {
   /// breaks ties rather than overriding the other parts.
   double continuity_weight = 0.25;
 
-  // Mastery policy: thresholds.
+  // Thresholds.
 
   Gating gating = Gating::kHard;
-  /// Prerequisites with strength >= this are hard (gate under Gating::kHard). In (0, 1].
-  double hard_prerequisite_strength = 1.0;
   /// Under soft gating (and for soft prerequisites under hard gating), competencies with readiness
   /// below this are not candidates. In [0, 1].
   double soft_min_readiness = 0.5;
@@ -169,9 +170,9 @@ struct RecommenderOptions {
   /// At most this many prerequisites are named in a readiness reason (the weakest first). >= 1.
   int max_named_prerequisites = 2;
 
-  // Mastery policy: evidence and stalls. These read the learner's own answers, which the policy
-  // learns through Observe (the simulator, Engine and the service call it for every recorded
-  // event); for a learner it has not observed they change nothing.
+  // Evidence and stalls. These read the learner's own answers, which the policy learns through
+  // Observe (the simulator, Engine and the service call it for every recorded event); for a learner
+  // it has not observed they change nothing.
 
   /// A practised competency counts as mastered only with evidence: P(learned) at its threshold,
   /// at least this many answers, and the last mastery_recent_correct of them correct. One lucky
@@ -205,44 +206,77 @@ struct RecommenderOptions {
   /// bench/policy_suite.cc every weight tried cost reach (bench/README.md).
   double progress_weight = 0.0;
 
-  // ZPDES.
+  /// InvalidArgument naming the first bad field ("goal_weight", ...) and its value.
+  Status Validate() const;
+};
 
+/// Options of the ZPDES policy (PolicyKind::kZpdes).
+struct ZpdesPolicyOptions {
   /// Outcomes per competency in the sliding window; learning progress compares its older and newer
   /// halves. Even, in [2, 64].
-  int zpdes_window = 6;
+  int window = 6;
   /// A competency leaves the zone (ZPDES-mastered) once the window is full and its success rate is
   /// at least this. In (0, 1].
-  double zpdes_mastery_rate = 0.8;
+  double mastery_rate = 0.8;
   /// Share of choices made uniformly over the zone rather than by learning progress. In [0, 1].
-  double zpdes_exploration = 0.2;
+  double exploration = 0.2;
   /// Largest zone (the first ready competencies in topological order); 0 means no limit. A small
   /// zone focuses practice, as the original ZPDES starts from a few activities per dimension. >= 0.
-  int zpdes_zone_size = 6;
+  int zone_size = 6;
 
-  // Random baseline.
+  /// InvalidArgument naming the first bad field ("window", ...) and its value.
+  Status Validate() const;
+};
 
+/// Options of the random baseline (PolicyKind::kRandom).
+struct RandomPolicyOptions {
   /// When a goal is given, draw only among ready activities on the path to it (the goals and their
   /// ancestors) when there are any. Off by default: the plain baseline knows nothing of goals.
-  bool random_restrict_to_goal = false;
+  bool restrict_to_goal = false;
+};
 
-  // Curriculum baseline.
-
+/// Options of the curriculum baseline (PolicyKind::kCurriculum).
+struct CurriculumPolicyOptions {
   /// Practice opportunities per competency. 0 (default) means, per competency, the population's
   /// expected opportunities to mastery from its prior by the closed form in bkt.h
   /// (ExpectedOpportunitiesToMastery), at least 1; a competency that practice cannot master gets
   /// the mean of the others. >= 0.
-  int curriculum_opportunities = 0;
+  int opportunities = 0;
 
-  // Planner.
+  /// InvalidArgument naming "opportunities" and its value when it is negative.
+  Status Validate() const;
+};
 
+/// Options of the pathway planner (planner.h) beyond those it shares with the mastery policy.
+struct PlannerOptions {
   /// Recommended activities listed per pathway step (ranked by difficulty fit). >= 1.
-  int plan_activities_per_competency = 3;
+  int activities_per_competency = 3;
+
+  /// InvalidArgument naming "activities_per_competency" and its value when it is below 1.
+  Status Validate() const;
+};
+
+/// Options of every policy and of the planner: one struct per policy, and what they share. A policy
+/// reads its own struct (and the shared fields); the others are carried along unread, so one
+/// RecommenderOptions can configure an Engine or a simulation that runs several policies.
+struct RecommenderOptions {
+  MasteryPolicyOptions mastery;
+  ZpdesPolicyOptions zpdes;
+  RandomPolicyOptions random;
+  CurriculumPolicyOptions curriculum;
+  PlannerOptions planner;
+
+  /// Prerequisites with strength >= this are hard: they gate under Gating::kHard in the mastery
+  /// policy and the planner, define the random baseline's "ready" and ZPDES's starting zone.
+  /// Shared, because it says how to read the graph rather than how one policy chooses. In (0, 1].
+  double hard_prerequisite_strength = 1.0;
 
   /// Seed of every random choice (random and zpdes policies). Policy::Fork derives per-instance
   /// streams from it.
   uint64_t seed = 42;
 
-  /// InvalidArgument naming the first bad field ("goal_weight", ...) and its value.
+  /// InvalidArgument naming the first bad field by its path ("mastery.goal_weight",
+  /// "zpdes.window", "hard_prerequisite_strength", ...) and its value.
   Status Validate() const;
 };
 
@@ -256,7 +290,7 @@ enum class ScorePart {
   kContinuity = 5,
   /// ZPDES: the arm's weight (recent learning progress), normalised to [0, 1]. Mastery policy: 1
   /// unless the activity's competency is stalled for this learner (see
-  /// RecommenderOptions::progress_weight).
+  /// MasteryPolicyOptions::progress_weight).
   kLearningProgress = 6,
 };
 
@@ -267,7 +301,7 @@ std::string_view ScorePartName(ScorePart part);
 /// One part of a score, as it entered the sum.
 struct PartScore {
   ScorePart part = ScorePart::kReadiness;
-  double weight = 0.0;  ///< from RecommenderOptions
+  double weight = 0.0;  ///< from MasteryPolicyOptions
   double value = 0.0;   ///< in [0, 1]
   /// Why the part has this value, for a person ("prerequisite fractions.equivalent mastered
   /// (0.97)", "review due: last practised 9 days ago (recall 0.61)"); empty when the value is 0 and
@@ -415,14 +449,15 @@ class Policy {
   //
   // Encoding (versioned, so that stored bytes outlive a library upgrade): a header line
   // "<PolicyKindName>/<format version>\n" ("zpdes/1\n"), then the policy's payload, all integers
-  // little-endian. zpdes/1's payload: u32 window (zpdes_window when saved), u32 arm count, then per
-  // arm in increasing competency id order: u32 id length, the competency id's bytes, u32 outcomes
-  // ever observed, u8 1 when ZPDES-mastered else 0, u8 n = outcomes kept (min(observed, window)),
-  // n float32 outcomes oldest first. mastery/1's payload: the learner's answer windows (see
-  // RecommenderOptions::mastery_recent_correct and progress_weight), competencies then activities,
-  // each as u32 count, then per entry in increasing id order: u32 id length, the id's bytes, u32
-  // answers ever seen (saturating), u32 the last min(answers, 32) of them as bits (1 correct), the
-  // newest in bit 0. An empty string means "nothing known about the learner".
+  // little-endian. zpdes/1's payload: u32 window (ZpdesPolicyOptions::window when saved), u32 arm
+  // count, then per arm in increasing competency id order: u32 id length, the competency id's
+  // bytes, u32 outcomes ever observed, u8 1 when ZPDES-mastered else 0, u8 n = outcomes kept
+  // (min(observed, window)), n float32 outcomes oldest first. mastery/1's payload: the learner's
+  // answer windows (see MasteryPolicyOptions::mastery_recent_correct and progress_weight),
+  // competencies then activities, each as u32 count, then per entry in increasing id order: u32 id
+  // length, the id's bytes, u32 answers ever seen (saturating), u32 the last min(answers, 32) of
+  // them as bits (1 correct), the newest in bit 0. An empty string means "nothing known about the
+  // learner".
 
   /// True when Observe changes per-learner state that later Recommend calls read: zpdes always;
   /// mastery when an option or a competency reads the learner's answers (progress_weight > 0, or a

@@ -368,6 +368,7 @@ class Engine:
                   policy: Union[str, PolicyKind] = "mastery") -> List[Recommendation]: ...
     def plan(self, learner_id: str, goals: Sequence[str]) -> Pathway: ...
     def set_recommender_options(self, options: RecommenderOptions) -> None: ...
+    def recommender_options(self) -> RecommenderOptions: ...
     def save_learner_state(self, policy: Union[str, PolicyKind], learner_id: str) -> bytes: ...
     def restore_learner_state(self, policy: Union[str, PolicyKind], learner_id: str,
                               state: bytes) -> None: ...
@@ -627,7 +628,7 @@ class ScorePart:
     def __init__(self, value: int) -> None: ...
     def __int__(self) -> int: ...
 
-class RecommenderOptions:
+class MasteryPolicyOptions:
     readiness_weight: float
     goal_weight: float
     difficulty_weight: float
@@ -635,7 +636,6 @@ class RecommenderOptions:
     review_weight: float
     continuity_weight: float
     gating: Gating
-    hard_prerequisite_strength: float
     soft_min_readiness: float
     target_success: float
     difficulty_logit_scale: float
@@ -646,13 +646,43 @@ class RecommenderOptions:
     remediation_min_opportunities: int
     remediation_max_p: float
     max_named_prerequisites: int
-    zpdes_window: int
-    zpdes_mastery_rate: float
-    zpdes_exploration: float
-    zpdes_zone_size: int
-    random_restrict_to_goal: bool
-    curriculum_opportunities: int
-    plan_activities_per_competency: int
+    mastery_min_opportunities: int
+    mastery_recent_correct: int
+    stall_min_attempts: int
+    stall_max_recent_correct: int
+    progress_weight: float
+    def __init__(self) -> None: ...
+    def validate(self) -> None: ...
+
+class ZpdesPolicyOptions:
+    window: int
+    mastery_rate: float
+    exploration: float
+    zone_size: int
+    def __init__(self) -> None: ...
+    def validate(self) -> None: ...
+
+class RandomPolicyOptions:
+    restrict_to_goal: bool
+    def __init__(self) -> None: ...
+
+class CurriculumPolicyOptions:
+    opportunities: int
+    def __init__(self) -> None: ...
+    def validate(self) -> None: ...
+
+class PlannerOptions:
+    activities_per_competency: int
+    def __init__(self) -> None: ...
+    def validate(self) -> None: ...
+
+class RecommenderOptions:
+    mastery: MasteryPolicyOptions
+    zpdes: ZpdesPolicyOptions
+    random: RandomPolicyOptions
+    curriculum: CurriculumPolicyOptions
+    planner: PlannerOptions
+    hard_prerequisite_strength: float
     seed: int
     def __init__(self) -> None: ...
     def validate(self) -> None: ...

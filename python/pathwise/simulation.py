@@ -39,6 +39,12 @@ def _set_fields(target: Any, values: Mapping[str, Any], what: str) -> None:
     for name, value in values.items():
         if name.startswith("_") or not hasattr(target, name):
             raise_invalid(f"unknown {what} option {name!r}")
+        if isinstance(value, Mapping):
+            # A nested options object ({"mastery": {"goal_weight": 0.0}}): set its fields one by
+            # one, so that the ones not named keep their defaults.
+            nested = getattr(target, name)
+            _set_fields(nested, value, f"{what}.{name}")
+            value = nested
         setattr(target, name, value)
 
 
@@ -92,6 +98,8 @@ def simulation_options(
     online_model : BktModel, optional
         What the tracker and policies believe (default: the truth's population parameters).
     recommender : RecommenderOptions or dict, optional
+        Nested as the options are, one dict per policy, e.g.
+        ``{'mastery': {'goal_weight': 0.0}, 'zpdes': {'window': 8}, 'seed': 7}``.
     schedule : dict, optional
         ScheduleOptions fields (``steps_per_session``, ``session_interval_minutes``, ``start_ms``).
     """

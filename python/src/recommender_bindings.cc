@@ -40,36 +40,69 @@ void BindRecommender(py::module_& m) {
       .value("LEARNING_PROGRESS", ScorePart::kLearningProgress)
       .def_property_readonly("label", [](ScorePart p) { return std::string(ScorePartName(p)); });
 
-  py::class_<RecommenderOptions>(m, "RecommenderOptions",
-                                 "Options of every policy and the planner.")
+  // One class per policy's options, mirroring the C++ structs: opts.mastery.goal_weight,
+  // opts.zpdes.window. def_readwrite hands out the nested object by reference, so assigning to its
+  // fields changes the RecommenderOptions that holds it.
+  py::class_<MasteryPolicyOptions>(m, "MasteryPolicyOptions",
+                                   "Options of the mastery policy (also read by the planner).")
       .def(py::init<>())
-      .def_readwrite("readiness_weight", &RecommenderOptions::readiness_weight)
-      .def_readwrite("goal_weight", &RecommenderOptions::goal_weight)
-      .def_readwrite("difficulty_weight", &RecommenderOptions::difficulty_weight)
-      .def_readwrite("remediation_weight", &RecommenderOptions::remediation_weight)
-      .def_readwrite("review_weight", &RecommenderOptions::review_weight)
-      .def_readwrite("continuity_weight", &RecommenderOptions::continuity_weight)
-      .def_readwrite("gating", &RecommenderOptions::gating)
-      .def_readwrite("hard_prerequisite_strength", &RecommenderOptions::hard_prerequisite_strength)
-      .def_readwrite("soft_min_readiness", &RecommenderOptions::soft_min_readiness)
-      .def_readwrite("target_success", &RecommenderOptions::target_success)
-      .def_readwrite("difficulty_logit_scale", &RecommenderOptions::difficulty_logit_scale)
-      .def_readwrite("review_half_life_days", &RecommenderOptions::review_half_life_days)
-      .def_readwrite("review_recall_threshold", &RecommenderOptions::review_recall_threshold)
-      .def_readwrite("max_review_candidates", &RecommenderOptions::max_review_candidates)
-      .def_readwrite("review_only_goal_path", &RecommenderOptions::review_only_goal_path)
+      .def_readwrite("readiness_weight", &MasteryPolicyOptions::readiness_weight)
+      .def_readwrite("goal_weight", &MasteryPolicyOptions::goal_weight)
+      .def_readwrite("difficulty_weight", &MasteryPolicyOptions::difficulty_weight)
+      .def_readwrite("remediation_weight", &MasteryPolicyOptions::remediation_weight)
+      .def_readwrite("review_weight", &MasteryPolicyOptions::review_weight)
+      .def_readwrite("continuity_weight", &MasteryPolicyOptions::continuity_weight)
+      .def_readwrite("gating", &MasteryPolicyOptions::gating)
+      .def_readwrite("soft_min_readiness", &MasteryPolicyOptions::soft_min_readiness)
+      .def_readwrite("target_success", &MasteryPolicyOptions::target_success)
+      .def_readwrite("difficulty_logit_scale", &MasteryPolicyOptions::difficulty_logit_scale)
+      .def_readwrite("review_half_life_days", &MasteryPolicyOptions::review_half_life_days)
+      .def_readwrite("review_recall_threshold", &MasteryPolicyOptions::review_recall_threshold)
+      .def_readwrite("max_review_candidates", &MasteryPolicyOptions::max_review_candidates)
+      .def_readwrite("review_only_goal_path", &MasteryPolicyOptions::review_only_goal_path)
       .def_readwrite("remediation_min_opportunities",
-                     &RecommenderOptions::remediation_min_opportunities)
-      .def_readwrite("remediation_max_p", &RecommenderOptions::remediation_max_p)
-      .def_readwrite("max_named_prerequisites", &RecommenderOptions::max_named_prerequisites)
-      .def_readwrite("zpdes_window", &RecommenderOptions::zpdes_window)
-      .def_readwrite("zpdes_mastery_rate", &RecommenderOptions::zpdes_mastery_rate)
-      .def_readwrite("zpdes_exploration", &RecommenderOptions::zpdes_exploration)
-      .def_readwrite("zpdes_zone_size", &RecommenderOptions::zpdes_zone_size)
-      .def_readwrite("random_restrict_to_goal", &RecommenderOptions::random_restrict_to_goal)
-      .def_readwrite("curriculum_opportunities", &RecommenderOptions::curriculum_opportunities)
-      .def_readwrite("plan_activities_per_competency",
-                     &RecommenderOptions::plan_activities_per_competency)
+                     &MasteryPolicyOptions::remediation_min_opportunities)
+      .def_readwrite("remediation_max_p", &MasteryPolicyOptions::remediation_max_p)
+      .def_readwrite("max_named_prerequisites", &MasteryPolicyOptions::max_named_prerequisites)
+      .def_readwrite("mastery_min_opportunities", &MasteryPolicyOptions::mastery_min_opportunities)
+      .def_readwrite("mastery_recent_correct", &MasteryPolicyOptions::mastery_recent_correct)
+      .def_readwrite("stall_min_attempts", &MasteryPolicyOptions::stall_min_attempts)
+      .def_readwrite("stall_max_recent_correct", &MasteryPolicyOptions::stall_max_recent_correct)
+      .def_readwrite("progress_weight", &MasteryPolicyOptions::progress_weight)
+      .def("validate", [](const MasteryPolicyOptions& o) { ThrowIfError(o.Validate()); });
+
+  py::class_<ZpdesPolicyOptions>(m, "ZpdesPolicyOptions", "Options of the ZPDES policy.")
+      .def(py::init<>())
+      .def_readwrite("window", &ZpdesPolicyOptions::window)
+      .def_readwrite("mastery_rate", &ZpdesPolicyOptions::mastery_rate)
+      .def_readwrite("exploration", &ZpdesPolicyOptions::exploration)
+      .def_readwrite("zone_size", &ZpdesPolicyOptions::zone_size)
+      .def("validate", [](const ZpdesPolicyOptions& o) { ThrowIfError(o.Validate()); });
+
+  py::class_<RandomPolicyOptions>(m, "RandomPolicyOptions", "Options of the random baseline.")
+      .def(py::init<>())
+      .def_readwrite("restrict_to_goal", &RandomPolicyOptions::restrict_to_goal);
+
+  py::class_<CurriculumPolicyOptions>(m, "CurriculumPolicyOptions",
+                                      "Options of the curriculum baseline.")
+      .def(py::init<>())
+      .def_readwrite("opportunities", &CurriculumPolicyOptions::opportunities)
+      .def("validate", [](const CurriculumPolicyOptions& o) { ThrowIfError(o.Validate()); });
+
+  py::class_<PlannerOptions>(m, "PlannerOptions", "Options of the pathway planner.")
+      .def(py::init<>())
+      .def_readwrite("activities_per_competency", &PlannerOptions::activities_per_competency)
+      .def("validate", [](const PlannerOptions& o) { ThrowIfError(o.Validate()); });
+
+  py::class_<RecommenderOptions>(m, "RecommenderOptions",
+                                 "Options of every policy and the planner, one object per policy.")
+      .def(py::init<>())
+      .def_readwrite("mastery", &RecommenderOptions::mastery)
+      .def_readwrite("zpdes", &RecommenderOptions::zpdes)
+      .def_readwrite("random", &RecommenderOptions::random)
+      .def_readwrite("curriculum", &RecommenderOptions::curriculum)
+      .def_readwrite("planner", &RecommenderOptions::planner)
+      .def_readwrite("hard_prerequisite_strength", &RecommenderOptions::hard_prerequisite_strength)
       .def_readwrite("seed", &RecommenderOptions::seed)
       .def("validate", [](const RecommenderOptions& o) { ThrowIfError(o.Validate()); });
 
@@ -258,6 +291,9 @@ draws (random, zpdes) are seeded by the options' seed, the learner id and the le
             ThrowIfError(e.SetRecommenderOptions(options));
           },
           py::arg("options"), "Options of recommend and plan; per-learner policy state is kept.")
+      .def("recommender_options", &Engine::recommender_options,
+           "A copy of the options in use (changing it changes nothing until "
+           "set_recommender_options).")
       .def(
           "save_learner_state",
           [](const Engine& e, const py::object& policy, const std::string& learner) {

@@ -92,7 +92,7 @@ Status ParseCurriculum(const json& object, std::string_view source, const std::s
       object, source, at,
       {"mastery_min_opportunities", "mastery_recent_correct", "progress_weight",
        "stall_min_attempts", "stall_max_recent_correct", "individual_pace", "pace_prior_sd"}));
-  RecommenderOptions& r = tenant->recommender;
+  MasteryPolicyOptions& r = tenant->recommender.mastery;
   const std::pair<const char*, int*> ints[] = {
       {"mastery_min_opportunities", &r.mastery_min_opportunities},
       {"mastery_recent_correct", &r.mastery_recent_correct},
@@ -215,8 +215,12 @@ Status ServerConfig::Validate() const {
         return Status::InvalidArgument(key_at + ": the key is used twice");
       }
     }
-    // The options' messages name their field ("mastery_recent_correct must be ...").
-    PATHWISE_RETURN_IF_ERROR(tenants[i].recommender.Validate().WithContext(at + ".curriculum"));
+    // The "curriculum" keys are the mastery policy's own field names, so its Validate names the
+    // key as the file spells it ("mastery_recent_correct must be ..."); the whole options, which
+    // a program embedding the server may have set beyond the file's keys, by their paths.
+    PATHWISE_RETURN_IF_ERROR(
+        tenants[i].recommender.mastery.Validate().WithContext(at + ".curriculum"));
+    PATHWISE_RETURN_IF_ERROR(tenants[i].recommender.Validate().WithContext(at + ".recommender"));
     PATHWISE_RETURN_IF_ERROR(tenants[i].tracker.Validate().WithContext(at + ".curriculum"));
   }
   PATHWISE_RETURN_IF_ERROR(limits.Validate());

@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <pathwise/recommender.h>
+
 namespace pathwise::cli {
 
 /// `pathwise graph validate|import|dot`.
@@ -23,10 +25,9 @@ void AddImportCommands(CLI::App& app, int* exit_code);
 /// `pathwise recommend|plan`.
 void AddRecommendCommands(CLI::App& app, int* exit_code);
 
-/// The mastery policy's stall options (RecommenderOptions::progress_weight, stall_min_attempts,
+/// The mastery policy's stall options (MasteryPolicyOptions::progress_weight, stall_min_attempts,
 /// stall_max_recent_correct), shared by `recommend` and `simulate`.
-void AddStallOptions(CLI::App* cmd, double* progress_weight, int* stall_min_attempts,
-                     int* stall_max_recent_correct);
+void AddStallOptions(CLI::App* cmd, MasteryPolicyOptions* options);
 
 /// `pathwise export xapi|badge` and `pathwise report class`.
 void AddExportCommands(CLI::App& app, int* exit_code);

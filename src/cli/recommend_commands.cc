@@ -48,13 +48,10 @@ struct RecommendArgs {
   std::vector<std::string> pinned;
   double budget = 0.0;
   std::string policy = "mastery";
-  uint64_t seed = RecommenderOptions{}.seed;
   std::string gating = "hard";
-  int mastery_min_opportunities = RecommenderOptions{}.mastery_min_opportunities;
-  int mastery_recent_correct = RecommenderOptions{}.mastery_recent_correct;
-  double progress_weight = RecommenderOptions{}.progress_weight;
-  int stall_min_attempts = RecommenderOptions{}.stall_min_attempts;
-  int stall_max_recent_correct = RecommenderOptions{}.stall_max_recent_correct;
+  /// Seed and the mastery policy's evidence and stall options, from their flags; gating comes from
+  /// `gating`.
+  RecommenderOptions options;
 };
 
 // What both commands start from: the graph, the model, and the learner's history replayed.
@@ -194,16 +191,15 @@ std::string Format(const char* format, double value) {
 
 }  // namespace
 
-void AddStallOptions(CLI::App* cmd, double* progress_weight, int* stall_min_attempts,
-                     int* stall_max_recent_correct) {
-  cmd->add_option("--progress-weight", *progress_weight,
+void AddStallOptions(CLI::App* cmd, MasteryPolicyOptions* options) {
+  cmd->add_option("--progress-weight", options->progress_weight,
                   "Mastery policy: weight of the learning-progress part, which moves a learner "
                   "off what is not working (0: off, no stall detection)")
       ->capture_default_str();
-  cmd->add_option("--stall-min-attempts", *stall_min_attempts,
+  cmd->add_option("--stall-min-attempts", options->stall_min_attempts,
                   "Mastery policy: answers on a competency before it can count as stalled")
       ->capture_default_str();
-  cmd->add_option("--stall-max-recent-correct", *stall_max_recent_correct,
+  cmd->add_option("--stall-max-recent-correct", options->stall_max_recent_correct,
                   "Mastery policy: stalled when at most this many of the last "
                   "--stall-min-attempts answers were right")
       ->capture_default_str();
@@ -220,14 +216,8 @@ void RunRecommend(const RecommendArgs& args, int* exit_code) {
   }
   *exit_code = kExitRejected;
   Result<PolicyKind> kind = ParsePolicyKind(args.policy);
-  RecommenderOptions options;
-  options.seed = args.seed;
-  options.gating = args.gating == "soft" ? Gating::kSoft : Gating::kHard;
-  options.mastery_min_opportunities = args.mastery_min_opportunities;
-  options.mastery_recent_correct = args.mastery_recent_correct;
-  options.progress_weight = args.progress_weight;
-  options.stall_min_attempts = args.stall_min_attempts;
-  options.stall_max_recent_correct = args.stall_max_recent_correct;
+  RecommenderOptions options = args.options;
+  options.mastery.gating = args.gating == "soft" ? Gating::kSoft : Gating::kHard;
   Result<std::unique_ptr<Policy>> policy =
       kind.ok() ? MakePolicy(*kind, loaded.graph, loaded.model, options)
                 : Result<std::unique_ptr<Policy>>(kind.status());
@@ -313,7 +303,7 @@ void RunPlan(const LearnerArgs& args, const std::string& gating, int* exit_code)
   }
   *exit_code = kExitRejected;
   RecommenderOptions options;
-  options.gating = gating == "soft" ? Gating::kSoft : Gating::kHard;
+  options.mastery.gating = gating == "soft" ? Gating::kSoft : Gating::kHard;
   Result<std::unique_ptr<PathwayPlanner>> planner =
       PathwayPlanner::Create(loaded.graph, loaded.model, options);
   if (!planner.ok()) {
@@ -414,21 +404,22 @@ void AddRecommendCommands(CLI::App& app, int* exit_code) {
       ->check(CLI::PositiveNumber);
   recommend->add_option("--policy", recommend_args->policy, "mastery, zpdes, random or curriculum")
       ->check(CLI::IsMember({"mastery", "zpdes", "random", "curriculum"}));
-  recommend->add_option("--seed", recommend_args->seed, "Seed of the random and zpdes policies");
+  recommend->add_option("--seed", recommend_args->options.seed,
+                        "Seed of the random and zpdes policies");
   recommend
       ->add_option("--gating", recommend_args->gating,
                    "hard: never recommend past an unmastered prerequisite; soft: only score "
                    "lower")
       ->check(CLI::IsMember({"hard", "soft"}));
   recommend->add_option(
-      "--mastery-min-opportunities", recommend_args->mastery_min_opportunities,
+      "--mastery-min-opportunities", recommend_args->options.mastery.mastery_min_opportunities,
       "Mastery policy: answers before a competency counts as mastered (a "
       "competency's own mastery_min_opportunities in the graph takes precedence)");
-  recommend->add_option("--mastery-recent-correct", recommend_args->mastery_recent_correct,
+  recommend->add_option("--mastery-recent-correct",
+                        recommend_args->options.mastery.mastery_recent_correct,
                         "Mastery policy: the last N answers must be right for mastered (0: off; a "
                         "competency's own setting takes precedence)");
-  AddStallOptions(recommend, &recommend_args->progress_weight, &recommend_args->stall_min_attempts,
-                  &recommend_args->stall_max_recent_correct);
+  AddStallOptions(recommend, &recommend_args->options.mastery);
   recommend->callback([recommend_args, exit_code] { RunRecommend(*recommend_args, exit_code); });
 
   auto plan_args = std::make_shared<LearnerArgs>();

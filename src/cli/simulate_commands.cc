@@ -44,7 +44,6 @@ struct SimulateArgs {
   int steps_per_session = ScheduleOptions{}.steps_per_session;
   double session_interval_minutes = ScheduleOptions{}.session_interval_minutes;
   int curve_points = SimulationOptions{}.curve_points;
-  int curriculum_opportunities = 0;
   RecommenderOptions recommender;
   TrackerOptions tracker;
   std::string svg;
@@ -166,7 +165,6 @@ int RunSimulate(const SimulateArgs& args) {
   options.curve_points = args.curve_points;
   options.trace_learners = args.traces_csv.empty() ? 0 : args.trace_learners;
   options.recommender = args.recommender;
-  options.recommender.curriculum_opportunities = args.curriculum_opportunities;
   options.tracker.individual_pace = args.tracker.individual_pace;
   options.tracker.pace_prior_sd = args.tracker.pace_prior_sd;
   if (!args.truth_model.empty()) {
@@ -325,32 +323,32 @@ void AddSimulateCommands(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--curve-points", args->curve_points, "Points per learning curve")
       ->capture_default_str();
-  cmd->add_option("--curriculum-opportunities", args->curriculum_opportunities,
+  cmd->add_option("--curriculum-opportunities", args->recommender.curriculum.opportunities,
                   "Curriculum baseline: practice per competency (0: expected opportunities to "
                   "mastery)")
       ->capture_default_str();
-  cmd->add_option("--target-success", args->recommender.target_success,
+  cmd->add_option("--target-success", args->recommender.mastery.target_success,
                   "Mastery policy: the predicted success difficulty fit aims at")
       ->capture_default_str();
-  cmd->add_option("--review-half-life-days", args->recommender.review_half_life_days,
+  cmd->add_option("--review-half-life-days", args->recommender.mastery.review_half_life_days,
                   "Mastery policy: half-life of recall for review due")
       ->capture_default_str();
-  cmd->add_option("--review-weight", args->recommender.review_weight,
+  cmd->add_option("--review-weight", args->recommender.mastery.review_weight,
                   "Mastery policy: weight of review due")
       ->capture_default_str();
-  cmd->add_option("--difficulty-weight", args->recommender.difficulty_weight,
+  cmd->add_option("--difficulty-weight", args->recommender.mastery.difficulty_weight,
                   "Mastery policy: weight of difficulty fit")
       ->capture_default_str();
-  cmd->add_option("--mastery-min-opportunities", args->recommender.mastery_min_opportunities,
+  cmd->add_option("--mastery-min-opportunities",
+                  args->recommender.mastery.mastery_min_opportunities,
                   "Mastery policy: answers before a competency counts as mastered (a "
                   "competency's own mastery_min_opportunities in the graph takes precedence)")
       ->capture_default_str();
-  cmd->add_option("--mastery-recent-correct", args->recommender.mastery_recent_correct,
+  cmd->add_option("--mastery-recent-correct", args->recommender.mastery.mastery_recent_correct,
                   "Mastery policy: the last N answers must be right for mastered (0: off; a "
                   "competency's own setting takes precedence)")
       ->capture_default_str();
-  AddStallOptions(cmd, &args->recommender.progress_weight, &args->recommender.stall_min_attempts,
-                  &args->recommender.stall_max_recent_correct);
+  AddStallOptions(cmd, &args->recommender.mastery);
   cmd->add_flag("--individual-pace", args->tracker.individual_pace,
                 "Track each learner's pace (prior and learn offsets) from their own answers");
   cmd->add_option("--pace-prior-sd", args->tracker.pace_prior_sd,

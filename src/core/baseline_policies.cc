@@ -73,7 +73,7 @@ class RandomPolicy final : public PolicyBase {
     }
 
     std::vector<uint32_t>& pool =
-        ix.options.random_restrict_to_goal && !on_path_.empty() ? on_path_ : ready_;
+        ix.options.random.restrict_to_goal && !on_path_.empty() ? on_path_ : ready_;
     // The generation order depends on the order of the state's entries; sorting makes the draw
     // depend on the set only.
     std::sort(pool.begin(), pool.end());

@@ -70,6 +70,7 @@ StatusCode AddCodeFor(Kind kind) {
     case Kind::kSelfLoop:
     case Kind::kOutOfRange:
     case Kind::kEmptyActivity:
+    case Kind::kMalformed:
       return StatusCode::kInvalidArgument;
   }
   return StatusCode::kInvalidArgument;
@@ -415,6 +416,8 @@ std::string_view GraphProblemKindName(GraphProblem::Kind kind) {
       return "empty-activity";
     case Kind::kCycle:
       return "cycle";
+    case Kind::kMalformed:
+      return "malformed";
   }
   return "unknown";
 }

@@ -78,7 +78,7 @@ Result<Pathway> PathwayPlanner::Plan(const LearnerState& state,
   step_of.Resize(ix.num_competencies());
   step_of.Clear();
   std::vector<uint32_t> cause;
-  const bool hard = o.gating == Gating::kHard;
+  const bool hard = o.mastery.gating == Gating::kHard;
   const Csr& pre = ix.prerequisites;
   const Csr& ca = ix.competency_activities;
   plan.steps.reserve(closure.closure_list().size());
@@ -135,14 +135,14 @@ Result<Pathway> PathwayPlanner::Plan(const LearnerState& state,
 
     // Activities ranked by difficulty fit at the current mastery.
     ranked.clear();
-    const double target = o.target_success;
+    const double target = o.mastery.target_success;
     for (uint32_t i = ca.begin(c); i < ca.end(c); ++i) {
       const uint32_t a = ca.targets[i];
       const double predicted = rec_internal::PredictActivity(ix, view, a);
       ranked.push_back({std::abs(predicted - target), a});
     }
     const size_t keep =
-        std::min(ranked.size(), static_cast<size_t>(o.plan_activities_per_competency));
+        std::min(ranked.size(), static_cast<size_t>(o.planner.activities_per_competency));
     std::partial_sort(ranked.begin(), ranked.begin() + keep, ranked.end());
     for (size_t i = 0; i < keep; ++i)
       step.activity_ids.push_back(ix.activity_ids[ranked[i].second]);

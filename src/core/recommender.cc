@@ -98,11 +98,9 @@ struct ActivityParts {
 class MasteryPolicy final : public PolicyBase {
  public:
   explicit MasteryPolicy(std::shared_ptr<const RecIndex> index) : PolicyBase(std::move(index)) {
-    const RecIndex& ix = *index_;
-    weights_ = {ix.options.readiness_weight,  ix.options.goal_weight,
-                ix.options.difficulty_weight, ix.options.remediation_weight,
-                ix.options.review_weight,     ix.options.continuity_weight,
-                ix.options.progress_weight};
+    const MasteryPolicyOptions& o = index_->options.mastery;
+    weights_ = {o.readiness_weight, o.goal_weight,       o.difficulty_weight, o.remediation_weight,
+                o.review_weight,    o.continuity_weight, o.progress_weight};
   }
 
   PolicyKind kind() const override { return PolicyKind::kMastery; }
@@ -159,7 +157,7 @@ class MasteryPolicy final : public PolicyBase {
   }
   // P(learned) at the threshold with the evidence RecommenderOptions asks for.
   bool Mastered(uint32_t c) const;
-  // Stalled (RecommenderOptions::stall_min_attempts): many answers, few right, not mastered.
+  // Stalled (MasteryPolicyOptions::stall_min_attempts): many answers, few right, not mastered.
   bool Stalled(uint32_t c) const;
   // The learning-progress part of activity a: 1, or less when its competencies are stalled.
   double ProgressValue(uint32_t a) const;
@@ -303,7 +301,7 @@ bool MasteryPolicy::Mastered(uint32_t c) const {
 }
 
 bool MasteryPolicy::Stalled(uint32_t c) const {
-  const RecommenderOptions& o = index().options;
+  const MasteryPolicyOptions& o = index().options.mastery;
   const AnswerWindow* w = CompetencyAnswers(c);
   if (w == nullptr || w->count < static_cast<uint32_t>(o.stall_min_attempts)) return false;
   if (w->CorrectInLast(o.stall_min_attempts) > o.stall_max_recent_correct) return false;
@@ -355,7 +353,7 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
   remediation_candidates_.Clear();
   remediation_list_.clear();
   num_struggling_ = 0;
-  const RecommenderOptions& o = ix.options;
+  const MasteryPolicyOptions& o = ix.options.mastery;
   for (const CompetencyState& entry : state.competencies) {
     const uint32_t d = entry.competency;
     const bool low =
@@ -426,7 +424,7 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
 const CompEval& MasteryPolicy::Eval(uint32_t c) {
   if (const CompEval* cached = evals_.Find(c)) return *cached;
   const RecIndex& ix = index();
-  const RecommenderOptions& o = ix.options;
+  const MasteryPolicyOptions& o = ix.options.mastery;
   CompEval e;
   const double p = view_.P(c);
   const double t = ix.threshold[c];
@@ -507,7 +505,7 @@ void MasteryPolicy::ScoreActivity(uint32_t a, bool stop_if_locked, ActivityParts
     continues |= last_competencies_.Contains(c);
   }
   const double predicted = ApplyOddsMultiplier(correct / total, ix.odds_multiplier[a]);
-  const double target = ix.options.target_success;
+  const double target = ix.options.mastery.target_success;
   out->predicted = predicted;
   out->value[0] = readiness / total;
   out->value[1] = goal / total;
@@ -679,7 +677,8 @@ std::string MasteryPolicy::ReadinessReason(uint32_t a) {
   size_t unmastered = 0;
   for (const Named& n : prerequisites) unmastered += n.ratio < 1.0 ? 1 : 0;
   const size_t pool = unmastered > 0 ? unmastered : prerequisites.size();
-  const size_t shown = std::min(pool, static_cast<size_t>(ix.options.max_named_prerequisites));
+  const size_t shown =
+      std::min(pool, static_cast<size_t>(ix.options.mastery.max_named_prerequisites));
   std::vector<std::string> names;
   for (size_t i = 0; i < shown; ++i) {
     const uint32_t q = prerequisites[i].competency;
@@ -743,7 +742,7 @@ Recommendation MasteryPolicy::Build(uint32_t a, bool pinned) {
     // The learner's pace moves P(learned), so predicted success is where it shows.
     const std::string pace = PaceNote();
     rec.parts[2].reason = "predicted success " + Fixed2(parts.predicted) + " (target " +
-                          Fixed2(ix.options.target_success) + ")" +
+                          Fixed2(ix.options.mastery.target_success) + ")" +
                           (pace.empty() ? std::string() : " " + pace);
   }
   if (remediation_c != kNone) {
@@ -776,7 +775,7 @@ Recommendation MasteryPolicy::Build(uint32_t a, bool pinned) {
     if (!Stalled(c)) continue;
     const AnswerWindow* w = CompetencyAnswers(c);
     const AnswerWindow* here = ActivityAnswers(a);
-    const int window = ix.options.stall_min_attempts;
+    const int window = ix.options.mastery.stall_min_attempts;
     rec.parts[6].reason = "stalled on " + ix.competency_ids[c] + " (" +
                           std::to_string(w->CorrectInLast(window)) + " of the last " +
                           std::to_string(window) + " answers right); " +
@@ -787,7 +786,7 @@ Recommendation MasteryPolicy::Build(uint32_t a, bool pinned) {
   if (rec.parts[6].reason.empty()) {
     // Moving a learner off what they just did because it stalled: say so. Otherwise say how the
     // learner's answers on this are going.
-    const int window = ix.options.stall_min_attempts;
+    const int window = ix.options.mastery.stall_min_attempts;
     for (uint32_t i = ac.begin(a); i < ac.end(a) && rec.parts[6].reason.empty(); ++i) {
       const AnswerWindow* w = CompetencyAnswers(ac.targets[i]);
       if (w == nullptr) continue;

@@ -20,20 +20,19 @@ namespace {
 // take.
 constexpr double kDefaultMinutes = 5.0;
 
-Status CheckRange(const char* field, double value, double lo, double hi, bool lo_open,
+Status CheckRange(const std::string& field, double value, double lo, double hi, bool lo_open,
                   bool hi_open) {
   const bool bad = std::isnan(value) || (lo_open ? value <= lo : value < lo) ||
                    (hi_open ? value >= hi : value > hi);
   if (!bad) return Status::Ok();
-  return Status::InvalidArgument(std::string(field) + " must be in " + (lo_open ? "(" : "[") +
-                                 Fixed2(lo) + ", " + Fixed2(hi) + (hi_open ? ")" : "]") + ", got " +
+  return Status::InvalidArgument(field + " must be in " + (lo_open ? "(" : "[") + Fixed2(lo) +
+                                 ", " + Fixed2(hi) + (hi_open ? ")" : "]") + ", got " +
                                  std::to_string(value));
 }
 
-Status CheckWeight(const char* field, double value) {
+Status CheckWeight(const std::string& field, double value) {
   if (std::isfinite(value) && value >= 0.0) return Status::Ok();
-  return Status::InvalidArgument(std::string(field) + " must be finite and >= 0, got " +
-                                 std::to_string(value));
+  return Status::InvalidArgument(field + " must be finite and >= 0, got " + std::to_string(value));
 }
 
 // Builds a CSR from (source, target, weight) triples; keeps the triples' order within a source.
@@ -99,13 +98,13 @@ Result<std::shared_ptr<const RecIndex>> BuildRecIndex(const CompetencyGraph& gra
     index->competency_ids.push_back(c->id);
     index->threshold.push_back(c->mastery_threshold);
     index->min_opportunities.push_back(static_cast<uint32_t>(
-        c->mastery_min_opportunities.value_or(options.mastery_min_opportunities)));
+        c->mastery_min_opportunities.value_or(options.mastery.mastery_min_opportunities)));
     index->recent_correct.push_back(
-        c->mastery_recent_correct.value_or(options.mastery_recent_correct));
+        c->mastery_recent_correct.value_or(options.mastery.mastery_recent_correct));
     index->keeps_answers = index->keeps_answers || index->recent_correct.back() > 0;
     index->params.push_back(model.ParamsFor(c->id, c->params));
   }
-  index->keeps_answers = index->keeps_answers || options.progress_weight > 0.0;
+  index->keeps_answers = index->keeps_answers || options.mastery.progress_weight > 0.0;
   index->competency_by_id.reserve(n);
   for (uint32_t i = 0; i < n; ++i) index->competency_by_id.emplace(index->competency_ids[i], i);
 
@@ -177,7 +176,7 @@ Result<std::shared_ptr<const RecIndex>> BuildRecIndex(const CompetencyGraph& gra
       index->expected_minutes.push_back(activity.expected_minutes);
       index->odds_multiplier.push_back(
           activity.difficulty
-              ? std::exp(options.difficulty_logit_scale * (0.5 - *activity.difficulty))
+              ? std::exp(options.mastery.difficulty_logit_scale * (0.5 - *activity.difficulty))
               : 1.0);
       for (const PracticedCompetency& row : activity.competencies) {
         const uint32_t c = index->FindCompetency(row.competency_id);
@@ -215,7 +214,7 @@ Result<std::shared_ptr<const RecIndex>> BuildRecIndex(const CompetencyGraph& gra
   }
 
   // Candidates for a learner who practised nothing: everyone at the prior.
-  const bool hard = options.gating == Gating::kHard;
+  const bool hard = options.mastery.gating == Gating::kHard;
   for (uint32_t c = 0; c < n; ++c) {
     if (index->params[c].prior >= index->threshold[c]) continue;
     bool locked = false, hard_locked = false;
@@ -232,7 +231,8 @@ Result<std::shared_ptr<const RecIndex>> BuildRecIndex(const CompetencyGraph& gra
       }
     }
     const double readiness = total > 0.0 ? sum / total : 1.0;
-    if (!locked && readiness >= options.soft_min_readiness) index->static_candidates.push_back(c);
+    if (!locked && readiness >= options.mastery.soft_min_readiness)
+      index->static_candidates.push_back(c);
     if (!hard_locked) index->static_ready.push_back(c);
   }
 
@@ -245,9 +245,9 @@ Result<std::shared_ptr<const RecIndex>> BuildRecIndex(const CompetencyGraph& gra
 
   // Curriculum: expected opportunities from the prior, the mean of the others when unreachable.
   index->curriculum_opportunities.assign(n, 0);
-  if (options.curriculum_opportunities > 0) {
+  if (options.curriculum.opportunities > 0) {
     std::fill(index->curriculum_opportunities.begin(), index->curriculum_opportunities.end(),
-              options.curriculum_opportunities);
+              options.curriculum.opportunities);
   } else {
     double sum = 0.0;
     size_t count = 0;
@@ -579,81 +579,103 @@ std::string_view ScorePartName(ScorePart part) {
   return "unknown";
 }
 
-Status RecommenderOptions::Validate() const {
+namespace {
+
+// Each struct's checks, naming fields under `at` ("" for the struct's own Validate, "mastery." for
+// RecommenderOptions::Validate), so both name the field as their caller spells it.
+Status CheckMastery(const MasteryPolicyOptions& o, const std::string& at) {
   using rec_internal::CheckRange;
   using rec_internal::CheckWeight;
-  PATHWISE_RETURN_IF_ERROR(CheckWeight("readiness_weight", readiness_weight));
-  PATHWISE_RETURN_IF_ERROR(CheckWeight("goal_weight", goal_weight));
-  PATHWISE_RETURN_IF_ERROR(CheckWeight("difficulty_weight", difficulty_weight));
-  PATHWISE_RETURN_IF_ERROR(CheckWeight("remediation_weight", remediation_weight));
-  PATHWISE_RETURN_IF_ERROR(CheckWeight("review_weight", review_weight));
-  PATHWISE_RETURN_IF_ERROR(CheckWeight("continuity_weight", continuity_weight));
-  if (gating != Gating::kSoft && gating != Gating::kHard)
-    return Status::InvalidArgument("gating must be kSoft or kHard");
+  const auto count = [&](const char* field, int value, const char* rule) {
+    return Status::InvalidArgument(at + field + " must be " + rule + ", got " +
+                                   std::to_string(value));
+  };
+  PATHWISE_RETURN_IF_ERROR(CheckWeight(at + "readiness_weight", o.readiness_weight));
+  PATHWISE_RETURN_IF_ERROR(CheckWeight(at + "goal_weight", o.goal_weight));
+  PATHWISE_RETURN_IF_ERROR(CheckWeight(at + "difficulty_weight", o.difficulty_weight));
+  PATHWISE_RETURN_IF_ERROR(CheckWeight(at + "remediation_weight", o.remediation_weight));
+  PATHWISE_RETURN_IF_ERROR(CheckWeight(at + "review_weight", o.review_weight));
+  PATHWISE_RETURN_IF_ERROR(CheckWeight(at + "continuity_weight", o.continuity_weight));
+  if (o.gating != Gating::kSoft && o.gating != Gating::kHard)
+    return Status::InvalidArgument(at + "gating must be kSoft or kHard");
   PATHWISE_RETURN_IF_ERROR(
-      CheckRange("hard_prerequisite_strength", hard_prerequisite_strength, 0.0, 1.0, true, false));
+      CheckRange(at + "soft_min_readiness", o.soft_min_readiness, 0.0, 1.0, false, false));
   PATHWISE_RETURN_IF_ERROR(
-      CheckRange("soft_min_readiness", soft_min_readiness, 0.0, 1.0, false, false));
-  PATHWISE_RETURN_IF_ERROR(CheckRange("target_success", target_success, 0.0, 1.0, true, true));
-  PATHWISE_RETURN_IF_ERROR(CheckWeight("difficulty_logit_scale", difficulty_logit_scale));
-  if (!(std::isfinite(review_half_life_days) && review_half_life_days > 0.0)) {
-    return Status::InvalidArgument("review_half_life_days must be a number > 0, got " +
-                                   std::to_string(review_half_life_days));
-  }
-  PATHWISE_RETURN_IF_ERROR(
-      CheckRange("review_recall_threshold", review_recall_threshold, 0.0, 1.0, true, false));
-  if (max_review_candidates < 0) {
-    return Status::InvalidArgument("max_review_candidates must be >= 0, got " +
-                                   std::to_string(max_review_candidates));
-  }
-  if (remediation_min_opportunities < 1) {
-    return Status::InvalidArgument("remediation_min_opportunities must be >= 1, got " +
-                                   std::to_string(remediation_min_opportunities));
+      CheckRange(at + "target_success", o.target_success, 0.0, 1.0, true, true));
+  PATHWISE_RETURN_IF_ERROR(CheckWeight(at + "difficulty_logit_scale", o.difficulty_logit_scale));
+  if (!(std::isfinite(o.review_half_life_days) && o.review_half_life_days > 0.0)) {
+    return Status::InvalidArgument(at + "review_half_life_days must be a number > 0, got " +
+                                   std::to_string(o.review_half_life_days));
   }
   PATHWISE_RETURN_IF_ERROR(
-      CheckRange("remediation_max_p", remediation_max_p, 0.0, 1.0, true, false));
-  if (max_named_prerequisites < 1) {
-    return Status::InvalidArgument("max_named_prerequisites must be >= 1, got " +
-                                   std::to_string(max_named_prerequisites));
+      CheckRange(at + "review_recall_threshold", o.review_recall_threshold, 0.0, 1.0, true, false));
+  if (o.max_review_candidates < 0) {
+    return count("max_review_candidates", o.max_review_candidates, ">= 0");
   }
-  if (mastery_min_opportunities < 1) {
-    return Status::InvalidArgument("mastery_min_opportunities must be >= 1, got " +
-                                   std::to_string(mastery_min_opportunities));
-  }
-  if (mastery_recent_correct < 0 || mastery_recent_correct > 8) {
-    return Status::InvalidArgument("mastery_recent_correct must be in [0, 8], got " +
-                                   std::to_string(mastery_recent_correct));
-  }
-  if (stall_min_attempts < 2 || stall_min_attempts > 32) {
-    return Status::InvalidArgument("stall_min_attempts must be in [2, 32], got " +
-                                   std::to_string(stall_min_attempts));
-  }
-  if (stall_max_recent_correct < 0) {
-    return Status::InvalidArgument("stall_max_recent_correct must be >= 0, got " +
-                                   std::to_string(stall_max_recent_correct));
-  }
-  PATHWISE_RETURN_IF_ERROR(CheckWeight("progress_weight", progress_weight));
-  if (zpdes_window < 2 || zpdes_window > 64 || zpdes_window % 2 != 0) {
-    return Status::InvalidArgument("zpdes_window must be even and in [2, 64], got " +
-                                   std::to_string(zpdes_window));
+  if (o.remediation_min_opportunities < 1) {
+    return count("remediation_min_opportunities", o.remediation_min_opportunities, ">= 1");
   }
   PATHWISE_RETURN_IF_ERROR(
-      CheckRange("zpdes_mastery_rate", zpdes_mastery_rate, 0.0, 1.0, true, false));
-  PATHWISE_RETURN_IF_ERROR(
-      CheckRange("zpdes_exploration", zpdes_exploration, 0.0, 1.0, false, false));
-  if (zpdes_zone_size < 0) {
-    return Status::InvalidArgument("zpdes_zone_size must be >= 0, got " +
-                                   std::to_string(zpdes_zone_size));
+      CheckRange(at + "remediation_max_p", o.remediation_max_p, 0.0, 1.0, true, false));
+  if (o.max_named_prerequisites < 1) {
+    return count("max_named_prerequisites", o.max_named_prerequisites, ">= 1");
   }
-  if (curriculum_opportunities < 0) {
-    return Status::InvalidArgument("curriculum_opportunities must be >= 0, got " +
-                                   std::to_string(curriculum_opportunities));
+  if (o.mastery_min_opportunities < 1) {
+    return count("mastery_min_opportunities", o.mastery_min_opportunities, ">= 1");
   }
-  if (plan_activities_per_competency < 1) {
-    return Status::InvalidArgument("plan_activities_per_competency must be >= 1, got " +
-                                   std::to_string(plan_activities_per_competency));
+  if (o.mastery_recent_correct < 0 || o.mastery_recent_correct > 8) {
+    return count("mastery_recent_correct", o.mastery_recent_correct, "in [0, 8]");
+  }
+  if (o.stall_min_attempts < 2 || o.stall_min_attempts > 32) {
+    return count("stall_min_attempts", o.stall_min_attempts, "in [2, 32]");
+  }
+  if (o.stall_max_recent_correct < 0) {
+    return count("stall_max_recent_correct", o.stall_max_recent_correct, ">= 0");
+  }
+  return CheckWeight(at + "progress_weight", o.progress_weight);
+}
+
+Status CheckZpdes(const ZpdesPolicyOptions& o, const std::string& at) {
+  using rec_internal::CheckRange;
+  if (o.window < 2 || o.window > 64 || o.window % 2 != 0) {
+    return Status::InvalidArgument(at + "window must be even and in [2, 64], got " +
+                                   std::to_string(o.window));
+  }
+  PATHWISE_RETURN_IF_ERROR(CheckRange(at + "mastery_rate", o.mastery_rate, 0.0, 1.0, true, false));
+  PATHWISE_RETURN_IF_ERROR(CheckRange(at + "exploration", o.exploration, 0.0, 1.0, false, false));
+  if (o.zone_size < 0) {
+    return Status::InvalidArgument(at + "zone_size must be >= 0, got " +
+                                   std::to_string(o.zone_size));
   }
   return Status::Ok();
+}
+
+Status CheckCurriculum(const CurriculumPolicyOptions& o, const std::string& at) {
+  if (o.opportunities >= 0) return Status::Ok();
+  return Status::InvalidArgument(at + "opportunities must be >= 0, got " +
+                                 std::to_string(o.opportunities));
+}
+
+Status CheckPlanner(const PlannerOptions& o, const std::string& at) {
+  if (o.activities_per_competency >= 1) return Status::Ok();
+  return Status::InvalidArgument(at + "activities_per_competency must be >= 1, got " +
+                                 std::to_string(o.activities_per_competency));
+}
+
+}  // namespace
+
+Status MasteryPolicyOptions::Validate() const { return CheckMastery(*this, ""); }
+Status ZpdesPolicyOptions::Validate() const { return CheckZpdes(*this, ""); }
+Status CurriculumPolicyOptions::Validate() const { return CheckCurriculum(*this, ""); }
+Status PlannerOptions::Validate() const { return CheckPlanner(*this, ""); }
+
+Status RecommenderOptions::Validate() const {
+  PATHWISE_RETURN_IF_ERROR(CheckMastery(mastery, "mastery."));
+  PATHWISE_RETURN_IF_ERROR(CheckZpdes(zpdes, "zpdes."));
+  PATHWISE_RETURN_IF_ERROR(CheckCurriculum(curriculum, "curriculum."));
+  PATHWISE_RETURN_IF_ERROR(CheckPlanner(planner, "planner."));
+  return rec_internal::CheckRange("hard_prerequisite_strength", hard_prerequisite_strength, 0.0,
+                                  1.0, true, false);
 }
 
 Result<std::vector<Recommendation>> Policy::Recommend(const LearnerMastery& mastery,

@@ -66,7 +66,7 @@ struct RecIndex {
   std::unordered_map<std::string_view, uint32_t> competency_by_id;
   std::vector<double> threshold;
   /// Evidence before "mastered" per competency: the competency's own setting (Competency), else
-  /// the options' (RecommenderOptions::mastery_min_opportunities / mastery_recent_correct).
+  /// the options' (MasteryPolicyOptions::mastery_min_opportunities / mastery_recent_correct).
   std::vector<uint32_t> min_opportunities;
   std::vector<int> recent_correct;
   /// The mastery policy keeps each learner's answers (an option or a competency reads them).
@@ -106,7 +106,7 @@ struct RecIndex {
   // Groups, flattened to their member competencies (recursively).
   std::unordered_map<std::string, std::vector<uint32_t>> group_members;
 
-  /// Default curriculum practice per competency (see RecommenderOptions::curriculum_opportunities).
+  /// Default curriculum practice per competency (see CurriculumPolicyOptions::opportunities).
   std::vector<int> curriculum_opportunities;
 
   /// Closures of recent goal sets, shared by every fork and the planner: a course has few distinct

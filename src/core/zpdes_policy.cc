@@ -78,12 +78,12 @@ class ZpdesPolicy final : public PolicyBase {
   Status Observe(const Observation& observation) override {
     PATHWISE_RETURN_IF_ERROR(ResolveObservation(index(), observation, &scratch_));
     LearnerZone& zone = Learner(observation.learner_id);
-    const RecommenderOptions& o = index().options;
+    const ZpdesPolicyOptions& o = index().options.zpdes;
     for (uint32_t c : scratch_) {
       Arm& arm = zone.arms[c];
-      arm.Push(static_cast<float>(observation.outcome), o.zpdes_window);
-      if (!zone.mastered[c] && arm.Filled(o.zpdes_window) == o.zpdes_window &&
-          arm.SuccessRate(o.zpdes_window) >= o.zpdes_mastery_rate)
+      arm.Push(static_cast<float>(observation.outcome), o.window);
+      if (!zone.mastered[c] && arm.Filled(o.window) == o.window &&
+          arm.SuccessRate(o.window) >= o.mastery_rate)
         MarkMastered(&zone, c);
     }
     return Status::Ok();
@@ -158,7 +158,7 @@ Result<std::string> ZpdesPolicy::SaveLearnerState(std::string_view learner_id) c
   if (it == learners_.end()) return std::string();
   const LearnerZone& zone = it->second;
   const RecIndex& ix = index();
-  const int window = ix.options.zpdes_window;
+  const int window = ix.options.zpdes.window;
   std::vector<uint32_t> arms;
   arms.reserve(zone.arms.size());
   for (const auto& [c, arm] : zone.arms) arms.push_back(c);
@@ -186,7 +186,7 @@ Status ZpdesPolicy::RestoreLearnerState(std::string_view learner_id, std::string
     return Status::Ok();
   }
   const RecIndex& ix = index();
-  const int window = ix.options.zpdes_window;
+  const int window = ix.options.zpdes.window;
   LearnerStateReader in(bytes);
   PATHWISE_RETURN_IF_ERROR(in.Header(PolicyKind::kZpdes, kStateFormat).status());
   PATHWISE_ASSIGN_OR_RETURN(uint32_t saved_window, in.U32());
@@ -238,7 +238,7 @@ Status ZpdesPolicy::RestoreLearnerState(std::string_view learner_id, std::string
 Result<std::vector<Recommendation>> ZpdesPolicy::Recommend(const LearnerState& state,
                                                            const RecommendRequest& request) {
   const RecIndex& ix = index();
-  const RecommenderOptions& o = ix.options;
+  const ZpdesPolicyOptions& o = ix.options.zpdes;
   PATHWISE_RETURN_IF_ERROR(ResolveRequest(ix, request, &request_));
   PATHWISE_RETURN_IF_ERROR(goals_.Update(ix, request.goals));
   LearnerZone& zone = Learner(state.learner_id);
@@ -249,7 +249,7 @@ Result<std::vector<Recommendation>> ZpdesPolicy::Recommend(const LearnerState& s
     double weight;
   };
   std::vector<Member> members;
-  const size_t cap = o.zpdes_zone_size > 0 ? static_cast<size_t>(o.zpdes_zone_size) : SIZE_MAX;
+  const size_t cap = o.zone_size > 0 ? static_cast<size_t>(o.zone_size) : SIZE_MAX;
   for (uint32_t rank : zone.ready_ranks) {
     if (members.size() >= cap) break;
     const uint32_t c = ix.topo_order[rank];
@@ -265,8 +265,7 @@ Result<std::vector<Recommendation>> ZpdesPolicy::Recommend(const LearnerState& s
     const std::vector<uint32_t>& pool = goals_.empty() ? ix.topo_order : goals_.closure_list();
     for (uint32_t c : pool) {
       auto arm = zone.arms.find(c);
-      weakest.push_back(
-          {arm == zone.arms.end() ? 0.0 : arm->second.SuccessRate(o.zpdes_window), c});
+      weakest.push_back({arm == zone.arms.end() ? 0.0 : arm->second.SuccessRate(o.window), c});
     }
     std::stable_sort(weakest.begin(), weakest.end(),
                      [](const auto& x, const auto& y) { return x.first < y.first; });
@@ -291,16 +290,15 @@ Result<std::vector<Recommendation>> ZpdesPolicy::Recommend(const LearnerState& s
   double total = 0.0, max_weight = 0.0;
   for (Member& m : members) {
     auto arm = zone.arms.find(m.competency);
-    const bool full =
-        arm != zone.arms.end() && arm->second.Filled(o.zpdes_window) == o.zpdes_window;
-    m.weight = full ? std::max(kMinWeight, arm->second.LearningProgress(o.zpdes_window)) : 1.0;
+    const bool full = arm != zone.arms.end() && arm->second.Filled(o.window) == o.window;
+    m.weight = full ? std::max(kMinWeight, arm->second.LearningProgress(o.window)) : 1.0;
     total += m.weight;
     max_weight = std::max(max_weight, m.weight);
   }
-  const double explore = o.zpdes_exploration / static_cast<double>(members.size());
+  const double explore = o.exploration / static_cast<double>(members.size());
   std::vector<double> probability(members.size());
   for (size_t i = 0; i < members.size(); ++i)
-    probability[i] = (1.0 - o.zpdes_exploration) * members[i].weight / total + explore;
+    probability[i] = (1.0 - o.exploration) * members[i].weight / total + explore;
 
   double u = UnitDouble(rng_);
   size_t drawn = members.size() - 1;
@@ -332,14 +330,14 @@ Result<std::vector<Recommendation>> ZpdesPolicy::Recommend(const LearnerState& s
     part.weight = 1.0;
     part.value = m.weight / max_weight;
     auto arm = zone.arms.find(m.competency);
-    const int filled = arm == zone.arms.end() ? 0 : arm->second.Filled(o.zpdes_window);
-    if (filled < o.zpdes_window) {
+    const int filled = arm == zone.arms.end() ? 0 : arm->second.Filled(o.window);
+    if (filled < o.window) {
       part.reason = "new to the zone: " + std::to_string(filled) + " of " +
-                    std::to_string(o.zpdes_window) + " attempts so far on " +
+                    std::to_string(o.window) + " attempts so far on " +
                     ix.competency_ids[m.competency];
     } else {
-      part.reason = "learning progress " + Fixed2(arm->second.LearningProgress(o.zpdes_window)) +
-                    " over the last " + std::to_string(o.zpdes_window) + " attempts on " +
+      part.reason = "learning progress " + Fixed2(arm->second.LearningProgress(o.window)) +
+                    " over the last " + std::to_string(o.window) + " attempts on " +
                     ix.competency_ids[m.competency];
     }
     rec.reasons.push_back(zone_reason);

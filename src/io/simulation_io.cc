@@ -62,19 +62,22 @@ ordered_json ConfigJson(const SimulationOptions& options) {
   t["groups"] = groups;
   config["truth"] = t;
   config["online_model"] = options.online_model ? "given" : "ground-truth population";
+  // Flat keys, as this output format has always written them: the mastery policy's fields under
+  // their own names, the baselines' with their policy in front.
   const RecommenderOptions& r = options.recommender;
+  const MasteryPolicyOptions& m = r.mastery;
   ordered_json recommender;
-  recommender["readiness_weight"] = r.readiness_weight;
-  recommender["goal_weight"] = r.goal_weight;
-  recommender["difficulty_weight"] = r.difficulty_weight;
-  recommender["remediation_weight"] = r.remediation_weight;
-  recommender["review_weight"] = r.review_weight;
-  recommender["continuity_weight"] = r.continuity_weight;
-  recommender["gating"] = r.gating == Gating::kHard ? "hard" : "soft";
-  recommender["target_success"] = r.target_success;
-  recommender["review_half_life_days"] = r.review_half_life_days;
-  recommender["curriculum_opportunities"] = r.curriculum_opportunities;
-  recommender["random_restrict_to_goal"] = r.random_restrict_to_goal;
+  recommender["readiness_weight"] = m.readiness_weight;
+  recommender["goal_weight"] = m.goal_weight;
+  recommender["difficulty_weight"] = m.difficulty_weight;
+  recommender["remediation_weight"] = m.remediation_weight;
+  recommender["review_weight"] = m.review_weight;
+  recommender["continuity_weight"] = m.continuity_weight;
+  recommender["gating"] = m.gating == Gating::kHard ? "hard" : "soft";
+  recommender["target_success"] = m.target_success;
+  recommender["review_half_life_days"] = m.review_half_life_days;
+  recommender["curriculum_opportunities"] = r.curriculum.opportunities;
+  recommender["random_restrict_to_goal"] = r.random.restrict_to_goal;
   config["recommender"] = recommender;
   ordered_json schedule;
   schedule["steps_per_session"] = options.schedule.steps_per_session;

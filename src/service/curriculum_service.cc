@@ -87,7 +87,7 @@ grpc::Status CurriculumServiceImpl::PutGraph(grpc::ServerContext* context,
           std::to_string(request->expected_version()));
     }
     PATHWISE_ASSIGN_OR_RETURN(CheckedGraph checked, CheckRequestGraph(*request, *env_.limits));
-    PATHWISE_RETURN_IF_ERROR(GraphProblemsToStatus(checked.problems));
+    PATHWISE_RETURN_IF_ERROR(ProblemsToStatus(checked.problems));
     std::optional<int64_t> expected;
     if (request->has_expected_version()) expected = request->expected_version();
     PATHWISE_ASSIGN_OR_RETURN(app::PutGraphOutcome outcome,
@@ -123,9 +123,7 @@ grpc::Status CurriculumServiceImpl::ValidateGraph(grpc::ServerContext* context,
     PATHWISE_RETURN_IF_ERROR(Authenticate(env_, *context).status());
     PATHWISE_ASSIGN_OR_RETURN(CheckedGraph checked, CheckRequestGraph(*request, *env_.limits));
     response->set_valid(checked.problems.empty());
-    for (v1::GraphProblem& problem : checked.problems) {
-      *response->add_problems() = std::move(problem);
-    }
+    for (const GraphProblem& problem : checked.problems) ToProto(problem, response->add_problems());
     return Status::Ok();
   });
 }

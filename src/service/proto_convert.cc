@@ -32,34 +32,30 @@ std::string Join(std::string_view prefix, std::string_view rest) {
   return path;
 }
 
-void AddProblem(std::vector<v1::GraphProblem>* problems, v1::GraphProblem::Kind kind,
-                std::string path, std::string message) {
-  v1::GraphProblem problem;
-  problem.set_kind(kind);
-  problem.set_path(std::move(path));
-  problem.set_message(std::move(message));
-  problems->push_back(std::move(problem));
+void AddProblem(std::vector<GraphProblem>* problems, GraphProblem::Kind kind, std::string path,
+                std::string message) {
+  problems->push_back({kind, std::move(path), std::move(message)});
 }
 
 // A Status produced by ValidateId & co reads "<path>: <message>"; split it back for a problem.
-void AddMalformed(std::vector<v1::GraphProblem>* problems, const Status& status,
+void AddMalformed(std::vector<GraphProblem>* problems, const Status& status,
                   std::string_view path) {
   std::string message = status.message();
   const std::string head = std::string(path) + ": ";
   if (message.rfind(head, 0) == 0) message.erase(0, head.size());
-  AddProblem(problems, v1::GraphProblem::MALFORMED, std::string(path), std::move(message));
+  AddProblem(problems, GraphProblem::Kind::kMalformed, std::string(path), std::move(message));
 }
 
 // An empty id is either allowed (an optional reference) or the core's kMissingId problem; only the
 // charset and length are the service's.
-void CheckId(std::vector<v1::GraphProblem>* problems, std::string_view id, const std::string& path,
+void CheckId(std::vector<GraphProblem>* problems, std::string_view id, const std::string& path,
              const ServiceLimits& limits) {
   if (id.empty()) return;
   Status s = ValidateId(id, path, limits);
   if (!s.ok()) AddMalformed(problems, s, path);
 }
 
-void CheckTextField(std::vector<v1::GraphProblem>* problems, std::string_view text,
+void CheckTextField(std::vector<GraphProblem>* problems, std::string_view text,
                     const std::string& path, const ServiceLimits& limits) {
   Status s = ValidateText(text, path, limits);
   if (!s.ok()) AddMalformed(problems, s, path);
@@ -67,7 +63,7 @@ void CheckTextField(std::vector<v1::GraphProblem>* problems, std::string_view te
 
 // The ids and texts of a definition that the service restricts beyond the core.
 void CheckDefinitionLimits(const GraphDefinition& def, std::string_view prefix,
-                           const ServiceLimits& limits, std::vector<v1::GraphProblem>* problems) {
+                           const ServiceLimits& limits, std::vector<GraphProblem>* problems) {
   for (size_t i = 0; i < def.groups.size(); ++i) {
     const Group& g = def.groups[i];
     const std::string at = Join(prefix, IndexPath("groups", i));
@@ -96,7 +92,7 @@ void CheckDefinitionLimits(const GraphDefinition& def, std::string_view prefix,
     CheckTextField(problems, a.name, at + ".name", limits);
     CheckTextField(problems, a.kind, at + ".kind", limits);
     if (static_cast<int64_t>(a.competencies.size()) > limits.max_list_items) {
-      AddProblem(problems, v1::GraphProblem::MALFORMED, at + ".competencies",
+      AddProblem(problems, GraphProblem::Kind::kMalformed, at + ".competencies",
                  std::to_string(a.competencies.size()) + " entries exceed the limit of " +
                      std::to_string(limits.max_list_items));
     }
@@ -105,7 +101,7 @@ void CheckDefinitionLimits(const GraphDefinition& def, std::string_view prefix,
               at + "." + IndexPath("competencies", j) + ".competency_id", limits);
     }
     if (static_cast<int64_t>(a.tags.size()) > limits.max_list_items) {
-      AddProblem(problems, v1::GraphProblem::MALFORMED, at + ".tags",
+      AddProblem(problems, GraphProblem::Kind::kMalformed, at + ".tags",
                  std::to_string(a.tags.size()) + " entries exceed the limit of " +
                      std::to_string(limits.max_list_items));
     }
@@ -113,28 +109,6 @@ void CheckDefinitionLimits(const GraphDefinition& def, std::string_view prefix,
       CheckTextField(problems, a.tags[j], at + "." + IndexPath("tags", j), limits);
     }
   }
-}
-
-v1::GraphProblem::Kind ToProto(GraphProblem::Kind kind) {
-  switch (kind) {
-    case GraphProblem::Kind::kMissingId:
-      return v1::GraphProblem::MISSING_ID;
-    case GraphProblem::Kind::kDuplicateId:
-      return v1::GraphProblem::DUPLICATE_ID;
-    case GraphProblem::Kind::kSelfLoop:
-      return v1::GraphProblem::SELF_LOOP;
-    case GraphProblem::Kind::kDuplicateEdge:
-      return v1::GraphProblem::DUPLICATE_EDGE;
-    case GraphProblem::Kind::kDanglingReference:
-      return v1::GraphProblem::DANGLING_REFERENCE;
-    case GraphProblem::Kind::kOutOfRange:
-      return v1::GraphProblem::OUT_OF_RANGE;
-    case GraphProblem::Kind::kEmptyActivity:
-      return v1::GraphProblem::EMPTY_ACTIVITY;
-    case GraphProblem::Kind::kCycle:
-      return v1::GraphProblem::CYCLE;
-  }
-  return v1::GraphProblem::KIND_UNSPECIFIED;
 }
 
 // The first of prior, learn, guess and slip (the parameters without a default) that is absent, or
@@ -172,8 +146,7 @@ void ParamsToProto(const BktParams& p, v1::BktParams* out) {
 
 // Graph message -> definition. Missing required parameters are MALFORMED problems; everything the
 // core checks (ranges, NaN, references) is left to ValidateGraphDefinition.
-GraphDefinition DefinitionFromProto(const v1::Graph& graph,
-                                    std::vector<v1::GraphProblem>* problems) {
+GraphDefinition DefinitionFromProto(const v1::Graph& graph, std::vector<GraphProblem>* problems) {
   GraphDefinition def;
   def.groups.reserve(graph.groups_size());
   for (const v1::Group& g : graph.groups()) def.groups.push_back({g.id(), g.name(), g.parent()});
@@ -187,7 +160,7 @@ GraphDefinition DefinitionFromProto(const v1::Graph& graph,
     out.group = c.group();
     if (c.has_params()) {
       if (const char* missing = MissingParam(c.params())) {
-        AddProblem(problems, v1::GraphProblem::MALFORMED,
+        AddProblem(problems, GraphProblem::Kind::kMalformed,
                    "graph." + IndexPath("competencies", i) + ".params." + missing, "required");
       } else {
         out.params = *ParamsFromProto(c.params(), "");
@@ -381,7 +354,7 @@ v1::UnreachableReason ToProto(UnreachableReason reason) {
 
 // One problem per line of a multi-line parse error ("graph_json:3:5: ..." or
 // "graph_json: competencies[2].id: ..."), with the path up to the first ": " after the source.
-void ParseErrorToProblems(const Status& status, std::vector<v1::GraphProblem>* problems) {
+void ParseErrorToProblems(const Status& status, std::vector<GraphProblem>* problems) {
   const std::string& message = status.message();
   size_t start = 0;
   while (start <= message.size()) {
@@ -400,7 +373,7 @@ void ParseErrorToProblems(const Status& status, std::vector<v1::GraphProblem>* p
           text = text.substr(colon + 2);
         }
       }
-      AddProblem(problems, v1::GraphProblem::MALFORMED, std::move(path), std::move(text));
+      AddProblem(problems, GraphProblem::Kind::kMalformed, std::move(path), std::move(text));
     }
     start = end + 1;
   }
@@ -434,29 +407,48 @@ Result<CheckedGraph> CheckGraph(const v1::Graph* graph, const std::string* graph
   // An empty graph would be stored as the latest version and hide every learner's mastery until a
   // full graph came back.
   if (checked.definition.competencies.empty()) {
-    AddProblem(&checked.problems, v1::GraphProblem::MALFORMED, Join(prefix, "competencies"),
+    AddProblem(&checked.problems, GraphProblem::Kind::kMalformed, Join(prefix, "competencies"),
                "a graph needs at least one competency");
   }
   CheckDefinitionLimits(checked.definition, prefix, limits, &checked.problems);
   for (GraphProblem& p : ValidateGraphDefinition(checked.definition)) {
-    AddProblem(&checked.problems, ToProto(p.kind), Join(prefix, p.path), std::move(p.message));
+    AddProblem(&checked.problems, p.kind, Join(prefix, p.path), std::move(p.message));
   }
   return checked;
 }
 
-Status GraphProblemsToStatus(const std::vector<v1::GraphProblem>& problems) {
-  if (problems.empty()) return Status::Ok();
-  bool only_cycles = true;
-  std::string message;
-  for (const v1::GraphProblem& p : problems) {
-    if (p.kind() != v1::GraphProblem::CYCLE) only_cycles = false;
-    if (!message.empty()) message += '\n';
-    message += p.path();
-    message += ": ";
-    message += p.message();
+namespace {
+
+v1::GraphProblem::Kind KindToProto(GraphProblem::Kind kind) {
+  switch (kind) {
+    case GraphProblem::Kind::kMissingId:
+      return v1::GraphProblem::MISSING_ID;
+    case GraphProblem::Kind::kDuplicateId:
+      return v1::GraphProblem::DUPLICATE_ID;
+    case GraphProblem::Kind::kSelfLoop:
+      return v1::GraphProblem::SELF_LOOP;
+    case GraphProblem::Kind::kDuplicateEdge:
+      return v1::GraphProblem::DUPLICATE_EDGE;
+    case GraphProblem::Kind::kDanglingReference:
+      return v1::GraphProblem::DANGLING_REFERENCE;
+    case GraphProblem::Kind::kOutOfRange:
+      return v1::GraphProblem::OUT_OF_RANGE;
+    case GraphProblem::Kind::kEmptyActivity:
+      return v1::GraphProblem::EMPTY_ACTIVITY;
+    case GraphProblem::Kind::kCycle:
+      return v1::GraphProblem::CYCLE;
+    case GraphProblem::Kind::kMalformed:
+      return v1::GraphProblem::MALFORMED;
   }
-  return only_cycles ? Status::FailedPrecondition(std::move(message))
-                     : Status::InvalidArgument(std::move(message));
+  return v1::GraphProblem::KIND_UNSPECIFIED;
+}
+
+}  // namespace
+
+void ToProto(const GraphProblem& problem, v1::GraphProblem* out) {
+  out->set_kind(KindToProto(problem.kind));
+  out->set_path(problem.path);
+  out->set_message(problem.message);
 }
 
 void ToProto(const GraphDefinition& def, v1::Graph* out) {

@@ -36,12 +36,14 @@ namespace pathwise::service {
 struct CheckedGraph {
   GraphDefinition definition;
   /// Every problem, with field paths under "graph" or "graph_json"; empty when the graph is valid.
-  std::vector<v1::GraphProblem> problems;
+  /// Core problems until the proto boundary, so that ProblemsToStatus (competency_graph.h) turns
+  /// them into one Status by the core's rule (FailedPrecondition only for cycles alone).
+  std::vector<GraphProblem> problems;
 };
 
 /// Reads the graph of a PutGraph / ValidateGraph request, given either as a message (`graph`, may
 /// be null) or as graph JSON (`graph_json`, may be null); exactly one must be non-null. Collects
-/// every problem: JSON that does not parse and ids the service does not accept (kind MALFORMED),
+/// every problem: JSON that does not parse and ids the service does not accept (kind kMalformed),
 /// then the core's validation (ValidateGraphDefinition), each with its field path.
 ///
 /// Returns InvalidArgument when neither form is given; ResourceExhausted "graph.<list>: ..." when a
@@ -53,14 +55,13 @@ struct CheckedGraph {
 ///
 ///     Result<CheckedGraph> checked = CheckGraph(&request.graph(), nullptr, limits);
 ///     if (!checked.ok()) return checked.status();
-///     if (!checked->problems.empty()) return GraphProblemsToStatus(checked->problems);
+///     if (!checked->problems.empty()) return ProblemsToStatus(checked->problems);
 Result<CheckedGraph> CheckGraph(const v1::Graph* graph, const std::string* graph_json,
                                 const app::ServiceLimits& limits);
 
-/// One Status for a non-empty problem list: FailedPrecondition when every problem is a cycle,
-/// InvalidArgument otherwise; the message lists every problem as "path: message", one per line.
-/// OK for an empty list.
-Status GraphProblemsToStatus(const std::vector<v1::GraphProblem>& problems);
+/// A problem as the ValidateGraph response lists it (GraphProblem::Kind to v1::GraphProblem::Kind
+/// by name; kMalformed is MALFORMED).
+void ToProto(const GraphProblem& problem, v1::GraphProblem* out);
 
 /// The graph as a message, every optional field set explicitly.
 void ToProto(const GraphDefinition& definition, v1::Graph* out);

@@ -89,10 +89,10 @@ TEST(TenantTest, RecordWithoutGraphIsFailedPrecondition) {
 // A course that reads the learners' answers (stalls, evidence) and tracks their pace.
 RecommenderOptions StallOptions() {
   RecommenderOptions options;
-  options.progress_weight = 1.0;
-  options.stall_min_attempts = 3;
-  options.stall_max_recent_correct = 0;
-  options.mastery_recent_correct = 2;
+  options.mastery.progress_weight = 1.0;
+  options.mastery.stall_min_attempts = 3;
+  options.mastery.stall_max_recent_correct = 0;
+  options.mastery.mastery_recent_correct = 2;
   return options;
 }
 

@@ -396,6 +396,21 @@ TEST(GraphValidationTest, ReportsOneCyclePerStronglyConnectedComponent) {
   EXPECT_EQ(ProblemsToStatus(problems).code(), StatusCode::kFailedPrecondition);
 }
 
+// A reader's or adapter's own problems (kMalformed) beside a cycle: the graph is not only cyclic,
+// so the one rule gives InvalidArgument, as for any other problem.
+TEST(GraphValidationTest, MalformedBesideACycleIsInvalidArgument) {
+  const std::vector<GraphProblem> cycle = {
+      {Kind::kCycle, "prerequisites[0]", "cycle: a -> b -> a"}};
+  EXPECT_EQ(ProblemsToStatus(cycle).code(), StatusCode::kFailedPrecondition);
+  std::vector<GraphProblem> both = cycle;
+  both.push_back({Kind::kMalformed, "competencies[0].id", "byte 0x20 at byte 3 is not allowed"});
+  const Status status = ProblemsToStatus(both);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "prerequisites[0]: cycle: a -> b -> a\n"
+            "competencies[0].id: byte 0x20 at byte 3 is not allowed");
+}
+
 TEST(GraphValidationTest, GroupThatIsItsOwnParentIsACycle) {
   GraphDefinition def;
   def.groups = {{"top", "", ""}, {"self", "", "self"}};
@@ -443,13 +458,13 @@ TEST(GraphValidationTest, RepeatedRowIsFoundInALongActivity) {
 
 TEST(GraphValidationTest, KindNamesAreDistinct) {
   std::set<std::string> names;
-  for (Kind kind :
-       {Kind::kMissingId, Kind::kDuplicateId, Kind::kSelfLoop, Kind::kDuplicateEdge,
-        Kind::kDanglingReference, Kind::kOutOfRange, Kind::kEmptyActivity, Kind::kCycle}) {
+  for (Kind kind : {Kind::kMissingId, Kind::kDuplicateId, Kind::kSelfLoop, Kind::kDuplicateEdge,
+                    Kind::kDanglingReference, Kind::kOutOfRange, Kind::kEmptyActivity, Kind::kCycle,
+                    Kind::kMalformed}) {
     EXPECT_FALSE(GraphProblemKindName(kind).empty());
     names.insert(std::string(GraphProblemKindName(kind)));
   }
-  EXPECT_EQ(names.size(), 8u);
+  EXPECT_EQ(names.size(), 9u);
   EXPECT_EQ(GraphProblemKindName(Kind::kCycle), "cycle");
 }
 

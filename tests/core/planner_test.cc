@@ -159,7 +159,7 @@ TEST(PlannerTest, SoftGatingDoesNotBlockDependents) {
   BktModel model;
   model.competencies["decimals"] = {0.1, 0.1, 0.05, 0.2, 0.1};
   RecommenderOptions options;
-  options.gating = Gating::kSoft;
+  options.mastery.gating = Gating::kSoft;
   Result<Pathway> plan = Planner(graph, model, options)->Plan(State({}), {"ratios"});
   ASSERT_OK(plan);
   EXPECT_TRUE(plan->reachable());

@@ -39,8 +39,8 @@ CompetencyGraph MakeGraph() {
 
 RecommenderOptions ZpdesOptions() {
   RecommenderOptions options;
-  options.zpdes_window = 4;
-  options.zpdes_mastery_rate = 0.75;
+  options.zpdes.window = 4;
+  options.zpdes.mastery_rate = 0.75;
   options.seed = 7;
   return options;
 }
@@ -134,7 +134,7 @@ TEST(PolicyStateTest, ZpdesRestoreCarriesTheZoneAndMastery) {
 
   // A smaller window keeps the most recent outcomes and the mastered flag.
   RecommenderOptions narrow = ZpdesOptions();
-  narrow.zpdes_window = 2;
+  narrow.zpdes.window = 2;
   std::unique_ptr<Policy> small = Make(PolicyKind::kZpdes, narrow);
   ASSERT_OK(small->RestoreLearnerState("zoe", *bytes));
   recs = small->Recommend(state, request);
@@ -184,10 +184,10 @@ TEST(PolicyStateTest, BadBytesAreRejectedAndChangeNothing) {
 // The mastery policy with the options that read a learner's answers: stalls and evidence.
 RecommenderOptions StallOptions() {
   RecommenderOptions options;
-  options.progress_weight = 1.0;
-  options.stall_min_attempts = 3;
-  options.stall_max_recent_correct = 0;
-  options.mastery_recent_correct = 2;
+  options.mastery.progress_weight = 1.0;
+  options.mastery.stall_min_attempts = 3;
+  options.mastery.stall_max_recent_correct = 0;
+  options.mastery.mastery_recent_correct = 2;
   return options;
 }
 
@@ -359,7 +359,7 @@ TEST(PolicyStateTest, EvidenceBeforeMasteredPerCompetencyOverridesTheCourse) {
   EXPECT_TRUE(OffersA(def, course, 2));  // a asks for five
   EXPECT_FALSE(OffersA(def, course, 5));
   // The competency's setting wins over the course's, both ways.
-  course.mastery_min_opportunities = 8;
+  course.mastery.mastery_min_opportunities = 8;
   EXPECT_FALSE(OffersA(def, course, 5));
   def.competencies[0].mastery_min_opportunities.reset();
   EXPECT_TRUE(OffersA(def, course, 5));
@@ -407,7 +407,7 @@ TEST(EnginePolicyTest, RecordFeedsZpdesAndDuplicatesDoNot) {
 
   // The state survives a change of options, and RemoveLearner forgets it.
   RecommenderOptions options = ZpdesOptions();
-  options.zpdes_exploration = 0.5;
+  options.zpdes.exploration = 0.5;
   ASSERT_OK(engine->SetRecommenderOptions(options));
   EXPECT_EQ(ZpdesZone(*engine, "zoe"), (std::set<std::string>{"b", "c", "e"}));
   ASSERT_OK(engine->RemoveLearner("zoe"));

@@ -164,8 +164,9 @@ TEST(RecommenderTest, LockedActivityIsNeverRecommendedUnderHardGating) {
   for (int trial = 0; trial < 60; ++trial) {
     const CompetencyGraph graph = RandomGraph(rng, 10 + static_cast<int>(rng() % 40));
     RecommenderOptions options;
-    options.gating = Gating::kHard;
-    options.soft_min_readiness = 0.0;  // let soft prerequisites through, so only gating stops it
+    options.mastery.gating = Gating::kHard;
+    options.mastery.soft_min_readiness =
+        0.0;  // let soft prerequisites through, so only gating stops it
     for (PolicyKind kind : {PolicyKind::kMastery, PolicyKind::kRandom}) {
       std::unique_ptr<Policy> policy = Make(kind, graph, options);
       ASSERT_NE(policy, nullptr);
@@ -209,8 +210,8 @@ TEST(RecommenderTest, SoftGatingAllowsWhatHardGatingLocks) {
   for (const Recommendation& r : *locked) EXPECT_EQ(r.competency_ids[0], "fractions.identify");
 
   RecommenderOptions soft;
-  soft.gating = Gating::kSoft;
-  soft.soft_min_readiness = 0.5;  // identify is at 0.6 / 0.95 = 0.63 of mastery
+  soft.mastery.gating = Gating::kSoft;
+  soft.mastery.soft_min_readiness = 0.5;  // identify is at 0.6 / 0.95 = 0.63 of mastery
   Result<std::vector<Recommendation>> open =
       Make(PolicyKind::kMastery, graph, soft)->Recommend(state, request);
   ASSERT_OK(open);
@@ -231,7 +232,7 @@ TEST(RecommenderTest, ReasonsMatchPartScores) {
   for (int trial = 0; trial < 20; ++trial) {
     const CompetencyGraph graph = RandomGraph(rng, 30);
     RecommenderOptions options;
-    options.gating = trial % 2 == 0 ? Gating::kHard : Gating::kSoft;
+    options.mastery.gating = trial % 2 == 0 ? Gating::kHard : Gating::kSoft;
     std::unique_ptr<Policy> policy = Make(PolicyKind::kMastery, graph, options);
     for (int s = 0; s < 10; ++s) {
       const LearnerState state = RandomState(rng, graph.num_competencies());
@@ -308,7 +309,7 @@ TEST(RecommenderTest, ReviewDueFollowsTheHalfLife) {
                                            {"fractions.multiply", 0.98, 5, kStart},
                                            {"decimals", 0.99, 5, kStart}});
   RecommenderOptions options;
-  options.review_half_life_days = 14.0;
+  options.mastery.review_half_life_days = 14.0;
   RecommendRequest request;
   request.k = 10;
   request.now_ms = kStart;
@@ -346,8 +347,8 @@ TEST(RecommenderTest, ReviewDueFollowsTheHalfLife) {
 TEST(RecommenderTest, EvidenceRuleKeepsALuckyCompetencyInPlay) {
   const CompetencyGraph graph = FractionsGraph();
   RecommenderOptions options;
-  options.mastery_min_opportunities = 3;
-  options.mastery_recent_correct = 2;
+  options.mastery.mastery_min_opportunities = 3;
+  options.mastery.mastery_recent_correct = 2;
   const LearnerState state = State(graph, {{"fractions.identify", 0.97, 1}});
   RecommendRequest request;
   request.k = 20;
@@ -369,7 +370,7 @@ TEST(RecommenderTest, EvidenceRuleKeepsALuckyCompetencyInPlay) {
 TEST(RecommenderTest, StalledActivityGivesWayToAnotherForTheSameCompetency) {
   const CompetencyGraph graph = FractionsGraph();
   RecommenderOptions options;
-  options.progress_weight = 3.0;
+  options.mastery.progress_weight = 3.0;
   std::unique_ptr<Policy> policy = Make(PolicyKind::kMastery, graph, options);
   RecommendRequest request;
   request.k = 1;
@@ -416,7 +417,7 @@ TEST(RecommenderTest, ReviewWhileAGoalIsPendingOnlyCoversThePathAhead) {
     return ids;
   };
   RecommenderOptions options;
-  ASSERT_TRUE(options.review_only_goal_path);
+  ASSERT_TRUE(options.mastery.review_only_goal_path);
   // Goal pending, equivalent mastered: neither due competency comes back.
   std::set<std::string> ids = competencies(options, state_with(0.96, 0.3));
   EXPECT_TRUE(ids.count("fractions.add"));
@@ -431,7 +432,7 @@ TEST(RecommenderTest, ReviewWhileAGoalIsPendingOnlyCoversThePathAhead) {
   EXPECT_TRUE(ids.count("fractions.identify"));
   EXPECT_TRUE(ids.count("decimals"));
   // Switched off: review everything due even while the goal is pending.
-  options.review_only_goal_path = false;
+  options.mastery.review_only_goal_path = false;
   ids = competencies(options, state_with(0.96, 0.3));
   EXPECT_TRUE(ids.count("fractions.identify"));
   EXPECT_TRUE(ids.count("decimals"));
@@ -487,8 +488,8 @@ TEST(RecommenderTest, AGoalThatLooksMasteredIsCheckedBeforeUnrelatedNewMaterial)
 TEST(RecommenderTest, RemediationPointsBackToTheWeakPrerequisite) {
   const CompetencyGraph graph = FractionsGraph();
   RecommenderOptions options;
-  options.gating = Gating::kSoft;
-  options.soft_min_readiness = 0.0;
+  options.mastery.gating = Gating::kSoft;
+  options.mastery.soft_min_readiness = 0.0;
   // add is going badly after 12 attempts, and its prerequisite equivalent is shaky.
   const LearnerState state = State(
       graph,
@@ -496,7 +497,7 @@ TEST(RecommenderTest, RemediationPointsBackToTheWeakPrerequisite) {
   RecommendRequest request;
   request.k = 1;
   request.goals = {"decimals"};  // off the path, so only remediation favours equivalent
-  options.goal_weight = 0.0;
+  options.mastery.goal_weight = 0.0;
   Result<std::vector<Recommendation>> recs =
       Make(PolicyKind::kMastery, graph, options)->Recommend(state, request);
   ASSERT_OK(recs);
@@ -508,7 +509,7 @@ TEST(RecommenderTest, RemediationPointsBackToTheWeakPrerequisite) {
             "remediation: prerequisite of fractions.add, which is not going well (0.20 after 12 "
             "attempts)");
   // Below remediation_min_opportunities the learner is not struggling yet.
-  options.remediation_min_opportunities = 13;
+  options.mastery.remediation_min_opportunities = 13;
   Result<std::vector<Recommendation>> early =
       Make(PolicyKind::kMastery, graph, options)->Recommend(state, request);
   ASSERT_OK(early);
@@ -636,7 +637,7 @@ TEST(RecommenderTest, BadRequestsAreRejected) {
   EXPECT_EQ(policy->Recommend(bad, request).status().code(), StatusCode::kInvalidArgument);
 
   RecommenderOptions options;
-  options.target_success = 1.0;
+  options.mastery.target_success = 1.0;
   Result<std::unique_ptr<Policy>> invalid =
       MakePolicy(PolicyKind::kMastery, graph, BktModel{}, options);
   EXPECT_EQ(invalid.status().code(), StatusCode::kInvalidArgument);
@@ -644,6 +645,51 @@ TEST(RecommenderTest, BadRequestsAreRejected) {
   EXPECT_EQ(ParsePolicyKind("bandit").status().code(), StatusCode::kInvalidArgument);
   ASSERT_OK(ParsePolicyKind("zpdes"));
   EXPECT_EQ(*ParsePolicyKind("zpdes"), PolicyKind::kZpdes);
+}
+
+// Each policy's options sit in their own struct; a bad value is named by its path from
+// RecommenderOptions, and by its bare name when the policy's struct validates itself (as
+// pathwised's config does for the mastery policy's keys).
+TEST(RecommenderTest, OptionsValidateNamesTheFieldPath) {
+  EXPECT_OK(RecommenderOptions{}.Validate());
+  const auto message = [](const RecommenderOptions& options) {
+    const Status status = options.Validate();
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status;
+    return status.message();
+  };
+  RecommenderOptions options;
+  options.mastery.goal_weight = -1.0;
+  EXPECT_EQ(message(options).rfind("mastery.goal_weight must be", 0), 0u) << message(options);
+  EXPECT_EQ(options.mastery.Validate().message().rfind("goal_weight must be", 0), 0u);
+
+  options = {};
+  options.mastery.stall_min_attempts = 1;
+  EXPECT_NE(message(options).find("mastery.stall_min_attempts"), std::string::npos);
+  options = {};
+  options.zpdes.window = 5;
+  EXPECT_NE(message(options).find("zpdes.window must be even"), std::string::npos);
+  EXPECT_EQ(options.zpdes.Validate().message().rfind("window must be even", 0), 0u);
+  options = {};
+  options.zpdes.exploration = 1.5;
+  EXPECT_NE(message(options).find("zpdes.exploration"), std::string::npos);
+  options = {};
+  options.curriculum.opportunities = -1;
+  EXPECT_NE(message(options).find("curriculum.opportunities"), std::string::npos);
+  options = {};
+  options.planner.activities_per_competency = 0;
+  EXPECT_NE(message(options).find("planner.activities_per_competency"), std::string::npos);
+  options = {};
+  options.hard_prerequisite_strength = 0.0;
+  EXPECT_EQ(message(options).rfind("hard_prerequisite_strength must be", 0), 0u);
+
+  // A policy is built only from valid options, whichever policy the bad field belongs to.
+  const CompetencyGraph graph = FractionsGraph();
+  options = {};
+  options.zpdes.window = 0;
+  Result<std::unique_ptr<Policy>> policy =
+      MakePolicy(PolicyKind::kRandom, graph, BktModel{}, options);
+  ASSERT_FALSE(policy.ok());
+  EXPECT_NE(policy.status().message().find("zpdes.window"), std::string::npos) << policy.status();
 }
 
 TEST(RecommenderTest, RankingIsDeterministicAndIndependentOfStateOrder) {
@@ -838,9 +884,9 @@ TEST(RecommenderTest, ZpdesZoneWidensAsCompetenciesAreMastered) {
   Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
   ASSERT_OK(graph);
   RecommenderOptions options;
-  options.zpdes_window = 4;
-  options.zpdes_mastery_rate = 0.75;
-  options.zpdes_zone_size = 0;
+  options.zpdes.window = 4;
+  options.zpdes.mastery_rate = 0.75;
+  options.zpdes.zone_size = 0;
   std::unique_ptr<Policy> policy = Make(PolicyKind::kZpdes, *graph, options);
   LearnerState state;
   state.learner_id = "zoe";
@@ -877,8 +923,8 @@ TEST(RecommenderTest, ZpdesPrefersTheArmThatIsProgressing) {
   Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
   ASSERT_OK(graph);
   RecommenderOptions options;
-  options.zpdes_window = 4;
-  options.zpdes_exploration = 0.0;
+  options.zpdes.window = 4;
+  options.zpdes.exploration = 0.0;
   std::unique_ptr<Policy> policy = Make(PolicyKind::kZpdes, *graph, options);
   for (double outcome : {0.0, 0.0, 1.0, 1.0})
     ASSERT_OK(policy->Observe({"", "l", "x", outcome, 0}));
@@ -922,10 +968,10 @@ TEST(RecommenderTest, EngineRecommendsAndPlansFromTrackedMastery) {
   EXPECT_EQ(plan->steps[0].competency_id, "fractions.equivalent");
 
   RecommenderOptions bad;
-  bad.goal_weight = -1.0;
+  bad.mastery.goal_weight = -1.0;
   EXPECT_EQ((*engine)->SetRecommenderOptions(bad).code(), StatusCode::kInvalidArgument);
   RecommenderOptions options;
-  options.max_named_prerequisites = 1;
+  options.mastery.max_named_prerequisites = 1;
   EXPECT_OK((*engine)->SetRecommenderOptions(options));
   EXPECT_OK((*engine)->Recommend("ann", request));
 }

@@ -339,6 +339,41 @@ def test_recommendations_and_plans():
         c for c in graph.topological_order() if c in {s.competency_id for s in plan.steps}]
 
 
+def test_recommender_options_nest_one_object_per_policy():
+    options = pw.RecommenderOptions()
+    # Each nested object is the one the RecommenderOptions holds, not a copy.
+    options.mastery.goal_weight = 0.5
+    options.mastery.gating = pw.Gating.SOFT
+    options.zpdes.window = 8
+    options.random.restrict_to_goal = True
+    options.curriculum.opportunities = 2
+    options.planner.activities_per_competency = 1
+    options.seed = 7
+    assert options.mastery.goal_weight == 0.5 and options.zpdes.window == 8
+    options.validate()
+
+    # C++ -> Python -> C++: the engine keeps exactly what Python set.
+    graph = pw.CompetencyGraph.read(str(FRACTIONS))
+    engine = pw.Engine.create(graph, pw.BktModel())
+    engine.set_recommender_options(options)
+    back = engine.recommender_options()
+    assert (back.mastery.goal_weight, back.mastery.gating, back.zpdes.window,
+            back.random.restrict_to_goal, back.curriculum.opportunities,
+            back.planner.activities_per_competency, back.seed) == \
+        (0.5, pw.Gating.SOFT, 8, True, 2, 1, 7)
+    goal = graph.topological_order()[-1]
+    assert all(len(step.activity_ids) <= 1 for step in engine.plan("ann", [goal]).steps)
+
+    bad = pw.RecommenderOptions()
+    bad.zpdes.window = 3
+    with pytest.raises(pw.InvalidArgumentError, match=r"zpdes\.window must be even"):
+        bad.validate()
+    with pytest.raises(pw.InvalidArgumentError, match=r"^window must be even"):
+        bad.zpdes.validate()
+    with pytest.raises(pw.InvalidArgumentError, match=r"zpdes\.window"):
+        engine.set_recommender_options(bad)
+
+
 def test_observation_timestamp_is_required_or_explicitly_now():
     with pytest.raises(TypeError, match="timestamp_ms is required"):
         pw.Observation("e1", "ann", "q1", 1.0)

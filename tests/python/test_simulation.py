@@ -80,12 +80,25 @@ def test_custom_policy_objects(graph):
     simulation = pw.Simulation.create(graph, options)
     try:
         settings = pw.RecommenderOptions()
-        settings.goal_weight = 0.0
+        settings.mastery.goal_weight = 0.0
         policy = pw.make_policy("mastery", graph, simulation.online_model, settings)
     except pw.UnimplementedError:
         pytest.skip("the recommender is not implemented in this build")
     report = pw.simulate(graph, policies=[("no-goal-mastery", policy)], learners=10, steps=20, seed=3)
     assert report.policies == ["no-goal-mastery"]
+
+
+def test_recommender_options_from_nested_dicts(graph):
+    options = pw.simulation_options(
+        recommender={"mastery": {"goal_weight": 0.0}, "zpdes": {"window": 8}, "seed": 9})
+    assert options.recommender.mastery.goal_weight == 0.0
+    assert options.recommender.mastery.review_weight == pw.MasteryPolicyOptions().review_weight
+    assert options.recommender.zpdes.window == 8 and options.recommender.seed == 9
+    with pytest.raises(pw.InvalidArgumentError, match="unknown recommender option 'goal_weight'"):
+        pw.simulation_options(recommender={"goal_weight": 0.0})
+    with pytest.raises(pw.InvalidArgumentError,
+                       match="unknown recommender.zpdes option 'zpdes_window'"):
+        pw.simulation_options(recommender={"zpdes": {"zpdes_window": 8}})
 
 
 def test_bad_simulation_options(graph):

@@ -2,6 +2,7 @@
 // field.
 #include "service/proto_convert.h"
 
+#include <cctype>
 #include <cmath>
 #include <limits>
 
@@ -25,10 +26,10 @@ using testing::ChainGraph;
 using testing::FractionsGraph;
 using testing::MakeObservation;
 
-bool HasProblem(const std::vector<v1::GraphProblem>& problems, v1::GraphProblem::Kind kind,
+bool HasProblem(const std::vector<GraphProblem>& problems, GraphProblem::Kind kind,
                 const std::string& path) {
-  for (const v1::GraphProblem& p : problems) {
-    if (p.kind() == kind && p.path() == path) return true;
+  for (const GraphProblem& p : problems) {
+    if (p.kind == kind && p.path == path) return true;
   }
   return false;
 }
@@ -65,7 +66,7 @@ TEST(ProtoConvertTest, MissingParameterIsNamedByPath) {
   params->set_guess(0.2);  // no slip
   Result<CheckedGraph> checked = CheckGraph(&graph, nullptr, ServiceLimits{});
   ASSERT_OK(checked);
-  EXPECT_TRUE(HasProblem(checked->problems, v1::GraphProblem::MALFORMED,
+  EXPECT_TRUE(HasProblem(checked->problems, GraphProblem::Kind::kMalformed,
                          "graph.competencies[1].params.slip"));
 }
 
@@ -75,9 +76,9 @@ TEST(ProtoConvertTest, NanThresholdIsOutOfRange) {
   Result<CheckedGraph> checked = CheckGraph(&graph, nullptr, ServiceLimits{});
   ASSERT_OK(checked);
   ASSERT_FALSE(checked->problems.empty());
-  EXPECT_EQ(checked->problems[0].kind(), v1::GraphProblem::OUT_OF_RANGE);
-  EXPECT_EQ(checked->problems[0].path().rfind("graph.competencies[2]", 0), 0u)
-      << checked->problems[0].path();
+  EXPECT_EQ(checked->problems[0].kind, GraphProblem::Kind::kOutOfRange);
+  EXPECT_EQ(checked->problems[0].path.rfind("graph.competencies[2]", 0), 0u)
+      << checked->problems[0].path;
 }
 
 TEST(ProtoConvertTest, CycleAloneIsFailedPreconditionNamingTheCycle) {
@@ -87,7 +88,7 @@ TEST(ProtoConvertTest, CycleAloneIsFailedPreconditionNamingTheCycle) {
   back->set_to("a");
   Result<CheckedGraph> checked = CheckGraph(&graph, nullptr, ServiceLimits{});
   ASSERT_OK(checked);
-  Status status = GraphProblemsToStatus(checked->problems);
+  Status status = ProblemsToStatus(checked->problems);
   EXPECT_EQ(status.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(status.message().find("cycle"), std::string::npos) << status;
   EXPECT_NE(status.message().find("a -> b -> c -> a"), std::string::npos) << status;
@@ -101,8 +102,8 @@ TEST(ProtoConvertTest, CycleWithOtherProblemsIsInvalidArgument) {
   graph.mutable_activities(0)->mutable_competencies(0)->set_competency_id("nowhere");
   Result<CheckedGraph> checked = CheckGraph(&graph, nullptr, ServiceLimits{});
   ASSERT_OK(checked);
-  EXPECT_EQ(GraphProblemsToStatus(checked->problems).code(), StatusCode::kInvalidArgument);
-  EXPECT_TRUE(HasProblem(checked->problems, v1::GraphProblem::DANGLING_REFERENCE,
+  EXPECT_EQ(ProblemsToStatus(checked->problems).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(HasProblem(checked->problems, GraphProblem::Kind::kDanglingReference,
                          "graph.activities[0].competencies[0].competency_id"));
 }
 
@@ -111,9 +112,42 @@ TEST(ProtoConvertTest, IdWithSpaceIsMalformed) {
   graph.mutable_activities(3)->set_id("act ab");
   Result<CheckedGraph> checked = CheckGraph(&graph, nullptr, ServiceLimits{});
   ASSERT_OK(checked);
-  ASSERT_TRUE(HasProblem(checked->problems, v1::GraphProblem::MALFORMED, "graph.activities[3].id"));
-  EXPECT_NE(GraphProblemsToStatus(checked->problems).message().find("0x20 at byte 3"),
+  ASSERT_TRUE(
+      HasProblem(checked->problems, GraphProblem::Kind::kMalformed, "graph.activities[3].id"));
+  EXPECT_NE(ProblemsToStatus(checked->problems).message().find("0x20 at byte 3"),
             std::string::npos);
+}
+
+// The service's own problems join the core's under the core's rule: a cycle beside an id the
+// service refuses is not "only cycles".
+TEST(ProtoConvertTest, CycleWithMalformedIdIsInvalidArgument) {
+  v1::Graph graph = ChainGraph();
+  v1::Prerequisite* back = graph.add_prerequisites();
+  back->set_from("c");
+  back->set_to("a");
+  graph.mutable_activities(3)->set_id("act ab");
+  Result<CheckedGraph> checked = CheckGraph(&graph, nullptr, ServiceLimits{});
+  ASSERT_OK(checked);
+  ASSERT_TRUE(
+      HasProblem(checked->problems, GraphProblem::Kind::kMalformed, "graph.activities[3].id"));
+  EXPECT_EQ(ProblemsToStatus(checked->problems).code(), StatusCode::kInvalidArgument);
+}
+
+// Every core kind reaches the wire as the proto kind of the same name (kDuplicateId <->
+// DUPLICATE_ID, GraphProblemKindName "duplicate-id"), path and message unchanged.
+TEST(ProtoConvertTest, GraphProblemKindsMapByName) {
+  using Kind = GraphProblem::Kind;
+  for (Kind kind : {Kind::kMissingId, Kind::kDuplicateId, Kind::kSelfLoop, Kind::kDuplicateEdge,
+                    Kind::kDanglingReference, Kind::kOutOfRange, Kind::kEmptyActivity, Kind::kCycle,
+                    Kind::kMalformed}) {
+    v1::GraphProblem proto;
+    ToProto(GraphProblem{kind, "graph.competencies[0].id", "why"}, &proto);
+    std::string name = v1::GraphProblem::Kind_Name(proto.kind());
+    for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(c));
+    EXPECT_EQ(name, GraphProblemKindName(kind));
+    EXPECT_EQ(proto.path(), "graph.competencies[0].id");
+    EXPECT_EQ(proto.message(), "why");
+  }
 }
 
 TEST(ProtoConvertTest, GraphJsonSyntaxErrorIsListedWithLineAndColumn) {
@@ -121,9 +155,9 @@ TEST(ProtoConvertTest, GraphJsonSyntaxErrorIsListedWithLineAndColumn) {
   Result<CheckedGraph> checked = CheckGraph(nullptr, &json, ServiceLimits{});
   ASSERT_OK(checked);
   ASSERT_EQ(checked->problems.size(), 1u);
-  EXPECT_EQ(checked->problems[0].kind(), v1::GraphProblem::MALFORMED);
-  EXPECT_NE(checked->problems[0].message().find("2:"), std::string::npos)
-      << checked->problems[0].message();
+  EXPECT_EQ(checked->problems[0].kind, GraphProblem::Kind::kMalformed);
+  EXPECT_NE(checked->problems[0].message.find("2:"), std::string::npos)
+      << checked->problems[0].message;
 }
 
 TEST(ProtoConvertTest, GraphOverLimitIsResourceExhausted) {

@@ -485,10 +485,10 @@ TEST_P(ServiceTest, MasteryPolicyStateSurvivesARestartAsIfUninterrupted) {
   // The tenant's course reads the learner's answers (stalls, evidence before "mastered") and
   // tracks the learner's pace: all of it is per-learner state kept in the store.
   for (app::TenantConfig& tenant : config_.tenants) {
-    tenant.recommender.progress_weight = 1.0;
-    tenant.recommender.stall_min_attempts = 3;
-    tenant.recommender.stall_max_recent_correct = 0;
-    tenant.recommender.mastery_recent_correct = 2;
+    tenant.recommender.mastery.progress_weight = 1.0;
+    tenant.recommender.mastery.stall_min_attempts = 3;
+    tenant.recommender.mastery.stall_max_recent_correct = 0;
+    tenant.recommender.mastery.mastery_recent_correct = 2;
     tenant.tracker.individual_pace = true;
   }
   Restart();
