@@ -2,7 +2,8 @@
 Ed-Fi learning standards as competency graphs, OneRoster rosters as classes and their learners.
 
 The parsers (``parse_*``) take text and a source name that every error message starts with; the
-``read_*`` functions here open a file and name it in the messages. The mapping rules, and what each
+``read_*`` functions open a file and name it in the messages (the CASE, Ed-Fi and OneRoster
+readers are the library's own; xAPI and Caliper files are read here, the library parsing text only). The mapping rules, and what each
 import accepts, skips and rejects, are in docs/standards.md; the CLI's ``pathwise import`` uses the
 same library calls. Errors are the package's usual exceptions: :class:`pathwise.InvalidArgumentError`
 naming the source, the record and its JSON path (one bad record imports nothing),
@@ -30,6 +31,8 @@ from ._core import (  # noqa: F401  (re-exports)
     parse_edfi_learning_standards,
     parse_xapi_statements,
     read_activity_map_csv,
+    read_case_package,
+    read_edfi_learning_standards,
     read_oneroster,
 )
 
@@ -65,14 +68,3 @@ def read_xapi_statements(path: PathLike, *, activity_map=None, completion_as_out
 def read_caliper_events(path: PathLike, *, activity_map=None) -> ImportedObservations:
     """Caliper 1.2 events from a JSON file (see :func:`parse_caliper_events`)."""
     return parse_caliper_events(_read_text(path), os.fspath(path), activity_map=_activity_map(activity_map))
-
-
-def read_case_package(path: PathLike, *, version: str = "1.1") -> ImportedCase:
-    """A CASE CFPackage JSON file as a competency graph (see :func:`parse_case_package`)."""
-    return parse_case_package(_read_text(path), os.fspath(path), version=version)
-
-
-def read_edfi_learning_standards(path: PathLike) -> ImportedEdFi:
-    """Ed-Fi learning standards (API JSON or XML interchange) from a file (see
-    :func:`parse_edfi_learning_standards`)."""
-    return parse_edfi_learning_standards(_read_text(path), os.fspath(path))

@@ -135,6 +135,16 @@ void BindStandards(py::module_& m) {
       "`version` ('1.1' or '1.0'). Raises InvalidArgumentError listing every violation by JSON "
       "path, FailedPreconditionError for a precedes cycle.");
 
+  m.def(
+      "read_case_package",
+      [](const std::string& path, const std::string& version) {
+        CaseImportOptions options;
+        options.version = ParseCaseVersion(version);
+        return ValueOrThrow(ReadCasePackage(path, options));
+      },
+      py::arg("path"), py::kw_only(), py::arg("version") = "1.1",
+      "A CASE CFPackage JSON file as a competency graph (see parse_case_package).");
+
   py::class_<RosterClass>(m, "RosterClass", "A OneRoster class and who is in it (ids only).")
       .def_readonly("sourced_id", &RosterClass::sourced_id)
       .def_readonly("title", &RosterClass::title)
@@ -175,6 +185,12 @@ void BindStandards(py::module_& m) {
       py::arg("text"), py::arg("source_name") = "<string>",
       "Ed-Fi LearningStandard resources (the API's JSON, or an XML interchange) as a graph: "
       "parents -> groups, prerequisiteLearningStandards -> prerequisites.");
+  m.def(
+      "read_edfi_learning_standards",
+      [](const std::string& path) { return ValueOrThrow(ReadEdFiLearningStandards(path)); },
+      py::arg("path"),
+      "Ed-Fi learning standards (API JSON or XML interchange) from a file (see "
+      "parse_edfi_learning_standards).");
 }
 
 }  // namespace pathwise::python
