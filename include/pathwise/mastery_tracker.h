@@ -167,6 +167,19 @@ class MasteryTracker {
   /// summing to 0); nothing changes then.
   Status RestorePace(std::string_view learner_id, std::string_view bytes);
 
+  /// Replaces a learner's practised states by `estimates` (creating the learner, with a new
+  /// learner's pace, when unknown; its pace is left as it is otherwise: RestorePace restores it),
+  /// without replaying their events: the fast path for a restart from stored states. An estimate
+  /// with opportunities 0 is at its prior and is skipped. With odds_scale set (what Mastery gives),
+  /// the state is restored bit for bit, so later observations give exactly what they give a
+  /// tracker that saw the events (with the same pace, see SavePace); without it, from log_odds,
+  /// else p_learned, to a few ulps. The event ids kept for idempotency are not restored (ids of
+  /// events recorded before are then new again). NotFound naming "estimates[i].competency_id" for
+  /// a competency the graph lacks; InvalidArgument for an empty learner id, a competency given
+  /// twice, or odds the tracker never carries (a scale outside [2^-256, 2^256) that is not 0 or
+  /// inf with exponent 0); nothing changes then.
+  Status RestoreLearner(std::string_view learner_id, const std::vector<MasteryEstimate>& estimates);
+
   bool HasLearner(std::string_view learner_id) const;
   /// Forgets a learner entirely (state and event ids). NotFound when unknown.
   Status RemoveLearner(std::string_view learner_id);

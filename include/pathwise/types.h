@@ -40,6 +40,13 @@ struct MasteryEstimate {
   /// from it and rounds to 1.0 near mastery, log_odds keeps the evidence p_learned cannot show. NaN
   /// when not known (an estimate built by hand); readers then derive it from p_learned.
   double log_odds = std::numeric_limits<double>::quiet_NaN();
+  /// The carried state exactly as MasteryTracker holds it (bkt.h's Odds: log_odds is
+  /// log(odds_scale) + 512 odds_exponent ln 2, rounded, so it cannot give the odds back bit for
+  /// bit). What MasteryTracker::RestoreLearner needs to carry on exactly as if it had seen the
+  /// events. odds_scale is NaN when not known (an estimate built by hand, or stored before the
+  /// store kept the odds).
+  double odds_scale = std::numeric_limits<double>::quiet_NaN();
+  int32_t odds_exponent = 0;  ///< see odds_scale
 };
 
 /// A learner's mastery of every competency in the graph, in the graph's insertion order.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <unordered_set>
 #include <utility>
 
@@ -59,11 +60,26 @@ Result<std::vector<store::PolicyState>> SavePolicyStates(const Engine& engine,
   return out;
 }
 
+bool SameDouble(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+// The odds too: a state stored without them (before the store kept them) is rewritten with them,
+// so that the next start-up can restore it exactly.
 bool SameEstimate(const MasteryEstimate& a, const MasteryEstimate& b) {
   return a.competency_id == b.competency_id && a.p_learned == b.p_learned &&
-         (a.log_odds == b.log_odds || (std::isnan(a.log_odds) && std::isnan(b.log_odds))) &&
-         a.mastered == b.mastered && a.opportunities == b.opportunities &&
-         a.last_practiced_ms == b.last_practiced_ms;
+         SameDouble(a.log_odds, b.log_odds) && SameDouble(a.odds_scale, b.odds_scale) &&
+         a.odds_exponent == b.odds_exponent && a.mastered == b.mastered &&
+         a.opportunities == b.opportunities && a.last_practiced_ms == b.last_practiced_ms;
+}
+
+// Changes whenever the way states are derived from events changes (the tracker's update, what
+// the policies keep): states stored under another revision are rebuilt by replay.
+constexpr std::string_view kStateRevision = "pathwise-states/1";
+
+// A double exactly, for the state origin.
+std::string ExactText(double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%a", value);
+  return buffer;
 }
 
 // The tracker marks a competency never practised with opportunities 0; only practised ones are
@@ -124,9 +140,42 @@ Tenant::Tenant(std::string id, store::LearnerStore* store, const ServiceLimits* 
       recommender_options_(std::move(recommender_options)),
       tracker_options_(tracker_options),
       curriculum_(std::make_shared<Curriculum>()),
-      seen_events_(std::make_unique<EventIdFilter>()) {}
+      seen_events_(std::make_shared<SeenEvents>()) {
+  seen_events_->complete = true;  // nothing is stored before a Load
+}
 
-Tenant::~Tenant() = default;
+Tenant::~Tenant() { StopFillingEventFilter(); }
+
+LoadReport Tenant::last_load() const {
+  std::lock_guard<std::mutex> lock(load_mu_);
+  return last_load_;
+}
+
+bool Tenant::event_filter_complete() const {
+  std::shared_lock<std::shared_mutex> write(write_mu_);
+  return seen_events_->complete.load();
+}
+
+std::string Tenant::StateOrigin(const Curriculum& curriculum) const {
+  // Every setting that shapes a learner's stored states: the tracker's (mastery and pace), and
+  // the policy options that decide what the policies keep per learner (zpdes; the mastery
+  // policy's answers) or how they read the graph.
+  const RecommenderOptions& r = recommender_options_;
+  const MasteryPolicyOptions& m = r.mastery;
+  std::string out(kStateRevision);
+  out += " graph=" + std::to_string(curriculum.graph_version);
+  out += " model=" + std::to_string(curriculum.model_version);
+  out += " pace=" + std::to_string(tracker_options_.individual_pace ? 1 : 0) + "/" +
+         ExactText(tracker_options_.pace_prior_sd);
+  out += " zpdes=" + std::to_string(r.zpdes.window) + "/" + ExactText(r.zpdes.mastery_rate) + "/" +
+         ExactText(r.zpdes.exploration) + "/" + std::to_string(r.zpdes.zone_size);
+  out += " answers=" + std::to_string(m.mastery_min_opportunities) + "/" +
+         std::to_string(m.mastery_recent_correct) + "/" + std::to_string(m.stall_min_attempts) +
+         "/" + std::to_string(m.stall_max_recent_correct) + "/" + ExactText(m.progress_weight);
+  out += " hard=" + ExactText(r.hard_prerequisite_strength);
+  out += " seed=" + std::to_string(r.seed);
+  return out;
+}
 
 std::shared_ptr<const Curriculum> Tenant::curriculum() const {
   std::lock_guard<std::mutex> lock(curriculum_mu_);
@@ -225,17 +274,187 @@ Status Tenant::Load() {
     return Status::FailedPrecondition("the stored graph and active model do not fit: " +
                                       next.status().message());
   }
-  PATHWISE_ASSIGN_OR_RETURN(uint64_t learners, RebuildLocked(std::move(next).value()));
+  std::shared_ptr<Curriculum> loaded = std::move(next).value();
+  LoadReport report;
+  if (loaded->has_graph()) {
+    PATHWISE_ASSIGN_OR_RETURN(const std::string stored_origin, store_->GetStateOrigin(id_));
+    if (stored_origin == StateOrigin(*loaded)) {
+      PATHWISE_ASSIGN_OR_RETURN(std::optional<uint64_t> restored, RestoreLocked(loaded));
+      if (restored.has_value()) {
+        report.from_states = true;
+        report.learners = *restored;
+      } else {
+        LogLine(LogLevel::kWarning, "stored states not restorable exactly; replaying events")
+            .Add("tenant", id_);
+        // RestoreLocked filled the engine partly: replay into a fresh one.
+        Result<std::shared_ptr<Curriculum>> fresh =
+            BuildCurriculum(loaded->engine->graph(), graph_version, loaded->model, model_version);
+        if (!fresh.ok()) return fresh.status();
+        loaded = std::move(fresh).value();
+      }
+    }
+  }
+  if (!report.from_states) {
+    PATHWISE_ASSIGN_OR_RETURN(report.learners, RebuildLocked(std::move(loaded)));
+  }
+  {
+    std::lock_guard<std::mutex> lock(load_mu_);
+    last_load_ = report;
+  }
   LogLine(LogLevel::kInfo, "tenant loaded")
       .Add("tenant", id_)
       .Add("graph_version", graph_version)
       .Add("model_version", model_version)
-      .Add("learners", learners);
+      .Add("learners", report.learners)
+      .Add("from", report.from_states ? "states" : "events");
   return Status::Ok();
 }
 
+Result<std::optional<uint64_t>> Tenant::RestoreLocked(const std::shared_ptr<Curriculum>& next) {
+  StopFillingEventFilter();
+  Engine& engine = *next->engine;
+  MasteryTracker& tracker = engine.tracker();
+  std::unordered_set<std::string> stored_learners;
+  struct Refresh {
+    LearnerSlot* slot;
+    uint64_t version;
+  };
+  std::vector<Refresh> refreshed;
+  uint64_t restored = 0;
+  bool exact = true;
+  std::vector<MasteryEstimate> practised;
+  // The store calls the visitor under its read snapshot; the visitor only touches memory.
+  Status visited = store_->ForEachLearner(id_, [&](const store::StoredLearner& learner) -> Status {
+    const std::string& id = learner.learner_id;
+    practised.clear();
+    for (const MasteryEstimate& e : learner.competencies) {
+      // Never practised (a prior kept for a competency that lost its activities), or of a
+      // competency the graph no longer has: neither is carried by the tracker.
+      if (e.opportunities == 0 || next->competency_index.count(e.competency_id) == 0) continue;
+      if (std::isnan(e.odds_scale)) {
+        exact = false;
+        return Status::Cancelled("inexact");
+      }
+      practised.push_back(e);
+    }
+    if (!practised.empty()) {
+      Status status = tracker.RestoreLearner(id, practised);
+      if (!status.ok()) {
+        LogLine(LogLevel::kWarning, "stored states not restored")
+            .Add("tenant", id_)
+            .Add("learner", id)
+            .Add(status);
+        exact = false;
+        return Status::Cancelled("inexact");
+      }
+    }
+    for (const store::PolicyState& policy : learner.policy_states) {
+      Status status;
+      if (policy.policy == kPaceRecord) {
+        status = tracker.RestorePace(id, policy.state);
+      } else {
+        Result<PolicyKind> kind = ParsePolicyKind(policy.policy);
+        status = kind.ok() ? engine.RestoreLearnerState(*kind, id, policy.state) : kind.status();
+      }
+      if (!status.ok()) {
+        LogLine(LogLevel::kWarning, "stored policy state not restored")
+            .Add("tenant", id_)
+            .Add("learner", id)
+            .Add("policy", policy.policy)
+            .Add(status);
+        exact = false;
+        return Status::Cancelled("inexact");
+      }
+    }
+    refreshed.push_back({GetOrCreateSlot(id), learner.version});
+    stored_learners.insert(id);
+    ++restored;
+    return Status::Ok();
+  });
+  if (!exact) return std::optional<uint64_t>();
+  PATHWISE_RETURN_IF_ERROR(visited);
+
+  for (const Refresh& r : refreshed) {
+    std::lock_guard<std::mutex> lock(r.slot->mu);
+    r.slot->stored = true;
+    r.slot->stale = false;
+    r.slot->version = r.version;
+  }
+  {
+    std::lock_guard<std::mutex> lock(slots_mu_);
+    for (auto& [learner, slot] : slots_) {
+      if (stored_learners.count(learner) != 0) continue;
+      std::lock_guard<std::mutex> slot_lock(slot->mu);
+      slot->stored = false;
+      slot->stale = false;
+      slot->version = 0;
+    }
+  }
+  // Until the filter holds every stored id, MarkDuplicates asks the store about every event of a
+  // stored learner: start-up does not wait for the ids, and no duplicate gets through meanwhile.
+  auto seen = std::make_shared<SeenEvents>();
+  seen_events_ = seen;
+  StartFillingEventFilter(std::move(seen));
+  Publish(next);
+  return std::optional<uint64_t>(restored);
+}
+
+void Tenant::StartFillingEventFilter(std::shared_ptr<SeenEvents> seen) {
+  StopFillingEventFilter();
+  stop_filling_ = false;
+  filler_ = std::thread([this, seen = std::move(seen)]() {
+    std::string after;
+    uint64_t ids = 0;
+    while (!stop_filling_.load()) {
+      Result<std::vector<std::string>> learners = store_->ListLearners(id_, after, kLearnerPage);
+      if (!learners.ok()) {
+        LogLine(LogLevel::kWarning, "event-id filter not filled; duplicates are looked up")
+            .Add("tenant", id_)
+            .Add(learners.status());
+        return;
+      }
+      for (const std::string& learner : *learners) {
+        if (stop_filling_.load()) return;
+        Result<std::vector<store::StoredObservation>> events = ReadAllEvents(*store_, id_, learner);
+        if (!events.ok()) {
+          if (events.status().code() == StatusCode::kNotFound) continue;  // deleted meanwhile
+          LogLine(LogLevel::kWarning, "event-id filter not filled; duplicates are looked up")
+              .Add("tenant", id_)
+              .Add(events.status());
+          return;
+        }
+        std::vector<EventIdFilter::Key> keys;
+        keys.reserve(events->size());
+        for (const store::StoredObservation& e : *events) {
+          if (!e.observation.event_id.empty())
+            keys.push_back(EventIdFilter::KeyOf(learner, e.observation.event_id));
+        }
+        seen->filter.InsertAll(keys);
+        ids += keys.size();
+      }
+      if (learners->size() < kLearnerPage) {
+        seen->complete = true;
+        LogLine(LogLevel::kInfo, "event-id filter filled").Add("tenant", id_).Add("ids", ids);
+        return;
+      }
+      after = learners->back();
+    }
+  });
+}
+
+void Tenant::StopFillingEventFilter() {
+  if (!filler_.joinable()) return;
+  stop_filling_ = true;
+  filler_.join();
+}
+
 Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
-  auto filter = std::make_unique<EventIdFilter>();
+  StopFillingEventFilter();
+  // No origin while the states are being rewritten: a crash halfway must not leave one that the
+  // states do not all match.
+  PATHWISE_RETURN_IF_ERROR(store_->PutStateOrigin(id_, ""));
+  auto seen = std::make_shared<SeenEvents>();
+  EventIdFilter* filter = &seen->filter;
   std::unordered_set<std::string> stored_learners;
   uint64_t replayed = 0;
   uint64_t rewritten = 0;
@@ -333,7 +552,17 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
       slot->version = 0;
     }
   }
-  seen_events_ = std::move(filter);
+  seen->complete = true;
+  seen_events_ = std::move(seen);
+  if (next->has_graph()) {
+    // Every learner's states now derive from this curriculum: the next start-up may restore them.
+    Status put = store_->PutStateOrigin(id_, StateOrigin(*next));
+    if (!put.ok()) {
+      LogLine(LogLevel::kWarning, "state origin not stored; the next start-up replays events")
+          .Add("tenant", id_)
+          .Add(put);
+    }
+  }
   if (rewritten > 0) {
     LogLine(LogLevel::kInfo, "learner states rewritten")
         .Add("tenant", id_)
@@ -581,6 +810,8 @@ Status Tenant::MarkDuplicates(PendingBatch& batch) {
   batch.keys.resize(events.size());
   std::vector<uint32_t> maybe_stored;
   std::unordered_set<std::string_view> in_batch;
+  // Read once: a filter that becomes complete during the batch only saves lookups from then on.
+  const bool seen_complete = seen_events_->complete.load();
   constexpr size_t kLinearScan = 32;  // below this, comparing beats hashing
   for (const PendingBatch::LearnerEvents& l : batch.learners) {
     const std::string& learner = *l.learner;
@@ -603,7 +834,8 @@ Status Tenant::MarkDuplicates(PendingBatch& batch) {
       }
       batch.keys[i] = EventIdFilter::KeyOf(learner, id);
       // The filter rules most events out; the rest are looked up.
-      if (l.slot->stored && seen_events_->MayContain(batch.keys[i])) maybe_stored.push_back(i);
+      if (l.slot->stored && (!seen_complete || seen_events_->filter.MayContain(batch.keys[i])))
+        maybe_stored.push_back(i);
     }
     if (maybe_stored.empty()) continue;
     std::vector<std::string> ids;
@@ -713,7 +945,7 @@ void Tenant::RememberEventIds(const PendingBatch& batch) {
   for (size_t i = 0; i < batch.store_batch.events.size(); ++i) {
     if (!batch.duplicate[i]) recorded_keys.push_back(batch.keys[i]);
   }
-  seen_events_->InsertAll(recorded_keys);
+  seen_events_->filter.InsertAll(recorded_keys);
 }
 
 std::vector<LearnerMastery> Tenant::ChangedMastery(PendingBatch& batch) {

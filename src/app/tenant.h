@@ -12,6 +12,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -94,6 +95,15 @@ struct PutModelOutcome {
   uint64_t learners_rescored = 0;
 };
 
+/// How the last Load brought the learners into memory.
+struct LoadReport {
+  /// True: from their stored states (the fast path: the store's state origin matched the
+  /// curriculum and settings, and every state carried its exact odds). False: by replaying their
+  /// events (the recovery path), after which the states are rewritten and the origin put.
+  bool from_states = false;
+  uint64_t learners = 0;
+};
+
 /// Everything stored about a learner, read in one consistent moment.
 struct LearnerExport {
   store::StoredLearner state;
@@ -138,11 +148,24 @@ class Tenant {
 
   const std::string& id() const { return id_; }
 
-  /// Loads the latest graph and active model and rebuilds every learner's mastery by replaying the
-  /// stored events (rewriting stored states that differ, e.g. after a crash in the middle of a
-  /// rebuild). FailedPrecondition when the stored graph or model no longer validates; store errors
-  /// as they come.
+  /// Loads the latest graph and active model and every learner's mastery, policy states and pace.
+  /// When the store's state origin (LearnerStore::PutStateOrigin) says that the stored states were
+  /// derived under exactly this curriculum and these settings, they are restored as stored, without
+  /// reading an event (MasteryTracker::RestoreLearner); the event-id filter is then filled from the
+  /// stored ids by a background thread, and until it is complete every event of a stored learner
+  /// is looked up in the store, so idempotency holds from the first call. Otherwise (no origin, a
+  /// stale one after a crash in the middle of a rebuild, other settings, or states stored without
+  /// their exact odds) every learner is rebuilt by replaying the stored events, the stored states
+  /// that differ are rewritten, and the origin is put. FailedPrecondition when the stored graph or
+  /// model no longer validates; store errors as they come.
   Status Load();
+
+  /// What the last Load did.
+  LoadReport last_load() const;
+
+  /// Whether the event-id filter holds every stored event id (false while the background thread
+  /// started by a Load from states is filling it; lookups go to the store meanwhile).
+  bool event_filter_complete() const;
 
   /// The current curriculum (never null).
   std::shared_ptr<const Curriculum> curriculum() const;
@@ -256,6 +279,27 @@ class Tenant {
   // refreshes every slot and the event-id filter, then publishes `next`. Returns how many learners
   // were replayed. REQUIRES: write_mu_ held exclusively.
   Result<uint64_t> RebuildLocked(std::shared_ptr<Curriculum> next);
+  // Restores every stored learner from its stored states into `next` (fresh tracker), refreshes
+  // every slot, starts filling a new event-id filter, then publishes `next`. Returns how many
+  // learners were restored, or nullopt, having published nothing, when a stored state cannot be
+  // restored exactly (states stored before the odds were, a policy state this build does not
+  // read): then only a replay gives what an uninterrupted server would serve. REQUIRES: write_mu_
+  // held exclusively, and the store's state origin equal to StateOrigin(*next).
+  Result<std::optional<uint64_t>> RestoreLocked(const std::shared_ptr<Curriculum>& next);
+  // What the stored states of a tenant serving `curriculum` are derived under: the graph and
+  // active model versions, and the settings that shape a learner's states.
+  std::string StateOrigin(const Curriculum& curriculum) const;
+
+  // The event-id filter, and whether it holds every stored id yet. Replaced as a whole under
+  // write_mu_ held exclusively; Record uses it under write_mu_ held shared.
+  struct SeenEvents {
+    EventIdFilter filter;
+    std::atomic<bool> complete{false};
+  };
+  // Fills `seen` from the store's event ids on a thread of its own, then marks it complete.
+  void StartFillingEventFilter(std::shared_ptr<SeenEvents> seen);
+  // Stops the filling thread (if any) and waits for it.
+  void StopFillingEventFilter();
   void Publish(std::shared_ptr<Curriculum> next);
 
   const std::string id_;
@@ -264,14 +308,19 @@ class Tenant {
   const RecommenderOptions recommender_options_;
   const TrackerOptions tracker_options_;
 
-  std::shared_mutex write_mu_;
+  mutable std::shared_mutex write_mu_;
   mutable std::mutex curriculum_mu_;  // guards the pointer only
   std::shared_ptr<const Curriculum> curriculum_;
 
   mutable std::mutex slots_mu_;
   std::unordered_map<std::string, std::unique_ptr<LearnerSlot>> slots_;
 
-  std::unique_ptr<EventIdFilter> seen_events_;
+  std::shared_ptr<SeenEvents> seen_events_;
+  std::thread filler_;
+  std::atomic<bool> stop_filling_{false};
+
+  mutable std::mutex load_mu_;
+  LoadReport last_load_;
 };
 
 }  // namespace pathwise::app

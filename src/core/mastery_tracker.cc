@@ -356,6 +356,8 @@ struct MasteryTracker::Impl {
     const Odds odds = s.odds();
     e->p_learned = odds.mastery();
     e->log_odds = odds.log_odds();
+    e->odds_scale = odds.scale;
+    e->odds_exponent = odds.exponent;
     e->mastered = e->p_learned >= thresholds[s.competency];
     e->opportunities = s.opportunities;
     e->last_practiced_ms = s.last_ms;
@@ -577,6 +579,64 @@ Status MasteryTracker::RecordSequence(std::string_view learner_id,
       s.last_ms = std::max(s.last_ms, step.timestamp_ms);
     }
   }
+  return Status::Ok();
+}
+
+Status MasteryTracker::RestoreLearner(std::string_view learner_id,
+                                      const std::vector<MasteryEstimate>& estimates) {
+  if (learner_id.empty()) return Status::InvalidArgument("learner_id must not be empty");
+  std::vector<TrackedCompetency> states;
+  states.reserve(estimates.size());
+  for (size_t i = 0; i < estimates.size(); ++i) {
+    const MasteryEstimate& e = estimates[i];
+    // Built on an error only: a restart restores millions of estimates.
+    auto field = [i] { return "estimates[" + std::to_string(i) + "]"; };
+    auto c = impl_->competency_index.find(e.competency_id);
+    if (c == impl_->competency_index.end()) {
+      return Status::NotFound(field() + ".competency_id: '" + e.competency_id +
+                              "' is not in the graph");
+    }
+    // Never practised: at the prior, which the tracker does not carry.
+    if (e.opportunities == 0) continue;
+    Odds odds;
+    if (!std::isnan(e.odds_scale)) {
+      const bool in_window = e.odds_scale >= detail::kOddsLow && e.odds_scale < detail::kOddsHigh;
+      const bool certain =
+          (e.odds_scale == 0.0 || std::isinf(e.odds_scale)) && e.odds_exponent == 0;
+      if (!(in_window || certain)) {
+        return Status::InvalidArgument(field() + ".odds_scale: " + std::to_string(e.odds_scale) +
+                                       " (exponent " + std::to_string(e.odds_exponent) +
+                                       ") is not odds the tracker carries");
+      }
+      odds = {e.odds_scale, e.odds_exponent};
+    } else if (!std::isnan(e.log_odds)) {
+      odds = Odds::OfLogOdds(e.log_odds);
+    } else if (e.p_learned >= 0.0 && e.p_learned <= 1.0) {
+      odds = Odds::OfProbability(e.p_learned);
+    } else {
+      return Status::InvalidArgument(field() + ": no odds_scale, log_odds or p_learned in [0, 1]");
+    }
+    TrackedCompetency s = TrackedCompetency::Make(c->second, odds, e.last_practiced_ms);
+    s.opportunities = static_cast<uint16_t>(
+        std::min<uint32_t>(e.opportunities, std::numeric_limits<uint16_t>::max()));
+    states.push_back(s);
+  }
+  std::sort(states.begin(), states.end(),
+            [](const TrackedCompetency& a, const TrackedCompetency& b) {
+              return a.competency < b.competency;
+            });
+  for (size_t i = 1; i < states.size(); ++i) {
+    if (states[i].competency == states[i - 1].competency) {
+      return Status::InvalidArgument("estimates: competency '" +
+                                     impl_->competency_ids[states[i].competency] +
+                                     "' appears twice");
+    }
+  }
+  Shard& shard = impl_->ShardFor(learner_id);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  TrackedLearner& learner = impl_->LearnerFor(shard, std::string(learner_id));
+  learner.states = std::move(states);
+  learner.event_ids.reset();
   return Status::Ok();
 }
 

@@ -120,6 +120,18 @@ Status LearnerStore::DeleteLearner(std::string_view tenant_id, std::string_view 
   return DoDeleteLearner(tenant_id, learner_id);
 }
 
+Status LearnerStore::PutStateOrigin(std::string_view tenant_id, std::string_view origin) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoPutStateOrigin(tenant_id, origin);
+}
+
+Result<std::string> LearnerStore::GetStateOrigin(std::string_view tenant_id) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoGetStateOrigin(tenant_id);
+}
+
 Result<std::vector<std::string>> LearnerStore::ListTenants() {
   PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
   return DoListTenants();

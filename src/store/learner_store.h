@@ -278,6 +278,17 @@ class LearnerStore {
   Result<std::vector<std::string>> ListLearners(std::string_view tenant_id,
                                                 std::string_view after_learner_id, size_t limit);
 
+  /// Records under what the tenant's stored learner states were derived (their "state origin"):
+  /// a text chosen by the caller and opaque to the store (pathwised's tenant writes its graph and
+  /// active model versions and the settings that shape the states). A caller writes it after it
+  /// has brought every learner's states in line with that origin, and clears it (empty text)
+  /// before it starts rewriting them, so that a crash halfway leaves no origin that the states do
+  /// not all match. Overwrites the tenant's previous origin. Clearing never creates a tenant.
+  Status PutStateOrigin(std::string_view tenant_id, std::string_view origin);
+
+  /// The tenant's state origin last put, or empty when none is stored (never put, or cleared).
+  Result<std::string> GetStateOrigin(std::string_view tenant_id);
+
   /// Deletes a learner for good: its events (including their ids, so a re-sent old event is then
   /// recorded again), its states and its policy states. NotFound for a learner not stored for this
   /// tenant.
@@ -345,6 +356,8 @@ class LearnerStore {
   virtual Result<std::vector<std::string>> DoListLearners(std::string_view tenant_id,
                                                           std::string_view after_learner_id,
                                                           size_t limit) = 0;
+  virtual Status DoPutStateOrigin(std::string_view tenant_id, std::string_view origin) = 0;
+  virtual Result<std::string> DoGetStateOrigin(std::string_view tenant_id) = 0;
   virtual Status DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) = 0;
   virtual Result<std::vector<std::string>> DoListTenants() = 0;
   virtual Status DoCreateJob(std::string_view tenant_id, const JobRecord& job) = 0;

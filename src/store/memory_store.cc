@@ -25,6 +25,7 @@ struct MemoryTenant {
   std::map<std::string, std::vector<std::string>, std::less<>> models;
   std::map<std::string, MemoryLearner, std::less<>> learners;
   std::map<std::string, JobRecord, std::less<>> jobs;
+  std::string state_origin;
 };
 
 }  // namespace
@@ -289,6 +290,20 @@ Status MemoryStore::DoDeleteLearner(std::string_view tenant_id, std::string_view
     return internal::LearnerNotFound(learner_id);
   tenant->learners.erase(it);
   return Status::Ok();
+}
+
+Status MemoryStore::DoPutStateOrigin(std::string_view tenant_id, std::string_view origin) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  MemoryTenant* tenant =
+      origin.empty() ? impl_->FindTenant(tenant_id) : &impl_->GetOrCreateTenant(tenant_id);
+  if (tenant != nullptr) tenant->state_origin = std::string(origin);
+  return Status::Ok();
+}
+
+Result<std::string> MemoryStore::DoGetStateOrigin(std::string_view tenant_id) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const MemoryTenant* tenant = impl_->FindTenant(tenant_id);
+  return tenant == nullptr ? std::string() : tenant->state_origin;
 }
 
 Result<std::vector<std::string>> MemoryStore::DoListTenants() {

@@ -56,6 +56,8 @@ class MemoryStore final : public LearnerStore {
   Result<std::vector<std::string>> DoListLearners(std::string_view tenant_id,
                                                   std::string_view after_learner_id,
                                                   size_t limit) override;
+  Status DoPutStateOrigin(std::string_view tenant_id, std::string_view origin) override;
+  Result<std::string> DoGetStateOrigin(std::string_view tenant_id) override;
   Status DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) override;
   Result<std::vector<std::string>> DoListTenants() override;
   Status DoCreateJob(std::string_view tenant_id, const JobRecord& job) override;

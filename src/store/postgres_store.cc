@@ -96,6 +96,14 @@ CREATE TABLE jobs (
   PRIMARY KEY (tenant_id, job_id)
 );
 )sql",
+    // 1 -> 2: under what each tenant's stored learner states were derived (learner_store.h
+    // PutStateOrigin); no row: unknown.
+    R"sql(
+CREATE TABLE state_origins (
+  tenant_id text COLLATE "C" PRIMARY KEY REFERENCES tenants (tenant_id),
+  origin text NOT NULL
+);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == PostgresStore::kSchemaVersion,
               "one migration per schema version");
@@ -564,6 +572,36 @@ Result<int64_t> PostgresStore::DoPutGraph(std::string_view tenant_id, std::strin
     return Status::Ok();
   }));
   return version;
+}
+
+Status PostgresStore::DoPutStateOrigin(std::string_view tenant_id, std::string_view origin) {
+  return impl_->Run(true, [&](pqxx::connection& c) -> Status {
+    pqxx::work tx(c);
+    const std::string tenant = Str(tenant_id);
+    if (origin.empty()) {
+      tx.exec_params("DELETE FROM state_origins WHERE tenant_id = $1", tenant);
+    } else {
+      tx.exec_params("INSERT INTO tenants (tenant_id) VALUES ($1) ON CONFLICT DO NOTHING", tenant);
+      tx.exec_params(
+          "INSERT INTO state_origins (tenant_id, origin) VALUES ($1, $2) "
+          "ON CONFLICT (tenant_id) DO UPDATE SET origin = EXCLUDED.origin",
+          tenant, Str(origin));
+    }
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
+Result<std::string> PostgresStore::DoGetStateOrigin(std::string_view tenant_id) {
+  std::string out;
+  PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
+    pqxx::read_transaction tx(c);
+    const pqxx::result rows =
+        tx.exec_params("SELECT origin FROM state_origins WHERE tenant_id = $1", Str(tenant_id));
+    if (!rows.empty()) out = rows[0][0].as<std::string>();
+    return Status::Ok();
+  }));
+  return out;
 }
 
 Result<GraphVersion> PostgresStore::DoGetGraph(std::string_view tenant_id, int64_t version) {

@@ -77,7 +77,7 @@ struct PostgresStoreOptions {
 class PostgresStore final : public LearnerStore {
  public:
   /// The newest schema version this build reads and writes.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   /// Connects and migrates the schema to kSchemaVersion. InvalidArgument for bad options;
   /// Unavailable when the server cannot be reached or refuses the login; FailedPrecondition when
@@ -112,6 +112,8 @@ class PostgresStore final : public LearnerStore {
   Result<std::vector<std::string>> DoListLearners(std::string_view tenant_id,
                                                   std::string_view after_learner_id,
                                                   size_t limit) override;
+  Status DoPutStateOrigin(std::string_view tenant_id, std::string_view origin) override;
+  Result<std::string> DoGetStateOrigin(std::string_view tenant_id) override;
   Status DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) override;
   Result<std::vector<std::string>> DoListTenants() override;
   Status DoCreateJob(std::string_view tenant_id, const JobRecord& job) override;

@@ -29,6 +29,30 @@ Result<int64_t> SqliteStore::DoPutGraph(std::string_view tenant_id, std::string_
   return version;
 }
 
+Status SqliteStore::DoPutStateOrigin(std::string_view tenant_id, std::string_view origin) {
+  return impl_->writer->Write([&](Connection& db) -> Status {
+    if (origin.empty()) {
+      PATHWISE_ASSIGN_OR_RETURN(Statement clear, db.Prepare(sql::kClearStateOrigin));
+      clear.Bind(1, tenant_id);
+      return clear.Run();
+    }
+    PATHWISE_ASSIGN_OR_RETURN(const int64_t tenant_pk, internal::GetOrCreateTenant(db, tenant_id));
+    PATHWISE_ASSIGN_OR_RETURN(Statement put, db.Prepare(sql::kPutStateOrigin));
+    put.Bind(1, tenant_pk);
+    put.Bind(2, origin);
+    return put.Run();
+  });
+}
+
+Result<std::string> SqliteStore::DoGetStateOrigin(std::string_view tenant_id) {
+  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
+  PATHWISE_ASSIGN_OR_RETURN(Statement select, reader->Prepare(sql::kSelectStateOrigin));
+  select.Bind(1, tenant_id);
+  PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
+  if (!row) return std::string();
+  return select.ColumnText(0);
+}
+
 Result<GraphVersion> SqliteStore::DoGetGraph(std::string_view tenant_id, int64_t version) {
   PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
   PATHWISE_ASSIGN_OR_RETURN(

@@ -81,6 +81,14 @@ CREATE TABLE policy_states (
   PRIMARY KEY (learner_pk, policy)
 ) WITHOUT ROWID;
 )sql",
+    // 2 -> 3: under what each tenant's stored learner states were derived (learner_store.h
+    // PutStateOrigin); no row: unknown.
+    R"sql(
+CREATE TABLE state_origins (
+  tenant_pk INTEGER PRIMARY KEY REFERENCES tenants (tenant_pk),
+  origin TEXT NOT NULL
+);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == SqliteStore::kSchemaVersion,
               "one migration per schema version");

@@ -26,6 +26,14 @@ inline constexpr char kInsertGraph[] =
 inline constexpr char kSelectLatestGraph[] =
     "SELECT g.version, g.graph_json FROM graphs g JOIN tenants t ON t.tenant_pk = g.tenant_pk "
     "WHERE t.tenant_id = ?1 ORDER BY g.version DESC LIMIT 1";
+inline constexpr char kPutStateOrigin[] =
+    "INSERT OR REPLACE INTO state_origins (tenant_pk, origin) VALUES (?1, ?2)";
+inline constexpr char kClearStateOrigin[] =
+    "DELETE FROM state_origins WHERE tenant_pk = (SELECT tenant_pk FROM tenants WHERE tenant_id = "
+    "?1)";
+inline constexpr char kSelectStateOrigin[] =
+    "SELECT s.origin FROM state_origins s JOIN tenants t ON t.tenant_pk = s.tenant_pk "
+    "WHERE t.tenant_id = ?1";
 inline constexpr char kSelectGraph[] =
     "SELECT g.version, g.graph_json FROM graphs g JOIN tenants t ON t.tenant_pk = g.tenant_pk "
     "WHERE t.tenant_id = ?1 AND g.version = ?2";

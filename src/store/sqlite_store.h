@@ -75,7 +75,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public LearnerStore {
  public:
   /// The newest schema version this build reads and writes.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   /// Opens (creating if needed) the database and migrates its schema to kSchemaVersion.
   /// InvalidArgument for bad options; FailedPrecondition when the file is not a Pathwise database,
@@ -123,6 +123,8 @@ class SqliteStore final : public LearnerStore {
   Result<std::vector<std::string>> DoListLearners(std::string_view tenant_id,
                                                   std::string_view after_learner_id,
                                                   size_t limit) override;
+  Status DoPutStateOrigin(std::string_view tenant_id, std::string_view origin) override;
+  Result<std::string> DoGetStateOrigin(std::string_view tenant_id) override;
   Status DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) override;
   Result<std::vector<std::string>> DoListTenants() override;
   Status DoCreateJob(std::string_view tenant_id, const JobRecord& job) override;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include <pathwise/bkt.h>
 
@@ -10,12 +11,26 @@ namespace pathwise::store::internal {
 namespace {
 
 // Format 1 (before log-odds) stored P(learned) and a `mastered` byte of 0 or 1. Format 2 uses bit
-// 1 of that byte to say that the double is the log-odds instead (see EncodeStates).
-constexpr uint8_t kStateFormat = 2;
+// 1 of that byte to say that the double is the log-odds instead, format 3 bit 2 to say that it is
+// the odds' scale, an exponent following (see EncodeStates).
+constexpr uint8_t kStateFormat = 3;
+constexpr uint8_t kStateFormatLogOdds = 2;
 constexpr uint8_t kStateFormatProbabilityOnly = 1;
 constexpr uint8_t kEventFormat = 1;
 constexpr uint8_t kMasteredBit = 1;
 constexpr uint8_t kLogOddsBit = 2;
+constexpr uint8_t kOddsBit = 4;
+
+// Odds a tracker carries (bkt.h): a scale inside the window, or 0 or inf at certainty.
+bool IsCarriedOdds(double scale, int64_t exponent) {
+  if (scale >= detail::kOddsLow && scale < detail::kOddsHigh) {
+    return exponent >= std::numeric_limits<int32_t>::min() &&
+           exponent <= std::numeric_limits<int32_t>::max();
+  }
+  return (scale == 0.0 || std::isinf(scale)) && scale >= 0.0 && exponent == 0;
+}
+
+bool SameBits(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
 
 // A format-1 P(learned) of exactly 0 or 1 was, almost always, a streak rounded off by the double
 // (the defect log-odds fixes), not a certainty: it is read as the nearest probability a double
@@ -132,15 +147,21 @@ std::string EncodeStates(const std::vector<MasteryEstimate>& sorted_states) {
     PutVarint(out, shared);
     PutText(out, id.substr(shared));
     previous = id;
-    // The log-odds when they are the state behind p_learned (what the tracker hands over), else
-    // the probability alone (a caller that filled in p_learned only).
-    const bool has_log_odds =
-        !std::isnan(state.log_odds) && MasteryFromLogOdds(state.log_odds) == state.p_learned;
-    PutDouble(out, has_log_odds ? state.log_odds : state.p_learned);
+    // The odds when they are the state behind p_learned and log_odds (what the tracker hands over:
+    // a tracker restored from them carries on bit for bit), else the log-odds when they are the
+    // state behind p_learned, else the probability alone (a caller that filled in p_learned only).
+    const Odds odds{state.odds_scale, state.odds_exponent};
+    const bool has_odds =
+        !std::isnan(state.odds_scale) && IsCarriedOdds(state.odds_scale, state.odds_exponent) &&
+        odds.mastery() == state.p_learned && SameBits(odds.log_odds(), state.log_odds);
+    const bool has_log_odds = !has_odds && !std::isnan(state.log_odds) &&
+                              MasteryFromLogOdds(state.log_odds) == state.p_learned;
+    PutDouble(out, has_odds ? state.odds_scale : has_log_odds ? state.log_odds : state.p_learned);
     PutVarint(out, state.opportunities);
     PutZigzag(out, state.last_practiced_ms);
-    out.push_back(
-        static_cast<char>((state.mastered ? kMasteredBit : 0) | (has_log_odds ? kLogOddsBit : 0)));
+    out.push_back(static_cast<char>((state.mastered ? kMasteredBit : 0) |
+                                    (has_log_odds ? kLogOddsBit : 0) | (has_odds ? kOddsBit : 0)));
+    if (has_odds) PutZigzag(out, state.odds_exponent);
   }
   return out;
 }
@@ -150,10 +171,12 @@ Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes) {
   if (bytes.empty()) return states;
   ByteReader reader(bytes);
   const uint8_t format = reader.Byte();
-  if ((format != kStateFormat && format != kStateFormatProbabilityOnly) || !reader.ok()) {
+  if (format < kStateFormatProbabilityOnly || format > kStateFormat || !reader.ok()) {
     return CorruptBlob("learner state (format)");
   }
-  const uint8_t max_flags = format == kStateFormat ? (kMasteredBit | kLogOddsBit) : kMasteredBit;
+  const uint8_t max_flags = format == kStateFormat ? (kMasteredBit | kLogOddsBit | kOddsBit)
+                            : format == kStateFormatLogOdds ? (kMasteredBit | kLogOddsBit)
+                                                            : kMasteredBit;
   const uint64_t count = reader.Varint();
   if (!reader.ok() || count > bytes.size()) return CorruptBlob("learner state (count)");
   states.reserve(static_cast<size_t>(count));
@@ -173,7 +196,19 @@ Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes) {
     if (!reader.ok() || flags > max_flags || opportunities > UINT32_MAX) {
       return CorruptBlob("learner state (truncated)");
     }
-    if ((flags & kLogOddsBit) != 0) {
+    if ((flags & (kLogOddsBit | kOddsBit)) == (kLogOddsBit | kOddsBit)) {
+      return CorruptBlob("learner state (flags)");
+    }
+    if ((flags & kOddsBit) != 0) {
+      const int64_t exponent = reader.ZigzagVarint();
+      if (!reader.ok() || !IsCarriedOdds(value, exponent))
+        return CorruptBlob("learner state (odds)");
+      const Odds odds{value, static_cast<int32_t>(exponent)};
+      state.odds_scale = odds.scale;
+      state.odds_exponent = odds.exponent;
+      state.log_odds = odds.log_odds();
+      state.p_learned = odds.mastery();
+    } else if ((flags & kLogOddsBit) != 0) {
       if (std::isnan(value)) return CorruptBlob("learner state (log-odds)");
       state.log_odds = value;
       state.p_learned = MasteryFromLogOdds(value);

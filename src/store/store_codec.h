@@ -18,15 +18,19 @@
 namespace pathwise::store::internal {
 
 /// Encodes states sorted by competency id (REQUIRES: sorted, ids unique). Layout: a format byte
-/// (2), varint count, then per state: the competency id front-coded (varint length of the prefix
+/// (3), varint count, then per state: the competency id front-coded (varint length of the prefix
 /// it shares with the previous id, varint length + bytes of the rest), a value as 8 little-endian
-/// bytes of its IEEE double, varint opportunities, zigzag varint last_practiced_ms, one flags byte:
-/// bit 0 `mastered`, bit 1 "the value is log_odds" (set when log_odds is the state behind
-/// p_learned, as the tracker produces it; otherwise the value is p_learned and log_odds is derived
-/// from it on decoding).
+/// bytes of its IEEE double, varint opportunities, zigzag varint last_practiced_ms, one flags byte,
+/// and with bit 2 set a zigzag varint. Flags: bit 0 `mastered`; bit 2 "the value is odds_scale and
+/// the varint odds_exponent" (set when the odds are the state behind p_learned and log_odds, as the
+/// tracker produces them, so that a tracker restored from the decoded states carries on bit for
+/// bit; log_odds and p_learned are derived from them on decoding, exactly as the tracker derives
+/// them); else bit 1 "the value is log_odds" (set when log_odds is the state behind p_learned);
+/// otherwise the value is p_learned and log_odds is derived from it on decoding.
 std::string EncodeStates(const std::vector<MasteryEstimate>& sorted_states);
 
-/// Decodes EncodeStates' output (empty input: no states), and format 1 (written before log-odds:
+/// Decodes EncodeStates' output (empty input: no states), format 2 (written before the odds: bit
+/// 2 never set, odds_scale NaN after decoding), and format 1 (written before log-odds:
 /// the value is always p_learned, flags only `mastered`; a stored 0 or 1, which was a rounded
 /// streak, is read as the nearest probability inside (0, 1)). FailedPrecondition naming the problem
 /// when the bytes are not a valid encoding (a damaged database).

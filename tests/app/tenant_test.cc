@@ -4,7 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cmath>
+#include <limits>
 #include <random>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -180,6 +184,234 @@ TEST(TenantTest, PaceAndMasteryAnswersAreStoredWithTheEventsAndRestored) {
   std::vector<std::string> names;
   for (const store::PolicyState& p : stored->policy_states) names.push_back(p.policy);
   EXPECT_EQ(names, std::vector<std::string>{"zpdes"});  // zpdes keeps its state in every course
+}
+
+// ---- Restart from stored states -----------------------------------------------------------------
+
+// Events of `learners` learners on the chain's activities, a seeded mix of outcomes; ids
+// "<prefix><n>".
+std::vector<Observation> RandomEvents(const std::string& prefix, int count, int learners,
+                                      uint64_t seed, TimestampMs start) {
+  std::mt19937_64 rng(seed);
+  const char* activities[] = {"act.a", "act.b", "act.c", "act.ab"};
+  std::vector<Observation> out;
+  for (int i = 0; i < count; ++i) {
+    const std::string learner = "l" + std::to_string(rng() % static_cast<uint64_t>(learners));
+    const double outcome = rng() % 3 == 0 ? 0.0 : (rng() % 5 == 0 ? 0.5 : 1.0);
+    out.push_back({prefix + std::to_string(i), learner, activities[rng() % 4], outcome, start + i});
+  }
+  return out;
+}
+
+void RecordAll(Tenant& tenant, const std::vector<Observation>& events) {
+  for (size_t i = 0; i < events.size(); i += 16) {
+    std::vector<Observation> batch(
+        events.begin() + static_cast<std::ptrdiff_t>(i),
+        events.begin() + static_cast<std::ptrdiff_t>(std::min(i + 16, events.size())));
+    ASSERT_OK(tenant.Record(std::move(batch), false));
+  }
+}
+
+// Mastery bit for bit, and every policy's recommendations with their scores.
+void ExpectSameServing(Tenant& a, Tenant& b, int learners) {
+  for (int l = 0; l < learners; ++l) {
+    const std::string learner = "l" + std::to_string(l);
+    Result<MasteryView> x = a.Mastery(learner, {}, true);
+    Result<MasteryView> y = b.Mastery(learner, {}, true);
+    ASSERT_EQ(x.ok(), y.ok()) << learner;
+    if (!x.ok()) continue;
+    ASSERT_EQ(x->mastery.competencies.size(), y->mastery.competencies.size());
+    for (size_t c = 0; c < x->mastery.competencies.size(); ++c) {
+      const MasteryEstimate& e = x->mastery.competencies[c];
+      const MasteryEstimate& f = y->mastery.competencies[c];
+      EXPECT_EQ(e.p_learned, f.p_learned) << learner << " " << e.competency_id;
+      EXPECT_EQ(e.log_odds, f.log_odds) << learner << " " << e.competency_id;
+      EXPECT_EQ(e.odds_scale, f.odds_scale) << learner << " " << e.competency_id;
+      EXPECT_EQ(e.odds_exponent, f.odds_exponent) << learner << " " << e.competency_id;
+      EXPECT_EQ(e.opportunities, f.opportunities) << learner << " " << e.competency_id;
+      EXPECT_EQ(e.last_practiced_ms, f.last_practiced_ms) << learner << " " << e.competency_id;
+    }
+    ASSERT_EQ(x->pace.has_value(), y->pace.has_value()) << learner;
+    if (x->pace) {
+      EXPECT_EQ(*x->pace, *y->pace) << learner;
+    }
+    for (PolicyKind kind : {PolicyKind::kMastery, PolicyKind::kZpdes}) {
+      RecommendCall call;
+      call.learner_id = learner;
+      call.request.k = 3;
+      call.policy = kind;
+      Result<RecommendView> r = a.Recommend(call);
+      Result<RecommendView> q = b.Recommend(call);
+      ASSERT_OK(r);
+      ASSERT_OK(q);
+      ASSERT_EQ(r->recommendations.size(), q->recommendations.size()) << learner;
+      for (size_t i = 0; i < r->recommendations.size(); ++i) {
+        EXPECT_EQ(r->recommendations[i].activity_id, q->recommendations[i].activity_id)
+            << learner << " " << PolicyKindName(kind);
+        EXPECT_EQ(r->recommendations[i].score, q->recommendations[i].score)
+            << learner << " " << PolicyKindName(kind);
+      }
+    }
+  }
+}
+
+TEST(TenantRestartTest, FastRestartServesWhatAnUninterruptedTenantServes) {
+  constexpr int kLearners = 12;
+  ServiceLimits limits;
+  store::MemoryStore uninterrupted_store;
+  store::MemoryStore restarted_store;
+  Tenant uninterrupted("t", &uninterrupted_store, &limits, StallOptions(), PaceOptions());
+  ASSERT_OK(uninterrupted.Load());
+  ASSERT_OK(uninterrupted.PutGraph(ChainDefinition(), std::nullopt));
+  const std::vector<Observation> before = RandomEvents("a", 400, kLearners, 3, 1000);
+  const std::vector<Observation> after = RandomEvents("b", 300, kLearners, 4, 5000);
+  RecordAll(uninterrupted, before);
+  {
+    Tenant first("t", &restarted_store, &limits, StallOptions(), PaceOptions());
+    ASSERT_OK(first.Load());
+    ASSERT_OK(first.PutGraph(ChainDefinition(), std::nullopt));
+    RecordAll(first, before);
+  }
+  Tenant restarted("t", &restarted_store, &limits, StallOptions(), PaceOptions());
+  ASSERT_OK(restarted.Load());
+  EXPECT_TRUE(restarted.last_load().from_states);
+  EXPECT_EQ(restarted.last_load().learners, static_cast<uint64_t>(kLearners));
+  ExpectSameServing(uninterrupted, restarted, kLearners);
+
+  RecordAll(uninterrupted, after);
+  RecordAll(restarted, after);
+  ExpectSameServing(uninterrupted, restarted, kLearners);
+  for (int l = 0; l < kLearners; ++l) {
+    const std::string learner = "l" + std::to_string(l);
+    EXPECT_EQ(uninterrupted_store.GetLearner("t", learner)->policy_states,
+              restarted_store.GetLearner("t", learner)->policy_states)
+        << learner;
+  }
+
+  // The replay path serves the same: a tenant whose origin is gone rebuilds from the events.
+  ASSERT_OK(restarted_store.PutStateOrigin("t", ""));
+  Tenant replayed("t", &restarted_store, &limits, StallOptions(), PaceOptions());
+  ASSERT_OK(replayed.Load());
+  EXPECT_FALSE(replayed.last_load().from_states);
+  EXPECT_TRUE(replayed.event_filter_complete());
+  ExpectSameServing(uninterrupted, replayed, kLearners);
+}
+
+TEST(TenantRestartTest, DuplicatesRightAfterAFastRestartAreNotCountedTwice) {
+  ServiceLimits limits;
+  store::MemoryStore store;
+  const std::vector<Observation> events = RandomEvents("e", 3000, 500, 9, 1000);
+  {
+    Tenant first("t", &store, &limits);
+    ASSERT_OK(first.Load());
+    ASSERT_OK(first.PutGraph(ChainDefinition(), std::nullopt));
+    RecordAll(first, events);
+  }
+  Tenant restarted("t", &store, &limits);
+  ASSERT_OK(restarted.Load());
+  ASSERT_TRUE(restarted.last_load().from_states);
+  // At once (the event-id filter is most likely still being filled), then once it is complete.
+  for (int round = 0; round < 2; ++round) {
+    if (round == 1) {
+      for (int i = 0; i < 2000 && !restarted.event_filter_complete(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      ASSERT_TRUE(restarted.event_filter_complete());
+    }
+    const Observation& old_event = events[static_cast<size_t>(round) * 1234];
+    Result<MasteryView> before = restarted.Mastery(old_event.learner_id, {}, false);
+    ASSERT_OK(before);
+    Observation fresh = old_event;
+    fresh.event_id = "new" + std::to_string(round);
+    Result<RecordOutcome> outcome = restarted.Record({old_event, fresh}, false);
+    ASSERT_OK(outcome);
+    EXPECT_EQ(outcome->recorded, 1u) << "round " << round;
+    EXPECT_EQ(outcome->duplicate_indices, std::vector<uint32_t>{0}) << "round " << round;
+    Result<MasteryView> after = restarted.Mastery(old_event.learner_id, {}, false);
+    ASSERT_OK(after);
+    uint64_t added = 0;
+    for (size_t c = 0; c < after->mastery.competencies.size(); ++c) {
+      added += after->mastery.competencies[c].opportunities -
+               before->mastery.competencies[c].opportunities;
+    }
+    EXPECT_GE(added, 1u);  // the fresh event only: act.ab adds 2, the others 1
+    EXPECT_LE(added, 2u);
+  }
+}
+
+TEST(TenantRestartTest, ARebuildCutShortForcesAReplay) {
+  std::atomic<bool> fail{false};
+  store::MemoryStoreOptions options;
+  options.fault_hook_for_testing = [&fail](const store::EventBatch&) {
+    return fail.load() ? Status::Unavailable("power cut") : Status::Ok();
+  };
+  store::MemoryStore store(options);
+  ServiceLimits limits;
+  const std::vector<Observation> events = RandomEvents("e", 200, 10, 5, 1000);
+  GraphDefinition changed = ChainDefinition();
+  BktParams moved;
+  moved.prior = 0.35;  // every learner's a moves
+  changed.competencies[0].params = moved;
+  {
+    Tenant first("t", &store, &limits);
+    ASSERT_OK(first.Load());
+    ASSERT_OK(first.PutGraph(ChainDefinition(), std::nullopt));
+    RecordAll(first, events);
+    // The new graph is stored, then the rewrite of the states fails: as a crash halfway would.
+    fail = true;
+    EXPECT_FALSE(first.PutGraph(changed, std::nullopt).ok());
+    fail = false;
+  }
+  EXPECT_EQ(*store.GetStateOrigin("t"), "");
+  Tenant second("t", &store, &limits);
+  ASSERT_OK(second.Load());
+  EXPECT_FALSE(second.last_load().from_states);
+  EXPECT_EQ(second.curriculum()->graph_version, 2);
+  EXPECT_NE(*store.GetStateOrigin("t"), "");
+
+  // The replay rewrote the states under graph 2: the next start restores them, and serves the
+  // same as the replay did.
+  Tenant third("t", &store, &limits);
+  ASSERT_OK(third.Load());
+  EXPECT_TRUE(third.last_load().from_states);
+  ExpectSameServing(second, third, 10);
+
+  // Other settings (individual pace here) make the stored states stale too.
+  Tenant paced("t", &store, &limits, {}, PaceOptions());
+  ASSERT_OK(paced.Load());
+  EXPECT_FALSE(paced.last_load().from_states);
+}
+
+TEST(TenantRestartTest, StatesStoredWithoutOddsAreReplayedOnceThenRestored) {
+  ServiceLimits limits;
+  store::MemoryStore store;
+  {
+    Tenant first("t", &store, &limits);
+    ASSERT_OK(first.Load());
+    ASSERT_OK(first.PutGraph(ChainDefinition(), std::nullopt));
+    RecordAll(first, RandomEvents("e", 100, 5, 6, 1000));
+  }
+  // As a store written before it kept the odds: the log-odds alone cannot restore them exactly.
+  Result<store::StoredLearner> l0 = store.GetLearner("t", "l0");
+  ASSERT_OK(l0);
+  std::vector<MasteryEstimate> without_odds = l0->competencies;
+  for (MasteryEstimate& e : without_odds) e.odds_scale = std::numeric_limits<double>::quiet_NaN();
+  store::EventBatch batch;
+  batch.tenant_id = "t";
+  batch.learners.push_back({"l0", l0->version, without_odds});
+  ASSERT_OK(store.CommitEvents(batch));
+
+  Tenant second("t", &store, &limits);
+  ASSERT_OK(second.Load());
+  EXPECT_FALSE(second.last_load().from_states);
+  Result<store::StoredLearner> rewritten = store.GetLearner("t", "l0");
+  ASSERT_OK(rewritten);
+  for (const MasteryEstimate& e : rewritten->competencies) {
+    EXPECT_FALSE(std::isnan(e.odds_scale)) << e.competency_id;  // rewritten with the odds
+  }
+  Tenant third("t", &store, &limits);
+  ASSERT_OK(third.Load());
+  EXPECT_TRUE(third.last_load().from_states);
+  ExpectSameServing(second, third, 5);
 }
 
 TEST(EventIdFilterTest, NeverForgetsAndRarelyInventsAcrossGenerations) {

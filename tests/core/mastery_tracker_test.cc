@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <random>
@@ -845,6 +846,120 @@ TEST(MasteryTrackerPaceTest, BadPaceIsRefusedByName) {
   Status invalid = options.Validate();
   EXPECT_EQ(invalid.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(invalid.message().find("pace_prior_sd"), std::string::npos);
+}
+
+// Every field of two estimates, the doubles bit for bit.
+void ExpectIdentical(const LearnerMastery& a, const LearnerMastery& b) {
+  ASSERT_EQ(a.competencies.size(), b.competencies.size());
+  for (size_t i = 0; i < a.competencies.size(); ++i) {
+    const MasteryEstimate& x = a.competencies[i];
+    const MasteryEstimate& y = b.competencies[i];
+    const std::string where = a.learner_id + " " + x.competency_id;
+    EXPECT_EQ(x.competency_id, y.competency_id);
+    EXPECT_EQ(std::memcmp(&x.p_learned, &y.p_learned, sizeof(double)), 0) << where;
+    EXPECT_EQ(std::memcmp(&x.log_odds, &y.log_odds, sizeof(double)), 0) << where;
+    EXPECT_EQ(std::memcmp(&x.odds_scale, &y.odds_scale, sizeof(double)), 0) << where;
+    EXPECT_EQ(x.odds_exponent, y.odds_exponent) << where;
+    EXPECT_EQ(x.mastered, y.mastered) << where;
+    EXPECT_EQ(x.opportunities, y.opportunities) << where;
+    EXPECT_EQ(x.last_practiced_ms, y.last_practiced_ms) << where;
+  }
+}
+
+// A learner's stored record as pathwised keeps it: the practised estimates and the pace.
+void CopyLearner(const MasteryTracker& from, MasteryTracker& to, const std::string& learner) {
+  Result<LearnerMastery> mastery = from.Mastery(learner);
+  ASSERT_OK(mastery);
+  std::vector<MasteryEstimate> practised;
+  for (const MasteryEstimate& e : mastery->competencies) {
+    if (e.opportunities > 0) practised.push_back(e);
+  }
+  ASSERT_OK(to.RestoreLearner(learner, practised));
+  Result<std::string> pace = from.SavePace(learner);
+  ASSERT_OK(pace);
+  ASSERT_OK(to.RestorePace(learner, *pace));
+}
+
+TEST(MasteryTrackerRestoreTest, RestoredLearnerCarriesOnBitForBit) {
+  // Individual pace on and a fitted pace for one learner: the pace is part of the restored state.
+  BktModel model;
+  model.learner_factors["cyd"] = LearnerFactors{0.4, -0.3};
+  for (bool individual_pace : {false, true}) {
+    SCOPED_TRACE(individual_pace ? "individual pace" : "population pace");
+    TrackerOptions options;
+    options.individual_pace = individual_pace;
+    auto original = MakeTracker(model, options);
+    auto restored = MakeTracker(model, options);
+    std::mt19937_64 rng(5);
+    const char* activities[] = {"add", "mul", "recall", "add-quiz", "word-problem"};
+    const std::vector<std::string> learners = {"ann", "bob", "cyd"};
+    auto random_event = [&](int i) {
+      const std::string& learner = learners[rng() % learners.size()];
+      const double outcome = (rng() % 3 == 0) ? 0.0 : (rng() % 4 == 0 ? 0.7 : 1.0);
+      // Long streaks push odds far out, where the log-odds no longer give the odds back exactly.
+      return Obs("", learner, activities[rng() % 5], outcome, 1000 + i);
+    };
+    for (int i = 0; i < 600; ++i) ASSERT_OK(original->Record(random_event(i)));
+    for (const std::string& learner : learners) CopyLearner(*original, *restored, learner);
+    for (const std::string& learner : learners) {
+      ExpectIdentical(*original->Mastery(learner), *restored->Mastery(learner));
+    }
+    for (int i = 600; i < 900; ++i) {
+      const Observation o = random_event(i);
+      ASSERT_OK(original->Record(o));
+      ASSERT_OK(restored->Record(o));
+    }
+    for (const std::string& learner : learners) {
+      ExpectIdentical(*original->Mastery(learner), *restored->Mastery(learner));
+      EXPECT_EQ(*original->Pace(learner), *restored->Pace(learner)) << learner;
+      EXPECT_EQ(*original->SavePace(learner), *restored->SavePace(learner)) << learner;
+    }
+  }
+}
+
+TEST(MasteryTrackerRestoreTest, WithoutTheOddsTheLogOddsGiveThemToAFewUlps) {
+  auto original = MakeTracker();
+  auto restored = MakeTracker();
+  for (int i = 0; i < 40; ++i) ASSERT_OK(original->Record(Obs("", "ann", "add", 1.0, i)));
+  std::vector<MasteryEstimate> practised;
+  for (MasteryEstimate e : original->Mastery("ann")->competencies) {
+    e.odds_scale = std::numeric_limits<double>::quiet_NaN();
+    if (e.opportunities > 0) practised.push_back(e);
+  }
+  ASSERT_OK(restored->RestoreLearner("ann", practised));
+  const MasteryEstimate a = *original->Mastery("ann", "add");
+  const MasteryEstimate b = *restored->Mastery("ann", "add");
+  EXPECT_NEAR(b.log_odds, a.log_odds, 1e-12 * std::abs(a.log_odds));
+  EXPECT_EQ(b.opportunities, 40u);
+}
+
+TEST(MasteryTrackerRestoreTest, UnpractisedEstimatesStayAtThePrior) {
+  auto tracker = MakeTracker();
+  ASSERT_OK(tracker->RestoreLearner("ann", tracker->PriorMastery("ann").competencies));
+  EXPECT_TRUE(tracker->HasLearner("ann"));
+  ExpectIdentical(*tracker->Mastery("ann"), tracker->PriorMastery("ann"));
+}
+
+TEST(MasteryTrackerRestoreTest, BadEstimatesAreRejectedNamingThemAndChangeNothing) {
+  auto tracker = MakeTracker();
+  ASSERT_OK(tracker->Record(Obs("", "ann", "add", 1.0, 5)));
+  const LearnerMastery before = *tracker->Mastery("ann");
+  MasteryEstimate add = before.competencies[0];
+  MasteryEstimate unknown = add;
+  unknown.competency_id = "div";
+  Status status = tracker->RestoreLearner("ann", {add, unknown});
+  EXPECT_EQ(status.code(), StatusCode::kNotFound);
+  EXPECT_NE(status.message().find("estimates[1].competency_id"), std::string::npos) << status;
+  status = tracker->RestoreLearner("ann", {add, add});
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("'add' appears twice"), std::string::npos) << status;
+  MasteryEstimate bad_odds = add;
+  bad_odds.odds_scale = 0x1.0p300;
+  status = tracker->RestoreLearner("ann", {bad_odds});
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("estimates[0].odds_scale"), std::string::npos) << status;
+  EXPECT_EQ(tracker->RestoreLearner("", {add}).code(), StatusCode::kInvalidArgument);
+  ExpectIdentical(*tracker->Mastery("ann"), before);
 }
 
 }  // namespace

@@ -464,5 +464,68 @@ TEST(EnginePolicyTest, ColdStartServesThePopulationRecommendation) {
   EXPECT_EQ(fresh->front().score, population->front().score);
 }
 
+// A restart from stored states (what pathwised's fast start-up does): the tracker's estimates, the
+// pace and the policies' states restored into a new engine, without the events, carry on exactly
+// as the engine that saw the events.
+TEST(EnginePolicyTest, EngineRestoredFromSavedStatesCarriesOnAsTheOriginal) {
+  RecommenderOptions options = ZpdesOptions();
+  options.mastery.progress_weight = 1.0;  // the mastery policy keeps the learner's answers
+  EngineOptions engine_options;
+  engine_options.tracker.individual_pace = true;
+  auto make = [&]() {
+    Result<std::unique_ptr<Engine>> engine =
+        Engine::Create(MakeGraph(), BktModel{}, engine_options);
+    EXPECT_OK(engine);
+    EXPECT_OK((*engine)->SetRecommenderOptions(options));
+    return std::move(engine).value();
+  };
+  std::unique_ptr<Engine> original = make();
+  std::unique_ptr<Engine> restored = make();
+  std::unique_ptr<Policy> driver = Make(PolicyKind::kZpdes, options);
+  const std::vector<Observation> history = History(*driver, "zoe", 40);
+  const size_t cut = 25;
+  for (size_t i = 0; i < cut; ++i) ASSERT_OK(original->Record(history[i]));
+
+  std::vector<MasteryEstimate> practised;
+  for (const MasteryEstimate& e : original->Mastery("zoe").competencies) {
+    if (e.opportunities > 0) practised.push_back(e);
+  }
+  ASSERT_FALSE(practised.empty());
+  ASSERT_OK(restored->tracker().RestoreLearner("zoe", practised));
+  ASSERT_OK(restored->tracker().RestorePace("zoe", *original->tracker().SavePace("zoe")));
+  for (PolicyKind kind : {PolicyKind::kMastery, PolicyKind::kZpdes}) {
+    Result<std::string> bytes = original->SaveLearnerState(kind, "zoe");
+    ASSERT_OK(bytes);
+    ASSERT_FALSE(bytes->empty()) << PolicyKindName(kind);
+    ASSERT_OK(restored->RestoreLearnerState(kind, "zoe", *bytes));
+  }
+
+  RecommendRequest request;
+  request.k = 4;
+  for (size_t i = cut; i <= history.size(); ++i) {
+    const LearnerMastery a = original->Mastery("zoe");
+    const LearnerMastery b = restored->Mastery("zoe");
+    for (size_t c = 0; c < a.competencies.size(); ++c) {
+      EXPECT_EQ(a.competencies[c].odds_scale, b.competencies[c].odds_scale) << i;
+      EXPECT_EQ(a.competencies[c].odds_exponent, b.competencies[c].odds_exponent) << i;
+      EXPECT_EQ(a.competencies[c].opportunities, b.competencies[c].opportunities) << i;
+    }
+    for (PolicyKind kind : {PolicyKind::kMastery, PolicyKind::kZpdes}) {
+      Result<std::vector<Recommendation>> x = original->Recommend("zoe", request, kind);
+      Result<std::vector<Recommendation>> y = restored->Recommend("zoe", request, kind);
+      ASSERT_OK(x);
+      ASSERT_OK(y);
+      EXPECT_EQ(Ids(*x), Ids(*y)) << PolicyKindName(kind) << " after event " << i;
+      for (size_t r = 0; r < std::min(x->size(), y->size()); ++r) {
+        EXPECT_EQ((*x)[r].score, (*y)[r].score) << PolicyKindName(kind) << " after event " << i;
+      }
+    }
+    if (i == history.size()) break;
+    ASSERT_OK(original->Record(history[i]));
+    ASSERT_OK(restored->Record(history[i]));
+  }
+  EXPECT_EQ(*original->tracker().SavePace("zoe"), *restored->tracker().SavePace("zoe"));
+}
+
 }  // namespace
 }  // namespace pathwise

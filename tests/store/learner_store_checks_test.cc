@@ -63,6 +63,12 @@ class RecordingStore final : public LearnerStore {
                                                   size_t) override {
     return Record("ListLearners", std::vector<std::string>{});
   }
+  Status DoPutStateOrigin(std::string_view, std::string_view) override {
+    return Record("PutStateOrigin", Status::Ok());
+  }
+  Result<std::string> DoGetStateOrigin(std::string_view) override {
+    return Record("GetStateOrigin", std::string());
+  }
   Status DoDeleteLearner(std::string_view, std::string_view) override {
     return Record("DeleteLearner", Status::Ok());
   }
@@ -130,6 +136,8 @@ std::vector<StatusCode> CallEachWithEmptyTenant(LearnerStore& store) {
       store.ForEachLearner("", [](const StoredLearner&) { return Status::Ok(); }).code(),
       store.ListEvents("", "ann", 0, 0).status().code(),
       store.ListLearners("", "", 0).status().code(),
+      store.PutStateOrigin("", "graph 1").code(),
+      store.GetStateOrigin("").status().code(),
       store.DeleteLearner("", "ann").code(),
       store.CreateJob("", ValidJob()).code(),
       store.UpdateJob("", ValidJob()).code(),

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include <pathwise/bkt.h>
+
 namespace pathwise::store {
 namespace {
 
@@ -141,6 +143,70 @@ TEST_P(LearnerStoreTest, OutcomesAndProbabilitiesRoundTripExactly) {
   EXPECT_EQ(state->competencies[0].p_learned, 1.0 / 3.0);
   EXPECT_EQ(state->competencies[0].opportunities, 4000000000u);
   EXPECT_EQ(state->competencies[0].last_practiced_ms, -5);
+}
+
+// The odds a tracker carries come back bit for bit (from them a restart restores the tracker
+// without replaying events); the log-odds alone would not give them back.
+TEST_P(LearnerStoreTest, TrackerOddsRoundTripExactly) {
+  MasteryEstimate far = State("c", 0.0, 12, 7);
+  const Odds odds{0x1.123456789abcdp100, 3};
+  far.odds_scale = odds.scale;
+  far.odds_exponent = odds.exponent;
+  far.log_odds = odds.log_odds();
+  far.p_learned = odds.mastery();
+  far.mastered = true;
+  ASSERT_OK(store_->CommitEvents(
+      {"acme", {MakeObservation("e1", "ann", "a", 1.0, 7)}, {{"ann", 0, {far}}}}));
+  auto check = [&](const StoredLearner& learner) {
+    ASSERT_EQ(learner.competencies.size(), 1u);
+    const MasteryEstimate& got = learner.competencies[0];
+    EXPECT_EQ(got.odds_scale, far.odds_scale);
+    EXPECT_EQ(got.odds_exponent, far.odds_exponent);
+    EXPECT_EQ(got.log_odds, far.log_odds);
+    EXPECT_EQ(got.p_learned, far.p_learned);
+  };
+  Result<StoredLearner> state = store_->GetLearner("acme", "ann");
+  ASSERT_OK(state);
+  check(*state);
+  ASSERT_OK(store_->ForEachLearner("acme", [&](const StoredLearner& learner) {
+    check(learner);
+    return Status::Ok();
+  }));
+}
+
+// The state origin: put after the states are all derived under it, cleared before a rewrite, read
+// at start-up; per tenant, and durable.
+TEST_P(LearnerStoreTest, StateOriginIsPutClearedAndReadPerTenant) {
+  Result<std::string> origin = store_->GetStateOrigin("acme");
+  ASSERT_OK(origin);
+  EXPECT_EQ(*origin, "");
+  // Clearing an unknown tenant's origin stores nothing, not even the tenant.
+  ASSERT_OK(store_->PutStateOrigin("acme", ""));
+  Result<std::vector<std::string>> tenants = store_->ListTenants();
+  ASSERT_OK(tenants);
+  EXPECT_TRUE(tenants->empty());
+
+  ASSERT_OK(store_->PutGraph("acme", "acme graph"));
+  ASSERT_OK(store_->PutStateOrigin("acme", "graph 1 model 0"));
+  ASSERT_OK(store_->PutStateOrigin("globex", "graph 7"));
+  ASSERT_OK(store_->PutStateOrigin("acme", "graph 1 model 2"));
+  EXPECT_EQ(*store_->GetStateOrigin("acme"), "graph 1 model 2");
+  EXPECT_EQ(*store_->GetStateOrigin("globex"), "graph 7");
+  EXPECT_EQ(*store_->GetStateOrigin("initech"), "");
+
+  if (GetParam().name != "Memory") {  // a restart (a memory store's data dies with it)
+    store_ = Open(nullptr);
+    ASSERT_NE(store_, nullptr);
+  }
+  EXPECT_EQ(*store_->GetStateOrigin("acme"), "graph 1 model 2");
+  ASSERT_OK(store_->PutStateOrigin("acme", ""));
+  EXPECT_EQ(*store_->GetStateOrigin("acme"), "");
+  EXPECT_EQ(*store_->GetStateOrigin("globex"), "graph 7");
+  EXPECT_EQ(store_->PutStateOrigin("", "x").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->GetStateOrigin("").status().code(), StatusCode::kInvalidArgument);
+  ASSERT_OK(store_->Close());
+  EXPECT_EQ(store_->PutStateOrigin("acme", "x").code(), StatusCode::kUnavailable);
+  EXPECT_EQ(store_->GetStateOrigin("acme").status().code(), StatusCode::kUnavailable);
 }
 
 TEST_P(LearnerStoreTest, RedeliveredBatchChangesNothing) {

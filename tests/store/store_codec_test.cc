@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <pathwise/bkt.h>
+
 #include "testing/status_matchers.h"
 
 namespace pathwise::store::internal {
@@ -74,6 +76,51 @@ TEST(StoreCodecTest, LogOddsAreStoredWhenTheyAreTheState) {
   EXPECT_EQ((*decoded)[1].p_learned, ordinary.p_learned);
   EXPECT_EQ((*decoded)[2].p_learned, 0.7);
   EXPECT_NEAR((*decoded)[2].log_odds, std::log(0.7 / 0.3), 1e-15);
+}
+
+// The odds themselves are stored when they are the state behind p_learned and log_odds, so a
+// tracker restored from decoded states continues bit for bit: the log-odds alone cannot give them
+// back (exp(log(x)) is not x to the bit, least of all far out).
+TEST(StoreCodecTest, OddsAreStoredExactlyWhenTheyAreTheState) {
+  std::vector<MasteryEstimate> states;
+  const std::pair<double, int32_t> odds[] = {{1.0 / 3.0, 0},   {std::nextafter(0x1.0p200, 0.0), 0},
+                                             {0x1.8p-250, -7}, {0x1.123456789abcdp100, 40000},
+                                             {0.0, 0},         {HUGE_VAL, 0}};
+  for (size_t i = 0; i < sizeof(odds) / sizeof(odds[0]); ++i) {
+    const Odds o{odds[i].first, odds[i].second};
+    MasteryEstimate e = Estimate(std::string(1, static_cast<char>('a' + i)), o.mastery(), 3,
+                                 100 + static_cast<int64_t>(i), i % 2 == 0);
+    e.log_odds = o.log_odds();
+    e.odds_scale = o.scale;
+    e.odds_exponent = o.exponent;
+    states.push_back(e);
+  }
+  // Odds that are not the state behind p_learned are not stored as odds: the log-odds are.
+  MasteryEstimate inconsistent = states[0];
+  inconsistent.competency_id = "z";
+  inconsistent.odds_scale = 0.5;
+  states.push_back(inconsistent);
+  Result<std::vector<MasteryEstimate>> decoded = DecodeStates(EncodeStates(states));
+  ASSERT_OK(decoded);
+  ASSERT_EQ(decoded->size(), states.size());
+  for (size_t i = 0; i + 1 < states.size(); ++i) {
+    const MasteryEstimate& d = (*decoded)[i];
+    EXPECT_EQ(std::memcmp(&d.odds_scale, &states[i].odds_scale, sizeof(double)), 0) << i;
+    EXPECT_EQ(d.odds_exponent, states[i].odds_exponent) << i;
+    EXPECT_EQ(std::memcmp(&d.log_odds, &states[i].log_odds, sizeof(double)), 0) << i;
+    EXPECT_EQ(d.p_learned, states[i].p_learned) << i;
+    EXPECT_EQ(d.mastered, states[i].mastered) << i;
+  }
+  EXPECT_TRUE(std::isnan(decoded->back().odds_scale));
+  EXPECT_EQ(decoded->back().log_odds, inconsistent.log_odds);
+
+  // Damaged odds (a scale outside the window) are reported, not served.
+  std::vector<MasteryEstimate> one = {states[0]};
+  std::string bytes = EncodeStates(one);
+  const double bad = 0x1.0p300;
+  const size_t value_at = 1 + 1 + 1 + 2;  // format, count, shared prefix, length and "a"
+  std::memcpy(&bytes[value_at], &bad, sizeof(bad));
+  EXPECT_EQ(DecodeStates(bytes).status().code(), StatusCode::kFailedPrecondition);
 }
 
 // Format 1 (before log-odds) stored the probability; a stored 1.0 was a rounded streak and is read
