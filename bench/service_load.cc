@@ -1,6 +1,8 @@
 // End-to-end load on pathwised over loopback: durable event ingestion in batches of 100, then
 // Recommend, with throughput and p50/p99 latency; then the store's size, the server's peak memory,
-// and how long a restart takes to rebuild every learner's mastery from the store.
+// and how long a restart takes to rebuild every learner's mastery from the store: from the stored
+// states (the fast path), and by replaying the stored events (the recovery path, forced by clearing
+// the store's state origin while the server is stopped).
 //
 // The program starts the real server binary as a child process (so its memory is measured alone)
 // and drives it with asynchronous gRPC clients, many calls in flight per thread.
@@ -40,12 +42,14 @@
 #include "pathwise/v1/learner_service.grpc.pb.h"
 #include "pathwise/v1/recommendation_service.grpc.pb.h"
 #include "server_process.h"
+#include "store/sqlite_store.h"
 
 namespace v1 = pathwise::v1;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
+constexpr char kTenant[] = "load";
 constexpr char kKey[] = "load-key-0123456789abcdef";
 constexpr int kCompetencies = 100;
 
@@ -58,12 +62,19 @@ struct Options {
   int client_threads = 2;
   int in_flight = 32;  // per client thread
   bool keep_data = false;
+  bool restart_only = false;  // skip ingestion: restart the server on the existing data dir
+  int restarts = 1;           // of each kind
 };
 
 bool ParseOptions(int argc, char** argv, Options* o) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--keep-data") {
+      o->keep_data = true;
+      continue;
+    }
+    if (flag == "--restart-only") {
+      o->restart_only = true;
       o->keep_data = true;
       continue;
     }
@@ -83,11 +94,14 @@ bool ParseOptions(int argc, char** argv, Options* o) {
       o->client_threads = std::atoi(value.c_str());
     else if (flag == "--in-flight")
       o->in_flight = std::atoi(value.c_str());
+    else if (flag == "--restarts")
+      o->restarts = std::atoi(value.c_str());
     else
       return false;
   }
   return o->learners >= 10 && o->learners % 10 == 0 && o->events_per_learner >= 10 &&
-         o->events_per_learner % 10 == 0 && o->client_threads >= 1 && o->in_flight >= 1;
+         o->events_per_learner % 10 == 0 && o->client_threads >= 1 && o->in_flight >= 1 &&
+         o->restarts >= 1 && (!o->restart_only || !o->data_dir.empty());
 }
 
 // ---- The server as a child process --------------------------------------------------------------
@@ -279,6 +293,48 @@ double Percentile(const std::vector<double>& sorted, double q) {
   return sorted[std::min(sorted.size() - 1, static_cast<size_t>(q * sorted.size()))];
 }
 
+// Restarts the server on o.data_dir: `restarts` times from the stored states, and as often by
+// replaying the events (the state origin cleared before each). Prints each start-up time and the
+// ratio of the medians. False when a start fails.
+bool MeasureRestarts(const Options& o) {
+  auto start = [&o](const char* how, std::vector<double>* seconds) {
+    pathwise::testing::ServerProcess server;
+    double startup_seconds = 0;
+    if (pathwise::Status started = StartServer(o, &server, &startup_seconds); !started.ok()) {
+      std::fprintf(stderr, "restart (%s) failed: %s\n", how, started.message().c_str());
+      return false;
+    }
+    seconds->push_back(startup_seconds);
+    std::printf("restart from %s: listening again after %.2f s (%d learners); peak RSS %.1f MiB\n",
+                how, startup_seconds, o.learners, PeakMemoryMiB(server.pid()));
+    std::fflush(stdout);
+    server.Signal(SIGTERM);
+    return true;
+  };
+  auto clear_origin = [&o]() {
+    pathwise::store::SqliteStoreOptions options;
+    options.data_dir = o.data_dir;
+    pathwise::Result<std::unique_ptr<pathwise::store::SqliteStore>> store =
+        pathwise::store::SqliteStore::Open(options);
+    pathwise::Status cleared = store.ok() ? (*store)->PutStateOrigin(kTenant, "") : store.status();
+    if (!cleared.ok())
+      std::fprintf(stderr, "clearing the state origin: %s\n", cleared.message().c_str());
+    return cleared.ok();
+  };
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::vector<double> from_states, from_events;
+  for (int i = 0; i < o.restarts; ++i) {
+    if (!start("states", &from_states)) return false;
+    if (!clear_origin() || !start("events", &from_events)) return false;
+  }
+  std::printf("restart medians: from states %.2f s, from events %.2f s (%.1fx faster)\n",
+              median(from_states), median(from_events), median(from_events) / median(from_states));
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -287,7 +343,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: service_load [--server PATH] [--data-dir DIR] [--learners N (x10)] "
                  "[--events-per-learner N (x10)] [--recommend-calls N] [--client-threads N] "
-                 "[--in-flight N] [--keep-data]\n");
+                 "[--in-flight N] [--keep-data] [--restart-only --data-dir DIR] [--restarts N]\n");
     return 2;
   }
   if (o.data_dir.empty()) {
@@ -301,6 +357,7 @@ int main(int argc, char** argv) {
     o.data_dir = pattern;
   }
   std::error_code ec;
+  if (o.restart_only) return MeasureRestarts(o) ? 0 : 1;
   std::filesystem::remove_all(o.data_dir, ec);
   std::filesystem::remove(o.data_dir + ".log", ec);
   pathwise::testing::ServerProcess child;
@@ -406,17 +463,8 @@ int main(int argc, char** argv) {
       o.learners, std::min(o.events_per_learner, kCompetencies), DirectoryMiB(o.data_dir),
       o.data_dir.c_str(), peak);
 
-  // Restart: the time until the server listens again, every learner's mastery rebuilt.
-  pathwise::testing::ServerProcess again;
-  if (pathwise::Status started = StartServer(o, &again, &startup_seconds); !started.ok()) {
-    std::fprintf(stderr, "restart failed: %s\n", started.message().c_str());
-    return 1;
-  }
-  std::printf(
-      "restart: listening again after %.1f s (mastery of %d learners rebuilt); peak RSS "
-      "%.1f MiB\n",
-      startup_seconds, o.learners, PeakMemoryMiB(again.pid()));
-  again.Signal(SIGTERM);
+  // Restart: the time until the server listens again, every learner's mastery restored.
+  if (!MeasureRestarts(o)) return 1;
   if (!o.keep_data) {
     std::filesystem::remove_all(o.data_dir, ec);
     std::filesystem::remove(o.data_dir + ".log", ec);
