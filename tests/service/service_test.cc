@@ -18,6 +18,7 @@
 
 #include "server_process.h"
 #include "service_test_util.h"
+#include "store/sqlite_store.h"
 
 namespace pathwise::service {
 namespace {
@@ -72,6 +73,25 @@ class ServiceTest : public ::testing::TestWithParam<std::string> {
     stubs_.reset();
     ASSERT_OK(server_->Shutdown(std::chrono::seconds(5)));
     server_.reset();
+    server_ = StartServer(config_);
+    ASSERT_NE(server_, nullptr);
+    stubs_ = std::make_unique<Stubs>(server_->InProcessChannel());
+  }
+
+  // A restart that cannot restore the stored states: the state origin is cleared while the server
+  // is down (as a crash in the middle of a rebuild leaves it), so every learner is replayed.
+  void RestartByReplay() {
+    stubs_.reset();
+    ASSERT_OK(server_->Shutdown(std::chrono::seconds(5)));
+    server_.reset();
+    {
+      store::SqliteStoreOptions options;
+      options.data_dir = config_.data_dir;
+      Result<std::unique_ptr<store::SqliteStore>> store = store::SqliteStore::Open(options);
+      ASSERT_OK(store);
+      ASSERT_NE(*(*store)->GetStateOrigin(testing::kTenantA), "");
+      ASSERT_OK((*store)->PutStateOrigin(testing::kTenantA, ""));
+    }
     server_ = StartServer(config_);
     ASSERT_NE(server_, nullptr);
     stubs_ = std::make_unique<Stubs>(server_->InProcessChannel());
@@ -696,6 +716,13 @@ TEST_P(ServiceTest, MasterySurvivesARestart) {
   EXPECT_EQ(Mastery("hal").SerializeAsString(), before);
   // Re-sent events are still duplicates after the restart.
   v1::RecordEventsResponse again = Record({MakeObservation("k1", "hal", "act.a", 1, 5)});
+  EXPECT_EQ(again.duplicates(), 1u);
+
+  // The same after a restart that replays the events instead of restoring the states.
+  if (GetParam() != "sqlite") return;
+  RestartByReplay();
+  EXPECT_EQ(Mastery("hal").SerializeAsString(), before);
+  again = Record({MakeObservation("k2", "hal", "act.ab", 0.5, 6)});
   EXPECT_EQ(again.duplicates(), 1u);
 }
 
