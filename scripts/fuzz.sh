@@ -26,6 +26,11 @@ for target in "${targets[@]}"; do
   [[ -x $binary ]] || { echo "no fuzzer for $target (a service target needs the service build)"; continue; }
   work=build-fuzz/corpus/$target
   mkdir -p "$work" "fuzz/corpus/$target"
+  # The test fixtures the replay reads (fuzz/CMakeLists.txt) are seeds as well.
+  while read -r seed; do
+    [[ -z $seed ]] && continue
+    if [[ -d $seed ]]; then cp -r "$seed"/. "$work"/; elif [[ -f $seed ]]; then cp "$seed" "$work"/; fi
+  done < "build-fuzz/fuzz/seeds/$target.txt"
   echo "== $target: $seconds s"
   # Inputs up to 4 KiB keep the kept corpus small; the seeds may be larger.
   "$binary" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
