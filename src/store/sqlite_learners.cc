@@ -238,17 +238,33 @@ Result<std::optional<LearnerRow>> FindLearner(Connection& db, std::string_view t
                                               std::string(select.ColumnBlob(2))});
 }
 
+// A learner's row as one read snapshot sees it; `learner` is empty when it is not stored. The
+// snapshot, and the lease of its reader, last as long as this object.
+struct LearnerSnapshot {
+  internal::ReaderPool::Reader reader;  // first: destroyed after the transaction
+  internal::ReadTransaction transaction;
+  std::optional<LearnerRow> learner;
+};
+
+Result<LearnerSnapshot> ReadLearner(internal::ReaderPool& readers, std::string_view tenant_id,
+                                    std::string_view learner_id) {
+  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, readers.Acquire());
+  PATHWISE_ASSIGN_OR_RETURN(internal::ReadTransaction transaction,
+                            internal::ReadTransaction::Begin(*reader));
+  PATHWISE_ASSIGN_OR_RETURN(std::optional<LearnerRow> learner,
+                            FindLearner(*reader, tenant_id, learner_id));
+  return LearnerSnapshot{std::move(reader), std::move(transaction), std::move(learner)};
+}
+
 }  // namespace
 
 Result<std::vector<bool>> SqliteStore::DoFindRecordedEvents(
     std::string_view tenant_id, std::string_view learner_id,
     const std::vector<std::string>& event_ids) {
-  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
-  PATHWISE_ASSIGN_OR_RETURN(internal::ReadTransaction transaction,
-                            internal::ReadTransaction::Begin(*reader));
+  PATHWISE_ASSIGN_OR_RETURN(LearnerSnapshot snapshot,
+                            ReadLearner(*impl_->readers, tenant_id, learner_id));
   std::vector<bool> found(event_ids.size(), false);
-  PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,
-                            FindLearner(*reader, tenant_id, learner_id));
+  const std::optional<LearnerRow>& learner = snapshot.learner;
   if (!learner.has_value()) return found;
   std::vector<std::string_view> ids;
   std::vector<size_t> positions;
@@ -258,7 +274,7 @@ Result<std::vector<bool>> SqliteStore::DoFindRecordedEvents(
     positions.push_back(i);
   }
   Result<std::vector<bool>> stored =
-      impl_->FindStored(*reader, learner->pk, learner->version, ids, /*touched=*/nullptr);
+      impl_->FindStored(*snapshot.reader, learner->pk, learner->version, ids, /*touched=*/nullptr);
   if (!stored.ok()) return internal::LearnerContext(stored.status(), learner_id);
   for (size_t i = 0; i < ids.size(); ++i) found[positions[i]] = (*stored)[i];
   return found;
@@ -282,16 +298,15 @@ Result<std::vector<PolicyState>> ReadPolicyStates(Connection& db, int64_t learne
 
 Result<StoredLearner> SqliteStore::DoGetLearner(std::string_view tenant_id,
                                                 std::string_view learner_id) {
-  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
-  PATHWISE_ASSIGN_OR_RETURN(internal::ReadTransaction transaction,
-                            internal::ReadTransaction::Begin(*reader));
-  PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,
-                            FindLearner(*reader, tenant_id, learner_id));
+  PATHWISE_ASSIGN_OR_RETURN(LearnerSnapshot snapshot,
+                            ReadLearner(*impl_->readers, tenant_id, learner_id));
+  const std::optional<LearnerRow>& learner = snapshot.learner;
   if (!learner.has_value()) return internal::LearnerNotFound(learner_id);
+  Connection& reader = *snapshot.reader;
   PATHWISE_ASSIGN_OR_RETURN(
       StoredLearner out,
       internal::DecodeLearner(std::string(learner_id), learner->version, learner->states));
-  PATHWISE_ASSIGN_OR_RETURN(out.policy_states, ReadPolicyStates(*reader, learner->pk));
+  PATHWISE_ASSIGN_OR_RETURN(out.policy_states, ReadPolicyStates(reader, learner->pk));
   return out;
 }
 
@@ -318,13 +333,12 @@ Result<std::vector<StoredObservation>> SqliteStore::DoListEvents(std::string_vie
                                                                  std::string_view learner_id,
                                                                  int64_t after_sequence,
                                                                  size_t limit) {
-  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
-  PATHWISE_ASSIGN_OR_RETURN(internal::ReadTransaction transaction,
-                            internal::ReadTransaction::Begin(*reader));
-  PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,
-                            FindLearner(*reader, tenant_id, learner_id));
+  PATHWISE_ASSIGN_OR_RETURN(LearnerSnapshot snapshot,
+                            ReadLearner(*impl_->readers, tenant_id, learner_id));
+  const std::optional<LearnerRow>& learner = snapshot.learner;
   if (!learner.has_value()) return internal::LearnerNotFound(learner_id);
-  PATHWISE_ASSIGN_OR_RETURN(Statement select, reader->Prepare(sql::kSelectChunksFrom));
+  Connection& reader = *snapshot.reader;
+  PATHWISE_ASSIGN_OR_RETURN(Statement select, reader.Prepare(sql::kSelectChunksFrom));
   select.Bind(1, learner->pk);
   select.Bind(2, std::max<int64_t>(after_sequence, 0) >> kSequenceShift);
   std::vector<StoredObservation> out;
