@@ -290,7 +290,9 @@ class LearnerMastery:
     competencies: List[MasteryEstimate]
     p_learned: npt.NDArray[np.float64]
     competency_ids: List[str]
+    def __init__(self, learner_id: str, competencies: Sequence[MasteryEstimate] = ...) -> None: ...
     def to_dict(self) -> Dict[str, float]: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class RecordResult:
     applied: bool
@@ -348,6 +350,9 @@ class GroupMastery:
     mastered: bool
     members: int
     members_mastered: int
+    def __init__(self, group_id: str, p_learned: float, mastered: bool, members: int,
+                 members_mastered: int) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class Engine:
     graph: CompetencyGraph
@@ -693,6 +698,8 @@ class PartScore:
     value: float
     reason: str
     contribution: float
+    def __init__(self, part: ScorePart, weight: float, value: float, reason: str = "") -> None: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class Recommendation:
     activity_id: str
@@ -701,8 +708,13 @@ class Recommendation:
     reasons: List[str]
     competency_ids: List[str]
     expected_minutes: float
-    predicted_correct: float
+    predicted_correct: Optional[float]  # None when the policy does not predict
     pinned: bool
+    def __init__(self, activity_id: str, score: float = 0.0, parts: Sequence[PartScore] = ...,
+                 reasons: Sequence[str] = ..., competency_ids: Sequence[str] = ...,
+                 expected_minutes: float = 0.0, predicted_correct: Optional[float] = None,
+                 pinned: bool = False) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class RecommendRequest:
     goals: List[str]
@@ -759,12 +771,21 @@ class PathwayStep:
     expected_minutes: float
     unreachable: str
     unreachable_message: str
+    def __init__(self, competency_id: str, p_learned: float, mastery_threshold: float,
+                 is_goal: bool = False, prerequisites_in_plan: Sequence[str] = ...,
+                 activity_ids: Sequence[str] = ..., expected_opportunities: int = 0,
+                 expected_minutes: float = 0.0, unreachable: str = "none",
+                 unreachable_message: str = "") -> None: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class UnreachableGoal:
     goal_id: str
     reason: str
     cause_competency_id: str
     message: str
+    def __init__(self, goal_id: str, reason: str, cause_competency_id: str = "",
+                 message: str = "") -> None: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class Pathway:
     learner_id: str
@@ -775,6 +796,11 @@ class Pathway:
     total_expected_opportunities: int
     total_expected_minutes: float
     reachable: bool
+    def __init__(self, learner_id: str, goals: Sequence[str] = ..., goals_mastered: Sequence[str] = ...,
+                 steps: Sequence[PathwayStep] = ..., unreachable: Sequence[UnreachableGoal] = ...,
+                 total_expected_opportunities: int = 0,
+                 total_expected_minutes: float = 0.0) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class PathwayPlanner:
     @staticmethod

@@ -223,8 +223,13 @@ by accident). Review scheduling and continuity read it.)doc")
       .def(PATHWISE_REPR("competency_id", "p_learned", "mastered", "opportunities",
                          "last_practiced_ms"));
 
-  py::class_<LearnerMastery>(m, "LearnerMastery",
-                             "A learner's mastery of every competency, in graph order.")
+  py::class_<LearnerMastery> learner_mastery(
+      m, "LearnerMastery", "A learner's mastery of every competency, in graph order.");
+  learner_mastery
+      .def(py::init([](std::string learner_id, std::vector<MasteryEstimate> competencies) {
+             return LearnerMastery{std::move(learner_id), std::move(competencies)};
+           }),
+           py::arg("learner_id"), py::arg("competencies") = std::vector<MasteryEstimate>{})
       .def_readonly("learner_id", &LearnerMastery::learner_id)
       .def_readonly("competencies", &LearnerMastery::competencies)
       .def_property_readonly(
@@ -256,6 +261,7 @@ by accident). Review scheduling and continuity read it.)doc")
         return "LearnerMastery(learner_id='" + lm.learner_id + "', " +
                std::to_string(lm.competencies.size()) + " competencies)";
       });
+  DefValueSemantics(learner_mastery, {"learner_id", "competencies"});
 
   py::class_<RecordResult>(m, "RecordResult")
       .def_readonly("applied", &RecordResult::applied)
@@ -427,13 +433,24 @@ by accident). Review scheduling and continuity read it.)doc")
            py::arg("tracker") = TrackerOptions{})
       .def_readwrite("tracker", &EngineOptions::tracker);
 
-  py::class_<GroupMastery>(m, "GroupMastery", "Roll-up of a group: the mean of its members.")
+  py::class_<GroupMastery> group_mastery(m, "GroupMastery",
+                                         "Roll-up of a group: the mean of its members.");
+  group_mastery
+      .def(py::init([](std::string group_id, double p_learned, bool mastered, size_t members,
+                       size_t members_mastered) {
+             return GroupMastery{std::move(group_id), p_learned, mastered, members,
+                                 members_mastered};
+           }),
+           py::arg("group_id"), py::arg("p_learned"), py::arg("mastered"), py::arg("members"),
+           py::arg("members_mastered"))
       .def_readonly("group_id", &GroupMastery::group_id)
       .def_readonly("p_learned", &GroupMastery::p_learned)
       .def_readonly("mastered", &GroupMastery::mastered)
       .def_readonly("members", &GroupMastery::members)
       .def_readonly("members_mastered", &GroupMastery::members_mastered)
       .def(PATHWISE_REPR("group_id", "p_learned", "mastered", "members", "members_mastered"));
+  DefValueSemantics(group_mastery,
+                    {"group_id", "p_learned", "mastered", "members", "members_mastered"});
 
   py::class_<Engine>(m, "Engine", "A competency graph, a BKT model and a mastery tracker together.")
       .def_static(

@@ -137,9 +137,7 @@ Result<CommitResult> MemoryStore::DoCommitEvents(const EventBatch& batch,
     const LearnerUpdate& update = batch.learners[i];
     learners[i] = impl_->FindLearner(batch.tenant_id, update.learner_id);
     const uint64_t stored = learners[i] == nullptr ? 0 : learners[i]->version;
-    if (update.expected_version.has_value() && *update.expected_version != stored) {
-      return internal::VersionMismatch(update.learner_id, *update.expected_version, stored);
-    }
+    PATHWISE_RETURN_IF_ERROR(internal::CheckExpectedVersion(update, stored));
   }
   CommitResult result;
   std::vector<bool> changed(batch.learners.size(), false);

@@ -339,6 +339,55 @@ def test_recommendations_and_plans():
         c for c in graph.topological_order() if c in {s.competency_id for s in plan.steps}]
 
 
+def test_results_are_values_built_by_hand_or_by_the_engine():
+    # pathwise.Client builds these from the wire, so they must be constructible, compare by value
+    # and pickle as the dataclasses they replaced did.
+    graph = pw.CompetencyGraph.read(str(FRACTIONS))
+    engine = pw.Engine.create(graph, pw.BktModel())
+    engine.record_batch(pw.read_observations_csv(str(FRACTIONS_EVENTS)))
+    goal = graph.topological_order()[-1]
+    mastery = engine.mastery("ana")
+    recs = engine.recommend("ana", pw.RecommendRequest(goals=[goal], k=3))
+    plan = engine.plan("ana", [goal])
+    groups = engine.group_rollup("ana")
+    for value in [mastery, plan, *recs, *recs[0].parts, *plan.steps, *groups]:
+        assert pickle.loads(pickle.dumps(value)) == value
+        assert copy.deepcopy(value) == value
+    rebuilt = pw.Pathway(plan.learner_id, plan.goals, plan.goals_mastered, plan.steps,
+                         plan.unreachable, plan.total_expected_opportunities,
+                         plan.total_expected_minutes)
+    assert rebuilt == plan and rebuilt.reachable and rebuilt != engine.plan("bob", [goal])
+    assert pw.LearnerMastery(mastery.learner_id, mastery.competencies) == mastery
+    assert pw.LearnerMastery("ana", mastery.competencies[1:]) != mastery
+    assert mastery != "ana" and mastery is not None
+    with pytest.raises(TypeError):
+        hash(mastery)
+
+    top = recs[0]
+    assert top.predicted_correct is not None and 0 <= top.predicted_correct <= 1
+    by_hand = pw.Recommendation(top.activity_id, top.score, top.parts, top.reasons,
+                                top.competency_ids, top.expected_minutes, top.predicted_correct,
+                                top.pinned)
+    assert by_hand == top
+    baseline = pw.Recommendation("act", parts=[pw.PartScore(pw.ScorePart.REVIEW_DUE, 0.5, 0.4)])
+    assert baseline.predicted_correct is None and not baseline.pinned and baseline != top
+    assert baseline.parts[0].contribution == pytest.approx(0.2)
+    with pytest.raises(pw.InvalidArgumentError, match="predicted_correct"):
+        pw.Recommendation("act", predicted_correct=1.5)
+
+    step = pw.PathwayStep("c", 0.3, 0.95, unreachable="no_activity", unreachable_message="none")
+    assert step.unreachable == "no_activity" and step.expected_opportunities == 0
+    blocked = pw.UnreachableGoal("g", "blocked_by_prerequisite", "c", "c cannot be mastered")
+    unreachable = pw.Pathway("ana", ["g"], [], [step], [blocked])
+    assert not unreachable.reachable and unreachable.unreachable[0].reason == "blocked_by_prerequisite"
+    with pytest.raises(pw.InvalidArgumentError, match="unreachable: unknown reason 'nope'"):
+        pw.PathwayStep("c", 0.3, 0.95, unreachable="nope")
+    with pytest.raises(pw.InvalidArgumentError, match="reason: unknown reason"):
+        pw.UnreachableGoal("g", "far away")
+    rollup = pw.GroupMastery("g", 0.5, False, 4, 2)
+    assert rollup == pw.GroupMastery("g", 0.5, False, 4, 2) != pw.GroupMastery("g", 0.5, False, 4, 3)
+
+
 def test_recommender_options_nest_one_object_per_policy():
     options = pw.RecommenderOptions()
     # Each nested object is the one the RecommenderOptions holds, not a copy.

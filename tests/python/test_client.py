@@ -7,6 +7,7 @@ the same events give the same mastery, recommendations and pathway."""
 
 import os
 import pathlib
+import pickle
 import selectors
 import shutil
 import signal
@@ -168,6 +169,9 @@ def test_mastery_equals_the_in_process_engine(loaded, engine, observations):
             assert (r.mastered, r.opportunities, r.last_practiced_ms) == (
                 c.mastered, c.opportunities, c.last_practiced_ms)
         assert (remote.graph_version, remote.model_version) == (1, 0)
+        # The core's class, not a mirror: one LearnerMastery, which the core's planner takes.
+        assert isinstance(remote.mastery, pw.LearnerMastery) and pwc.LearnerMastery is pw.LearnerMastery
+        assert remote.mastery == pw.LearnerMastery(learner, remote.competencies)
 
 
 def test_mastery_of_some_competencies_and_groups(loaded, engine):
@@ -181,6 +185,7 @@ def test_mastery_of_some_competencies_and_groups(loaded, engine):
         assert g.p_learned == pytest.approx(local[group_id].p_learned, rel=1e-12)
         assert (g.members, g.members_mastered) == (local[group_id].members,
                                                    local[group_id].members_mastered)
+        assert isinstance(g, pw.GroupMastery) and pwc.GroupMastery is pw.GroupMastery
 
 
 def test_resending_the_same_events_changes_nothing(loaded, observations):
@@ -364,13 +369,18 @@ def test_recommend_ranks_activities_with_reasons_as_the_engine_does(loaded, engi
     scores = [r.score for r in recommendations]
     assert scores == sorted(scores, reverse=True)
     for r in recommendations:
+        assert isinstance(r, pw.Recommendation) and all(isinstance(p, pw.PartScore) for p in r.parts)
         assert r.reasons and r.competency_ids and r.expected_minutes > 0
+        assert r.predicted_correct is not None and 0 <= r.predicted_correct <= 1
         assert {p.part for p in r.parts} >= {pw.ScorePart.READINESS, pw.ScorePart.GOAL_RELEVANCE}
         assert sum(p.contribution for p in r.parts) == pytest.approx(r.score)
     policy = pw.make_policy("mastery", engine.graph, engine.model)
     local = policy.recommend(engine.mastery("ana"), pw.RecommendRequest(goals=[GOAL], k=3))
     assert [r.activity_id for r in recommendations] == [r.activity_id for r in local]
     assert scores == pytest.approx([r.score for r in local], rel=1e-12)
+    assert recommendations.graph_version == 1 and pwc.Recommendation is pw.Recommendation
+    # The baselines do not predict P(correct): None on the wire and in the core alike.
+    assert all(r.predicted_correct is None for r in loaded.recommend("ana", policy="random"))
 
 
 def test_recommend_options(loaded):
@@ -398,6 +408,37 @@ def test_plan_returns_the_engines_steps_to_the_goal(loaded, engine):
     assert [s.expected_opportunities for s in pathway.steps] == [
         s.expected_opportunities for s in local.steps]
     assert pathway.total_expected_minutes == pytest.approx(local.total_expected_minutes)
+    assert isinstance(pathway.pathway, pw.Pathway) and pwc.Pathway is pw.Pathway
+    assert (pathway.graph_version, pathway.model_version) == (1, 0)
+    assert all(isinstance(s, pw.PathwayStep) for s in pathway.steps)
+    # The server's mastery, planned in process, gives the server's plan.
+    from_remote = pw.PathwayPlanner.create(engine.graph, engine.model).plan(
+        loaded.mastery("ana").mastery, [GOAL])
+    assert [s.competency_id for s in from_remote.steps] == [s.competency_id for s in pathway.steps]
+    assert pickle.loads(pickle.dumps(pathway)) == pathway
+
+
+def test_a_value_newer_than_the_client_is_named_not_guessed(client_stubs):
+    # The core's classes hold only the parts and reasons the core knows; a newer server's are an
+    # error that says so, rather than a recommendation or pathway that silently drops them.
+    from pathwise.client import _recommendations
+    pb = pwc._load()
+    message = pb.recommendation.Recommendation(
+        activity_id="a", parts=[pb.recommendation.PartScore(part=99, weight=1, value=0.5)])
+    with pytest.raises(pw.UnimplementedError, match="score part '99'") as error:
+        _recommendations._recommendation(pb, message)
+    assert error.value.code == "UNIMPLEMENTED"
+    known = pb.recommendation.Recommendation(activity_id="a", parts=[
+        pb.recommendation.PartScore(part=pb.recommendation.SCORE_PART_REVIEW_DUE, weight=0.5,
+                                    value=0.4, contribution=0.2, reason="due")])
+    (part,) = _recommendations._recommendation(pb, known).parts
+    assert part == pw.PartScore(pw.ScorePart.REVIEW_DUE, 0.5, 0.4, "due")
+    assert part.contribution == pytest.approx(0.2)
+    response = pb.recommendation.PlanPathwayResponse(
+        pathway=pb.recommendation.Pathway(learner_id="ana", unreachable=[
+            pb.recommendation.UnreachableGoal(goal_id="g", reason=42)]))
+    with pytest.raises(pw.UnimplementedError, match="unreachable reason '42'"):
+        _recommendations._pathway(pb, response)
 
 
 # --- models and fitting ---------------------------------------------------------------------------
