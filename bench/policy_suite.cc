@@ -20,6 +20,8 @@
 // runs one world (e.g. eedi/power_law/near); --trace N writes the step-by-step traces of its first
 // N learners per policy to OUT_DIR/traces.csv, for looking into what a policy does there. --split
 // runs one half only: tune with --split dev, so that held-out results are not seen while choosing.
+// --progress-weight W and --stall-min-attempts N set those MasteryPolicyOptions of the mastery
+// policy for an experiment (the baselines do not read them).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -313,9 +315,11 @@ struct Options {
   bool smoke = false;
   bool individual_pace = false;
   bool true_pace = false;
-  std::string world;  // run only this world
-  int trace = 0;      // learners traced per policy (written to OUT_DIR/traces.csv)
-  std::string split;  // run only this half ("dev" or "heldout"); empty: both
+  std::string world;              // run only this world
+  int trace = 0;                  // learners traced per policy (written to OUT_DIR/traces.csv)
+  double progress_weight = -1.0;  // < 0: the library's default
+  int stall_min_attempts = -1;    // < 0: the library's default
+  std::string split;              // run only this half ("dev" or "heldout"); empty: both
 };
 
 int Fail(const std::string& message) {
@@ -356,6 +360,10 @@ int main(int argc, char** argv) {
       options.world = value();
     } else if (arg == "--trace") {
       options.trace = std::atoi(value().c_str());
+    } else if (arg == "--progress-weight") {
+      options.progress_weight = std::atof(value().c_str());
+    } else if (arg == "--stall-min-attempts") {
+      options.stall_min_attempts = std::atoi(value().c_str());
     } else if (arg == "--split") {
       options.split = value();
       if (options.split != "dev" && options.split != "heldout") {
@@ -366,7 +374,7 @@ int main(int argc, char** argv) {
       std::cerr
           << "usage: policy_suite --data DIR [--learners N] [--threads T] [--seed S] "
              "[--out DIR] [--smoke] [--individual-pace] [--true-pace] [--world NAME --trace N] "
-             "[--split dev|heldout]\n";
+             "[--split dev|heldout] [--progress-weight W] [--stall-min-attempts N]\n";
       return 2;
     }
   }
@@ -447,6 +455,10 @@ int main(int argc, char** argv) {
     sim.truth = models[world.model].truth;
     sim.curve_points = 1;
     sim.tracker.individual_pace = options.individual_pace;
+    if (options.progress_weight >= 0.0)
+      sim.recommender.mastery.progress_weight = options.progress_weight;
+    if (options.stall_min_attempts >= 0)
+      sim.recommender.mastery.stall_min_attempts = options.stall_min_attempts;
     sim.tracker_knows_true_pace = options.true_pace;
     sim.trace_learners = options.trace;
     // The deployed system's model: the population's BKT parameters, which know nothing of the
