@@ -269,19 +269,29 @@ by accident). Review scheduling and continuity read it.)doc")
       .def(PATHWISE_REPR("applied", "updated"));
 
   py::class_<TrackerOptions>(m, "TrackerOptions")
-      .def(py::init([](int num_shards, bool individual_pace, double pace_prior_sd) {
-             return TrackerOptions{num_shards, individual_pace, pace_prior_sd};
+      .def(py::init([](int num_shards, bool individual_pace, double pace_prior_sd,
+                       int mastery_min_opportunities, int mastery_recent_correct) {
+             return TrackerOptions{num_shards, individual_pace, pace_prior_sd,
+                                   mastery_min_opportunities, mastery_recent_correct};
            }),
            py::arg("num_shards") = TrackerOptions().num_shards,
            py::arg("individual_pace") = TrackerOptions().individual_pace,
-           py::arg("pace_prior_sd") = TrackerOptions().pace_prior_sd)
+           py::arg("pace_prior_sd") = TrackerOptions().pace_prior_sd,
+           py::arg("mastery_min_opportunities") = TrackerOptions().mastery_min_opportunities,
+           py::arg("mastery_recent_correct") = TrackerOptions().mastery_recent_correct)
       .def_readwrite("num_shards", &TrackerOptions::num_shards)
       .def_readwrite("individual_pace", &TrackerOptions::individual_pace,
                      "Estimate each learner's prior and learn offsets online (iBKT-style, shrunk "
                      "toward the population) and use them in their updates. Off: standard BKT.")
       .def_readwrite("pace_prior_sd", &TrackerOptions::pace_prior_sd,
                      "Standard deviation of the population prior on each offset, in [0.1, 5].")
-      .def(PATHWISE_REPR("num_shards", "individual_pace", "pace_prior_sd"));
+      .def_readwrite("mastery_min_opportunities", &TrackerOptions::mastery_min_opportunities,
+                     "Evidence before 'mastered' (the course's; a competency's own setting wins): "
+                     "at least this many answers, >= 1. Engine keeps it equal to its policies'.")
+      .def_readwrite("mastery_recent_correct", &TrackerOptions::mastery_recent_correct,
+                     "Evidence before 'mastered': the last this many answers correct, in [0, 8].")
+      .def(PATHWISE_REPR("num_shards", "individual_pace", "pace_prior_sd",
+                         "mastery_min_opportunities", "mastery_recent_correct"));
 
   py::class_<MasteryTracker::MemoryUsage>(m, "TrackerMemoryUsage")
       .def_readonly("learners", &MasteryTracker::MemoryUsage::learners)
@@ -391,6 +401,15 @@ by accident). Review scheduling and continuity read it.)doc")
           py::arg("learner_id"),
           "The learner's LearnerFactors: estimated (individual_pace), fixed by set_pace or the "
           "model's learner_factors, or 0 (the population).")
+      .def(
+          "set_mastery_evidence",
+          [](MasteryTracker& t, int min_opportunities, int recent_correct) {
+            ThrowIfError(t.SetMasteryEvidence(min_opportunities, recent_correct));
+          },
+          py::arg("min_opportunities"), py::arg("recent_correct"),
+          "Changes the course's evidence before 'mastered' (TrackerOptions."
+          "mastery_min_opportunities, mastery_recent_correct) for estimates read from now on. "
+          "ValueError when out of range.")
       .def(
           "set_pace",
           [](MasteryTracker& t, const std::string& learner, const LearnerFactors& factors) {

@@ -265,6 +265,44 @@ def test_competency_evidence_settings_are_exposed():
     assert c.mastery_recent_correct == 2
 
 
+def test_mastered_needs_the_evidence_of_tracker_and_engine_alike():
+    # A competency with guess 0.05: one right answer takes it over its threshold of 0.5.
+    definition = pw.GraphDefinition(
+        competencies=[pw.Competency("a", params=pw.BktParams(prior=0.1, learn=0.3, guess=0.05,
+                                                               slip=0.05),
+                                    mastery_threshold=0.5)])
+    graph = pw.CompetencyGraph.from_definition(definition)
+    options = pw.TrackerOptions(mastery_min_opportunities=3, mastery_recent_correct=1)
+    assert (options.mastery_min_opportunities, options.mastery_recent_correct) == (3, 1)
+    tracker = pw.MasteryTracker.create(graph, pw.BktModel(), options)
+    plain = pw.MasteryTracker.create(graph)
+    for t in (tracker, plain):
+        t.record(pw.Observation("", "ann", "a", 1.0, 0))
+    assert plain.mastery("ann", "a").mastered
+    assert tracker.mastery("ann", "a").p_learned >= 0.5
+    assert not tracker.mastery("ann", "a").mastered
+    for i in range(2):
+        tracker.record(pw.Observation("", "ann", "a", 1.0, i + 1))
+    assert tracker.mastery("ann", "a").mastered
+    tracker.set_mastery_evidence(4, 0)
+    assert not tracker.mastery("ann", "a").mastered
+    with pytest.raises(ValueError, match="mastery_recent_correct"):
+        tracker.set_mastery_evidence(1, 9)
+    with pytest.raises(ValueError, match="mastery_min_opportunities"):
+        pw.MasteryTracker.create(graph, pw.BktModel(),
+                                 pw.TrackerOptions(mastery_min_opportunities=0))
+
+    # The engine keeps its tracker on its policies' evidence.
+    engine = pw.Engine.create(graph, pw.BktModel())
+    settings = pw.RecommenderOptions()
+    settings.mastery.mastery_min_opportunities = 2
+    engine.set_recommender_options(settings)
+    engine.record(pw.Observation("", "bob", "a", 1.0, 0))
+    assert not engine.mastery("bob").competencies[0].mastered
+    engine.record(pw.Observation("", "bob", "a", 1.0, 1))
+    assert engine.mastery("bob").competencies[0].mastered
+
+
 def test_event_ids_make_recording_idempotent():
     graph = small_graph()
     tracker = pw.MasteryTracker.create(graph)
