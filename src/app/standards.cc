@@ -214,7 +214,7 @@ Result<ImportRosterOutcome> ImportRoster(Tenant& tenant, const ImportRosterCall&
   }
   PATHWISE_ASSIGN_OR_RETURN(out.roster, ParseOneRosterFiles(files, kRosterSource));
   if (call.dry_run) return out;
-  out.replaced = tenant.PutRoster(out.roster);
+  PATHWISE_ASSIGN_OR_RETURN(out.replaced, tenant.PutRoster(out.roster));
   LogLine(LogLevel::kInfo, "roster imported")
       .Add("tenant", tenant.id())
       .Add("classes", static_cast<uint64_t>(out.roster.classes.size()))

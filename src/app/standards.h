@@ -101,8 +101,9 @@ struct ImportRosterOutcome {
   std::vector<std::string> ignored_files;  ///< files given that a roster does not read
 };
 
-/// Reads a OneRoster 1.2 CSV export with the library (ParseOneRosterFiles) and keeps its classes
-/// and their learners as the tenant's roster, for the class report. Errors: InvalidArgument
+/// Reads a OneRoster 1.2 CSV export with the library (ParseOneRosterFiles) and stores its classes
+/// and their learners as the tenant's roster (a new version in the store; a restart reads the
+/// latest), for the class report. Errors: InvalidArgument
 /// "roster/<file>:<line>: ..." (all listed) and for a needed file not given; ResourceExhausted for
 /// more files than max_list_items.
 Result<ImportRosterOutcome> ImportRoster(Tenant& tenant, const ImportRosterCall& call,

@@ -6,6 +6,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include <pathwise/io/graph_json.h>
 #include <pathwise/io/model_json.h>
 
@@ -113,6 +115,63 @@ Status Replay(Engine& engine, const std::vector<store::StoredObservation>& event
   return engine.RecordBatch(observations).status();
 }
 
+// The roster as the store keeps it: the app's own encoding, versioned by its "format" and
+// "version" keys so that a later server can read what an earlier one wrote.
+constexpr std::string_view kRosterFormat = "pathwise.roster";
+
+std::string RosterToJson(const Roster& roster) {
+  nlohmann::json classes = nlohmann::json::array();
+  for (const RosterClass& c : roster.classes) {
+    classes.push_back({{"sourced_id", c.sourced_id},
+                       {"title", c.title},
+                       {"course_sourced_id", c.course_sourced_id},
+                       {"school_sourced_id", c.school_sourced_id},
+                       {"learners", c.learners},
+                       {"teachers", c.teachers}});
+  }
+  const nlohmann::json out = {{"format", kRosterFormat},
+                              {"version", 1},
+                              {"classes", classes},
+                              {"learners", roster.learners},
+                              {"orgs", roster.orgs},
+                              {"courses", roster.courses},
+                              {"users", roster.users},
+                              {"enrollments", roster.enrollments},
+                              {"other_roles", roster.other_roles},
+                              {"notes", roster.notes}};
+  return out.dump();
+}
+
+Result<Roster> RosterFromJson(const std::string& text) {
+  try {
+    const nlohmann::json in = nlohmann::json::parse(text);
+    if (in.at("format").get<std::string>() != kRosterFormat || in.at("version").get<int>() != 1) {
+      return Status::InvalidArgument("not a pathwise.roster version 1");
+    }
+    Roster roster;
+    for (const nlohmann::json& c : in.at("classes")) {
+      RosterClass cls;
+      cls.sourced_id = c.at("sourced_id").get<std::string>();
+      cls.title = c.at("title").get<std::string>();
+      cls.course_sourced_id = c.at("course_sourced_id").get<std::string>();
+      cls.school_sourced_id = c.at("school_sourced_id").get<std::string>();
+      cls.learners = c.at("learners").get<std::vector<std::string>>();
+      cls.teachers = c.at("teachers").get<std::vector<std::string>>();
+      roster.classes.push_back(std::move(cls));
+    }
+    roster.learners = in.at("learners").get<std::vector<std::string>>();
+    roster.orgs = in.at("orgs").get<size_t>();
+    roster.courses = in.at("courses").get<size_t>();
+    roster.users = in.at("users").get<size_t>();
+    roster.enrollments = in.at("enrollments").get<size_t>();
+    roster.other_roles = in.at("other_roles").get<size_t>();
+    roster.notes = in.at("notes").get<std::vector<std::string>>();
+    return roster;
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument(e.what());
+  }
+}
+
 }  // namespace
 
 // ---- Tenant -------------------------------------------------------------------------------------
@@ -218,6 +277,20 @@ Status Tenant::Load() {
     model_version = stored_model->version;
   } else if (stored_model.status().code() != StatusCode::kNotFound) {
     return stored_model.status();
+  }
+
+  Result<store::RosterVersion> stored_roster = store_->GetRoster(id_, store::kLatestVersion);
+  if (stored_roster.ok()) {
+    Result<Roster> roster = RosterFromJson(stored_roster->roster_json);
+    if (!roster.ok()) {
+      return Status::FailedPrecondition("stored roster version " +
+                                        std::to_string(stored_roster->version) +
+                                        " does not load: " + roster.status().message());
+    }
+    std::lock_guard<std::mutex> lock(roster_mu_);
+    roster_ = std::make_shared<const Roster>(std::move(roster).value());
+  } else if (stored_roster.status().code() != StatusCode::kNotFound) {
+    return stored_roster.status();
   }
 
   Result<std::shared_ptr<Curriculum>> next =
@@ -1003,9 +1076,12 @@ std::shared_ptr<const Roster> Tenant::roster() const {
   return roster_;
 }
 
-bool Tenant::PutRoster(Roster roster) {
+Result<bool> Tenant::PutRoster(Roster roster) {
+  const std::string json = RosterToJson(roster);
   auto next = std::make_shared<const Roster>(std::move(roster));
+  // Under the lock, so that the roster in memory is the latest stored one.
   std::lock_guard<std::mutex> lock(roster_mu_);
+  PATHWISE_RETURN_IF_ERROR(store_->PutRoster(id_, json).status());
   const bool replaced = roster_ != nullptr;
   roster_ = std::move(next);
   return replaced;

@@ -215,10 +215,10 @@ class Tenant {
   Result<VoidOutcome> VoidEvents(const std::vector<std::string>& event_ids, bool dry_run);
 
   /// The tenant's OneRoster roster (classes and their learners), null when none was imported.
-  /// Kept in memory only: a restart forgets it (import it again).
   std::shared_ptr<const Roster> roster() const;
-  /// Replaces the roster; returns whether one was replaced.
-  bool PutRoster(Roster roster);
+  /// Stores the roster as the tenant's next roster version (Load reads the latest back) and
+  /// serves it from then on; returns whether one was replaced. Store errors as they come.
+  Result<bool> PutRoster(Roster roster);
 
   /// The course settings the tenant's recommender runs with (TenantConfig's "curriculum").
   const RecommenderOptions& recommender_options() const { return recommender_options_; }

@@ -520,6 +520,50 @@ TEST_F(StandardsServiceTest, RealOneRosterExportDryRunAndImport) {
       << status.error_message();
 }
 
+TEST(StandardsServiceRestartTest, RosterSurvivesARestartWithSqlite) {
+  TempDir dir;
+  app::ServerConfig config = TwoTenantConfig();
+  config.store = "sqlite";
+  config.data_dir = dir.path();
+  const std::string report = SourcePath("tests/data/report/");
+  v1::ImportRosterRequest request;
+  for (const auto& [name, text] : RosterFiles(report + "roster")) {
+    (*request.mutable_files())[name] = text;
+  }
+  v1::GetClassReportRequest class_b;
+  class_b.set_class_id("cls-b");
+  std::string before;
+  {
+    std::unique_ptr<PathwiseServer> server = StartServer(config);
+    ASSERT_NE(server, nullptr);
+    Stubs stubs(server->InProcessChannel());
+    auto standards = v1::StandardsService::NewStub(server->InProcessChannel());
+    v1::PutGraphRequest put;
+    put.set_graph_json(ReadText(report + "graph.json"));
+    v1::PutGraphResponse put_response;
+    ASSERT_TRUE(stubs.curriculum->PutGraph(Ctx(kKeyA).get(), put, &put_response).ok());
+    v1::ImportRosterResponse imported;
+    ASSERT_TRUE(standards->ImportRoster(Ctx(kKeyA).get(), request, &imported).ok());
+    v1::GetClassReportResponse r;
+    grpc::Status status = standards->GetClassReport(Ctx(kKeyA).get(), class_b, &r);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    before = r.html();
+  }
+  std::unique_ptr<PathwiseServer> server = StartServer(config);
+  ASSERT_NE(server, nullptr);
+  auto standards = v1::StandardsService::NewStub(server->InProcessChannel());
+  v1::GetClassReportResponse r;
+  grpc::Status status = standards->GetClassReport(Ctx(kKeyA).get(), class_b, &r);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(r.learners(), 2u);
+  EXPECT_EQ(r.html(), before);
+  Stubs stubs(server->InProcessChannel());
+  PutGraphOrFail(stubs, kKeyB, ChainGraph());
+  EXPECT_EQ(standards->GetClassReport(Ctx(kKeyB).get(), class_b, &r).error_code(),
+            grpc::StatusCode::NOT_FOUND)
+      << "tenant B sees A's roster";
+}
+
 TEST_F(StandardsServiceTest, ClassReportIsTheLibrarysPageForTheClass) {
   const std::string dir = SourcePath("tests/data/report/");
   v1::PutGraphRequest put_graph;

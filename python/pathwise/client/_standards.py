@@ -207,7 +207,7 @@ class _StandardsCalls(_Connection):
 
     def import_oneroster(self, export: Any, *, dry_run: bool = False) -> ImportRosterResult:
         """Keeps a OneRoster 1.2 CSV export (a directory, or {file name: CSV text}) as the
-        tenant's roster, for :meth:`class_report`. The server keeps it in memory only."""
+        tenant's roster, for :meth:`class_report` (stored: it survives a restart)."""
         request = self._pb.standards.ImportRosterRequest(dry_run=dry_run)
         request.files.update(_roster_files(export))
         r = self._call(self._standards.ImportRoster, request)
