@@ -13,10 +13,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <pathwise/competency_graph.h>
 #include <pathwise/engine.h>
+#include <pathwise/io/oneroster_import.h>
 #include <pathwise/model.h>
 #include <pathwise/planner.h>
 #include <pathwise/recommender.h>
@@ -92,6 +94,25 @@ struct PutModelOutcome {
   int64_t version = 0;
   bool active = false;
   uint64_t learners_rescored = 0;
+};
+
+/// What Record would do with a batch, found without changing anything (a dry run).
+struct RecordPreview {
+  uint64_t new_events = 0;                ///< events that are not stored yet
+  uint64_t duplicates = 0;                ///< events already stored for their learner
+  std::vector<std::string> new_learners;  ///< learners the batch would create, sorted
+};
+
+/// One stored event that VoidEvents removed (or, in a dry run, would remove).
+struct VoidedEvent {
+  std::string learner_id;
+  std::string event_id;
+};
+
+struct VoidOutcome {
+  std::vector<VoidedEvent> removed;    ///< sorted by learner, then event id
+  std::vector<std::string> not_found;  ///< ids no learner of the tenant has, in the order given
+  uint64_t learners_rescored = 0;      ///< learners re-derived from their remaining events
 };
 
 /// Everything stored about a learner, read in one consistent moment.
@@ -178,6 +199,30 @@ class Tenant {
   Result<RecommendView> Recommend(const RecommendCall& call);
   Result<PlanView> Plan(const PlanCall& call);
 
+  /// What Record(events) would record, without recording: which events are new, which are stored
+  /// already, which learners are new. Events are checked as by Record's caller.
+  Result<RecordPreview> PreviewRecord(const std::vector<Observation>& events);
+
+  /// Removes the stored events with these ids (of whichever learner holds them: an xAPI voiding
+  /// statement names the voided statement, not its learner) and re-derives each affected
+  /// learner's mastery and policy states by replaying the remaining events, as a new graph does.
+  /// With dry_run, only finds them. A learner left without events is deleted.
+  ///
+  /// Not atomic per learner: the learner is deleted from the store and its remaining events are
+  /// committed again (with new sequence numbers, in the same order), because the store has no
+  /// call that deletes single events. If that second commit fails, the error says so and names
+  /// the learner; its remaining events are lost unless re-sent (their ids are then new again).
+  Result<VoidOutcome> VoidEvents(const std::vector<std::string>& event_ids, bool dry_run);
+
+  /// The tenant's OneRoster roster (classes and their learners), null when none was imported.
+  std::shared_ptr<const Roster> roster() const;
+  /// Stores the roster as the tenant's next roster version (Load reads the latest back) and
+  /// serves it from then on; returns whether one was replaced. Store errors as they come.
+  Result<bool> PutRoster(Roster roster);
+
+  /// The course settings the tenant's recommender runs with (TenantConfig's "curriculum").
+  const RecommenderOptions& recommender_options() const { return recommender_options_; }
+
   /// NotFound for an unknown learner.
   Result<LearnerExport> ExportLearner(const std::string& learner_id);
   /// Deletes a learner's events and state from the store and from memory. NotFound when unknown.
@@ -217,6 +262,11 @@ class Tenant {
   // without a graph.
   Status ReadLearner(const Curriculum& curriculum, const std::string& learner_id, bool allow_new,
                      const std::function<Status()>& read);
+
+  // Replaces the learner's stored events by those without `event_ids`, re-deriving its states.
+  // REQUIRES: write_mu_ held shared, the slot's lock, slot->stored.
+  Status RemoveEventsLocked(const Curriculum& curriculum, const std::string& learner_id,
+                            const std::unordered_set<std::string>& event_ids, LearnerSlot* slot);
 
   // A Record call's events on their way through the steps below (tenant.cc).
   struct PendingBatch;
@@ -272,6 +322,9 @@ class Tenant {
   std::unordered_map<std::string, std::unique_ptr<LearnerSlot>> slots_;
 
   std::unique_ptr<EventIdFilter> seen_events_;
+
+  mutable std::mutex roster_mu_;  // guards the pointer only
+  std::shared_ptr<const Roster> roster_;
 };
 
 }  // namespace pathwise::app

@@ -326,26 +326,15 @@ int RunReportClass(const ReportArgs& args) {
       std::cerr << "pathwise report class: " << roster.status().message() << "\n";
       return ExitCodeFor(roster.status());
     }
-    const RosterClass* chosen = nullptr;
-    std::string known;
-    for (const RosterClass& cls : roster->classes) {
-      known += (known.empty() ? "" : ", ") + cls.sourced_id;
-      if (cls.sourced_id == args.class_id) chosen = &cls;
-      input.cohorts[cls.title.empty() ? cls.sourced_id : cls.title + " (" + cls.sourced_id + ")"] =
-          cls.learners;
+    Result<ClassReportInput> from_roster =
+        ClassReportInputForRoster(*roster, args.class_id, args.roster);
+    if (!from_roster.ok()) {
+      std::cerr << "pathwise report class: --class: " << from_roster.status().message() << "\n";
+      return kExitRejected;
     }
-    if (!args.class_id.empty()) {
-      if (chosen == nullptr) {
-        std::cerr << "pathwise report class: --class: no class '" << args.class_id << "' in "
-                  << args.roster << " (classes: " << known << ")\n";
-        return kExitRejected;
-      }
-      input.learners = chosen->learners;
-      input.description =
-          "Class " + chosen->sourced_id + (chosen->title.empty() ? "" : " '" + chosen->title + "'");
-    } else {
-      input.learners = roster->learners;
-    }
+    input.learners = std::move(from_roster->learners);
+    input.cohorts = std::move(from_roster->cohorts);
+    input.description = std::move(from_roster->description);
   }
   if (!args.cohorts.empty()) {
     Result<std::map<std::string, std::vector<std::string>>> groups =

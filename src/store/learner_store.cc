@@ -31,6 +31,19 @@ Result<GraphVersion> LearnerStore::GetGraph(std::string_view tenant_id, int64_t 
   return DoGetGraph(tenant_id, version);
 }
 
+Result<int64_t> LearnerStore::PutRoster(std::string_view tenant_id, std::string_view roster_json) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(roster_json, "roster_json"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoPutRoster(tenant_id, roster_json);
+}
+
+Result<RosterVersion> LearnerStore::GetRoster(std::string_view tenant_id, int64_t version) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoGetRoster(tenant_id, version);
+}
+
 Result<int64_t> LearnerStore::PutModel(std::string_view tenant_id, std::string_view name,
                                        std::string_view model_json) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));

@@ -21,7 +21,8 @@ struct MemoryLearner {
 };
 
 struct MemoryTenant {
-  std::vector<std::string> graphs;  // graphs[v - 1] is version v
+  std::vector<std::string> graphs;   // graphs[v - 1] is version v
+  std::vector<std::string> rosters;  // likewise
   std::map<std::string, std::vector<std::string>, std::less<>> models;
   std::map<std::string, MemoryLearner, std::less<>> learners;
   std::map<std::string, JobRecord, std::less<>> jobs;
@@ -89,6 +90,24 @@ Result<GraphVersion> MemoryStore::DoGetGraph(std::string_view tenant_id, int64_t
     return internal::GraphNotFound(version);
   }
   return GraphVersion{version, tenant->graphs[static_cast<size_t>(version - 1)]};
+}
+
+Result<int64_t> MemoryStore::DoPutRoster(std::string_view tenant_id, std::string_view roster_json) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  MemoryTenant& tenant = impl_->GetOrCreateTenant(tenant_id);
+  tenant.rosters.emplace_back(roster_json);
+  return static_cast<int64_t>(tenant.rosters.size());
+}
+
+Result<RosterVersion> MemoryStore::DoGetRoster(std::string_view tenant_id, int64_t version) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  MemoryTenant* tenant = impl_->FindTenant(tenant_id);
+  if (tenant == nullptr || tenant->rosters.empty()) return internal::RosterNotFound(kLatestVersion);
+  if (version == kLatestVersion) version = static_cast<int64_t>(tenant->rosters.size());
+  if (version < 1 || version > static_cast<int64_t>(tenant->rosters.size())) {
+    return internal::RosterNotFound(version);
+  }
+  return RosterVersion{version, tenant->rosters[static_cast<size_t>(version - 1)]};
 }
 
 Result<int64_t> MemoryStore::DoPutModel(std::string_view tenant_id, std::string_view name,

@@ -35,6 +35,8 @@ class MemoryStore final : public LearnerStore {
  private:
   Result<int64_t> DoPutGraph(std::string_view tenant_id, std::string_view graph_json) override;
   Result<GraphVersion> DoGetGraph(std::string_view tenant_id, int64_t version) override;
+  Result<int64_t> DoPutRoster(std::string_view tenant_id, std::string_view roster_json) override;
+  Result<RosterVersion> DoGetRoster(std::string_view tenant_id, int64_t version) override;
   Result<int64_t> DoPutModel(std::string_view tenant_id, std::string_view name,
                              std::string_view model_json) override;
   Result<ModelVersion> DoGetModel(std::string_view tenant_id, std::string_view name,

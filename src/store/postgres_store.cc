@@ -96,6 +96,15 @@ CREATE TABLE jobs (
   PRIMARY KEY (tenant_id, job_id)
 );
 )sql",
+    // 1 -> 2: rosters (OneRoster classes and their learners), versioned like graphs.
+    R"sql(
+CREATE TABLE rosters (
+  tenant_id text COLLATE "C" NOT NULL,
+  version bigint NOT NULL,
+  roster_json text NOT NULL,
+  PRIMARY KEY (tenant_id, version)
+);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == PostgresStore::kSchemaVersion,
               "one migration per schema version");
@@ -529,6 +538,48 @@ Result<int64_t> PostgresStore::DoPutGraph(std::string_view tenant_id, std::strin
     return Status::Ok();
   }));
   return version;
+}
+
+Result<int64_t> PostgresStore::DoPutRoster(std::string_view tenant_id,
+                                           std::string_view roster_json) {
+  int64_t version = 0;
+  PATHWISE_RETURN_IF_ERROR(impl_->Run(true, [&](pqxx::connection& c) -> Status {
+    pqxx::work tx(c);
+    const std::string tenant = Str(tenant_id);
+    tx.exec_params("INSERT INTO tenants (tenant_id) VALUES ($1) ON CONFLICT DO NOTHING", tenant);
+    // The tenant's row orders its puts, so two never pick the same version.
+    tx.exec_params("SELECT 1 FROM tenants WHERE tenant_id = $1 FOR UPDATE", tenant);
+    version =
+        tx.exec_params1("SELECT COALESCE(MAX(version), 0) + 1 FROM rosters WHERE tenant_id = $1",
+                        tenant)[0]
+            .as<int64_t>();
+    tx.exec_params("INSERT INTO rosters (tenant_id, version, roster_json) VALUES ($1, $2, $3)",
+                   tenant, version, Str(roster_json));
+    tx.commit();
+    return Status::Ok();
+  }));
+  return version;
+}
+
+Result<RosterVersion> PostgresStore::DoGetRoster(std::string_view tenant_id, int64_t version) {
+  RosterVersion out;
+  PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
+    pqxx::read_transaction tx(c);
+    const pqxx::result rows =
+        version == kLatestVersion
+            ? tx.exec_params(
+                  "SELECT version, roster_json FROM rosters WHERE tenant_id = $1 "
+                  "ORDER BY version DESC LIMIT 1",
+                  Str(tenant_id))
+            : tx.exec_params(
+                  "SELECT version, roster_json FROM rosters WHERE tenant_id = $1 "
+                  "AND version = $2",
+                  Str(tenant_id), version);
+    if (rows.empty()) return internal::RosterNotFound(version);
+    out = RosterVersion{rows[0][0].as<int64_t>(), rows[0][1].as<std::string>()};
+    return Status::Ok();
+  }));
+  return out;
 }
 
 Result<GraphVersion> PostgresStore::DoGetGraph(std::string_view tenant_id, int64_t version) {

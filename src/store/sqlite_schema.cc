@@ -81,6 +81,15 @@ CREATE TABLE policy_states (
   PRIMARY KEY (learner_pk, policy)
 ) WITHOUT ROWID;
 )sql",
+    // 2 -> 3: rosters (OneRoster classes and their learners), versioned like graphs.
+    R"sql(
+CREATE TABLE rosters (
+  tenant_pk INTEGER NOT NULL REFERENCES tenants (tenant_pk),
+  version INTEGER NOT NULL,
+  roster_json TEXT NOT NULL,
+  UNIQUE (tenant_pk, version)
+);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == SqliteStore::kSchemaVersion,
               "one migration per schema version");

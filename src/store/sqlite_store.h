@@ -75,7 +75,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public LearnerStore {
  public:
   /// The newest schema version this build reads and writes.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   /// Opens (creating if needed) the database and migrates its schema to kSchemaVersion.
   /// InvalidArgument for bad options; FailedPrecondition when the file is not a Pathwise database,
@@ -102,6 +102,8 @@ class SqliteStore final : public LearnerStore {
  private:
   Result<int64_t> DoPutGraph(std::string_view tenant_id, std::string_view graph_json) override;
   Result<GraphVersion> DoGetGraph(std::string_view tenant_id, int64_t version) override;
+  Result<int64_t> DoPutRoster(std::string_view tenant_id, std::string_view roster_json) override;
+  Result<RosterVersion> DoGetRoster(std::string_view tenant_id, int64_t version) override;
   Result<int64_t> DoPutModel(std::string_view tenant_id, std::string_view name,
                              std::string_view model_json) override;
   Result<ModelVersion> DoGetModel(std::string_view tenant_id, std::string_view name,

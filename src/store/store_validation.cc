@@ -163,6 +163,11 @@ Status GraphNotFound(int64_t version) {
   return Status::NotFound("graph version " + std::to_string(version) + " does not exist");
 }
 
+Status RosterNotFound(int64_t version) {
+  if (version == kLatestVersion) return Status::NotFound("no roster stored");
+  return Status::NotFound("roster version " + std::to_string(version) + " does not exist");
+}
+
 Status ModelNotFound(std::string_view name, int64_t version) {
   if (version == kLatestVersion) {
     return Status::NotFound("model '" + std::string(name) + "' does not exist");

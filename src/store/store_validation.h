@@ -40,6 +40,9 @@ Status LearnerNotFound(std::string_view learner_id);
 /// NotFound of GetGraph: none stored (kLatestVersion) or not this version.
 Status GraphNotFound(int64_t version);
 
+/// NotFound of GetRoster: none stored (kLatestVersion) or not this version.
+Status RosterNotFound(int64_t version);
+
 /// NotFound of GetModel: no model of this name (kLatestVersion) or not this version of it.
 Status ModelNotFound(std::string_view name, int64_t version);
 

@@ -842,6 +842,7 @@ const char* const kListedServices[] = {"pathwise.v1.CurriculumService",
                                        "pathwise.v1.LearnerService",
                                        "pathwise.v1.RecommendationService",
                                        "pathwise.v1.ModelService",
+                                       "pathwise.v1.StandardsService",
                                        "grpc.health.v1.Health",
                                        "grpc.reflection.v1alpha.ServerReflection",
                                        "grpc.reflection.v1.ServerReflection"};

@@ -55,6 +55,26 @@ TEST_P(LearnerStoreTest, EmptyTenantIdIsRejected) {
   EXPECT_NE(status.message().find("tenant_id"), std::string::npos) << status;
 }
 
+TEST_P(LearnerStoreTest, RostersAreVersionedPerTenant) {
+  EXPECT_EQ(store_->GetRoster("acme", kLatestVersion).status().code(), StatusCode::kNotFound);
+  Result<int64_t> first = store_->PutRoster("acme", R"({"classes": 1})");
+  Result<int64_t> second = store_->PutRoster("acme", R"({"classes": 2})");
+  ASSERT_OK(first);
+  ASSERT_OK(second);
+  EXPECT_EQ(*first, 1);
+  EXPECT_EQ(*second, 2);
+  Result<RosterVersion> latest = store_->GetRoster("acme", kLatestVersion);
+  ASSERT_OK(latest);
+  EXPECT_EQ(latest->version, 2);
+  EXPECT_EQ(latest->roster_json, R"({"classes": 2})");
+  Result<RosterVersion> old = store_->GetRoster("acme", 1);
+  ASSERT_OK(old);
+  EXPECT_EQ(old->roster_json, R"({"classes": 1})");
+  EXPECT_EQ(store_->GetRoster("acme", 3).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetRoster("other", kLatestVersion).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->PutRoster("acme", "").status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_P(LearnerStoreTest, ModelsAreVersionedPerName) {
   ASSERT_OK(store_->PutModel("acme", "default", "m1"));
   ASSERT_OK(store_->PutModel("acme", "default", "m2"));

@@ -8,6 +8,8 @@
         client.mastery("ana").to_dict()                          # {competency id: P(learned)}
         client.recommend("ana", goals=["fractions.add_unlike"], k=3)
         client.plan("ana", ["fractions.add_unlike"]).steps
+        client.import_xapi("statements.json", activity_map="map.csv")   # xAPI, Caliper, CASE, ...
+        client.class_report("cls-1").write("class.html")
 
 Every method is one RPC of ``proto/pathwise/v1`` (``record`` one per batch). What the core has a
 class for comes back as that class, built from the wire: ``pathwise.MasteryEstimate`` (its
@@ -55,15 +57,21 @@ from ._learners import (GetMasteryResult, GroupMastery, LearnerExport, LearnerMa
 from ._models import FitJob, PutModelResult, StoredModel, _ModelCalls
 from ._recommendations import (PartScore, Pathway, PathwayStep, PlanPathwayResult, Recommendation,
                                Recommendations, UnreachableGoal, _RecommendationCalls)
+from ._standards import (ClassReportResult, ImportFrameworkResult, ImportRecordsResult,
+                         ImportRosterResult, RosterClass, VoidedEvent, _StandardsCalls)
 from ._stubs import _load  # noqa: F401  (_load, _raise_rpc_error, _REMOTE_ERRORS: for the tests)
 
 __all__ = [
+    "ClassReportResult",
     "Client",
     "DeadlineExceededError",
     "FitJob",
     "GetMasteryResult",
     "GraphProblem",
     "GroupMastery",
+    "ImportFrameworkResult",
+    "ImportRecordsResult",
+    "ImportRosterResult",
     "LearnerExport",
     "LearnerMastery",
     "MasteryEstimate",
@@ -77,6 +85,7 @@ __all__ = [
     "Recommendation",
     "Recommendations",
     "RecordEventsResult",
+    "RosterClass",
     "StoredObservation",
     "StoredGraph",
     "StoredModel",
@@ -84,10 +93,12 @@ __all__ = [
     "UnavailableError",
     "UnreachableGoal",
     "ValidateGraphResult",
+    "VoidedEvent",
 ]
 
 
-class Client(_CurriculumCalls, _ModelCalls, _LearnerCalls, _RecommendationCalls):
+class Client(_CurriculumCalls, _ModelCalls, _LearnerCalls, _RecommendationCalls,
+             _StandardsCalls):
     """A connection to pathwised for one tenant (the API key's).
 
     Parameters
