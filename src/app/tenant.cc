@@ -1020,7 +1020,7 @@ Status Tenant::RemoveEventsLocked(const Curriculum& curriculum, const std::strin
   // derives them (a replay into the engine).
   store::EventBatch batch;
   batch.tenant_id = id_;
-  store::LearnerUpdate update(learner_id, /*expected=*/0);
+  store::LearnerUpdate update(learner_id, slot->version);
   slot->stale = true;  // memory leaves the store's state from here until the commit
   if (curriculum.has_graph()) {
     Status removed = curriculum.engine->RemoveLearner(learner_id);
@@ -1038,28 +1038,26 @@ Status Tenant::RemoveEventsLocked(const Curriculum& curriculum, const std::strin
   for (store::StoredObservation& e : kept) batch.events.push_back(std::move(e.observation));
   batch.learners.push_back(std::move(update));
 
-  PATHWISE_RETURN_IF_ERROR(store_->DeleteLearner(id_, learner_id));
-  slot->stored = false;
-  slot->version = 0;
+  // One store operation either way, so that the store holds the learner as before or as voided,
+  // never in between; on failure memory goes back to what the store holds.
   if (batch.events.empty()) {
+    Status deleted = store_->DeleteLearner(id_, learner_id);
+    if (!deleted.ok()) {
+      (void)ReloadLearnerLocked(curriculum, learner_id, slot);
+      return Status(deleted.code(),
+                    "voiding: learner '" + learner_id + "' is unchanged: " + deleted.message());
+    }
+    slot->stored = false;
+    slot->version = 0;
     slot->stale = false;
     if (curriculum.has_graph()) (void)curriculum.engine->RemoveLearner(learner_id);
     return Status::Ok();
   }
-  Result<store::CommitResult> committed = store_->CommitEvents(batch);
+  Result<store::CommitResult> committed = store_->ReplaceLearner(batch);
   if (!committed.ok()) {
-    LogLine(LogLevel::kError, "voiding: the learner's remaining events were not stored again")
-        .Add("tenant", id_)
-        .Add("learner", learner_id)
-        .Add("events", static_cast<uint64_t>(batch.events.size()))
-        .Add(committed.status());
-    Status reloaded = ReloadLearnerLocked(curriculum, learner_id, slot);
-    (void)reloaded;  // the learner is gone from the store; memory follows it
-    return Status(
-        committed.status().code(),
-        "voiding: learner '" + learner_id + "' was deleted but its " +
-            std::to_string(batch.events.size()) +
-            " remaining events could not be stored again: " + committed.status().message());
+    (void)ReloadLearnerLocked(curriculum, learner_id, slot);
+    return Status(committed.status().code(), "voiding: learner '" + learner_id +
+                                                 "' is unchanged: " + committed.status().message());
   }
   slot->stored = true;
   slot->version = committed->learner_versions[0];

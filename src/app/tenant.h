@@ -208,10 +208,10 @@ class Tenant {
   /// learner's mastery and policy states by replaying the remaining events, as a new graph does.
   /// With dry_run, only finds them. A learner left without events is deleted.
   ///
-  /// Not atomic per learner: the learner is deleted from the store and its remaining events are
-  /// committed again (with new sequence numbers, in the same order), because the store has no
-  /// call that deletes single events. If that second commit fails, the error says so and names
-  /// the learner; its remaining events are lost unless re-sent (their ids are then new again).
+  /// Atomic per learner: the store replaces the learner's history with its remaining events (same
+  /// order, new sequence numbers) and their states in one transaction (LearnerStore::
+  /// ReplaceLearner); a failure leaves that learner as stored before and names it. Learners are
+  /// handled one after another: an error stops the call after the learners already done.
   Result<VoidOutcome> VoidEvents(const std::vector<std::string>& event_ids, bool dry_run);
 
   /// The tenant's OneRoster roster (classes and their learners), null when none was imported.

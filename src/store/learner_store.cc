@@ -84,6 +84,19 @@ Result<CommitResult> LearnerStore::CommitEvents(const EventBatch& batch) {
   return result;
 }
 
+Result<CommitResult> LearnerStore::ReplaceLearner(const EventBatch& batch) {
+  if (batch.learners.size() != 1) {
+    return Status::InvalidArgument("learners: ReplaceLearner takes exactly one learner, not " +
+                                   std::to_string(batch.learners.size()));
+  }
+  std::vector<size_t> learner_of_event;
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateEventBatch(batch, &learner_of_event));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  EventBatch fresh = batch;
+  fresh.learners[0].expected_version = 0;
+  return DoReplaceLearner(batch.learners[0], fresh, learner_of_event);
+}
+
 Result<std::vector<bool>> LearnerStore::FindRecordedEvents(
     std::string_view tenant_id, std::string_view learner_id,
     const std::vector<std::string>& event_ids) {

@@ -297,6 +297,16 @@ class LearnerStore {
   /// tenant.
   Status DeleteLearner(std::string_view tenant_id, std::string_view learner_id);
 
+  /// Replaces one learner's stored history in one transaction: the learner as stored (events and
+  /// their ids, states, policy states) is deleted and `batch` is committed as if the learner were
+  /// new, so that the learner is either as before or as `batch` says, never in between. For
+  /// removing some of a learner's events (a voided xAPI statement): the caller re-derives the
+  /// states of the events it keeps and passes those events and states. `batch` holds exactly one
+  /// learner (InvalidArgument otherwise) and is checked as CommitEvents checks it; its
+  /// expected_version, when set, is compared with the version stored before the replacement
+  /// (Aborted). A learner not stored is simply committed.
+  Result<CommitResult> ReplaceLearner(const EventBatch& batch);
+
   /// Ids of the tenants that have anything stored, sorted.
   Result<std::vector<std::string>> ListTenants();
 
@@ -362,6 +372,12 @@ class LearnerStore {
                                                           std::string_view after_learner_id,
                                                           size_t limit) = 0;
   virtual Status DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) = 0;
+  /// `fresh` is the caller's batch with its learner's expected_version 0 (checked as "new" after
+  /// the delete); `update` is the caller's own learner entry, whose expected_version is checked
+  /// against the stored version first. All in one transaction.
+  virtual Result<CommitResult> DoReplaceLearner(const LearnerUpdate& update,
+                                                const EventBatch& fresh,
+                                                const std::vector<size_t>& learner_of_event) = 0;
   virtual Result<std::vector<std::string>> DoListTenants() = 0;
   virtual Status DoCreateJob(std::string_view tenant_id, const JobRecord& job) = 0;
   virtual Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -149,7 +150,33 @@ Result<std::vector<ModelVersion>> MemoryStore::DoListModels(std::string_view ten
 Result<CommitResult> MemoryStore::DoCommitEvents(const EventBatch& batch,
                                                  const std::vector<size_t>& learner_of_event) {
   std::lock_guard<std::mutex> lock(impl_->mu);
+  return CommitLocked(batch, learner_of_event);
+}
 
+Result<CommitResult> MemoryStore::DoReplaceLearner(const LearnerUpdate& update,
+                                                   const EventBatch& fresh,
+                                                   const std::vector<size_t>& learner_of_event) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  MemoryTenant* tenant = impl_->FindTenant(fresh.tenant_id);
+  auto it = tenant == nullptr ? decltype(tenant->learners)::iterator()
+                              : tenant->learners.find(update.learner_id);
+  const bool stored = tenant != nullptr && it != tenant->learners.end();
+  PATHWISE_RETURN_IF_ERROR(internal::CheckExpectedVersion(update, stored ? it->second.version : 0));
+  std::optional<MemoryLearner> before;
+  if (stored) {
+    before = std::move(it->second);
+    tenant->learners.erase(it);
+  }
+  Result<CommitResult> committed = CommitLocked(fresh, learner_of_event);
+  // A commit that failed changed nothing: the learner goes back as it was.
+  if (!committed.ok() && before.has_value()) {
+    tenant->learners.insert_or_assign(update.learner_id, std::move(*before));
+  }
+  return committed;
+}
+
+Result<CommitResult> MemoryStore::CommitLocked(const EventBatch& batch,
+                                               const std::vector<size_t>& learner_of_event) {
   // Decide everything before changing anything, so that a failure leaves no trace.
   std::vector<MemoryLearner*> learners(batch.learners.size(), nullptr);
   for (size_t i = 0; i < batch.learners.size(); ++i) {

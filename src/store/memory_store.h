@@ -59,6 +59,11 @@ class MemoryStore final : public LearnerStore {
                                                   std::string_view after_learner_id,
                                                   size_t limit) override;
   Status DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) override;
+  Result<CommitResult> DoReplaceLearner(const LearnerUpdate& update, const EventBatch& fresh,
+                                        const std::vector<size_t>& learner_of_event) override;
+  // DoCommitEvents with impl_->mu held (DoReplaceLearner commits under the same lock).
+  Result<CommitResult> CommitLocked(const EventBatch& batch,
+                                    const std::vector<size_t>& learner_of_event);
   Result<std::vector<std::string>> DoListTenants() override;
   Status DoCreateJob(std::string_view tenant_id, const JobRecord& job) override;
   Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) override;

@@ -808,6 +808,33 @@ Result<std::vector<std::string>> PostgresStore::DoListLearners(std::string_view 
   return out;
 }
 
+Result<CommitResult> PostgresStore::DoReplaceLearner(const LearnerUpdate& update,
+                                                     const EventBatch& fresh,
+                                                     const std::vector<size_t>& learner_of_event) {
+  CommitResult result;
+  const Status written = impl_->Run(true, [&](pqxx::connection& c) -> Status {
+    pqxx::work tx(c);
+    result = CommitResult{};
+    // Locks the learner's row until the commit, as CommitEvents does.
+    const pqxx::result stored = tx.exec_params(
+        "SELECT version FROM learners WHERE tenant_id = $1 AND learner_id = $2 FOR UPDATE",
+        Str(fresh.tenant_id), Str(update.learner_id));
+    const uint64_t version = stored.empty() ? 0 : stored[0][0].as<uint64_t>();
+    PATHWISE_RETURN_IF_ERROR(internal::CheckExpectedVersion(update, version));
+    if (!stored.empty()) {
+      // Events and policy states go with the learner (ON DELETE CASCADE).
+      tx.exec_params("DELETE FROM learners WHERE tenant_id = $1 AND learner_id = $2",
+                     Str(fresh.tenant_id), Str(update.learner_id));
+    }
+    Status applied = impl_->ApplyEventBatch(tx, fresh, learner_of_event, &result);
+    if (!applied.ok()) return applied;  // the transaction rolls back
+    tx.commit();
+    return Status::Ok();
+  });
+  if (!written.ok()) return written;
+  return result;
+}
+
 Status PostgresStore::DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) {
   return impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);

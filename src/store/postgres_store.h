@@ -115,6 +115,8 @@ class PostgresStore final : public LearnerStore {
                                                   std::string_view after_learner_id,
                                                   size_t limit) override;
   Status DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) override;
+  Result<CommitResult> DoReplaceLearner(const LearnerUpdate& update, const EventBatch& fresh,
+                                        const std::vector<size_t>& learner_of_event) override;
   Result<std::vector<std::string>> DoListTenants() override;
   Status DoCreateJob(std::string_view tenant_id, const JobRecord& job) override;
   Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) override;

@@ -382,6 +382,29 @@ Result<std::vector<std::string>> SqliteStore::DoListLearners(std::string_view te
   return out;
 }
 
+Result<CommitResult> SqliteStore::DoReplaceLearner(const LearnerUpdate& update,
+                                                   const EventBatch& fresh,
+                                                   const std::vector<size_t>& learner_of_event) {
+  CommitResult result;
+  const Status written = impl_->writer->Write([&](Connection& db) -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,
+                              FindLearner(db, fresh.tenant_id, update.learner_id));
+    PATHWISE_RETURN_IF_ERROR(
+        internal::CheckExpectedVersion(update, learner.has_value() ? learner->version : 0));
+    if (learner.has_value()) {
+      PATHWISE_ASSIGN_OR_RETURN(Statement remove, db.Prepare(sql::kDeleteLearner));
+      remove.Bind(1, learner->pk);
+      PATHWISE_RETURN_IF_ERROR(remove.Run());
+      // A rolled-back delete leaves the cache without an entry: it is only reloaded.
+      impl_->event_ids->Erase(learner->pk);
+    }
+    // The learner comes back under a new key (AUTOINCREMENT): no cached ids describe it.
+    return impl_->ApplyEventBatch(db, fresh, learner_of_event, &result);
+  });
+  if (!written.ok()) return written;
+  return result;
+}
+
 Status SqliteStore::DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) {
   return impl_->writer->Write([&](Connection& db) -> Status {
     PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,

@@ -72,6 +72,10 @@ class RecordingStore final : public LearnerStore {
   Status DoDeleteLearner(std::string_view, std::string_view) override {
     return Record("DeleteLearner", Status::Ok());
   }
+  Result<CommitResult> DoReplaceLearner(const LearnerUpdate&, const EventBatch&,
+                                        const std::vector<size_t>&) override {
+    return Record("ReplaceLearner", CommitResult{});
+  }
   Result<std::vector<std::string>> DoListTenants() override {
     return Record("ListTenants", std::vector<std::string>{});
   }
