@@ -7,7 +7,7 @@
 // line per target of issue 13 for `mastery`.
 //
 //   policy_suite --data DIR [--learners 300] [--threads 2] [--seed 1] [--out DIR] [--smoke]
-//                [--individual-pace] [--true-pace] [--world NAME [--trace N]]
+//                [--individual-pace] [--true-pace] [--world NAME [--trace N]] [--split dev|heldout]
 //
 // DIR is the shared data directory (junyi2015_prereq/, eedi_neurips2020_metadata/); the fractions
 // example is read from the source tree. --out writes dev.md, heldout.md, suite.csv (one row per
@@ -18,7 +18,10 @@
 // (TrackerOptions::individual_pace); --true-pace gives them each learner's true offsets instead
 // (SimulationOptions::tracker_knows_true_pace), the most that pace estimation could give. --world
 // runs one world (e.g. eedi/power_law/near); --trace N writes the step-by-step traces of its first
-// N learners per policy to OUT_DIR/traces.csv, for looking into what a policy does there.
+// N learners per policy to OUT_DIR/traces.csv, for looking into what a policy does there. --split
+// runs one half only: tune with --split dev, so that held-out results are not seen while choosing.
+// --progress-weight W and --stall-min-attempts N set those MasteryPolicyOptions of the mastery
+// policy for an experiment (the baselines do not read them).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -312,8 +315,11 @@ struct Options {
   bool smoke = false;
   bool individual_pace = false;
   bool true_pace = false;
-  std::string world;  // run only this world
-  int trace = 0;      // learners traced per policy (written to OUT_DIR/traces.csv)
+  std::string world;              // run only this world
+  int trace = 0;                  // learners traced per policy (written to OUT_DIR/traces.csv)
+  double progress_weight = -1.0;  // < 0: the library's default
+  int stall_min_attempts = -1;    // < 0: the library's default
+  std::string split;              // run only this half ("dev" or "heldout"); empty: both
 };
 
 int Fail(const std::string& message) {
@@ -354,10 +360,21 @@ int main(int argc, char** argv) {
       options.world = value();
     } else if (arg == "--trace") {
       options.trace = std::atoi(value().c_str());
+    } else if (arg == "--progress-weight") {
+      options.progress_weight = std::atof(value().c_str());
+    } else if (arg == "--stall-min-attempts") {
+      options.stall_min_attempts = std::atoi(value().c_str());
+    } else if (arg == "--split") {
+      options.split = value();
+      if (options.split != "dev" && options.split != "heldout") {
+        std::cerr << "--split must be dev or heldout, got '" << options.split << "'\n";
+        return 2;
+      }
     } else {
       std::cerr
           << "usage: policy_suite --data DIR [--learners N] [--threads T] [--seed S] "
-             "[--out DIR] [--smoke] [--individual-pace] [--true-pace] [--world NAME --trace N]\n";
+             "[--out DIR] [--smoke] [--individual-pace] [--true-pace] [--world NAME --trace N] "
+             "[--split dev|heldout] [--progress-weight W] [--stall-min-attempts N]\n";
       return 2;
     }
   }
@@ -417,6 +434,7 @@ int main(int argc, char** argv) {
       world.steps = std::clamp(static_cast<int>(15 * world.scope), 150, options.smoke ? 200 : 1500);
       world.budget = world.steps / 4;
       if (!options.world.empty() && world.name != options.world) continue;
+      if (!options.split.empty() && world.split != options.split) continue;
       worlds.push_back(world);
     }
   }
@@ -437,6 +455,10 @@ int main(int argc, char** argv) {
     sim.truth = models[world.model].truth;
     sim.curve_points = 1;
     sim.tracker.individual_pace = options.individual_pace;
+    if (options.progress_weight >= 0.0)
+      sim.recommender.mastery.progress_weight = options.progress_weight;
+    if (options.stall_min_attempts >= 0)
+      sim.recommender.mastery.stall_min_attempts = options.stall_min_attempts;
     sim.tracker_knows_true_pace = options.true_pace;
     sim.trace_learners = options.trace;
     // The deployed system's model: the population's BKT parameters, which know nothing of the
@@ -504,7 +526,7 @@ int main(int argc, char** argv) {
       ++per_model[world.model];
       ++per_graph[world.graph];
     }
-    if (options.world.empty() &&
+    if (options.world.empty() && options.split.empty() &&
         (per_model.size() != models.size() || per_graph.size() != graphs.size())) {
       return Fail(split + " does not cover every model and graph");
     }
@@ -519,6 +541,7 @@ int main(int argc, char** argv) {
   json << "{\n  \"seed\": " << options.seed << ",\n  \"learners\": " << options.learners
        << ",\n  \"worlds\": [";
   bool smoke_failed = false;
+  bool json_first = true;
 
   for (const std::string split : {"dev", "heldout"}) {
     std::ostringstream md;
@@ -532,6 +555,7 @@ int main(int argc, char** argv) {
     for (const World& world : worlds) {
       if (world.split == split) in_split.push_back(&world);
     }
+    if (in_split.empty()) continue;  // --split or --world left this half out
     // Per cohort, pooled over the split's worlds.
     std::vector<std::vector<Metrics>> pooled(kNumPolicies,
                                              std::vector<Metrics>(group_names.size() + 1));
@@ -571,8 +595,9 @@ int main(int argc, char** argv) {
               << Fixed(Mean(metrics[p].budget_share), 4) << "," << Fixed(budget.mean, 4) << ","
               << Fixed(budget.half, 4) << "," << Fixed(Mean(metrics[p].gain), 3) << "\n";
           if (g < 0) {
-            json << (world == in_split.front() && p == 0 && split == "dev" ? "\n" : ",\n")
-                 << "    {\"split\": \"" << split << "\", \"world\": \"" << world->name
+            json << (json_first ? "\n" : ",\n");
+            json_first = false;
+            json << "    {\"split\": \"" << split << "\", \"world\": \"" << world->name
                  << "\", \"policy\": \"" << kPolicies[p]
                  << "\", \"mean_steps\": " << Fixed(Mean(metrics[p].steps), 3)
                  << ", \"steps_vs_mastery\": [" << Fixed(steps.mean - steps.half, 3) << ", "

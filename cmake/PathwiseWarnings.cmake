@@ -24,6 +24,10 @@ endif()
 function(pathwise_configure_target target)
   target_compile_features(${target} PUBLIC cxx_std_17)
   target_compile_options(${target} PRIVATE "$<BUILD_INTERFACE:${PATHWISE_WARNING_FLAGS}>")
+  if(PATHWISE_BUILD_FUZZERS)
+    # libFuzzer's coverage feedback in every Pathwise target; only the fuzz binaries link libFuzzer.
+    target_compile_options(${target} PRIVATE "$<BUILD_INTERFACE:-fsanitize=fuzzer-no-link>")
+  endif()
   if(PATHWISE_SANITIZE_FLAGS)
     target_compile_options(${target} PRIVATE
       "$<BUILD_INTERFACE:${PATHWISE_SANITIZE_FLAGS};-fno-omit-frame-pointer;-fno-sanitize-recover=all>")

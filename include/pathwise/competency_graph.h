@@ -28,10 +28,11 @@ struct Competency {
   /// P(learned) at or above which the competency counts as mastered, in (0, 1].
   double mastery_threshold = 0.95;
   /// Evidence before "mastered" for this competency alone, overriding the course's
-  /// RecommenderOptions::mastery_min_opportunities / mastery_recent_correct (recommender.h) when
-  /// set: a competency whose one lucky answer must not count (a root skill everything builds on)
-  /// asks for more than the rest of the course. Minimum opportunities in [1, 65535]; recent
-  /// correct answers in [0, 8]. Unset: the course's setting.
+  /// MasteryPolicyOptions::mastery_min_opportunities / mastery_recent_correct (recommender.h) and
+  /// the tracker's (TrackerOptions, mastery_tracker.h) when set: a competency whose one lucky
+  /// answer must not count (a root skill everything builds on) asks for more than the rest of the
+  /// course. Minimum opportunities in [1, 65535]; recent correct answers in [0, 8]. Unset: the
+  /// course's setting.
   std::optional<int> mastery_min_opportunities;
   std::optional<int> mastery_recent_correct;
 };

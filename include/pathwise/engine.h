@@ -99,8 +99,11 @@ class Engine {
   /// The pathway from the learner's current mastery to `goals` (planner.h). Returns the errors of
   /// PathwayPlanner::Plan.
   Result<Pathway> Plan(std::string_view learner_id, const std::vector<std::string>& goals) const;
-  /// Options of Recommend and Plan (default: RecommenderOptions{}); rebuilds the policies' index
-  /// and carries every learner's policy state over (Save then Restore). InvalidArgument when
+  /// Options of Recommend and Plan (default: RecommenderOptions{} with the evidence before
+  /// "mastered" of EngineOptions::tracker); rebuilds the policies' index and carries every
+  /// learner's policy state over (Save then Restore). The tracker's evidence before "mastered"
+  /// follows options.mastery's (MasteryTracker::SetMasteryEvidence), so that Mastery, Frontier,
+  /// GroupRollup and the recommendations agree on what is mastered. InvalidArgument when
   /// invalid (nothing changes). Calls already running finish with the old options.
   Status SetRecommenderOptions(const RecommenderOptions& options);
   /// The options in use.

@@ -33,6 +33,18 @@ struct TrackerOptions {
   /// on each logit offset), in [0.1, 5]. Smaller trusts the population more.
   double pace_prior_sd = 1.0;
 
+  /// Evidence before "mastered" (MasteryEstimate::mastered), the course's setting: a practised
+  /// competency is mastered only with P(learned) at its threshold, at least this many answers, and
+  /// the last mastery_recent_correct of them correct (an outcome of at least 0.5). The same rule,
+  /// defaults and precedence as MasteryPolicyOptions::mastery_min_opportunities (recommender.h): a
+  /// competency's own Competency::mastery_min_opportunities / mastery_recent_correct in the graph
+  /// win over these. Engine keeps them equal to its policies' (Engine::SetRecommenderOptions), so
+  /// that what the tracker reports as mastered is what the recommendations treat as mastered.
+  /// >= 1; 1 with mastery_recent_correct 0 is the threshold alone.
+  int mastery_min_opportunities = 1;
+  /// See mastery_min_opportunities. In [0, 8].
+  int mastery_recent_correct = 0;
+
   /// InvalidArgument naming the field that is out of range.
   Status Validate() const;
 };
@@ -64,10 +76,14 @@ struct ResolvedOutcome {
 /// that id in BktModel::activities overrides it like any activity's. last_practiced_ms is the
 /// largest timestamp applied, so an older event that arrives late does not move it back.
 ///
-/// Memory: 24 bytes per (learner, competency) that has been practised (competency index, an
-/// opportunity count that saturates at 65,535, the odds of P(learned) of bkt.h, and last
-/// timestamp), plus about 100 bytes per learner (and 152 more with a pace of their own), plus the
-/// event ids kept for idempotency (the string and about 40 bytes of hash-set overhead each).
+/// Mastered: P(learned) at the competency's threshold with the evidence TrackerOptions asks for
+/// (mastery_min_opportunities, mastery_recent_correct, or the competency's own setting); the
+/// tracker keeps each practised competency's last 8 answers for it.
+///
+/// Memory: 24 bytes per (learner, competency) that has been practised (competency index, the last
+/// 8 answers, an opportunity count that saturates at 65,535, the odds of P(learned) of bkt.h, and
+/// last timestamp), plus about 100 bytes per learner (and 152 more with a pace of their own), plus
+/// the event ids kept for idempotency (the string and about 40 bytes of hash-set overhead each).
 /// Unpractised competencies cost nothing: they are at their prior. EstimateMemory() reports the
 /// totals, counting allocator rounding; on the Junyi replay (bench/README.md) it agrees with
 /// glibc's own count within 3%: 10.9 MiB for 9,785 learners and 292,737 states (about 110 bytes per
@@ -106,7 +122,8 @@ struct ResolvedOutcome {
 class MasteryTracker {
  public:
   /// Copies what it needs from `graph` and `model` (neither needs to outlive the tracker).
-  /// InvalidArgument when the model or options are invalid.
+  /// InvalidArgument when the model or options are invalid; ResourceExhausted for a graph of 2^24
+  /// competencies or more.
   static Result<std::unique_ptr<MasteryTracker>> Create(const CompetencyGraph& graph,
                                                         const BktModel& model,
                                                         TrackerOptions options = {});
@@ -167,6 +184,12 @@ class MasteryTracker {
   /// summing to 0); nothing changes then.
   Status RestorePace(std::string_view learner_id, std::string_view bytes);
 
+  /// Changes the course's evidence before "mastered" (TrackerOptions::mastery_min_opportunities,
+  /// mastery_recent_correct) from now on; estimates read later follow it (it is a rule over the
+  /// answers kept, not a change of state). InvalidArgument naming the field out of range (nothing
+  /// changes).
+  Status SetMasteryEvidence(int min_opportunities, int recent_correct);
+
   /// Replaces a learner's practised states by `estimates` (creating the learner, with a new
   /// learner's pace, when unknown; its pace is left as it is otherwise: RestorePace restores it),
   /// without replaying their events: the fast path for a restart from stored states. An estimate
@@ -174,7 +197,8 @@ class MasteryTracker {
   /// the state is restored bit for bit, so later observations give exactly what they give a
   /// tracker that saw the events (with the same pace, see SavePace); without it, from log_odds,
   /// else p_learned, to a few ulps. The event ids kept for idempotency are not restored (ids of
-  /// events recorded before are then new again). NotFound naming "estimates[i].competency_id" for
+  /// events recorded before are then new again), nor are the recent answers the evidence rule
+  /// reads (TrackerOptions::mastery_recent_correct): a tracker whose rule reads them must replay. NotFound naming "estimates[i].competency_id" for
   /// a competency the graph lacks; InvalidArgument for an empty learner id, a competency given
   /// twice, or odds the tracker never carries (a scale outside [2^-256, 2^256) that is not 0 or
   /// inf with exponent 0); nothing changes then.

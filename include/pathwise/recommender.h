@@ -186,7 +186,9 @@ struct MasteryPolicyOptions {
   ///
   /// Precedence: a competency's own Competency::mastery_min_opportunities /
   /// mastery_recent_correct (graph JSON) over these options, which are the course's setting (in
-  /// pathwised, the tenant's "curriculum" config), over these defaults.
+  /// pathwised, the tenant's "curriculum" config), over these defaults. The tracker's
+  /// MasteryEstimate::mastered applies the same rule (TrackerOptions, which Engine keeps equal to
+  /// these).
   int mastery_min_opportunities = 1;
   /// See mastery_min_opportunities. In [0, 8].
   int mastery_recent_correct = 0;

@@ -32,7 +32,9 @@ struct Observation {
 struct MasteryEstimate {
   std::string competency_id;
   double p_learned = 0.0;  ///< P(learned) before the next opportunity
-  bool mastered = false;   ///< p_learned >= the competency's mastery threshold
+  /// p_learned >= the competency's mastery threshold, with the evidence the course or the
+  /// competency asks for (TrackerOptions::mastery_min_opportunities, mastery_recent_correct).
+  bool mastered = false;
   /// Observations applied to this competency (MasteryTracker counts up to 65,535 and stays there).
   uint32_t opportunities = 0;
   TimestampMs last_practiced_ms = 0;  ///< timestamp of the latest applied observation; 0 if none

@@ -290,7 +290,9 @@ class LearnerMastery:
     competencies: List[MasteryEstimate]
     p_learned: npt.NDArray[np.float64]
     competency_ids: List[str]
+    def __init__(self, learner_id: str, competencies: Sequence[MasteryEstimate] = ...) -> None: ...
     def to_dict(self) -> Dict[str, float]: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class RecordResult:
     applied: bool
@@ -300,8 +302,11 @@ class TrackerOptions:
     num_shards: int
     individual_pace: bool
     pace_prior_sd: float
+    mastery_min_opportunities: int
+    mastery_recent_correct: int
     def __init__(
-        self, num_shards: int = 64, individual_pace: bool = False, pace_prior_sd: float = 1.0
+        self, num_shards: int = 64, individual_pace: bool = False, pace_prior_sd: float = 1.0,
+        mastery_min_opportunities: int = 1, mastery_recent_correct: int = 0
     ) -> None: ...
 
 class TrackerMemoryUsage:
@@ -330,6 +335,7 @@ class MasteryTracker:
     def mastery_matrix(self, learner_ids: Sequence[str]) -> npt.NDArray[np.float64]: ...
     def prior_mastery(self, learner_id: str) -> LearnerMastery: ...
     def pace(self, learner_id: str) -> LearnerFactors: ...
+    def set_mastery_evidence(self, min_opportunities: int, recent_correct: int) -> None: ...
     def set_pace(self, learner_id: str, factors: LearnerFactors) -> None: ...
     def save_pace(self, learner_id: str) -> bytes: ...
     def restore_pace(self, learner_id: str, state: bytes) -> None: ...
@@ -348,6 +354,9 @@ class GroupMastery:
     mastered: bool
     members: int
     members_mastered: int
+    def __init__(self, group_id: str, p_learned: float, mastered: bool, members: int,
+                 members_mastered: int) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class Engine:
     graph: CompetencyGraph
@@ -693,6 +702,8 @@ class PartScore:
     value: float
     reason: str
     contribution: float
+    def __init__(self, part: ScorePart, weight: float, value: float, reason: str = "") -> None: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class Recommendation:
     activity_id: str
@@ -701,8 +712,13 @@ class Recommendation:
     reasons: List[str]
     competency_ids: List[str]
     expected_minutes: float
-    predicted_correct: float
+    predicted_correct: Optional[float]  # None when the policy does not predict
     pinned: bool
+    def __init__(self, activity_id: str, score: float = 0.0, parts: Sequence[PartScore] = ...,
+                 reasons: Sequence[str] = ..., competency_ids: Sequence[str] = ...,
+                 expected_minutes: float = 0.0, predicted_correct: Optional[float] = None,
+                 pinned: bool = False) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class RecommendRequest:
     goals: List[str]
@@ -759,12 +775,21 @@ class PathwayStep:
     expected_minutes: float
     unreachable: str
     unreachable_message: str
+    def __init__(self, competency_id: str, p_learned: float, mastery_threshold: float,
+                 is_goal: bool = False, prerequisites_in_plan: Sequence[str] = ...,
+                 activity_ids: Sequence[str] = ..., expected_opportunities: int = 0,
+                 expected_minutes: float = 0.0, unreachable: str = "none",
+                 unreachable_message: str = "") -> None: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class UnreachableGoal:
     goal_id: str
     reason: str
     cause_competency_id: str
     message: str
+    def __init__(self, goal_id: str, reason: str, cause_competency_id: str = "",
+                 message: str = "") -> None: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class Pathway:
     learner_id: str
@@ -775,6 +800,11 @@ class Pathway:
     total_expected_opportunities: int
     total_expected_minutes: float
     reachable: bool
+    def __init__(self, learner_id: str, goals: Sequence[str] = ..., goals_mastered: Sequence[str] = ...,
+                 steps: Sequence[PathwayStep] = ..., unreachable: Sequence[UnreachableGoal] = ...,
+                 total_expected_opportunities: int = 0,
+                 total_expected_minutes: float = 0.0) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
 
 class PathwayPlanner:
     @staticmethod

@@ -110,6 +110,31 @@ inline std::string FieldsRepr(const py::handle& self, std::initializer_list<cons
 #define PATHWISE_REPR(...) \
   "__repr__", [](const py::object& self) { return FieldsRepr(self, {__VA_ARGS__}); }
 
+// Value semantics for a bound struct of plain data, as a frozen dataclass has them: == compares
+// the listed attributes as Python reads them (lists of bound values compare element by element),
+// instances are unhashable (their lists are not frozen), and pickling rebuilds the object by
+// calling the class with those attributes, so `fields` must be the constructor's arguments in
+// order. pathwise.Client returns these classes, which is why they need to behave as values.
+template <typename Class>
+void DefValueSemantics(Class& cls, std::initializer_list<const char*> field_list) {
+  const std::vector<const char*> fields(field_list);
+  cls.def("__eq__", [fields](const py::object& self, const py::object& other) -> py::object {
+    if (!py::isinstance(other, py::type::handle_of(self))) {
+      return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+    }
+    for (const char* field : fields) {
+      if (!self.attr(field).equal(other.attr(field))) return py::bool_(false);
+    }
+    return py::bool_(true);
+  });
+  cls.attr("__hash__") = py::none();
+  cls.def("__reduce__", [fields](const py::object& self) {
+    py::list args;
+    for (const char* field : fields) args.append(self.attr(field));
+    return py::make_tuple(py::type::handle_of(self), py::tuple(args));
+  });
+}
+
 // Copies fields listed by name into a dict.
 inline py::dict FieldsDict(const py::handle& self, std::initializer_list<const char*> fields) {
   py::dict out;

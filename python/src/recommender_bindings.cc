@@ -1,4 +1,9 @@
 // pathwise._core: Recommenders (policies) and the pathway planner.
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <pathwise/competency_graph.h>
 #include <pathwise/engine.h>
 #include <pathwise/model.h>
@@ -11,6 +16,21 @@
 #include "bindings.h"
 
 namespace pathwise::python {
+namespace {
+
+// The reason UnreachableReasonName names: the constructors take what the attributes read.
+UnreachableReason UnreachableReasonFromName(const std::string& name, const char* field) {
+  for (UnreachableReason reason :
+       {UnreachableReason::kNone, UnreachableReason::kForgettingCeiling,
+        UnreachableReason::kNoActivity, UnreachableReason::kBlockedByPrerequisite}) {
+    if (UnreachableReasonName(reason) == name) return reason;
+  }
+  RaiseInvalidArgument(std::string(field) + ": unknown reason '" + name +
+                       "' (expected none, forgetting_ceiling, no_activity or "
+                       "blocked_by_prerequisite)");
+}
+
+}  // namespace
 
 PolicyKind PolicyKindFromPython(const py::handle& kind) {
   if (py::isinstance<py::str>(kind)) return ValueOrThrow(ParsePolicyKind(kind.cast<std::string>()));
@@ -106,24 +126,67 @@ void BindRecommender(py::module_& m) {
       .def_readwrite("seed", &RecommenderOptions::seed)
       .def("validate", [](const RecommenderOptions& o) { ThrowIfError(o.Validate()); });
 
-  py::class_<PartScore>(m, "PartScore", "One part of a score, as it entered the sum.")
+  // The results are constructible values because pathwise.Client returns these classes too (one
+  // class per concept in Python), built from the wire's messages.
+  py::class_<PartScore> part_score(m, "PartScore", "One part of a score, as it entered the sum.");
+  part_score
+      .def(py::init([](ScorePart part, double weight, double value, std::string reason) {
+             return PartScore{part, weight, value, std::move(reason)};
+           }),
+           py::arg("part"), py::arg("weight"), py::arg("value"), py::arg("reason") = "")
       .def_readonly("part", &PartScore::part)
       .def_readonly("weight", &PartScore::weight)
       .def_readonly("value", &PartScore::value)
       .def_readonly("reason", &PartScore::reason)
       .def_property_readonly("contribution", &PartScore::contribution)
       .def(PATHWISE_REPR("part", "weight", "value", "reason"));
+  DefValueSemantics(part_score, {"part", "weight", "value", "reason"});
 
-  py::class_<Recommendation>(m, "Recommendation", "One recommended activity, with why.")
+  py::class_<Recommendation> recommendation(m, "Recommendation",
+                                            "One recommended activity, with why.");
+  recommendation
+      .def(py::init([](std::string activity_id, double score, std::vector<PartScore> parts,
+                       std::vector<std::string> reasons, std::vector<std::string> competency_ids,
+                       double expected_minutes, std::optional<double> predicted_correct,
+                       bool pinned) {
+             // The core's "does not predict" is -1, which Python reads as None.
+             if (predicted_correct.has_value() &&
+                 !(*predicted_correct >= 0.0 && *predicted_correct <= 1.0)) {
+               RaiseInvalidArgument("predicted_correct: must be in [0, 1] or None, got " +
+                                    std::to_string(*predicted_correct));
+             }
+             return Recommendation{std::move(activity_id),
+                                   score,
+                                   std::move(parts),
+                                   std::move(reasons),
+                                   std::move(competency_ids),
+                                   expected_minutes,
+                                   predicted_correct.value_or(-1.0),
+                                   pinned};
+           }),
+           py::arg("activity_id"), py::arg("score") = 0.0,
+           py::arg("parts") = std::vector<PartScore>{},
+           py::arg("reasons") = std::vector<std::string>{},
+           py::arg("competency_ids") = std::vector<std::string>{},
+           py::arg("expected_minutes") = 0.0, py::arg("predicted_correct") = py::none(),
+           py::arg("pinned") = false)
       .def_readonly("activity_id", &Recommendation::activity_id)
       .def_readonly("score", &Recommendation::score)
       .def_readonly("parts", &Recommendation::parts)
       .def_readonly("reasons", &Recommendation::reasons)
       .def_readonly("competency_ids", &Recommendation::competency_ids)
       .def_readonly("expected_minutes", &Recommendation::expected_minutes)
-      .def_readonly("predicted_correct", &Recommendation::predicted_correct)
+      .def_property_readonly(
+          "predicted_correct",
+          [](const Recommendation& r) -> std::optional<double> {
+            if (r.predicted_correct < 0.0) return std::nullopt;
+            return r.predicted_correct;
+          },
+          "Predicted P(correct), or None when the policy does not predict.")
       .def_readonly("pinned", &Recommendation::pinned)
       .def(PATHWISE_REPR("activity_id", "score", "reasons", "predicted_correct", "pinned"));
+  DefValueSemantics(recommendation, {"activity_id", "score", "parts", "reasons", "competency_ids",
+                                     "expected_minutes", "predicted_correct", "pinned"});
 
   py::class_<RecommendRequest>(m, "RecommendRequest", "What the caller wants.")
       .def(py::init([](std::vector<std::string> goals, int k,
@@ -314,7 +377,29 @@ draws (random, zpdes) are seeded by the options' seed, the learner id and the le
 }
 
 void BindPlanner(py::module_& m) {
-  py::class_<PathwayStep>(m, "PathwayStep", "One competency still to master.")
+  py::class_<PathwayStep> step(m, "PathwayStep", "One competency still to master.");
+  step.def(py::init([](std::string competency_id, double p_learned, double mastery_threshold,
+                       bool is_goal, std::vector<std::string> prerequisites_in_plan,
+                       std::vector<std::string> activity_ids, int expected_opportunities,
+                       double expected_minutes, const std::string& unreachable,
+                       std::string unreachable_message) {
+             return PathwayStep{std::move(competency_id),
+                                p_learned,
+                                mastery_threshold,
+                                is_goal,
+                                std::move(prerequisites_in_plan),
+                                std::move(activity_ids),
+                                expected_opportunities,
+                                expected_minutes,
+                                UnreachableReasonFromName(unreachable, "unreachable"),
+                                std::move(unreachable_message)};
+           }),
+           py::arg("competency_id"), py::arg("p_learned"), py::arg("mastery_threshold"),
+           py::arg("is_goal") = false,
+           py::arg("prerequisites_in_plan") = std::vector<std::string>{},
+           py::arg("activity_ids") = std::vector<std::string>{},
+           py::arg("expected_opportunities") = 0, py::arg("expected_minutes") = 0.0,
+           py::arg("unreachable") = "none", py::arg("unreachable_message") = "")
       .def_readonly("competency_id", &PathwayStep::competency_id)
       .def_readonly("p_learned", &PathwayStep::p_learned)
       .def_readonly("mastery_threshold", &PathwayStep::mastery_threshold)
@@ -329,7 +414,17 @@ void BindPlanner(py::module_& m) {
       .def_readonly("unreachable_message", &PathwayStep::unreachable_message)
       .def(PATHWISE_REPR("competency_id", "p_learned", "is_goal", "expected_opportunities",
                          "unreachable"));
-  py::class_<UnreachableGoal>(m, "UnreachableGoal", "A goal that cannot be reached, and why.")
+  DefValueSemantics(step, {"competency_id", "p_learned", "mastery_threshold", "is_goal",
+                           "prerequisites_in_plan", "activity_ids", "expected_opportunities",
+                           "expected_minutes", "unreachable", "unreachable_message"});
+  py::class_<UnreachableGoal> goal(m, "UnreachableGoal", "A goal that cannot be reached, and why.");
+  goal.def(py::init([](std::string goal_id, const std::string& reason,
+                       std::string cause_competency_id, std::string message) {
+             return UnreachableGoal{std::move(goal_id), UnreachableReasonFromName(reason, "reason"),
+                                    std::move(cause_competency_id), std::move(message)};
+           }),
+           py::arg("goal_id"), py::arg("reason"), py::arg("cause_competency_id") = "",
+           py::arg("message") = "")
       .def_readonly("goal_id", &UnreachableGoal::goal_id)
       .def_property_readonly(
           "reason",
@@ -337,7 +432,24 @@ void BindPlanner(py::module_& m) {
       .def_readonly("cause_competency_id", &UnreachableGoal::cause_competency_id)
       .def_readonly("message", &UnreachableGoal::message)
       .def(PATHWISE_REPR("goal_id", "reason", "cause_competency_id", "message"));
-  py::class_<Pathway>(m, "Pathway", "The plan from a learner's state to a goal set.")
+  DefValueSemantics(goal, {"goal_id", "reason", "cause_competency_id", "message"});
+  py::class_<Pathway> pathway(m, "Pathway", "The plan from a learner's state to a goal set.");
+  pathway
+      .def(py::init([](std::string learner_id, std::vector<std::string> goals,
+                       std::vector<std::string> goals_mastered, std::vector<PathwayStep> steps,
+                       std::vector<UnreachableGoal> unreachable, int total_expected_opportunities,
+                       double total_expected_minutes) {
+             return Pathway{std::move(learner_id),     std::move(goals),
+                            std::move(goals_mastered), std::move(steps),
+                            std::move(unreachable),    total_expected_opportunities,
+                            total_expected_minutes};
+           }),
+           py::arg("learner_id"), py::arg("goals") = std::vector<std::string>{},
+           py::arg("goals_mastered") = std::vector<std::string>{},
+           py::arg("steps") = std::vector<PathwayStep>{},
+           py::arg("unreachable") = std::vector<UnreachableGoal>{},
+           py::arg("total_expected_opportunities") = 0, py::arg("total_expected_minutes") = 0.0,
+           "reachable is not an argument: a pathway is reachable when `unreachable` is empty.")
       .def_readonly("learner_id", &Pathway::learner_id)
       .def_readonly("goals", &Pathway::goals)
       .def_readonly("goals_mastered", &Pathway::goals_mastered)
@@ -348,6 +460,8 @@ void BindPlanner(py::module_& m) {
       .def_property_readonly("reachable", &Pathway::reachable)
       .def(PATHWISE_REPR("learner_id", "goals", "reachable", "total_expected_opportunities",
                          "total_expected_minutes"));
+  DefValueSemantics(pathway, {"learner_id", "goals", "goals_mastered", "steps", "unreachable",
+                              "total_expected_opportunities", "total_expected_minutes"});
 
   py::class_<PathwayPlanner>(m, "PathwayPlanner", "Plans pathways to goals. Thread-safe.")
       .def_static(

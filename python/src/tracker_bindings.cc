@@ -223,8 +223,13 @@ by accident). Review scheduling and continuity read it.)doc")
       .def(PATHWISE_REPR("competency_id", "p_learned", "mastered", "opportunities",
                          "last_practiced_ms"));
 
-  py::class_<LearnerMastery>(m, "LearnerMastery",
-                             "A learner's mastery of every competency, in graph order.")
+  py::class_<LearnerMastery> learner_mastery(
+      m, "LearnerMastery", "A learner's mastery of every competency, in graph order.");
+  learner_mastery
+      .def(py::init([](std::string learner_id, std::vector<MasteryEstimate> competencies) {
+             return LearnerMastery{std::move(learner_id), std::move(competencies)};
+           }),
+           py::arg("learner_id"), py::arg("competencies") = std::vector<MasteryEstimate>{})
       .def_readonly("learner_id", &LearnerMastery::learner_id)
       .def_readonly("competencies", &LearnerMastery::competencies)
       .def_property_readonly(
@@ -256,6 +261,7 @@ by accident). Review scheduling and continuity read it.)doc")
         return "LearnerMastery(learner_id='" + lm.learner_id + "', " +
                std::to_string(lm.competencies.size()) + " competencies)";
       });
+  DefValueSemantics(learner_mastery, {"learner_id", "competencies"});
 
   py::class_<RecordResult>(m, "RecordResult")
       .def_readonly("applied", &RecordResult::applied)
@@ -263,19 +269,29 @@ by accident). Review scheduling and continuity read it.)doc")
       .def(PATHWISE_REPR("applied", "updated"));
 
   py::class_<TrackerOptions>(m, "TrackerOptions")
-      .def(py::init([](int num_shards, bool individual_pace, double pace_prior_sd) {
-             return TrackerOptions{num_shards, individual_pace, pace_prior_sd};
+      .def(py::init([](int num_shards, bool individual_pace, double pace_prior_sd,
+                       int mastery_min_opportunities, int mastery_recent_correct) {
+             return TrackerOptions{num_shards, individual_pace, pace_prior_sd,
+                                   mastery_min_opportunities, mastery_recent_correct};
            }),
            py::arg("num_shards") = TrackerOptions().num_shards,
            py::arg("individual_pace") = TrackerOptions().individual_pace,
-           py::arg("pace_prior_sd") = TrackerOptions().pace_prior_sd)
+           py::arg("pace_prior_sd") = TrackerOptions().pace_prior_sd,
+           py::arg("mastery_min_opportunities") = TrackerOptions().mastery_min_opportunities,
+           py::arg("mastery_recent_correct") = TrackerOptions().mastery_recent_correct)
       .def_readwrite("num_shards", &TrackerOptions::num_shards)
       .def_readwrite("individual_pace", &TrackerOptions::individual_pace,
                      "Estimate each learner's prior and learn offsets online (iBKT-style, shrunk "
                      "toward the population) and use them in their updates. Off: standard BKT.")
       .def_readwrite("pace_prior_sd", &TrackerOptions::pace_prior_sd,
                      "Standard deviation of the population prior on each offset, in [0.1, 5].")
-      .def(PATHWISE_REPR("num_shards", "individual_pace", "pace_prior_sd"));
+      .def_readwrite("mastery_min_opportunities", &TrackerOptions::mastery_min_opportunities,
+                     "Evidence before 'mastered' (the course's; a competency's own setting wins): "
+                     "at least this many answers, >= 1. Engine keeps it equal to its policies'.")
+      .def_readwrite("mastery_recent_correct", &TrackerOptions::mastery_recent_correct,
+                     "Evidence before 'mastered': the last this many answers correct, in [0, 8].")
+      .def(PATHWISE_REPR("num_shards", "individual_pace", "pace_prior_sd",
+                         "mastery_min_opportunities", "mastery_recent_correct"));
 
   py::class_<MasteryTracker::MemoryUsage>(m, "TrackerMemoryUsage")
       .def_readonly("learners", &MasteryTracker::MemoryUsage::learners)
@@ -386,6 +402,15 @@ by accident). Review scheduling and continuity read it.)doc")
           "The learner's LearnerFactors: estimated (individual_pace), fixed by set_pace or the "
           "model's learner_factors, or 0 (the population).")
       .def(
+          "set_mastery_evidence",
+          [](MasteryTracker& t, int min_opportunities, int recent_correct) {
+            ThrowIfError(t.SetMasteryEvidence(min_opportunities, recent_correct));
+          },
+          py::arg("min_opportunities"), py::arg("recent_correct"),
+          "Changes the course's evidence before 'mastered' (TrackerOptions."
+          "mastery_min_opportunities, mastery_recent_correct) for estimates read from now on. "
+          "ValueError when out of range.")
+      .def(
           "set_pace",
           [](MasteryTracker& t, const std::string& learner, const LearnerFactors& factors) {
             ThrowIfError(t.SetPace(learner, factors));
@@ -427,13 +452,24 @@ by accident). Review scheduling and continuity read it.)doc")
            py::arg("tracker") = TrackerOptions{})
       .def_readwrite("tracker", &EngineOptions::tracker);
 
-  py::class_<GroupMastery>(m, "GroupMastery", "Roll-up of a group: the mean of its members.")
+  py::class_<GroupMastery> group_mastery(m, "GroupMastery",
+                                         "Roll-up of a group: the mean of its members.");
+  group_mastery
+      .def(py::init([](std::string group_id, double p_learned, bool mastered, size_t members,
+                       size_t members_mastered) {
+             return GroupMastery{std::move(group_id), p_learned, mastered, members,
+                                 members_mastered};
+           }),
+           py::arg("group_id"), py::arg("p_learned"), py::arg("mastered"), py::arg("members"),
+           py::arg("members_mastered"))
       .def_readonly("group_id", &GroupMastery::group_id)
       .def_readonly("p_learned", &GroupMastery::p_learned)
       .def_readonly("mastered", &GroupMastery::mastered)
       .def_readonly("members", &GroupMastery::members)
       .def_readonly("members_mastered", &GroupMastery::members_mastered)
       .def(PATHWISE_REPR("group_id", "p_learned", "mastered", "members", "members_mastered"));
+  DefValueSemantics(group_mastery,
+                    {"group_id", "p_learned", "mastered", "members", "members_mastered"});
 
   py::class_<Engine>(m, "Engine", "A competency graph, a BKT model and a mastery tracker together.")
       .def_static(

@@ -48,9 +48,10 @@ struct TenantConfig {
   /// defaults otherwise): "mastery_min_opportunities", "mastery_recent_correct" (evidence before
   /// "mastered"; a competency's own setting in the graph takes precedence), "progress_weight",
   /// "stall_min_attempts", "stall_max_recent_correct" (stalls) go to the mastery policy's options
-  /// (recommender.mastery, keys named as its fields); "individual_pace" and "pace_prior_sd" to the
-  /// tracker's. A learner's pace and the mastery policy's answers are then kept in the store with
-  /// the events.
+  /// (recommender.mastery, keys named as its fields; the engine keeps its tracker's evidence, and
+  /// so GetMastery's `mastered`, equal to the policy's); "individual_pace" and "pace_prior_sd" to
+  /// the tracker's. A learner's pace and the mastery policy's answers are then kept in the store
+  /// with the events.
   RecommenderOptions recommender;
   TrackerOptions tracker;
 };

@@ -1,6 +1,7 @@
 #include "app/job_runner.h"
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <random>
 
@@ -134,8 +135,10 @@ void JobRunner::WorkerLoop() {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      const auto next = queue_.begin() + static_cast<std::ptrdiff_t>(NextJobIndex());
+      job = std::move(*next);
+      queue_.erase(next);
+      last_start_per_tenant_[job.tenant->id()] = ++jobs_started_;
       running_job_ = true;
       running_key_ = {job.tenant->id(), job.record.job_id};
       cancel_running_ = false;
@@ -146,6 +149,21 @@ void JobRunner::WorkerLoop() {
     --active_per_tenant_[job.tenant->id()];
     idle_.notify_all();
   }
+}
+
+size_t JobRunner::NextJobIndex() const {
+  size_t best = 0;
+  uint64_t best_turn = UINT64_MAX;
+  for (size_t i = 0; i < queue_.size(); ++i) {
+    const auto last = last_start_per_tenant_.find(queue_[i].tenant->id());
+    const uint64_t turn = last == last_start_per_tenant_.end() ? 0 : last->second;
+    // Strictly less: among one tenant's jobs, and between tenants that never ran, the oldest wins.
+    if (turn < best_turn) {
+      best = i;
+      best_turn = turn;
+    }
+  }
+  return best;
 }
 
 void JobRunner::Run(Job& job) {

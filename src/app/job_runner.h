@@ -31,11 +31,13 @@ struct FitSummary {
   uint64_t learners = 0;
 };
 
-/// Runs fit jobs on one worker thread (a fit uses `fit_threads` threads itself). A job's record is
-/// in the store from submission on: QUEUED, RUNNING (with progress), then SUCCEEDED with the model
-/// version it stored, FAILED with the reason, or CANCELLED (by Cancel, or queued at Stop). Jobs
-/// left QUEUED or RUNNING by a server that stopped are marked FAILED by RecoverInterrupted at the
-/// next start.
+/// Runs fit jobs on one worker thread (a fit uses `fit_threads` threads itself), taking turns
+/// between tenants: the next job is the oldest queued one of the tenant whose last job started
+/// longest ago (or never), so one tenant's backlog waits behind each other tenant's next job, not
+/// ahead of it. Each job's size is bounded by `max_fit_work`. A job's record is in the store from
+/// submission on: QUEUED, RUNNING (with progress), then SUCCEEDED with the model version it stored,
+/// FAILED with the reason, or CANCELLED (by Cancel, or queued at Stop). Jobs left QUEUED or RUNNING
+/// by a server that stopped are marked FAILED by RecoverInterrupted at the next start.
 ///
 /// Thread safety: every method may be called concurrently.
 ///
@@ -104,6 +106,8 @@ class JobRunner {
   };
 
   void WorkerLoop();
+  // Where in queue_ the next job to start is (the turn-taking above). queue_ must not be empty.
+  size_t NextJobIndex() const;
   void Run(Job& job);
   Status Update(const std::string& tenant_id, store::JobRecord& record);
 
@@ -117,6 +121,9 @@ class JobRunner {
   std::condition_variable idle_;
   std::deque<Job> queue_;
   std::map<std::string, int64_t> active_per_tenant_;  // queued + running
+  uint64_t jobs_started_ = 0;
+  std::map<std::string, uint64_t>
+      last_start_per_tenant_;  // jobs_started_ when its last job started
   bool running_job_ = false;
   // Which job runs (tenant id, job id), while running_job_, and the flag its fit reads.
   std::pair<std::string, std::string> running_key_;

@@ -117,4 +117,94 @@ std::string DescribeNumber(double value) {
   return buf;
 }
 
+namespace {
+
+std::string JoinPath(std::string_view prefix, std::string_view rest) {
+  std::string path(prefix);
+  if (!path.empty() && !rest.empty() && rest.front() != '[') path += '.';
+  path += rest;
+  return path;
+}
+
+void AddProblem(std::vector<GraphProblem>* problems, GraphProblem::Kind kind, std::string path,
+                std::string message) {
+  problems->push_back({kind, std::move(path), std::move(message)});
+}
+
+// A Status produced by ValidateId & co reads "<path>: <message>"; split it back for a problem.
+void AddMalformed(std::vector<GraphProblem>* problems, const Status& status,
+                  std::string_view path) {
+  std::string message = status.message();
+  const std::string head = std::string(path) + ": ";
+  if (message.rfind(head, 0) == 0) message.erase(0, head.size());
+  AddProblem(problems, GraphProblem::Kind::kMalformed, std::string(path), std::move(message));
+}
+
+// An empty id is either allowed (an optional reference) or the core's kMissingId problem; only the
+// charset and length are the service's.
+void CheckId(std::vector<GraphProblem>* problems, std::string_view id, const std::string& path,
+             const ServiceLimits& limits) {
+  if (id.empty()) return;
+  Status s = ValidateId(id, path, limits);
+  if (!s.ok()) AddMalformed(problems, s, path);
+}
+
+void CheckTextField(std::vector<GraphProblem>* problems, std::string_view text,
+                    const std::string& path, const ServiceLimits& limits) {
+  Status s = ValidateText(text, path, limits);
+  if (!s.ok()) AddMalformed(problems, s, path);
+}
+
+// The ids and texts of a definition that the service restricts beyond the core.
+}  // namespace
+
+void CheckGraphDefinitionLimits(const GraphDefinition& def, std::string_view prefix,
+                                const ServiceLimits& limits, std::vector<GraphProblem>* problems) {
+  for (size_t i = 0; i < def.groups.size(); ++i) {
+    const Group& g = def.groups[i];
+    const std::string at = JoinPath(prefix, IndexPath("groups", i));
+    CheckId(problems, g.id, at + ".id", limits);
+    CheckTextField(problems, g.name, at + ".name", limits);
+    CheckId(problems, g.parent, at + ".parent", limits);
+  }
+  for (size_t i = 0; i < def.competencies.size(); ++i) {
+    const Competency& c = def.competencies[i];
+    const std::string at = JoinPath(prefix, IndexPath("competencies", i));
+    CheckId(problems, c.id, at + ".id", limits);
+    CheckTextField(problems, c.name, at + ".name", limits);
+    CheckTextField(problems, c.description, at + ".description", limits);
+    CheckId(problems, c.group, at + ".group", limits);
+  }
+  for (size_t i = 0; i < def.prerequisites.size(); ++i) {
+    const Prerequisite& p = def.prerequisites[i];
+    const std::string at = JoinPath(prefix, IndexPath("prerequisites", i));
+    CheckId(problems, p.from, at + ".from", limits);
+    CheckId(problems, p.to, at + ".to", limits);
+  }
+  for (size_t i = 0; i < def.activities.size(); ++i) {
+    const Activity& a = def.activities[i];
+    const std::string at = JoinPath(prefix, IndexPath("activities", i));
+    CheckId(problems, a.id, at + ".id", limits);
+    CheckTextField(problems, a.name, at + ".name", limits);
+    CheckTextField(problems, a.kind, at + ".kind", limits);
+    if (static_cast<int64_t>(a.competencies.size()) > limits.max_list_items) {
+      AddProblem(problems, GraphProblem::Kind::kMalformed, at + ".competencies",
+                 std::to_string(a.competencies.size()) + " entries exceed the limit of " +
+                     std::to_string(limits.max_list_items));
+    }
+    for (size_t j = 0; j < a.competencies.size(); ++j) {
+      CheckId(problems, a.competencies[j].competency_id,
+              at + "." + IndexPath("competencies", j) + ".competency_id", limits);
+    }
+    if (static_cast<int64_t>(a.tags.size()) > limits.max_list_items) {
+      AddProblem(problems, GraphProblem::Kind::kMalformed, at + ".tags",
+                 std::to_string(a.tags.size()) + " entries exceed the limit of " +
+                     std::to_string(limits.max_list_items));
+    }
+    for (size_t j = 0; j < a.tags.size(); ++j) {
+      CheckTextField(problems, a.tags[j], at + "." + IndexPath("tags", j), limits);
+    }
+  }
+}
+
 }  // namespace pathwise::app

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include <pathwise/competency_graph.h>
 #include <pathwise/status.h>
 
 namespace pathwise::app {
@@ -61,6 +63,12 @@ Status ValidateText(std::string_view text, std::string_view field, const Service
 
 /// ResourceExhausted "<field>: N entries exceed the limit of M" when count > limit.
 Status CheckCount(size_t count, int64_t limit, std::string_view field);
+
+/// Adds a kMalformed problem for every id (charset, length) and text (length) of `def` over the
+/// limits, with paths under `prefix` ("graph_json.competencies[2].id"). The core's own checks
+/// (ValidateGraphDefinition) come on top.
+void CheckGraphDefinitionLimits(const GraphDefinition& def, std::string_view prefix,
+                                const ServiceLimits& limits, std::vector<GraphProblem>* problems);
 
 /// "events" + 3 -> "events[3]".
 std::string IndexPath(std::string_view field, size_t index);

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <unordered_set>
 #include <utility>
+
+#include <nlohmann/json.hpp>
 
 #include <pathwise/io/graph_json.h>
 #include <pathwise/io/model_json.h>
@@ -128,6 +131,63 @@ Status Replay(Engine& engine, const std::vector<store::StoredObservation>& event
   return engine.RecordBatch(observations).status();
 }
 
+// The roster as the store keeps it: the app's own encoding, versioned by its "format" and
+// "version" keys so that a later server can read what an earlier one wrote.
+constexpr std::string_view kRosterFormat = "pathwise.roster";
+
+std::string RosterToJson(const Roster& roster) {
+  nlohmann::json classes = nlohmann::json::array();
+  for (const RosterClass& c : roster.classes) {
+    classes.push_back({{"sourced_id", c.sourced_id},
+                       {"title", c.title},
+                       {"course_sourced_id", c.course_sourced_id},
+                       {"school_sourced_id", c.school_sourced_id},
+                       {"learners", c.learners},
+                       {"teachers", c.teachers}});
+  }
+  const nlohmann::json out = {{"format", kRosterFormat},
+                              {"version", 1},
+                              {"classes", classes},
+                              {"learners", roster.learners},
+                              {"orgs", roster.orgs},
+                              {"courses", roster.courses},
+                              {"users", roster.users},
+                              {"enrollments", roster.enrollments},
+                              {"other_roles", roster.other_roles},
+                              {"notes", roster.notes}};
+  return out.dump();
+}
+
+Result<Roster> RosterFromJson(const std::string& text) {
+  try {
+    const nlohmann::json in = nlohmann::json::parse(text);
+    if (in.at("format").get<std::string>() != kRosterFormat || in.at("version").get<int>() != 1) {
+      return Status::InvalidArgument("not a pathwise.roster version 1");
+    }
+    Roster roster;
+    for (const nlohmann::json& c : in.at("classes")) {
+      RosterClass cls;
+      cls.sourced_id = c.at("sourced_id").get<std::string>();
+      cls.title = c.at("title").get<std::string>();
+      cls.course_sourced_id = c.at("course_sourced_id").get<std::string>();
+      cls.school_sourced_id = c.at("school_sourced_id").get<std::string>();
+      cls.learners = c.at("learners").get<std::vector<std::string>>();
+      cls.teachers = c.at("teachers").get<std::vector<std::string>>();
+      roster.classes.push_back(std::move(cls));
+    }
+    roster.learners = in.at("learners").get<std::vector<std::string>>();
+    roster.orgs = in.at("orgs").get<size_t>();
+    roster.courses = in.at("courses").get<size_t>();
+    roster.users = in.at("users").get<size_t>();
+    roster.enrollments = in.at("enrollments").get<size_t>();
+    roster.other_roles = in.at("other_roles").get<size_t>();
+    roster.notes = in.at("notes").get<std::vector<std::string>>();
+    return roster;
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument(e.what());
+  }
+}
+
 }  // namespace
 
 // ---- Tenant -------------------------------------------------------------------------------------
@@ -175,6 +235,19 @@ std::string Tenant::StateOrigin(const Curriculum& curriculum) const {
   out += " hard=" + ExactText(r.hard_prerequisite_strength);
   out += " seed=" + std::to_string(r.seed);
   return out;
+}
+
+bool Tenant::ReadsRecentAnswers(const Curriculum& curriculum) const {
+  // The tracker keeps each competency's last answers for the evidence before "mastered", but a
+  // stored state does not carry them: where the rule reads them, only a replay restores them.
+  if (recommender_options_.mastery.mastery_recent_correct > 0 ||
+      tracker_options_.mastery_recent_correct > 0) {
+    return true;
+  }
+  for (const Competency* competency : curriculum.engine->graph().competencies()) {
+    if (competency->mastery_recent_correct.value_or(0) > 0) return true;
+  }
+  return false;
 }
 
 std::shared_ptr<const Curriculum> Tenant::curriculum() const {
@@ -268,6 +341,20 @@ Status Tenant::Load() {
     return stored_model.status();
   }
 
+  Result<store::RosterVersion> stored_roster = store_->GetRoster(id_, store::kLatestVersion);
+  if (stored_roster.ok()) {
+    Result<Roster> roster = RosterFromJson(stored_roster->roster_json);
+    if (!roster.ok()) {
+      return Status::FailedPrecondition("stored roster version " +
+                                        std::to_string(stored_roster->version) +
+                                        " does not load: " + roster.status().message());
+    }
+    std::lock_guard<std::mutex> lock(roster_mu_);
+    roster_ = std::make_shared<const Roster>(std::move(roster).value());
+  } else if (stored_roster.status().code() != StatusCode::kNotFound) {
+    return stored_roster.status();
+  }
+
   Result<std::shared_ptr<Curriculum>> next =
       BuildCurriculum(std::move(graph), graph_version, std::move(model), model_version);
   if (!next.ok()) {
@@ -278,7 +365,7 @@ Status Tenant::Load() {
   LoadReport report;
   if (loaded->has_graph()) {
     PATHWISE_ASSIGN_OR_RETURN(const std::string stored_origin, store_->GetStateOrigin(id_));
-    if (stored_origin == StateOrigin(*loaded)) {
+    if (stored_origin == StateOrigin(*loaded) && !ReadsRecentAnswers(*loaded)) {
       PATHWISE_ASSIGN_OR_RETURN(std::optional<uint64_t> restored, RestoreLocked(loaded));
       if (restored.has_value()) {
         report.from_states = true;
@@ -1095,6 +1182,155 @@ Status Tenant::DeleteLearner(const std::string& learner_id) {
   if (!deleted.ok()) return UnknownLearner(learner_id);
   LogLine(LogLevel::kInfo, "learner deleted").Add("tenant", id_).Add("learner", learner_id);
   return Status::Ok();
+}
+
+Result<RecordPreview> Tenant::PreviewRecord(const std::vector<Observation>& events) {
+  std::shared_lock<std::shared_mutex> write(write_mu_);
+  std::map<std::string, std::vector<std::string>> ids_of_learner;
+  for (const Observation& e : events) ids_of_learner[e.learner_id].push_back(e.event_id);
+  RecordPreview preview;
+  for (const auto& [learner, ids] : ids_of_learner) {
+    LearnerSlot* slot = FindSlot(learner);
+    bool stored = false;
+    if (slot != nullptr) {
+      std::lock_guard<std::mutex> lock(slot->mu);
+      stored = slot->stored;
+    }
+    if (!stored) {
+      preview.new_learners.push_back(learner);
+      preview.new_events += ids.size();
+      continue;
+    }
+    PATHWISE_ASSIGN_OR_RETURN(std::vector<bool> recorded,
+                              store_->FindRecordedEvents(id_, learner, ids));
+    for (bool r : recorded) ++(r ? preview.duplicates : preview.new_events);
+  }
+  return preview;
+}
+
+Result<VoidOutcome> Tenant::VoidEvents(const std::vector<std::string>& event_ids, bool dry_run) {
+  std::shared_lock<std::shared_mutex> write(write_mu_);
+  std::shared_ptr<const Curriculum> current = curriculum();
+  std::vector<std::pair<std::string, LearnerSlot*>> learners;
+  {
+    std::lock_guard<std::mutex> lock(slots_mu_);
+    for (const auto& [learner, slot] : slots_) learners.emplace_back(learner, slot.get());
+  }
+  std::sort(learners.begin(), learners.end());
+  VoidOutcome out;
+  std::unordered_set<std::string> found;
+  // The filter rules out almost every learner without a store lookup; until it is complete (after
+  // a start from stored states) every stored learner is asked.
+  const std::shared_ptr<SeenEvents> seen = seen_events_;
+  const bool seen_complete = seen->complete.load();
+  for (auto& [learner, slot] : learners) {
+    std::vector<std::string> candidates;
+    for (const std::string& id : event_ids) {
+      if (!seen_complete || seen->filter.MayContain(learner, id)) candidates.push_back(id);
+    }
+    if (candidates.empty()) continue;
+    std::lock_guard<std::mutex> lock(slot->mu);
+    if (!slot->stored) continue;
+    PATHWISE_ASSIGN_OR_RETURN(std::vector<bool> recorded,
+                              store_->FindRecordedEvents(id_, learner, candidates));
+    std::unordered_set<std::string> remove;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (recorded[i]) remove.insert(candidates[i]);
+    }
+    if (remove.empty()) continue;
+    std::vector<std::string> sorted(remove.begin(), remove.end());
+    std::sort(sorted.begin(), sorted.end());
+    for (std::string& id : sorted) {
+      found.insert(id);
+      out.removed.push_back({learner, std::move(id)});
+    }
+    if (dry_run) continue;
+    if (slot->stale) PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner, slot));
+    PATHWISE_RETURN_IF_ERROR(RemoveEventsLocked(*current, learner, remove, slot));
+    ++out.learners_rescored;
+  }
+  for (const std::string& id : event_ids) {
+    if (found.count(id) == 0) out.not_found.push_back(id);
+  }
+  return out;
+}
+
+Status Tenant::RemoveEventsLocked(const Curriculum& curriculum, const std::string& learner_id,
+                                  const std::unordered_set<std::string>& event_ids,
+                                  LearnerSlot* slot) {
+  PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredObservation> events,
+                            ReadAllEvents(*store_, id_, learner_id));
+  std::vector<store::StoredObservation> kept;
+  for (store::StoredObservation& e : events) {
+    if (event_ids.count(e.observation.event_id) == 0) kept.push_back(std::move(e));
+  }
+  // The states of the remaining events, computed before the store changes, exactly as a rebuild
+  // derives them (a replay into the engine).
+  store::EventBatch batch;
+  batch.tenant_id = id_;
+  store::LearnerUpdate update(learner_id, slot->version);
+  slot->stale = true;  // memory leaves the store's state from here until the commit
+  if (curriculum.has_graph()) {
+    Status removed = curriculum.engine->RemoveLearner(learner_id);
+    (void)removed;  // NotFound: nothing of this learner was applied
+    PATHWISE_RETURN_IF_ERROR(Replay(*curriculum.engine, kept));
+    Result<LearnerMastery> mastery = curriculum.engine->tracker().Mastery(learner_id);
+    if (mastery.ok()) {
+      for (const MasteryEstimate& e : mastery->competencies) {
+        if (e.opportunities > 0) update.states.push_back(Normalized(e));
+      }
+    }
+    PATHWISE_ASSIGN_OR_RETURN(update.policy_states,
+                              SavePolicyStates(*curriculum.engine, learner_id));
+  }
+  for (store::StoredObservation& e : kept) batch.events.push_back(std::move(e.observation));
+  batch.learners.push_back(std::move(update));
+
+  // One store operation either way, so that the store holds the learner as before or as voided,
+  // never in between; on failure memory goes back to what the store holds.
+  if (batch.events.empty()) {
+    Status deleted = store_->DeleteLearner(id_, learner_id);
+    if (!deleted.ok()) {
+      (void)ReloadLearnerLocked(curriculum, learner_id, slot);
+      return Status(deleted.code(),
+                    "voiding: learner '" + learner_id + "' is unchanged: " + deleted.message());
+    }
+    slot->stored = false;
+    slot->version = 0;
+    slot->stale = false;
+    if (curriculum.has_graph()) (void)curriculum.engine->RemoveLearner(learner_id);
+    return Status::Ok();
+  }
+  Result<store::CommitResult> committed = store_->ReplaceLearner(batch);
+  if (!committed.ok()) {
+    (void)ReloadLearnerLocked(curriculum, learner_id, slot);
+    return Status(committed.status().code(), "voiding: learner '" + learner_id +
+                                                 "' is unchanged: " + committed.status().message());
+  }
+  slot->stored = true;
+  slot->version = committed->learner_versions[0];
+  slot->stale = false;
+  LogLine(LogLevel::kInfo, "events voided")
+      .Add("tenant", id_)
+      .Add("learner", learner_id)
+      .Add("removed", static_cast<uint64_t>(events.size() - batch.events.size()));
+  return Status::Ok();
+}
+
+std::shared_ptr<const Roster> Tenant::roster() const {
+  std::lock_guard<std::mutex> lock(roster_mu_);
+  return roster_;
+}
+
+Result<bool> Tenant::PutRoster(Roster roster) {
+  const std::string json = RosterToJson(roster);
+  auto next = std::make_shared<const Roster>(std::move(roster));
+  // Under the lock, so that the roster in memory is the latest stored one.
+  std::lock_guard<std::mutex> lock(roster_mu_);
+  PATHWISE_RETURN_IF_ERROR(store_->PutRoster(id_, json).status());
+  const bool replaced = roster_ != nullptr;
+  roster_ = std::move(next);
+  return replaced;
 }
 
 Result<ResponseLog> Tenant::CollectResponseLog() const {

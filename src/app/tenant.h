@@ -14,10 +14,12 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <pathwise/competency_graph.h>
 #include <pathwise/engine.h>
+#include <pathwise/io/oneroster_import.h>
 #include <pathwise/model.h>
 #include <pathwise/planner.h>
 #include <pathwise/recommender.h>
@@ -102,6 +104,25 @@ struct LoadReport {
   /// events (the recovery path), after which the states are rewritten and the origin put.
   bool from_states = false;
   uint64_t learners = 0;
+};
+
+/// What Record would do with a batch, found without changing anything (a dry run).
+struct RecordPreview {
+  uint64_t new_events = 0;                ///< events that are not stored yet
+  uint64_t duplicates = 0;                ///< events already stored for their learner
+  std::vector<std::string> new_learners;  ///< learners the batch would create, sorted
+};
+
+/// One stored event that VoidEvents removed (or, in a dry run, would remove).
+struct VoidedEvent {
+  std::string learner_id;
+  std::string event_id;
+};
+
+struct VoidOutcome {
+  std::vector<VoidedEvent> removed;    ///< sorted by learner, then event id
+  std::vector<std::string> not_found;  ///< ids no learner of the tenant has, in the order given
+  uint64_t learners_rescored = 0;      ///< learners re-derived from their remaining events
 };
 
 /// Everything stored about a learner, read in one consistent moment.
@@ -201,6 +222,30 @@ class Tenant {
   Result<RecommendView> Recommend(const RecommendCall& call);
   Result<PlanView> Plan(const PlanCall& call);
 
+  /// What Record(events) would record, without recording: which events are new, which are stored
+  /// already, which learners are new. Events are checked as by Record's caller.
+  Result<RecordPreview> PreviewRecord(const std::vector<Observation>& events);
+
+  /// Removes the stored events with these ids (of whichever learner holds them: an xAPI voiding
+  /// statement names the voided statement, not its learner) and re-derives each affected
+  /// learner's mastery and policy states by replaying the remaining events, as a new graph does.
+  /// With dry_run, only finds them. A learner left without events is deleted.
+  ///
+  /// Atomic per learner: the store replaces the learner's history with its remaining events (same
+  /// order, new sequence numbers) and their states in one transaction (LearnerStore::
+  /// ReplaceLearner); a failure leaves that learner as stored before and names it. Learners are
+  /// handled one after another: an error stops the call after the learners already done.
+  Result<VoidOutcome> VoidEvents(const std::vector<std::string>& event_ids, bool dry_run);
+
+  /// The tenant's OneRoster roster (classes and their learners), null when none was imported.
+  std::shared_ptr<const Roster> roster() const;
+  /// Stores the roster as the tenant's next roster version (Load reads the latest back) and
+  /// serves it from then on; returns whether one was replaced. Store errors as they come.
+  Result<bool> PutRoster(Roster roster);
+
+  /// The course settings the tenant's recommender runs with (TenantConfig's "curriculum").
+  const RecommenderOptions& recommender_options() const { return recommender_options_; }
+
   /// NotFound for an unknown learner.
   Result<LearnerExport> ExportLearner(const std::string& learner_id);
   /// Deletes a learner's events and state from the store and from memory. NotFound when unknown.
@@ -240,6 +285,11 @@ class Tenant {
   // without a graph.
   Status ReadLearner(const Curriculum& curriculum, const std::string& learner_id, bool allow_new,
                      const std::function<Status()>& read);
+
+  // Replaces the learner's stored events by those without `event_ids`, re-deriving its states.
+  // REQUIRES: write_mu_ held shared, the slot's lock, slot->stored.
+  Status RemoveEventsLocked(const Curriculum& curriculum, const std::string& learner_id,
+                            const std::unordered_set<std::string>& event_ids, LearnerSlot* slot);
 
   // A Record call's events on their way through the steps below (tenant.cc).
   struct PendingBatch;
@@ -301,6 +351,8 @@ class Tenant {
   // Stops the filling thread (if any) and waits for it.
   void StopFillingEventFilter();
   void Publish(std::shared_ptr<Curriculum> next);
+  // Whether the evidence rule reads recent answers anywhere (then Load replays: see there).
+  bool ReadsRecentAnswers(const Curriculum& curriculum) const;
 
   const std::string id_;
   store::LearnerStore* const store_;
@@ -321,6 +373,9 @@ class Tenant {
 
   mutable std::mutex load_mu_;
   LoadReport last_load_;
+
+  mutable std::mutex roster_mu_;  // guards the pointer only
+  std::shared_ptr<const Roster> roster_;
 };
 
 }  // namespace pathwise::app

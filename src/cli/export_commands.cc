@@ -35,6 +35,9 @@ struct ReplayArgs {
   std::string case_package;
   std::string iri_base = CompetencyIriScheme{}.base;
   std::string output;
+  /// Evidence before "mastered" (the course's; a competency's own setting in the graph wins).
+  int mastery_min_opportunities = TrackerOptions{}.mastery_min_opportunities;
+  int mastery_recent_correct = TrackerOptions{}.mastery_recent_correct;
 };
 
 struct Loaded {
@@ -54,6 +57,14 @@ void AddReplayOptions(CLI::App* cmd, ReplayArgs* args, bool iris) {
                   "Events CSV (event_id,learner_id,activity_id,outcome[,timestamp]), replayed in "
                   "file order")
       ->required();
+  cmd->add_option("--mastery-min-opportunities", args->mastery_min_opportunities,
+                  "Answers before a competency counts as mastered (a competency's own "
+                  "mastery_min_opportunities in the graph takes precedence)")
+      ->capture_default_str();
+  cmd->add_option("--mastery-recent-correct", args->mastery_recent_correct,
+                  "The last N answers must be right for mastered (0: off; a competency's own "
+                  "setting takes precedence)")
+      ->capture_default_str();
   if (iris) {
     cmd->add_option("--case", args->case_package,
                     "CASE CFPackage the graph was imported from: competencies are named by their "
@@ -107,13 +118,20 @@ int WriteOutput(const std::string& path, const std::string& text) {
   return kExitOk;
 }
 
+TrackerOptions EvidenceOf(const ReplayArgs& args) {
+  TrackerOptions options;
+  options.mastery_min_opportunities = args.mastery_min_opportunities;
+  options.mastery_recent_correct = args.mastery_recent_correct;
+  return options;
+}
+
 // Replays every event; `on_applied` sees each applied event with the mastery before it and the
 // record's result. Errors name the event by its position in the file.
-Status Replay(const Loaded& loaded, const std::string& events_path,
+Status Replay(const Loaded& loaded, const ReplayArgs& args,
               const std::function<Status(const MasteryTracker&, const Observation&, size_t,
                                          const LearnerMastery&, const RecordResult&)>& on_applied) {
   PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<MasteryTracker> tracker,
-                            MasteryTracker::Create(loaded.graph, loaded.model));
+                            MasteryTracker::Create(loaded.graph, loaded.model, EvidenceOf(args)));
   std::unordered_map<std::string, size_t> sequence;
   for (size_t i = 0; i < loaded.events.size(); ++i) {
     const Observation& e = loaded.events[i];
@@ -122,7 +140,7 @@ Status Replay(const Loaded& loaded, const std::string& events_path,
         before.ok() ? std::move(before).value() : tracker->PriorMastery(e.learner_id);
     Result<RecordResult> result = tracker->Record(e);
     if (!result.ok()) {
-      return result.status().WithContext(events_path + ": event " + std::to_string(i + 1) +
+      return result.status().WithContext(args.events + ": event " + std::to_string(i + 1) +
                                          " (id '" + e.event_id + "')");
     }
     if (!result->applied) continue;
@@ -161,7 +179,7 @@ int RunExportXapi(const XapiArgs& args) {
     options.default_timestamp_ms = *when;
   }
   Result<std::vector<MasteryChange>> replayed =
-      ReplayMasteryChanges(loaded.graph, loaded.model, loaded.events);
+      ReplayMasteryChanges(loaded.graph, loaded.model, loaded.events, EvidenceOf(args.replay));
   if (!replayed.ok()) {
     std::cerr << "pathwise export xapi: " << args.replay.events << ": "
               << replayed.status().message() << "\n";
@@ -227,7 +245,7 @@ int RunExportBadge(const BadgeArgs& args) {
   TimestampMs mastered_ms = 0;
   double p_learned = 0.0;
   Status status =
-      Replay(loaded, args.replay.events,
+      Replay(loaded, args.replay,
              [&](const MasteryTracker& tracker, const Observation& e, size_t, const LearnerMastery&,
                  const RecordResult&) -> Status {
                if (e.learner_id != args.learner) return Status::Ok();
@@ -308,26 +326,15 @@ int RunReportClass(const ReportArgs& args) {
       std::cerr << "pathwise report class: " << roster.status().message() << "\n";
       return ExitCodeFor(roster.status());
     }
-    const RosterClass* chosen = nullptr;
-    std::string known;
-    for (const RosterClass& cls : roster->classes) {
-      known += (known.empty() ? "" : ", ") + cls.sourced_id;
-      if (cls.sourced_id == args.class_id) chosen = &cls;
-      input.cohorts[cls.title.empty() ? cls.sourced_id : cls.title + " (" + cls.sourced_id + ")"] =
-          cls.learners;
+    Result<ClassReportInput> from_roster =
+        ClassReportInputForRoster(*roster, args.class_id, args.roster);
+    if (!from_roster.ok()) {
+      std::cerr << "pathwise report class: --class: " << from_roster.status().message() << "\n";
+      return kExitRejected;
     }
-    if (!args.class_id.empty()) {
-      if (chosen == nullptr) {
-        std::cerr << "pathwise report class: --class: no class '" << args.class_id << "' in "
-                  << args.roster << " (classes: " << known << ")\n";
-        return kExitRejected;
-      }
-      input.learners = chosen->learners;
-      input.description =
-          "Class " + chosen->sourced_id + (chosen->title.empty() ? "" : " '" + chosen->title + "'");
-    } else {
-      input.learners = roster->learners;
-    }
+    input.learners = std::move(from_roster->learners);
+    input.cohorts = std::move(from_roster->cohorts);
+    input.description = std::move(from_roster->description);
   }
   if (!args.cohorts.empty()) {
     Result<std::map<std::string, std::vector<std::string>>> groups =
@@ -347,6 +354,8 @@ int RunReportClass(const ReportArgs& args) {
   options.stalled_min_opportunities = args.stalled_opportunities;
   options.stalled_max_p_learned = args.stalled_p;
   options.recommendations_per_learner = args.recommendations;
+  options.recommender.mastery.mastery_min_opportunities = args.replay.mastery_min_opportunities;
+  options.recommender.mastery.mastery_recent_correct = args.replay.mastery_recent_correct;
   Result<ClassReport> report = BuildClassReport(loaded.graph, loaded.model, input, options);
   if (!report.ok()) {
     std::cerr << "pathwise report class: " << report.status().message() << "\n";

@@ -209,7 +209,11 @@ namespace {
 
 void RunRecommend(const RecommendArgs& args, int* exit_code) {
   Loaded loaded;
-  Status status = Load(args.common, &loaded, exit_code);
+  // The tracker's evidence before "mastered" is the policy's.
+  LearnerArgs common = args.common;
+  common.tracker.mastery_min_opportunities = args.options.mastery.mastery_min_opportunities;
+  common.tracker.mastery_recent_correct = args.options.mastery.mastery_recent_correct;
+  Status status = Load(common, &loaded, exit_code);
   if (!status.ok()) {
     std::cerr << "pathwise recommend: " << status << "\n";
     return;

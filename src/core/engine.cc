@@ -70,7 +70,11 @@ Result<std::unique_ptr<Engine>> Engine::Create(CompetencyGraph graph, BktModel m
   PATHWISE_ASSIGN_OR_RETURN(impl->tracker,
                             MasteryTracker::Create(impl->graph, impl->model, options.tracker));
   std::unique_ptr<Engine> engine(new Engine(std::move(impl)));
-  PATHWISE_RETURN_IF_ERROR(engine->SetRecommenderOptions(RecommenderOptions{}));
+  // The policies start from the tracker's evidence before "mastered", so that both say the same.
+  RecommenderOptions recommender;
+  recommender.mastery.mastery_min_opportunities = options.tracker.mastery_min_opportunities;
+  recommender.mastery.mastery_recent_correct = options.tracker.mastery_recent_correct;
+  PATHWISE_RETURN_IF_ERROR(engine->SetRecommenderOptions(recommender));
   return engine;
 }
 
@@ -217,6 +221,9 @@ Status Engine::SetRecommenderOptions(const RecommenderOptions& options) {
       }
     }
   }
+  // Validated with the options above, so this cannot fail.
+  PATHWISE_RETURN_IF_ERROR(impl_->tracker->SetMasteryEvidence(
+      options.mastery.mastery_min_opportunities, options.mastery.mastery_recent_correct));
   for (size_t s = 0; s < kShards; ++s) impl_->shards[s].holders = std::move(holders[s]);
   std::lock_guard<std::mutex> lock(impl_->recommend_mutex);
   impl_->recommend_state = std::move(state);

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -15,10 +16,32 @@
 #include <pathwise/bkt.h>
 #include <pathwise/mastery_tracker.h>
 
+#include "mastery_evidence.h"
+
 namespace pathwise {
 namespace {
 
 constexpr int kMaxShards = 65536;
+// TrackedCompetency keeps the competency index in 24 bits.
+constexpr size_t kMaxCompetencies = size_t{1} << 24;
+
+// The course's evidence before "mastered" as one word, so that a reader never sees half of a
+// change: min_opportunities in the high bits, recent_correct in the low 8.
+uint64_t PackEvidence(int min_opportunities, int recent_correct) {
+  return (static_cast<uint64_t>(min_opportunities) << 8) | static_cast<uint64_t>(recent_correct);
+}
+
+Status ValidateEvidence(int min_opportunities, int recent_correct) {
+  if (min_opportunities < 1) {
+    return Status::InvalidArgument("mastery_min_opportunities must be >= 1, got " +
+                                   std::to_string(min_opportunities));
+  }
+  if (recent_correct < 0 || recent_correct > 8) {
+    return Status::InvalidArgument("mastery_recent_correct must be in [0, 8], got " +
+                                   std::to_string(recent_correct));
+  }
+  return Status::Ok();
+}
 
 // Individual pace (mastery_tracker.h): the grid of logit offsets, and how far into a competency's
 // practice answers still say something about pace (past it, every plausible curve is flat).
@@ -120,18 +143,23 @@ double UpdateGrid(std::array<double, kPaceGrid>& weight,
 
 // The state of one practised (learner, competency) in 24 bytes: the odds (bkt.h) with their
 // exponent narrowed to 16 bits, which saturates only past log-odds of +-11 million (no sequence of
-// answers with guess and slip above 1e-300 gets there in a billion steps), and a practice count
-// that saturates at 65,535 (documented on MasteryEstimate::opportunities). A third less memory
+// answers with guess and slip above 1e-300 gets there in a billion steps), a practice count that
+// saturates at 65,535 (documented on MasteryEstimate::opportunities), and the last 8 answers as
+// bits for the evidence before "mastered" (mastery_evidence.h; at most 8 recent answers are asked
+// for), beside a competency index of 24 bits (Create refuses bigger graphs). A third less memory
 // than the 32 bytes of the plain fields, for the online update's sake (bench/README.md, issue 12).
 struct TrackedCompetency {
-  uint32_t competency;
+  uint32_t competency : 24;
+  uint32_t recent : 8;  // the last min(opportunities, 8) answers, newest in bit 0, 1 = correct
   uint16_t opportunities;
   int16_t exponent;
   double scale;
   int64_t last_ms;
 
   static TrackedCompetency Make(uint32_t competency, Odds odds, int64_t last_ms) {
-    TrackedCompetency s{competency, 0, 0, 0.0, last_ms};
+    TrackedCompetency s{};
+    s.competency = competency;
+    s.last_ms = last_ms;
     s.set_odds(odds);
     return s;
   }
@@ -146,8 +174,10 @@ struct TrackedCompetency {
       exponent = static_cast<int16_t>(odds.exponent);
     }
   }
-  void CountOpportunity() {
+  // One more answer with credit `credit` (correct from one half up, as the mastery policy counts).
+  void CountAnswer(double credit) {
     if (opportunities < std::numeric_limits<uint16_t>::max()) ++opportunities;
+    recent = ((recent << 1) | (credit >= 0.5 ? 1u : 0u)) & 0xffu;
   }
 };
 static_assert(sizeof(TrackedCompetency) == 24,
@@ -207,7 +237,7 @@ Status TrackerOptions::Validate() const {
     return Status::InvalidArgument("pace_prior_sd must be in [0.1, 5], got " +
                                    std::to_string(pace_prior_sd));
   }
-  return Status::Ok();
+  return ValidateEvidence(mastery_min_opportunities, mastery_recent_correct);
 }
 
 struct MasteryTracker::Impl {
@@ -219,6 +249,10 @@ struct MasteryTracker::Impl {
   std::array<double, kPaceGrid> pace_grid_prior{};  // normalised Gaussian weights of the offsets
   std::unordered_map<std::string, LearnerFactors> fitted_pace;  // BktModel::learner_factors
   std::vector<double> thresholds;
+  // Evidence before "mastered": each competency's own setting, else the course's (PackEvidence).
+  std::vector<std::optional<int>> own_min_opportunities;
+  std::vector<std::optional<int>> own_recent_correct;
+  std::atomic<uint64_t> course_evidence{PackEvidence(1, 0)};
   std::unordered_map<std::string, uint32_t> competency_index;
 
   // Activity a's targets are targets[target_begin[a], target_begin[a + 1]).
@@ -345,7 +379,7 @@ struct MasteryTracker::Impl {
     for (; t != end; ++t) {
       TrackedCompetency& s = StateFor(learner.states, t->competency, pace);
       ApplyOne(*t, s, credit, pace);
-      s.CountOpportunity();
+      s.CountAnswer(credit);
       s.last_ms = std::max(s.last_ms, timestamp_ms);
       if (updated != nullptr) *updated++ = s;
     }
@@ -358,9 +392,18 @@ struct MasteryTracker::Impl {
     e->log_odds = odds.log_odds();
     e->odds_scale = odds.scale;
     e->odds_exponent = odds.exponent;
-    e->mastered = e->p_learned >= thresholds[s.competency];
+    e->mastered = e->p_learned >= thresholds[s.competency] &&
+                  rec_internal::HasMasteryEvidence(s.opportunities, {s.opportunities, s.recent},
+                                                   Evidence(s.competency));
     e->opportunities = s.opportunities;
     e->last_practiced_ms = s.last_ms;
+  }
+
+  rec_internal::EvidenceRule Evidence(uint32_t competency) const {
+    const uint64_t course = course_evidence.load(std::memory_order_relaxed);
+    return rec_internal::EvidenceRuleFor(
+        own_min_opportunities[competency], own_recent_correct[competency],
+        static_cast<int>(course >> 8), static_cast<int>(course & 0xff));
   }
 
   MasteryEstimate ToEstimate(const TrackedCompetency& s) const {
@@ -430,6 +473,13 @@ Result<std::unique_ptr<MasteryTracker>> MasteryTracker::Create(const CompetencyG
   if (competencies.size() + activities.size() >= std::numeric_limits<uint32_t>::max()) {
     return Status::ResourceExhausted("graph too large for 32-bit indices");
   }
+  if (competencies.size() >= kMaxCompetencies) {
+    return Status::ResourceExhausted(
+        "graph too large for the tracker: " + std::to_string(competencies.size()) +
+        " competencies, at most " + std::to_string(kMaxCompetencies - 1));
+  }
+  impl->course_evidence.store(
+      PackEvidence(options.mastery_min_opportunities, options.mastery_recent_correct));
 
   impl->prior_template.competencies.reserve(competencies.size());
   for (const Competency* c : competencies) {
@@ -439,6 +489,8 @@ Result<std::unique_ptr<MasteryTracker>> MasteryTracker::Create(const CompetencyG
     impl->prior_odds.push_back(Odds::OfProbability(params.prior));
     impl->priors.push_back(params.prior);
     impl->thresholds.push_back(c->mastery_threshold);
+    impl->own_min_opportunities.push_back(c->mastery_min_opportunities);
+    impl->own_recent_correct.push_back(c->mastery_recent_correct);
     impl->competency_index.emplace(c->id, index);
     MasteryEstimate prior;
     prior.competency_id = c->id;
@@ -575,7 +627,7 @@ Status MasteryTracker::RecordSequence(std::string_view learner_id,
       }
       TrackedCompetency& s = *last;
       impl.ApplyOne(*t, s, credit, pace);
-      s.CountOpportunity();
+      s.CountAnswer(credit);
       s.last_ms = std::max(s.last_ms, step.timestamp_ms);
     }
   }
@@ -716,6 +768,12 @@ Result<LearnerFactors> MasteryTracker::Pace(std::string_view learner_id) const {
     return Status::NotFound("learner '" + std::string(learner_id) + "' has no observations");
   }
   return it->second.pace ? it->second.pace->factors : LearnerFactors{};
+}
+
+Status MasteryTracker::SetMasteryEvidence(int min_opportunities, int recent_correct) {
+  PATHWISE_RETURN_IF_ERROR(ValidateEvidence(min_opportunities, recent_correct));
+  impl_->course_evidence.store(PackEvidence(min_opportunities, recent_correct));
+  return Status::Ok();
 }
 
 Status MasteryTracker::SetPace(std::string_view learner_id, const LearnerFactors& factors) {

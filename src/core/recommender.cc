@@ -290,14 +290,10 @@ Status MasteryPolicy::RestoreLearnerState(std::string_view learner_id, std::stri
 bool MasteryPolicy::Mastered(uint32_t c) const {
   if (!view_.Mastered(c)) return false;
   const CompetencyState* s = view_.Find(c);
-  if (s == nullptr || s->opportunities == 0) return true;  // at the threshold by its prior
-  const RecIndex& ix = index();
-  if (s->opportunities < ix.min_opportunities[c]) return false;
-  const int recent = ix.recent_correct[c];
-  const AnswerWindow* w = CompetencyAnswers(c);
-  if (w == nullptr || recent == 0) return true;
-  if (w->count < static_cast<uint32_t>(recent)) return true;
-  return w->CorrectInLast(recent) == recent;
+  if (s == nullptr) return true;  // at the threshold by its prior
+  RecentAnswers recent;
+  if (const AnswerWindow* w = CompetencyAnswers(c)) recent = {w->count, w->bits};
+  return HasMasteryEvidence(s->opportunities, recent, index().evidence[c]);
 }
 
 bool MasteryPolicy::Stalled(uint32_t c) const {

@@ -97,11 +97,9 @@ Result<std::shared_ptr<const RecIndex>> BuildRecIndex(const CompetencyGraph& gra
   for (const Competency* c : competencies) {
     index->competency_ids.push_back(c->id);
     index->threshold.push_back(c->mastery_threshold);
-    index->min_opportunities.push_back(static_cast<uint32_t>(
-        c->mastery_min_opportunities.value_or(options.mastery.mastery_min_opportunities)));
-    index->recent_correct.push_back(
-        c->mastery_recent_correct.value_or(options.mastery.mastery_recent_correct));
-    index->keeps_answers = index->keeps_answers || index->recent_correct.back() > 0;
+    index->evidence.push_back(EvidenceRuleFor(*c, options.mastery.mastery_min_opportunities,
+                                              options.mastery.mastery_recent_correct));
+    index->keeps_answers = index->keeps_answers || index->evidence.back().recent_correct > 0;
     index->params.push_back(model.ParamsFor(c->id, c->params));
   }
   index->keeps_answers = index->keeps_answers || options.mastery.progress_weight > 0.0;

@@ -23,6 +23,8 @@
 #include <pathwise/status.h>
 #include <pathwise/types.h>
 
+#include "mastery_evidence.h"
+
 namespace pathwise {
 namespace rec_internal {
 
@@ -67,8 +69,7 @@ struct RecIndex {
   std::vector<double> threshold;
   /// Evidence before "mastered" per competency: the competency's own setting (Competency), else
   /// the options' (MasteryPolicyOptions::mastery_min_opportunities / mastery_recent_correct).
-  std::vector<uint32_t> min_opportunities;
-  std::vector<int> recent_correct;
+  std::vector<EvidenceRule> evidence;
   /// The mastery policy keeps each learner's answers (an option or a competency reads them).
   bool keeps_answers = false;
   std::vector<BktParams> params;  ///< population parameters (model, then authored, then defaults)

@@ -622,4 +622,30 @@ std::string ClassReportHtml(const ClassReport& r) {
   return h;
 }
 
+Result<ClassReportInput> ClassReportInputForRoster(const Roster& roster,
+                                                   const std::string& class_id,
+                                                   const std::string& source_name) {
+  ClassReportInput input;
+  const RosterClass* chosen = nullptr;
+  std::string known;
+  for (const RosterClass& cls : roster.classes) {
+    known += (known.empty() ? "" : ", ") + cls.sourced_id;
+    if (cls.sourced_id == class_id) chosen = &cls;
+    input.cohorts[cls.title.empty() ? cls.sourced_id : cls.title + " (" + cls.sourced_id + ")"] =
+        cls.learners;
+  }
+  if (class_id.empty()) {
+    input.learners = roster.learners;
+    return input;
+  }
+  if (chosen == nullptr) {
+    return Status::NotFound("no class '" + class_id + "' in " + source_name +
+                            " (classes: " + (known.empty() ? "none" : known) + ")");
+  }
+  input.learners = chosen->learners;
+  input.description =
+      "Class " + chosen->sourced_id + (chosen->title.empty() ? "" : " '" + chosen->title + "'");
+  return input;
+}
+
 }  // namespace pathwise

@@ -60,6 +60,7 @@ struct Classified {
   std::string skip_reason;  // kSkipped
   std::string verb;         // kSkipped: what to count it under
   std::string voided_id;    // kVoiding
+  RecordOrigin origin;
 };
 
 std::string ApplyActivityMap(const LearningRecordOptions& options, const std::string& iri,
@@ -102,15 +103,22 @@ ImportedObservations Assemble(std::vector<Classified> records) {
         break;
       case Classified::Kind::kAnswer:
         out.observations.push_back(std::move(record.observation));
+        out.origins.push_back(std::move(record.origin));
         break;
     }
   }
   if (!voided.empty()) {
-    out.observations.erase(std::remove_if(out.observations.begin(), out.observations.end(),
-                                          [&voided](const Observation& obs) {
-                                            return voided.count(obs.event_id) > 0;
-                                          }),
-                           out.observations.end());
+    size_t kept = 0;
+    for (size_t i = 0; i < out.observations.size(); ++i) {
+      if (voided.count(out.observations[i].event_id) > 0) continue;
+      if (kept != i) {  // a self-move would leave the strings empty
+        out.observations[kept] = std::move(out.observations[i]);
+        out.origins[kept] = std::move(out.origins[i]);
+      }
+      ++kept;
+    }
+    out.observations.resize(kept);
+    out.origins.resize(kept);
   }
   for (const std::string& id : voided_order) {
     (seen_ids.count(id) ? report.voided_in_batch : report.voided_elsewhere).push_back(id);
@@ -593,6 +601,7 @@ Result<ImportedObservations> ParseXapiStatements(std::string_view text,
   const RecordList list = ListRecords(document, "statements");
   for (size_t i = 0; i < list.records.size(); ++i) {
     records.push_back(reader.Read(*list.records[i].first, i, list.records[i].second));
+    records.back().origin = {i, list.records[i].second};
   }
   if (errors.count() > 0) return errors.ToStatus();
   return Assemble(std::move(records));
@@ -607,6 +616,7 @@ Result<ImportedObservations> ParseCaliperEvents(std::string_view text, std::stri
   const RecordList list = ListRecords(document, "data");
   for (size_t i = 0; i < list.records.size(); ++i) {
     records.push_back(reader.Read(*list.records[i].first, i, list.records[i].second));
+    records.back().origin = {i, list.records[i].second};
   }
   if (errors.count() > 0) return errors.ToStatus();
   return Assemble(std::move(records));

@@ -1,6 +1,8 @@
 // OneRoster 1.2 CSV bulk export -> classes and their learners.
 #include <cstddef>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -43,12 +45,20 @@ struct RosterFile {
   }
 };
 
-Result<RosterFile> LoadFile(const std::string& path,
+// Where the export's files come from: a directory, or texts handed over (a service request).
+struct RosterSource {
+  std::function<std::string(const std::string& name)> path_of;
+  std::function<bool(const std::string& name)> exists;
+  std::function<Result<std::string>(const std::string& name)> read;
+};
+
+Result<RosterFile> LoadFile(const RosterSource& source, const std::string& name,
                             std::initializer_list<std::string_view> columns, Problems* problems,
                             std::vector<std::string>* notes) {
   RosterFile file;
+  const std::string path = source.path_of(name);
   file.path = path;
-  PATHWISE_ASSIGN_OR_RETURN(std::string text, io_internal::ReadFileToString(path));
+  PATHWISE_ASSIGN_OR_RETURN(std::string text, source.read(name));
   PATHWISE_ASSIGN_OR_RETURN(file.table, io_internal::ParseCsv(text, path));
   PATHWISE_ASSIGN_OR_RETURN(std::vector<size_t> indices, file.table.RequireColumns(path, columns));
   file.id_column = indices[0];
@@ -79,22 +89,16 @@ Result<RosterFile> LoadFile(const std::string& path,
   return file;
 }
 
-}  // namespace
-
-Result<Roster> ReadOneRosterDirectory(const std::string& directory) {
-  namespace fs = std::filesystem;
-  const fs::path dir(directory);
-  if (!fs::is_directory(dir)) return Status::NotFound(directory + ": no such directory");
-  auto path_of = [&dir](const std::string& name) { return (dir / name).string(); };
-
+Result<Roster> BuildRoster(const RosterSource& source) {
+  const auto& path_of = source.path_of;
   Roster roster;
   Problems problems;
   // manifest.csv says which files the export has; without one, the optional files are read when
   // they exist.
   std::unordered_map<std::string, std::string> manifest;
   const std::string manifest_path = path_of("manifest.csv");
-  if (fs::exists(manifest_path)) {
-    PATHWISE_ASSIGN_OR_RETURN(std::string text, io_internal::ReadFileToString(manifest_path));
+  if (source.exists("manifest.csv")) {
+    PATHWISE_ASSIGN_OR_RETURN(std::string text, source.read("manifest.csv"));
     PATHWISE_ASSIGN_OR_RETURN(CsvTable table, io_internal::ParseCsv(text, manifest_path));
     PATHWISE_ASSIGN_OR_RETURN(std::vector<size_t> columns,
                               table.RequireColumns(manifest_path, {"propertyName", "value"}));
@@ -125,17 +129,17 @@ Result<Roster> ReadOneRosterDirectory(const std::string& directory) {
       }
       return false;
     }
-    return needed || fs::exists(path_of(name + ".csv"));
+    return needed || source.exists(name + ".csv");
   };
 
   std::optional<RosterFile> orgs, courses;
   if (present("orgs", false)) {
-    PATHWISE_ASSIGN_OR_RETURN(orgs, LoadFile(path_of("orgs.csv"), {"sourcedId", "name", "type"},
+    PATHWISE_ASSIGN_OR_RETURN(orgs, LoadFile(source, "orgs.csv", {"sourcedId", "name", "type"},
                                              &problems, &roster.notes));
   }
   if (present("courses", false)) {
     PATHWISE_ASSIGN_OR_RETURN(
-        courses, LoadFile(path_of("courses.csv"), {"sourcedId", "title", "orgSourcedId"}, &problems,
+        courses, LoadFile(source, "courses.csv", {"sourcedId", "title", "orgSourcedId"}, &problems,
                           &roster.notes));
   }
   if (!present("classes", true) || !present("users", true) || !present("enrollments", true)) {
@@ -145,13 +149,13 @@ Result<Roster> ReadOneRosterDirectory(const std::string& directory) {
   }
   PATHWISE_ASSIGN_OR_RETURN(
       RosterFile classes,
-      LoadFile(path_of("classes.csv"), {"sourcedId", "title", "courseSourcedId", "schoolSourcedId"},
+      LoadFile(source, "classes.csv", {"sourcedId", "title", "courseSourcedId", "schoolSourcedId"},
                &problems, &roster.notes));
-  PATHWISE_ASSIGN_OR_RETURN(
-      RosterFile users, LoadFile(path_of("users.csv"), {"sourcedId"}, &problems, &roster.notes));
+  PATHWISE_ASSIGN_OR_RETURN(RosterFile users,
+                            LoadFile(source, "users.csv", {"sourcedId"}, &problems, &roster.notes));
   PATHWISE_ASSIGN_OR_RETURN(
       RosterFile enrollments,
-      LoadFile(path_of("enrollments.csv"), {"sourcedId", "classSourcedId", "userSourcedId", "role"},
+      LoadFile(source, "enrollments.csv", {"sourcedId", "classSourcedId", "userSourcedId", "role"},
                &problems, &roster.notes));
   if (orgs) {
     roster.orgs = orgs->row_of_id.size();
@@ -248,6 +252,38 @@ Result<Roster> ReadOneRosterDirectory(const std::string& directory) {
     return Status::InvalidArgument(message + "\nnothing imported");
   }
   return roster;
+}
+
+}  // namespace
+
+Result<Roster> ReadOneRosterDirectory(const std::string& directory) {
+  namespace fs = std::filesystem;
+  const fs::path dir(directory);
+  if (!fs::is_directory(dir)) return Status::NotFound(directory + ": no such directory");
+  RosterSource source;
+  source.path_of = [&dir](const std::string& name) { return (dir / name).string(); };
+  source.exists = [&dir](const std::string& name) { return fs::exists(dir / name); };
+  source.read = [&dir](const std::string& name) {
+    return io_internal::ReadFileToString((dir / name).string());
+  };
+  return BuildRoster(source);
+}
+
+Result<Roster> ParseOneRosterFiles(const std::map<std::string, std::string>& files,
+                                   std::string_view source_name) {
+  const std::string prefix = source_name.empty() ? "" : std::string(source_name) + "/";
+  RosterSource source;
+  source.path_of = [&prefix](const std::string& name) { return prefix + name; };
+  source.exists = [&files](const std::string& name) { return files.count(name) > 0; };
+  source.read = [&files, &prefix](const std::string& name) -> Result<std::string> {
+    auto it = files.find(name);
+    if (it == files.end()) {
+      return Status::InvalidArgument(prefix + name + ": the export has no such file (give " + name +
+                                     ")");
+    }
+    return it->second;
+  };
+  return BuildRoster(source);
 }
 
 }  // namespace pathwise

@@ -247,9 +247,10 @@ Result<std::vector<MasteryChange>> DiffMastery(const CompetencyGraph& graph,
 
 Result<std::vector<MasteryChange>> ReplayMasteryChanges(const CompetencyGraph& graph,
                                                         const BktModel& model,
-                                                        const std::vector<Observation>& events) {
+                                                        const std::vector<Observation>& events,
+                                                        const TrackerOptions& options) {
   PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<MasteryTracker> tracker,
-                            MasteryTracker::Create(graph, model));
+                            MasteryTracker::Create(graph, model, options));
   std::vector<MasteryChange> changes;
   std::unordered_map<std::string, size_t> sequence;
   for (size_t i = 0; i < events.size(); ++i) {

@@ -25,6 +25,7 @@
 #include "service/recommendation_service.h"
 #include "service/reflection_v1.h"
 #include "service/rpc_metrics.h"
+#include "service/standards_service.h"
 #include "service/unreadable_request.h"
 #include "store/memory_store.h"
 #include "store/postgres_store.h"
@@ -137,6 +138,7 @@ struct PathwiseServer::Impl {
   std::unique_ptr<LearnerServiceImpl> learner_service;
   std::unique_ptr<RecommendationServiceImpl> recommendation_service;
   std::unique_ptr<ModelServiceImpl> model_service;
+  std::unique_ptr<StandardsServiceImpl> standards_service;
   std::unique_ptr<ReflectionV1Service> reflection_v1;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<MetricsHttpServer> metrics_http;
@@ -200,6 +202,7 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
   impl->learner_service = std::make_unique<LearnerServiceImpl>(env);
   impl->recommendation_service = std::make_unique<RecommendationServiceImpl>(env);
   impl->model_service = std::make_unique<ModelServiceImpl>(env);
+  impl->standards_service = std::make_unique<StandardsServiceImpl>(env);
 
   grpc::EnableDefaultHealthCheckService(true);
   // Reflection describes what the generated descriptor pool holds; naming a health message here
@@ -235,6 +238,7 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
       v1::LearnerService::service_full_name(),
       v1::RecommendationService::service_full_name(),
       v1::ModelService::service_full_name(),
+      v1::StandardsService::service_full_name(),
       "grpc.health.v1.Health",
       "grpc.reflection.v1alpha.ServerReflection",
       grpc::reflection::v1::ServerReflection::service_full_name()};
@@ -249,6 +253,7 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
   builder.RegisterService(impl->learner_service.get());
   builder.RegisterService(impl->recommendation_service.get());
   builder.RegisterService(impl->model_service.get());
+  builder.RegisterService(impl->standards_service.get());
   impl->reflection_v1 = std::make_unique<ReflectionV1Service>(services);
   builder.RegisterService(impl->reflection_v1.get());
   impl->server = builder.BuildAndStart();

@@ -31,6 +31,19 @@ Result<GraphVersion> LearnerStore::GetGraph(std::string_view tenant_id, int64_t 
   return DoGetGraph(tenant_id, version);
 }
 
+Result<int64_t> LearnerStore::PutRoster(std::string_view tenant_id, std::string_view roster_json) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(roster_json, "roster_json"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoPutRoster(tenant_id, roster_json);
+}
+
+Result<RosterVersion> LearnerStore::GetRoster(std::string_view tenant_id, int64_t version) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoGetRoster(tenant_id, version);
+}
+
 Result<int64_t> LearnerStore::PutModel(std::string_view tenant_id, std::string_view name,
                                        std::string_view model_json) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
@@ -69,6 +82,19 @@ Result<CommitResult> LearnerStore::CommitEvents(const EventBatch& batch) {
   report.num_recorded = result.ok() ? result->num_recorded : 0;
   commit_observer_(report);
   return result;
+}
+
+Result<CommitResult> LearnerStore::ReplaceLearner(const EventBatch& batch) {
+  if (batch.learners.size() != 1) {
+    return Status::InvalidArgument("learners: ReplaceLearner takes exactly one learner, not " +
+                                   std::to_string(batch.learners.size()));
+  }
+  std::vector<size_t> learner_of_event;
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateEventBatch(batch, &learner_of_event));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  EventBatch fresh = batch;
+  fresh.learners[0].expected_version = 0;
+  return DoReplaceLearner(batch.learners[0], fresh, learner_of_event);
 }
 
 Result<std::vector<bool>> LearnerStore::FindRecordedEvents(

@@ -38,6 +38,12 @@ struct ModelVersion {
   std::string model_json;
 };
 
+/// One stored version of a tenant's roster (OneRoster classes and their learners).
+struct RosterVersion {
+  int64_t version = 0;      ///< 1 for the first roster a tenant put, then +1 per PutRoster
+  std::string roster_json;  ///< exactly the text that was put
+};
+
 /// An observation as stored: the observation and where it sits in the store's order.
 struct StoredObservation {
   /// Increases in commit order (across all learners and tenants, with gaps); a learner's events
@@ -236,6 +242,14 @@ class LearnerStore {
   /// The latest version of every model of the tenant, sorted by name, with model_json left empty.
   Result<std::vector<ModelVersion>> ListModels(std::string_view tenant_id);
 
+  /// Stores a new version of the tenant's roster (the app's encoding of its classes and their
+  /// learners) and returns its version (1, 2, ...), as PutGraph. InvalidArgument for empty text.
+  Result<int64_t> PutRoster(std::string_view tenant_id, std::string_view roster_json);
+
+  /// The given version of the tenant's roster, or the latest with kLatestVersion. NotFound when
+  /// the tenant has no roster or not that version.
+  Result<RosterVersion> GetRoster(std::string_view tenant_id, int64_t version);
+
   // ---- Events and learner state -----------------------------------------------------------------
 
   /// Stores the events that are not duplicates and writes the learners' states, all in one
@@ -294,6 +308,16 @@ class LearnerStore {
   /// tenant.
   Status DeleteLearner(std::string_view tenant_id, std::string_view learner_id);
 
+  /// Replaces one learner's stored history in one transaction: the learner as stored (events and
+  /// their ids, states, policy states) is deleted and `batch` is committed as if the learner were
+  /// new, so that the learner is either as before or as `batch` says, never in between. For
+  /// removing some of a learner's events (a voided xAPI statement): the caller re-derives the
+  /// states of the events it keeps and passes those events and states. `batch` holds exactly one
+  /// learner (InvalidArgument otherwise) and is checked as CommitEvents checks it; its
+  /// expected_version, when set, is compared with the version stored before the replacement
+  /// (Aborted). A learner not stored is simply committed.
+  Result<CommitResult> ReplaceLearner(const EventBatch& batch);
+
   /// Ids of the tenants that have anything stored, sorted.
   Result<std::vector<std::string>> ListTenants();
 
@@ -339,6 +363,8 @@ class LearnerStore {
   virtual Result<ModelVersion> DoGetModel(std::string_view tenant_id, std::string_view name,
                                           int64_t version) = 0;
   virtual Result<std::vector<ModelVersion>> DoListModels(std::string_view tenant_id) = 0;
+  virtual Result<int64_t> DoPutRoster(std::string_view tenant_id, std::string_view roster_json) = 0;
+  virtual Result<RosterVersion> DoGetRoster(std::string_view tenant_id, int64_t version) = 0;
   /// `learner_of_event[i]` is the index into batch.learners of batch.events[i]'s learner.
   virtual Result<CommitResult> DoCommitEvents(const EventBatch& batch,
                                               const std::vector<size_t>& learner_of_event) = 0;
@@ -359,6 +385,12 @@ class LearnerStore {
   virtual Status DoPutStateOrigin(std::string_view tenant_id, std::string_view origin) = 0;
   virtual Result<std::string> DoGetStateOrigin(std::string_view tenant_id) = 0;
   virtual Status DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) = 0;
+  /// `fresh` is the caller's batch with its learner's expected_version 0 (checked as "new" after
+  /// the delete); `update` is the caller's own learner entry, whose expected_version is checked
+  /// against the stored version first. All in one transaction.
+  virtual Result<CommitResult> DoReplaceLearner(const LearnerUpdate& update,
+                                                const EventBatch& fresh,
+                                                const std::vector<size_t>& learner_of_event) = 0;
   virtual Result<std::vector<std::string>> DoListTenants() = 0;
   virtual Status DoCreateJob(std::string_view tenant_id, const JobRecord& job) = 0;
   virtual Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -21,7 +22,8 @@ struct MemoryLearner {
 };
 
 struct MemoryTenant {
-  std::vector<std::string> graphs;  // graphs[v - 1] is version v
+  std::vector<std::string> graphs;   // graphs[v - 1] is version v
+  std::vector<std::string> rosters;  // likewise
   std::map<std::string, std::vector<std::string>, std::less<>> models;
   std::map<std::string, MemoryLearner, std::less<>> learners;
   std::map<std::string, JobRecord, std::less<>> jobs;
@@ -92,6 +94,24 @@ Result<GraphVersion> MemoryStore::DoGetGraph(std::string_view tenant_id, int64_t
   return GraphVersion{version, tenant->graphs[static_cast<size_t>(version - 1)]};
 }
 
+Result<int64_t> MemoryStore::DoPutRoster(std::string_view tenant_id, std::string_view roster_json) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  MemoryTenant& tenant = impl_->GetOrCreateTenant(tenant_id);
+  tenant.rosters.emplace_back(roster_json);
+  return static_cast<int64_t>(tenant.rosters.size());
+}
+
+Result<RosterVersion> MemoryStore::DoGetRoster(std::string_view tenant_id, int64_t version) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  MemoryTenant* tenant = impl_->FindTenant(tenant_id);
+  if (tenant == nullptr || tenant->rosters.empty()) return internal::RosterNotFound(kLatestVersion);
+  if (version == kLatestVersion) version = static_cast<int64_t>(tenant->rosters.size());
+  if (version < 1 || version > static_cast<int64_t>(tenant->rosters.size())) {
+    return internal::RosterNotFound(version);
+  }
+  return RosterVersion{version, tenant->rosters[static_cast<size_t>(version - 1)]};
+}
+
 Result<int64_t> MemoryStore::DoPutModel(std::string_view tenant_id, std::string_view name,
                                         std::string_view model_json) {
   std::lock_guard<std::mutex> lock(impl_->mu);
@@ -131,16 +151,40 @@ Result<std::vector<ModelVersion>> MemoryStore::DoListModels(std::string_view ten
 Result<CommitResult> MemoryStore::DoCommitEvents(const EventBatch& batch,
                                                  const std::vector<size_t>& learner_of_event) {
   std::lock_guard<std::mutex> lock(impl_->mu);
+  return CommitLocked(batch, learner_of_event);
+}
 
+Result<CommitResult> MemoryStore::DoReplaceLearner(const LearnerUpdate& update,
+                                                   const EventBatch& fresh,
+                                                   const std::vector<size_t>& learner_of_event) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  MemoryTenant* tenant = impl_->FindTenant(fresh.tenant_id);
+  auto it = tenant == nullptr ? decltype(tenant->learners)::iterator()
+                              : tenant->learners.find(update.learner_id);
+  const bool stored = tenant != nullptr && it != tenant->learners.end();
+  PATHWISE_RETURN_IF_ERROR(internal::CheckExpectedVersion(update, stored ? it->second.version : 0));
+  std::optional<MemoryLearner> before;
+  if (stored) {
+    before = std::move(it->second);
+    tenant->learners.erase(it);
+  }
+  Result<CommitResult> committed = CommitLocked(fresh, learner_of_event);
+  // A commit that failed changed nothing: the learner goes back as it was.
+  if (!committed.ok() && before.has_value()) {
+    tenant->learners.insert_or_assign(update.learner_id, std::move(*before));
+  }
+  return committed;
+}
+
+Result<CommitResult> MemoryStore::CommitLocked(const EventBatch& batch,
+                                               const std::vector<size_t>& learner_of_event) {
   // Decide everything before changing anything, so that a failure leaves no trace.
   std::vector<MemoryLearner*> learners(batch.learners.size(), nullptr);
   for (size_t i = 0; i < batch.learners.size(); ++i) {
     const LearnerUpdate& update = batch.learners[i];
     learners[i] = impl_->FindLearner(batch.tenant_id, update.learner_id);
     const uint64_t stored = learners[i] == nullptr ? 0 : learners[i]->version;
-    if (update.expected_version.has_value() && *update.expected_version != stored) {
-      return internal::VersionMismatch(update.learner_id, *update.expected_version, stored);
-    }
+    PATHWISE_RETURN_IF_ERROR(internal::CheckExpectedVersion(update, stored));
   }
   CommitResult result;
   std::vector<bool> changed(batch.learners.size(), false);

@@ -35,6 +35,8 @@ class MemoryStore final : public LearnerStore {
  private:
   Result<int64_t> DoPutGraph(std::string_view tenant_id, std::string_view graph_json) override;
   Result<GraphVersion> DoGetGraph(std::string_view tenant_id, int64_t version) override;
+  Result<int64_t> DoPutRoster(std::string_view tenant_id, std::string_view roster_json) override;
+  Result<RosterVersion> DoGetRoster(std::string_view tenant_id, int64_t version) override;
   Result<int64_t> DoPutModel(std::string_view tenant_id, std::string_view name,
                              std::string_view model_json) override;
   Result<ModelVersion> DoGetModel(std::string_view tenant_id, std::string_view name,
@@ -59,6 +61,11 @@ class MemoryStore final : public LearnerStore {
   Status DoPutStateOrigin(std::string_view tenant_id, std::string_view origin) override;
   Result<std::string> DoGetStateOrigin(std::string_view tenant_id) override;
   Status DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) override;
+  Result<CommitResult> DoReplaceLearner(const LearnerUpdate& update, const EventBatch& fresh,
+                                        const std::vector<size_t>& learner_of_event) override;
+  // DoCommitEvents with impl_->mu held (DoReplaceLearner commits under the same lock).
+  Result<CommitResult> CommitLocked(const EventBatch& batch,
+                                    const std::vector<size_t>& learner_of_event);
   Result<std::vector<std::string>> DoListTenants() override;
   Status DoCreateJob(std::string_view tenant_id, const JobRecord& job) override;
   Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) override;

@@ -12,7 +12,7 @@
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 
-#include "store/store_codec.h"
+#include "store/learner_rows.h"
 #include "store/store_validation.h"
 
 namespace pathwise::store {
@@ -96,7 +96,16 @@ CREATE TABLE jobs (
   PRIMARY KEY (tenant_id, job_id)
 );
 )sql",
-    // 1 -> 2: under what each tenant's stored learner states were derived (learner_store.h
+    // 1 -> 2: rosters (OneRoster classes and their learners), versioned like graphs.
+    R"sql(
+CREATE TABLE rosters (
+  tenant_id text COLLATE "C" NOT NULL,
+  version bigint NOT NULL,
+  roster_json text NOT NULL,
+  PRIMARY KEY (tenant_id, version)
+);
+)sql",
+    // 2 -> 3: under what each tenant's stored learner states were derived (learner_store.h
     // PutStateOrigin); no row: unknown.
     R"sql(
 CREATE TABLE state_origins (
@@ -148,10 +157,6 @@ std::string NumberArray(const std::vector<T>& items, Format&& format) {
 }
 
 std::string Bytes(const pqxx::field& field) { return pqxx::binarystring(field).str(); }
-
-Status LearnerContext(const Status& status, std::string_view learner_id) {
-  return status.WithContext("learner '" + std::string(learner_id) + "'");
-}
 
 Result<std::vector<PolicyState>> ReadPolicyStates(pqxx::transaction_base& tx,
                                                   const std::string& tenant_id,
@@ -372,8 +377,8 @@ struct PostgresStore::Impl {
     const std::string tenant = batch.tenant_id;
     tx.exec_params("INSERT INTO tenants (tenant_id) VALUES ($1) ON CONFLICT DO NOTHING", tenant);
     const size_t num_learners = batch.learners.size();
-    std::vector<std::vector<size_t>> events_of(num_learners);
-    for (size_t i = 0; i < batch.events.size(); ++i) events_of[learner_of_event[i]].push_back(i);
+    const std::vector<std::vector<size_t>> events_of =
+        internal::EventsOfLearners(batch, learner_of_event);
 
     // Lock the learners in id order, so that two batches sharing learners cannot deadlock. A new
     // learner that this batch changes is inserted first (version 0) so that there is a row to
@@ -391,9 +396,7 @@ struct PostgresStore::Impl {
     std::vector<Row> rows(num_learners);
     for (size_t l : order) {
       const LearnerUpdate& update = batch.learners[l];
-      const bool may_change =
-          !events_of[l].empty() || !update.states.empty() || !update.policy_states.empty();
-      if (may_change) {
+      if (internal::ChangesLearner(update, !events_of[l].empty())) {
         tx.exec_params(
             "INSERT INTO learners (tenant_id, learner_id, version, states) "
             "VALUES ($1, $2, 0, '') ON CONFLICT DO NOTHING",
@@ -408,50 +411,24 @@ struct PostgresStore::Impl {
         rows[l].exists = rows[l].version > 0;
         rows[l].states = Bytes(found[0][1]);
       }
-      if (update.expected_version.has_value() && *update.expected_version != rows[l].version) {
-        return internal::VersionMismatch(update.learner_id, *update.expected_version,
-                                         rows[l].version);
-      }
+      PATHWISE_RETURN_IF_ERROR(internal::CheckExpectedVersion(update, rows[l].version));
     }
 
-    // Which events are new: not stored before, not earlier in this batch. The learner's row lock
-    // keeps anyone else from storing its events meanwhile.
-    std::vector<bool> duplicate(batch.events.size(), false);
-    std::vector<std::vector<const Observation*>> new_events(num_learners);
-    for (size_t l = 0; l < num_learners; ++l) {
-      if (events_of[l].empty()) continue;
-      std::unordered_set<std::string_view> seen;
-      std::vector<std::string_view> candidates;
-      for (size_t i : events_of[l]) {
-        const std::string& id = batch.events[i].event_id;
-        if (id.empty()) continue;
-        if (!seen.insert(id).second) {
-          duplicate[i] = true;
-        } else {
-          candidates.push_back(id);
-        }
-      }
-      if (rows[l].exists && !candidates.empty()) {
-        const pqxx::result stored_rows = tx.exec_params(
-            "SELECT event_id FROM events WHERE tenant_id = $1 AND learner_id = $2 "
-            "AND event_id <> '' AND event_id = ANY($3::text[])",
-            tenant, batch.learners[l].learner_id, TextArray(candidates));
-        std::unordered_set<std::string> stored;
-        for (const pqxx::row& row : stored_rows) stored.insert(row[0].as<std::string>());
-        for (size_t i : events_of[l]) {
-          const std::string& id = batch.events[i].event_id;
-          if (!id.empty() && !duplicate[i] && stored.count(id) > 0) duplicate[i] = true;
-        }
-      }
-      for (size_t i : events_of[l]) {
-        if (!duplicate[i]) new_events[l].push_back(&batch.events[i]);
-      }
-    }
-    result->duplicate_indices.clear();
-    for (size_t i = 0; i < duplicate.size(); ++i) {
-      if (duplicate[i]) result->duplicate_indices.push_back(i);
-    }
-    result->num_recorded = batch.events.size() - result->duplicate_indices.size();
+    // The learners' row locks keep anyone else from storing their events meanwhile.
+    const auto find_stored = [&](size_t l, const std::vector<std::string_view>& ids) {
+      std::vector<bool> found(ids.size(), false);
+      if (!rows[l].exists) return Result<std::vector<bool>>(std::move(found));
+      const pqxx::result stored_rows = tx.exec_params(
+          "SELECT event_id FROM events WHERE tenant_id = $1 AND learner_id = $2 "
+          "AND event_id <> '' AND event_id = ANY($3::text[])",
+          tenant, batch.learners[l].learner_id, TextArray(ids));
+      std::unordered_set<std::string> stored;
+      for (const pqxx::row& row : stored_rows) stored.insert(row[0].as<std::string>());
+      for (size_t i = 0; i < ids.size(); ++i) found[i] = stored.count(std::string(ids[i])) > 0;
+      return Result<std::vector<bool>>(std::move(found));
+    };
+    PATHWISE_ASSIGN_OR_RETURN(const std::vector<std::vector<const Observation*>> new_events,
+                              internal::SelectNewEvents(batch, events_of, find_stored, result));
 
     // One statement per learner, whatever its number of events: the columns travel as arrays.
     for (size_t l = 0; l < num_learners; ++l) {
@@ -483,9 +460,7 @@ struct PostgresStore::Impl {
     for (size_t l = 0; l < num_learners; ++l) {
       const LearnerUpdate& update = batch.learners[l];
       Row& row = rows[l];
-      const bool changed =
-          !new_events[l].empty() || !update.states.empty() || !update.policy_states.empty();
-      if (!changed) {
+      if (!internal::ChangesLearner(update, !new_events[l].empty())) {
         result->learner_versions[l] = row.version;
         continue;
       }
@@ -494,10 +469,9 @@ struct PostgresStore::Impl {
         tx.exec_params("UPDATE learners SET version = $3 WHERE tenant_id = $1 AND learner_id = $2",
                        tenant, update.learner_id, static_cast<int64_t>(new_version));
       } else {
-        Result<std::vector<MasteryEstimate>> stored = internal::DecodeStates(row.states);
-        if (!stored.ok()) return LearnerContext(stored.status(), update.learner_id);
-        const std::string states =
-            internal::EncodeStates(internal::MergeStates(std::move(stored).value(), update.states));
+        PATHWISE_ASSIGN_OR_RETURN(
+            const std::string states,
+            internal::MergeEncodedStates(row.states, update.states, update.learner_id));
         tx.exec_params(
             "UPDATE learners SET version = $3, states = $4 WHERE tenant_id = $1 AND "
             "learner_id = $2",
@@ -572,6 +546,48 @@ Result<int64_t> PostgresStore::DoPutGraph(std::string_view tenant_id, std::strin
     return Status::Ok();
   }));
   return version;
+}
+
+Result<int64_t> PostgresStore::DoPutRoster(std::string_view tenant_id,
+                                           std::string_view roster_json) {
+  int64_t version = 0;
+  PATHWISE_RETURN_IF_ERROR(impl_->Run(true, [&](pqxx::connection& c) -> Status {
+    pqxx::work tx(c);
+    const std::string tenant = Str(tenant_id);
+    tx.exec_params("INSERT INTO tenants (tenant_id) VALUES ($1) ON CONFLICT DO NOTHING", tenant);
+    // The tenant's row orders its puts, so two never pick the same version.
+    tx.exec_params("SELECT 1 FROM tenants WHERE tenant_id = $1 FOR UPDATE", tenant);
+    version =
+        tx.exec_params1("SELECT COALESCE(MAX(version), 0) + 1 FROM rosters WHERE tenant_id = $1",
+                        tenant)[0]
+            .as<int64_t>();
+    tx.exec_params("INSERT INTO rosters (tenant_id, version, roster_json) VALUES ($1, $2, $3)",
+                   tenant, version, Str(roster_json));
+    tx.commit();
+    return Status::Ok();
+  }));
+  return version;
+}
+
+Result<RosterVersion> PostgresStore::DoGetRoster(std::string_view tenant_id, int64_t version) {
+  RosterVersion out;
+  PATHWISE_RETURN_IF_ERROR(impl_->Run(false, [&](pqxx::connection& c) -> Status {
+    pqxx::read_transaction tx(c);
+    const pqxx::result rows =
+        version == kLatestVersion
+            ? tx.exec_params(
+                  "SELECT version, roster_json FROM rosters WHERE tenant_id = $1 "
+                  "ORDER BY version DESC LIMIT 1",
+                  Str(tenant_id))
+            : tx.exec_params(
+                  "SELECT version, roster_json FROM rosters WHERE tenant_id = $1 "
+                  "AND version = $2",
+                  Str(tenant_id), version);
+    if (rows.empty()) return internal::RosterNotFound(version);
+    out = RosterVersion{rows[0][0].as<int64_t>(), rows[0][1].as<std::string>()};
+    return Status::Ok();
+  }));
+  return out;
 }
 
 Status PostgresStore::DoPutStateOrigin(std::string_view tenant_id, std::string_view origin) {
@@ -736,9 +752,8 @@ Result<StoredLearner> PostgresStore::DoGetLearner(std::string_view tenant_id,
         "SELECT version, states FROM learners WHERE tenant_id = $1 AND learner_id = $2", tenant,
         learner);
     if (rows.empty()) return internal::LearnerNotFound(learner_id);
-    Result<std::vector<MasteryEstimate>> states = internal::DecodeStates(Bytes(rows[0][1]));
-    if (!states.ok()) return LearnerContext(states.status(), learner_id);
-    out = StoredLearner{learner, rows[0][0].as<uint64_t>(), std::move(states).value(), {}};
+    PATHWISE_ASSIGN_OR_RETURN(
+        out, internal::DecodeLearner(learner, rows[0][0].as<uint64_t>(), Bytes(rows[0][1])));
     PATHWISE_ASSIGN_OR_RETURN(out.policy_states, ReadPolicyStates(tx, tenant, learner));
     return Status::Ok();
   }));
@@ -765,12 +780,9 @@ Status PostgresStore::DoForEachLearner(std::string_view tenant_id,
           tenant, after, last);
       size_t p = 0;
       for (const pqxx::row& row : learners) {
-        StoredLearner state;
-        state.learner_id = row[0].as<std::string>();
-        state.version = row[1].as<uint64_t>();
-        Result<std::vector<MasteryEstimate>> states = internal::DecodeStates(Bytes(row[2]));
-        if (!states.ok()) return LearnerContext(states.status(), state.learner_id);
-        state.competencies = std::move(states).value();
+        PATHWISE_ASSIGN_OR_RETURN(StoredLearner state,
+                                  internal::DecodeLearner(row[0].as<std::string>(),
+                                                          row[1].as<uint64_t>(), Bytes(row[2])));
         for (; p < policies.size() && policies[p][0].as<std::string>() == state.learner_id; ++p) {
           state.policy_states.push_back({policies[p][1].as<std::string>(), Bytes(policies[p][2])});
         }
@@ -832,6 +844,33 @@ Result<std::vector<std::string>> PostgresStore::DoListLearners(std::string_view 
     return Status::Ok();
   }));
   return out;
+}
+
+Result<CommitResult> PostgresStore::DoReplaceLearner(const LearnerUpdate& update,
+                                                     const EventBatch& fresh,
+                                                     const std::vector<size_t>& learner_of_event) {
+  CommitResult result;
+  const Status written = impl_->Run(true, [&](pqxx::connection& c) -> Status {
+    pqxx::work tx(c);
+    result = CommitResult{};
+    // Locks the learner's row until the commit, as CommitEvents does.
+    const pqxx::result stored = tx.exec_params(
+        "SELECT version FROM learners WHERE tenant_id = $1 AND learner_id = $2 FOR UPDATE",
+        Str(fresh.tenant_id), Str(update.learner_id));
+    const uint64_t version = stored.empty() ? 0 : stored[0][0].as<uint64_t>();
+    PATHWISE_RETURN_IF_ERROR(internal::CheckExpectedVersion(update, version));
+    if (!stored.empty()) {
+      // Events and policy states go with the learner (ON DELETE CASCADE).
+      tx.exec_params("DELETE FROM learners WHERE tenant_id = $1 AND learner_id = $2",
+                     Str(fresh.tenant_id), Str(update.learner_id));
+    }
+    Status applied = impl_->ApplyEventBatch(tx, fresh, learner_of_event, &result);
+    if (!applied.ok()) return applied;  // the transaction rolls back
+    tx.commit();
+    return Status::Ok();
+  });
+  if (!written.ok()) return written;
+  return result;
 }
 
 Status PostgresStore::DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) {

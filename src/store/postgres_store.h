@@ -77,7 +77,7 @@ struct PostgresStoreOptions {
 class PostgresStore final : public LearnerStore {
  public:
   /// The newest schema version this build reads and writes.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   /// Connects and migrates the schema to kSchemaVersion. InvalidArgument for bad options;
   /// Unavailable when the server cannot be reached or refuses the login; FailedPrecondition when
@@ -91,6 +91,8 @@ class PostgresStore final : public LearnerStore {
  private:
   Result<int64_t> DoPutGraph(std::string_view tenant_id, std::string_view graph_json) override;
   Result<GraphVersion> DoGetGraph(std::string_view tenant_id, int64_t version) override;
+  Result<int64_t> DoPutRoster(std::string_view tenant_id, std::string_view roster_json) override;
+  Result<RosterVersion> DoGetRoster(std::string_view tenant_id, int64_t version) override;
   Result<int64_t> DoPutModel(std::string_view tenant_id, std::string_view name,
                              std::string_view model_json) override;
   Result<ModelVersion> DoGetModel(std::string_view tenant_id, std::string_view name,
@@ -115,6 +117,8 @@ class PostgresStore final : public LearnerStore {
   Status DoPutStateOrigin(std::string_view tenant_id, std::string_view origin) override;
   Result<std::string> DoGetStateOrigin(std::string_view tenant_id) override;
   Status DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) override;
+  Result<CommitResult> DoReplaceLearner(const LearnerUpdate& update, const EventBatch& fresh,
+                                        const std::vector<size_t>& learner_of_event) override;
   Result<std::vector<std::string>> DoListTenants() override;
   Status DoCreateJob(std::string_view tenant_id, const JobRecord& job) override;
   Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) override;

@@ -65,6 +65,38 @@ Result<GraphVersion> SqliteStore::DoGetGraph(std::string_view tenant_id, int64_t
   return GraphVersion{select.ColumnInt64(0), select.ColumnText(1)};
 }
 
+Result<int64_t> SqliteStore::DoPutRoster(std::string_view tenant_id, std::string_view roster_json) {
+  int64_t version = 0;
+  const Status written = impl_->writer->Write([&](Connection& db) -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(const int64_t tenant_pk, internal::GetOrCreateTenant(db, tenant_id));
+    {
+      PATHWISE_ASSIGN_OR_RETURN(Statement next, db.Prepare(sql::kNextRosterVersion));
+      next.Bind(1, tenant_pk);
+      PATHWISE_RETURN_IF_ERROR(next.Step().status());
+      version = next.ColumnInt64(0);
+    }
+    PATHWISE_ASSIGN_OR_RETURN(Statement insert, db.Prepare(sql::kInsertRoster));
+    insert.Bind(1, tenant_pk);
+    insert.Bind(2, version);
+    insert.Bind(3, roster_json);
+    return insert.Run();
+  });
+  if (!written.ok()) return written;
+  return version;
+}
+
+Result<RosterVersion> SqliteStore::DoGetRoster(std::string_view tenant_id, int64_t version) {
+  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
+  PATHWISE_ASSIGN_OR_RETURN(
+      Statement select,
+      reader->Prepare(version == kLatestVersion ? sql::kSelectLatestRoster : sql::kSelectRoster));
+  select.Bind(1, tenant_id);
+  if (version != kLatestVersion) select.Bind(2, version);
+  PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
+  if (!row) return internal::RosterNotFound(version);
+  return RosterVersion{select.ColumnInt64(0), select.ColumnText(1)};
+}
+
 Result<int64_t> SqliteStore::DoPutModel(std::string_view tenant_id, std::string_view name,
                                         std::string_view model_json) {
   int64_t version = 0;

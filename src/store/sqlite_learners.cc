@@ -4,6 +4,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "store/learner_rows.h"
 #include "store/sqlite_statements.h"
 #include "store/sqlite_store_impl.h"
 #include "store/store_codec.h"
@@ -122,51 +123,16 @@ Status SqliteStore::Impl::ApplyEventBatch(Connection& db, const EventBatch& batc
   for (size_t i = 0; i < num_learners; ++i) {
     const LearnerUpdate& update = batch.learners[i];
     PATHWISE_ASSIGN_OR_RETURN(learners[i], FindLearnerInTenant(db, tenant_pk, update.learner_id));
-    if (update.expected_version.has_value() && *update.expected_version != learners[i].version) {
-      return internal::VersionMismatch(update.learner_id, *update.expected_version,
-                                       learners[i].version);
-    }
+    PATHWISE_RETURN_IF_ERROR(internal::CheckExpectedVersion(update, learners[i].version));
   }
-  std::vector<std::vector<size_t>> events_of(num_learners);
-  for (size_t i = 0; i < batch.events.size(); ++i) events_of[learner_of_event[i]].push_back(i);
-
-  // Which events are new: not stored before, not earlier in this batch.
-  std::vector<bool> duplicate(batch.events.size(), false);
-  std::vector<std::vector<const Observation*>> new_events(num_learners);
-  for (size_t l = 0; l < num_learners; ++l) {
-    if (events_of[l].empty()) continue;
-    std::unordered_set<std::string_view> seen;
-    std::vector<std::string_view> candidates;
-    std::vector<size_t> candidate_events;
-    for (size_t i : events_of[l]) {
-      const std::string& id = batch.events[i].event_id;
-      if (id.empty()) continue;
-      if (!seen.insert(id).second) {
-        duplicate[i] = true;
-      } else {
-        candidates.push_back(id);
-        candidate_events.push_back(i);
-      }
-    }
-    if (learners[l].pk != 0 && !candidates.empty()) {
-      Result<std::vector<bool>> stored =
-          FindStored(db, learners[l].pk, learners[l].version, candidates, writer.get());
-      if (!stored.ok()) {
-        return stored.status().WithContext("learner '" + batch.learners[l].learner_id + "'");
-      }
-      for (size_t c = 0; c < candidates.size(); ++c) {
-        if ((*stored)[c]) duplicate[candidate_events[c]] = true;
-      }
-    }
-    for (size_t i : events_of[l]) {
-      if (!duplicate[i]) new_events[l].push_back(&batch.events[i]);
-    }
-  }
-  result->duplicate_indices.clear();
-  for (size_t i = 0; i < duplicate.size(); ++i) {
-    if (duplicate[i]) result->duplicate_indices.push_back(i);
-  }
-  result->num_recorded = batch.events.size() - result->duplicate_indices.size();
+  const std::vector<std::vector<size_t>> events_of =
+      internal::EventsOfLearners(batch, learner_of_event);
+  const auto find_stored = [&](size_t l, const std::vector<std::string_view>& ids) {
+    if (learners[l].pk == 0) return Result<std::vector<bool>>(std::vector<bool>(ids.size()));
+    return FindStored(db, learners[l].pk, learners[l].version, ids, writer.get());
+  };
+  PATHWISE_ASSIGN_OR_RETURN(const std::vector<std::vector<const Observation*>> new_events,
+                            internal::SelectNewEvents(batch, events_of, find_stored, result));
 
   {
     PATHWISE_ASSIGN_OR_RETURN(Statement insert, db.Prepare(sql::kInsertChunk));
@@ -197,9 +163,7 @@ Status SqliteStore::Impl::ApplyEventBatch(Connection& db, const EventBatch& batc
   for (size_t l = 0; l < num_learners; ++l) {
     const LearnerUpdate& update = batch.learners[l];
     LearnerRow& row = learners[l];
-    const bool changed =
-        !new_events[l].empty() || !update.states.empty() || !update.policy_states.empty();
-    if (!changed) {
+    if (!internal::ChangesLearner(update, !new_events[l].empty())) {
       result->learner_versions[l] = row.version;
       continue;
     }
@@ -214,12 +178,9 @@ Status SqliteStore::Impl::ApplyEventBatch(Connection& db, const EventBatch& batc
       bump.Bind(2, static_cast<int64_t>(new_version));
       PATHWISE_RETURN_IF_ERROR(bump.Run());
     } else {
-      Result<std::vector<MasteryEstimate>> stored = internal::DecodeStates(row.states);
-      if (!stored.ok()) {
-        return stored.status().WithContext("learner '" + update.learner_id + "'");
-      }
-      const std::string states =
-          internal::EncodeStates(internal::MergeStates(std::move(stored).value(), update.states));
+      PATHWISE_ASSIGN_OR_RETURN(
+          const std::string states,
+          internal::MergeEncodedStates(row.states, update.states, update.learner_id));
       PATHWISE_ASSIGN_OR_RETURN(Statement write, db.Prepare(sql::kUpdateLearner));
       write.Bind(1, row.pk);
       write.Bind(2, static_cast<int64_t>(new_version));
@@ -277,8 +238,22 @@ Result<std::optional<LearnerRow>> FindLearner(Connection& db, std::string_view t
                                               std::string(select.ColumnBlob(2))});
 }
 
-Status LearnerContext(const Status& status, std::string_view learner_id) {
-  return status.WithContext("learner '" + std::string(learner_id) + "'");
+// A learner's row as one read snapshot sees it; `learner` is empty when it is not stored. The
+// snapshot, and the lease of its reader, last as long as this object.
+struct LearnerSnapshot {
+  internal::ReaderPool::Reader reader;  // first: destroyed after the transaction
+  internal::ReadTransaction transaction;
+  std::optional<LearnerRow> learner;
+};
+
+Result<LearnerSnapshot> ReadLearner(internal::ReaderPool& readers, std::string_view tenant_id,
+                                    std::string_view learner_id) {
+  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, readers.Acquire());
+  PATHWISE_ASSIGN_OR_RETURN(internal::ReadTransaction transaction,
+                            internal::ReadTransaction::Begin(*reader));
+  PATHWISE_ASSIGN_OR_RETURN(std::optional<LearnerRow> learner,
+                            FindLearner(*reader, tenant_id, learner_id));
+  return LearnerSnapshot{std::move(reader), std::move(transaction), std::move(learner)};
 }
 
 }  // namespace
@@ -286,12 +261,10 @@ Status LearnerContext(const Status& status, std::string_view learner_id) {
 Result<std::vector<bool>> SqliteStore::DoFindRecordedEvents(
     std::string_view tenant_id, std::string_view learner_id,
     const std::vector<std::string>& event_ids) {
-  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
-  PATHWISE_ASSIGN_OR_RETURN(internal::ReadTransaction transaction,
-                            internal::ReadTransaction::Begin(*reader));
+  PATHWISE_ASSIGN_OR_RETURN(LearnerSnapshot snapshot,
+                            ReadLearner(*impl_->readers, tenant_id, learner_id));
   std::vector<bool> found(event_ids.size(), false);
-  PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,
-                            FindLearner(*reader, tenant_id, learner_id));
+  const std::optional<LearnerRow>& learner = snapshot.learner;
   if (!learner.has_value()) return found;
   std::vector<std::string_view> ids;
   std::vector<size_t> positions;
@@ -301,8 +274,8 @@ Result<std::vector<bool>> SqliteStore::DoFindRecordedEvents(
     positions.push_back(i);
   }
   Result<std::vector<bool>> stored =
-      impl_->FindStored(*reader, learner->pk, learner->version, ids, /*touched=*/nullptr);
-  if (!stored.ok()) return LearnerContext(stored.status(), learner_id);
+      impl_->FindStored(*snapshot.reader, learner->pk, learner->version, ids, /*touched=*/nullptr);
+  if (!stored.ok()) return internal::LearnerContext(stored.status(), learner_id);
   for (size_t i = 0; i < ids.size(); ++i) found[positions[i]] = (*stored)[i];
   return found;
 }
@@ -325,16 +298,15 @@ Result<std::vector<PolicyState>> ReadPolicyStates(Connection& db, int64_t learne
 
 Result<StoredLearner> SqliteStore::DoGetLearner(std::string_view tenant_id,
                                                 std::string_view learner_id) {
-  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
-  PATHWISE_ASSIGN_OR_RETURN(internal::ReadTransaction transaction,
-                            internal::ReadTransaction::Begin(*reader));
-  PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,
-                            FindLearner(*reader, tenant_id, learner_id));
+  PATHWISE_ASSIGN_OR_RETURN(LearnerSnapshot snapshot,
+                            ReadLearner(*impl_->readers, tenant_id, learner_id));
+  const std::optional<LearnerRow>& learner = snapshot.learner;
   if (!learner.has_value()) return internal::LearnerNotFound(learner_id);
-  Result<std::vector<MasteryEstimate>> states = internal::DecodeStates(learner->states);
-  if (!states.ok()) return LearnerContext(states.status(), learner_id);
-  StoredLearner out{std::string(learner_id), learner->version, std::move(states).value(), {}};
-  PATHWISE_ASSIGN_OR_RETURN(out.policy_states, ReadPolicyStates(*reader, learner->pk));
+  Connection& reader = *snapshot.reader;
+  PATHWISE_ASSIGN_OR_RETURN(
+      StoredLearner out,
+      internal::DecodeLearner(std::string(learner_id), learner->version, learner->states));
+  PATHWISE_ASSIGN_OR_RETURN(out.policy_states, ReadPolicyStates(reader, learner->pk));
   return out;
 }
 
@@ -343,15 +315,13 @@ Status SqliteStore::DoForEachLearner(std::string_view tenant_id,
   PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
   PATHWISE_ASSIGN_OR_RETURN(Statement select, reader->Prepare(sql::kSelectAllLearners));
   select.Bind(1, tenant_id);
-  StoredLearner state;
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) return Status::Ok();
-    state.learner_id = select.ColumnText(0);
-    state.version = static_cast<uint64_t>(select.ColumnInt64(1));
-    Result<std::vector<MasteryEstimate>> states = internal::DecodeStates(select.ColumnBlob(2));
-    if (!states.ok()) return LearnerContext(states.status(), state.learner_id);
-    state.competencies = std::move(states).value();
+    PATHWISE_ASSIGN_OR_RETURN(
+        StoredLearner state,
+        internal::DecodeLearner(select.ColumnText(0), static_cast<uint64_t>(select.ColumnInt64(1)),
+                                select.ColumnBlob(2)));
     // The open select keeps one read snapshot for this query as well.
     PATHWISE_ASSIGN_OR_RETURN(state.policy_states,
                               ReadPolicyStates(*reader, select.ColumnInt64(3)));
@@ -363,13 +333,12 @@ Result<std::vector<StoredObservation>> SqliteStore::DoListEvents(std::string_vie
                                                                  std::string_view learner_id,
                                                                  int64_t after_sequence,
                                                                  size_t limit) {
-  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
-  PATHWISE_ASSIGN_OR_RETURN(internal::ReadTransaction transaction,
-                            internal::ReadTransaction::Begin(*reader));
-  PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,
-                            FindLearner(*reader, tenant_id, learner_id));
+  PATHWISE_ASSIGN_OR_RETURN(LearnerSnapshot snapshot,
+                            ReadLearner(*impl_->readers, tenant_id, learner_id));
+  const std::optional<LearnerRow>& learner = snapshot.learner;
   if (!learner.has_value()) return internal::LearnerNotFound(learner_id);
-  PATHWISE_ASSIGN_OR_RETURN(Statement select, reader->Prepare(sql::kSelectChunksFrom));
+  Connection& reader = *snapshot.reader;
+  PATHWISE_ASSIGN_OR_RETURN(Statement select, reader.Prepare(sql::kSelectChunksFrom));
   select.Bind(1, learner->pk);
   select.Bind(2, std::max<int64_t>(after_sequence, 0) >> kSequenceShift);
   std::vector<StoredObservation> out;
@@ -391,7 +360,7 @@ Result<std::vector<StoredObservation>> SqliteStore::DoListEvents(std::string_vie
           event.observation.timestamp_ms = timestamp;
           out.push_back(std::move(event));
         });
-    if (!decoded.ok()) return LearnerContext(decoded, learner_id);
+    if (!decoded.ok()) return internal::LearnerContext(decoded, learner_id);
   }
   return out;
 }
@@ -411,6 +380,29 @@ Result<std::vector<std::string>> SqliteStore::DoListLearners(std::string_view te
     out.push_back(select.ColumnText(0));
   }
   return out;
+}
+
+Result<CommitResult> SqliteStore::DoReplaceLearner(const LearnerUpdate& update,
+                                                   const EventBatch& fresh,
+                                                   const std::vector<size_t>& learner_of_event) {
+  CommitResult result;
+  const Status written = impl_->writer->Write([&](Connection& db) -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,
+                              FindLearner(db, fresh.tenant_id, update.learner_id));
+    PATHWISE_RETURN_IF_ERROR(
+        internal::CheckExpectedVersion(update, learner.has_value() ? learner->version : 0));
+    if (learner.has_value()) {
+      PATHWISE_ASSIGN_OR_RETURN(Statement remove, db.Prepare(sql::kDeleteLearner));
+      remove.Bind(1, learner->pk);
+      PATHWISE_RETURN_IF_ERROR(remove.Run());
+      // A rolled-back delete leaves the cache without an entry: it is only reloaded.
+      impl_->event_ids->Erase(learner->pk);
+    }
+    // The learner comes back under a new key (AUTOINCREMENT): no cached ids describe it.
+    return impl_->ApplyEventBatch(db, fresh, learner_of_event, &result);
+  });
+  if (!written.ok()) return written;
+  return result;
 }
 
 Status SqliteStore::DoDeleteLearner(std::string_view tenant_id, std::string_view learner_id) {

@@ -81,7 +81,16 @@ CREATE TABLE policy_states (
   PRIMARY KEY (learner_pk, policy)
 ) WITHOUT ROWID;
 )sql",
-    // 2 -> 3: under what each tenant's stored learner states were derived (learner_store.h
+    // 2 -> 3: rosters (OneRoster classes and their learners), versioned like graphs.
+    R"sql(
+CREATE TABLE rosters (
+  tenant_pk INTEGER NOT NULL REFERENCES tenants (tenant_pk),
+  version INTEGER NOT NULL,
+  roster_json TEXT NOT NULL,
+  UNIQUE (tenant_pk, version)
+);
+)sql",
+    // 3 -> 4: under what each tenant's stored learner states were derived (learner_store.h
     // PutStateOrigin); no row: unknown.
     R"sql(
 CREATE TABLE state_origins (

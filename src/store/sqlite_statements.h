@@ -38,6 +38,17 @@ inline constexpr char kSelectGraph[] =
     "SELECT g.version, g.graph_json FROM graphs g JOIN tenants t ON t.tenant_pk = g.tenant_pk "
     "WHERE t.tenant_id = ?1 AND g.version = ?2";
 
+inline constexpr char kNextRosterVersion[] =
+    "SELECT COALESCE(MAX(version), 0) + 1 FROM rosters WHERE tenant_pk = ?1";
+inline constexpr char kInsertRoster[] =
+    "INSERT INTO rosters (tenant_pk, version, roster_json) VALUES (?1, ?2, ?3)";
+inline constexpr char kSelectLatestRoster[] =
+    "SELECT r.version, r.roster_json FROM rosters r JOIN tenants t ON t.tenant_pk = r.tenant_pk "
+    "WHERE t.tenant_id = ?1 ORDER BY r.version DESC LIMIT 1";
+inline constexpr char kSelectRoster[] =
+    "SELECT r.version, r.roster_json FROM rosters r JOIN tenants t ON t.tenant_pk = r.tenant_pk "
+    "WHERE t.tenant_id = ?1 AND r.version = ?2";
+
 inline constexpr char kNextModelVersion[] =
     "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE tenant_pk = ?1 AND name = ?2";
 inline constexpr char kInsertModel[] =

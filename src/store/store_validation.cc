@@ -142,11 +142,14 @@ Status ValidateJob(const JobRecord& job) {
   return Status::Ok();
 }
 
-Status VersionMismatch(std::string_view learner_id, uint64_t expected, uint64_t found) {
-  return Status(StatusCode::kAborted, "learner '" + std::string(learner_id) +
+Status CheckExpectedVersion(const LearnerUpdate& update, uint64_t stored_version) {
+  if (!update.expected_version.has_value() || *update.expected_version == stored_version) {
+    return Status::Ok();
+  }
+  return Status(StatusCode::kAborted, "learner '" + update.learner_id +
                                           "' was changed concurrently: expected version " +
-                                          std::to_string(expected) + ", stored version " +
-                                          std::to_string(found));
+                                          std::to_string(*update.expected_version) +
+                                          ", stored version " + std::to_string(stored_version));
 }
 
 Status StoreClosed() { return Status::Unavailable("the store is closed"); }
@@ -158,6 +161,11 @@ Status LearnerNotFound(std::string_view learner_id) {
 Status GraphNotFound(int64_t version) {
   if (version == kLatestVersion) return Status::NotFound("no graph stored");
   return Status::NotFound("graph version " + std::to_string(version) + " does not exist");
+}
+
+Status RosterNotFound(int64_t version) {
+  if (version == kLatestVersion) return Status::NotFound("no roster stored");
+  return Status::NotFound("roster version " + std::to_string(version) + " does not exist");
 }
 
 Status ModelNotFound(std::string_view name, int64_t version) {

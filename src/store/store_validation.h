@@ -24,8 +24,9 @@ Status ValidateEventBatch(const EventBatch& batch, std::vector<size_t>* learner_
 /// Checks what CreateJob/UpdateJob document as InvalidArgument.
 Status ValidateJob(const JobRecord& job);
 
-/// The Aborted status of a failed optimistic-concurrency check, worded the same by every store.
-Status VersionMismatch(std::string_view learner_id, uint64_t expected, uint64_t found);
+/// The optimistic-concurrency check of CommitEvents: Aborted, worded the same by every store, when
+/// the update expects a version and the learner's stored one (0: not stored) differs.
+Status CheckExpectedVersion(const LearnerUpdate& update, uint64_t stored_version);
 
 /// The Unavailable status of a call on a closed store.
 Status StoreClosed();
@@ -38,6 +39,9 @@ Status LearnerNotFound(std::string_view learner_id);
 
 /// NotFound of GetGraph: none stored (kLatestVersion) or not this version.
 Status GraphNotFound(int64_t version);
+
+/// NotFound of GetRoster: none stored (kLatestVersion) or not this version.
+Status RosterNotFound(int64_t version);
 
 /// NotFound of GetModel: no model of this name (kLatestVersion) or not this version of it.
 Status ModelNotFound(std::string_view name, int64_t version);

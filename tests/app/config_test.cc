@@ -14,6 +14,7 @@ TEST(ConfigTest, ExampleConfigParsesAndValidates) {
   ASSERT_OK(config);
   EXPECT_OK(config->Validate());
   EXPECT_EQ(config->listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->metrics_listen, "127.0.0.1:9464");
   EXPECT_EQ(config->store, "sqlite");
   ASSERT_EQ(config->tenants.size(), 2u);
   EXPECT_EQ(config->tenants[0].id, "demo");

@@ -105,6 +105,48 @@ TEST(EngineTest, FrontierAdvancesAsPrerequisitesAreMastered) {
   EXPECT_EQ(engine->Frontier("ann"), (std::vector<std::string>{"a"}));
 }
 
+// Issue 13: the tracker's "mastered" (Mastery, Frontier, GroupRollup) and the policies' follow one
+// evidence rule, set once for the engine.
+TEST(EngineTest, TrackerAndPoliciesShareTheEvidenceBeforeMastered) {
+  auto plain = MakeEngine();
+  ASSERT_NE(plain, nullptr);
+  const int threshold_alone = Master(*plain, "ann", "a");
+  ASSERT_GE(threshold_alone, 1);
+
+  auto engine = MakeEngine();
+  ASSERT_NE(engine, nullptr);
+  RecommenderOptions options;
+  options.mastery.mastery_min_opportunities = threshold_alone + 2;
+  ASSERT_OK(engine->SetRecommenderOptions(options));
+  for (int n = 1; n <= threshold_alone; ++n) ASSERT_OK(engine->Record({"", "ann", "a", 1.0, n}));
+  const LearnerMastery mastery = engine->Mastery("ann");
+  EXPECT_GE(mastery.competencies[0].p_learned, 0.9);
+  EXPECT_FALSE(mastery.competencies[0].mastered);
+  EXPECT_EQ(engine->Frontier("ann"), (std::vector<std::string>{"a"}));
+  RecommendRequest request;
+  request.k = 1;
+  Result<std::vector<Recommendation>> recs = engine->Recommend("ann", request);
+  ASSERT_OK(recs);
+  ASSERT_EQ(recs->size(), 1u);
+  EXPECT_EQ(recs->at(0).activity_id, "a");  // the policy agrees: a is not mastered yet
+  EXPECT_EQ(Master(*engine, "ann", "a"), 2);
+  EXPECT_EQ(engine->Frontier("ann"), (std::vector<std::string>{"b", "d"}));
+
+  // Through EngineOptions, the policies start from the tracker's setting.
+  EngineOptions from_tracker;
+  from_tracker.tracker.mastery_min_opportunities = 4;
+  from_tracker.tracker.mastery_recent_correct = 3;
+  Result<std::unique_ptr<Engine>> other = Engine::Create(MakeGraph(), BktModel{}, from_tracker);
+  ASSERT_OK(other);
+  EXPECT_EQ((*other)->recommender_options().mastery.mastery_min_opportunities, 4);
+  EXPECT_EQ((*other)->recommender_options().mastery.mastery_recent_correct, 3);
+  // An invalid change leaves both as they were.
+  RecommenderOptions bad;
+  bad.mastery.mastery_min_opportunities = 0;
+  EXPECT_EQ(engine->SetRecommenderOptions(bad).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(engine->Mastery("ann").competencies[0].mastered);
+}
+
 TEST(EngineTest, GroupRollupAveragesMembersAndNeedsAllMastered) {
   auto engine = MakeEngine();
   ASSERT_NE(engine, nullptr);

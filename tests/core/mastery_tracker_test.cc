@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -250,6 +251,118 @@ TEST(MasteryTrackerTest, MasteredUsesTheCompetencyThreshold) {
     crossed = crossed || mul.mastered;
   }
   EXPECT_TRUE(crossed);
+}
+
+bool Mastered(const MasteryTracker& tracker, const std::string& learner,
+              const std::string& competency) {
+  Result<MasteryEstimate> e = tracker.Mastery(learner, competency);
+  EXPECT_OK(e);
+  return e.ok() && e->mastered;
+}
+
+// Two competencies, a and b, with threshold 0.5 and a low guess and slip: one right answer takes
+// P(learned) over the threshold, and after a few a wrong answer leaves it there.
+std::unique_ptr<MasteryTracker> EvidenceTracker(TrackerOptions options,
+                                                std::optional<int> a_min_opportunities = {},
+                                                std::optional<int> b_recent_correct = {}) {
+  GraphDefinition def;
+  Competency a;
+  a.id = "a";
+  a.params = {/*prior=*/0.1, /*learn=*/0.3, /*forget=*/0.0, /*guess=*/0.05, /*slip=*/0.05};
+  a.mastery_threshold = 0.5;
+  a.mastery_min_opportunities = a_min_opportunities;
+  Competency b = a;
+  b.id = "b";
+  b.mastery_min_opportunities.reset();
+  b.mastery_recent_correct = b_recent_correct;
+  def.competencies = {a, b};
+  Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
+  EXPECT_OK(graph);
+  if (!graph.ok()) return nullptr;
+  Result<std::unique_ptr<MasteryTracker>> tracker =
+      MasteryTracker::Create(*graph, BktModel{}, options);
+  EXPECT_OK(tracker);
+  return tracker.ok() ? std::move(tracker).value() : nullptr;
+}
+
+// Issue 13: "mastered" needs the evidence the course asks for, not only P(learned) at the
+// threshold: a lucky answer does not count, nor a recent wrong one.
+TEST(MasteryTrackerTest, MasteredNeedsTheCourseEvidence) {
+  TrackerOptions options;
+  options.mastery_min_opportunities = 3;
+  options.mastery_recent_correct = 2;
+  auto tracker = EvidenceTracker(options);
+  auto plain = EvidenceTracker(TrackerOptions{});
+  ASSERT_NE(tracker, nullptr);
+  ASSERT_NE(plain, nullptr);
+  for (auto* t : {tracker.get(), plain.get()}) ASSERT_OK(t->Record(Obs("", "ann", "a", 1.0)));
+  ASSERT_GE(P(*tracker, "ann", "a"), 0.5);
+  EXPECT_TRUE(Mastered(*plain, "ann", "a"));
+  EXPECT_FALSE(Mastered(*tracker, "ann", "a"));  // one answer of the three asked for
+  ASSERT_OK(tracker->Record(Obs("", "ann", "a", 1.0)));
+  EXPECT_FALSE(Mastered(*tracker, "ann", "a"));
+  Result<RecordResult> third = tracker->Record(Obs("", "ann", "a", 1.0));
+  ASSERT_OK(third);
+  EXPECT_TRUE(third->updated[0].mastered);  // Record reports the same verdict as Mastery
+  EXPECT_TRUE(Mastered(*tracker, "ann", "a"));
+  for (int i = 0; i < 6; ++i) ASSERT_OK(tracker->Record(Obs("", "ann", "a", 1.0)));
+  // A wrong answer leaves P(learned) high but the last two answers are no longer both right.
+  ASSERT_OK(tracker->Record(Obs("", "ann", "a", 0.0)));
+  ASSERT_GE(P(*tracker, "ann", "a"), 0.5);
+  EXPECT_FALSE(Mastered(*tracker, "ann", "a"));
+  // Partial credit from one half up counts as right.
+  ASSERT_OK(tracker->Record(Obs("", "ann", "a", 0.5)));
+  EXPECT_FALSE(Mastered(*tracker, "ann", "a"));
+  ASSERT_OK(tracker->Record(Obs("", "ann", "a", 1.0)));
+  ASSERT_GE(P(*tracker, "ann", "a"), 0.5);
+  EXPECT_TRUE(Mastered(*tracker, "ann", "a"));
+  // The whole-learner read and the bulk replay apply the same rule.
+  Result<LearnerMastery> all = tracker->Mastery("ann");
+  ASSERT_OK(all);
+  EXPECT_TRUE(all->competencies[0].mastered);
+  EXPECT_FALSE(all->competencies[1].mastered);  // b: never practised, prior 0.1
+  Result<uint32_t> a = tracker->ActivityIndex("a");
+  ASSERT_OK(a);
+  ASSERT_OK(tracker->RecordSequence("bob", {{*a, 1.0f, 0}, {*a, 1.0f, 0}}));
+  EXPECT_FALSE(Mastered(*tracker, "bob", "a"));
+  ASSERT_OK(tracker->RecordSequence("bob", {{*a, 1.0f, 0}}));
+  EXPECT_TRUE(Mastered(*tracker, "bob", "a"));
+}
+
+TEST(MasteryTrackerTest, CompetencySettingOfEvidenceWinsOverTheCourse) {
+  TrackerOptions options;
+  options.mastery_min_opportunities = 2;
+  options.mastery_recent_correct = 1;
+  auto tracker = EvidenceTracker(options, /*a_min_opportunities=*/4, /*b_recent_correct=*/0);
+  ASSERT_NE(tracker, nullptr);
+  MasteryTracker& t = *tracker;
+  // b: the course's two answers, not its last answer right (b's own 0).
+  ASSERT_OK(t.Record(Obs("", "cy", "b", 1.0)));
+  ASSERT_GE(P(t, "cy", "b"), 0.5);
+  EXPECT_FALSE(Mastered(t, "cy", "b"));
+  ASSERT_OK(t.Record(Obs("", "cy", "b", 1.0)));
+  ASSERT_OK(t.Record(Obs("", "cy", "b", 0.0)));
+  ASSERT_GE(P(t, "cy", "b"), 0.5);
+  EXPECT_TRUE(Mastered(t, "cy", "b"));
+  // a: its own four answers, and the course's last one right.
+  for (int i = 0; i < 3; ++i) ASSERT_OK(t.Record(Obs("", "cy", "a", 1.0)));
+  EXPECT_FALSE(Mastered(t, "cy", "a"));
+  ASSERT_OK(t.Record(Obs("", "cy", "a", 1.0)));
+  EXPECT_TRUE(Mastered(t, "cy", "a"));
+
+  // The course's setting can change later; the verdict follows for the answers already kept.
+  ASSERT_OK(t.SetMasteryEvidence(1, 0));
+  ASSERT_OK(t.Record(Obs("", "dee", "b", 1.0)));
+  EXPECT_TRUE(Mastered(t, "dee", "b"));
+  ASSERT_OK(t.SetMasteryEvidence(5, 0));
+  EXPECT_FALSE(Mastered(t, "dee", "b"));
+  EXPECT_FALSE(Mastered(t, "cy", "b"));
+  EXPECT_TRUE(Mastered(t, "cy", "a"));  // a's own four still apply
+  const Status bad = t.SetMasteryEvidence(0, 0);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("mastery_min_opportunities"), std::string::npos) << bad;
+  EXPECT_EQ(t.SetMasteryEvidence(1, 9).code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(Mastered(t, "cy", "b"));  // nothing changed
 }
 
 TEST(MasteryTrackerTest, LastPracticedIsTheLatestTimestamp) {
@@ -598,6 +711,17 @@ TEST(MasteryTrackerTest, CreateRejectsInvalidOptionsAndModels) {
   too_many.num_shards = 65537;
   EXPECT_EQ(MasteryTracker::Create(MakeGraph(), BktModel{}, too_many).status().code(),
             StatusCode::kInvalidArgument);
+
+  TrackerOptions no_evidence;
+  no_evidence.mastery_min_opportunities = 0;
+  auto bad_evidence = MasteryTracker::Create(MakeGraph(), BktModel{}, no_evidence);
+  EXPECT_EQ(bad_evidence.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad_evidence.status().message().find("mastery_min_opportunities"), std::string::npos);
+  TrackerOptions too_recent;
+  too_recent.mastery_recent_correct = 9;
+  auto bad_recent = MasteryTracker::Create(MakeGraph(), BktModel{}, too_recent);
+  EXPECT_EQ(bad_recent.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad_recent.status().message().find("mastery_recent_correct"), std::string::npos);
 
   BktModel bad_model;
   bad_model.competencies["add"].slip = 1.5;

@@ -265,6 +265,44 @@ def test_competency_evidence_settings_are_exposed():
     assert c.mastery_recent_correct == 2
 
 
+def test_mastered_needs_the_evidence_of_tracker_and_engine_alike():
+    # A competency with guess 0.05: one right answer takes it over its threshold of 0.5.
+    definition = pw.GraphDefinition(
+        competencies=[pw.Competency("a", params=pw.BktParams(prior=0.1, learn=0.3, guess=0.05,
+                                                               slip=0.05),
+                                    mastery_threshold=0.5)])
+    graph = pw.CompetencyGraph.from_definition(definition)
+    options = pw.TrackerOptions(mastery_min_opportunities=3, mastery_recent_correct=1)
+    assert (options.mastery_min_opportunities, options.mastery_recent_correct) == (3, 1)
+    tracker = pw.MasteryTracker.create(graph, pw.BktModel(), options)
+    plain = pw.MasteryTracker.create(graph)
+    for t in (tracker, plain):
+        t.record(pw.Observation("", "ann", "a", 1.0, 0))
+    assert plain.mastery("ann", "a").mastered
+    assert tracker.mastery("ann", "a").p_learned >= 0.5
+    assert not tracker.mastery("ann", "a").mastered
+    for i in range(2):
+        tracker.record(pw.Observation("", "ann", "a", 1.0, i + 1))
+    assert tracker.mastery("ann", "a").mastered
+    tracker.set_mastery_evidence(4, 0)
+    assert not tracker.mastery("ann", "a").mastered
+    with pytest.raises(ValueError, match="mastery_recent_correct"):
+        tracker.set_mastery_evidence(1, 9)
+    with pytest.raises(ValueError, match="mastery_min_opportunities"):
+        pw.MasteryTracker.create(graph, pw.BktModel(),
+                                 pw.TrackerOptions(mastery_min_opportunities=0))
+
+    # The engine keeps its tracker on its policies' evidence.
+    engine = pw.Engine.create(graph, pw.BktModel())
+    settings = pw.RecommenderOptions()
+    settings.mastery.mastery_min_opportunities = 2
+    engine.set_recommender_options(settings)
+    engine.record(pw.Observation("", "bob", "a", 1.0, 0))
+    assert not engine.mastery("bob").competencies[0].mastered
+    engine.record(pw.Observation("", "bob", "a", 1.0, 1))
+    assert engine.mastery("bob").competencies[0].mastered
+
+
 def test_event_ids_make_recording_idempotent():
     graph = small_graph()
     tracker = pw.MasteryTracker.create(graph)
@@ -337,6 +375,55 @@ def test_recommendations_and_plans():
     assert plan.goals == [goal]
     assert [s.competency_id for s in plan.steps] == [
         c for c in graph.topological_order() if c in {s.competency_id for s in plan.steps}]
+
+
+def test_results_are_values_built_by_hand_or_by_the_engine():
+    # pathwise.Client builds these from the wire, so they must be constructible, compare by value
+    # and pickle as the dataclasses they replaced did.
+    graph = pw.CompetencyGraph.read(str(FRACTIONS))
+    engine = pw.Engine.create(graph, pw.BktModel())
+    engine.record_batch(pw.read_observations_csv(str(FRACTIONS_EVENTS)))
+    goal = graph.topological_order()[-1]
+    mastery = engine.mastery("ana")
+    recs = engine.recommend("ana", pw.RecommendRequest(goals=[goal], k=3))
+    plan = engine.plan("ana", [goal])
+    groups = engine.group_rollup("ana")
+    for value in [mastery, plan, *recs, *recs[0].parts, *plan.steps, *groups]:
+        assert pickle.loads(pickle.dumps(value)) == value
+        assert copy.deepcopy(value) == value
+    rebuilt = pw.Pathway(plan.learner_id, plan.goals, plan.goals_mastered, plan.steps,
+                         plan.unreachable, plan.total_expected_opportunities,
+                         plan.total_expected_minutes)
+    assert rebuilt == plan and rebuilt.reachable and rebuilt != engine.plan("bob", [goal])
+    assert pw.LearnerMastery(mastery.learner_id, mastery.competencies) == mastery
+    assert pw.LearnerMastery("ana", mastery.competencies[1:]) != mastery
+    assert mastery != "ana" and mastery is not None
+    with pytest.raises(TypeError):
+        hash(mastery)
+
+    top = recs[0]
+    assert top.predicted_correct is not None and 0 <= top.predicted_correct <= 1
+    by_hand = pw.Recommendation(top.activity_id, top.score, top.parts, top.reasons,
+                                top.competency_ids, top.expected_minutes, top.predicted_correct,
+                                top.pinned)
+    assert by_hand == top
+    baseline = pw.Recommendation("act", parts=[pw.PartScore(pw.ScorePart.REVIEW_DUE, 0.5, 0.4)])
+    assert baseline.predicted_correct is None and not baseline.pinned and baseline != top
+    assert baseline.parts[0].contribution == pytest.approx(0.2)
+    with pytest.raises(pw.InvalidArgumentError, match="predicted_correct"):
+        pw.Recommendation("act", predicted_correct=1.5)
+
+    step = pw.PathwayStep("c", 0.3, 0.95, unreachable="no_activity", unreachable_message="none")
+    assert step.unreachable == "no_activity" and step.expected_opportunities == 0
+    blocked = pw.UnreachableGoal("g", "blocked_by_prerequisite", "c", "c cannot be mastered")
+    unreachable = pw.Pathway("ana", ["g"], [], [step], [blocked])
+    assert not unreachable.reachable and unreachable.unreachable[0].reason == "blocked_by_prerequisite"
+    with pytest.raises(pw.InvalidArgumentError, match="unreachable: unknown reason 'nope'"):
+        pw.PathwayStep("c", 0.3, 0.95, unreachable="nope")
+    with pytest.raises(pw.InvalidArgumentError, match="reason: unknown reason"):
+        pw.UnreachableGoal("g", "far away")
+    rollup = pw.GroupMastery("g", 0.5, False, 4, 2)
+    assert rollup == pw.GroupMastery("g", 0.5, False, 4, 2) != pw.GroupMastery("g", 0.5, False, 4, 3)
 
 
 def test_recommender_options_nest_one_object_per_policy():

@@ -7,6 +7,7 @@ the same events give the same mastery, recommendations and pathway."""
 
 import os
 import pathlib
+import pickle
 import selectors
 import shutil
 import signal
@@ -20,7 +21,7 @@ import pytest
 import pathwise as pw
 from pathwise import client as pwc
 
-from conftest import FRACTIONS, FRACTIONS_EVENTS
+from conftest import DATA, FRACTIONS, FRACTIONS_EVENTS
 
 KEY_A = "tenant-a-key-0123456789abcdef"
 KEY_B = "tenant-b-key-0123456789abcdef"
@@ -168,6 +169,9 @@ def test_mastery_equals_the_in_process_engine(loaded, engine, observations):
             assert (r.mastered, r.opportunities, r.last_practiced_ms) == (
                 c.mastered, c.opportunities, c.last_practiced_ms)
         assert (remote.graph_version, remote.model_version) == (1, 0)
+        # The core's class, not a mirror: one LearnerMastery, which the core's planner takes.
+        assert isinstance(remote.mastery, pw.LearnerMastery) and pwc.LearnerMastery is pw.LearnerMastery
+        assert remote.mastery == pw.LearnerMastery(learner, remote.competencies)
 
 
 def test_mastery_of_some_competencies_and_groups(loaded, engine):
@@ -181,6 +185,7 @@ def test_mastery_of_some_competencies_and_groups(loaded, engine):
         assert g.p_learned == pytest.approx(local[group_id].p_learned, rel=1e-12)
         assert (g.members, g.members_mastered) == (local[group_id].members,
                                                    local[group_id].members_mastered)
+        assert isinstance(g, pw.GroupMastery) and pwc.GroupMastery is pw.GroupMastery
 
 
 def test_resending_the_same_events_changes_nothing(loaded, observations):
@@ -364,13 +369,18 @@ def test_recommend_ranks_activities_with_reasons_as_the_engine_does(loaded, engi
     scores = [r.score for r in recommendations]
     assert scores == sorted(scores, reverse=True)
     for r in recommendations:
+        assert isinstance(r, pw.Recommendation) and all(isinstance(p, pw.PartScore) for p in r.parts)
         assert r.reasons and r.competency_ids and r.expected_minutes > 0
+        assert r.predicted_correct is not None and 0 <= r.predicted_correct <= 1
         assert {p.part for p in r.parts} >= {pw.ScorePart.READINESS, pw.ScorePart.GOAL_RELEVANCE}
         assert sum(p.contribution for p in r.parts) == pytest.approx(r.score)
     policy = pw.make_policy("mastery", engine.graph, engine.model)
     local = policy.recommend(engine.mastery("ana"), pw.RecommendRequest(goals=[GOAL], k=3))
     assert [r.activity_id for r in recommendations] == [r.activity_id for r in local]
     assert scores == pytest.approx([r.score for r in local], rel=1e-12)
+    assert recommendations.graph_version == 1 and pwc.Recommendation is pw.Recommendation
+    # The baselines do not predict P(correct): None on the wire and in the core alike.
+    assert all(r.predicted_correct is None for r in loaded.recommend("ana", policy="random"))
 
 
 def test_recommend_options(loaded):
@@ -398,6 +408,37 @@ def test_plan_returns_the_engines_steps_to_the_goal(loaded, engine):
     assert [s.expected_opportunities for s in pathway.steps] == [
         s.expected_opportunities for s in local.steps]
     assert pathway.total_expected_minutes == pytest.approx(local.total_expected_minutes)
+    assert isinstance(pathway.pathway, pw.Pathway) and pwc.Pathway is pw.Pathway
+    assert (pathway.graph_version, pathway.model_version) == (1, 0)
+    assert all(isinstance(s, pw.PathwayStep) for s in pathway.steps)
+    # The server's mastery, planned in process, gives the server's plan.
+    from_remote = pw.PathwayPlanner.create(engine.graph, engine.model).plan(
+        loaded.mastery("ana").mastery, [GOAL])
+    assert [s.competency_id for s in from_remote.steps] == [s.competency_id for s in pathway.steps]
+    assert pickle.loads(pickle.dumps(pathway)) == pathway
+
+
+def test_a_value_newer_than_the_client_is_named_not_guessed(client_stubs):
+    # The core's classes hold only the parts and reasons the core knows; a newer server's are an
+    # error that says so, rather than a recommendation or pathway that silently drops them.
+    from pathwise.client import _recommendations
+    pb = pwc._load()
+    message = pb.recommendation.Recommendation(
+        activity_id="a", parts=[pb.recommendation.PartScore(part=99, weight=1, value=0.5)])
+    with pytest.raises(pw.UnimplementedError, match="score part '99'") as error:
+        _recommendations._recommendation(pb, message)
+    assert error.value.code == "UNIMPLEMENTED"
+    known = pb.recommendation.Recommendation(activity_id="a", parts=[
+        pb.recommendation.PartScore(part=pb.recommendation.SCORE_PART_REVIEW_DUE, weight=0.5,
+                                    value=0.4, contribution=0.2, reason="due")])
+    (part,) = _recommendations._recommendation(pb, known).parts
+    assert part == pw.PartScore(pw.ScorePart.REVIEW_DUE, 0.5, 0.4, "due")
+    assert part.contribution == pytest.approx(0.2)
+    response = pb.recommendation.PlanPathwayResponse(
+        pathway=pb.recommendation.Pathway(learner_id="ana", unreachable=[
+            pb.recommendation.UnreachableGoal(goal_id="g", reason=42)]))
+    with pytest.raises(pw.UnimplementedError, match="unreachable reason '42'"):
+        _recommendations._pathway(pb, response)
 
 
 # --- models and fitting ---------------------------------------------------------------------------
@@ -492,3 +533,118 @@ def test_import_pathwise_works_without_grpc():
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert run.returncode == 0, run.stderr
     assert "ImportError: pathwise.Client needs grpcio" in run.stdout
+
+
+# --- standards (StandardsService), on a server of their own -----------------------------------------
+
+STANDARDS = pathlib.Path(__file__).resolve().parents[1] / "data" / "standards"
+REPORT = pathlib.Path(__file__).resolve().parents[1] / "data" / "report"
+ANA = "sha1:ac2b798a936e633547c4c3d04210db14fc26fa34"
+
+
+@pytest.fixture(scope="module")
+def standards_server(client_stubs, pathwised_binary, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("pathwised_standards")
+    running = Server(pathwised_binary, directory / "data", directory / "pathwised.log")
+    yield running
+    assert running.stop() == 0, running.log.read_text()
+
+
+def test_import_xapi_dry_run_accept_skip_void_and_reimport(standards_server):
+    with pw.Client(standards_server.address, KEY_A, timeout=30) as client:
+        client.put_graph(str(FRACTIONS))
+        statements = STANDARDS / "xapi_fractions.json"
+        mapping = STANDARDS / "xapi_activity_map.csv"
+        dry = client.import_xapi(str(statements), activity_map=str(mapping),
+                                 account_home_page="https://lms.example", dry_run=True)
+        assert (dry.dry_run, dry.recorded, dry.new_learner_ids) == (True, 3, ["s-0042", ANA])
+        with pytest.raises(pw.NotFoundError):
+            client.mastery(ANA)
+        # The same counts as the library's own import of the file.
+        local = pw.standards.read_xapi_statements(str(statements), activity_map=str(mapping),
+                                                  account_home_page="https://lms.example")
+        done = client.import_xapi(str(statements), activity_map=str(mapping),
+                                  account_home_page="https://lms.example")
+        assert done.accepted == local.report.accepted == 3
+        assert done.skipped == dict(local.report.skipped) == {"no-outcome": 1,
+                                                              "unmapped-activity": 1}
+        assert (done.voiding, done.recorded, done.duplicates) == (1, 3, 0)
+        assert done.voided_in_batch == ["6a1f0c52-1b7e-4c3a-9d2e-0f4b5a6c7d05"]
+        engine = pw.Engine.create(pw.CompetencyGraph.read(str(FRACTIONS)))
+        engine.record_batch(local.observations)
+        assert client.mastery(ANA).to_dict() == pytest.approx(engine.mastery(ANA).to_dict(),
+                                                              abs=1e-12)
+        again = client.import_xapi(str(statements), activity_map=str(mapping),
+                                   account_home_page="https://lms.example")
+        assert (again.recorded, again.duplicates) == (0, 3)
+
+        # A voiding statement in a later batch removes the stored answer and re-derives ana.
+        voiding = {"id": "6a1f0c52-1b7e-4c3a-9d2e-0f4b5a6c7f09",
+                   "actor": {"mbox": "mailto:teacher@school.example"},
+                   "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+                   "object": {"objectType": "StatementRef",
+                              "id": "6a1f0c52-1b7e-4c3a-9d2e-0f4b5a6c7d03"}}
+        voided = client.import_xapi(voiding)
+        assert voided.voided_events == [pwc.VoidedEvent(ANA, "6a1f0c52-1b7e-4c3a-9d2e-0f4b5a6c7d03")]
+        assert voided.learners_rescored == 1
+        assert [e.event_id for e in client.export_learner(ANA).events] == [
+            "6a1f0c52-1b7e-4c3a-9d2e-0f4b5a6c7d02"]
+        kept = pw.Engine.create(pw.CompetencyGraph.read(str(FRACTIONS)))
+        kept.record_batch([o for o in local.observations if o.learner_id == ANA][:1])
+        assert client.mastery(ANA).to_dict() == pytest.approx(kept.mastery(ANA).to_dict(),
+                                                              abs=1e-12)
+        assert client.import_xapi(voiding).voided_not_found == [
+            "6a1f0c52-1b7e-4c3a-9d2e-0f4b5a6c7d03"]
+
+
+def test_import_xapi_rejects_the_batch_naming_statement_and_path(standards_server):
+    with pw.Client(standards_server.address, KEY_B, timeout=30) as client:
+        client.put_graph(str(FRACTIONS))
+        with pytest.raises(pw.InvalidArgumentError, match=r"statement 1: \[1\]\.actor\.mbox"):
+            client.import_xapi(str(STANDARDS / "xapi_bad_batch.json"),
+                               activity_map=str(STANDARDS / "xapi_activity_map.csv"))
+        with pytest.raises(pw.NotFoundError):
+            client.mastery(ANA)
+
+
+def test_import_frameworks_and_roster_then_the_class_report(standards_server):
+    with pw.Client(standards_server.address, KEY_B, timeout=60) as client:
+        sbac = DATA / "standards" / "case" / "frameworks" / \
+            "smarterbalanced_math_content_spec_case1p0.json"
+        dry = client.import_case(str(sbac), dry_run=True)
+        assert (dry.version, dry.competencies, dry.prerequisites, dry.groups) == (0, 585, 419, 151)
+        assert (dry.aliases, dry.related, len(dry.warnings)) == (914, 1460, 5)
+        edfi = client.import_edfi(str(STANDARDS / "edfi_learning_standards.json"), dry_run=True)
+        assert edfi.competencies > 0 and edfi.version == 0
+
+        client.put_graph(str(REPORT / "graph.json"))
+        client.put_model(str(REPORT / "model.json"))
+        client.record(pw.read_observations_csv(str(REPORT / "events.csv")))
+        roster = client.import_oneroster(str(REPORT / "roster"))
+        assert [(c.sourced_id, c.learner_ids) for c in roster.classes] == [
+            ("cls-a", ["s1", "s2", "s3"]), ("cls-b", ["s4", "s5"])]
+        report = client.class_report("cls-a", title="Maths 2A")
+        assert (report.learners, report.cohorts) == (3, 2)
+        assert report.html.startswith("<!DOCTYPE html>")
+        by_learners = client.class_report(learners=["s3", "s4"])
+        assert by_learners.learners == 2
+    with pw.Client(standards_server.address, KEY_A, timeout=30) as other:
+        with pytest.raises(pw.NotFoundError):
+            other.class_report("cls-a")
+        with pytest.raises(pw.NotFoundError):
+            other.class_report(learners=["s4"])
+
+
+def test_class_report_is_the_cli_page(standards_server, cli, tmp_path):
+    """The service's page for a class is byte for byte what `pathwise report class` writes."""
+    out = tmp_path / "cli.html"
+    subprocess.run([str(cli), "report", "class", "--graph", str(REPORT / "graph.json"),
+                    "--model", str(REPORT / "model.json"), "--events", str(REPORT / "events.csv"),
+                    "--roster", str(REPORT / "roster"), "--class", "cls-b", "--title", "2B",
+                    "-o", str(out)], check=True, capture_output=True)
+    with pw.Client(standards_server.address, KEY_B, timeout=60) as client:
+        client.put_graph(str(REPORT / "graph.json"))
+        client.put_model(str(REPORT / "model.json"))
+        client.record(pw.read_observations_csv(str(REPORT / "events.csv")))
+        client.import_oneroster(str(REPORT / "roster"))
+        assert client.class_report("cls-b", title="2B").html == out.read_text()

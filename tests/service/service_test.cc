@@ -500,6 +500,43 @@ TEST_P(ServiceTest, GraphKeepsEvidenceSettingsAndMasteryReportsThePace) {
   EXPECT_NE(reasons.find("at this learner's pace (learns at about"), std::string::npos) << reasons;
 }
 
+// Issue 13: GetMastery's `mastered` follows the course's evidence before "mastered" (the tenant's
+// curriculum config), as the recommendations do, and a restart (replay) gives the same verdict.
+TEST_P(ServiceTest, MasteredNeedsTheCourseEvidence) {
+  for (app::TenantConfig& tenant : config_.tenants) {
+    tenant.recommender.mastery.mastery_min_opportunities = 30;
+    tenant.recommender.mastery.mastery_recent_correct = 2;
+  }
+  Restart();
+  PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
+  std::vector<v1::Observation> events;
+  for (int i = 0; i < 20; ++i)
+    events.push_back(MakeObservation("m" + std::to_string(i), "max", "act.a", 1, 100 + i));
+  const v1::RecordEventsResponse recorded = Record(events, /*return_mastery=*/true);
+  ASSERT_EQ(recorded.learners_size(), 1);
+  ASSERT_GE(recorded.learners(0).competencies_size(), 1);
+  EXPECT_FALSE(recorded.learners(0).competencies(0).mastered());
+  v1::GetMasteryResponse max = Mastery("max");
+  ASSERT_EQ(max.competencies(0).competency_id(), "a");
+  EXPECT_GE(max.competencies(0).p_learned(), 0.95);
+  EXPECT_FALSE(max.competencies(0).mastered());  // 20 answers of the 30 asked for
+  events.clear();
+  for (int i = 20; i < 30; ++i)
+    events.push_back(MakeObservation("m" + std::to_string(i), "max", "act.a", 1, 100 + i));
+  Record(events);
+  EXPECT_TRUE(Mastery("max").competencies(0).mastered());
+  Record({MakeObservation("m30", "max", "act.a", 0, 200)});
+  max = Mastery("max");
+  EXPECT_GE(max.competencies(0).p_learned(), 0.95);
+  EXPECT_FALSE(max.competencies(0).mastered());  // the last answer was wrong
+  if (GetParam() == "memory") return;
+  Restart();
+  EXPECT_FALSE(Mastery("max").competencies(0).mastered());
+  Record({MakeObservation("m31", "max", "act.a", 1, 201),
+          MakeObservation("m32", "max", "act.a", 1, 202)});
+  EXPECT_TRUE(Mastery("max").competencies(0).mastered());
+}
+
 TEST_P(ServiceTest, MasteryPolicyStateSurvivesARestartAsIfUninterrupted) {
   if (GetParam() == "memory") GTEST_SKIP() << "nothing survives the in-memory store";
   // The tenant's course reads the learner's answers (stalls, evidence before "mastered") and
@@ -832,6 +869,7 @@ const char* const kListedServices[] = {"pathwise.v1.CurriculumService",
                                        "pathwise.v1.LearnerService",
                                        "pathwise.v1.RecommendationService",
                                        "pathwise.v1.ModelService",
+                                       "pathwise.v1.StandardsService",
                                        "grpc.health.v1.Health",
                                        "grpc.reflection.v1alpha.ServerReflection",
                                        "grpc.reflection.v1.ServerReflection"};

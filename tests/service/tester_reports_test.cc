@@ -102,7 +102,8 @@ TEST_F(TesterReportTest, UnreadableRequestIsInvalidArgumentOnEveryRpc) {
   const google::protobuf::DescriptorPool* pool = google::protobuf::DescriptorPool::generated_pool();
   int methods = 0;
   for (const char* name : {"pathwise.v1.CurriculumService", "pathwise.v1.LearnerService",
-                           "pathwise.v1.RecommendationService", "pathwise.v1.ModelService"}) {
+                           "pathwise.v1.RecommendationService", "pathwise.v1.ModelService",
+                           "pathwise.v1.StandardsService"}) {
     const google::protobuf::ServiceDescriptor* service = pool->FindServiceByName(name);
     ASSERT_NE(service, nullptr) << name;
     for (int i = 0; i < service->method_count(); ++i) {
@@ -119,7 +120,7 @@ TEST_F(TesterReportTest, UnreadableRequestIsInvalidArgumentOnEveryRpc) {
       ++methods;
     }
   }
-  EXPECT_EQ(methods, 15);  // every method of the four services
+  EXPECT_EQ(methods, 19);  // every method of the five services
 }
 
 TEST_F(TesterReportTest, FitOptionsOutOfTheirLimitsAreRefusedNamingTheField) {

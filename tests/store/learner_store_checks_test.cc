@@ -30,6 +30,12 @@ class RecordingStore final : public LearnerStore {
   Result<GraphVersion> DoGetGraph(std::string_view, int64_t) override {
     return Record("GetGraph", GraphVersion{});
   }
+  Result<int64_t> DoPutRoster(std::string_view, std::string_view) override {
+    return Record("PutRoster", int64_t{1});
+  }
+  Result<RosterVersion> DoGetRoster(std::string_view, int64_t) override {
+    return Record("GetRoster", RosterVersion{});
+  }
   Result<int64_t> DoPutModel(std::string_view, std::string_view, std::string_view) override {
     return Record("PutModel", int64_t{1});
   }
@@ -71,6 +77,10 @@ class RecordingStore final : public LearnerStore {
   }
   Status DoDeleteLearner(std::string_view, std::string_view) override {
     return Record("DeleteLearner", Status::Ok());
+  }
+  Result<CommitResult> DoReplaceLearner(const LearnerUpdate&, const EventBatch&,
+                                        const std::vector<size_t>&) override {
+    return Record("ReplaceLearner", CommitResult{});
   }
   Result<std::vector<std::string>> DoListTenants() override {
     return Record("ListTenants", std::vector<std::string>{});

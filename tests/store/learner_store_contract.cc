@@ -57,6 +57,26 @@ TEST_P(LearnerStoreTest, EmptyTenantIdIsRejected) {
   EXPECT_NE(status.message().find("tenant_id"), std::string::npos) << status;
 }
 
+TEST_P(LearnerStoreTest, RostersAreVersionedPerTenant) {
+  EXPECT_EQ(store_->GetRoster("acme", kLatestVersion).status().code(), StatusCode::kNotFound);
+  Result<int64_t> first = store_->PutRoster("acme", R"({"classes": 1})");
+  Result<int64_t> second = store_->PutRoster("acme", R"({"classes": 2})");
+  ASSERT_OK(first);
+  ASSERT_OK(second);
+  EXPECT_EQ(*first, 1);
+  EXPECT_EQ(*second, 2);
+  Result<RosterVersion> latest = store_->GetRoster("acme", kLatestVersion);
+  ASSERT_OK(latest);
+  EXPECT_EQ(latest->version, 2);
+  EXPECT_EQ(latest->roster_json, R"({"classes": 2})");
+  Result<RosterVersion> old = store_->GetRoster("acme", 1);
+  ASSERT_OK(old);
+  EXPECT_EQ(old->roster_json, R"({"classes": 1})");
+  EXPECT_EQ(store_->GetRoster("acme", 3).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetRoster("other", kLatestVersion).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->PutRoster("acme", "").status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_P(LearnerStoreTest, ModelsAreVersionedPerName) {
   ASSERT_OK(store_->PutModel("acme", "default", "m1"));
   ASSERT_OK(store_->PutModel("acme", "default", "m2"));
@@ -481,6 +501,72 @@ TEST_P(LearnerStoreTest, InjectedFailureInsideCommitLeavesNothingStored) {
   Result<std::vector<std::string>> tenants = store_->ListTenants();
   ASSERT_OK(tenants);
   EXPECT_EQ(*tenants, std::vector<std::string>{"acme"});
+}
+
+TEST_P(LearnerStoreTest, ReplaceLearnerKeepsOnlyTheHistoryGiven) {
+  EventBatch first;
+  first.tenant_id = "acme";
+  first.events = {MakeObservation("e1", "ann", "a", 1, 1), MakeObservation("e2", "ann", "a", 0, 2)};
+  first.learners.push_back({"ann", 0, {State("c1", 0.2, 1, 1), State("c2", 0.3, 1, 2)}});
+  ASSERT_OK(store_->CommitEvents(first));
+
+  EventBatch replacement;
+  replacement.tenant_id = "acme";
+  replacement.events = {MakeObservation("e2", "ann", "a", 0, 2)};
+  replacement.learners.push_back({"ann", 7, {State("c2", 0.1, 1, 2)}});
+  Result<CommitResult> stale = store_->ReplaceLearner(replacement);
+  EXPECT_EQ(stale.status().code(), StatusCode::kAborted) << stale.status();
+  EXPECT_EQ(NumEvents("acme", "ann"), 2u);
+
+  replacement.learners[0].expected_version = 1;
+  Result<CommitResult> replaced = store_->ReplaceLearner(replacement);
+  ASSERT_OK(replaced);
+  EXPECT_EQ(replaced->num_recorded, 1u);  // e2 is not a duplicate of the history it replaces
+  EXPECT_EQ(NumEvents("acme", "ann"), 1u);
+  Result<std::vector<bool>> found = store_->FindRecordedEvents("acme", "ann", {"e1", "e2"});
+  ASSERT_OK(found);
+  EXPECT_EQ(*found, (std::vector<bool>{false, true}));
+  Result<StoredLearner> state = store_->GetLearner("acme", "ann");
+  ASSERT_OK(state);
+  ASSERT_EQ(state->competencies.size(), 1u);  // c1 went with the old history
+  EXPECT_EQ(state->competencies[0].competency_id, "c2");
+  EXPECT_EQ(state->competencies[0].p_learned, 0.1);
+
+  EventBatch two = LearnerBatch("acme", "ann", "x", 1);
+  two.learners.push_back({"bob", std::nullopt, {}});
+  EXPECT_EQ(store_->ReplaceLearner(two).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_P(LearnerStoreTest, InjectedFailureInsideReplaceLeavesTheLearnerAsItWas) {
+  store_ = Open([](const EventBatch& batch) {
+    for (const Observation& event : batch.events) {
+      if (event.event_id == "boom") return Status::Internal("injected failure");
+    }
+    return Status::Ok();
+  });
+  ASSERT_NE(store_, nullptr);
+  ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", "ann", "e", 3)));
+  Result<StoredLearner> before = store_->GetLearner("acme", "ann");
+  ASSERT_OK(before);
+
+  EventBatch replacement;
+  replacement.tenant_id = "acme";
+  replacement.events = {MakeObservation("e0", "ann", "a0", 1, 1),
+                        MakeObservation("boom", "ann", "a0", 1, 2)};
+  replacement.learners.push_back({"ann", before->version, {State("zz", 0.5, 1, 2)}});
+  EXPECT_EQ(store_->ReplaceLearner(replacement).status().code(), StatusCode::kInternal);
+
+  EXPECT_EQ(NumEvents("acme", "ann"), 3u);
+  Result<std::vector<bool>> found = store_->FindRecordedEvents("acme", "ann", {"e1", "e2"});
+  ASSERT_OK(found);
+  EXPECT_EQ(*found, (std::vector<bool>{true, true}));
+  Result<StoredLearner> after = store_->GetLearner("acme", "ann");
+  ASSERT_OK(after);
+  EXPECT_EQ(after->version, before->version);
+  ASSERT_EQ(after->competencies.size(), before->competencies.size());
+  for (const MasteryEstimate& estimate : after->competencies) {
+    EXPECT_NE(estimate.competency_id, "zz");
+  }
 }
 
 TEST_P(LearnerStoreTest, MalformedBatchesAreRejectedNamingTheField) {

@@ -14,6 +14,7 @@
 
 #include <pathwise/competency_graph.h>
 #include <pathwise/engine.h>
+#include <pathwise/io/oneroster_import.h>
 #include <pathwise/model.h>
 #include <pathwise/planner.h>
 #include <pathwise/recommender.h>
@@ -123,6 +124,15 @@ struct ClassReport {
 Result<ClassReport> BuildClassReport(const CompetencyGraph& graph, const BktModel& model,
                                      const ClassReportInput& input,
                                      const ClassReportOptions& options = {});
+
+/// The learners, cohorts and description of a report on a OneRoster roster, as `pathwise report
+/// class --roster` reads them (events left empty): every class of the roster is a cohort named
+/// "title (sourcedId)" (the sourcedId alone when untitled); the learners are the class's students
+/// when class_id is given, else every learner of the roster. NotFound "no class '<id>' in <source>
+/// (classes: ...)" for a class the roster lacks.
+Result<ClassReportInput> ClassReportInputForRoster(const Roster& roster,
+                                                   const std::string& class_id,
+                                                   const std::string& source_name);
 
 /// Reads learner groups (cohorts) from a CSV with a header holding learner_id and `column` (other
 /// columns ignored, so a demographics export can be read one column at a time): cohort value ->

@@ -55,9 +55,19 @@ struct LearningRecordReport {
   std::vector<std::string> voided_elsewhere;
 };
 
+/// Where an observation came from: its record's index in the input and JSON path ("[3]",
+/// "statements[3]", "data[2]").
+struct RecordOrigin {
+  size_t index = 0;
+  std::string path;
+};
+
 struct ImportedObservations {
   /// In input order; event_id is the statement / event id (idempotent when recorded again).
   std::vector<Observation> observations;
+  /// Parallel to observations: so that a consumer that refuses an observation (a store whose ids
+  /// are stricter than the standard's, say) can name the record, as the parser's own errors do.
+  std::vector<RecordOrigin> origins;
   LearningRecordReport report;
 };
 

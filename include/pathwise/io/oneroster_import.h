@@ -4,7 +4,9 @@
 #define PATHWISE_IO_ONEROSTER_IMPORT_H_
 
 #include <cstddef>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <pathwise/result.h>
@@ -43,6 +45,13 @@ struct Roster {
 /// ..." for malformed CSV, a missing column, an empty or duplicate sourcedId, an enrollment that
 /// names no class or no user, a manifest that asks for delta processing; all listed.
 Result<Roster> ReadOneRosterDirectory(const std::string& directory);
+
+/// The same, from the files' text: `files` maps a file name as in the export ("classes.csv",
+/// "manifest.csv", ...) to its content, as a service request carries them. Messages name the files
+/// "<source_name>/<file>:<line>". A needed file that is not in `files` is InvalidArgument naming it
+/// (there is no directory to be NotFound).
+Result<Roster> ParseOneRosterFiles(const std::map<std::string, std::string>& files,
+                                   std::string_view source_name);
 
 }  // namespace pathwise
 

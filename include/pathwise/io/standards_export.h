@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <pathwise/competency_graph.h>
+#include <pathwise/mastery_tracker.h>
 #include <pathwise/model.h>
 #include <pathwise/result.h>
 #include <pathwise/status.h>
@@ -82,13 +83,16 @@ Result<std::vector<MasteryChange>> DiffMastery(const CompetencyGraph& graph,
                                                const std::vector<MasteryEstimate>& after,
                                                size_t learner_sequence = 0);
 
-/// Replays `events` in order through a new MasteryTracker over `graph` and `model` and returns
-/// every change of every applied event (DiffMastery; an event id seen before for its learner
-/// changes nothing). InvalidArgument "events[i] (id '<id>'): <the tracker's message>" for an event
-/// the tracker rejects (an unknown activity, an outcome outside [0, 1]); the model's errors.
+/// Replays `events` in order through a new MasteryTracker over `graph` and `model` (with
+/// `tracker`'s options: its evidence before "mastered" says when a competency becomes mastered)
+/// and returns every change of every applied event (DiffMastery; an event id seen before for its
+/// learner changes nothing). InvalidArgument "events[i] (id '<id>'): <the tracker's message>" for
+/// an event the tracker rejects (an unknown activity, an outcome outside [0, 1]); the model's
+/// errors.
 Result<std::vector<MasteryChange>> ReplayMasteryChanges(const CompetencyGraph& graph,
                                                         const BktModel& model,
-                                                        const std::vector<Observation>& events);
+                                                        const std::vector<Observation>& events,
+                                                        const TrackerOptions& tracker = {});
 
 struct XapiExportOptions {
   /// The actor is an Agent identified by account {homePage, name}: this homePage, and the learner

@@ -8,11 +8,19 @@
         client.mastery("ana").to_dict()                          # {competency id: P(learned)}
         client.recommend("ana", goals=["fractions.add_unlike"], k=3)
         client.plan("ana", ["fractions.add_unlike"]).steps
+        client.import_xapi("statements.json", activity_map="map.csv")   # xAPI, Caliper, CASE, ...
+        client.class_report("cls-1").write("class.html")
 
-Every method is one RPC of ``proto/pathwise/v1`` (``record`` one per batch); the results are plain
-Python objects (frozen dataclasses) whose fields are those of the core classes of the same name
-(``Recommendation``, ``Pathway``, ...) and of the proto messages. A mastery estimate is the core's
-own ``pathwise.MasteryEstimate`` (its ``log_odds`` NaN: the wire does not carry it).
+Every method is one RPC of ``proto/pathwise/v1`` (``record`` one per batch). What the core has a
+class for comes back as that class, built from the wire: ``pathwise.MasteryEstimate`` (its
+``log_odds`` NaN: the wire does not carry it), ``pathwise.LearnerMastery``, ``pathwise.GroupMastery``,
+``pathwise.Recommendation``, ``pathwise.Pathway`` (the names ``pathwise.client.LearnerMastery``,
+... are the same classes). What only the service has (stored versions, jobs, the versions an answer
+was computed from) comes in frozen dataclasses named after the RPC: :meth:`Client.mastery` returns a
+:class:`GetMasteryResult` holding the core ``LearnerMastery``, the groups and ``graph_version`` /
+``model_version``; :meth:`Client.plan` a :class:`PlanPathwayResult` holding the core ``Pathway``;
+both read the core object's attributes through (``client.plan(...).steps``). :meth:`Client.recommend`
+returns :class:`Recommendations`, a list of the core's ``Recommendation`` with the versions.
 
 Requirements: the generated stubs ``pathwise.v1.*_pb2`` (built by CMake when the service is built
 and grpc_python_plugin is found, or by ``pip install ./python`` when protoc and grpc_python_plugin
@@ -44,19 +52,26 @@ from ._curriculum import (GraphProblem, PutGraphResult, StoredGraph, ValidateGra
                           _CurriculumCalls)
 from ._errors import (_REMOTE_ERRORS, DeadlineExceededError, PermissionDeniedError,  # noqa: F401
                       UnauthenticatedError, UnavailableError, _raise_rpc_error)
-from ._learners import (GroupMastery, LearnerExport, LearnerMastery, MasteryEstimate,
-                        RecordEventsResult, StoredObservation, _LearnerCalls)
+from ._learners import (GetMasteryResult, GroupMastery, LearnerExport, LearnerMastery,
+                        MasteryEstimate, RecordEventsResult, StoredObservation, _LearnerCalls)
 from ._models import FitJob, PutModelResult, StoredModel, _ModelCalls
-from ._recommendations import (PartScore, Pathway, PathwayStep, Recommendation, Recommendations,
-                               UnreachableGoal, _RecommendationCalls)
+from ._recommendations import (PartScore, Pathway, PathwayStep, PlanPathwayResult, Recommendation,
+                               Recommendations, UnreachableGoal, _RecommendationCalls)
+from ._standards import (ClassReportResult, ImportFrameworkResult, ImportRecordsResult,
+                         ImportRosterResult, RosterClass, VoidedEvent, _StandardsCalls)
 from ._stubs import _load  # noqa: F401  (_load, _raise_rpc_error, _REMOTE_ERRORS: for the tests)
 
 __all__ = [
+    "ClassReportResult",
     "Client",
     "DeadlineExceededError",
     "FitJob",
+    "GetMasteryResult",
     "GraphProblem",
     "GroupMastery",
+    "ImportFrameworkResult",
+    "ImportRecordsResult",
+    "ImportRosterResult",
     "LearnerExport",
     "LearnerMastery",
     "MasteryEstimate",
@@ -64,11 +79,13 @@ __all__ = [
     "Pathway",
     "PathwayStep",
     "PermissionDeniedError",
+    "PlanPathwayResult",
     "PutGraphResult",
     "PutModelResult",
     "Recommendation",
     "Recommendations",
     "RecordEventsResult",
+    "RosterClass",
     "StoredObservation",
     "StoredGraph",
     "StoredModel",
@@ -76,10 +93,12 @@ __all__ = [
     "UnavailableError",
     "UnreachableGoal",
     "ValidateGraphResult",
+    "VoidedEvent",
 ]
 
 
-class Client(_CurriculumCalls, _ModelCalls, _LearnerCalls, _RecommendationCalls):
+class Client(_CurriculumCalls, _ModelCalls, _LearnerCalls, _RecommendationCalls,
+             _StandardsCalls):
     """A connection to pathwised for one tenant (the API key's).
 
     Parameters

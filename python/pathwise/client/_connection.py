@@ -48,6 +48,7 @@ class _Connection:
         self._learners = pb.learner_grpc.LearnerServiceStub(self._channel)
         self._recommendations = pb.recommendation_grpc.RecommendationServiceStub(self._channel)
         self._models = pb.model_grpc.ModelServiceStub(self._channel)
+        self._standards = pb.standards_grpc.StandardsServiceStub(self._channel)
         self._health = pb.health_grpc.HealthStub(self._channel)
 
     # --- lifetime ----------------------------------------------------------------------------------

@@ -65,3 +65,34 @@ def _enum_label(enum_type: Any, value: int, prefix: str, unspecified: str) -> st
 
 def _core_enum(enum_class: Any, label: str) -> Any:
     return enum_class.__members__.get(label.upper(), label)
+
+
+def _known_label(label: str, known: Any, what: str) -> str:
+    """`label` when the core knows it; else UnimplementedError: the server is newer than this
+    client, and the core's classes cannot hold what it sent."""
+    if label in known:
+        return label
+    error = _core.UnimplementedError(f"the server sent {what} {label!r}, which this client does not "
+                                     "know: use a pathwise package as new as the server")
+    error.code = "UNIMPLEMENTED"
+    raise error
+
+
+class _WithVersions:
+    """Base of the results that hold one core object (``value_name``) with the versions of the graph
+    and model the server computed it from. The core object's attributes read through, so
+    ``result.steps`` is ``result.pathway.steps``."""
+
+    value_name = ""
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names the result does not have. Dunders (pickle and copy ask for
+        # __setstate__ before __dict__ is filled) and a missing value are plain AttributeErrors.
+        value = self.__dict__.get(self.value_name)
+        if name.startswith("__") or value is None or not hasattr(value, name):
+            raise AttributeError(f"{type(self).__name__!r} object (and its {self.value_name}) has "
+                                 f"no attribute {name!r}")
+        return getattr(value, name)
+
+    def __dir__(self) -> List[str]:
+        return sorted(set(super().__dir__()) | set(dir(self.__dict__.get(self.value_name))))

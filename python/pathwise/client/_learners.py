@@ -11,43 +11,26 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Seque
 import numpy as np
 
 from .. import _core
-# The core's class, not a mirror: one MasteryEstimate in Python. The wire carries no log-odds, so a
-# remote estimate's log_odds is NaN ("not known"), as for an estimate built by hand.
-from .._core import MasteryEstimate
+# The core's classes, not mirrors: one class per concept in Python. The wire carries no log-odds,
+# so a remote estimate's log_odds is NaN ("not known"), as for an estimate built by hand.
+from .._core import GroupMastery, LearnerMastery, MasteryEstimate
 from .._util import is_dataframe, raise_invalid
 from ._connection import _Connection
-from ._convert import _ids
+from ._convert import _ids, _WithVersions
 from ._errors import _raise_rpc_error
 
 
 @dataclass(frozen=True)
-class GroupMastery:
-    group_id: str
-    p_learned: float  # mean of the members' P(learned)
-    mastered: bool  # every member is
-    members: int
-    members_mastered: int
+class GetMasteryResult(_WithVersions):
+    """What :meth:`Client.mastery` returns: the core's ``pathwise.LearnerMastery`` (``mastery``;
+    its ``learner_id``, ``competencies``, ``competency_ids``, ``p_learned`` and ``to_dict()`` read
+    through), the groups' roll-ups, and the versions the server computed them from."""
 
-
-@dataclass(frozen=True)
-class LearnerMastery:
-    learner_id: str
-    competencies: List[MasteryEstimate]
+    value_name = "mastery"
+    mastery: LearnerMastery
     groups: List[GroupMastery] = field(default_factory=list)  # with include_groups=True
     graph_version: int = 0
     model_version: int = 0  # of the active model; 0 when the server uses the graph's params
-
-    @property
-    def competency_ids(self) -> List[str]:
-        return [e.competency_id for e in self.competencies]
-
-    @property
-    def p_learned(self) -> np.ndarray:
-        return np.array([e.p_learned for e in self.competencies], dtype=np.float64)
-
-    def to_dict(self) -> Dict[str, float]:
-        """``{competency id: P(learned)}``, as ``pathwise.LearnerMastery.to_dict()``."""
-        return {e.competency_id: e.p_learned for e in self.competencies}
 
 
 @dataclass(frozen=True)
@@ -292,8 +275,8 @@ class _LearnerCalls(_Connection):
             include_groups=include_groups))
         groups = [GroupMastery(g.group_id, g.p_learned, g.mastered, g.members, g.members_mastered)
                   for g in r.groups]
-        return LearnerMastery(r.learner_id, [_estimate(e) for e in r.competencies], groups,
-                              r.graph_version, r.model_version)
+        mastery = LearnerMastery(r.learner_id, [_estimate(e) for e in r.competencies])
+        return GetMasteryResult(mastery, groups, r.graph_version, r.model_version)
 
     def export_learner(self, learner_id: str) -> LearnerExport:
         """Everything stored about a learner: the stored states and every event in commit order."""

@@ -7,34 +7,16 @@ from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional, Sequence, Union
 
 from .. import _core
+# The core's classes, not mirrors: one class per concept in Python.
+from .._core import PartScore, Pathway, PathwayStep, Recommendation, UnreachableGoal
 from .._util import check_choice
 from ._connection import _Connection
-from ._convert import _core_enum, _enum_label, _ids
-
-
-@dataclass(frozen=True)
-class PartScore:
-    part: Any  # pathwise.ScorePart
-    weight: float
-    value: float  # in [0, 1]
-    contribution: float  # weight * value
-    reason: str
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    activity_id: str
-    score: float
-    parts: List[PartScore]
-    reasons: List[str]  # for a person, largest contribution first
-    competency_ids: List[str]
-    expected_minutes: float
-    predicted_correct: Optional[float]  # None when the policy does not predict
-    pinned: bool
+from ._convert import _core_enum, _enum_label, _ids, _known_label, _WithVersions
 
 
 class Recommendations(List[Recommendation]):
-    """The ranked recommendations (a list, best first) and what they were computed from."""
+    """The ranked recommendations (a list of the core's ``pathwise.Recommendation``, best first) and
+    what they were computed from."""
 
     def __init__(self, items: Iterable[Recommendation], *, learner_id: str, policy: Any,
                  graph_version: int, model_version: int) -> None:
@@ -46,37 +28,13 @@ class Recommendations(List[Recommendation]):
 
 
 @dataclass(frozen=True)
-class PathwayStep:
-    competency_id: str
-    p_learned: float
-    mastery_threshold: float
-    is_goal: bool
-    prerequisites_in_plan: List[str]
-    activity_ids: List[str]
-    expected_opportunities: int
-    expected_minutes: float
-    unreachable: str  # as the core's: "none", "forgetting_ceiling", "no_activity", ...
-    unreachable_message: str
+class PlanPathwayResult(_WithVersions):
+    """What :meth:`Client.plan` returns: the core's ``pathwise.Pathway`` (``pathway``; its
+    ``steps``, ``goals``, ``reachable``, ... read through) and the versions the server planned
+    from."""
 
-
-@dataclass(frozen=True)
-class UnreachableGoal:
-    goal_id: str
-    reason: str
-    cause_competency_id: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Pathway:
-    learner_id: str
-    goals: List[str]
-    goals_mastered: List[str]
-    steps: List[PathwayStep]
-    unreachable: List[UnreachableGoal]
-    total_expected_opportunities: int
-    total_expected_minutes: float
-    reachable: bool
+    value_name = "pathway"
+    pathway: Pathway
     graph_version: int = 0
     model_version: int = 0
 
@@ -94,21 +52,29 @@ def _policy(pb: types.SimpleNamespace, policy: Any) -> int:
 
 
 def _recommendation(pb: types.SimpleNamespace, r: Any) -> Recommendation:
-    enum = pb.recommendation.ScorePart
-    parts = [PartScore(_core_enum(_core.ScorePart,
-                                  _enum_label(enum, p.part, "SCORE_PART_", "unspecified")),
-                       p.weight, p.value, p.contribution, p.reason) for p in r.parts]
+    parts_by_label = {name.lower(): part for name, part in _core.ScorePart.__members__.items()}
+
+    def part(value: int) -> Any:
+        label = _enum_label(pb.recommendation.ScorePart, value, "SCORE_PART_", "unspecified")
+        return parts_by_label[_known_label(label, parts_by_label, "score part")]
+
+    # The core computes each part's contribution (weight * value), as the server did.
+    parts = [PartScore(part(p.part), p.weight, p.value, p.reason) for p in r.parts]
     predicted = r.predicted_correct if r.HasField("predicted_correct") else None
     return Recommendation(r.activity_id, r.score, parts, list(r.reasons), list(r.competency_ids),
                           r.expected_minutes, predicted, r.pinned)
 
 
-def _pathway(pb: types.SimpleNamespace, response: Any) -> Pathway:
+_UNREACHABLE_REASONS = ("none", "forgetting_ceiling", "no_activity", "blocked_by_prerequisite")
+
+
+def _pathway(pb: types.SimpleNamespace, response: Any) -> PlanPathwayResult:
     p = response.pathway
     reason = pb.recommendation.UnreachableReason
 
     def label(value: int) -> str:
-        return _enum_label(reason, value, "UNREACHABLE_REASON_", "none")
+        return _known_label(_enum_label(reason, value, "UNREACHABLE_REASON_", "none"),
+                            _UNREACHABLE_REASONS, "unreachable reason")
 
     steps = [PathwayStep(s.competency_id, s.p_learned, s.mastery_threshold, s.is_goal,
                          list(s.prerequisites_in_plan), list(s.activity_ids),
@@ -116,9 +82,9 @@ def _pathway(pb: types.SimpleNamespace, response: Any) -> Pathway:
                          s.unreachable_message) for s in p.steps]
     unreachable = [UnreachableGoal(u.goal_id, label(u.reason), u.cause_competency_id, u.message)
                    for u in p.unreachable]
-    return Pathway(p.learner_id, list(p.goals), list(p.goals_mastered), steps, unreachable,
-                   p.total_expected_opportunities, p.total_expected_minutes, p.reachable,
-                   response.graph_version, response.model_version)
+    pathway = Pathway(p.learner_id, list(p.goals), list(p.goals_mastered), steps, unreachable,
+                      p.total_expected_opportunities, p.total_expected_minutes)
+    return PlanPathwayResult(pathway, response.graph_version, response.model_version)
 
 
 class _RecommendationCalls(_Connection):
@@ -155,7 +121,8 @@ class _RecommendationCalls(_Connection):
                                graph_version=r.graph_version, model_version=r.model_version)
 
     def plan(self, learner_id: str, goals: Union[str, Sequence[str]], *,
-             require_known_learner: bool = False, allow_new_learner: bool = True) -> Pathway:
+             require_known_learner: bool = False,
+             allow_new_learner: bool = True) -> PlanPathwayResult:
         """The pathway from the learner's state to ``goals`` (competency or group ids): ordered
         steps with expected opportunities and minutes, and the goals that cannot be reached, why.
         A learner with no events is planned from the priors unless ``require_known_learner``."""

@@ -23,7 +23,8 @@ def _load() -> types.SimpleNamespace:
         from .._grpc.health.v1 import health_pb2, health_pb2_grpc
         from ..v1 import (curriculum_service_pb2, curriculum_service_pb2_grpc, learner_service_pb2,
                           learner_service_pb2_grpc, model_service_pb2, model_service_pb2_grpc,
-                          recommendation_service_pb2, recommendation_service_pb2_grpc)
+                          recommendation_service_pb2, recommendation_service_pb2_grpc,
+                          standards_service_pb2, standards_service_pb2_grpc)
     except ImportError as error:
         raise ImportError(
             f"pathwise.Client: the generated gRPC stubs (pathwise.v1.*_pb2, pathwise._grpc.health.v1) "
@@ -39,5 +40,6 @@ def _load() -> types.SimpleNamespace:
         model=model_service_pb2, model_grpc=model_service_pb2_grpc,
         recommendation=recommendation_service_pb2,
         recommendation_grpc=recommendation_service_pb2_grpc,
+        standards=standards_service_pb2, standards_grpc=standards_service_pb2_grpc,
         health=health_pb2, health_grpc=health_pb2_grpc)
     return _modules
