@@ -198,10 +198,10 @@ class MasteryTracker {
   /// tracker that saw the events (with the same pace, see SavePace); without it, from log_odds,
   /// else p_learned, to a few ulps. The event ids kept for idempotency are not restored (ids of
   /// events recorded before are then new again), nor are the recent answers the evidence rule
-  /// reads (TrackerOptions::mastery_recent_correct): a tracker whose rule reads them must replay. NotFound naming "estimates[i].competency_id" for
-  /// a competency the graph lacks; InvalidArgument for an empty learner id, a competency given
-  /// twice, or odds the tracker never carries (a scale outside [2^-256, 2^256) that is not 0 or
-  /// inf with exponent 0); nothing changes then.
+  /// reads (TrackerOptions::mastery_recent_correct): a tracker whose rule reads them must replay.
+  /// NotFound naming "estimates[i].competency_id" for a competency the graph lacks; InvalidArgument
+  /// for an empty learner id, a competency given twice, or odds the tracker never carries (a scale
+  /// outside [2^-256, 2^256) that is not 0 or inf with exponent 0); nothing changes then.
   Status RestoreLearner(std::string_view learner_id, const std::vector<MasteryEstimate>& estimates);
 
   bool HasLearner(std::string_view learner_id) const;

@@ -100,6 +100,13 @@ RecommenderOptions StallOptions() {
   return options;
 }
 
+// StallOptions without the evidence rule on recent answers, which only a replay restores.
+RecommenderOptions RestartOptions() {
+  RecommenderOptions options = StallOptions();
+  options.mastery.mastery_recent_correct = 0;
+  return options;
+}
+
 TrackerOptions PaceOptions() {
   TrackerOptions options;
   options.individual_pace = true;
@@ -229,6 +236,7 @@ void ExpectSameServing(Tenant& a, Tenant& b, int learners) {
       EXPECT_EQ(e.odds_scale, f.odds_scale) << learner << " " << e.competency_id;
       EXPECT_EQ(e.odds_exponent, f.odds_exponent) << learner << " " << e.competency_id;
       EXPECT_EQ(e.opportunities, f.opportunities) << learner << " " << e.competency_id;
+      EXPECT_EQ(e.mastered, f.mastered) << learner << " " << e.competency_id;
       EXPECT_EQ(e.last_practiced_ms, f.last_practiced_ms) << learner << " " << e.competency_id;
     }
     ASSERT_EQ(x->pace.has_value(), y->pace.has_value()) << learner;
@@ -260,19 +268,19 @@ TEST(TenantRestartTest, FastRestartServesWhatAnUninterruptedTenantServes) {
   ServiceLimits limits;
   store::MemoryStore uninterrupted_store;
   store::MemoryStore restarted_store;
-  Tenant uninterrupted("t", &uninterrupted_store, &limits, StallOptions(), PaceOptions());
+  Tenant uninterrupted("t", &uninterrupted_store, &limits, RestartOptions(), PaceOptions());
   ASSERT_OK(uninterrupted.Load());
   ASSERT_OK(uninterrupted.PutGraph(ChainDefinition(), std::nullopt));
   const std::vector<Observation> before = RandomEvents("a", 400, kLearners, 3, 1000);
   const std::vector<Observation> after = RandomEvents("b", 300, kLearners, 4, 5000);
   RecordAll(uninterrupted, before);
   {
-    Tenant first("t", &restarted_store, &limits, StallOptions(), PaceOptions());
+    Tenant first("t", &restarted_store, &limits, RestartOptions(), PaceOptions());
     ASSERT_OK(first.Load());
     ASSERT_OK(first.PutGraph(ChainDefinition(), std::nullopt));
     RecordAll(first, before);
   }
-  Tenant restarted("t", &restarted_store, &limits, StallOptions(), PaceOptions());
+  Tenant restarted("t", &restarted_store, &limits, RestartOptions(), PaceOptions());
   ASSERT_OK(restarted.Load());
   EXPECT_TRUE(restarted.last_load().from_states);
   EXPECT_EQ(restarted.last_load().learners, static_cast<uint64_t>(kLearners));
@@ -290,7 +298,7 @@ TEST(TenantRestartTest, FastRestartServesWhatAnUninterruptedTenantServes) {
 
   // The replay path serves the same: a tenant whose origin is gone rebuilds from the events.
   ASSERT_OK(restarted_store.PutStateOrigin("t", ""));
-  Tenant replayed("t", &restarted_store, &limits, StallOptions(), PaceOptions());
+  Tenant replayed("t", &restarted_store, &limits, RestartOptions(), PaceOptions());
   ASSERT_OK(replayed.Load());
   EXPECT_FALSE(replayed.last_load().from_states);
   EXPECT_TRUE(replayed.event_filter_complete());
@@ -412,6 +420,29 @@ TEST(TenantRestartTest, StatesStoredWithoutOddsAreReplayedOnceThenRestored) {
   ASSERT_OK(third.Load());
   EXPECT_TRUE(third.last_load().from_states);
   ExpectSameServing(second, third, 5);
+}
+
+TEST(TenantRestartTest, AnEvidenceRuleOnRecentAnswersForcesAReplay) {
+  // Stored states do not carry the tracker's recent answers, which this rule reads.
+  constexpr int kLearners = 6;
+  ServiceLimits limits;
+  store::MemoryStore uninterrupted_store;
+  store::MemoryStore restarted_store;
+  Tenant uninterrupted("t", &uninterrupted_store, &limits, StallOptions());
+  ASSERT_OK(uninterrupted.Load());
+  ASSERT_OK(uninterrupted.PutGraph(ChainDefinition(), std::nullopt));
+  const std::vector<Observation> events = RandomEvents("a", 200, kLearners, 5, 1000);
+  RecordAll(uninterrupted, events);
+  {
+    Tenant first("t", &restarted_store, &limits, StallOptions());
+    ASSERT_OK(first.Load());
+    ASSERT_OK(first.PutGraph(ChainDefinition(), std::nullopt));
+    RecordAll(first, events);
+  }
+  Tenant restarted("t", &restarted_store, &limits, StallOptions());
+  ASSERT_OK(restarted.Load());
+  EXPECT_FALSE(restarted.last_load().from_states);
+  ExpectSameServing(uninterrupted, restarted, kLearners);
 }
 
 TEST(EventIdFilterTest, NeverForgetsAndRarelyInventsAcrossGenerations) {

@@ -1046,7 +1046,9 @@ TEST(MasteryTrackerRestoreTest, WithoutTheOddsTheLogOddsGiveThemToAFewUlps) {
   auto restored = MakeTracker();
   for (int i = 0; i < 40; ++i) ASSERT_OK(original->Record(Obs("", "ann", "add", 1.0, i)));
   std::vector<MasteryEstimate> practised;
-  for (MasteryEstimate e : original->Mastery("ann")->competencies) {
+  Result<LearnerMastery> mastery = original->Mastery("ann");
+  ASSERT_OK(mastery);
+  for (MasteryEstimate e : mastery->competencies) {
     e.odds_scale = std::numeric_limits<double>::quiet_NaN();
     if (e.opportunities > 0) practised.push_back(e);
   }

@@ -186,8 +186,9 @@ TEST_F(PostgresStoreTest, EveryTableIsKeyedByTenantFirst) {
     tables.push_back(row[0].as<std::string>());
     EXPECT_EQ(row[1].as<std::string>(), "tenant_id") << row[0].as<std::string>();
   }
-  EXPECT_EQ(tables, (std::vector<std::string>{"events", "graphs", "jobs", "learners", "models",
-                                              "policy_states", "rosters", "state_origins", "tenants"}));
+  EXPECT_EQ(tables,
+            (std::vector<std::string>{"events", "graphs", "jobs", "learners", "models",
+                                      "policy_states", "rosters", "state_origins", "tenants"}));
   // Learner data is keyed by (tenant_id, learner_id).
   for (const char* table : {"events", "learners", "policy_states"}) {
     pqxx::result second =
