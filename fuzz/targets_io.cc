@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -50,8 +51,9 @@ void CheckObservations(const std::vector<Observation>& observations) {
 // One file per process for the inputs of the readers that take a path, removed at exit.
 struct TemporaryFile {
   TemporaryFile() {
-    char name[] = "/tmp/pathwise_fuzz_XXXXXX";
-    const int fd = mkstemp(name);
+    // The system's temporary directory (TMPDIR when set), with a name unique to this process.
+    std::string name = (std::filesystem::temp_directory_path() / "pathwise_fuzz_XXXXXX").string();
+    const int fd = mkstemp(name.data());
     Check(fd >= 0, "no temporary file");
     close(fd);
     path = name;

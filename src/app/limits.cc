@@ -117,14 +117,14 @@ std::string DescribeNumber(double value) {
   return buf;
 }
 
-namespace {
-
-std::string JoinPath(std::string_view prefix, std::string_view rest) {
+std::string JoinFieldPath(std::string_view prefix, std::string_view rest) {
   std::string path(prefix);
   if (!path.empty() && !rest.empty() && rest.front() != '[') path += '.';
   path += rest;
   return path;
 }
+
+namespace {
 
 void AddProblem(std::vector<GraphProblem>* problems, GraphProblem::Kind kind, std::string path,
                 std::string message) {
@@ -162,14 +162,14 @@ void CheckGraphDefinitionLimits(const GraphDefinition& def, std::string_view pre
                                 const ServiceLimits& limits, std::vector<GraphProblem>* problems) {
   for (size_t i = 0; i < def.groups.size(); ++i) {
     const Group& g = def.groups[i];
-    const std::string at = JoinPath(prefix, IndexPath("groups", i));
+    const std::string at = JoinFieldPath(prefix, IndexPath("groups", i));
     CheckId(problems, g.id, at + ".id", limits);
     CheckTextField(problems, g.name, at + ".name", limits);
     CheckId(problems, g.parent, at + ".parent", limits);
   }
   for (size_t i = 0; i < def.competencies.size(); ++i) {
     const Competency& c = def.competencies[i];
-    const std::string at = JoinPath(prefix, IndexPath("competencies", i));
+    const std::string at = JoinFieldPath(prefix, IndexPath("competencies", i));
     CheckId(problems, c.id, at + ".id", limits);
     CheckTextField(problems, c.name, at + ".name", limits);
     CheckTextField(problems, c.description, at + ".description", limits);
@@ -177,13 +177,13 @@ void CheckGraphDefinitionLimits(const GraphDefinition& def, std::string_view pre
   }
   for (size_t i = 0; i < def.prerequisites.size(); ++i) {
     const Prerequisite& p = def.prerequisites[i];
-    const std::string at = JoinPath(prefix, IndexPath("prerequisites", i));
+    const std::string at = JoinFieldPath(prefix, IndexPath("prerequisites", i));
     CheckId(problems, p.from, at + ".from", limits);
     CheckId(problems, p.to, at + ".to", limits);
   }
   for (size_t i = 0; i < def.activities.size(); ++i) {
     const Activity& a = def.activities[i];
-    const std::string at = JoinPath(prefix, IndexPath("activities", i));
+    const std::string at = JoinFieldPath(prefix, IndexPath("activities", i));
     CheckId(problems, a.id, at + ".id", limits);
     CheckTextField(problems, a.name, at + ".name", limits);
     CheckTextField(problems, a.kind, at + ".kind", limits);

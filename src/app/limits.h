@@ -72,6 +72,9 @@ void CheckGraphDefinitionLimits(const GraphDefinition& def, std::string_view pre
 
 /// "events" + 3 -> "events[3]".
 std::string IndexPath(std::string_view field, size_t index);
+/// "prefix.rest" as a field path ("prefix[i]" when rest is an index); the prefix alone or rest
+/// alone when the other is empty.
+std::string JoinFieldPath(std::string_view prefix, std::string_view rest);
 
 /// A double for a message: "NaN", "inf" or the shortest round-trip decimal.
 std::string DescribeNumber(double value);

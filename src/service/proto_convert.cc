@@ -25,13 +25,6 @@ namespace {
 // 9999-12-31T23:59:59.999Z: the latest timestamp ISO 8601 (and every client library) can print.
 constexpr int64_t kMaxTimestampMs = 253402300799999;
 
-std::string Join(std::string_view prefix, std::string_view rest) {
-  std::string path(prefix);
-  if (!path.empty() && !rest.empty() && rest.front() != '[') path += '.';
-  path += rest;
-  return path;
-}
-
 void AddProblem(std::vector<GraphProblem>* problems, GraphProblem::Kind kind, std::string path,
                 std::string message) {
   problems->push_back({kind, std::move(path), std::move(message)});
@@ -333,12 +326,12 @@ Result<CheckedGraph> CheckGraph(const v1::Graph* graph, const std::string* graph
   // An empty graph would be stored as the latest version and hide every learner's mastery until a
   // full graph came back.
   if (checked.definition.competencies.empty()) {
-    AddProblem(&checked.problems, GraphProblem::Kind::kMalformed, Join(prefix, "competencies"),
-               "a graph needs at least one competency");
+    AddProblem(&checked.problems, GraphProblem::Kind::kMalformed,
+               app::JoinFieldPath(prefix, "competencies"), "a graph needs at least one competency");
   }
   app::CheckGraphDefinitionLimits(checked.definition, prefix, limits, &checked.problems);
   for (GraphProblem& p : ValidateGraphDefinition(checked.definition)) {
-    AddProblem(&checked.problems, p.kind, Join(prefix, p.path), std::move(p.message));
+    AddProblem(&checked.problems, p.kind, app::JoinFieldPath(prefix, p.path), std::move(p.message));
   }
   return checked;
 }
