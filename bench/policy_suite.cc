@@ -315,11 +315,13 @@ struct Options {
   bool smoke = false;
   bool individual_pace = false;
   bool true_pace = false;
-  std::string world;              // run only this world
-  int trace = 0;                  // learners traced per policy (written to OUT_DIR/traces.csv)
-  double progress_weight = -1.0;  // < 0: the library's default
-  int stall_min_attempts = -1;    // < 0: the library's default
-  std::string split;              // run only this half ("dev" or "heldout"); empty: both
+  std::string world;                 // run only this world
+  int trace = 0;                     // learners traced per policy (written to OUT_DIR/traces.csv)
+  double progress_weight = -1.0;     // < 0: the library's default
+  int stall_min_attempts = -1;       // < 0: the library's default
+  std::string gating;                // "soft" or "hard"; empty: the library's default
+  double soft_min_readiness = -1.0;  // < 0: the library's default
+  std::string split;                 // run only this half ("dev" or "heldout"); empty: both
 };
 
 int Fail(const std::string& message) {
@@ -364,6 +366,14 @@ int main(int argc, char** argv) {
       options.progress_weight = std::atof(value().c_str());
     } else if (arg == "--stall-min-attempts") {
       options.stall_min_attempts = std::atoi(value().c_str());
+    } else if (arg == "--gating") {
+      options.gating = value();
+      if (options.gating != "soft" && options.gating != "hard") {
+        std::cerr << "--gating must be soft or hard, got '" << options.gating << "'\n";
+        return 2;
+      }
+    } else if (arg == "--soft-min-readiness") {
+      options.soft_min_readiness = std::atof(value().c_str());
     } else if (arg == "--split") {
       options.split = value();
       if (options.split != "dev" && options.split != "heldout") {
@@ -374,7 +384,9 @@ int main(int argc, char** argv) {
       std::cerr
           << "usage: policy_suite --data DIR [--learners N] [--threads T] [--seed S] "
              "[--out DIR] [--smoke] [--individual-pace] [--true-pace] [--world NAME --trace N] "
-             "[--split dev|heldout] [--progress-weight W] [--stall-min-attempts N]\n";
+             "[--split dev|heldout] [--progress-weight W] [--stall-min-attempts N] "
+             "[--gating soft|hard] "
+             "[--soft-min-readiness R]\n";
       return 2;
     }
   }
@@ -459,6 +471,12 @@ int main(int argc, char** argv) {
       sim.recommender.mastery.progress_weight = options.progress_weight;
     if (options.stall_min_attempts >= 0)
       sim.recommender.mastery.stall_min_attempts = options.stall_min_attempts;
+    if (!options.gating.empty()) {
+      sim.recommender.mastery.gating =
+          options.gating == "soft" ? pathwise::Gating::kSoft : pathwise::Gating::kHard;
+    }
+    if (options.soft_min_readiness >= 0.0)
+      sim.recommender.mastery.soft_min_readiness = options.soft_min_readiness;
     sim.tracker_knows_true_pace = options.true_pace;
     sim.trace_learners = options.trace;
     // The deployed system's model: the population's BKT parameters, which know nothing of the
