@@ -215,7 +215,9 @@ struct MasteryPolicyOptions {
 /// Options of the ZPDES policy (PolicyKind::kZpdes).
 struct ZpdesPolicyOptions {
   /// Outcomes per competency in the sliding window; learning progress compares its older and newer
-  /// halves. Even, in [2, 64].
+  /// halves. Even, in [2, 64]. Each learner's zone costs 8 + `window` bytes per practised
+  /// competency, the outcomes kept in 240ths (exact for binary answers and for credits in halves,
+  /// thirds, quarters, fifths, sixths, eighths, tenths, twelfths or twentieths).
   int window = 6;
   /// A competency leaves the zone (ZPDES-mastered) once the window is full and its success rate is
   /// at least this. In (0, 1].
@@ -454,12 +456,12 @@ class Policy {
   // little-endian. zpdes/1's payload: u32 window (ZpdesPolicyOptions::window when saved), u32 arm
   // count, then per arm in increasing competency id order: u32 id length, the competency id's
   // bytes, u32 outcomes ever observed, u8 1 when ZPDES-mastered else 0, u8 n = outcomes kept
-  // (min(observed, window)), n float32 outcomes oldest first. mastery/1's payload: the learner's
-  // answer windows (see MasteryPolicyOptions::mastery_recent_correct and progress_weight),
-  // competencies then activities, each as u32 count, then per entry in increasing id order: u32 id
-  // length, the id's bytes, u32 answers ever seen (saturating), u32 the last min(answers, 32) of
-  // them as bits (1 correct), the newest in bit 0. An empty string means "nothing known about the
-  // learner".
+  // (min(observed, window)), n float32 outcomes oldest first (multiples of 1/240 when saved).
+  // mastery/1's payload: the learner's answer windows (see
+  // MasteryPolicyOptions::mastery_recent_correct and progress_weight), competencies then
+  // activities, each as u32 count, then per entry in increasing id order: u32 id length, the id's
+  // bytes, u32 answers ever seen (saturating), u32 the last min(answers, 32) of them as bits (1
+  // correct), the newest in bit 0. An empty string means "nothing known about the learner".
 
   /// True when Observe changes per-learner state that later Recommend calls read: zpdes always;
   /// mastery when an option or a competency reads the learner's answers (progress_weight > 0, or a

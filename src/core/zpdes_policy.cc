@@ -3,9 +3,9 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <random>
-#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,44 +24,154 @@ namespace {
 // then beyond the uniform exploration share.
 constexpr double kMinWeight = 1e-3;
 
-// The last `window` outcomes of one competency.
-struct Arm {
-  std::array<float, 64> ring{};
-  uint32_t total = 0;  // outcomes ever observed
+// Outcomes are kept in one byte each, in 240ths: a learner's zone is kept for every learner the
+// engine has seen, so its size per practised competency is the server's memory per state (issue
+// 15: at most 40 bytes with the tracker's 24). 240 holds halves, thirds, quarters, fifths, sixths,
+// eighths, tenths, twelfths and twentieths exactly, so binary answers and the usual partial credits
+// compare with mastery_rate as before; other credits move by at most 1/480.
+constexpr double kOutcomeSteps = 240.0;
+inline uint8_t QuantizeOutcome(double outcome) {
+  return static_cast<uint8_t>(std::lround(outcome * kOutcomeSteps));
+}
+inline float OutcomeOf(uint8_t q) { return static_cast<float>(q / kOutcomeSteps); }
 
-  void Push(float outcome, int window) {
-    ring[total % static_cast<uint32_t>(window)] = outcome;
-    ++total;
+// One learner's zone in a single buffer of fixed-size arm records rather than a hash map of arms
+// (about 300 bytes per arm as 64 floats in a map node). A record is, for one practised
+// competency: its index (u32, bit 31 set when ZPDES-mastered), the outcomes observed (u16,
+// saturating at 65,535 as MasteryEstimate::opportunities does) and the last `window` outcomes,
+// newest first: 6 + window bytes, in ascending competency index.
+class LearnerZone {
+ public:
+  static constexpr size_t kNoArm = SIZE_MAX;
+
+  explicit LearnerZone(int window) : window_(static_cast<size_t>(window)) {}
+
+  size_t num_arms() const { return bytes_.size() / stride(); }
+  uint32_t competency(size_t arm) const { return Word(arm) & ~kMasteredBit; }
+
+  size_t FindArm(uint32_t c) const {
+    const size_t arm = LowerBound(c);
+    return arm < num_arms() && competency(arm) == c ? arm : kNoArm;
   }
-  int Filled(int window) const {
-    return static_cast<int>(std::min<uint32_t>(total, static_cast<uint32_t>(window)));
+  // The arm of c, added with no outcomes when c has none yet. REQUIRES: the zone's window is the
+  // one it was made with.
+  size_t AddArm(uint32_t c) {
+    const size_t arm = LowerBound(c);
+    if (arm < num_arms() && competency(arm) == c) return arm;
+    // Grow by an eighth rather than double: a learner's zone lives as long as the server.
+    if (bytes_.size() == bytes_.capacity())
+      bytes_.reserve(bytes_.size() + bytes_.size() / 8 + stride());
+    bytes_.insert(bytes_.begin() + static_cast<std::ptrdiff_t>(arm * stride()), stride(),
+                  uint8_t{0});
+    SetWord(arm, c);
+    return arm;
+  }
+  void Reserve(size_t arms) { bytes_.reserve(arms * stride()); }
+
+  uint32_t Total(size_t arm) const {
+    uint16_t total;
+    std::memcpy(&total, Record(arm) + 4, sizeof(total));
+    return total;
+  }
+  void SetTotal(size_t arm, uint32_t total) {
+    const uint16_t saturated = static_cast<uint16_t>(std::min<uint32_t>(total, UINT16_MAX));
+    std::memcpy(Record(arm) + 4, &saturated, sizeof(saturated));
+  }
+  bool Mastered(size_t arm) const { return (Word(arm) & kMasteredBit) != 0; }
+  bool MasteredCompetency(uint32_t c) const {
+    const size_t arm = FindArm(c);
+    return arm != kNoArm && Mastered(arm);
+  }
+  void SetMastered(size_t arm) { SetWord(arm, Word(arm) | kMasteredBit); }
+
+  void Push(size_t arm, double outcome) {
+    uint8_t* recent = Record(arm) + kHeader;
+    std::memmove(recent + 1, recent, window_ - 1);
+    recent[0] = QuantizeOutcome(outcome);
+    SetTotal(arm, Total(arm) + 1);
+  }
+  int Filled(size_t arm) const {
+    return static_cast<int>(std::min<uint32_t>(Total(arm), static_cast<uint32_t>(window_)));
   }
   // i-th most recent outcome, i in [0, Filled).
-  float Recent(int i, int window) const {
-    return ring[(total - 1 - static_cast<uint32_t>(i)) % static_cast<uint32_t>(window)];
-  }
-  double SuccessRate(int window) const {
-    const int filled = Filled(window);
+  float Recent(size_t arm, int i) const { return OutcomeOf(Record(arm)[kHeader + i]); }
+  double SuccessRate(size_t arm) const {
+    const int filled = Filled(arm);
     if (filled == 0) return 0.0;
     double sum = 0.0;
-    for (int i = 0; i < filled; ++i) sum += Recent(i, window);
+    for (int i = 0; i < filled; ++i) sum += Recent(arm, i);
     return sum / filled;
   }
   // |mean(newer half) - mean(older half)| of a full window.
-  double LearningProgress(int window) const {
+  double LearningProgress(size_t arm) const {
+    const int window = static_cast<int>(window_);
     const int half = window / 2;
     double newer = 0.0, older = 0.0;
-    for (int i = 0; i < half; ++i) newer += Recent(i, window);
-    for (int i = half; i < window; ++i) older += Recent(i, window);
+    for (int i = 0; i < half; ++i) newer += Recent(arm, i);
+    for (int i = half; i < window; ++i) older += Recent(arm, i);
     return std::abs(newer - older) / half;
   }
-};
 
-struct LearnerZone {
-  std::vector<uint8_t> mastered;  // ZPDES-mastered, by competency
-  std::unordered_map<uint32_t, Arm> arms;
-  std::set<uint32_t> ready_ranks;  // topological ranks of unmastered competencies whose hard
-                                   // prerequisites are all ZPDES-mastered
+  // The zone's ready set is RecIndex::no_hard_prerequisite (shared by every learner) minus what
+  // is mastered, plus `unlocked_ranks_`: the ranks of unmastered competencies with hard
+  // prerequisites, all mastered. So a learner pays only for what practice changed.
+  void Unlock(uint32_t rank) {
+    auto it = std::lower_bound(unlocked_ranks_.begin(), unlocked_ranks_.end(), rank);
+    if (it == unlocked_ranks_.end() || *it != rank) unlocked_ranks_.insert(it, rank);
+  }
+  void Relock(uint32_t rank) {
+    auto it = std::lower_bound(unlocked_ranks_.begin(), unlocked_ranks_.end(), rank);
+    if (it != unlocked_ranks_.end() && *it == rank) unlocked_ranks_.erase(it);
+  }
+
+  // Calls visit(competency) for each ready competency in ascending topological rank until it
+  // returns false.
+  template <typename Visit>
+  void ForEachReady(const RecIndex& ix, Visit visit) const {
+    const std::vector<uint32_t>& base = ix.no_hard_prerequisite;
+    size_t i = 0, j = 0;
+    while (i < base.size() || j < unlocked_ranks_.size()) {
+      uint32_t c;
+      if (j == unlocked_ranks_.size() ||
+          (i < base.size() && ix.topo_rank[base[i]] < unlocked_ranks_[j])) {
+        c = base[i++];
+        if (MasteredCompetency(c)) continue;
+      } else {
+        c = ix.topo_order[unlocked_ranks_[j++]];
+      }
+      if (!visit(c)) return;
+    }
+  }
+
+ private:
+  static constexpr uint32_t kMasteredBit = 1u << 31;
+  static constexpr size_t kHeader = 6;  // u32 competency and flag, u16 total
+
+  size_t stride() const { return kHeader + window_; }
+  const uint8_t* Record(size_t arm) const { return bytes_.data() + arm * stride(); }
+  uint8_t* Record(size_t arm) { return bytes_.data() + arm * stride(); }
+  uint32_t Word(size_t arm) const {
+    uint32_t word;
+    std::memcpy(&word, Record(arm), sizeof(word));
+    return word;
+  }
+  void SetWord(size_t arm, uint32_t word) { std::memcpy(Record(arm), &word, sizeof(word)); }
+  size_t LowerBound(uint32_t c) const {
+    size_t lo = 0, hi = num_arms();
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (competency(mid) < c) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  size_t window_;
+  std::vector<uint8_t> bytes_;
+  std::vector<uint32_t> unlocked_ranks_;
 };
 
 class ZpdesPolicy final : public PolicyBase {
@@ -80,11 +190,11 @@ class ZpdesPolicy final : public PolicyBase {
     LearnerZone& zone = Learner(observation.learner_id);
     const ZpdesPolicyOptions& o = index().options.zpdes;
     for (uint32_t c : scratch_) {
-      Arm& arm = zone.arms[c];
-      arm.Push(static_cast<float>(observation.outcome), o.window);
-      if (!zone.mastered[c] && arm.Filled(o.window) == o.window &&
-          arm.SuccessRate(o.window) >= o.mastery_rate)
-        MarkMastered(&zone, c);
+      const size_t arm = zone.AddArm(c);
+      zone.Push(arm, observation.outcome);
+      if (!zone.Mastered(arm) && zone.Filled(arm) == o.window &&
+          zone.SuccessRate(arm) >= o.mastery_rate)
+        MarkMastered(&zone, arm);
     }
     return Status::Ok();
   }
@@ -99,34 +209,32 @@ class ZpdesPolicy final : public PolicyBase {
  private:
   static constexpr uint32_t kStateFormat = 1;
 
-  // The zone of a learner with no state: nothing mastered, the competencies with no hard
-  // prerequisite ready.
-  LearnerZone NewZone() const {
-    LearnerZone zone;
-    zone.mastered.assign(index().num_competencies(), 0);
-    for (uint32_t c : index().no_hard_prerequisite) zone.ready_ranks.insert(index().topo_rank[c]);
-    return zone;
-  }
-
+  // A learner with no state has an empty zone: nothing mastered, and the competencies with no
+  // hard prerequisite ready.
   LearnerZone& Learner(const std::string& learner_id) {
-    auto it = learners_.find(learner_id);
-    if (it != learners_.end()) return it->second;
-    return learners_.emplace(learner_id, NewZone()).first->second;
+    return learners_.try_emplace(learner_id, index().options.zpdes.window).first->second;
   }
 
-  void MarkMastered(LearnerZone* zone, uint32_t c) {
+  // Whether every hard prerequisite of c is ZPDES-mastered.
+  bool Unlocked(const LearnerZone& zone, uint32_t c) const {
     const RecIndex& ix = index();
-    zone->mastered[c] = 1;
-    zone->ready_ranks.erase(ix.topo_rank[c]);
+    const Csr& pre = ix.prerequisites;
+    for (uint32_t j = pre.begin(c); j < pre.end(c); ++j) {
+      if (ix.IsHard(pre.weights[j]) && !zone.MasteredCompetency(pre.targets[j])) return false;
+    }
+    return true;
+  }
+
+  void MarkMastered(LearnerZone* zone, size_t arm) {
+    const RecIndex& ix = index();
+    const uint32_t c = zone->competency(arm);
+    zone->SetMastered(arm);
+    zone->Relock(ix.topo_rank[c]);
     const Csr& dep = ix.dependents;
     for (uint32_t i = dep.begin(c); i < dep.end(c); ++i) {
       const uint32_t d = dep.targets[i];
-      if (zone->mastered[d] || !ix.IsHard(dep.weights[i])) continue;
-      bool all = true;
-      const Csr& pre = ix.prerequisites;
-      for (uint32_t j = pre.begin(d); j < pre.end(d) && all; ++j)
-        all = !ix.IsHard(pre.weights[j]) || zone->mastered[pre.targets[j]];
-      if (all) zone->ready_ranks.insert(ix.topo_rank[d]);
+      if (!ix.IsHard(dep.weights[i]) || zone->MasteredCompetency(d)) continue;
+      if (Unlocked(*zone, d)) zone->Unlock(ix.topo_rank[d]);
     }
   }
 
@@ -134,8 +242,8 @@ class ZpdesPolicy final : public PolicyBase {
   uint32_t NextActivity(const LearnerZone& zone, uint32_t c) const {
     const RecIndex& ix = index();
     const Csr& ca = ix.competency_activities;
-    auto arm = zone.arms.find(c);
-    const uint32_t done = arm == zone.arms.end() ? 0 : arm->second.total;
+    const size_t arm = zone.FindArm(c);
+    const uint32_t done = arm == LearnerZone::kNoArm ? 0 : zone.Total(arm);
     const uint32_t degree = ca.degree(c);
     for (uint32_t step = 0; step < degree; ++step) {
       const uint32_t a = ca.targets[ca.begin(c) + (done + step) % degree];
@@ -159,22 +267,22 @@ Result<std::string> ZpdesPolicy::SaveLearnerState(std::string_view learner_id) c
   const LearnerZone& zone = it->second;
   const RecIndex& ix = index();
   const int window = ix.options.zpdes.window;
-  std::vector<uint32_t> arms;
-  arms.reserve(zone.arms.size());
-  for (const auto& [c, arm] : zone.arms) arms.push_back(c);
-  std::sort(arms.begin(), arms.end(),
-            [&ix](uint32_t a, uint32_t b) { return ix.competency_ids[a] < ix.competency_ids[b]; });
+  // By competency id, so that the bytes do not depend on the graph's order.
+  std::vector<size_t> arms(zone.num_arms());
+  for (size_t arm = 0; arm < arms.size(); ++arm) arms[arm] = arm;
+  std::sort(arms.begin(), arms.end(), [&](size_t a, size_t b) {
+    return ix.competency_ids[zone.competency(a)] < ix.competency_ids[zone.competency(b)];
+  });
   LearnerStateWriter out(PolicyKind::kZpdes, kStateFormat);
   out.U32(static_cast<uint32_t>(window));
   out.U32(static_cast<uint32_t>(arms.size()));
-  for (uint32_t c : arms) {
-    const Arm& arm = zone.arms.at(c);
-    out.Bytes(ix.competency_ids[c]);
-    out.U32(arm.total);
-    out.U8(zone.mastered[c] ? 1 : 0);
-    const int kept = arm.Filled(window);
+  for (size_t arm : arms) {
+    out.Bytes(ix.competency_ids[zone.competency(arm)]);
+    out.U32(zone.Total(arm));
+    out.U8(zone.Mastered(arm) ? 1 : 0);
+    const int kept = zone.Filled(arm);
     out.U8(static_cast<uint8_t>(kept));
-    for (int i = kept - 1; i >= 0; --i) out.F32(arm.Recent(i, window));
+    for (int i = kept - 1; i >= 0; --i) out.F32(zone.Recent(arm, i));
   }
   return out.Finish();
 }
@@ -194,7 +302,18 @@ Status ZpdesPolicy::RestoreLearnerState(std::string_view learner_id, std::string
     return in.Error("window " + std::to_string(saved_window) + " outside [2, 64]");
   }
   PATHWISE_ASSIGN_OR_RETURN(uint32_t num_arms, in.U32());
-  LearnerZone zone = NewZone();
+  // The arms come sorted by competency id; the zone keeps them by index, so they are read first
+  // and sorted once rather than inserted one by one.
+  struct SavedArm {
+    uint32_t competency;
+    uint32_t total;
+    bool mastered;
+    uint8_t kept;
+    size_t first_outcome;
+  };
+  std::vector<SavedArm> saved;
+  std::vector<uint8_t> outcomes;
+  saved.reserve(num_arms);
   for (uint32_t k = 0; k < num_arms; ++k) {
     PATHWISE_ASSIGN_OR_RETURN(std::string_view competency, in.Bytes());
     PATHWISE_ASSIGN_OR_RETURN(uint32_t total, in.U32());
@@ -205,33 +324,44 @@ Status ZpdesPolicy::RestoreLearnerState(std::string_view learner_id, std::string
       return in.Error(std::to_string(kept) + " outcomes kept of " + std::to_string(total) +
                       " with window " + std::to_string(saved_window));
     }
-    Arm arm;
-    arm.total = total - kept;
+    const size_t first_outcome = outcomes.size();
     for (uint8_t i = 0; i < kept; ++i) {
       PATHWISE_ASSIGN_OR_RETURN(float outcome, in.F32());
       if (!(outcome >= 0.0f && outcome <= 1.0f)) return in.Error("outcome outside [0, 1]");
-      arm.Push(outcome, window);
+      outcomes.push_back(QuantizeOutcome(outcome));
     }
     const uint32_t c = ix.FindCompetency(competency);
     if (c == kNone) continue;  // the graph changed since the state was saved
-    if (zone.arms.count(c) != 0) {
-      return in.Error("competency '" + std::string(competency) + "' listed twice");
-    }
-    zone.arms.emplace(c, arm);
-    zone.mastered[c] = mastered;
+    saved.push_back({c, total, mastered == 1, kept, first_outcome});
   }
   if (!in.done()) return in.Error("unexpected bytes after the last arm");
-  // The ready set follows from the mastered flags (MarkMastered keeps it so incrementally).
-  zone.ready_ranks.clear();
-  const Csr& pre = ix.prerequisites;
-  for (uint32_t c = 0; c < ix.num_competencies(); ++c) {
-    if (zone.mastered[c]) continue;
-    bool ready = true;
-    for (uint32_t j = pre.begin(c); j < pre.end(c) && ready; ++j)
-      ready = !ix.IsHard(pre.weights[j]) || zone.mastered[pre.targets[j]];
-    if (ready) zone.ready_ranks.insert(ix.topo_rank[c]);
+  std::sort(saved.begin(), saved.end(),
+            [](const SavedArm& x, const SavedArm& y) { return x.competency < y.competency; });
+  LearnerZone zone(window);
+  zone.Reserve(saved.size());
+  for (size_t k = 0; k < saved.size(); ++k) {
+    const SavedArm& s = saved[k];
+    if (k > 0 && saved[k - 1].competency == s.competency) {
+      return in.Error("competency '" + ix.competency_ids[s.competency] + "' listed twice");
+    }
+    const size_t arm = zone.AddArm(s.competency);
+    zone.SetTotal(arm, s.total - s.kept);
+    for (uint8_t i = 0; i < s.kept; ++i) zone.Push(arm, OutcomeOf(outcomes[s.first_outcome + i]));
+    if (s.mastered) zone.SetMastered(arm);
   }
-  learners_[id] = std::move(zone);
+  // The unlocked set follows from the mastered flags (MarkMastered keeps it so incrementally):
+  // a competency with hard prerequisites, all mastered, is a hard dependent of a mastered one.
+  const Csr& dep = ix.dependents;
+  for (size_t arm = 0; arm < zone.num_arms(); ++arm) {
+    if (!zone.Mastered(arm)) continue;
+    const uint32_t c = zone.competency(arm);
+    for (uint32_t i = dep.begin(c); i < dep.end(c); ++i) {
+      const uint32_t d = dep.targets[i];
+      if (!ix.IsHard(dep.weights[i]) || zone.MasteredCompetency(d)) continue;
+      if (Unlocked(zone, d)) zone.Unlock(ix.topo_rank[d]);
+    }
+  }
+  learners_.insert_or_assign(id, std::move(zone));
   return Status::Ok();
 }
 
@@ -250,13 +380,13 @@ Result<std::vector<Recommendation>> ZpdesPolicy::Recommend(const LearnerState& s
   };
   std::vector<Member> members;
   const size_t cap = o.zone_size > 0 ? static_cast<size_t>(o.zone_size) : SIZE_MAX;
-  for (uint32_t rank : zone.ready_ranks) {
-    if (members.size() >= cap) break;
-    const uint32_t c = ix.topo_order[rank];
-    if (!goals_.empty() && !goals_.InClosure(c)) continue;
+  zone.ForEachReady(ix, [&](uint32_t c) {
+    if (members.size() >= cap) return false;
+    if (!goals_.empty() && !goals_.InClosure(c)) return true;
     const uint32_t a = NextActivity(zone, c);
     if (a != kNone) members.push_back({c, a, 0.0});
-  }
+    return true;
+  });
   bool reviewing = false;
   if (members.empty()) {
     // Everything reachable is ZPDES-mastered: keep practising the weakest of the goal's
@@ -264,8 +394,8 @@ Result<std::vector<Recommendation>> ZpdesPolicy::Recommend(const LearnerState& s
     std::vector<std::pair<double, uint32_t>> weakest;
     const std::vector<uint32_t>& pool = goals_.empty() ? ix.topo_order : goals_.closure_list();
     for (uint32_t c : pool) {
-      auto arm = zone.arms.find(c);
-      weakest.push_back({arm == zone.arms.end() ? 0.0 : arm->second.SuccessRate(o.window), c});
+      const size_t arm = zone.FindArm(c);
+      weakest.push_back({arm == LearnerZone::kNoArm ? 0.0 : zone.SuccessRate(arm), c});
     }
     std::stable_sort(weakest.begin(), weakest.end(),
                      [](const auto& x, const auto& y) { return x.first < y.first; });
@@ -289,9 +419,9 @@ Result<std::vector<Recommendation>> ZpdesPolicy::Recommend(const LearnerState& s
   // New arms get the largest weight so that each is tried until its window fills.
   double total = 0.0, max_weight = 0.0;
   for (Member& m : members) {
-    auto arm = zone.arms.find(m.competency);
-    const bool full = arm != zone.arms.end() && arm->second.Filled(o.window) == o.window;
-    m.weight = full ? std::max(kMinWeight, arm->second.LearningProgress(o.window)) : 1.0;
+    const size_t arm = zone.FindArm(m.competency);
+    const bool full = arm != LearnerZone::kNoArm && zone.Filled(arm) == o.window;
+    m.weight = full ? std::max(kMinWeight, zone.LearningProgress(arm)) : 1.0;
     total += m.weight;
     max_weight = std::max(max_weight, m.weight);
   }
@@ -329,16 +459,15 @@ Result<std::vector<Recommendation>> ZpdesPolicy::Recommend(const LearnerState& s
     part.part = ScorePart::kLearningProgress;
     part.weight = 1.0;
     part.value = m.weight / max_weight;
-    auto arm = zone.arms.find(m.competency);
-    const int filled = arm == zone.arms.end() ? 0 : arm->second.Filled(o.window);
+    const size_t arm = zone.FindArm(m.competency);
+    const int filled = arm == LearnerZone::kNoArm ? 0 : zone.Filled(arm);
     if (filled < o.window) {
       part.reason = "new to the zone: " + std::to_string(filled) + " of " +
                     std::to_string(o.window) + " attempts so far on " +
                     ix.competency_ids[m.competency];
     } else {
-      part.reason = "learning progress " + Fixed2(arm->second.LearningProgress(o.window)) +
-                    " over the last " + std::to_string(o.window) + " attempts on " +
-                    ix.competency_ids[m.competency];
+      part.reason = "learning progress " + Fixed2(zone.LearningProgress(arm)) + " over the last " +
+                    std::to_string(o.window) + " attempts on " + ix.competency_ids[m.competency];
     }
     rec.reasons.push_back(zone_reason);
     if (i == drawn) rec.reasons.push_back("drawn with probability " + Fixed2(probability[i]));

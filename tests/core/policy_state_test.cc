@@ -1,6 +1,7 @@
 // Per-learner policy state (Policy::SaveLearnerState / RestoreLearnerState), the Engine feeding its
 // policies from Record, and cold start.
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <set>
@@ -151,6 +152,41 @@ TEST(PolicyStateTest, ZpdesRestoreCarriesTheZoneAndMastery) {
   competencies.clear();
   for (const Recommendation& r : *recs) competencies.insert(r.competency_ids.at(0));
   EXPECT_EQ(competencies, (std::set<std::string>{"a", "e"}));
+}
+
+// The zone keeps outcomes in 240ths, one byte each (ZpdesPolicyOptions::window).
+TEST(PolicyStateTest, ZpdesKeepsPartialCreditInTwoHundredFortieths) {
+  std::unique_ptr<Policy> policy = Make(PolicyKind::kZpdes, ZpdesOptions());
+  // Quarters are exact: four answers at 0.75 reach mastery_rate 0.75, so b and c are unlocked.
+  for (int i = 0; i < 4; ++i) ASSERT_OK(policy->Observe({"", "zoe", "a.1", 0.75, i}));
+  // 0.3 is exact too; 0.301 is kept as 0.3.
+  ASSERT_OK(policy->Observe({"", "zoe", "e.1", 0.3, 4}));
+  ASSERT_OK(policy->Observe({"", "yan", "e.1", 0.301, 5}));
+  Result<std::string> zoe = policy->SaveLearnerState("zoe");
+  Result<std::string> yan = policy->SaveLearnerState("yan");
+  ASSERT_OK(zoe);
+  ASSERT_OK(yan);
+  std::unique_ptr<Policy> other = policy->Fork(1);
+  ASSERT_OK(other->RestoreLearnerState("zoe", *zoe));
+  EXPECT_EQ(*other->SaveLearnerState("zoe"), *zoe);
+  // The last four bytes of one arm's state are its newest outcome as a float32.
+  auto last_outcome = [](const std::string& bytes) {
+    float f;
+    std::memcpy(&f, bytes.data() + bytes.size() - sizeof(f), sizeof(f));
+    return f;
+  };
+  EXPECT_EQ(last_outcome(*zoe), 0.3f);
+  EXPECT_EQ(last_outcome(*yan), 0.3f);
+
+  LearnerState state;
+  state.learner_id = "zoe";
+  RecommendRequest request;
+  request.k = 10;
+  Result<std::vector<Recommendation>> recs = other->Recommend(state, request);
+  ASSERT_OK(recs);
+  std::set<std::string> competencies;
+  for (const Recommendation& r : *recs) competencies.insert(r.competency_ids.at(0));
+  EXPECT_EQ(competencies, (std::set<std::string>{"b", "c", "e"}));
 }
 
 TEST(PolicyStateTest, BadBytesAreRejectedAndChangeNothing) {

@@ -1,0 +1,154 @@
+// Memory per practised competency state, as pathwised holds it (issue 15: at most 40 bytes): the
+// tracker's state and the ZPDES zone of every learner, in one Engine, first grown by recording
+// events and then restored from saved states into a fresh Engine, as a restart from stored states
+// does. Also times that restore on one thread: the engine's share of a restart, without the store.
+//
+//     build/bin/state_memory [LEARNERS]    (default 100000; each practises all 100 competencies)
+//
+// The workload is service_load's: 100 competencies (each with up to two earlier prerequisites) and
+// 200 activities, learner l's event j on act.((j + l) mod 100), outcomes from a fixed seed.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <malloc.h>
+
+#include <pathwise/engine.h>
+
+namespace {
+
+constexpr int kCompetencies = 100;
+
+// Bytes in use by malloc (glibc's mallinfo2), so that the figures are the heap the states take,
+// not pages the allocator happens to hold.
+size_t HeapInUse() { return mallinfo2().uordblks; }
+
+pathwise::CompetencyGraph MakeGraph() {
+  std::mt19937_64 rng(42);
+  pathwise::GraphDefinition def;
+  for (int c = 0; c < kCompetencies; ++c) {
+    pathwise::Competency competency;
+    competency.id = "c" + std::to_string(c);
+    def.competencies.push_back(competency);
+    for (int k = 0; k < 2 && c > 0; ++k) {
+      const std::string from = "c" + std::to_string(rng() % static_cast<uint64_t>(c));
+      bool seen = false;
+      for (const auto& edge : def.prerequisites)
+        seen = seen || (edge.to == competency.id && edge.from == from);
+      if (seen) continue;
+      pathwise::Prerequisite edge;
+      edge.from = from;
+      edge.to = competency.id;
+      def.prerequisites.push_back(edge);
+    }
+  }
+  for (int a = 0; a < kCompetencies; ++a) {
+    pathwise::Activity single;
+    single.id = "act." + std::to_string(a);
+    single.competencies = {{"c" + std::to_string(a), 1.0}};
+    def.activities.push_back(single);
+    pathwise::Activity mix;
+    mix.id = "mix." + std::to_string(a);
+    mix.competencies = {{"c" + std::to_string(a), 1.0},
+                        {"c" + std::to_string((a + 1) % kCompetencies), 0.5}};
+    def.activities.push_back(mix);
+  }
+  pathwise::Result<pathwise::CompetencyGraph> graph =
+      pathwise::CompetencyGraph::FromDefinition(def);
+  if (!graph.ok()) {
+    std::fprintf(stderr, "graph: %s\n", graph.status().ToString().c_str());
+    std::exit(1);
+  }
+  return std::move(graph).value();
+}
+
+std::unique_ptr<pathwise::Engine> MakeEngine() {
+  pathwise::Result<std::unique_ptr<pathwise::Engine>> engine =
+      pathwise::Engine::Create(MakeGraph(), pathwise::BktModel{});
+  if (!engine.ok()) {
+    std::fprintf(stderr, "engine: %s\n", engine.status().ToString().c_str());
+    std::exit(1);
+  }
+  return std::move(engine).value();
+}
+
+void Check(const pathwise::Status& status, const char* what) {
+  if (status.ok()) return;
+  std::fprintf(stderr, "%s: %s\n", what, status.ToString().c_str());
+  std::exit(1);
+}
+
+std::string LearnerId(int l) { return "learner-" + std::to_string(l); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int learners = argc > 1 ? std::atoi(argv[1]) : 100000;
+  if (learners <= 0) {
+    std::fprintf(stderr, "usage: state_memory [LEARNERS > 0]\n");
+    return 2;
+  }
+  const double states = static_cast<double>(learners) * kCompetencies;
+
+  // Grown by recording, as a server that ingested every event since it started.
+  std::unique_ptr<pathwise::Engine> recorded = MakeEngine();
+  const size_t before_record = HeapInUse();
+  std::mt19937_64 rng(7);
+  for (int l = 0; l < learners; ++l) {
+    std::vector<pathwise::Observation> events;
+    for (int j = 0; j < kCompetencies; ++j) {
+      // No event ids: pathwised keeps them in its own bounded filter, not in the tracker.
+      events.push_back({"", LearnerId(l), "act." + std::to_string((j + l) % kCompetencies),
+                        rng() % 3 != 0 ? 1.0 : 0.0, 1700000000000 + j * 60000});
+    }
+    Check(recorded->RecordBatch(events).status(), "record");
+  }
+  const size_t after_record = HeapInUse();
+
+  // Restored from what a store keeps (the tracker's estimates and ZPDES's bytes), as a restart.
+  std::vector<std::pair<std::vector<pathwise::MasteryEstimate>, std::string>> saved(learners);
+  for (int l = 0; l < learners; ++l) {
+    pathwise::Result<pathwise::LearnerMastery> mastery = recorded->tracker().Mastery(LearnerId(l));
+    Check(mastery.status(), "mastery");
+    saved[l].first = std::move(mastery->competencies);
+    pathwise::Result<std::string> zone =
+        recorded->SaveLearnerState(pathwise::PolicyKind::kZpdes, LearnerId(l));
+    Check(zone.status(), "save");
+    saved[l].second = std::move(zone).value();
+  }
+  const pathwise::MasteryTracker::MemoryUsage tracker_recorded =
+      recorded->tracker().EstimateMemory();
+  recorded.reset();
+
+  std::unique_ptr<pathwise::Engine> restored = MakeEngine();
+  const size_t before_restore = HeapInUse();
+  const auto start = std::chrono::steady_clock::now();
+  for (int l = 0; l < learners; ++l) {
+    Check(restored->tracker().RestoreLearner(LearnerId(l), saved[l].first), "restore tracker");
+    Check(
+        restored->RestoreLearnerState(pathwise::PolicyKind::kZpdes, LearnerId(l), saved[l].second),
+        "restore zone");
+  }
+  const double restore_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const size_t after_restore = HeapInUse();
+  const pathwise::MasteryTracker::MemoryUsage tracker_restored =
+      restored->tracker().EstimateMemory();
+
+  std::printf("%d learners x %d practised competencies (%.0f states)\n", learners, kCompetencies,
+              states);
+  std::printf("after recording: %.1f bytes per state (heap), of which the tracker %.1f\n",
+              static_cast<double>(after_record - before_record) / states,
+              static_cast<double>(tracker_recorded.bytes) / states);
+  std::printf("after restoring: %.1f bytes per state (heap), of which the tracker %.1f\n",
+              static_cast<double>(after_restore - before_restore) / states,
+              static_cast<double>(tracker_restored.bytes) / states);
+  std::printf("restore on one thread: %.2f s (%.1f M states/s)\n", restore_seconds,
+              states / restore_seconds / 1e6);
+  return 0;
+}
