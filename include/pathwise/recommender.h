@@ -215,7 +215,7 @@ struct MasteryPolicyOptions {
 /// Options of the ZPDES policy (PolicyKind::kZpdes).
 struct ZpdesPolicyOptions {
   /// Outcomes per competency in the sliding window; learning progress compares its older and newer
-  /// halves. Even, in [2, 64]. Each learner's zone costs 8 + `window` bytes per practised
+  /// halves. Even, in [2, 64]. Each learner's zone costs 6 + `window` bytes per practised
   /// competency, the outcomes kept in 240ths (exact for binary answers and for credits in halves,
   /// thirds, quarters, fifths, sixths, eighths, tenths, twelfths or twentieths).
   int window = 6;
@@ -455,9 +455,9 @@ class Policy {
   // "<PolicyKindName>/<format version>\n" ("zpdes/1\n"), then the policy's payload, all integers
   // little-endian. zpdes/1's payload: u32 window (ZpdesPolicyOptions::window when saved), u32 arm
   // count, then per arm in increasing competency id order: u32 id length, the competency id's
-  // bytes, u32 outcomes ever observed, u8 1 when ZPDES-mastered else 0, u8 n = outcomes kept
-  // (min(observed, window)), n float32 outcomes oldest first (multiples of 1/240 when saved).
-  // mastery/1's payload: the learner's answer windows (see
+  // bytes, u32 outcomes ever observed (saturating at 65,535), u8 1 when ZPDES-mastered else 0, u8 n
+  // = outcomes kept (min(observed, window)), n float32 outcomes oldest first (multiples of 1/240
+  // when saved). mastery/1's payload: the learner's answer windows (see
   // MasteryPolicyOptions::mastery_recent_correct and progress_weight), competencies then
   // activities, each as u32 count, then per entry in increasing id order: u32 id length, the id's
   // bytes, u32 answers ever seen (saturating), u32 the last min(answers, 32) of them as bits (1
