@@ -574,13 +574,89 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
     LearnerSlot* slot;
     store::LearnerUpdate update;
   };
+  // Replays a learner's stored events into `next` and returns the update that brings its stored
+  // states and policy states in line (empty when they already are). REQUIRES: the slot's lock.
+  auto rederive =
+      [&](const std::string& learner, const store::StoredLearner& state,
+          const std::vector<store::StoredObservation>& events) -> Result<store::LearnerUpdate> {
+    MasteryTracker& tracker = next->engine->tracker();
+    PATHWISE_RETURN_IF_ERROR(Replay(*next->engine, events));
+    // The states the store should hold: every practised competency, and the prior for a stored
+    // competency that the replay no longer practises (e.g. its activities left the graph).
+    Result<LearnerMastery> replayed_mastery = tracker.Mastery(learner);
+    const LearnerMastery mastery =
+        replayed_mastery.ok() ? std::move(replayed_mastery).value() : tracker.PriorMastery(learner);
+    std::unordered_map<std::string_view, const MasteryEstimate*> stored;
+    for (const MasteryEstimate& e : state.competencies) stored.emplace(e.competency_id, &e);
+    store::LearnerUpdate update;
+    update.learner_id = learner;
+    update.expected_version = state.version;
+    for (const MasteryEstimate& raw : mastery.competencies) {
+      const MasteryEstimate e = Normalized(raw);
+      auto it = stored.find(e.competency_id);
+      if (e.opportunities == 0 && it == stored.end()) continue;
+      if (it != stored.end() && SameEstimate(*it->second, e)) continue;
+      update.states.push_back(e);
+    }
+    // The policies' states likewise: write those that differ, delete those no longer kept.
+    PATHWISE_ASSIGN_OR_RETURN(std::vector<store::PolicyState> policies,
+                              SavePolicyStates(*next->engine, learner));
+    if (policies != state.policy_states) {
+      update.policy_states = policies;
+      for (const store::PolicyState& stored_policy : state.policy_states) {
+        const bool kept = std::any_of(
+            policies.begin(), policies.end(),
+            [&](const store::PolicyState& p) { return p.policy == stored_policy.policy; });
+        if (!kept) update.policy_states.push_back({stored_policy.policy, ""});
+      }
+    }
+    return update;
+  };
   std::vector<Pending> pending;
+  // When another replica recorded for some of the learners since they were read, they are read,
+  // replayed and rewritten again one by one.
+  auto rewrite_one = [&](Pending& p) -> Status {
+    const std::string& learner = p.update.learner_id;
+    std::lock_guard<std::mutex> lock(p.slot->mu);
+    for (int attempt = 1;; ++attempt) {
+      Result<store::StoredLearner> state = store_->GetLearner(id_, learner);
+      if (!state.ok()) {
+        return state.status().code() == StatusCode::kNotFound ? Status::Ok() : state.status();
+      }
+      PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredObservation> events,
+                                ReadAllEvents(*store_, id_, learner));
+      for (const store::StoredObservation& e : events)
+        filter->Insert(learner, e.observation.event_id);
+      Status removed = next->engine->RemoveLearner(learner);
+      (void)removed;  // NotFound: the learner practised nothing the graph has
+      PATHWISE_ASSIGN_OR_RETURN(store::LearnerUpdate update, rederive(learner, *state, events));
+      p.slot->version = state->version;
+      if (update.states.empty() && update.policy_states.empty()) return Status::Ok();
+      store::EventBatch batch;
+      batch.tenant_id = id_;
+      batch.learners.push_back(std::move(update));
+      Result<store::CommitResult> result = store_->CommitEvents(batch);
+      if (result.ok()) {
+        p.slot->version = result->learner_versions[0];
+        return Status::Ok();
+      }
+      if (result.status().code() != StatusCode::kAborted || attempt == kMaxRecordAttempts)
+        return result.status();
+    }
+  };
   auto flush = [&]() -> Status {
     if (pending.empty()) return Status::Ok();
     store::EventBatch batch;
     batch.tenant_id = id_;
     for (const Pending& p : pending) batch.learners.push_back(p.update);
-    PATHWISE_ASSIGN_OR_RETURN(store::CommitResult result, store_->CommitEvents(batch));
+    Result<store::CommitResult> committed = store_->CommitEvents(batch);
+    if (!committed.ok() && committed.status().code() == StatusCode::kAborted) {
+      for (Pending& p : pending) PATHWISE_RETURN_IF_ERROR(rewrite_one(p));
+      rewritten += pending.size();
+      pending.clear();
+      return Status::Ok();
+    }
+    PATHWISE_ASSIGN_OR_RETURN(store::CommitResult result, std::move(committed));
     for (size_t i = 0; i < pending.size(); ++i) {
       std::lock_guard<std::mutex> lock(pending[i].slot->mu);
       pending[i].slot->version = result.learner_versions[i];
@@ -613,37 +689,7 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
       ++replayed;
       if (!next->has_graph()) continue;
 
-      MasteryTracker& tracker = next->engine->tracker();
-      PATHWISE_RETURN_IF_ERROR(Replay(*next->engine, events));
-      // The states the store should hold: every practised competency, and the prior for a stored
-      // competency that the replay no longer practises (e.g. its activities left the graph).
-      Result<LearnerMastery> replayed_mastery = tracker.Mastery(learner);
-      const LearnerMastery mastery = replayed_mastery.ok() ? std::move(replayed_mastery).value()
-                                                           : tracker.PriorMastery(learner);
-      std::unordered_map<std::string_view, const MasteryEstimate*> stored;
-      for (const MasteryEstimate& e : state->competencies) stored.emplace(e.competency_id, &e);
-      store::LearnerUpdate update;
-      update.learner_id = learner;
-      update.expected_version = state->version;
-      for (const MasteryEstimate& raw : mastery.competencies) {
-        const MasteryEstimate e = Normalized(raw);
-        auto it = stored.find(e.competency_id);
-        if (e.opportunities == 0 && it == stored.end()) continue;
-        if (it != stored.end() && SameEstimate(*it->second, e)) continue;
-        update.states.push_back(e);
-      }
-      // The policies' states likewise: write those that differ, delete those no longer kept.
-      PATHWISE_ASSIGN_OR_RETURN(std::vector<store::PolicyState> policies,
-                                SavePolicyStates(*next->engine, learner));
-      if (policies != state->policy_states) {
-        update.policy_states = policies;
-        for (const store::PolicyState& stored_policy : state->policy_states) {
-          const bool kept = std::any_of(
-              policies.begin(), policies.end(),
-              [&](const store::PolicyState& p) { return p.policy == stored_policy.policy; });
-          if (!kept) update.policy_states.push_back({stored_policy.policy, ""});
-        }
-      }
+      PATHWISE_ASSIGN_OR_RETURN(store::LearnerUpdate update, rederive(learner, *state, events));
       if (!update.states.empty() || !update.policy_states.empty())
         pending.push_back({slot, std::move(update)});
     }
