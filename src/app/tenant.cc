@@ -348,6 +348,7 @@ Result<std::shared_ptr<Curriculum>> Tenant::BuildCurriculum(std::optional<Compet
                                                             int64_t graph_version, BktModel model,
                                                             int64_t model_version) const {
   auto next = std::make_shared<Curriculum>();
+  next->generation = ++curriculum_generations_;
   next->graph_version = graph_version;
   next->model_version = model_version;
   next->model = model;
@@ -489,6 +490,7 @@ Result<std::optional<uint64_t>> Tenant::RestoreLocked(const std::shared_ptr<Curr
     std::lock_guard<std::mutex> lock(r.slot->mu);
     r.slot->stored = true;
     r.slot->stale = false;
+    r.slot->generation = next->generation;
     r.slot->version = r.version;
   }
   {
@@ -498,6 +500,7 @@ Result<std::optional<uint64_t>> Tenant::RestoreLocked(const std::shared_ptr<Curr
       std::lock_guard<std::mutex> slot_lock(slot->mu);
       slot->stored = false;
       slot->stale = false;
+      slot->generation = next->generation;
       slot->version = 0;
     }
   }
@@ -684,6 +687,7 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
         filter->Insert(learner, e.observation.event_id);
       slot->stored = true;
       slot->stale = false;
+      slot->generation = next->generation;
       slot->version = state->version;
       stored_learners.insert(learner);
       ++replayed;
@@ -706,6 +710,7 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
       std::lock_guard<std::mutex> slot_lock(slot->mu);
       slot->stored = false;
       slot->stale = false;
+      slot->generation = next->generation;
       slot->version = 0;
     }
   }
@@ -745,6 +750,7 @@ Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::stri
     slot->stored = false;
     slot->version = 0;
     slot->stale = false;
+    slot->generation = curriculum.generation;
     slot->reloaded_announced = announced;
     return Status::Ok();
   }
@@ -788,6 +794,7 @@ Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::stri
   slot->stored = true;
   slot->version = state->version;
   slot->stale = false;
+  slot->generation = curriculum.generation;
   slot->reloaded_announced = announced;
   return Status::Ok();
 }
@@ -836,9 +843,10 @@ Status Tenant::CatchUp() {
       return Status::FailedPrecondition("the stored graph and active model do not fit: " +
                                         next.status().message());
     }
-    // A fresh engine, and every learner reloaded (replayed under the new curriculum) on first
-    // use: the replica that put the curriculum rewrites the stored states, so this one only reads.
-    // Learners created elsewhere get a slot, so that reads find them.
+    // A fresh engine, and every learner reloaded (replayed under the new curriculum, whose
+    // generation no slot has) on first use: the replica that put the curriculum rewrites the stored
+    // states, so this one only reads. Learners created elsewhere get a slot, so that reads find
+    // them.
     std::string after;
     while (true) {
       PATHWISE_ASSIGN_OR_RETURN(std::vector<std::string> learners,
@@ -846,13 +854,6 @@ Status Tenant::CatchUp() {
       for (const std::string& learner : learners) GetOrCreateSlot(learner);
       if (learners.size() < kLearnerPage) break;
       after = learners.back();
-    }
-    {
-      std::lock_guard<std::mutex> lock(slots_mu_);
-      for (auto& [learner, slot] : slots_) {
-        std::lock_guard<std::mutex> slot_lock(slot->mu);
-        slot->stale = true;
-      }
     }
     Publish(std::move(next).value());
     LogLine(LogLevel::kInfo, "curriculum changed by another server")
@@ -1063,7 +1064,7 @@ Status Tenant::LockLearners(PendingBatch& batch) {
   batch.locks.reserve(batch.learners.size());
   for (const PendingBatch::LearnerEvents& l : batch.learners) batch.locks.emplace_back(l.slot->mu);
   for (const PendingBatch::LearnerEvents& l : batch.learners) {
-    if (l.slot->NeedsReload())
+    if (l.slot->NeedsReload(*batch.curriculum))
       PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*batch.curriculum, *l.learner, l.slot));
   }
   return Status::Ok();
@@ -1213,7 +1214,7 @@ std::vector<uint32_t> Tenant::AdoptCommit(PendingBatch& batch,
 Status Tenant::PrepareRetry(PendingBatch& batch) {
   // CommitBatch reloaded every learner; one whose reload failed is still marked stale.
   for (PendingBatch::LearnerEvents& l : batch.learners) {
-    if (l.slot->NeedsReload()) {
+    if (l.slot->NeedsReload(*batch.curriculum)) {
       PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*batch.curriculum, *l.learner, l.slot));
     }
     l.applied = false;
@@ -1265,7 +1266,7 @@ Status Tenant::ReadLearner(const Curriculum& current, const std::string& learner
   bool stored = false;
   if (slot != nullptr) {
     lock = std::unique_lock<std::mutex>(slot->mu);
-    if (slot->NeedsReload())
+    if (slot->NeedsReload(current))
       PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(current, learner_id, slot));
     stored = slot->stored;
   }
@@ -1358,8 +1359,9 @@ Result<LearnerExport> Tenant::ExportLearner(const std::string& learner_id) {
   LearnerSlot* slot = FindSlot(learner_id);
   if (slot == nullptr) return UnknownLearner(learner_id);
   std::lock_guard<std::mutex> lock(slot->mu);
-  if (slot->NeedsReload())
-    PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*curriculum(), learner_id, slot));
+  const std::shared_ptr<const Curriculum> current = curriculum();
+  if (slot->NeedsReload(*current))
+    PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner_id, slot));
   if (!slot->stored) return UnknownLearner(learner_id);
   LearnerExport out;
   PATHWISE_ASSIGN_OR_RETURN(out.state, store_->GetLearner(id_, learner_id));
@@ -1373,12 +1375,12 @@ Status Tenant::DeleteLearner(const std::string& learner_id) {
   LearnerSlot* slot = FindSlot(learner_id);
   if (slot == nullptr) return UnknownLearner(learner_id);
   std::lock_guard<std::mutex> lock(slot->mu);
-  if (slot->NeedsReload())
-    PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*curriculum(), learner_id, slot));
+  const std::shared_ptr<const Curriculum> current = curriculum();
+  if (slot->NeedsReload(*current))
+    PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner_id, slot));
   if (!slot->stored) return UnknownLearner(learner_id);
   Status deleted = store_->DeleteLearner(id_, learner_id);
   if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
-  std::shared_ptr<const Curriculum> current = curriculum();
   if (current->has_graph()) {
     Status removed = current->engine->RemoveLearner(learner_id);
     (void)removed;  // NotFound: the learner practised nothing the graph still has
@@ -1403,7 +1405,7 @@ Result<RecordPreview> Tenant::PreviewRecord(const std::vector<Observation>& even
     bool stored = false;
     if (slot != nullptr) {
       std::lock_guard<std::mutex> lock(slot->mu);
-      if (slot->NeedsReload())
+      if (slot->NeedsReload(*current))
         PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner, slot));
       stored = slot->stored;
     }
@@ -1442,7 +1444,8 @@ Result<VoidOutcome> Tenant::VoidEvents(const std::vector<std::string>& event_ids
     }
     if (candidates.empty()) continue;
     std::lock_guard<std::mutex> lock(slot->mu);
-    if (slot->NeedsReload()) PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner, slot));
+    if (slot->NeedsReload(*current))
+      PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner, slot));
     if (!slot->stored) continue;
     PATHWISE_ASSIGN_OR_RETURN(std::vector<bool> recorded,
                               store_->FindRecordedEvents(id_, learner, candidates));
@@ -1458,7 +1461,8 @@ Result<VoidOutcome> Tenant::VoidEvents(const std::vector<std::string>& event_ids
       out.removed.push_back({learner, std::move(id)});
     }
     if (dry_run) continue;
-    if (slot->NeedsReload()) PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner, slot));
+    if (slot->NeedsReload(*current))
+      PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner, slot));
     PATHWISE_RETURN_IF_ERROR(RemoveEventsLocked(*current, learner, remove, slot));
     ++out.learners_rescored;
   }

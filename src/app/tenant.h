@@ -43,6 +43,10 @@ inline constexpr std::string_view kActiveModelName = "active";
 struct Curriculum {
   int64_t graph_version = 0;  ///< 0: the tenant has no graph yet (then engine is null)
   int64_t model_version = 0;  ///< of the active model; 0: none stored (library defaults)
+  /// Distinct for every curriculum a tenant builds: a learner's slot records the one whose engine
+  /// holds its memory, so that a reader still holding the previous curriculum cannot make a
+  /// learner look loaded into the next one.
+  uint64_t generation = 0;
   BktModel model;
   /// The library's engine: its tracker holds the learners' mastery, and its policies (every kind,
   /// with the server's recommender options) hold their per-learner state, fed by Engine::Record.
@@ -298,10 +302,12 @@ class Tenant {
     // change announced during a reload is reloaded again.
     std::atomic<uint64_t> announced{0};
     uint64_t reloaded_announced = 0;
+    uint64_t generation = 0;  // of the curriculum whose engine holds this learner's memory
 
-    // REQUIRES: mu.
-    bool NeedsReload() const {
-      return stale || announced.load(std::memory_order_acquire) != reloaded_announced;
+    // Whether the learner must be reloaded before `current` serves it. REQUIRES: mu.
+    bool NeedsReload(const Curriculum& current) const {
+      return stale || generation != current.generation ||
+             announced.load(std::memory_order_acquire) != reloaded_announced;
     }
   };
 
@@ -415,6 +421,7 @@ class Tenant {
 
   // Announcements of other replicas (Note*), and how many of them the curriculum has caught up
   // with; the caught-up counts change under write_mu_ held exclusively.
+  mutable std::atomic<uint64_t> curriculum_generations_{0};  // the last generation given out
   std::atomic<uint64_t> curriculum_announced_{0};
   std::atomic<uint64_t> curriculum_caught_up_{0};
   std::atomic<uint64_t> anything_announced_{0};
