@@ -10,6 +10,12 @@
 //     build/bin/service_load --server build/bin/pathwised --data-dir "$(mktemp -d)"
 //         --learners 100000 --events-per-learner 100 --recommend-calls 300000
 //
+// Replicas: with --store postgresql://... the servers keep everything in that (empty) database,
+// --replicas N starts N of them on it, client thread t talking to replica t mod N (so calls for one
+// learner land on several replicas, as behind a balancer), and --postgres-pid PID (the postmaster)
+// adds PostgreSQL's own CPU time to each phase's report. No restart is measured then.
+// bench/replicas_bench.sh runs it for 1, 2 and 4 replicas on a throwaway PostgreSQL.
+//
 // Workload (deterministic, seed 42): a graph of 100 competencies (each with up to two prerequisites
 // among the earlier ones) and 200 activities: "act.i" practises competency i alone, "mix.i" two
 // competencies. Learner l's event j practises act.((j + l) mod 100), so after 100 events every
@@ -64,6 +70,9 @@ struct Options {
   bool keep_data = false;
   bool restart_only = false;  // skip ingestion: restart the server on the existing data dir
   int restarts = 1;           // of each kind
+  std::string store;          // empty: SQLite in data_dir; else a postgresql:// URI
+  int replicas = 1;
+  pid_t postgres_pid = 0;  // the postmaster, whose CPU (its backends' included) is reported
 };
 
 bool ParseOptions(int argc, char** argv, Options* o) {
@@ -94,6 +103,12 @@ bool ParseOptions(int argc, char** argv, Options* o) {
       o->client_threads = std::atoi(value.c_str());
     else if (flag == "--in-flight")
       o->in_flight = std::atoi(value.c_str());
+    else if (flag == "--store")
+      o->store = value;
+    else if (flag == "--replicas")
+      o->replicas = std::atoi(value.c_str());
+    else if (flag == "--postgres-pid")
+      o->postgres_pid = static_cast<pid_t>(std::atoi(value.c_str()));
     else if (flag == "--restarts")
       o->restarts = std::atoi(value.c_str());
     else
@@ -101,7 +116,8 @@ bool ParseOptions(int argc, char** argv, Options* o) {
   }
   return o->learners >= 10 && o->learners % 10 == 0 && o->events_per_learner >= 10 &&
          o->events_per_learner % 10 == 0 && o->client_threads >= 1 && o->in_flight >= 1 &&
-         o->restarts >= 1 && (!o->restart_only || !o->data_dir.empty());
+         o->restarts >= 1 && (!o->restart_only || !o->data_dir.empty()) && o->replicas >= 1 &&
+         (o->replicas == 1 || !o->store.empty()) && (!o->restart_only || o->store.empty());
 }
 
 // ---- The server as a child process --------------------------------------------------------------
@@ -112,8 +128,12 @@ pathwise::Status StartServer(const Options& o, pathwise::testing::ServerProcess*
                              double* startup_seconds) {
   pathwise::testing::ServerProcessOptions options;
   options.binary = o.server;
-  options.args = {"--data-dir",  o.data_dir, "--api-key", std::string("load=") + kKey,
-                  "--log-level", "warning"};
+  options.args = {"--api-key", std::string("load=") + kKey, "--log-level", "warning"};
+  if (o.store.empty()) {
+    options.args.insert(options.args.end(), {"--data-dir", o.data_dir});
+  } else {
+    options.args.insert(options.args.end(), {"--store", o.store});
+  }
   options.log_path = o.data_dir + ".log";
   options.startup_timeout_seconds = 0;  // a restart of a large store may take minutes
   const auto started = Clock::now();
@@ -143,6 +163,37 @@ double CpuSeconds(pid_t pid) {
   double ticks = 0;
   for (int i = 3; i <= 15 && fields >> field; ++i) {
     if (i == 14 || i == 15) ticks += std::atof(field.c_str());  // utime, stime
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// CPU time of a process, of its children that it has waited for, and of its live children: for
+// the postmaster, PostgreSQL's whole CPU (every backend, ended or running).
+double CpuSecondsWithChildren(pid_t pid) {
+  auto ticks_of = [](const std::string& path, bool with_waited, pid_t* parent) {
+    std::ifstream stat(path);
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) return 0.0;
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 17 && fields >> field; ++i) {
+      if (i == 4 && parent != nullptr) *parent = static_cast<pid_t>(std::atoi(field.c_str()));
+      if (i == 14 || i == 15 || (with_waited && (i == 16 || i == 17))) {
+        ticks += std::atof(field.c_str());
+      }
+    }
+    return ticks;
+  };
+  double ticks = ticks_of("/proc/" + std::to_string(pid) + "/stat", true, nullptr);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    pid_t parent = 0;
+    const double child = ticks_of(entry.path().string() + "/stat", false, &parent);
+    if (parent == pid) ticks += child;
   }
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
@@ -213,7 +264,7 @@ struct RunStats {
 };
 
 template <typename Stub, typename Request, typename Response>
-RunStats Drive(const std::string& address, const Options& o, size_t total_calls,
+RunStats Drive(const std::vector<std::string>& addresses, const Options& o, size_t total_calls,
                const std::function<void(size_t index, Request*)>& make_request,
                std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> (Stub::*prepare)(
                    grpc::ClientContext*, const Request&, grpc::CompletionQueue*),
@@ -236,7 +287,8 @@ RunStats Drive(const std::string& address, const Options& o, size_t total_calls,
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per thread
       args.SetMaxReceiveMessageSize(-1);
-      auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+      auto channel = grpc::CreateCustomChannel(addresses[static_cast<size_t>(t) % addresses.size()],
+                                               grpc::InsecureChannelCredentials(), args);
       std::unique_ptr<Stub> stub = new_stub(channel, grpc::StubOptions());
       grpc::CompletionQueue cq;
       RunStats& stats = per_thread[static_cast<size_t>(t)];
@@ -343,7 +395,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: service_load [--server PATH] [--data-dir DIR] [--learners N (x10)] "
                  "[--events-per-learner N (x10)] [--recommend-calls N] [--client-threads N] "
-                 "[--in-flight N] [--keep-data] [--restart-only --data-dir DIR] [--restarts N]\n");
+                 "[--in-flight N] [--keep-data] [--restart-only --data-dir DIR] [--restarts N] "
+                 "[--store postgresql://... [--replicas N] [--postgres-pid PID]]\n");
     return 2;
   }
   if (o.data_dir.empty()) {
@@ -360,15 +413,32 @@ int main(int argc, char** argv) {
   if (o.restart_only) return MeasureRestarts(o) ? 0 : 1;
   std::filesystem::remove_all(o.data_dir, ec);
   std::filesystem::remove(o.data_dir + ".log", ec);
-  pathwise::testing::ServerProcess child;
-  double startup_seconds = 0;
-  if (pathwise::Status started = StartServer(o, &child, &startup_seconds); !started.ok()) {
-    std::fprintf(stderr, "could not start %s: %s\n", o.server.c_str(), started.message().c_str());
-    return 1;
+  std::vector<std::unique_ptr<pathwise::testing::ServerProcess>> servers;
+  std::vector<std::string> addresses;
+  for (int r = 0; r < o.replicas; ++r) {
+    servers.push_back(std::make_unique<pathwise::testing::ServerProcess>());
+    double startup_seconds = 0;
+    Options replica = o;
+    replica.data_dir = o.data_dir + (r == 0 ? "" : "-" + std::to_string(r));  // its log's name
+    if (pathwise::Status started = StartServer(replica, servers.back().get(), &startup_seconds);
+        !started.ok()) {
+      std::fprintf(stderr, "could not start %s: %s\n", o.server.c_str(), started.message().c_str());
+      return 1;
+    }
+    addresses.push_back(servers.back()->address());
+    std::printf("server %s (pid %d) on %s, data %s; %d client threads x %d calls in flight\n",
+                o.server.c_str(), servers.back()->pid(), servers.back()->address().c_str(),
+                o.store.empty() ? o.data_dir.c_str() : "PostgreSQL", o.client_threads, o.in_flight);
   }
-  std::printf("server %s (pid %d) on %s, data %s; %d client threads x %d calls in flight\n",
-              o.server.c_str(), child.pid(), child.address().c_str(), o.data_dir.c_str(),
-              o.client_threads, o.in_flight);
+  pathwise::testing::ServerProcess& child = *servers[0];
+  auto servers_cpu = [&servers]() {
+    double seconds = 0;
+    for (const auto& server : servers) seconds += CpuSeconds(server->pid());
+    return seconds;
+  };
+  auto postgres_cpu = [&o]() {
+    return o.postgres_pid > 0 ? CpuSecondsWithChildren(o.postgres_pid) : 0.0;
+  };
 
   {
     auto stub = v1::CurriculumService::NewStub(
@@ -384,17 +454,38 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // The other replicas learn of the graph from PostgreSQL's notification (milliseconds).
+  for (size_t r = 1; r < addresses.size(); ++r) {
+    auto stub = v1::RecommendationService::NewStub(
+        grpc::CreateChannel(addresses[r], grpc::InsecureChannelCredentials()));
+    for (int tries = 0;; ++tries) {
+      grpc::ClientContext context;
+      context.AddMetadata("authorization", std::string("Bearer ") + kKey);
+      v1::RecommendRequest request;
+      request.set_learner_id("nobody");
+      request.set_k(1);
+      v1::RecommendResponse response;
+      grpc::Status status = stub->Recommend(&context, request, &response);
+      if (status.error_code() != grpc::StatusCode::FAILED_PRECONDITION) break;
+      if (tries == 500) {
+        std::fprintf(stderr, "replica %zu never saw the graph\n", r);
+        return 1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
 
   // Ingest: batch b covers learners [10 g, 10 g + 10) and events [10 r, 10 r + 10) of each, where
   // rounds r run outermost so a learner's events arrive roughly in order.
   const size_t groups = static_cast<size_t>(o.learners / 10);
   const size_t rounds = static_cast<size_t>(o.events_per_learner / 10);
   const size_t batches = groups * rounds;
-  const double cpu_before_ingest = CpuSeconds(child.pid());
+  const double cpu_before_ingest = servers_cpu();
+  const double postgres_before_ingest = postgres_cpu();
   const double client_before_ingest = SelfCpuSeconds();
   RunStats ingest =
       Drive<v1::LearnerService::Stub, v1::RecordEventsRequest, v1::RecordEventsResponse>(
-          child.address(), o, batches,
+          addresses, o, batches,
           [groups](size_t b, v1::RecordEventsRequest* request) {
             const size_t round = b / groups;
             const size_t group = b % groups;
@@ -412,7 +503,8 @@ int main(int argc, char** argv) {
             }
           },
           &v1::LearnerService::Stub::PrepareAsyncRecordEvents, &v1::LearnerService::NewStub);
-  const double ingest_cpu = CpuSeconds(child.pid()) - cpu_before_ingest;
+  const double ingest_cpu = servers_cpu() - cpu_before_ingest;
+  const double ingest_postgres_cpu = postgres_cpu() - postgres_before_ingest;
   const double ingest_client_cpu = SelfCpuSeconds() - client_before_ingest;
   const double events = static_cast<double>(ingest.calls) * 100.0;
   std::printf(
@@ -423,13 +515,19 @@ int main(int argc, char** argv) {
       static_cast<double>(ingest.calls) / ingest.seconds, Percentile(ingest.latencies_ms, 0.5),
       Percentile(ingest.latencies_ms, 0.99), static_cast<unsigned long long>(ingest.failures),
       ingest_cpu, events / ingest_cpu, ingest_client_cpu);
+  if (o.postgres_pid > 0) {
+    std::printf(
+        "ingest: %d replicas; PostgreSQL CPU %.1f s (%.0f events per PostgreSQL CPU-second)\n",
+        o.replicas, ingest_postgres_cpu, events / ingest_postgres_cpu);
+  }
 
   const int learners = o.learners;
-  const double cpu_before_recommend = CpuSeconds(child.pid());
+  const double cpu_before_recommend = servers_cpu();
+  const double postgres_before_recommend = postgres_cpu();
   const double client_before_recommend = SelfCpuSeconds();
   RunStats recommend =
       Drive<v1::RecommendationService::Stub, v1::RecommendRequest, v1::RecommendResponse>(
-          child.address(), o, static_cast<size_t>(o.recommend_calls),
+          addresses, o, static_cast<size_t>(o.recommend_calls),
           [learners](size_t i, v1::RecommendRequest* request) {
             // A fixed pseudo-random learner per call (splitmix64 of the index).
             uint64_t z = i + 0x9e3779b97f4a7c15ULL;
@@ -443,7 +541,8 @@ int main(int argc, char** argv) {
           },
           &v1::RecommendationService::Stub::PrepareAsyncRecommend,
           &v1::RecommendationService::NewStub);
-  const double recommend_cpu = CpuSeconds(child.pid()) - cpu_before_recommend;
+  const double recommend_cpu = servers_cpu() - cpu_before_recommend;
+  const double recommend_postgres_cpu = postgres_cpu() - postgres_before_recommend;
   const double recommend_client_cpu = SelfCpuSeconds() - client_before_recommend;
   std::printf(
       "recommend: %llu calls in %.1f s: %.0f calls/s; latency p50 %.2f ms, p99 %.2f ms; "
@@ -454,9 +553,17 @@ int main(int argc, char** argv) {
       Percentile(recommend.latencies_ms, 0.5), Percentile(recommend.latencies_ms, 0.99),
       static_cast<unsigned long long>(recommend.failures), recommend_cpu,
       static_cast<double>(recommend.calls) / recommend_cpu, recommend_client_cpu);
+  if (o.postgres_pid > 0) {
+    std::printf("recommend: %d replicas; PostgreSQL CPU %.1f s\n", o.replicas,
+                recommend_postgres_cpu);
+  }
 
   const double peak = PeakMemoryMiB(child.pid());
-  child.Signal(SIGTERM);
+  for (const auto& server : servers) server->Signal(SIGTERM);
+  if (!o.store.empty()) {
+    std::printf("server peak RSS %.1f MiB (replica 0)\n", peak);
+    return ingest.failures == 0 && recommend.failures == 0 ? 0 : 1;
+  }
   std::printf(
       "stored: %d learners x %d competencies practised; database %.1f MiB (%s); server peak RSS "
       "%.1f MiB\n",

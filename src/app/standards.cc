@@ -247,6 +247,8 @@ Result<ClassReportOutcome> BuildTenantClassReport(Tenant& tenant, const ClassRep
   bool require_known = false;
   if (!call.class_id.empty()) {
     PATHWISE_RETURN_IF_ERROR(ValidateText(call.class_id, "class_id", limits));
+    // A roster imported through another replica is read from the store once announced.
+    PATHWISE_RETURN_IF_ERROR(tenant.CatchUp());
     std::shared_ptr<const Roster> roster = tenant.roster();
     if (roster == nullptr) {
       return Status::NotFound(

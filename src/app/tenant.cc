@@ -188,6 +188,67 @@ Result<Roster> RosterFromJson(const std::string& text) {
   }
 }
 
+// The tenant's latest graph, active model and roster as stored, parsed.
+struct StoredCurriculum {
+  std::optional<CompetencyGraph> graph;  // none stored: nullopt
+  int64_t graph_version = 0;
+  BktModel model;  // none stored: the library's defaults, version 0
+  int64_t model_version = 0;
+  std::optional<Roster> roster;
+};
+
+// FailedPrecondition when something stored no longer loads; store errors as they come.
+Result<StoredCurriculum> ReadStoredCurriculum(store::LearnerStore& store,
+                                              const std::string& tenant_id) {
+  StoredCurriculum out;
+  Result<store::GraphVersion> stored_graph = store.GetGraph(tenant_id, store::kLatestVersion);
+  if (stored_graph.ok()) {
+    Result<GraphDefinition> def = ParseGraphJson(stored_graph->graph_json, "stored graph");
+    Result<CompetencyGraph> built = def.ok()
+                                        ? CompetencyGraph::FromDefinition(std::move(def).value())
+                                        : Result<CompetencyGraph>(def.status());
+    if (!built.ok()) {
+      return Status::FailedPrecondition("stored graph version " +
+                                        std::to_string(stored_graph->version) +
+                                        " does not load: " + built.status().message());
+    }
+    out.graph = std::move(built).value();
+    out.graph_version = stored_graph->version;
+  } else if (stored_graph.status().code() != StatusCode::kNotFound) {
+    return stored_graph.status();
+  }
+
+  Result<store::ModelVersion> stored_model =
+      store.GetModel(tenant_id, std::string(kActiveModelName), store::kLatestVersion);
+  if (stored_model.ok()) {
+    Result<BktModel> parsed = ParseModelJson(stored_model->model_json, "stored model");
+    if (!parsed.ok()) {
+      return Status::FailedPrecondition("stored active model version " +
+                                        std::to_string(stored_model->version) +
+                                        " does not load: " + parsed.status().message());
+    }
+    out.model = std::move(parsed).value();
+    out.model_version = stored_model->version;
+  } else if (stored_model.status().code() != StatusCode::kNotFound) {
+    return stored_model.status();
+  }
+
+  Result<store::RosterVersion> stored_roster = store.GetRoster(tenant_id, store::kLatestVersion);
+  if (stored_roster.ok()) {
+    Result<Roster> roster = RosterFromJson(stored_roster->roster_json);
+    if (!roster.ok()) {
+      return Status::FailedPrecondition("stored roster version " +
+                                        std::to_string(stored_roster->version) +
+                                        " does not load: " + roster.status().message());
+    }
+    out.roster = std::move(roster).value();
+  } else if (stored_roster.status().code() != StatusCode::kNotFound) {
+    return stored_roster.status();
+  }
+
+  return out;
+}
+
 }  // namespace
 
 // ---- Tenant -------------------------------------------------------------------------------------
@@ -287,6 +348,7 @@ Result<std::shared_ptr<Curriculum>> Tenant::BuildCurriculum(std::optional<Compet
                                                             int64_t graph_version, BktModel model,
                                                             int64_t model_version) const {
   auto next = std::make_shared<Curriculum>();
+  next->generation = ++curriculum_generations_;
   next->graph_version = graph_version;
   next->model_version = model_version;
   next->model = model;
@@ -305,56 +367,18 @@ Result<std::shared_ptr<Curriculum>> Tenant::BuildCurriculum(std::optional<Compet
 
 Status Tenant::Load() {
   std::unique_lock<std::shared_mutex> write(write_mu_);
-  std::optional<CompetencyGraph> graph;
-  int64_t graph_version = 0;
-  Result<store::GraphVersion> stored_graph = store_->GetGraph(id_, store::kLatestVersion);
-  if (stored_graph.ok()) {
-    Result<GraphDefinition> def = ParseGraphJson(stored_graph->graph_json, "stored graph");
-    Result<CompetencyGraph> built = def.ok()
-                                        ? CompetencyGraph::FromDefinition(std::move(def).value())
-                                        : Result<CompetencyGraph>(def.status());
-    if (!built.ok()) {
-      return Status::FailedPrecondition("stored graph version " +
-                                        std::to_string(stored_graph->version) +
-                                        " does not load: " + built.status().message());
-    }
-    graph = std::move(built).value();
-    graph_version = stored_graph->version;
-  } else if (stored_graph.status().code() != StatusCode::kNotFound) {
-    return stored_graph.status();
-  }
-
-  BktModel model;
-  int64_t model_version = 0;
-  Result<store::ModelVersion> stored_model =
-      store_->GetModel(id_, std::string(kActiveModelName), store::kLatestVersion);
-  if (stored_model.ok()) {
-    Result<BktModel> parsed = ParseModelJson(stored_model->model_json, "stored model");
-    if (!parsed.ok()) {
-      return Status::FailedPrecondition("stored active model version " +
-                                        std::to_string(stored_model->version) +
-                                        " does not load: " + parsed.status().message());
-    }
-    model = std::move(parsed).value();
-    model_version = stored_model->version;
-  } else if (stored_model.status().code() != StatusCode::kNotFound) {
-    return stored_model.status();
-  }
-
-  Result<store::RosterVersion> stored_roster = store_->GetRoster(id_, store::kLatestVersion);
-  if (stored_roster.ok()) {
-    Result<Roster> roster = RosterFromJson(stored_roster->roster_json);
-    if (!roster.ok()) {
-      return Status::FailedPrecondition("stored roster version " +
-                                        std::to_string(stored_roster->version) +
-                                        " does not load: " + roster.status().message());
-    }
+  // Announcements before this read are covered by it.
+  const uint64_t curriculum_announced = curriculum_announced_.load();
+  anything_caught_up_ = anything_announced_.load();
+  PATHWISE_ASSIGN_OR_RETURN(StoredCurriculum stored, ReadStoredCurriculum(*store_, id_));
+  if (stored.roster) {
     std::lock_guard<std::mutex> lock(roster_mu_);
-    roster_ = std::make_shared<const Roster>(std::move(roster).value());
-  } else if (stored_roster.status().code() != StatusCode::kNotFound) {
-    return stored_roster.status();
+    roster_ = std::make_shared<const Roster>(std::move(*stored.roster));
   }
-
+  std::optional<CompetencyGraph> graph = std::move(stored.graph);
+  const int64_t graph_version = stored.graph_version;
+  BktModel model = std::move(stored.model);
+  const int64_t model_version = stored.model_version;
   Result<std::shared_ptr<Curriculum>> next =
       BuildCurriculum(std::move(graph), graph_version, std::move(model), model_version);
   if (!next.ok()) {
@@ -384,6 +408,7 @@ Status Tenant::Load() {
   if (!report.from_states) {
     PATHWISE_ASSIGN_OR_RETURN(report.learners, RebuildLocked(std::move(loaded)));
   }
+  curriculum_caught_up_ = curriculum_announced;
   {
     std::lock_guard<std::mutex> lock(load_mu_);
     last_load_ = report;
@@ -465,6 +490,7 @@ Result<std::optional<uint64_t>> Tenant::RestoreLocked(const std::shared_ptr<Curr
     std::lock_guard<std::mutex> lock(r.slot->mu);
     r.slot->stored = true;
     r.slot->stale = false;
+    r.slot->generation = next->generation;
     r.slot->version = r.version;
   }
   {
@@ -474,13 +500,14 @@ Result<std::optional<uint64_t>> Tenant::RestoreLocked(const std::shared_ptr<Curr
       std::lock_guard<std::mutex> slot_lock(slot->mu);
       slot->stored = false;
       slot->stale = false;
+      slot->generation = next->generation;
       slot->version = 0;
     }
   }
   // Until the filter holds every stored id, MarkDuplicates asks the store about every event of a
   // stored learner: start-up does not wait for the ids, and no duplicate gets through meanwhile.
   auto seen = std::make_shared<SeenEvents>();
-  seen_events_ = seen;
+  std::atomic_store(&seen_events_, seen);
   StartFillingEventFilter(std::move(seen));
   Publish(next);
   return std::optional<uint64_t>(restored);
@@ -550,13 +577,89 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
     LearnerSlot* slot;
     store::LearnerUpdate update;
   };
+  // Replays a learner's stored events into `next` and returns the update that brings its stored
+  // states and policy states in line (empty when they already are). REQUIRES: the slot's lock.
+  auto rederive =
+      [&](const std::string& learner, const store::StoredLearner& state,
+          const std::vector<store::StoredObservation>& events) -> Result<store::LearnerUpdate> {
+    MasteryTracker& tracker = next->engine->tracker();
+    PATHWISE_RETURN_IF_ERROR(Replay(*next->engine, events));
+    // The states the store should hold: every practised competency, and the prior for a stored
+    // competency that the replay no longer practises (e.g. its activities left the graph).
+    Result<LearnerMastery> replayed_mastery = tracker.Mastery(learner);
+    const LearnerMastery mastery =
+        replayed_mastery.ok() ? std::move(replayed_mastery).value() : tracker.PriorMastery(learner);
+    std::unordered_map<std::string_view, const MasteryEstimate*> stored;
+    for (const MasteryEstimate& e : state.competencies) stored.emplace(e.competency_id, &e);
+    store::LearnerUpdate update;
+    update.learner_id = learner;
+    update.expected_version = state.version;
+    for (const MasteryEstimate& raw : mastery.competencies) {
+      const MasteryEstimate e = Normalized(raw);
+      auto it = stored.find(e.competency_id);
+      if (e.opportunities == 0 && it == stored.end()) continue;
+      if (it != stored.end() && SameEstimate(*it->second, e)) continue;
+      update.states.push_back(e);
+    }
+    // The policies' states likewise: write those that differ, delete those no longer kept.
+    PATHWISE_ASSIGN_OR_RETURN(std::vector<store::PolicyState> policies,
+                              SavePolicyStates(*next->engine, learner));
+    if (policies != state.policy_states) {
+      update.policy_states = policies;
+      for (const store::PolicyState& stored_policy : state.policy_states) {
+        const bool kept = std::any_of(
+            policies.begin(), policies.end(),
+            [&](const store::PolicyState& p) { return p.policy == stored_policy.policy; });
+        if (!kept) update.policy_states.push_back({stored_policy.policy, ""});
+      }
+    }
+    return update;
+  };
   std::vector<Pending> pending;
+  // When another replica recorded for some of the learners since they were read, they are read,
+  // replayed and rewritten again one by one.
+  auto rewrite_one = [&](Pending& p) -> Status {
+    const std::string& learner = p.update.learner_id;
+    std::lock_guard<std::mutex> lock(p.slot->mu);
+    for (int attempt = 1;; ++attempt) {
+      Result<store::StoredLearner> state = store_->GetLearner(id_, learner);
+      if (!state.ok()) {
+        return state.status().code() == StatusCode::kNotFound ? Status::Ok() : state.status();
+      }
+      PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredObservation> events,
+                                ReadAllEvents(*store_, id_, learner));
+      for (const store::StoredObservation& e : events)
+        filter->Insert(learner, e.observation.event_id);
+      Status removed = next->engine->RemoveLearner(learner);
+      (void)removed;  // NotFound: the learner practised nothing the graph has
+      PATHWISE_ASSIGN_OR_RETURN(store::LearnerUpdate update, rederive(learner, *state, events));
+      p.slot->version = state->version;
+      if (update.states.empty() && update.policy_states.empty()) return Status::Ok();
+      store::EventBatch batch;
+      batch.tenant_id = id_;
+      batch.learners.push_back(std::move(update));
+      Result<store::CommitResult> result = store_->CommitEvents(batch);
+      if (result.ok()) {
+        p.slot->version = result->learner_versions[0];
+        return Status::Ok();
+      }
+      if (result.status().code() != StatusCode::kAborted || attempt == kMaxRecordAttempts)
+        return result.status();
+    }
+  };
   auto flush = [&]() -> Status {
     if (pending.empty()) return Status::Ok();
     store::EventBatch batch;
     batch.tenant_id = id_;
     for (const Pending& p : pending) batch.learners.push_back(p.update);
-    PATHWISE_ASSIGN_OR_RETURN(store::CommitResult result, store_->CommitEvents(batch));
+    Result<store::CommitResult> committed = store_->CommitEvents(batch);
+    if (!committed.ok() && committed.status().code() == StatusCode::kAborted) {
+      for (Pending& p : pending) PATHWISE_RETURN_IF_ERROR(rewrite_one(p));
+      rewritten += pending.size();
+      pending.clear();
+      return Status::Ok();
+    }
+    PATHWISE_ASSIGN_OR_RETURN(store::CommitResult result, std::move(committed));
     for (size_t i = 0; i < pending.size(); ++i) {
       std::lock_guard<std::mutex> lock(pending[i].slot->mu);
       pending[i].slot->version = result.learner_versions[i];
@@ -584,42 +687,13 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
         filter->Insert(learner, e.observation.event_id);
       slot->stored = true;
       slot->stale = false;
+      slot->generation = next->generation;
       slot->version = state->version;
       stored_learners.insert(learner);
       ++replayed;
       if (!next->has_graph()) continue;
 
-      MasteryTracker& tracker = next->engine->tracker();
-      PATHWISE_RETURN_IF_ERROR(Replay(*next->engine, events));
-      // The states the store should hold: every practised competency, and the prior for a stored
-      // competency that the replay no longer practises (e.g. its activities left the graph).
-      Result<LearnerMastery> replayed_mastery = tracker.Mastery(learner);
-      const LearnerMastery mastery = replayed_mastery.ok() ? std::move(replayed_mastery).value()
-                                                           : tracker.PriorMastery(learner);
-      std::unordered_map<std::string_view, const MasteryEstimate*> stored;
-      for (const MasteryEstimate& e : state->competencies) stored.emplace(e.competency_id, &e);
-      store::LearnerUpdate update;
-      update.learner_id = learner;
-      update.expected_version = state->version;
-      for (const MasteryEstimate& raw : mastery.competencies) {
-        const MasteryEstimate e = Normalized(raw);
-        auto it = stored.find(e.competency_id);
-        if (e.opportunities == 0 && it == stored.end()) continue;
-        if (it != stored.end() && SameEstimate(*it->second, e)) continue;
-        update.states.push_back(e);
-      }
-      // The policies' states likewise: write those that differ, delete those no longer kept.
-      PATHWISE_ASSIGN_OR_RETURN(std::vector<store::PolicyState> policies,
-                                SavePolicyStates(*next->engine, learner));
-      if (policies != state->policy_states) {
-        update.policy_states = policies;
-        for (const store::PolicyState& stored_policy : state->policy_states) {
-          const bool kept = std::any_of(
-              policies.begin(), policies.end(),
-              [&](const store::PolicyState& p) { return p.policy == stored_policy.policy; });
-          if (!kept) update.policy_states.push_back({stored_policy.policy, ""});
-        }
-      }
+      PATHWISE_ASSIGN_OR_RETURN(store::LearnerUpdate update, rederive(learner, *state, events));
       if (!update.states.empty() || !update.policy_states.empty())
         pending.push_back({slot, std::move(update)});
     }
@@ -636,11 +710,12 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
       std::lock_guard<std::mutex> slot_lock(slot->mu);
       slot->stored = false;
       slot->stale = false;
+      slot->generation = next->generation;
       slot->version = 0;
     }
   }
   seen->complete = true;
-  seen_events_ = std::move(seen);
+  std::atomic_store(&seen_events_, std::move(seen));
   if (next->has_graph()) {
     // Every learner's states now derive from this curriculum: the next start-up may restore them.
     Status put = store_->PutStateOrigin(id_, StateOrigin(*next));
@@ -663,6 +738,7 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
 
 Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::string& learner_id,
                                    LearnerSlot* slot) {
+  const uint64_t announced = slot->announced.load(std::memory_order_acquire);
   slot->stale = true;
   if (curriculum.has_graph()) {
     Status removed = curriculum.engine->RemoveLearner(learner_id);
@@ -674,10 +750,23 @@ Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::stri
     slot->stored = false;
     slot->version = 0;
     slot->stale = false;
+    slot->generation = curriculum.generation;
+    slot->reloaded_announced = announced;
     return Status::Ok();
   }
   PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredObservation> events,
                             ReadAllEvents(*store_, id_, learner_id));
+  // The filter learns the ids stored meanwhile by another replica (or a failed commit's caller),
+  // so that re-sent events are found duplicates without a lookup each.
+  {
+    std::vector<EventIdFilter::Key> keys;
+    keys.reserve(events.size());
+    for (const store::StoredObservation& e : events) {
+      if (!e.observation.event_id.empty())
+        keys.push_back(EventIdFilter::KeyOf(learner_id, e.observation.event_id));
+    }
+    std::atomic_load(&seen_events_)->filter.InsertAll(keys);
+  }
   if (curriculum.has_graph()) {
     PATHWISE_RETURN_IF_ERROR(Replay(*curriculum.engine, events));
     // The stored policy states and pace were committed with these events: restore them as stored
@@ -705,6 +794,75 @@ Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::stri
   slot->stored = true;
   slot->version = state->version;
   slot->stale = false;
+  slot->generation = curriculum.generation;
+  slot->reloaded_announced = announced;
+  return Status::Ok();
+}
+
+// ---- Other replicas' changes -------------------------------------------------------------------
+
+void Tenant::NoteLearnerChanged(const std::string& learner_id) {
+  // A learner this replica has not seen gets a slot too, so that reads find it in the store.
+  GetOrCreateSlot(learner_id)->announced.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void Tenant::NoteCurriculumChanged() {
+  curriculum_announced_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void Tenant::NoteAnythingChanged() {
+  anything_announced_.fetch_add(1, std::memory_order_acq_rel);
+  NoteCurriculumChanged();
+}
+
+Status Tenant::CatchUp() {
+  if (curriculum_announced_.load(std::memory_order_acquire) ==
+      curriculum_caught_up_.load(std::memory_order_acquire)) {
+    return Status::Ok();
+  }
+  std::unique_lock<std::shared_mutex> write(write_mu_);
+  // Announcements up to here are covered by the reads below.
+  const uint64_t announced = curriculum_announced_.load(std::memory_order_acquire);
+  if (announced == curriculum_caught_up_.load()) return Status::Ok();  // another call caught up
+  const uint64_t anything = anything_announced_.load(std::memory_order_acquire);
+  const bool learners_unknown = anything != anything_caught_up_;
+
+  PATHWISE_ASSIGN_OR_RETURN(StoredCurriculum stored, ReadStoredCurriculum(*store_, id_));
+  if (stored.roster) {
+    std::lock_guard<std::mutex> lock(roster_mu_);
+    roster_ = std::make_shared<const Roster>(std::move(*stored.roster));
+  }
+  std::shared_ptr<const Curriculum> current = curriculum();
+  if (learners_unknown || stored.graph_version != current->graph_version ||
+      stored.model_version != current->model_version) {
+    const int64_t graph_version = stored.graph_version;
+    const int64_t model_version = stored.model_version;
+    Result<std::shared_ptr<Curriculum>> next = BuildCurriculum(
+        std::move(stored.graph), stored.graph_version, std::move(stored.model), model_version);
+    if (!next.ok()) {
+      return Status::FailedPrecondition("the stored graph and active model do not fit: " +
+                                        next.status().message());
+    }
+    // A fresh engine, and every learner reloaded (replayed under the new curriculum, whose
+    // generation no slot has) on first use: the replica that put the curriculum rewrites the stored
+    // states, so this one only reads. Learners created elsewhere get a slot, so that reads find
+    // them.
+    std::string after;
+    while (true) {
+      PATHWISE_ASSIGN_OR_RETURN(std::vector<std::string> learners,
+                                store_->ListLearners(id_, after, kLearnerPage));
+      for (const std::string& learner : learners) GetOrCreateSlot(learner);
+      if (learners.size() < kLearnerPage) break;
+      after = learners.back();
+    }
+    Publish(std::move(next).value());
+    LogLine(LogLevel::kInfo, "curriculum changed by another server")
+        .Add("tenant", id_)
+        .Add("graph_version", graph_version)
+        .Add("model_version", model_version);
+  }
+  anything_caught_up_ = anything;
+  curriculum_caught_up_ = announced;
   return Status::Ok();
 }
 
@@ -720,6 +878,8 @@ Result<PutGraphOutcome> Tenant::PutGraph(const GraphDefinition& definition,
   outcome.groups = graph.num_groups();
   const std::string json = WriteGraphJson(graph);
 
+  // expected_version is compared with the latest graph, whichever replica put it.
+  PATHWISE_RETURN_IF_ERROR(CatchUp());
   std::unique_lock<std::shared_mutex> write(write_mu_);
   std::shared_ptr<const Curriculum> current = curriculum();
   if (expected_version && *expected_version != current->graph_version) {
@@ -768,6 +928,7 @@ Result<PutModelOutcome> Tenant::PutModel(const std::string& name, const BktModel
     PATHWISE_ASSIGN_OR_RETURN(outcome.version, store_->PutModel(id_, name, json));
     return outcome;
   }
+  PATHWISE_RETURN_IF_ERROR(CatchUp());
   std::unique_lock<std::shared_mutex> write(write_mu_);
   std::shared_ptr<const Curriculum> current = curriculum();
   std::optional<CompetencyGraph> graph;
@@ -834,14 +995,33 @@ struct Tenant::PendingBatch {
 };
 
 Result<RecordOutcome> Tenant::Record(std::vector<Observation> events, bool want_mastery) {
+  PATHWISE_RETURN_IF_ERROR(CatchUp());
   std::shared_lock<std::shared_mutex> write(write_mu_);
   PendingBatch batch(curriculum(), std::move(events));
   if (!batch.curriculum->has_graph()) return NoGraph();
   PATHWISE_RETURN_IF_ERROR(CheckActivitiesExist(batch));
   PATHWISE_RETURN_IF_ERROR(LockLearners(batch));
-  PATHWISE_RETURN_IF_ERROR(MarkDuplicates(batch));
-  PATHWISE_RETURN_IF_ERROR(ApplyNewEvents(batch));
-  PATHWISE_ASSIGN_OR_RETURN(store::CommitResult committed, CommitBatch(batch));
+  store::CommitResult committed;
+  for (int attempt = 1;; ++attempt) {
+    PATHWISE_RETURN_IF_ERROR(MarkDuplicates(batch));
+    PATHWISE_RETURN_IF_ERROR(ApplyNewEvents(batch));
+    Result<store::CommitResult> commit = CommitBatch(batch);
+    if (commit.ok()) {
+      committed = std::move(commit).value();
+      break;
+    }
+    // Aborted: another replica changed one of the learners since this one read it (the store
+    // compared versions), so the events were applied to stale state; nothing was stored.
+    if (commit.status().code() != StatusCode::kAborted) return commit.status();
+    if (attempt == kMaxRecordAttempts) {
+      return Status(StatusCode::kAborted,
+                    "nothing recorded: the batch's learners were changed by another server "
+                    "during each of " +
+                        std::to_string(kMaxRecordAttempts) +
+                        " attempts to record it; send it again (its event ids make that safe)");
+    }
+    PATHWISE_RETURN_IF_ERROR(PrepareRetry(batch));
+  }
   RecordOutcome outcome;
   outcome.duplicate_indices = AdoptCommit(batch, committed);
   outcome.recorded = committed.num_recorded;
@@ -884,7 +1064,7 @@ Status Tenant::LockLearners(PendingBatch& batch) {
   batch.locks.reserve(batch.learners.size());
   for (const PendingBatch::LearnerEvents& l : batch.learners) batch.locks.emplace_back(l.slot->mu);
   for (const PendingBatch::LearnerEvents& l : batch.learners) {
-    if (l.slot->stale)
+    if (l.slot->NeedsReload(*batch.curriculum))
       PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*batch.curriculum, *l.learner, l.slot));
   }
   return Status::Ok();
@@ -990,7 +1170,12 @@ Status Tenant::ApplyNewEvents(PendingBatch& batch) {
 Result<store::CommitResult> Tenant::CommitBatch(PendingBatch& batch) {
   batch.store_batch.events = std::move(batch.events);
   Result<store::CommitResult> committed = store_->CommitEvents(batch.store_batch);
-  if (!committed.ok()) {
+  if (!committed.ok() && committed.status().code() == StatusCode::kAborted) {
+    // Another server changed one of the learners (which one, the store does not say): every
+    // learner is reloaded, and Record tries again.
+    for (PendingBatch::LearnerEvents& l : batch.learners) l.applied = true;
+    ReloadAppliedLearners(batch);
+  } else if (!committed.ok()) {
     ReloadAppliedLearners(batch);
     LogLine(LogLevel::kWarning, "event batch not committed")
         .Add("tenant", id_)
@@ -1024,6 +1209,19 @@ std::vector<uint32_t> Tenant::AdoptCommit(PendingBatch& batch,
     for (size_t i : committed.duplicate_indices) duplicates.push_back(static_cast<uint32_t>(i));
   }
   return duplicates;
+}
+
+Status Tenant::PrepareRetry(PendingBatch& batch) {
+  // CommitBatch reloaded every learner; one whose reload failed is still marked stale.
+  for (PendingBatch::LearnerEvents& l : batch.learners) {
+    if (l.slot->NeedsReload(*batch.curriculum)) {
+      PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*batch.curriculum, *l.learner, l.slot));
+    }
+    l.applied = false;
+  }
+  batch.events = std::move(batch.store_batch.events);
+  batch.store_batch = store::EventBatch();
+  return Status::Ok();
 }
 
 void Tenant::RememberEventIds(const PendingBatch& batch) {
@@ -1068,7 +1266,8 @@ Status Tenant::ReadLearner(const Curriculum& current, const std::string& learner
   bool stored = false;
   if (slot != nullptr) {
     lock = std::unique_lock<std::mutex>(slot->mu);
-    if (slot->stale) PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(current, learner_id, slot));
+    if (slot->NeedsReload(current))
+      PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(current, learner_id, slot));
     stored = slot->stored;
   }
   if (!stored && !allow_new) return UnknownLearner(learner_id);
@@ -1096,6 +1295,7 @@ Result<LearnerMastery> Tenant::ReadMastery(const Curriculum& current, const std:
 Result<MasteryView> Tenant::Mastery(const std::string& learner_id,
                                     const std::vector<std::string>& competency_ids,
                                     bool include_groups) {
+  PATHWISE_RETURN_IF_ERROR(CatchUp());
   std::shared_ptr<const Curriculum> current = curriculum();
   MasteryView view;
   view.graph_version = current->graph_version;
@@ -1123,6 +1323,7 @@ Result<MasteryView> Tenant::Mastery(const std::string& learner_id,
 }
 
 Result<RecommendView> Tenant::Recommend(const RecommendCall& call) {
+  PATHWISE_RETURN_IF_ERROR(CatchUp());
   std::shared_ptr<const Curriculum> current = curriculum();
   RecommendView view;
   view.graph_version = current->graph_version;
@@ -1140,6 +1341,7 @@ Result<RecommendView> Tenant::Recommend(const RecommendCall& call) {
 }
 
 Result<PlanView> Tenant::Plan(const PlanCall& call) {
+  PATHWISE_RETURN_IF_ERROR(CatchUp());
   std::shared_ptr<const Curriculum> current = curriculum();
   PlanView view;
   view.graph_version = current->graph_version;
@@ -1153,9 +1355,13 @@ Result<PlanView> Tenant::Plan(const PlanCall& call) {
 }
 
 Result<LearnerExport> Tenant::ExportLearner(const std::string& learner_id) {
+  PATHWISE_RETURN_IF_ERROR(CatchUp());
   LearnerSlot* slot = FindSlot(learner_id);
   if (slot == nullptr) return UnknownLearner(learner_id);
   std::lock_guard<std::mutex> lock(slot->mu);
+  const std::shared_ptr<const Curriculum> current = curriculum();
+  if (slot->NeedsReload(*current))
+    PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner_id, slot));
   if (!slot->stored) return UnknownLearner(learner_id);
   LearnerExport out;
   PATHWISE_ASSIGN_OR_RETURN(out.state, store_->GetLearner(id_, learner_id));
@@ -1164,14 +1370,17 @@ Result<LearnerExport> Tenant::ExportLearner(const std::string& learner_id) {
 }
 
 Status Tenant::DeleteLearner(const std::string& learner_id) {
+  PATHWISE_RETURN_IF_ERROR(CatchUp());
   std::shared_lock<std::shared_mutex> write(write_mu_);
   LearnerSlot* slot = FindSlot(learner_id);
   if (slot == nullptr) return UnknownLearner(learner_id);
   std::lock_guard<std::mutex> lock(slot->mu);
+  const std::shared_ptr<const Curriculum> current = curriculum();
+  if (slot->NeedsReload(*current))
+    PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner_id, slot));
   if (!slot->stored) return UnknownLearner(learner_id);
   Status deleted = store_->DeleteLearner(id_, learner_id);
   if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
-  std::shared_ptr<const Curriculum> current = curriculum();
   if (current->has_graph()) {
     Status removed = current->engine->RemoveLearner(learner_id);
     (void)removed;  // NotFound: the learner practised nothing the graph still has
@@ -1185,7 +1394,9 @@ Status Tenant::DeleteLearner(const std::string& learner_id) {
 }
 
 Result<RecordPreview> Tenant::PreviewRecord(const std::vector<Observation>& events) {
+  PATHWISE_RETURN_IF_ERROR(CatchUp());
   std::shared_lock<std::shared_mutex> write(write_mu_);
+  const std::shared_ptr<const Curriculum> current = curriculum();
   std::map<std::string, std::vector<std::string>> ids_of_learner;
   for (const Observation& e : events) ids_of_learner[e.learner_id].push_back(e.event_id);
   RecordPreview preview;
@@ -1194,6 +1405,8 @@ Result<RecordPreview> Tenant::PreviewRecord(const std::vector<Observation>& even
     bool stored = false;
     if (slot != nullptr) {
       std::lock_guard<std::mutex> lock(slot->mu);
+      if (slot->NeedsReload(*current))
+        PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner, slot));
       stored = slot->stored;
     }
     if (!stored) {
@@ -1209,6 +1422,7 @@ Result<RecordPreview> Tenant::PreviewRecord(const std::vector<Observation>& even
 }
 
 Result<VoidOutcome> Tenant::VoidEvents(const std::vector<std::string>& event_ids, bool dry_run) {
+  PATHWISE_RETURN_IF_ERROR(CatchUp());
   std::shared_lock<std::shared_mutex> write(write_mu_);
   std::shared_ptr<const Curriculum> current = curriculum();
   std::vector<std::pair<std::string, LearnerSlot*>> learners;
@@ -1230,6 +1444,8 @@ Result<VoidOutcome> Tenant::VoidEvents(const std::vector<std::string>& event_ids
     }
     if (candidates.empty()) continue;
     std::lock_guard<std::mutex> lock(slot->mu);
+    if (slot->NeedsReload(*current))
+      PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner, slot));
     if (!slot->stored) continue;
     PATHWISE_ASSIGN_OR_RETURN(std::vector<bool> recorded,
                               store_->FindRecordedEvents(id_, learner, candidates));
@@ -1245,7 +1461,8 @@ Result<VoidOutcome> Tenant::VoidEvents(const std::vector<std::string>& event_ids
       out.removed.push_back({learner, std::move(id)});
     }
     if (dry_run) continue;
-    if (slot->stale) PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner, slot));
+    if (slot->NeedsReload(*current))
+      PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner, slot));
     PATHWISE_RETURN_IF_ERROR(RemoveEventsLocked(*current, learner, remove, slot));
     ++out.learners_rescored;
   }

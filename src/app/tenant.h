@@ -43,6 +43,10 @@ inline constexpr std::string_view kActiveModelName = "active";
 struct Curriculum {
   int64_t graph_version = 0;  ///< 0: the tenant has no graph yet (then engine is null)
   int64_t model_version = 0;  ///< of the active model; 0: none stored (library defaults)
+  /// Distinct for every curriculum a tenant builds: a learner's slot records the one whose engine
+  /// holds its memory, so that a reader still holding the previous curriculum cannot make a
+  /// learner look loaded into the next one.
+  uint64_t generation = 0;
   BktModel model;
   /// The library's engine: its tracker holds the learners' mastery, and its policies (every kind,
   /// with the server's recommender options) hold their per-learner state, fed by Engine::Record.
@@ -146,6 +150,19 @@ struct LearnerExport {
 /// learners of the batch are reloaded from the store, so memory never runs ahead of the store.
 /// Reads of a learner take the same lock, so they never see an uncommitted event.
 ///
+/// Replicas (several servers on one store, see README "Running replicas"): a commit made with a
+/// learner's version that another replica has moved on fails with Aborted and changes nothing;
+/// Record then reloads the batch's learners from the store (which also teaches the event-id
+/// filter their stored ids, so an event recorded through another replica is found a duplicate)
+/// and computes and commits again, up to kMaxRecordAttempts times. So a write never builds on
+/// stale state. Reads are kept fresh by the store's announcements (LearnerStore::WatchChanges,
+/// routed here by TenantRegistry): NoteLearnerChanged marks a learner for reloading before its
+/// next read or write, NoteCurriculumChanged makes the next call re-read the graph, active model
+/// and roster (a new graph or model replaces the engine and marks every learner for reloading),
+/// and NoteAnythingChanged (a watch that reconnected) does both for every learner. A replica
+/// reads its own writes at once and another replica's once the announcement has arrived
+/// (normally milliseconds after the commit).
+///
 /// Lock order: write_mu_ (shared by writers of learners, exclusive while the curriculum is
 /// replaced), then learner locks in increasing learner id. Readers take only the learner lock.
 ///
@@ -168,6 +185,10 @@ class Tenant {
   Tenant& operator=(const Tenant&) = delete;
 
   const std::string& id() const { return id_; }
+
+  /// How often Record computes and commits a batch whose learners other replicas keep changing
+  /// meanwhile, before it gives up with Aborted.
+  static constexpr int kMaxRecordAttempts = 10;
 
   /// Loads the latest graph and active model and every learner's mastery, policy states and pace.
   /// When the store's state origin (LearnerStore::PutStateOrigin) says that the stored states were
@@ -259,12 +280,35 @@ class Tenant {
 
   size_t num_learners() const;
 
+  /// Told (by the store's watch, through TenantRegistry) that another replica changed a learner,
+  /// the curriculum (graph, models, roster), or possibly anything. Cheap and never waits for a
+  /// learner or the store: the reload happens on the next call that needs it.
+  void NoteLearnerChanged(const std::string& learner_id);
+  void NoteCurriculumChanged();
+  void NoteAnythingChanged();
+
+  /// Brings the curriculum and roster in line with the store when another replica announced a
+  /// change (every call that serves a learner does this first). Store errors as they come.
+  Status CatchUp();
+
  private:
   struct LearnerSlot {
     std::mutex mu;
     bool stored = false;   // the store has this learner
     bool stale = false;    // memory may differ from the store: reload before use
     uint64_t version = 0;  // the store's version of the learner (when stored)
+    // Changes of this learner that other replicas announced (counted without the lock, by the
+    // store's watch), and how many of them had been announced when the last reload started: a
+    // change announced during a reload is reloaded again.
+    std::atomic<uint64_t> announced{0};
+    uint64_t reloaded_announced = 0;
+    uint64_t generation = 0;  // of the curriculum whose engine holds this learner's memory
+
+    // Whether the learner must be reloaded before `current` serves it. REQUIRES: mu.
+    bool NeedsReload(const Curriculum& current) const {
+      return stale || generation != current.generation ||
+             announced.load(std::memory_order_acquire) != reloaded_announced;
+    }
   };
 
   LearnerSlot* FindSlot(std::string_view learner_id) const;
@@ -321,6 +365,9 @@ class Tenant {
   std::vector<LearnerMastery> ChangedMastery(PendingBatch& batch);
   // Replaces the learners the batch applied events to by a replay of their stored events.
   void ReloadAppliedLearners(PendingBatch& batch);
+  // After a commit that another replica's write made fail: every learner of the batch reloaded
+  // from the store, and the batch back to where LockLearners left it.
+  Status PrepareRetry(PendingBatch& batch);
 
   Result<std::shared_ptr<Curriculum>> BuildCurriculum(std::optional<CompetencyGraph> graph,
                                                       int64_t graph_version, BktModel model,
@@ -340,8 +387,9 @@ class Tenant {
   // active model versions, and the settings that shape a learner's states.
   std::string StateOrigin(const Curriculum& curriculum) const;
 
-  // The event-id filter, and whether it holds every stored id yet. Replaced as a whole under
-  // write_mu_ held exclusively; Record uses it under write_mu_ held shared.
+  // The event-id filter, and whether it holds every stored id yet. Replaced as a whole (with
+  // std::atomic_store) under write_mu_ held exclusively; Record uses it under write_mu_ held
+  // shared, and a reload (which may run without write_mu_) through std::atomic_load.
   struct SeenEvents {
     EventIdFilter filter;
     std::atomic<bool> complete{false};
@@ -370,6 +418,14 @@ class Tenant {
   std::shared_ptr<SeenEvents> seen_events_;
   std::thread filler_;
   std::atomic<bool> stop_filling_{false};
+
+  // Announcements of other replicas (Note*), and how many of them the curriculum has caught up
+  // with; the caught-up counts change under write_mu_ held exclusively.
+  mutable std::atomic<uint64_t> curriculum_generations_{0};  // the last generation given out
+  std::atomic<uint64_t> curriculum_announced_{0};
+  std::atomic<uint64_t> curriculum_caught_up_{0};
+  std::atomic<uint64_t> anything_announced_{0};
+  uint64_t anything_caught_up_ = 0;
 
   mutable std::mutex load_mu_;
   LoadReport last_load_;

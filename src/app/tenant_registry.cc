@@ -16,17 +16,44 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 }  // namespace
 
 TenantRegistry::TenantRegistry(const std::vector<TenantConfig>& tenants, store::LearnerStore* store,
-                               const ServiceLimits* limits) {
+                               const ServiceLimits* limits)
+    : store_(store) {
   for (const TenantConfig& config : tenants) {
     tenants_.push_back(
         std::make_unique<Tenant>(config.id, store, limits, config.recommender, config.tracker));
     for (const std::string& key : config.api_keys) by_key_.emplace(key, tenants_.back().get());
+    by_id_.emplace(config.id, tenants_.back().get());
   }
 }
 
-TenantRegistry::~TenantRegistry() = default;
+TenantRegistry::~TenantRegistry() {
+  // The watch calls into the tenants: it stops before they go.
+  if (watching_) (void)store_->WatchChanges(nullptr);
+}
+
+void TenantRegistry::OnStoreChange(const store::StoreChange& change) const {
+  if (change.kind == store::StoreChange::Kind::kUnknown) {
+    for (const auto& tenant : tenants_) tenant->NoteAnythingChanged();
+    return;
+  }
+  // Tenants not in this server's config are none of its business.
+  auto found = by_id_.find(change.tenant_id);
+  if (found == by_id_.end()) return;
+  if (change.kind == store::StoreChange::Kind::kLearner) {
+    found->second->NoteLearnerChanged(change.learner_id);
+  } else {
+    found->second->NoteCurriculumChanged();
+  }
+}
 
 Status TenantRegistry::LoadAll() {
+  // Watching first: a change another replica commits while the tenants load is then either read
+  // by the load or announced after it.
+  if (!watching_) {
+    PATHWISE_RETURN_IF_ERROR(
+        store_->WatchChanges([this](const store::StoreChange& change) { OnStoreChange(change); }));
+    watching_ = true;
+  }
   for (const auto& tenant : tenants_) {
     PATHWISE_RETURN_IF_ERROR(tenant->Load().WithContext("tenant '" + tenant->id() + "'"));
   }

@@ -38,7 +38,9 @@ class TenantRegistry {
                  const ServiceLimits* limits);
   ~TenantRegistry();
 
-  /// Loads every tenant (Tenant::Load). Returns the first error, naming the tenant.
+  /// Starts watching the store for other replicas' changes (LearnerStore::WatchChanges, routed
+  /// to the tenants' Note* methods until the registry is destroyed), then loads every tenant
+  /// (Tenant::Load). Returns the first error, naming the tenant.
   Status LoadAll();
 
   /// The tenant whose API key is `api_key`. Unauthenticated "unknown API key" otherwise (the same
@@ -50,8 +52,14 @@ class TenantRegistry {
   std::vector<Tenant*> tenants() const;
 
  private:
+  // Routes another replica's change to its tenant (on the store's watch thread).
+  void OnStoreChange(const store::StoreChange& change) const;
+
+  store::LearnerStore* const store_;
+  bool watching_ = false;
   std::vector<std::unique_ptr<Tenant>> tenants_;
   std::unordered_map<std::string, Tenant*> by_key_;
+  std::unordered_map<std::string, Tenant*> by_id_;
 };
 
 }  // namespace pathwise::app

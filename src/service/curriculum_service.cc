@@ -135,6 +135,8 @@ grpc::Status CurriculumServiceImpl::PutModel(grpc::ServerContext* context,
     PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
     PATHWISE_RETURN_IF_ERROR(app::ValidateId(request->name(), "name", *env_.limits));
     PATHWISE_ASSIGN_OR_RETURN(BktModel model, RequestModel(*request, *env_.limits));
+    // The graph as the latest put, whichever replica took it.
+    PATHWISE_RETURN_IF_ERROR(tenant->CatchUp());
     PATHWISE_RETURN_IF_ERROR(CheckModelCompetencies(
         model, *tenant->curriculum(),
         request->definition_case() == v1::PutModelRequest::kModel ? "model" : "model_json"));

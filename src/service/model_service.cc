@@ -47,6 +47,8 @@ grpc::Status ModelServiceImpl::FitModel(grpc::ServerContext* context,
     PATHWISE_RETURN_IF_ERROR(app::ValidateOptionalId(request->job_id(), "job_id", *env_.limits));
     PATHWISE_ASSIGN_OR_RETURN(FitOptions options,
                               FitOptionsFromProto(request->options(), *env_.limits));
+    // The graph as the latest put, whichever replica took it.
+    PATHWISE_RETURN_IF_ERROR(tenant->CatchUp());
     if (!tenant->curriculum()->has_graph()) {
       return Status::FailedPrecondition(
           "the tenant has no graph yet: put one with CurriculumService.PutGraph first");

@@ -190,6 +190,12 @@ Result<std::vector<JobRecord>> LearnerStore::ListJobs(std::string_view tenant_id
   return DoListJobs(tenant_id);
 }
 
+Status LearnerStore::WatchChanges(ChangeListener listener) {
+  // Stopping is allowed after Close, so that an owner may stop its watch in any order.
+  if (listener) PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoWatchChanges(std::move(listener));
+}
+
 Status LearnerStore::Close() {
   if (closed_.exchange(true, std::memory_order_acq_rel)) return Status::Ok();
   return DoClose();

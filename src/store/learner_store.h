@@ -139,6 +139,29 @@ struct CommitReport {
 /// thread; it must be cheap and must not call the store.
 using CommitObserver = std::function<void(const CommitReport&)>;
 
+/// A change that another process committed to the store, as LearnerStore::WatchChanges reports it.
+struct StoreChange {
+  enum class Kind {
+    /// A learner's events, states or policy states changed, or the learner was deleted.
+    kLearner,
+    /// A graph, a model or a roster of the tenant was put.
+    kCurriculum,
+    /// Changes may have been missed (the watch lost its connection and reconnected): anything of
+    /// any tenant may have changed.
+    kUnknown,
+  };
+  Kind kind = Kind::kUnknown;
+  std::string tenant_id;   ///< empty for kUnknown
+  std::string learner_id;  ///< kLearner only
+  /// kLearner: the learner's version after the change; 0 when it was deleted or its history
+  /// replaced (ReplaceLearner), after which versions start again from 1.
+  uint64_t version = 0;
+};
+
+/// Told of every change another process commits (see LearnerStore::WatchChanges). Runs on the
+/// store's watch thread, one change at a time; it must be cheap and must not call the store.
+using ChangeListener = std::function<void(const StoreChange&)>;
+
 /// The state of a background job.
 enum class JobStatus : int {
   kQueued = 1,
@@ -337,6 +360,20 @@ class LearnerStore {
   /// All jobs of the tenant, oldest first (by created_ms, then job id).
   Result<std::vector<JobRecord>> ListJobs(std::string_view tenant_id);
 
+  // ---- Changes by other processes ---------------------------------------------------------------
+
+  /// Starts telling `listener` of the changes that other processes (other pathwised replicas on
+  /// the same database) commit from now on; an empty listener stops the watch, waiting for a call
+  /// of the previous listener in progress. Changes this store object commits itself are not
+  /// reported. Returns once the watch is in place: a change committed by another process after
+  /// WatchChanges returned is reported, normally within milliseconds of its commit (and only if it
+  /// commits). When the watch loses its connection it reconnects and reports kUnknown, since
+  /// changes may have been missed meanwhile. Stores that only one process can open (memory,
+  /// SQLite, whose directory lock keeps a second process out) have no one else to hear and never
+  /// call the listener. Unavailable when the watch cannot be set up. Call before the store is
+  /// shared between threads, or from one thread at a time.
+  Status WatchChanges(ChangeListener listener);
+
   // ---- Lifecycle --------------------------------------------------------------------------------
 
   /// Finishes the writes in flight, then releases the database. Every later call returns
@@ -396,6 +433,8 @@ class LearnerStore {
   virtual Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) = 0;
   virtual Result<JobRecord> DoGetJob(std::string_view tenant_id, std::string_view job_id) = 0;
   virtual Result<std::vector<JobRecord>> DoListJobs(std::string_view tenant_id) = 0;
+  /// An empty listener stops the watch. The store's Close stops it too.
+  virtual Status DoWatchChanges(ChangeListener listener) = 0;
   /// Called once, by the first Close (later calls return OK without calling it): finishes the
   /// calls in flight and releases the database. A store's destructor calls Close(), since by the
   /// time ~LearnerStore runs the store's own members are gone.

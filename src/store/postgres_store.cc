@@ -1,10 +1,16 @@
 #include "store/postgres_store.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <future>
 #include <mutex>
 #include <numeric>
+#include <optional>
+#include <random>
+#include <thread>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -190,6 +196,86 @@ JobRecord ReadJob(const pqxx::row& row) {
   return job;
 }
 
+// The channel on which every PostgresStore announces its committed changes (LearnerStore::
+// WatchChanges), from inside the committing transaction: PostgreSQL delivers a NOTIFY only when
+// its transaction commits, and in commit order.
+constexpr char kChangeChannel[] = "pathwise_changes";
+
+// A NOTIFY payload must be shorter than 8000 bytes. A change whose ids do not fit is announced as
+// "anything may have changed", which costs the listeners a reload but loses nothing.
+constexpr size_t kMaxChangePayload = 7900;
+
+// "<sender> <kind> <version> <tenant length> <tenant><learner>": the ids come last and the
+// tenant's length is given, so that no id needs escaping whatever bytes it holds. `sender` tells
+// a store its own changes apart.
+std::string ChangePayload(const std::string& sender, char kind, uint64_t version,
+                          std::string_view tenant_id, std::string_view learner_id) {
+  std::string out = sender + ' ' + kind + ' ' + std::to_string(version) + ' ' +
+                    std::to_string(tenant_id.size()) + ' ';
+  out.append(tenant_id);
+  out.append(learner_id);
+  if (out.size() > kMaxChangePayload) return sender + " U 0 0 ";
+  return out;
+}
+
+struct ParsedChange {
+  std::string sender;
+  StoreChange change;
+};
+
+// Nullopt for a payload that is not ChangePayload's (another program notifying on the channel).
+std::optional<ParsedChange> ParseChangePayload(const std::string& payload) {
+  size_t at = 0;
+  std::string fields[4];
+  for (std::string& field : fields) {
+    const size_t space = payload.find(' ', at);
+    if (space == std::string::npos) return std::nullopt;
+    field = payload.substr(at, space - at);
+    at = space + 1;
+  }
+  ParsedChange out;
+  out.sender = fields[0];
+  if (fields[1] == "L") {
+    out.change.kind = StoreChange::Kind::kLearner;
+  } else if (fields[1] == "C") {
+    out.change.kind = StoreChange::Kind::kCurriculum;
+  } else if (fields[1] == "U") {
+    out.change.kind = StoreChange::Kind::kUnknown;
+    return out;
+  } else {
+    return std::nullopt;
+  }
+  try {
+    out.change.version = std::stoull(fields[2]);
+    const size_t tenant_size = std::stoull(fields[3]);
+    if (tenant_size > payload.size() - at) return std::nullopt;
+    out.change.tenant_id = payload.substr(at, tenant_size);
+    out.change.learner_id = payload.substr(at + tenant_size);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+// A random id per store object, for telling its own announcements apart.
+std::string NewSenderId() {
+  std::random_device device;
+  std::mt19937_64 bits((static_cast<uint64_t>(device()) << 32) ^ device());
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(bits()));
+  return text;
+}
+
+class ChangeReceiver final : public pqxx::notification_receiver {
+ public:
+  ChangeReceiver(pqxx::connection_base& connection, std::function<void(const std::string&)> on)
+      : pqxx::notification_receiver(connection, kChangeChannel), on_(std::move(on)) {}
+  void operator()(const std::string& payload, int) override { on_(payload); }
+
+ private:
+  std::function<void(const std::string&)> on_;
+};
+
 }  // namespace
 
 bool IsPostgresUri(std::string_view text) {
@@ -244,6 +330,12 @@ Status PostgresStoreOptions::Validate() const {
 
 struct PostgresStore::Impl {
   PostgresStoreOptions options;
+  const std::string sender = NewSenderId();
+
+  // The watch (WatchChanges): a connection of its own that LISTENs, on a thread of its own.
+  std::mutex watch_mu;  // serializes starting and stopping it
+  std::thread watch_thread;
+  std::atomic<bool> watch_stop{false};
 
   std::mutex mu;
   std::condition_variable cv;
@@ -371,9 +463,79 @@ struct PostgresStore::Impl {
     });
   }
 
+  // Announces changes to the other processes' watches, in `tx`: delivered if it commits.
+  static void Announce(pqxx::work& tx, const std::vector<std::string>& payloads) {
+    if (payloads.empty()) return;
+    std::vector<std::string_view> views(payloads.begin(), payloads.end());
+    tx.exec_params("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", kChangeChannel,
+                   TextArray(views));
+  }
+
+  void StopWatch() {
+    if (!watch_thread.joinable()) return;
+    watch_stop = true;
+    watch_thread.join();
+  }
+
+  Status StartWatch(ChangeListener listener) {
+    StopWatch();
+    if (!listener) return Status::Ok();
+    watch_stop = false;
+    std::promise<Status> ready;
+    std::future<Status> started = ready.get_future();
+    watch_thread = std::thread(
+        [this, listener = std::move(listener), &ready]() mutable { Watch(listener, &ready); });
+    Status status = started.get();
+    if (!status.ok()) StopWatch();
+    return status;
+  }
+
+  // The watch thread. `ready` is told once, when the first LISTEN is in place or has failed (and
+  // is not touched after: it lives on StartWatch's stack).
+  void Watch(const ChangeListener& listener, std::promise<Status>* ready) {
+    std::chrono::milliseconds backoff(50);
+    while (!watch_stop) {
+      try {
+        pqxx::connection connection(options.connection);
+        ChangeReceiver receiver(connection, [&](const std::string& payload) {
+          std::optional<ParsedChange> parsed = ParseChangePayload(payload);
+          if (parsed && parsed->sender != sender) listener(parsed->change);
+        });
+        if (ready != nullptr) {
+          ready->set_value(Status::Ok());
+          ready = nullptr;
+        } else {
+          listener(StoreChange{});  // kUnknown: announcements may have been missed
+        }
+        backoff = std::chrono::milliseconds(50);
+        while (!watch_stop) {
+          // Wakes at least every 100 ms to see watch_stop.
+          // A lost connection throws (what was announced meanwhile is lost, so the listener must
+          // hear kUnknown): await_notification does not reconnect by itself.
+          connection.await_notification(0, 100 * 1000);
+          if (!connection.is_open()) throw pqxx::broken_connection("watch connection closed");
+        }
+      } catch (const std::exception& e) {
+        if (ready != nullptr) {
+          ready->set_value(
+              Status::Unavailable("cannot watch PostgreSQL for changes: " + Trimmed(e.what())));
+          return;
+        }
+        // Reconnects with a growing pause, up to 2 s, looking at watch_stop meanwhile.
+        for (auto waited = std::chrono::milliseconds(0); waited < backoff && !watch_stop;
+             waited += std::chrono::milliseconds(10)) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+      }
+    }
+  }
+
   // The body of CommitEvents: one transaction.
+  // `announce`: tell the other processes' watches of each learner changed (with its version).
   Status ApplyEventBatch(pqxx::work& tx, const EventBatch& batch,
-                         const std::vector<size_t>& learner_of_event, CommitResult* result) {
+                         const std::vector<size_t>& learner_of_event, bool announce,
+                         CommitResult* result) {
     const std::string tenant = batch.tenant_id;
     tx.exec_params("INSERT INTO tenants (tenant_id) VALUES ($1) ON CONFLICT DO NOTHING", tenant);
     const size_t num_learners = batch.learners.size();
@@ -457,6 +619,7 @@ struct PostgresStore::Impl {
     }
 
     result->learner_versions.assign(num_learners, 0);
+    std::vector<std::string> changes;
     for (size_t l = 0; l < num_learners; ++l) {
       const LearnerUpdate& update = batch.learners[l];
       Row& row = rows[l];
@@ -492,7 +655,11 @@ struct PostgresStore::Impl {
         }
       }
       result->learner_versions[l] = new_version;
+      if (announce) {
+        changes.push_back(ChangePayload(sender, 'L', new_version, tenant, update.learner_id));
+      }
     }
+    Announce(tx, changes);
     return Status::Ok();
   }
 };
@@ -513,7 +680,16 @@ PostgresStore::PostgresStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 
 PostgresStore::~PostgresStore() { (void)Close(); }
 
+Status PostgresStore::DoWatchChanges(ChangeListener listener) {
+  std::lock_guard<std::mutex> lock(impl_->watch_mu);
+  return impl_->StartWatch(std::move(listener));
+}
+
 Status PostgresStore::DoClose() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->watch_mu);
+    impl_->StopWatch();
+  }
   std::vector<std::unique_ptr<pqxx::connection>> to_close;
   {
     std::unique_lock<std::mutex> lock(impl_->mu);
@@ -542,6 +718,7 @@ Result<int64_t> PostgresStore::DoPutGraph(std::string_view tenant_id, std::strin
             .as<int64_t>();
     tx.exec_params("INSERT INTO graphs (tenant_id, version, graph_json) VALUES ($1, $2, $3)",
                    tenant, version, Str(graph_json));
+    Impl::Announce(tx, {ChangePayload(impl_->sender, 'C', 0, tenant, {})});
     tx.commit();
     return Status::Ok();
   }));
@@ -563,6 +740,7 @@ Result<int64_t> PostgresStore::DoPutRoster(std::string_view tenant_id,
             .as<int64_t>();
     tx.exec_params("INSERT INTO rosters (tenant_id, version, roster_json) VALUES ($1, $2, $3)",
                    tenant, version, Str(roster_json));
+    Impl::Announce(tx, {ChangePayload(impl_->sender, 'C', 0, tenant, {})});
     tx.commit();
     return Status::Ok();
   }));
@@ -657,6 +835,7 @@ Result<int64_t> PostgresStore::DoPutModel(std::string_view tenant_id, std::strin
     tx.exec_params(
         "INSERT INTO models (tenant_id, name, version, model_json) VALUES ($1, $2, $3, $4)", tenant,
         Str(name), version, Str(model_json));
+    Impl::Announce(tx, {ChangePayload(impl_->sender, 'C', 0, tenant, {})});
     tx.commit();
     return Status::Ok();
   }));
@@ -708,7 +887,7 @@ Result<CommitResult> PostgresStore::DoCommitEvents(const EventBatch& batch,
   const Status written = impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
     result = CommitResult{};
-    Status applied = impl_->ApplyEventBatch(tx, batch, learner_of_event, &result);
+    Status applied = impl_->ApplyEventBatch(tx, batch, learner_of_event, true, &result);
     if (!applied.ok()) return applied;  // the transaction rolls back
     tx.commit();
     return Status::Ok();
@@ -864,8 +1043,10 @@ Result<CommitResult> PostgresStore::DoReplaceLearner(const LearnerUpdate& update
       tx.exec_params("DELETE FROM learners WHERE tenant_id = $1 AND learner_id = $2",
                      Str(fresh.tenant_id), Str(update.learner_id));
     }
-    Status applied = impl_->ApplyEventBatch(tx, fresh, learner_of_event, &result);
+    Status applied = impl_->ApplyEventBatch(tx, fresh, learner_of_event, false, &result);
     if (!applied.ok()) return applied;  // the transaction rolls back
+    // Version 0: the history was replaced and the versions start again.
+    Impl::Announce(tx, {ChangePayload(impl_->sender, 'L', 0, fresh.tenant_id, update.learner_id)});
     tx.commit();
     return Status::Ok();
   });
@@ -881,6 +1062,7 @@ Status PostgresStore::DoDeleteLearner(std::string_view tenant_id, std::string_vi
         tx.exec_params("DELETE FROM learners WHERE tenant_id = $1 AND learner_id = $2",
                        Str(tenant_id), Str(learner_id));
     if (deleted.affected_rows() == 0) return internal::LearnerNotFound(learner_id);
+    Impl::Announce(tx, {ChangePayload(impl_->sender, 'L', 0, tenant_id, learner_id)});
     tx.commit();
     return Status::Ok();
   });

@@ -62,6 +62,12 @@ struct PostgresStoreOptions {
 /// row lock orders its commits); across learners they follow allocation order, which concurrent
 /// transactions may commit out of.
 ///
+/// Replicas: every commit that changes a learner, and every put of a graph, model or roster,
+/// announces it with NOTIFY on the channel "pathwise_changes" inside its transaction, so the
+/// announcement is delivered only if, and once, it commits. WatchChanges LISTENs on a connection
+/// of its own (outside the pool) and reports the other store objects' announcements; after a lost
+/// connection it reconnects (pausing up to 2 s between attempts) and reports kUnknown.
+///
 /// If the connection is lost during COMMIT the outcome is unknown and the call returns
 /// Unavailable; re-sending the batch is safe, since its event ids make it idempotent.
 ///
@@ -124,6 +130,7 @@ class PostgresStore final : public LearnerStore {
   Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) override;
   Result<JobRecord> DoGetJob(std::string_view tenant_id, std::string_view job_id) override;
   Result<std::vector<JobRecord>> DoListJobs(std::string_view tenant_id) override;
+  Status DoWatchChanges(ChangeListener listener) override;
   Status DoClose() override;
 
   struct Impl;

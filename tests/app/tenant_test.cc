@@ -81,6 +81,123 @@ TEST(TenantTest, FailedCommitLeavesMemoryAsTheStoreHasIt) {
   EXPECT_EQ(exported->events.size(), 2u);
 }
 
+// Two Tenant objects of one tenant on one store stand for two replicas; the memory store announces
+// nothing, so each only finds out about the other's writes from the store's version check (and,
+// for reads, from the Note* calls a watch would make).
+TEST(TenantReplicasTest, AWriteOnStaleStateIsRetriedAndAnEventSentTwiceCountsOnce) {
+  store::MemoryStore store;
+  ServiceLimits limits;
+  Tenant first("t", &store, &limits);
+  Tenant second("t", &store, &limits);
+  ASSERT_OK(first.Load());
+  ASSERT_OK(first.PutGraph(ChainDefinition(), std::nullopt));
+  ASSERT_OK(second.Load());
+  ASSERT_OK(first.Record({{"e1", "ann", "act.a", 1.0, 10}}, false));
+
+  // The second replica has never seen ann: its commit (expected version 0) fails with Aborted;
+  // it reloads ann, finds e1 stored, and records e2 alone.
+  Result<RecordOutcome> through_second =
+      second.Record({{"e1", "ann", "act.a", 1.0, 10}, {"e2", "ann", "act.b", 0.0, 20}}, false);
+  ASSERT_OK(through_second);
+  EXPECT_EQ(through_second->recorded, 1u);
+  EXPECT_EQ(through_second->duplicate_indices, std::vector<uint32_t>{0});
+
+  // And back: the first replica's ann (version 1) is stale now.
+  Result<RecordOutcome> through_first =
+      first.Record({{"e2", "ann", "act.b", 0.0, 20}, {"e3", "ann", "act.a", 1.0, 30}}, false);
+  ASSERT_OK(through_first);
+  EXPECT_EQ(through_first->recorded, 1u);
+  EXPECT_EQ(through_first->duplicate_indices, std::vector<uint32_t>{0});
+
+  // The first replica wrote last, so it serves the store's ann; the second serves it once told.
+  Tenant fresh("t", &store, &limits);
+  ASSERT_OK(fresh.Load());
+  Result<MasteryView> want = fresh.Mastery("ann", {}, false);
+  ASSERT_OK(want);
+  Result<MasteryView> from_first = first.Mastery("ann", {}, false);
+  ASSERT_OK(from_first);
+  second.NoteLearnerChanged("ann");
+  Result<MasteryView> from_second = second.Mastery("ann", {}, false);
+  ASSERT_OK(from_second);
+  ASSERT_EQ(want->mastery.competencies.size(), 3u);
+  for (size_t c = 0; c < 3; ++c) {
+    EXPECT_EQ(from_first->mastery.competencies[c].p_learned,
+              want->mastery.competencies[c].p_learned);
+    EXPECT_EQ(from_second->mastery.competencies[c].p_learned,
+              want->mastery.competencies[c].p_learned);
+    EXPECT_EQ(from_second->mastery.competencies[c].opportunities,
+              want->mastery.competencies[c].opportunities);
+  }
+  Result<std::vector<store::StoredObservation>> events = store.ListEvents("t", "ann", 0, 0);
+  ASSERT_OK(events);
+  EXPECT_EQ(events->size(), 3u);
+}
+
+TEST(TenantReplicasTest, ACurriculumPutElsewhereIsServedOnceAnnounced) {
+  store::MemoryStore store;
+  ServiceLimits limits;
+  Tenant first("t", &store, &limits);
+  Tenant second("t", &store, &limits);
+  ASSERT_OK(first.Load());
+  ASSERT_OK(second.Load());
+  ASSERT_OK(first.PutGraph(ChainDefinition(), std::nullopt));
+  ASSERT_OK(first.Record({{"e1", "bea", "act.ab", 1.0, 10}}, false));
+  EXPECT_EQ(second.Record({{"e2", "bea", "act.a", 1.0, 20}}, false).status().code(),
+            StatusCode::kFailedPrecondition);
+
+  second.NoteCurriculumChanged();
+  // A learner created elsewhere, never announced to `second`, is found through the store too.
+  Result<RecordOutcome> recorded = second.Record({{"e2", "bea", "act.a", 1.0, 20}}, false);
+  ASSERT_OK(recorded);
+  EXPECT_EQ(recorded->recorded, 1u);
+  EXPECT_EQ(second.curriculum()->graph_version, 1);
+  first.NoteLearnerChanged("bea");
+  Result<MasteryView> from_first = first.Mastery("bea", {"a"}, false);
+  Result<MasteryView> from_second = second.Mastery("bea", {"a"}, false);
+  ASSERT_OK(from_first);
+  ASSERT_OK(from_second);
+  EXPECT_EQ(from_first->mastery.competencies[0].opportunities, 2u);
+  EXPECT_EQ(from_second->mastery.competencies[0].p_learned,
+            from_first->mastery.competencies[0].p_learned);
+}
+
+TEST(TenantReplicasTest, ARebuildWhoseRewriteMeetsAnotherReplicasWriteRedoesThoseLearners) {
+  std::atomic<bool> conflict{false};
+  store::MemoryStoreOptions options;
+  // The rebuild's first rewrite of states fails as it would when another replica recorded for one
+  // of its learners after the rebuild read them.
+  options.fault_hook_for_testing = [&conflict](const store::EventBatch& batch) {
+    if (batch.events.empty() && conflict.exchange(false)) {
+      return Status(StatusCode::kAborted, "learner 'ann': expected version 1, stored 2");
+    }
+    return Status::Ok();
+  };
+  store::MemoryStore store(options);
+  ServiceLimits limits;
+  Tenant tenant("t", &store, &limits);
+  ASSERT_OK(tenant.Load());
+  ASSERT_OK(tenant.PutGraph(ChainDefinition(), std::nullopt));
+  ASSERT_OK(
+      tenant.Record({{"e1", "ann", "act.ab", 1.0, 10}, {"e2", "bob", "act.a", 0.0, 20}}, false));
+  BktModel model;
+  model.defaults.prior = 0.3;
+  conflict = true;
+  Result<PutModelOutcome> put = tenant.PutModel(std::string(kActiveModelName), model);
+  ASSERT_OK(put);
+  EXPECT_FALSE(conflict.load());  // the conflict did happen
+  // The stored states are those of the new model, as served.
+  for (const std::string learner : {"ann", "bob"}) {
+    Result<MasteryView> live = tenant.Mastery(learner, {"a"}, false);
+    Result<store::StoredLearner> stored = store.GetLearner("t", learner);
+    ASSERT_OK(live);
+    ASSERT_OK(stored);
+    ASSERT_FALSE(stored->competencies.empty());
+    EXPECT_EQ(stored->competencies[0].competency_id, "a");
+    EXPECT_EQ(stored->competencies[0].p_learned, live->mastery.competencies[0].p_learned)
+        << learner;
+  }
+}
+
 TEST(TenantTest, RecordWithoutGraphIsFailedPrecondition) {
   store::MemoryStore store;
   ServiceLimits limits;

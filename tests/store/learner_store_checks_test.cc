@@ -97,6 +97,7 @@ class RecordingStore final : public LearnerStore {
   Result<std::vector<JobRecord>> DoListJobs(std::string_view) override {
     return Record("ListJobs", std::vector<JobRecord>{});
   }
+  Status DoWatchChanges(ChangeListener) override { return Record("WatchChanges", Status::Ok()); }
   Status DoClose() override {
     ++*closes_;
     return Status::Ok();

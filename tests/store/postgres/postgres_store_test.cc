@@ -3,7 +3,10 @@
 #include "store/postgres_store.h"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -171,6 +174,98 @@ TEST_F(PostgresStoreTest, ConcurrentStoresForTheSameVersionLetExactlyOneWin) {
   Result<std::vector<StoredObservation>> events = stores[0]->ListEvents("acme", "ann", 0, 0);
   ASSERT_OK(events);
   EXPECT_EQ(events->size(), 6u);
+}
+
+// Collects what a store's watch reports, for the test thread to wait on.
+class ChangeLog {
+ public:
+  ChangeListener Listener() {
+    return [this](const StoreChange& change) {
+      std::lock_guard<std::mutex> lock(mu_);
+      changes_.push_back(change);
+      cv_.notify_all();
+    };
+  }
+
+  // Waits (at most 30 s, far beyond the milliseconds an announcement takes) for `count` reports,
+  // and returns every report so far.
+  std::vector<StoreChange> WaitFor(size_t count) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(30), [&] { return changes_.size() >= count; });
+    return changes_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<StoreChange> changes_;
+};
+
+std::string Describe(const StoreChange& change) {
+  const char* kinds[] = {"learner", "curriculum", "unknown"};
+  return std::string(kinds[static_cast<int>(change.kind)]) + " [" + change.tenant_id + "] [" +
+         change.learner_id + "] v" + std::to_string(change.version);
+}
+
+std::vector<std::string> Describe(const std::vector<StoreChange>& changes) {
+  std::vector<std::string> out;
+  for (const StoreChange& change : changes) out.push_back(Describe(change));
+  return out;
+}
+
+TEST_F(PostgresStoreTest, WatchReportsWhatOtherStoresCommitAndNothingElse) {
+  Result<std::unique_ptr<PostgresStore>> watcher = Open();
+  Result<std::unique_ptr<PostgresStore>> other = Open();
+  ASSERT_OK(watcher);
+  ASSERT_OK(other);
+  ChangeLog log;
+  ASSERT_OK((*watcher)->WatchChanges(log.Listener()));
+
+  // Its own commits are not reported; a rolled-back commit of another store is not either.
+  ASSERT_OK((*watcher)->CommitEvents(LearnerBatch("acme", "own", "e", 2)));
+  EventBatch stale = LearnerBatch("acme", "own", "x", 1);
+  stale.learners[0].expected_version = 7;
+  EXPECT_EQ((*other)->CommitEvents(stale).status().code(), StatusCode::kAborted);
+  // Ids with spaces and a newline travel whole.
+  ASSERT_OK((*other)->CommitEvents(LearnerBatch("acme co", "ann lee\n", "e", 2)));
+  ASSERT_OK((*other)->CommitEvents(LearnerBatch("acme co", "ann lee\n", "f", 1)));
+  ASSERT_OK((*other)->DeleteLearner("acme", "own"));
+  ASSERT_OK((*other)->PutGraph("acme", "{}"));
+  ASSERT_OK((*other)->PutModel("acme", "active", "{}"));
+  ASSERT_OK((*other)->PutRoster("acme", "{}"));
+  const std::vector<StoreChange> changes = log.WaitFor(6);
+  // Announcements arrive in commit order.
+  EXPECT_EQ(Describe(changes), (std::vector<std::string>{
+                                   "learner [acme co] [ann lee\n] v1",
+                                   "learner [acme co] [ann lee\n] v2",
+                                   "learner [acme] [own] v0",
+                                   "curriculum [acme] [] v0",
+                                   "curriculum [acme] [] v0",
+                                   "curriculum [acme] [] v0",
+                               }));
+
+  // Stops, waiting for the thread; the store's Close would too.
+  EXPECT_OK((*watcher)->WatchChanges(nullptr));
+}
+
+TEST_F(PostgresStoreTest, WatchThatLosesItsConnectionReconnectsAndReportsUnknown) {
+  Result<std::unique_ptr<PostgresStore>> watcher = Open();
+  Result<std::unique_ptr<PostgresStore>> other = Open();
+  ASSERT_OK(watcher);
+  ASSERT_OK(other);
+  ChangeLog log;
+  ASSERT_OK((*watcher)->WatchChanges(log.Listener()));
+  // What an administrator or a failover does to the watch's connection.
+  const pqxx::result killed =
+      Sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+          "WHERE datname = current_database() AND query LIKE 'LISTEN%'");
+  ASSERT_EQ(killed.size(), 1u);
+  log.WaitFor(1);
+  // Watching again: later commits are reported.
+  ASSERT_OK((*other)->CommitEvents(LearnerBatch("acme", "ann", "e", 1)));
+  const std::vector<StoreChange> changes = log.WaitFor(2);
+  EXPECT_EQ(Describe(changes),
+            (std::vector<std::string>{"unknown [] [] v0", "learner [acme] [ann] v1"}));
 }
 
 TEST_F(PostgresStoreTest, EveryTableIsKeyedByTenantFirst) {
