@@ -63,11 +63,11 @@ Status GetDouble(const json& object, const char* key, std::string_view source,
 }
 
 Status ParseLimits(const json& object, std::string_view source, ServiceLimits* limits) {
-  PATHWISE_RETURN_IF_ERROR(
-      CheckKeys(object, source, "limits",
-                {"max_message_bytes", "max_batch_events", "max_id_bytes", "max_text_bytes",
-                 "max_graph_items", "max_list_items", "max_k", "max_queued_jobs",
-                 "max_fit_restarts", "max_fit_iterations", "max_fit_work"}));
+  PATHWISE_RETURN_IF_ERROR(CheckKeys(
+      object, source, "limits",
+      {"max_message_bytes", "max_batch_events", "max_id_bytes", "max_text_bytes", "max_graph_items",
+       "max_list_items", "max_k", "max_queued_jobs", "max_fit_restarts", "max_fit_iterations",
+       "max_fit_work", "max_event_filter_bytes"}));
   const std::pair<const char*, int64_t*> fields[] = {
       {"max_message_bytes", &limits->max_message_bytes},
       {"max_batch_events", &limits->max_batch_events},
@@ -79,7 +79,8 @@ Status ParseLimits(const json& object, std::string_view source, ServiceLimits* l
       {"max_queued_jobs", &limits->max_queued_jobs},
       {"max_fit_restarts", &limits->max_fit_restarts},
       {"max_fit_iterations", &limits->max_fit_iterations},
-      {"max_fit_work", &limits->max_fit_work}};
+      {"max_fit_work", &limits->max_fit_work},
+      {"max_event_filter_bytes", &limits->max_event_filter_bytes}};
   for (const auto& [key, target] : fields) {
     PATHWISE_RETURN_IF_ERROR(GetInt(object, key, source, std::string("limits.") + key, target));
   }

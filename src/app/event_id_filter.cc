@@ -36,9 +36,17 @@ uint64_t Mix(uint64_t h) {
 struct EventIdFilter::Generation {
   static constexpr size_t kWordsPerBlock = 8;  // 512 bits
 
-  explicit Generation(size_t pair_capacity) : capacity(pair_capacity) {
+  static size_t BlocksFor(size_t pair_capacity) {
     size_t blocks = 1;
     while (blocks * kWordsPerBlock * 64 < pair_capacity * kBitsPerPair) blocks *= 2;
+    return blocks;
+  }
+  static size_t BytesFor(size_t pair_capacity) {
+    return BlocksFor(pair_capacity) * kWordsPerBlock * sizeof(uint64_t);
+  }
+
+  explicit Generation(size_t pair_capacity) : capacity(pair_capacity) {
+    const size_t blocks = BlocksFor(pair_capacity);
     block_mask = blocks - 1;
     words.reset(new std::atomic<uint64_t>[blocks * kWordsPerBlock]);
     for (size_t i = 0; i < blocks * kWordsPerBlock; ++i) {
@@ -77,7 +85,7 @@ struct EventIdFilter::Generation {
   }
 };
 
-EventIdFilter::EventIdFilter(size_t initial_capacity) {
+EventIdFilter::EventIdFilter(size_t initial_capacity, size_t max_bytes) : max_bytes_(max_bytes) {
   generations_.push_back(std::make_unique<Generation>(initial_capacity > 0 ? initial_capacity : 1));
 }
 
@@ -90,11 +98,19 @@ EventIdFilter::Key EventIdFilter::KeyOf(std::string_view learner_id, std::string
   return Key{Mix(h), Mix(h ^ 0x9e3779b97f4a7c15ULL)};
 }
 
-EventIdFilter::Generation& EventIdFilter::RoomFor(size_t count) {
+EventIdFilter::Generation* EventIdFilter::RoomFor(size_t count) {
+  if (saturated_.load(std::memory_order_relaxed)) return nullptr;
   Generation& last = *generations_.back();
-  if (last.count.load(std::memory_order_relaxed) + count <= last.capacity) return last;
-  generations_.push_back(std::make_unique<Generation>(std::max(last.capacity * kGrowth, count)));
-  return *generations_.back();
+  if (last.count.load(std::memory_order_relaxed) + count <= last.capacity) return &last;
+  const size_t capacity = std::max(last.capacity * kGrowth, count);
+  size_t used = 0;
+  for (const auto& generation : generations_) used += generation->num_words * sizeof(uint64_t);
+  if (Generation::BytesFor(capacity) > max_bytes_ - std::min(used, max_bytes_)) {
+    saturated_.store(true, std::memory_order_release);
+    return nullptr;
+  }
+  generations_.push_back(std::make_unique<Generation>(capacity));
+  return generations_.back().get();
 }
 
 void EventIdFilter::Insert(const Key& key) {
@@ -110,9 +126,10 @@ void EventIdFilter::Insert(const Key& key) {
     }
   }
   std::unique_lock<std::shared_mutex> lock(mu_);
-  Generation& room = RoomFor(1);
-  room.Set(key.h1, key.h2);
-  room.count.fetch_add(1, std::memory_order_relaxed);
+  Generation* room = RoomFor(1);
+  if (room == nullptr) return;
+  room->Set(key.h1, key.h2);
+  room->count.fetch_add(1, std::memory_order_relaxed);
 }
 
 void EventIdFilter::InsertAll(const std::vector<Key>& keys) {
@@ -127,12 +144,15 @@ void EventIdFilter::InsertAll(const std::vector<Key>& keys) {
     }
   }
   std::unique_lock<std::shared_mutex> lock(mu_);
-  Generation& room = RoomFor(keys.size());
-  for (const Key& key : keys) room.Set(key.h1, key.h2);
-  room.count.fetch_add(keys.size(), std::memory_order_relaxed);
+  Generation* room = RoomFor(keys.size());
+  if (room == nullptr) return;
+  for (const Key& key : keys) room->Set(key.h1, key.h2);
+  room->count.fetch_add(keys.size(), std::memory_order_relaxed);
 }
 
 bool EventIdFilter::MayContain(const Key& key) const {
+  // Saturated: pairs offered since were not learned, so only "maybe" is safe.
+  if (saturated()) return true;
   std::shared_lock<std::shared_mutex> lock(mu_);
   // Newest first: a re-delivered event is most likely a recent one.
   for (auto it = generations_.rbegin(); it != generations_.rend(); ++it) {

@@ -24,6 +24,12 @@ namespace pathwise::app {
 /// pair), and the newest is filled only partly: 10M pairs take 43 MB in 5 generations (with
 /// doubling instead, 32 MB in 8; fewer generations means fewer cache misses per lookup).
 ///
+/// Bounded: a generation that would take the filter past `max_bytes` is not added. The filter is
+/// then saturated: it stops learning pairs and MayContain answers true for every pair, so that no
+/// duplicate is ever missed and every lookup goes to the store (exact, slower). With the
+/// pathwised default (ServiceLimits::max_event_filter_bytes, 256 MiB) that happens after about 140
+/// million events of one tenant; restarting the server sizes the filter afresh from the store.
+///
 /// Thread safety: Insert and MayContain may be called concurrently; a pair inserted by one thread
 /// is seen by a MayContain that starts after the Insert returned.
 ///
@@ -34,7 +40,7 @@ namespace pathwise::app {
 ///     bool maybe = seen.MayContain("ann", "e1");  // true
 class EventIdFilter {
  public:
-  explicit EventIdFilter(size_t initial_capacity = size_t{1} << 16);
+  explicit EventIdFilter(size_t initial_capacity = size_t{1} << 16, size_t max_bytes = SIZE_MAX);
   ~EventIdFilter();
   EventIdFilter(const EventIdFilter&) = delete;
   EventIdFilter& operator=(const EventIdFilter&) = delete;
@@ -57,14 +63,20 @@ class EventIdFilter {
   bool MayContain(std::string_view learner_id, std::string_view event_id) const {
     return MayContain(KeyOf(learner_id, event_id));
   }
-  /// Pairs inserted (counting repeats).
+  /// Pairs inserted (counting repeats), not counting those offered after saturation.
   size_t size() const;
+  /// Whether the filter reached max_bytes and stopped learning (MayContain is then always true).
+  bool saturated() const { return saturated_.load(std::memory_order_acquire); }
   size_t memory_bytes() const;
 
  private:
   struct Generation;
-  // The generation with room for `count` more pairs, adding one if needed; mu_ held exclusively.
-  Generation& RoomFor(size_t count);
+  // The generation with room for `count` more pairs, adding one if needed; null (and saturated_
+  // set) when that generation would exceed max_bytes_. mu_ held exclusively.
+  Generation* RoomFor(size_t count);
+
+  const size_t max_bytes_;
+  std::atomic<bool> saturated_{false};
 
   mutable std::shared_mutex mu_;  // exclusive only to add a generation
   std::vector<std::unique_ptr<Generation>> generations_;

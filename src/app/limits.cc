@@ -51,6 +51,8 @@ Status ServiceLimits::Validate() const {
   PATHWISE_RETURN_IF_ERROR(CheckRange(max_fit_restarts, 1, 10000, "max_fit_restarts"));
   PATHWISE_RETURN_IF_ERROR(CheckRange(max_fit_iterations, 1, 1000000, "max_fit_iterations"));
   PATHWISE_RETURN_IF_ERROR(CheckRange(max_fit_work, 1, int64_t{1000000000000000}, "max_fit_work"));
+  PATHWISE_RETURN_IF_ERROR(CheckRange(max_event_filter_bytes, int64_t{1} << 20, int64_t{1} << 40,
+                                      "max_event_filter_bytes"));
   return Status::Ok();
 }
 

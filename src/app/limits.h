@@ -44,6 +44,11 @@ struct ServiceLimits {
   /// tenant cannot hold the fit thread that every tenant shares. The default is about two minutes
   /// of EM on one core at 72 M observation-iterations/s (DESIGN.md). In [1, 1e15].
   int64_t max_fit_work = 10000000000;
+  /// Most memory one tenant's event-id filter may take (app/event_id_filter.h): about 1.25-2.5
+  /// bytes per stored event, so the default holds about 140 million events. Past it, duplicates
+  /// are still found exactly, by a store lookup for every event of a stored learner (slower). In
+  /// [1 MiB, 1 TiB].
+  int64_t max_event_filter_bytes = int64_t{256} << 20;
 
   /// InvalidArgument naming the first field out of its range.
   Status Validate() const;

@@ -261,7 +261,7 @@ Tenant::Tenant(std::string id, store::LearnerStore* store, const ServiceLimits* 
       recommender_options_(std::move(recommender_options)),
       tracker_options_(tracker_options),
       curriculum_(std::make_shared<Curriculum>()),
-      seen_events_(std::make_shared<SeenEvents>()) {
+      seen_events_(std::make_shared<SeenEvents>(*limits_)) {
   seen_events_->complete = true;  // nothing is stored before a Load
 }
 
@@ -506,7 +506,7 @@ Result<std::optional<uint64_t>> Tenant::RestoreLocked(const std::shared_ptr<Curr
   }
   // Until the filter holds every stored id, MarkDuplicates asks the store about every event of a
   // stored learner: start-up does not wait for the ids, and no duplicate gets through meanwhile.
-  auto seen = std::make_shared<SeenEvents>();
+  auto seen = std::make_shared<SeenEvents>(*limits_);
   std::atomic_store(&seen_events_, seen);
   StartFillingEventFilter(std::move(seen));
   Publish(next);
@@ -567,7 +567,7 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
   // No origin while the states are being rewritten: a crash halfway must not leave one that the
   // states do not all match.
   PATHWISE_RETURN_IF_ERROR(store_->PutStateOrigin(id_, ""));
-  auto seen = std::make_shared<SeenEvents>();
+  auto seen = std::make_shared<SeenEvents>(*limits_);
   EventIdFilter* filter = &seen->filter;
   std::unordered_set<std::string> stored_learners;
   uint64_t replayed = 0;
@@ -1230,7 +1230,14 @@ void Tenant::RememberEventIds(const PendingBatch& batch) {
   for (size_t i = 0; i < batch.store_batch.events.size(); ++i) {
     if (!batch.duplicate[i]) recorded_keys.push_back(batch.keys[i]);
   }
-  seen_events_->filter.InsertAll(recorded_keys);
+  SeenEvents& seen = *seen_events_;
+  const bool was_saturated = seen.filter.saturated();
+  seen.filter.InsertAll(recorded_keys);
+  if (!was_saturated && seen.filter.saturated()) {
+    LogLine(LogLevel::kWarning, "event-id filter full; duplicates are looked up in the store")
+        .Add("tenant", id_)
+        .Add("max_event_filter_bytes", limits_->max_event_filter_bytes);
+  }
 }
 
 std::vector<LearnerMastery> Tenant::ChangedMastery(PendingBatch& batch) {

@@ -391,6 +391,8 @@ class Tenant {
   // std::atomic_store) under write_mu_ held exclusively; Record uses it under write_mu_ held
   // shared, and a reload (which may run without write_mu_) through std::atomic_load.
   struct SeenEvents {
+    explicit SeenEvents(const ServiceLimits& limits)
+        : filter(size_t{1} << 16, static_cast<size_t>(limits.max_event_filter_bytes)) {}
     EventIdFilter filter;
     std::atomic<bool> complete{false};
   };
