@@ -77,6 +77,21 @@ std::vector<std::string> Ids(const std::vector<Recommendation>& recs) {
   return ids;
 }
 
+// The competencies of ZPDES's whole zone for `learner` (k = 10 covers this graph).
+std::set<std::string> ZoneOf(Policy& policy, const std::string& learner) {
+  LearnerState state;
+  state.learner_id = learner;
+  RecommendRequest request;
+  request.k = 10;
+  Result<std::vector<Recommendation>> recs = policy.Recommend(state, request);
+  EXPECT_OK(recs);
+  std::set<std::string> competencies;
+  if (recs.ok()) {
+    for (const Recommendation& r : *recs) competencies.insert(r.competency_ids.at(0));
+  }
+  return competencies;
+}
+
 TEST(PolicyStateTest, ZpdesRestoredStateRecommendsAsTheOriginal) {
   std::unique_ptr<Policy> prototype = Make(PolicyKind::kZpdes, ZpdesOptions());
   std::unique_ptr<Policy> original = prototype->Fork(3);
@@ -122,36 +137,20 @@ TEST(PolicyStateTest, ZpdesRestoreCarriesTheZoneAndMastery) {
   ASSERT_OK(bytes);
   std::unique_ptr<Policy> other = policy->Fork(1);
   ASSERT_OK(other->RestoreLearnerState("zoe", *bytes));
-  LearnerState state;
-  state.learner_id = "zoe";
-  RecommendRequest request;
-  request.k = 10;
-  Result<std::vector<Recommendation>> recs = other->Recommend(state, request);
-  ASSERT_OK(recs);
-  std::set<std::string> competencies;
-  for (const Recommendation& r : *recs) competencies.insert(r.competency_ids.at(0));
   // a is ZPDES-mastered, so b and c (unlocked by it) and e (no prerequisite) are the zone.
-  EXPECT_EQ(competencies, (std::set<std::string>{"b", "c", "e"}));
+  EXPECT_EQ(ZoneOf(*other, "zoe"), (std::set<std::string>{"b", "c", "e"}));
 
   // A smaller window keeps the most recent outcomes and the mastered flag.
   RecommenderOptions narrow = ZpdesOptions();
   narrow.zpdes.window = 2;
   std::unique_ptr<Policy> small = Make(PolicyKind::kZpdes, narrow);
   ASSERT_OK(small->RestoreLearnerState("zoe", *bytes));
-  recs = small->Recommend(state, request);
-  ASSERT_OK(recs);
-  competencies.clear();
-  for (const Recommendation& r : *recs) competencies.insert(r.competency_ids.at(0));
-  EXPECT_EQ(competencies, (std::set<std::string>{"b", "c", "e"}));
+  EXPECT_EQ(ZoneOf(*small, "zoe"), (std::set<std::string>{"b", "c", "e"}));
 
   // Empty bytes forget the learner: back to the starting zone.
   ASSERT_OK(other->RestoreLearnerState("zoe", ""));
   EXPECT_EQ(*other->SaveLearnerState("zoe"), "");
-  recs = other->Recommend(state, request);
-  ASSERT_OK(recs);
-  competencies.clear();
-  for (const Recommendation& r : *recs) competencies.insert(r.competency_ids.at(0));
-  EXPECT_EQ(competencies, (std::set<std::string>{"a", "e"}));
+  EXPECT_EQ(ZoneOf(*other, "zoe"), (std::set<std::string>{"a", "e"}));
 }
 
 // The zone keeps outcomes in 240ths, one byte each (ZpdesPolicyOptions::window).
@@ -177,16 +176,7 @@ TEST(PolicyStateTest, ZpdesKeepsPartialCreditInTwoHundredFortieths) {
   };
   EXPECT_EQ(last_outcome(*zoe), 0.3f);
   EXPECT_EQ(last_outcome(*yan), 0.3f);
-
-  LearnerState state;
-  state.learner_id = "zoe";
-  RecommendRequest request;
-  request.k = 10;
-  Result<std::vector<Recommendation>> recs = other->Recommend(state, request);
-  ASSERT_OK(recs);
-  std::set<std::string> competencies;
-  for (const Recommendation& r : *recs) competencies.insert(r.competency_ids.at(0));
-  EXPECT_EQ(competencies, (std::set<std::string>{"b", "c", "e"}));
+  EXPECT_EQ(ZoneOf(*other, "zoe"), (std::set<std::string>{"b", "c", "e"}));
 }
 
 TEST(PolicyStateTest, BadBytesAreRejectedAndChangeNothing) {

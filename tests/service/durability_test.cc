@@ -22,46 +22,20 @@ namespace pathwise::service {
 namespace {
 
 using testing::ChainGraph;
+using testing::ChildServer;
 using testing::Ctx;
 using testing::ExpectMasteryEqualsReplay;
 using testing::ExportEvents;
 using testing::kKeyA;
 using testing::MakeObservation;
 using testing::PutGraphOrFail;
+using testing::ReadFile;
 using testing::Stubs;
 using testing::TempDir;
 
-// pathwised on 127.0.0.1:<free port> over `data_dir`, its log appended to `log_path`.
-class ChildServer : public pathwise::testing::ServerProcess {
- public:
-  ChildServer(const std::string& data_dir, const std::string& log_path) {
-    pathwise::testing::ServerProcessOptions options;
-    options.binary = pathwise::testing::BinaryBesideSelf("pathwised");
-    options.args = {"--data-dir",
-                    data_dir,
-                    "--api-key",
-                    std::string(testing::kTenantA) + "=" + kKeyA,
-                    "--log-level",
-                    "info",
-                    "--shutdown-grace-seconds",
-                    "5"};
-    options.log_path = log_path;
-    started_ = Start(options);
-  }
-
-  bool started() const { return started_.ok(); }
-  const Status& start_status() const { return started_; }
-
- private:
-  Status started_;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+// Info logs for the assertions on start-up, and a short grace so that a stop does not linger.
+const std::vector<std::string> kDurabilityArgs = {"--log-level", "info", "--shutdown-grace-seconds",
+                                                  "5"};
 
 TEST(DurabilityTest, KillDuringStreamingKeepsEveryAcknowledgedEventExactlyOnce) {
   TempDir dir;
@@ -75,7 +49,7 @@ TEST(DurabilityTest, KillDuringStreamingKeepsEveryAcknowledgedEventExactlyOnce) 
   std::vector<v1::RecordEventsRequest> sent;  // every batch the client tried
   std::set<std::string> acknowledged;         // "learner/event" of acknowledged batches
   {
-    ChildServer child(data, log);
+    ChildServer child({"--data-dir", data}, log, kDurabilityArgs);
     ASSERT_TRUE(child.started()) << child.start_status();
     Stubs stubs(grpc::CreateChannel(child.address(), grpc::InsecureChannelCredentials()));
     PutGraphOrFail(stubs, kKeyA, graph);
@@ -136,7 +110,7 @@ TEST(DurabilityTest, KillDuringStreamingKeepsEveryAcknowledgedEventExactlyOnce) 
   }
   ASSERT_GE(acknowledged.size(), 4000u);
 
-  ChildServer child(data, log);
+  ChildServer child({"--data-dir", data}, log, kDurabilityArgs);
   ASSERT_TRUE(child.started()) << child.start_status();
   Stubs stubs(grpc::CreateChannel(child.address(), grpc::InsecureChannelCredentials()));
   std::set<std::string> stored;
@@ -187,7 +161,7 @@ TEST(DurabilityTest, KillDuringStreamingKeepsEveryAcknowledgedEventExactlyOnce) 
 TEST(DurabilityTest, SecondServerOnTheSameDataDirectoryRefusesToStart) {
   TempDir dir;
   const std::string log = dir.path() + "/pathwised.log";
-  ChildServer first(dir.path() + "/data", log);
+  ChildServer first({"--data-dir", dir.path() + "/data"}, log, kDurabilityArgs);
   ASSERT_TRUE(first.started()) << first.start_status();
   app::ServerConfig config = testing::TwoTenantConfig();
   config.store = "sqlite";

@@ -17,37 +17,14 @@ namespace pathwise::service {
 namespace {
 
 using testing::ChainGraph;
+using testing::ChildServer;
 using testing::Ctx;
 using testing::kKeyA;
 using testing::MakeObservation;
 using testing::PutGraphOrFail;
+using testing::ReadFile;
 using testing::Stubs;
 using testing::TempDir;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// pathwised with `--store <uri>` on 127.0.0.1:<free port>.
-class PostgresChild : public pathwise::testing::ServerProcess {
- public:
-  PostgresChild(const std::string& uri, const std::string& log_path) {
-    pathwise::testing::ServerProcessOptions options;
-    options.binary = pathwise::testing::BinaryBesideSelf("pathwised");
-    options.args = {"--store", uri, "--api-key", std::string(testing::kTenantA) + "=" + kKeyA};
-    options.log_path = log_path;
-    started_ = Start(options);
-  }
-
-  bool started() const { return started_.ok(); }
-  const Status& start_status() const { return started_; }
-
- private:
-  Status started_;
-};
 
 v1::GetMasteryResponse Mastery(Stubs& stubs, const std::string& learner) {
   v1::GetMasteryRequest request;
@@ -81,7 +58,7 @@ TEST(PostgresServiceTest, MasterySurvivesARestartOnTheSameDatabase) {
 
   std::vector<v1::GetMasteryResponse> before;
   {
-    PostgresChild child(*uri, log);
+    ChildServer child({"--store", *uri}, log);
     ASSERT_TRUE(child.started()) << child.start_status();
     // The password-free URI is shown, and no data directory is used.
     EXPECT_NE(child.start_line().find("data directory postgresql://"), std::string::npos)
@@ -100,7 +77,7 @@ TEST(PostgresServiceTest, MasterySurvivesARestartOnTheSameDatabase) {
     EXPECT_TRUE(WIFEXITED(exit_status) && WEXITSTATUS(exit_status) == 0) << ReadFile(log);
   }
 
-  PostgresChild child(*uri, log);
+  ChildServer child({"--store", *uri}, log);
   ASSERT_TRUE(child.started()) << child.start_status();
   Stubs stubs(grpc::CreateChannel(child.address(), grpc::InsecureChannelCredentials()));
   for (int l = 0; l < 3; ++l) {

@@ -26,6 +26,7 @@ namespace pathwise::service {
 namespace {
 
 using testing::ChainGraph;
+using testing::ChildServer;
 using testing::Ctx;
 using testing::ExportEvents;
 using testing::kKeyA;
@@ -33,25 +34,6 @@ using testing::MakeObservation;
 using testing::PutGraphOrFail;
 using testing::Stubs;
 using testing::TempDir;
-
-// pathwised with `--store <uri>` on 127.0.0.1:<free port>.
-class Replica : public pathwise::testing::ServerProcess {
- public:
-  Replica(const std::string& uri, const std::string& log_path) {
-    pathwise::testing::ServerProcessOptions options;
-    options.binary = pathwise::testing::BinaryBesideSelf("pathwised");
-    options.args = {"--store",     uri,   "--api-key", std::string(testing::kTenantA) + "=" + kKeyA,
-                    "--log-level", "info"};
-    options.log_path = log_path;
-    started_ = Start(options);
-  }
-
-  bool started() const { return started_.ok(); }
-  const Status& start_status() const { return started_; }
-
- private:
-  Status started_;
-};
 
 // "" when `served` is the mastery of a fresh tracker fed `events` in order; else what differs.
 std::string DiffFromReplay(const v1::Graph& graph, const std::vector<v1::StoredObservation>& events,
@@ -107,10 +89,12 @@ TEST(PostgresReplicasTest, ThreeReplicasKillOneMidBatchEveryEventOnceAndReplayed
   SCOPED_TRACE("seed " + std::to_string(kSeed));
 
   TempDir dir;
-  std::vector<std::unique_ptr<Replica>> replicas;
+  std::vector<std::unique_ptr<ChildServer>> replicas;
   for (int r = 0; r < kReplicas; ++r) {
     replicas.push_back(
-        std::make_unique<Replica>(*uri, dir.path() + "/replica" + std::to_string(r) + ".log"));
+        std::make_unique<ChildServer>(std::vector<std::string>{"--store", *uri},
+                                      dir.path() + "/replica" + std::to_string(r) + ".log",
+                                      std::vector<std::string>{"--log-level", "info"}));
     ASSERT_TRUE(replicas.back()->started()) << replicas.back()->start_status();
   }
   auto channel = [&](int r) {

@@ -5,8 +5,10 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,7 @@
 #include "service/server.h"
 #include "store/memory_store.h"
 #include "store/sqlite_store.h"
+#include "testing/server_process.h"
 #include "testing/status_matchers.h"
 
 namespace pathwise::service::testing {
@@ -37,6 +40,37 @@ inline constexpr char kTenantA[] = "tenant-a";
 inline constexpr char kTenantB[] = "tenant-b";
 inline constexpr char kKeyA[] = "key-a-0123456789abcdef";
 inline constexpr char kKeyB[] = "key-b-0123456789abcdef";
+
+/// The whole text of a file (empty when it cannot be read), e.g. a child server's log.
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// pathwised as a child process on 127.0.0.1:<free port>, serving kTenantA with kKeyA from the
+/// store `store_args` names ({"--data-dir", DIR} or {"--store", URI}), with `extra_args`, its log
+/// appended to `log_path`.
+class ChildServer : public pathwise::testing::ServerProcess {
+ public:
+  ChildServer(std::vector<std::string> store_args, const std::string& log_path,
+              const std::vector<std::string>& extra_args = {}) {
+    pathwise::testing::ServerProcessOptions options;
+    options.binary = pathwise::testing::BinaryBesideSelf("pathwised");
+    options.args = std::move(store_args);
+    options.args.insert(options.args.end(), {"--api-key", std::string(kTenantA) + "=" + kKeyA});
+    options.args.insert(options.args.end(), extra_args.begin(), extra_args.end());
+    options.log_path = log_path;
+    started_ = Start(options);
+  }
+
+  bool started() const { return started_.ok(); }
+  const Status& start_status() const { return started_; }
+
+ private:
+  Status started_;
+};
 
 /// A directory under the system temp dir, removed (with its contents) on destruction.
 class TempDir {
