@@ -29,6 +29,25 @@ Status SqliteStoreOptions::Validate() const {
   return Status::Ok();
 }
 
+namespace {
+
+// A database file of 0 bytes is a truncated or emptied store (SQLite would take it for a new one
+// and start empty, losing everything silently), unless its write-ahead log holds the data: in WAL
+// mode the main file stays empty until the first checkpoint. A missing file is a new store.
+Status RefuseEmptyDatabaseFile(const std::string& path) {
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
+  if (error || size != 0) return Status::Ok();
+  const std::uintmax_t wal = std::filesystem::file_size(path + "-wal", error);
+  if (!error && wal > 0) return Status::Ok();
+  return Status::FailedPrecondition("'" + path +
+                                    "' is empty (0 bytes): a truncated or damaged store, not a new "
+                                    "one; restore it from a backup, "
+                                    "or move it away to start a new, empty store");
+}
+
+}  // namespace
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
   PATHWISE_RETURN_IF_ERROR(options.Validate());
   std::error_code error;
@@ -43,6 +62,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
   impl->event_ids =
       std::make_unique<internal::EventIdCache>(static_cast<size_t>(options.max_cached_event_ids));
   PATHWISE_ASSIGN_OR_RETURN(impl->lock, internal::DirectoryLock::Acquire(options.data_dir));
+  PATHWISE_RETURN_IF_ERROR(RefuseEmptyDatabaseFile(impl->path));
   PATHWISE_ASSIGN_OR_RETURN(
       std::unique_ptr<Connection> writer,
       Connection::Open(impl->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));

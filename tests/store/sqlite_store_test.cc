@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <random>
@@ -160,6 +161,27 @@ TEST(SqliteStoreTest, GarbageFileIsReportedAsCorrupt) {
   Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir));
   EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(store.status().message().find("corrupt"), std::string::npos) << store.status();
+}
+
+// SQLite opens a 0-byte file as a new database: the store must not start empty over a truncated
+// one (issue 15, defect 16). A missing file is a new store, and so is a 0-byte file whose
+// write-ahead log holds the data (WAL mode checkpoints into the main file later).
+TEST(SqliteStoreTest, EmptyDatabaseFileIsRefusedAndLeftAlone) {
+  TempDir dir;
+  { std::ofstream file(dir.path() + "/pathwise.db", std::ios::binary); }
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir));
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("empty (0 bytes)"), std::string::npos) << store.status();
+  EXPECT_NE(store.status().message().find(dir.path() + "/pathwise.db"), std::string::npos);
+  EXPECT_EQ(std::filesystem::file_size(dir.path() + "/pathwise.db"), 0u);
+
+  // Moved away, as the message says: a new, empty store.
+  std::filesystem::remove(dir.path() + "/pathwise.db");
+  store = SqliteStore::Open(OptionsFor(dir));
+  ASSERT_OK(store);
+  ASSERT_OK((*store)->PutGraph("t", "{}"));
+  ASSERT_OK((*store)->Close());
+  EXPECT_OK(SqliteStore::Open(OptionsFor(dir)));
 }
 
 TEST(SqliteStoreTest, ForeignDatabaseIsRefused) {
