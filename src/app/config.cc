@@ -67,7 +67,7 @@ Status ParseLimits(const json& object, std::string_view source, ServiceLimits* l
       object, source, "limits",
       {"max_message_bytes", "max_batch_events", "max_id_bytes", "max_text_bytes", "max_graph_items",
        "max_list_items", "max_k", "max_queued_jobs", "max_fit_restarts", "max_fit_iterations",
-       "max_fit_work", "max_event_filter_bytes"}));
+       "max_fit_work", "max_event_filter_bytes", "max_streams_per_tenant"}));
   const std::pair<const char*, int64_t*> fields[] = {
       {"max_message_bytes", &limits->max_message_bytes},
       {"max_batch_events", &limits->max_batch_events},
@@ -80,7 +80,8 @@ Status ParseLimits(const json& object, std::string_view source, ServiceLimits* l
       {"max_fit_restarts", &limits->max_fit_restarts},
       {"max_fit_iterations", &limits->max_fit_iterations},
       {"max_fit_work", &limits->max_fit_work},
-      {"max_event_filter_bytes", &limits->max_event_filter_bytes}};
+      {"max_event_filter_bytes", &limits->max_event_filter_bytes},
+      {"max_streams_per_tenant", &limits->max_streams_per_tenant}};
   for (const auto& [key, target] : fields) {
     PATHWISE_RETURN_IF_ERROR(GetInt(object, key, source, std::string("limits.") + key, target));
   }

@@ -53,6 +53,7 @@ Status ServiceLimits::Validate() const {
   PATHWISE_RETURN_IF_ERROR(CheckRange(max_fit_work, 1, int64_t{1000000000000000}, "max_fit_work"));
   PATHWISE_RETURN_IF_ERROR(CheckRange(max_event_filter_bytes, int64_t{1} << 20, int64_t{1} << 40,
                                       "max_event_filter_bytes"));
+  PATHWISE_RETURN_IF_ERROR(CheckRange(max_streams_per_tenant, 1, 10000, "max_streams_per_tenant"));
   return Status::Ok();
 }
 

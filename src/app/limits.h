@@ -49,6 +49,11 @@ struct ServiceLimits {
   /// are still found exactly, by a store lookup for every event of a stored learner (slower). In
   /// [1 MiB, 1 TiB].
   int64_t max_event_filter_bytes = int64_t{256} << 20;
+  /// Most streaming calls (StreamEvents, ExportLearner) one tenant may have open at once: each
+  /// holds a server thread, and a stalled export reader holds the learner's events in memory, so
+  /// one tenant cannot take every thread or the memory. A call over it gets RESOURCE_EXHAUSTED.
+  /// In [1, 10000].
+  int64_t max_streams_per_tenant = 64;
 
   /// InvalidArgument naming the first field out of its range.
   Status Validate() const;

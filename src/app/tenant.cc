@@ -267,6 +267,18 @@ Tenant::Tenant(std::string id, store::LearnerStore* store, const ServiceLimits* 
 
 Tenant::~Tenant() { StopFillingEventFilter(); }
 
+Result<Tenant::StreamSlot> Tenant::OpenStream() {
+  const int64_t open = open_streams_.fetch_add(1, std::memory_order_relaxed);
+  StreamSlot slot(&open_streams_);  // gives the count back on every path
+  if (open >= limits_->max_streams_per_tenant) {
+    return Status::ResourceExhausted(
+        "tenant '" + id_ + "' has " + std::to_string(open) +
+        " streaming calls open, the most limits.max_streams_per_tenant "
+        "allows; finish one, or retry later");
+  }
+  return slot;
+}
+
 LoadReport Tenant::last_load() const {
   std::lock_guard<std::mutex> lock(load_mu_);
   return last_load_;

@@ -267,6 +267,25 @@ class Tenant {
   /// The course settings the tenant's recommender runs with (TenantConfig's "curriculum").
   const RecommenderOptions& recommender_options() const { return recommender_options_; }
 
+  /// Counts one open streaming call of the tenant while it lives (see OpenStream).
+  class StreamSlot {
+   public:
+    explicit StreamSlot(std::atomic<int64_t>* open) : open_(open) {}
+    ~StreamSlot() {
+      if (open_ != nullptr) open_->fetch_sub(1, std::memory_order_relaxed);
+    }
+    StreamSlot(StreamSlot&& other) noexcept : open_(other.open_) { other.open_ = nullptr; }
+    StreamSlot(const StreamSlot&) = delete;
+    StreamSlot& operator=(const StreamSlot&) = delete;
+    StreamSlot& operator=(StreamSlot&&) = delete;
+
+   private:
+    std::atomic<int64_t>* open_;
+  };
+  /// A slot for one more streaming call (StreamEvents, ExportLearner), held for the call's life.
+  /// ResourceExhausted when the tenant already has limits.max_streams_per_tenant open.
+  Result<StreamSlot> OpenStream();
+
   /// NotFound for an unknown learner.
   Result<LearnerExport> ExportLearner(const std::string& learner_id);
   /// Deletes a learner's events and state from the store and from memory. NotFound when unknown.
@@ -428,6 +447,8 @@ class Tenant {
   std::atomic<uint64_t> curriculum_caught_up_{0};
   std::atomic<uint64_t> anything_announced_{0};
   uint64_t anything_caught_up_ = 0;
+
+  std::atomic<int64_t> open_streams_{0};  // see OpenStream
 
   mutable std::mutex load_mu_;
   LoadReport last_load_;

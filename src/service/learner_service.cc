@@ -86,6 +86,7 @@ grpc::Status LearnerServiceImpl::RawStreamEvents(grpc::ServerContext* context,
                                                  v1::RecordEventsResponse* response) {
   return RunRpc("StreamEvents", [&]() -> Status {
     PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant::StreamSlot stream, tenant->OpenStream());
     uint64_t batch = 0;
     // Each message commits on its own; an error names the message and ends the call, and what was
     // committed before stays committed (the reply's contract in the proto).
@@ -148,6 +149,7 @@ grpc::Status LearnerServiceImpl::ExportLearner(
     grpc::ServerWriter<v1::ExportLearnerResponse>* writer) {
   return RunRpc("ExportLearner", [&]() -> Status {
     PATHWISE_ASSIGN_OR_RETURN(app::Tenant * tenant, Authenticate(env_, *context));
+    PATHWISE_ASSIGN_OR_RETURN(app::Tenant::StreamSlot stream, tenant->OpenStream());
     PATHWISE_RETURN_IF_ERROR(app::ValidateId(request->learner_id(), "learner_id", *env_.limits));
     PATHWISE_ASSIGN_OR_RETURN(app::LearnerExport exported,
                               tenant->ExportLearner(request->learner_id()));

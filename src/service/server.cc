@@ -7,6 +7,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <openssl/err.h>
@@ -33,6 +34,10 @@
 
 namespace pathwise::service {
 namespace {
+
+// The most threads the server runs calls on (see the resource quota in Start): far above what
+// the request pool needs (MAX_POLLERS 64) and the streams of a few tenants at their cap.
+constexpr int kMaxServerThreads = 1024;
 
 Result<std::string> ReadFile(const std::string& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
@@ -232,6 +237,12 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
   // avoids that churn (and the allocator arenas it drags along).
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
+  // Every call in progress holds a thread of the sync server, so without a bound a flood of open
+  // streams (one tenant's are capped by limits.max_streams_per_tenant, but tenants add up) takes
+  // a thread each until the process fails; past the bound a new call gets RESOURCE_EXHAUSTED.
+  grpc::ResourceQuota quota("pathwised");
+  quota.SetMaxThreads(kMaxServerThreads);
+  builder.SetResourceQuota(quota);
   builder.SetMaxReceiveMessageSize(static_cast<int>(impl->config.limits.max_message_bytes));
   const std::vector<std::string> services = {
       v1::CurriculumService::service_full_name(),

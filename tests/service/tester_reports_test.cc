@@ -97,6 +97,68 @@ TEST_F(TesterReportTest, StreamEventsOfReadableMessagesStillCommitsThemAll) {
   EXPECT_EQ(response.batches(), 2u);
 }
 
+// Defect 15: each open stream holds a server thread, so a tenant's streams are capped
+// (limits.max_streams_per_tenant) and another tenant's are not affected.
+TEST_F(TesterReportTest, StreamsOverTheTenantsCapAreRefusedAndFreedWhenOneEnds) {
+  app::ServerConfig config = TwoTenantConfig();
+  config.limits.max_streams_per_tenant = 2;
+  Start(config);
+  PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
+  PutGraphOrFail(*stubs_, kKeyB, ChainGraph());
+
+  struct OpenStream {
+    std::unique_ptr<grpc::ClientContext> context;
+    v1::RecordEventsResponse response;
+    std::unique_ptr<grpc::ClientWriter<v1::RecordEventsRequest>> writer;
+  };
+  int next_event = 0;
+  auto open = [&](const char* key, const std::string& learner) {
+    auto stream = std::make_unique<OpenStream>();
+    stream->context = Ctx(key);
+    stream->writer = stubs_->learners->StreamEvents(stream->context.get(), &stream->response);
+    v1::RecordEventsRequest batch;
+    *batch.add_events() =
+        MakeObservation("e" + std::to_string(next_event++), learner, "act.a", 1, 0);
+    stream->writer->Write(batch);
+    return stream;
+  };
+  auto finish = [](OpenStream& stream) {
+    stream.writer->WritesDone();
+    return stream.writer->Finish();
+  };
+  // A unary call (an export is a stream too, and would count).
+  auto stored = [&](const std::string& learner) {
+    v1::GetMasteryRequest request;
+    request.set_learner_id(learner);
+    v1::GetMasteryResponse response;
+    return stubs_->learners->GetMastery(Ctx(kKeyA).get(), request, &response).ok();
+  };
+  // Two streams held open; the server is known to serve each once its batch is stored.
+  std::vector<std::unique_ptr<OpenStream>> held;
+  for (const char* learner : {"held1", "held2"}) {
+    held.push_back(open(kKeyA, learner));
+    for (int i = 0; i < 1000 && !stored(learner); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(stored(learner)) << learner;
+  }
+
+  std::unique_ptr<OpenStream> third = open(kKeyA, "third");
+  const grpc::Status refused = finish(*third);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << Describe(refused);
+  EXPECT_TRUE(Contains(refused.error_message(), "max_streams_per_tenant")) << Describe(refused);
+  // Another tenant's streams are its own.
+  std::unique_ptr<OpenStream> other = open(kKeyB, "other");
+  EXPECT_TRUE(finish(*other).ok());
+
+  // One held stream ends: its slot is free again.
+  ASSERT_TRUE(finish(*held[0]).ok());
+  std::unique_ptr<OpenStream> fourth = open(kKeyA, "fourth");
+  const grpc::Status admitted = finish(*fourth);
+  EXPECT_TRUE(admitted.ok()) << Describe(admitted);
+  EXPECT_TRUE(finish(*held[1]).ok());
+}
+
 TEST_F(TesterReportTest, UnreadableRequestIsInvalidArgumentOnEveryRpc) {
   PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
   const google::protobuf::DescriptorPool* pool = google::protobuf::DescriptorPool::generated_pool();
