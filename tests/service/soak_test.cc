@@ -303,14 +303,14 @@ TEST(SoakTest, ServerStaysHealthyAndKeepsEveryAcknowledgedEventUnderEveryAttackA
 
   // Deeply nested and huge JSON in PutGraph and PutModel, three requests at a time. Nesting is
   // refused before a document is built, and a request over max_message_bytes before it is read.
-  // A shallow document of millions of values is parsed whole (nlohmann's DOM), at 25-35 times its
-  // size: one sender alone sends those, so that the memory bound below holds one of them, not
+  // A shallow document of millions of values is parsed whole (nlohmann's DOM), at about 25 times
+  // its size: one sender alone sends those, so that the memory bound below holds one of them, not
   // three.
   const std::string nested_arrays(4 << 20, '[');
   std::string nested_objects;
   for (int i = 0; i < (2 << 20); ++i) nested_objects += "{\"a\":";
   std::string wide_graph = R"({"format": "pathwise.graph", "version": 1, "competencies": [)";
-  while (wide_graph.size() < (15 << 20)) wide_graph += "[[[[0]]]],";
+  while (wide_graph.size() < (15 << 20)) wide_graph += "0,";
   wide_graph += "0]}";
   std::string wide_model = R"({"format": "pathwise.bkt_model", "version": 1, "competencies": [)";
   while (wide_model.size() < (15 << 20)) wide_model += "0,";
@@ -350,7 +350,7 @@ TEST(SoakTest, ServerStaysHealthyAndKeepsEveryAcknowledgedEventUnderEveryAttackA
                   "larger than max");
         if (sender == 0) {
           put_graph("PutGraph of 15 MiB JSON", wide_graph, grpc::StatusCode::INVALID_ARGUMENT,
-                    "competencies[0]: expected an object");
+                    "competencies[0]: expected an object, got a number");
           put_model("PutModel of 15 MiB JSON", wide_model, grpc::StatusCode::INVALID_ARGUMENT,
                     "competencies: expected an object");
         }
