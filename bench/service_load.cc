@@ -144,12 +144,7 @@ pathwise::Status StartServer(const Options& o, pathwise::testing::ServerProcess*
 
 // Peak resident memory of a process, from /proc (VmHWM), in MiB.
 double PeakMemoryMiB(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;
-  }
-  return 0;
+  return static_cast<double>(pathwise::testing::ProcStatusNumber(pid, "VmHWM")) / 1024.0;
 }
 
 // CPU time (user + system) a process has used so far, in seconds.

@@ -13,6 +13,7 @@
 #ifndef PATHWISE_TESTING_SERVER_PROCESS_H_
 #define PATHWISE_TESTING_SERVER_PROCESS_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -102,6 +103,10 @@ std::string DescribeExit(int wait_status);
 
 /// `name` in the directory of the running executable (build/bin/ holds every program).
 std::string BinaryBesideSelf(const std::string& name);
+
+/// A number from /proc/PID/status: "VmHWM" (peak resident memory, KiB), "VmRSS", "Threads", ...;
+/// -1 when the process or the line is not there.
+int64_t ProcStatusNumber(pid_t pid, const std::string& field);
 
 /// grpc.health.v1.Health/Check through the generated stub: the status of `service` ("" for the
 /// whole server) as its enum name ("SERVING", "NOT_SERVING", ...), or the call's error.

@@ -287,6 +287,21 @@ TEST(GraphJsonTest, DeepNestingIsRefusedBeforeParsingNamingTheLimitAndWhere) {
   EXPECT_OK(ParseGraphJson(Document(R"([{"id": "a", "name": ")" + name + R"("}])"), "mem"));
 }
 
+TEST(GraphJsonTest, MillionsOfWrongEntriesListTheFirstHundredAndCountTheRest) {
+  // A few bytes per wrong entry; every error message is far longer than its entry.
+  std::string numbers = "0";
+  for (int i = 1; i < 1000000; ++i) numbers += ",0";
+  Result<GraphDefinition> def = ParseGraphJson(Document("[" + numbers + "]"), "mem");
+  ASSERT_FALSE(def.ok());
+  const std::string& message = def.status().message();
+  EXPECT_EQ(message.rfind("mem: competencies[0]: expected an object, got a number\n", 0), 0u);
+  EXPECT_NE(message.find("mem: competencies[99]: expected an object"), std::string::npos);
+  EXPECT_EQ(message.find("competencies[100]"), std::string::npos);
+  const std::string tail = "\nmem: ... and 999900 more errors";
+  ASSERT_GE(message.size(), tail.size());
+  EXPECT_EQ(message.substr(message.size() - tail.size()), tail);
+}
+
 TEST(GraphJsonTest, WrongFormatIsRejectedBeforeAnythingElse) {
   Result<GraphDefinition> def =
       ParseGraphJson(R"({"format": "other", "version": 1, "junk": 1})", "mem");

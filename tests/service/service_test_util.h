@@ -6,12 +6,14 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <google/protobuf/descriptor.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -243,6 +245,46 @@ inline std::vector<v1::StoredObservation> ExpectMasteryEqualsReplay(Stubs& stubs
     EXPECT_EQ(got.last_practiced_ms(), want.opportunities > 0 ? want.last_practiced_ms : 0);
   }
   return events;
+}
+
+/// A graph whose prerequisites go round one cycle of `n` competencies with long ids: the cycle
+/// error names every one of them, far more than a client's metadata limit holds.
+inline v1::Graph CycleGraph(int n) {
+  v1::Graph graph;
+  for (int i = 0; i < n; ++i) {
+    v1::Competency* c = graph.add_competencies();
+    c->set_id("competency-with-a-long-id-" + std::to_string(i));
+    c->set_name("c");
+    v1::Prerequisite* p = graph.add_prerequisites();
+    p->set_from(c->id());
+    p->set_to("competency-with-a-long-id-" + std::to_string((i + 1) % n));
+  }
+  return graph;
+}
+
+// A field-1 tag announcing a length-delimited value longer than the message: no protobuf parser
+// reads it, whatever the request type.
+inline const std::string kUnreadableMessage("\x0a\x7f\x01", 3);
+
+/// Calls `visit` with the path ("/pathwise.v1.LearnerService/GetMastery") and descriptor of every
+/// method of Pathwise's five services; returns how many there were.
+inline int ForEachPathwiseMethod(
+    const std::function<void(const std::string&, const google::protobuf::MethodDescriptor&)>&
+        visit) {
+  const google::protobuf::DescriptorPool* pool = google::protobuf::DescriptorPool::generated_pool();
+  int methods = 0;
+  for (const char* name : {"pathwise.v1.CurriculumService", "pathwise.v1.LearnerService",
+                           "pathwise.v1.RecommendationService", "pathwise.v1.ModelService",
+                           "pathwise.v1.StandardsService"}) {
+    const google::protobuf::ServiceDescriptor* service = pool->FindServiceByName(name);
+    EXPECT_NE(service, nullptr) << name;
+    if (service == nullptr) continue;
+    for (int i = 0; i < service->method_count(); ++i) {
+      visit("/" + std::string(name) + "/" + service->method(i)->name(), *service->method(i));
+      ++methods;
+    }
+  }
+  return methods;
 }
 
 struct RawReply {

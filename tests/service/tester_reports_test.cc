@@ -19,9 +19,12 @@ namespace {
 
 using testing::ChainGraph;
 using testing::Ctx;
+using testing::CycleGraph;
 using testing::ExportEvents;
+using testing::ForEachPathwiseMethod;
 using testing::kKeyA;
 using testing::kKeyB;
+using testing::kUnreadableMessage;
 using testing::MakeObservation;
 using testing::PutGraphOrFail;
 using testing::RawClientStreamCall;
@@ -38,10 +41,6 @@ std::string Describe(const grpc::Status& s) {
 bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
-
-// A field-1 tag announcing a length-delimited value longer than the message: no protobuf parser
-// reads it.
-const std::string kUnreadable("\x0a\x7f\x01", 3);
 
 class TesterReportTest : public ::testing::Test {
  protected:
@@ -73,9 +72,9 @@ std::string Batch(int first, int count) {
 
 TEST_F(TesterReportTest, StreamEventsStopsAtAnUnreadableMessageNamingItAndWhatWasCommitted) {
   PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
-  const RawReply reply =
-      RawClientStreamCall(server_->InProcessChannel(), "/pathwise.v1.LearnerService/StreamEvents",
-                          {Batch(0, 3), Batch(3, 3), kUnreadable, Batch(6, 3), Batch(9, 3)}, kKeyA);
+  const RawReply reply = RawClientStreamCall(
+      server_->InProcessChannel(), "/pathwise.v1.LearnerService/StreamEvents",
+      {Batch(0, 3), Batch(3, 3), kUnreadableMessage, Batch(6, 3), Batch(9, 3)}, kKeyA);
   EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
       << Describe(reply.status);
   EXPECT_TRUE(Contains(reply.status.error_message(), "message 2")) << reply.status.error_message();
@@ -161,27 +160,17 @@ TEST_F(TesterReportTest, StreamsOverTheTenantsCapAreRefusedAndFreedWhenOneEnds) 
 
 TEST_F(TesterReportTest, UnreadableRequestIsInvalidArgumentOnEveryRpc) {
   PutGraphOrFail(*stubs_, kKeyA, ChainGraph());
-  const google::protobuf::DescriptorPool* pool = google::protobuf::DescriptorPool::generated_pool();
-  int methods = 0;
-  for (const char* name : {"pathwise.v1.CurriculumService", "pathwise.v1.LearnerService",
-                           "pathwise.v1.RecommendationService", "pathwise.v1.ModelService",
-                           "pathwise.v1.StandardsService"}) {
-    const google::protobuf::ServiceDescriptor* service = pool->FindServiceByName(name);
-    ASSERT_NE(service, nullptr) << name;
-    for (int i = 0; i < service->method_count(); ++i) {
-      const google::protobuf::MethodDescriptor* method = service->method(i);
-      const std::string path = "/" + std::string(name) + "/" + method->name();
-      const RawReply reply =
-          method->client_streaming()
-              ? RawClientStreamCall(server_->InProcessChannel(), path, {kUnreadable}, kKeyA)
-              : RawUnaryCall(server_->InProcessChannel(), path, kUnreadable, kKeyA);
-      EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
-          << path << ": " << Describe(reply.status);
-      EXPECT_TRUE(Contains(reply.status.error_message(), method->input_type()->name()))
-          << path << ": " << reply.status.error_message();
-      ++methods;
-    }
-  }
+  const int methods = ForEachPathwiseMethod([&](const std::string& path,
+                                                const google::protobuf::MethodDescriptor& method) {
+    const RawReply reply =
+        method.client_streaming()
+            ? RawClientStreamCall(server_->InProcessChannel(), path, {kUnreadableMessage}, kKeyA)
+            : RawUnaryCall(server_->InProcessChannel(), path, kUnreadableMessage, kKeyA);
+    EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << path << ": " << Describe(reply.status);
+    EXPECT_TRUE(Contains(reply.status.error_message(), method.input_type()->name()))
+        << path << ": " << reply.status.error_message();
+  });
   EXPECT_EQ(methods, 19);  // every method of the five services
 }
 
@@ -302,18 +291,8 @@ TEST_F(TesterReportTest, ModelForCompetenciesTheGraphLacksIsRefusedNamingThem) {
 }
 
 TEST_F(TesterReportTest, AHugeCycleErrorReachesTheClientCutShortWithACount) {
-  v1::Graph graph;
-  const int n = 20000;
-  for (int i = 0; i < n; ++i) {
-    v1::Competency* c = graph.add_competencies();
-    c->set_id("competency-with-a-long-id-" + std::to_string(i));
-    c->set_name("c");
-    v1::Prerequisite* p = graph.add_prerequisites();
-    p->set_from(c->id());
-    p->set_to("competency-with-a-long-id-" + std::to_string((i + 1) % n));
-  }
   v1::PutGraphRequest put;
-  *put.mutable_graph() = graph;
+  *put.mutable_graph() = CycleGraph(20000);
   v1::PutGraphResponse response;
   const grpc::Status status = stubs_->curriculum->PutGraph(Ctx(kKeyA).get(), put, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << Describe(status).size();
