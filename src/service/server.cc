@@ -194,7 +194,7 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
     });
   }
   for (app::Tenant* tenant : impl->tenants->tenants()) {
-    PATHWISE_RETURN_IF_ERROR(impl->jobs->RecoverInterrupted(tenant->id()));
+    PATHWISE_RETURN_IF_ERROR(impl->jobs->ServeTenant(tenant));
   }
 
   const ServiceEnv env{impl->tenants.get(), &impl->config.limits, impl->jobs.get()};
