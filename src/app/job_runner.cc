@@ -110,7 +110,10 @@ Status JobRunner::Scan(Tenant* tenant) {
 }
 
 void JobRunner::LeaseLoop() {
-  const auto tick = std::min(leases_.renew_every, leases_.scan_every);
+  // Half the shorter period: a renewal that just misses one tick comes at the next, at most
+  // renew_every + tick after the last.
+  const auto tick =
+      std::max(std::min(leases_.renew_every, leases_.scan_every) / 2, std::chrono::milliseconds(1));
   auto last_renewal = std::chrono::steady_clock::now();
   auto last_scan = last_renewal;
   std::unique_lock<std::mutex> lock(mu_);

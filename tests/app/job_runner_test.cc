@@ -150,14 +150,24 @@ std::vector<std::unique_ptr<store::LearnerStore>> OpenPostgres(const std::string
   Status error;
   store::testing::PostgresTestServer* postgres =
       store::testing::SharedPostgresServer(&missing, &error);
-  if (postgres == nullptr) return stores;
+  if (postgres == nullptr) {
+    // Absent binaries skip the case; a server that would not start fails it.
+    if (!missing) ADD_FAILURE() << error;
+    return stores;
+  }
   Result<std::string> uri = postgres->CreateDatabase("jobs_" + test);
-  if (!uri.ok()) return stores;
+  if (!uri.ok()) {
+    ADD_FAILURE() << uri.status();
+    return stores;
+  }
   for (int i = 0; i < 2; ++i) {
     store::PostgresStoreOptions options;
     options.connection = *uri;
     Result<std::unique_ptr<store::PostgresStore>> opened = store::PostgresStore::Open(options);
-    if (!opened.ok()) return {};
+    if (!opened.ok()) {
+      ADD_FAILURE() << opened.status();
+      return {};
+    }
     stores.push_back(std::move(opened).value());
   }
   return stores;
@@ -171,8 +181,10 @@ class JobRunnerReplicasTest : public ::testing::TestWithParam<SharedStore> {
     for (char c : test)
       database += std::isalnum(static_cast<unsigned char>(c)) ? char(std::tolower(c)) : '_';
     owned_ = GetParam().open(database.substr(0, 40));
-    if (owned_.empty())
+    if (owned_.empty()) {
+      if (HasFailure()) FAIL() << "the replicas' database could not be opened";
       GTEST_SKIP() << "no PostgreSQL server: " << store::testing::PostgresMissingMessage();
+    }
     stores_[0] = owned_[0].get();
     stores_[1] = owned_.size() > 1 ? owned_[1].get() : owned_[0].get();
     for (int i = 0; i < 2; ++i) {
