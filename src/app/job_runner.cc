@@ -337,6 +337,10 @@ void JobRunner::Run(Job& job) {
         .Add(status);
   };
 
+  // Another replica (the one the job was submitted through, say) may have put the graph since this
+  // one last caught up: CollectResponseLog reads events under this replica's curriculum.
+  const Status caught_up = job.tenant->CatchUp();
+  if (!caught_up.ok()) return fail(caught_up);
   Result<ResponseLog> log = job.tenant->CollectResponseLog();
   if (!log.ok()) return fail(log.status());
   // The fit thread is shared by every tenant: a job that could hold it for hours fails here
