@@ -233,6 +233,10 @@ Status ServerConfig::Validate() const {
     return Status::InvalidArgument("fit_threads: must be in [1, 256], got " +
                                    std::to_string(fit_threads));
   }
+  if (!(fit_lease_seconds >= 0.3 && fit_lease_seconds <= 3600.0)) {
+    return Status::InvalidArgument("fit_lease_seconds: must be in [0.3, 3600], got " +
+                                   DescribeNumber(fit_lease_seconds));
+  }
   if (log_level != "debug" && log_level != "info" && log_level != "warning" &&
       log_level != "error") {
     return Status::InvalidArgument("log_level: must be one of debug, info, warning, error");
@@ -260,10 +264,10 @@ Result<ServerConfig> ParseServerConfig(std::string_view text, std::string_view s
                                    std::to_string(column) + ": " + e.what());
   }
   ServerConfig config;
-  PATHWISE_RETURN_IF_ERROR(
-      CheckKeys(root, source_name, "",
-                {"listen", "data_dir", "store", "tls", "tenants", "limits",
-                 "shutdown_grace_seconds", "fit_threads", "log_level", "metrics_listen"}));
+  PATHWISE_RETURN_IF_ERROR(CheckKeys(
+      root, source_name, "",
+      {"listen", "data_dir", "store", "tls", "tenants", "limits", "shutdown_grace_seconds",
+       "fit_threads", "fit_lease_seconds", "log_level", "metrics_listen"}));
   PATHWISE_RETURN_IF_ERROR(GetString(root, "listen", source_name, "listen", &config.listen));
   PATHWISE_RETURN_IF_ERROR(
       GetString(root, "metrics_listen", source_name, "metrics_listen", &config.metrics_listen));
@@ -290,6 +294,8 @@ Result<ServerConfig> ParseServerConfig(std::string_view text, std::string_view s
     return Bad(source_name, "fit_threads", "must be in [1, 256]");
   }
   config.fit_threads = static_cast<int>(fit_threads);
+  PATHWISE_RETURN_IF_ERROR(GetDouble(root, "fit_lease_seconds", source_name, "fit_lease_seconds",
+                                     &config.fit_lease_seconds));
   PATHWISE_RETURN_IF_ERROR(
       GetString(root, "log_level", source_name, "log_level", &config.log_level));
   return config;

@@ -18,6 +18,7 @@
 //                  "max_k": 100, "max_queued_jobs": 4},
 //       "shutdown_grace_seconds": 10,
 //       "fit_threads": 1,
+//       "fit_lease_seconds": 30,
 //       "log_level": "info"
 //     }
 //
@@ -82,6 +83,10 @@ struct ServerConfig {
   double shutdown_grace_seconds = 10.0;
   /// Threads of one model fit. In [1, 256].
   int fit_threads = 1;
+  /// How long a replica's claim on the fit job it runs holds without renewal (JobLeaseOptions:
+  /// renewed every third of it; other replicas read the jobs every sixth of it, at most 5 s): a
+  /// dead replica's job is taken over this long after its last renewal. In [0.3, 3600].
+  double fit_lease_seconds = 30.0;
   std::string log_level = "info";
 
   /// InvalidArgument naming the first bad field ("tenants[1].api_keys[0]", "limits.max_k", ...).

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/fit_job_params.h"
 #include "app/log.h"
 
 namespace pathwise::app {
@@ -20,47 +21,162 @@ TimestampMs NowMs() {
       .count();
 }
 
-json OptionsToJson(const FitOptions& o) {
-  return json{
-      {"max_iterations", o.max_iterations},
-      {"tolerance", o.tolerance},
-      {"restarts", o.restarts},
-      {"seed", o.seed},
-      {"forgets", o.forgets},
-      {"multigs", o.multigs},
-      {"multilearn", o.multilearn},
-      {"multiprior", o.multiprior == PriorGroupSource::kFirstResponse ? "first_response" : "none"},
-      {"ibkt", o.ibkt},
-      {"ibkt_l2", o.ibkt_l2}};
+std::string RandomHex() {
+  std::random_device entropy;
+  char text[17];
+  std::snprintf(text, sizeof(text), "%08x%08x", entropy(), entropy());
+  return text;
+}
+
+JobLeaseOptions WithOwner(JobLeaseOptions leases) {
+  if (leases.owner.empty()) leases.owner = "replica-" + RandomHex();
+  return leases;
 }
 
 }  // namespace
 
 JobRunner::JobRunner(store::LearnerStore* store, int fit_threads, int64_t max_queued_per_tenant,
-                     int64_t max_fit_work)
+                     int64_t max_fit_work, JobLeaseOptions leases)
     : store_(store),
       fit_threads_(fit_threads),
       max_queued_per_tenant_(max_queued_per_tenant),
       max_fit_work_(max_fit_work),
-      worker_([this] { WorkerLoop(); }) {}
+      leases_(WithOwner(std::move(leases))),
+      worker_([this] { WorkerLoop(); }),
+      lease_thread_([this] { LeaseLoop(); }) {}
 
 JobRunner::~JobRunner() { Stop(std::chrono::milliseconds(0)); }
 
-Status JobRunner::RecoverInterrupted(const std::string& tenant_id) {
+Status JobRunner::ServeTenant(Tenant* tenant) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    tenants_[tenant->id()] = tenant;
+  }
+  return Scan(tenant);
+}
+
+bool JobRunner::KnownLocked(const std::string& tenant_id, const std::string& job_id) const {
+  if (running_job_ && running_key_.first == tenant_id && running_key_.second == job_id) {
+    return true;
+  }
+  for (const Job& job : queue_) {
+    if (job.tenant->id() == tenant_id && job.record.job_id == job_id) return true;
+  }
+  return false;
+}
+
+Status JobRunner::Scan(Tenant* tenant) {
+  const std::string& tenant_id = tenant->id();
   PATHWISE_ASSIGN_OR_RETURN(std::vector<store::JobRecord> jobs, store_->ListJobs(tenant_id));
+  const TimestampMs now = NowMs();
   for (store::JobRecord& job : jobs) {
-    if (job.status != store::JobStatus::kQueued && job.status != store::JobStatus::kRunning) {
+    const bool runnable = job.status == store::JobStatus::kQueued ||
+                          (job.status == store::JobStatus::kRunning && job.lease_expires_ms <= now);
+    if (job.kind != "fit" || !runnable) continue;
+    Result<FitJobParams> params = FitJobParamsFromJson(job.params_json);
+    if (!params.ok()) {
+      // Claimed first, so that a job another replica has just claimed is left to it.
+      const TimestampMs lease_until = now + leases_.lease.count();
+      Result<std::optional<store::JobRecord>> claimed =
+          store_->ClaimJob(tenant_id, job.job_id, leases_.owner, now, lease_until);
+      if (!claimed.ok() || !claimed->has_value()) continue;
+      store::JobRecord failed = **claimed;
+      failed.status = store::JobStatus::kFailed;
+      failed.error_message =
+          "interrupted: the server running it stopped, and it cannot be run again (" +
+          params.status().message() + "); submit it again";
+      failed.updated_ms = std::max(NowMs(), failed.created_ms);
+      (void)store_->UpdateClaimedJob(tenant_id, failed);
+      if (observer_) observer_(tenant_id, failed.status, -1.0);
+      LogLine(LogLevel::kWarning, "job interrupted by a restart")
+          .Add("tenant", tenant_id)
+          .Add("job", job.job_id);
       continue;
     }
-    job.status = store::JobStatus::kFailed;
-    job.error_message = "interrupted: the server stopped before the job finished; submit it again";
-    job.updated_ms = NowMs();
-    PATHWISE_RETURN_IF_ERROR(store_->UpdateJob(tenant_id, job));
-    LogLine(LogLevel::kWarning, "job interrupted by a restart")
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return Status::Ok();
+    if (KnownLocked(tenant_id, job.job_id)) continue;
+    FitOptions options = std::move(params->options);
+    options.threads = fit_threads_;
+    LogLine(LogLevel::kInfo, "fit job found in the store")
         .Add("tenant", tenant_id)
-        .Add("job", job.job_id);
+        .Add("job", job.job_id)
+        .Add("state", std::string(store::JobStatusName(job.status)))
+        .Add("owner", job.owner);
+    queue_.push_back(Job{tenant, std::move(job), std::move(options), /*counted=*/false});
+    wake_.notify_one();
   }
   return Status::Ok();
+}
+
+void JobRunner::LeaseLoop() {
+  // Half the shorter period: a renewal that just misses one tick comes at the next, at most
+  // renew_every + tick after the last.
+  const auto tick =
+      std::max(std::min(leases_.renew_every, leases_.scan_every) / 2, std::chrono::milliseconds(1));
+  auto last_renewal = std::chrono::steady_clock::now();
+  auto last_scan = last_renewal;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!lease_stop_) {
+    lease_wake_.wait_for(lock, tick, [this] { return lease_stop_; });
+    if (lease_stop_) break;
+    const auto now = std::chrono::steady_clock::now();
+    const bool renew = running_job_ && now - last_renewal >= leases_.renew_every;
+    const bool scan = !stopping_ && now - last_scan >= leases_.scan_every;
+    std::vector<Tenant*> tenants;
+    if (scan) {
+      for (const auto& entry : tenants_) tenants.push_back(entry.second);
+    }
+    lock.unlock();
+    if (renew) {
+      last_renewal = now;
+      (void)WriteRunning([this](store::JobRecord& record) {
+        record.lease_expires_ms = NowMs() + leases_.lease.count();
+      });
+    }
+    if (scan) {
+      last_scan = now;
+      for (Tenant* tenant : tenants) {
+        Status status = Scan(tenant);
+        if (!status.ok()) {
+          LogLine(LogLevel::kWarning, "fit jobs not read from the store")
+              .Add("tenant", tenant->id())
+              .Add(status);
+        }
+      }
+    }
+    lock.lock();
+  }
+}
+
+bool JobRunner::WriteRunning(const std::function<void(store::JobRecord&)>& change) {
+  std::lock_guard<std::mutex> lock(record_mu_);
+  if (!claimed_ || lost_) return false;
+  store::JobRecord next = running_record_;
+  change(next);
+  next.updated_ms = std::max(NowMs(), next.created_ms);
+  Result<bool> stored = store_->UpdateClaimedJob(running_tenant_, next);
+  if (stored.ok() && *stored) {
+    running_record_ = std::move(next);
+    stored_lease_expires_ms_ = running_record_.lease_expires_ms;
+    return true;
+  }
+  if (!stored.ok()) {
+    LogLine(LogLevel::kError, "job state not stored")
+        .Add("tenant", running_tenant_)
+        .Add("job", next.job_id)
+        .Add(stored.status());
+    // The lease may still hold: the next renewal tries again. Once it expired, another replica
+    // may run the job, so this one stops.
+    if (NowMs() < stored_lease_expires_ms_) return true;
+  }
+  lost_ = true;
+  cancel_running_ = true;
+  LogLine(LogLevel::kWarning,
+          "fit job lost: cancelled through another replica, or its lease expired; stopping it")
+      .Add("tenant", running_tenant_)
+      .Add("job", next.job_id);
+  return false;
 }
 
 Result<store::JobRecord> JobRunner::SubmitFit(Tenant* tenant, std::string job_id,
@@ -74,11 +190,8 @@ Result<store::JobRecord> JobRunner::SubmitFit(Tenant* tenant, std::string job_id
                                      " fit jobs are already queued or running for this tenant");
   }
   if (job_id.empty()) {
-    // Time plus randomness: unique across restarts without consulting the store.
-    std::random_device entropy;
-    char suffix[17];
-    std::snprintf(suffix, sizeof(suffix), "%08x%08x", entropy(), entropy());
-    job_id = "fit-" + std::to_string(NowMs()) + "-" + suffix;
+    // Time plus randomness: unique across restarts and replicas without consulting the store.
+    job_id = "fit-" + std::to_string(NowMs()) + "-" + RandomHex();
   }
   store::JobRecord record;
   record.job_id = job_id;
@@ -87,10 +200,10 @@ Result<store::JobRecord> JobRunner::SubmitFit(Tenant* tenant, std::string job_id
   record.created_ms = NowMs();
   record.updated_ms = record.created_ms;
   record.result_model_name = model_name;
-  record.params_json = json{{"model_name", model_name}, {"options", OptionsToJson(options)}}.dump();
+  record.params_json = FitJobParamsToJson(FitJobParams{model_name, options});
   PATHWISE_RETURN_IF_ERROR(store_->CreateJob(tenant->id(), record));
   ++active_per_tenant_[tenant->id()];
-  queue_.push_back(Job{tenant, record, std::move(options)});
+  queue_.push_back(Job{tenant, record, std::move(options), /*counted=*/true});
   if (observer_) observer_(tenant->id(), store::JobStatus::kQueued, -1.0);
   wake_.notify_one();
   LogLine(LogLevel::kInfo, "fit job queued")
@@ -144,9 +257,14 @@ void JobRunner::WorkerLoop() {
       cancel_running_ = false;
     }
     Run(job);
+    {
+      std::lock_guard<std::mutex> record_lock(record_mu_);
+      claimed_ = false;
+      lost_ = false;
+    }
     std::lock_guard<std::mutex> lock(mu_);
     running_job_ = false;
-    --active_per_tenant_[job.tenant->id()];
+    if (job.counted) --active_per_tenant_[job.tenant->id()];
     idle_.notify_all();
   }
 }
@@ -168,29 +286,61 @@ size_t JobRunner::NextJobIndex() const {
 
 void JobRunner::Run(Job& job) {
   const std::string& tenant_id = job.tenant->id();
-  store::JobRecord& record = job.record;
-  record.status = store::JobStatus::kRunning;
-  (void)Update(tenant_id, record);
+  const TimestampMs now = NowMs();
+  Result<std::optional<store::JobRecord>> claimed = store_->ClaimJob(
+      tenant_id, job.record.job_id, leases_.owner, now, now + leases_.lease.count());
+  if (!claimed.ok()) {
+    // Left as stored: the next scan finds it again if it is still to run.
+    LogLine(LogLevel::kError, "fit job not claimed")
+        .Add("tenant", tenant_id)
+        .Add("job", job.record.job_id)
+        .Add(claimed.status());
+    return;
+  }
+  if (!claimed->has_value()) {
+    LogLine(LogLevel::kInfo, "fit job left to another replica, or already finished")
+        .Add("tenant", tenant_id)
+        .Add("job", job.record.job_id);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(record_mu_);
+    claimed_ = true;
+    lost_ = false;
+    running_tenant_ = tenant_id;
+    running_record_ = std::move(**claimed);
+    stored_lease_expires_ms_ = running_record_.lease_expires_ms;
+  }
+  const std::string& job_id = job.record.job_id;
   const auto started = std::chrono::steady_clock::now();
-  auto observe = [&] {
+  auto observe = [&](store::JobStatus state) {
     if (!observer_) return;
-    observer_(tenant_id, record.status,
+    observer_(tenant_id, state,
               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   };
-  if (observer_) observer_(tenant_id, record.status, -1.0);
+  if (observer_) observer_(tenant_id, store::JobStatus::kRunning, -1.0);
+  LogLine(LogLevel::kInfo, "fit job claimed")
+      .Add("tenant", tenant_id)
+      .Add("job", job_id)
+      .Add("owner", leases_.owner);
 
   auto fail = [&](const Status& status) {
-    record.status = store::JobStatus::kFailed;
-    record.error_message = std::string(StatusCodeName(status.code())) + ": " + status.message();
-    record.result_model_version = 0;
-    (void)Update(tenant_id, record);
-    observe();
+    const bool stored = WriteRunning([&](store::JobRecord& record) {
+      record.status = store::JobStatus::kFailed;
+      record.error_message = std::string(StatusCodeName(status.code())) + ": " + status.message();
+      record.result_model_version = 0;
+    });
+    if (stored) observe(store::JobStatus::kFailed);
     LogLine(LogLevel::kWarning, "fit job failed")
         .Add("tenant", tenant_id)
-        .Add("job", record.job_id)
+        .Add("job", job_id)
         .Add(status);
   };
 
+  // Another replica (the one the job was submitted through, say) may have put the graph since this
+  // one last caught up: CollectResponseLog reads events under this replica's curriculum.
+  const Status caught_up = job.tenant->CatchUp();
+  if (!caught_up.ok()) return fail(caught_up);
   Result<ResponseLog> log = job.tenant->CollectResponseLog();
   if (!log.ok()) return fail(log.status());
   // The fit thread is shared by every tenant: a job that could hold it for hours fails here
@@ -212,44 +362,53 @@ void JobRunner::Run(Job& job) {
     const auto now = std::chrono::steady_clock::now();
     if (last_progress && now - *last_progress < std::chrono::milliseconds(500)) return;
     last_progress = now;
-    record.progress = std::min(std::max(fraction, 0.0), 1.0);
-    (void)Update(tenant_id, record);
+    (void)WriteRunning([&](store::JobRecord& record) {
+      record.progress = std::min(std::max(fraction, 0.0), 1.0);
+    });
   };
   job.options.cancel = &cancel_running_;
   Result<FitResult> fit = FitBkt(*log, job.options);
   // A request that came after the last E-step still wins while nothing is stored.
   if (cancel_running_) fit = Status::Cancelled("the fit was cancelled");
   if (!fit.ok() && fit.status().code() == StatusCode::kCancelled) {
-    record.status = store::JobStatus::kCancelled;
-    record.error_message = "cancelled: CancelFitJob stopped the fit";
-    (void)Update(tenant_id, record);
-    observe();
-    LogLine(LogLevel::kInfo, "fit job cancelled")
+    const bool stored = WriteRunning([](store::JobRecord& record) {
+      record.status = store::JobStatus::kCancelled;
+      record.error_message = "cancelled: CancelFitJob stopped the fit";
+    });
+    if (stored) observe(store::JobStatus::kCancelled);
+    LogLine(LogLevel::kInfo, stored ? "fit job cancelled" : "fit job stopped: lost its lease")
         .Add("tenant", tenant_id)
-        .Add("job", record.job_id)
+        .Add("job", job_id)
         .Add("seconds",
              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     return;
   }
   if (!fit.ok()) return fail(fit.status());
-  Result<PutModelOutcome> put = job.tenant->PutModel(record.result_model_name, fit->model);
+  // Renewed just before the model is stored: a replica that lost the job stores no model.
+  if (!WriteRunning([this](store::JobRecord& record) {
+        record.lease_expires_ms = NowMs() + leases_.lease.count();
+      })) {
+    return;
+  }
+  Result<PutModelOutcome> put = job.tenant->PutModel(job.record.result_model_name, fit->model);
   if (!put.ok()) return fail(put.status());
 
-  json params = json::parse(record.params_json, nullptr, false);
-  if (!params.is_object()) params = json::object();
-  params["result"] = json{{"log_likelihood", fit->log_likelihood},
-                          {"rows", static_cast<uint64_t>(fit->rows)},
-                          {"learners", static_cast<uint64_t>(fit->learners)}};
-  record.params_json = params.dump();
-  record.status = store::JobStatus::kSucceeded;
-  record.progress = 1.0;
-  record.result_model_version = put->version;
-  (void)Update(tenant_id, record);
-  observe();
-  LogLine(LogLevel::kInfo, "fit job succeeded")
+  const bool stored = WriteRunning([&](store::JobRecord& record) {
+    json params = json::parse(record.params_json, nullptr, false);
+    if (!params.is_object()) params = json::object();
+    params["result"] = json{{"log_likelihood", fit->log_likelihood},
+                            {"rows", static_cast<uint64_t>(fit->rows)},
+                            {"learners", static_cast<uint64_t>(fit->learners)}};
+    record.params_json = params.dump();
+    record.status = store::JobStatus::kSucceeded;
+    record.progress = 1.0;
+    record.result_model_version = put->version;
+  });
+  if (stored) observe(store::JobStatus::kSucceeded);
+  LogLine(LogLevel::kInfo, stored ? "fit job succeeded" : "fit job's model stored, but it was lost")
       .Add("tenant", tenant_id)
-      .Add("job", record.job_id)
-      .Add("model_name", record.result_model_name)
+      .Add("job", job_id)
+      .Add("model_name", job.record.result_model_name)
       .Add("model_version", put->version)
       .Add("rows", static_cast<uint64_t>(fit->rows))
       .Add("seconds",
@@ -266,8 +425,9 @@ Result<store::JobRecord> JobRunner::Cancel(const std::string& tenant_id, const s
     record.error_message = "cancelled: CancelFitJob removed it from the queue before it started";
     // Stored first: a job whose cancellation was not stored stays queued, as its record says.
     PATHWISE_RETURN_IF_ERROR(Update(tenant_id, record));
+    const bool counted = it->counted;
     queue_.erase(it);
-    --active_per_tenant_[tenant_id];
+    if (counted) --active_per_tenant_[tenant_id];
     if (observer_) observer_(tenant_id, record.status, -1.0);
     LogLine(LogLevel::kInfo, "fit job cancelled").Add("tenant", tenant_id).Add("job", job_id);
     return record;
@@ -282,11 +442,20 @@ Result<store::JobRecord> JobRunner::Cancel(const std::string& tenant_id, const s
   lock.unlock();
   PATHWISE_ASSIGN_OR_RETURN(store::JobRecord record, store_->GetJob(tenant_id, job_id));
   if (record.status == store::JobStatus::kQueued || record.status == store::JobStatus::kRunning) {
-    // Not in this runner's queue: left by a server that stopped (RecoverInterrupted marks it).
-    return Status::FailedPrecondition("job '" + job_id + "' is " +
-                                      std::string(store::JobStatusName(record.status)) +
-                                      " but not run by this server; it is marked FAILED at the "
-                                      "next start");
+    // Held by another replica (or by none: its replica died): the cancellation is stored, and
+    // the owner's next lease renewal fails and stops its fit. A job that ends between the read
+    // above and this write is recorded CANCELLED although it finished.
+    record.status = store::JobStatus::kCancelled;
+    record.error_message =
+        "cancelled: CancelFitJob, through a replica that was not running it; the replica running "
+        "it stops at its next lease renewal";
+    PATHWISE_RETURN_IF_ERROR(Update(tenant_id, record));
+    if (observer_) observer_(tenant_id, record.status, -1.0);
+    LogLine(LogLevel::kInfo, "fit job of another replica cancelled")
+        .Add("tenant", tenant_id)
+        .Add("job", job_id)
+        .Add("owner", record.owner);
+    return record;
   }
   return Status::FailedPrecondition("job '" + job_id + "' already finished (" +
                                     std::string(store::JobStatusName(record.status)) +
@@ -299,28 +468,33 @@ JobRunner::Depth JobRunner::depth() const {
 }
 
 bool JobRunner::Stop(std::chrono::milliseconds grace) {
-  std::deque<Job> cancelled;
   bool finished = true;
+  size_t left_queued = 0;
   {
     std::unique_lock<std::mutex> lock(mu_);
     if (!worker_.joinable()) return true;
     stopping_ = true;
-    cancelled.swap(queue_);
+    left_queued = queue_.size();
+    queue_.clear();
     wake_.notify_all();
+    // The lease is renewed during the grace, so that no other replica takes the job meanwhile.
     finished = idle_.wait_for(lock, grace, [this] { return !running_job_; });
+    lease_stop_ = true;
+    lease_wake_.notify_all();
   }
-  for (Job& job : cancelled) {
-    job.record.status = store::JobStatus::kCancelled;
-    job.record.error_message = "cancelled: the server shut down before the job started";
-    (void)Update(job.tenant->id(), job.record);
-    if (observer_) observer_(job.tenant->id(), job.record.status, -1.0);
+  lease_thread_.join();
+  if (left_queued > 0) {
+    LogLine(LogLevel::kInfo,
+            "fit jobs left queued in the store, for another replica or the next "
+            "start")
+        .Add("jobs", static_cast<uint64_t>(left_queued));
   }
   if (finished) {
     worker_.join();
   } else {
     LogLine(LogLevel::kWarning,
-            "a fit job is still running at shutdown; it will be marked failed "
-            "at the next start");
+            "a fit job is still running at shutdown; its lease is no longer renewed, so another "
+            "replica (or the next start) runs it again once the lease expired");
     worker_.detach();
   }
   return finished;

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
       metrics_listen;
   std::vector<std::string> api_keys;
   double grace = -1.0;
+  double fit_lease = -1.0;
   app.add_option("--config", config_path, "JSON config file (see examples/service/)");
   app.add_option("--data-dir", data_dir, "directory of the SQLite store");
   app.add_option("--listen", listen, "host:port to serve on (port 0: any free port)");
@@ -73,6 +74,8 @@ int main(int argc, char** argv) {
   app.add_option("--api-key", api_keys, "TENANT=KEY, repeatable: adds a tenant key");
   app.add_option("--log-level", log_level, "debug, info, warning or error");
   app.add_option("--shutdown-grace-seconds", grace, "drain time on SIGTERM");
+  app.add_option("--fit-lease-seconds", fit_lease,
+                 "how long a replica's claim on a running fit job holds unrenewed (default 30)");
   CLI11_PARSE(app, argc, argv);
   // gRPC's absl::Mutex checks lock order for deadlocks on every lock in this build of abseil; the
   // server's own locks are ordered by design (tenant.h), so skip the bookkeeping on the hot path.
@@ -93,6 +96,7 @@ int main(int argc, char** argv) {
   if (!tls_client_ca.empty()) config.tls.client_ca = tls_client_ca;
   if (!log_level.empty()) config.log_level = log_level;
   if (grace >= 0.0) config.shutdown_grace_seconds = grace;
+  if (fit_lease >= 0.0) config.fit_lease_seconds = fit_lease;
   if (auto s = ApplyApiKeys(api_keys, &config); !s.ok()) return Fail(s);
   if (auto s = config.Validate(); !s.ok()) return Fail(s);
   if (config.listen.empty()) return Fail(pathwise::Status::InvalidArgument("listen: required"));

@@ -177,9 +177,15 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
   impl->tenants = std::make_unique<app::TenantRegistry>(impl->config.tenants, impl->store.get(),
                                                         &impl->config.limits);
   PATHWISE_RETURN_IF_ERROR(impl->tenants->LoadAll());
+  app::JobLeaseOptions leases;
+  leases.lease =
+      std::chrono::milliseconds(static_cast<int64_t>(impl->config.fit_lease_seconds * 1000.0));
+  leases.renew_every = leases.lease / 3;
+  leases.scan_every =
+      std::min<std::chrono::milliseconds>(leases.lease / 6, std::chrono::seconds(5));
   impl->jobs = std::make_unique<app::JobRunner>(impl->store.get(), impl->config.fit_threads,
                                                 impl->config.limits.max_queued_jobs,
-                                                impl->config.limits.max_fit_work);
+                                                impl->config.limits.max_fit_work, leases);
   if (impl->metrics != nullptr) {
     app::ServerMetrics* metrics = impl->metrics.get();
     impl->jobs->SetStateObserver(
@@ -199,7 +205,7 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
     });
   }
   for (app::Tenant* tenant : impl->tenants->tenants()) {
-    PATHWISE_RETURN_IF_ERROR(impl->jobs->RecoverInterrupted(tenant->id()));
+    PATHWISE_RETURN_IF_ERROR(impl->jobs->ServeTenant(tenant));
   }
 
   const ServiceEnv env{impl->tenants.get(), &impl->config.limits, impl->jobs.get()};

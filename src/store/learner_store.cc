@@ -190,6 +190,30 @@ Result<std::vector<JobRecord>> LearnerStore::ListJobs(std::string_view tenant_id
   return DoListJobs(tenant_id);
 }
 
+Result<std::optional<JobRecord>> LearnerStore::ClaimJob(std::string_view tenant_id,
+                                                        std::string_view job_id,
+                                                        std::string_view owner, TimestampMs now_ms,
+                                                        TimestampMs lease_until_ms) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(job_id, "job_id"));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(owner, "owner"));
+  if (lease_until_ms <= now_ms) {
+    return Status::InvalidArgument("lease_until_ms: must be after now_ms (" +
+                                   std::to_string(now_ms) + "), got " +
+                                   std::to_string(lease_until_ms));
+  }
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoClaimJob(tenant_id, job_id, owner, now_ms, lease_until_ms);
+}
+
+Result<bool> LearnerStore::UpdateClaimedJob(std::string_view tenant_id, const JobRecord& job) {
+  PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
+  PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
+  PATHWISE_RETURN_IF_ERROR(ValidateId(job.owner, "job.owner"));
+  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  return DoUpdateClaimedJob(tenant_id, job);
+}
+
 Status LearnerStore::WatchChanges(ChangeListener listener) {
   // Stopping is allowed after Close, so that an owner may stop its watch in any order.
   if (listener) PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));

@@ -186,6 +186,11 @@ struct JobRecord {
   std::string error_message;         ///< why a job failed; empty otherwise
   TimestampMs created_ms = 0;        ///< supplied by the caller (the store reads no clock)
   TimestampMs updated_ms = 0;
+  /// Who runs the job (a replica id, see ClaimJob); empty while no one has claimed it.
+  std::string owner;
+  /// Until when the owner's claim holds (ms, the caller's clock); 0 while unclaimed. Once it is
+  /// past, another process may claim the RUNNING job (its owner is presumed dead).
+  TimestampMs lease_expires_ms = 0;
 };
 
 /// Durable storage of everything the service keeps per tenant. Every call names its tenant; data of
@@ -360,6 +365,23 @@ class LearnerStore {
   /// All jobs of the tenant, oldest first (by created_ms, then job id).
   Result<std::vector<JobRecord>> ListJobs(std::string_view tenant_id);
 
+  /// Atomically makes `owner` the job's runner: a QUEUED job, a RUNNING one whose lease expired
+  /// (lease_expires_ms <= now_ms: its owner is presumed dead) or one `owner` already holds becomes
+  /// RUNNING, owned by `owner` until `lease_until_ms`, updated at now_ms; the claimed record is
+  /// returned. std::nullopt, changing nothing, when another owner's lease is live or the job has
+  /// finished. Of processes claiming one job at once, one gets it. InvalidArgument for an empty
+  /// owner or a lease_until_ms not after now_ms; NotFound for an unknown job.
+  Result<std::optional<JobRecord>> ClaimJob(std::string_view tenant_id, std::string_view job_id,
+                                            std::string_view owner, TimestampMs now_ms,
+                                            TimestampMs lease_until_ms);
+
+  /// Overwrites the job (as UpdateJob) only while it is stored RUNNING and owned by job.owner:
+  /// how its owner renews the lease (a later lease_expires_ms), reports progress and stores its
+  /// end state. false, changing nothing, once the owner lost the job (its lease expired and
+  /// another process claimed it, or it was cancelled in the store). InvalidArgument as UpdateJob
+  /// and for an empty owner; NotFound for an unknown job.
+  Result<bool> UpdateClaimedJob(std::string_view tenant_id, const JobRecord& job);
+
   // ---- Changes by other processes ---------------------------------------------------------------
 
   /// Starts telling `listener` of the changes that other processes (other pathwised replicas on
@@ -433,6 +455,11 @@ class LearnerStore {
   virtual Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) = 0;
   virtual Result<JobRecord> DoGetJob(std::string_view tenant_id, std::string_view job_id) = 0;
   virtual Result<std::vector<JobRecord>> DoListJobs(std::string_view tenant_id) = 0;
+  virtual Result<std::optional<JobRecord>> DoClaimJob(std::string_view tenant_id,
+                                                      std::string_view job_id,
+                                                      std::string_view owner, TimestampMs now_ms,
+                                                      TimestampMs lease_until_ms) = 0;
+  virtual Result<bool> DoUpdateClaimedJob(std::string_view tenant_id, const JobRecord& job) = 0;
   /// An empty listener stops the watch. The store's Close stops it too.
   virtual Status DoWatchChanges(ChangeListener listener) = 0;
   /// Called once, by the first Close (later calls return OK without calling it): finishes the

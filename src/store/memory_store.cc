@@ -396,4 +396,34 @@ Result<std::vector<JobRecord>> MemoryStore::DoListJobs(std::string_view tenant_i
   return out;
 }
 
+Result<std::optional<JobRecord>> MemoryStore::DoClaimJob(std::string_view tenant_id,
+                                                         std::string_view job_id,
+                                                         std::string_view owner, TimestampMs now_ms,
+                                                         TimestampMs lease_until_ms) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  MemoryTenant* tenant = impl_->FindTenant(tenant_id);
+  auto it = tenant == nullptr ? decltype(tenant->jobs)::iterator() : tenant->jobs.find(job_id);
+  if (tenant == nullptr || it == tenant->jobs.end()) return internal::JobNotFound(job_id);
+  JobRecord& job = it->second;
+  const bool claimable =
+      job.status == JobStatus::kQueued ||
+      (job.status == JobStatus::kRunning && (job.owner == owner || job.lease_expires_ms <= now_ms));
+  if (!claimable) return std::optional<JobRecord>();
+  job.status = JobStatus::kRunning;
+  job.owner = std::string(owner);
+  job.lease_expires_ms = lease_until_ms;
+  job.updated_ms = now_ms;
+  return std::optional<JobRecord>(job);
+}
+
+Result<bool> MemoryStore::DoUpdateClaimedJob(std::string_view tenant_id, const JobRecord& job) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  MemoryTenant* tenant = impl_->FindTenant(tenant_id);
+  auto it = tenant == nullptr ? decltype(tenant->jobs)::iterator() : tenant->jobs.find(job.job_id);
+  if (tenant == nullptr || it == tenant->jobs.end()) return internal::JobNotFound(job.job_id);
+  if (it->second.status != JobStatus::kRunning || it->second.owner != job.owner) return false;
+  it->second = job;
+  return true;
+}
+
 }  // namespace pathwise::store

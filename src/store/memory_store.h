@@ -71,6 +71,10 @@ class MemoryStore final : public LearnerStore {
   Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) override;
   Result<JobRecord> DoGetJob(std::string_view tenant_id, std::string_view job_id) override;
   Result<std::vector<JobRecord>> DoListJobs(std::string_view tenant_id) override;
+  Result<std::optional<JobRecord>> DoClaimJob(std::string_view tenant_id, std::string_view job_id,
+                                              std::string_view owner, TimestampMs now_ms,
+                                              TimestampMs lease_until_ms) override;
+  Result<bool> DoUpdateClaimedJob(std::string_view tenant_id, const JobRecord& job) override;
   // One process only (a single-process store): no one else's changes to hear.
   Status DoWatchChanges(ChangeListener) override { return Status::Ok(); }
   Status DoClose() override;

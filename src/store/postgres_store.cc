@@ -119,6 +119,11 @@ CREATE TABLE state_origins (
   origin text NOT NULL
 );
 )sql",
+    // 3 -> 4: fit job leases (learner_store.h ClaimJob): who runs a job and until when.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN owner text NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN lease_expires_ms bigint NOT NULL DEFAULT 0;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == PostgresStore::kSchemaVersion,
               "one migration per schema version");
@@ -179,7 +184,7 @@ Result<std::vector<PolicyState>> ReadPolicyStates(pqxx::transaction_base& tx,
 
 constexpr char kJobColumns[] =
     "job_id, kind, status, progress, params_json, result_model_name, result_model_version, "
-    "error_message, created_ms, updated_ms";
+    "error_message, created_ms, updated_ms, owner, lease_expires_ms";
 
 JobRecord ReadJob(const pqxx::row& row) {
   JobRecord job;
@@ -193,6 +198,8 @@ JobRecord ReadJob(const pqxx::row& row) {
   job.error_message = row[7].as<std::string>();
   job.created_ms = row[8].as<int64_t>();
   job.updated_ms = row[9].as<int64_t>();
+  job.owner = row[10].as<std::string>();
+  job.lease_expires_ms = row[11].as<int64_t>();
   return job;
 }
 
@@ -1087,13 +1094,13 @@ Status PostgresStore::DoCreateJob(std::string_view tenant_id, const JobRecord& j
     pqxx::work tx(c);
     const std::string tenant = Str(tenant_id);
     tx.exec_params("INSERT INTO tenants (tenant_id) VALUES ($1) ON CONFLICT DO NOTHING", tenant);
-    const pqxx::result inserted =
-        tx.exec_params(std::string("INSERT INTO jobs (tenant_id, ") + kJobColumns +
-                           ") VALUES ($1, $2, $3, $4, $5::float8, $6, $7, $8, $9, $10, $11) "
-                           "ON CONFLICT (tenant_id, job_id) DO NOTHING",
-                       tenant, job.job_id, job.kind, static_cast<int>(job.status),
-                       FloatText(job.progress), job.params_json, job.result_model_name,
-                       job.result_model_version, job.error_message, job.created_ms, job.updated_ms);
+    const pqxx::result inserted = tx.exec_params(
+        std::string("INSERT INTO jobs (tenant_id, ") + kJobColumns +
+            ") VALUES ($1, $2, $3, $4, $5::float8, $6, $7, $8, $9, $10, $11, $12, "
+            "$13) ON CONFLICT (tenant_id, job_id) DO NOTHING",
+        tenant, job.job_id, job.kind, static_cast<int>(job.status), FloatText(job.progress),
+        job.params_json, job.result_model_name, job.result_model_version, job.error_message,
+        job.created_ms, job.updated_ms, job.owner, job.lease_expires_ms);
     if (inserted.affected_rows() == 0) {
       return internal::JobExists(job.job_id);
     }
@@ -1108,14 +1115,73 @@ Status PostgresStore::DoUpdateJob(std::string_view tenant_id, const JobRecord& j
     const pqxx::result updated = tx.exec_params(
         "UPDATE jobs SET kind = $3, status = $4, progress = $5::float8, params_json = $6, "
         "result_model_name = $7, result_model_version = $8, error_message = $9, "
-        "created_ms = $10, updated_ms = $11 WHERE tenant_id = $1 AND job_id = $2",
+        "created_ms = $10, updated_ms = $11, owner = $12, lease_expires_ms = $13 "
+        "WHERE tenant_id = $1 AND job_id = $2",
         Str(tenant_id), job.job_id, job.kind, static_cast<int>(job.status), FloatText(job.progress),
         job.params_json, job.result_model_name, job.result_model_version, job.error_message,
-        job.created_ms, job.updated_ms);
+        job.created_ms, job.updated_ms, job.owner, job.lease_expires_ms);
     if (updated.affected_rows() == 0) return internal::JobNotFound(job.job_id);
     tx.commit();
     return Status::Ok();
   });
+}
+
+Result<std::optional<JobRecord>> PostgresStore::DoClaimJob(std::string_view tenant_id,
+                                                           std::string_view job_id,
+                                                           std::string_view owner,
+                                                           TimestampMs now_ms,
+                                                           TimestampMs lease_until_ms) {
+  std::optional<JobRecord> claimed;
+  const Status written = impl_->Run(true, [&](pqxx::connection& c) -> Status {
+    claimed.reset();
+    pqxx::work tx(c);
+    // One statement: the row lock orders concurrent claims, and the second re-reads the row and
+    // finds it RUNNING under a live lease.
+    const pqxx::result rows = tx.exec_params(
+        std::string("UPDATE jobs SET status = 2, owner = $3, updated_ms = $4, "
+                    "lease_expires_ms = $5 WHERE tenant_id = $1 AND job_id = $2 AND "
+                    "(status = 1 OR (status = 2 AND (owner = $3 OR lease_expires_ms <= $4))) "
+                    "RETURNING ") +
+            kJobColumns,
+        Str(tenant_id), Str(job_id), Str(owner), now_ms, lease_until_ms);
+    if (rows.empty()) {
+      const pqxx::result exists = tx.exec_params(
+          "SELECT 1 FROM jobs WHERE tenant_id = $1 AND job_id = $2", Str(tenant_id), Str(job_id));
+      if (exists.empty()) return internal::JobNotFound(job_id);
+      return Status::Ok();
+    }
+    claimed = ReadJob(rows[0]);
+    tx.commit();
+    return Status::Ok();
+  });
+  PATHWISE_RETURN_IF_ERROR(written);
+  return claimed;
+}
+
+Result<bool> PostgresStore::DoUpdateClaimedJob(std::string_view tenant_id, const JobRecord& job) {
+  bool updated = false;
+  const Status written = impl_->Run(true, [&](pqxx::connection& c) -> Status {
+    pqxx::work tx(c);
+    const pqxx::result result = tx.exec_params(
+        "UPDATE jobs SET kind = $3, status = $4, progress = $5::float8, params_json = $6, "
+        "result_model_name = $7, result_model_version = $8, error_message = $9, "
+        "created_ms = $10, updated_ms = $11, lease_expires_ms = $13 "
+        "WHERE tenant_id = $1 AND job_id = $2 AND status = 2 AND owner = $12",
+        Str(tenant_id), job.job_id, job.kind, static_cast<int>(job.status), FloatText(job.progress),
+        job.params_json, job.result_model_name, job.result_model_version, job.error_message,
+        job.created_ms, job.updated_ms, job.owner, job.lease_expires_ms);
+    updated = result.affected_rows() > 0;
+    if (!updated) {
+      const pqxx::result exists = tx.exec_params(
+          "SELECT 1 FROM jobs WHERE tenant_id = $1 AND job_id = $2", Str(tenant_id), job.job_id);
+      if (exists.empty()) return internal::JobNotFound(job.job_id);
+      return Status::Ok();
+    }
+    tx.commit();
+    return Status::Ok();
+  });
+  PATHWISE_RETURN_IF_ERROR(written);
+  return updated;
 }
 
 Result<JobRecord> PostgresStore::DoGetJob(std::string_view tenant_id, std::string_view job_id) {

@@ -83,7 +83,7 @@ struct PostgresStoreOptions {
 class PostgresStore final : public LearnerStore {
  public:
   /// The newest schema version this build reads and writes.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   /// Connects and migrates the schema to kSchemaVersion. InvalidArgument for bad options;
   /// Unavailable when the server cannot be reached or refuses the login; FailedPrecondition when
@@ -130,6 +130,10 @@ class PostgresStore final : public LearnerStore {
   Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) override;
   Result<JobRecord> DoGetJob(std::string_view tenant_id, std::string_view job_id) override;
   Result<std::vector<JobRecord>> DoListJobs(std::string_view tenant_id) override;
+  Result<std::optional<JobRecord>> DoClaimJob(std::string_view tenant_id, std::string_view job_id,
+                                              std::string_view owner, TimestampMs now_ms,
+                                              TimestampMs lease_until_ms) override;
+  Result<bool> DoUpdateClaimedJob(std::string_view tenant_id, const JobRecord& job) override;
   Status DoWatchChanges(ChangeListener listener) override;
   Status DoClose() override;
 

@@ -23,6 +23,8 @@ JobRecord ReadJob(const Statement& row) {
   job.error_message = row.ColumnText(7);
   job.created_ms = row.ColumnInt64(8);
   job.updated_ms = row.ColumnInt64(9);
+  job.owner = row.ColumnText(10);
+  job.lease_expires_ms = row.ColumnInt64(11);
   return job;
 }
 
@@ -38,6 +40,8 @@ void BindJob(Statement& stmt, int64_t tenant_pk, const JobRecord& job) {
   stmt.Bind(9, std::string_view(job.error_message));
   stmt.Bind(10, static_cast<int64_t>(job.created_ms));
   stmt.Bind(11, static_cast<int64_t>(job.updated_ms));
+  stmt.Bind(12, std::string_view(job.owner));
+  stmt.Bind(13, static_cast<int64_t>(job.lease_expires_ms));
 }
 
 }  // namespace
@@ -66,6 +70,57 @@ Status SqliteStore::DoUpdateJob(std::string_view tenant_id, const JobRecord& job
     if (sqlite3_changes(db.db()) == 0) return internal::JobNotFound(job.job_id);
     return Status::Ok();
   });
+}
+
+Result<std::optional<JobRecord>> SqliteStore::DoClaimJob(std::string_view tenant_id,
+                                                         std::string_view job_id,
+                                                         std::string_view owner, TimestampMs now_ms,
+                                                         TimestampMs lease_until_ms) {
+  std::optional<JobRecord> claimed;
+  const Status written = impl_->writer->Write([&](Connection& db) -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(const std::optional<int64_t> tenant_pk,
+                              internal::FindTenant(db, tenant_id));
+    if (!tenant_pk.has_value()) return internal::JobNotFound(job_id);
+    PATHWISE_ASSIGN_OR_RETURN(Statement claim, db.Prepare(sql::kClaimJob));
+    claim.Bind(1, *tenant_pk);
+    claim.Bind(2, job_id);
+    claim.Bind(3, owner);
+    claim.Bind(4, static_cast<int64_t>(now_ms));
+    claim.Bind(5, static_cast<int64_t>(lease_until_ms));
+    PATHWISE_RETURN_IF_ERROR(claim.Run());
+    const bool changed = sqlite3_changes(db.db()) > 0;
+    PATHWISE_ASSIGN_OR_RETURN(Statement select, db.Prepare(sql::kSelectJob));
+    select.Bind(1, tenant_id);
+    select.Bind(2, job_id);
+    PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
+    if (!row) return internal::JobNotFound(job_id);
+    if (changed) claimed = ReadJob(select);
+    return Status::Ok();
+  });
+  PATHWISE_RETURN_IF_ERROR(written);
+  return claimed;
+}
+
+Result<bool> SqliteStore::DoUpdateClaimedJob(std::string_view tenant_id, const JobRecord& job) {
+  bool updated = false;
+  const Status written = impl_->writer->Write([&](Connection& db) -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(const std::optional<int64_t> tenant_pk,
+                              internal::FindTenant(db, tenant_id));
+    if (!tenant_pk.has_value()) return internal::JobNotFound(job.job_id);
+    PATHWISE_ASSIGN_OR_RETURN(Statement update, db.Prepare(sql::kUpdateClaimedJob));
+    BindJob(update, *tenant_pk, job);
+    PATHWISE_RETURN_IF_ERROR(update.Run());
+    updated = sqlite3_changes(db.db()) > 0;
+    if (updated) return Status::Ok();
+    PATHWISE_ASSIGN_OR_RETURN(Statement select, db.Prepare(sql::kSelectJob));
+    select.Bind(1, tenant_id);
+    select.Bind(2, std::string_view(job.job_id));
+    PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
+    if (!row) return internal::JobNotFound(job.job_id);
+    return Status::Ok();
+  });
+  PATHWISE_RETURN_IF_ERROR(written);
+  return updated;
 }
 
 Result<JobRecord> SqliteStore::DoGetJob(std::string_view tenant_id, std::string_view job_id) {

@@ -98,6 +98,11 @@ CREATE TABLE state_origins (
   origin TEXT NOT NULL
 );
 )sql",
+    // 4 -> 5: fit job leases (learner_store.h ClaimJob): who runs a job and until when.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN lease_expires_ms INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == SqliteStore::kSchemaVersion,
               "one migration per schema version");

@@ -100,20 +100,33 @@ inline constexpr char kSelectChunksFrom[] =
 
 inline constexpr char kInsertJob[] =
     "INSERT INTO jobs (tenant_pk, job_id, kind, status, progress, params_json, result_model_name, "
-    "result_model_version, error_message, created_ms, updated_ms) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (tenant_pk, job_id) DO "
-    "NOTHING";
+    "result_model_version, error_message, created_ms, updated_ms, owner, lease_expires_ms) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+    "ON CONFLICT (tenant_pk, job_id) DO NOTHING";
 inline constexpr char kUpdateJob[] =
     "UPDATE jobs SET kind = ?3, status = ?4, progress = ?5, params_json = ?6, "
     "result_model_name = ?7, result_model_version = ?8, error_message = ?9, created_ms = ?10, "
-    "updated_ms = ?11 WHERE tenant_pk = ?1 AND job_id = ?2";
+    "updated_ms = ?11, owner = ?12, lease_expires_ms = ?13 WHERE tenant_pk = ?1 AND job_id = ?2";
+// kUpdateJob only while the job is RUNNING (2) and owned by ?12.
+inline constexpr char kUpdateClaimedJob[] =
+    "UPDATE jobs SET kind = ?3, status = ?4, progress = ?5, params_json = ?6, "
+    "result_model_name = ?7, result_model_version = ?8, error_message = ?9, created_ms = ?10, "
+    "updated_ms = ?11, lease_expires_ms = ?13 WHERE tenant_pk = ?1 AND job_id = ?2 "
+    "AND status = 2 AND owner = ?12";
+// QUEUED (1), or RUNNING (2) and either already ?3's or with its lease expired at ?4.
+inline constexpr char kClaimJob[] =
+    "UPDATE jobs SET status = 2, owner = ?3, updated_ms = ?4, lease_expires_ms = ?5 "
+    "WHERE tenant_pk = ?1 AND job_id = ?2 AND (status = 1 OR (status = 2 AND (owner = ?3 OR "
+    "lease_expires_ms <= ?4)))";
 inline constexpr char kSelectJob[] =
     "SELECT j.job_id, j.kind, j.status, j.progress, j.params_json, j.result_model_name, "
-    "j.result_model_version, j.error_message, j.created_ms, j.updated_ms FROM jobs j "
+    "j.result_model_version, j.error_message, j.created_ms, j.updated_ms, j.owner, "
+    "j.lease_expires_ms FROM jobs j "
     "JOIN tenants t ON t.tenant_pk = j.tenant_pk WHERE t.tenant_id = ?1 AND j.job_id = ?2";
 inline constexpr char kListJobs[] =
     "SELECT j.job_id, j.kind, j.status, j.progress, j.params_json, j.result_model_name, "
-    "j.result_model_version, j.error_message, j.created_ms, j.updated_ms FROM jobs j "
+    "j.result_model_version, j.error_message, j.created_ms, j.updated_ms, j.owner, "
+    "j.lease_expires_ms FROM jobs j "
     "JOIN tenants t ON t.tenant_pk = j.tenant_pk WHERE t.tenant_id = ?1 "
     "ORDER BY j.created_ms, j.job_id";
 

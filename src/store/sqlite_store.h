@@ -75,7 +75,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public LearnerStore {
  public:
   /// The newest schema version this build reads and writes.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   /// Opens (creating if needed) the database and migrates its schema to kSchemaVersion.
   /// InvalidArgument for bad options; FailedPrecondition when the file is not a Pathwise database,
@@ -135,6 +135,10 @@ class SqliteStore final : public LearnerStore {
   Status DoUpdateJob(std::string_view tenant_id, const JobRecord& job) override;
   Result<JobRecord> DoGetJob(std::string_view tenant_id, std::string_view job_id) override;
   Result<std::vector<JobRecord>> DoListJobs(std::string_view tenant_id) override;
+  Result<std::optional<JobRecord>> DoClaimJob(std::string_view tenant_id, std::string_view job_id,
+                                              std::string_view owner, TimestampMs now_ms,
+                                              TimestampMs lease_until_ms) override;
+  Result<bool> DoUpdateClaimedJob(std::string_view tenant_id, const JobRecord& job) override;
   // One process only (a single-process store): no one else's changes to hear.
   Status DoWatchChanges(ChangeListener) override { return Status::Ok(); }
   Status DoClose() override;

@@ -123,6 +123,15 @@ TEST(ConfigTest, ValidationNamesTheField) {
   no_dir.store = "memory";
   EXPECT_OK(no_dir.Validate());
 
+  ServerConfig instant_lease = Valid();
+  instant_lease.fit_lease_seconds = 0.0;
+  EXPECT_EQ(instant_lease.Validate().message().rfind("fit_lease_seconds", 0), 0u);
+  Result<ServerConfig> parsed = ParseServerConfig(
+      R"({"tenants": [{"id": "t1", "api_keys": ["key-one-0123456789"]}], "fit_lease_seconds": 2})",
+      "c.json");
+  ASSERT_OK(parsed);
+  EXPECT_EQ(parsed->fit_lease_seconds, 2.0);
+
   ServerConfig half_tls = Valid();
   half_tls.tls.cert = "server.crt";
   EXPECT_EQ(half_tls.Validate().message().rfind("tls", 0), 0u);

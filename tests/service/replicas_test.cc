@@ -5,6 +5,9 @@
 // serves the mastery of a sequential replay of the stored events.
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <random>
@@ -20,6 +23,7 @@
 
 #include "server_process.h"
 #include "service_test_util.h"
+#include "store/postgres_store.h"
 #include "store/postgres_test_server.h"
 
 namespace pathwise::service {
@@ -269,6 +273,113 @@ TEST(PostgresReplicasTest, ThreeReplicasKillOneMidBatchEveryEventOnceAndReplayed
       static_cast<unsigned long long>(distinct), static_cast<unsigned long long>(recorded_total),
       static_cast<unsigned long long>(duplicates_total),
       static_cast<unsigned long long>(resent_total), static_cast<unsigned long long>(failed_calls));
+}
+
+// A fit job survives the death of its replica: kill -9 of the replica running it, and the other
+// replica runs it to the end once the lease (2 s here) expired.
+TEST(PostgresReplicasTest, AFitJobOfAKilledReplicaIsFinishedByAnotherOnce) {
+  bool missing = false;
+  Status error;
+  store::testing::PostgresTestServer* postgres =
+      store::testing::SharedPostgresServer(&missing, &error);
+  if (missing) GTEST_SKIP() << store::testing::PostgresMissingMessage();
+  ASSERT_NE(postgres, nullptr) << error;
+  Result<std::string> uri = postgres->CreateDatabase("pathwised_fit_lease");
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  store::PostgresStoreOptions store_options;
+  store_options.connection = *uri;
+  // Reads the jobs' owners, which the API does not show.
+  Result<std::unique_ptr<store::PostgresStore>> direct = store::PostgresStore::Open(store_options);
+  ASSERT_TRUE(direct.ok()) << direct.status();
+
+  TempDir dir;
+  const std::vector<std::string> short_lease = {"--log-level", "info", "--fit-lease-seconds", "2"};
+  std::unique_ptr<ChildServer> replicas[2];
+  for (int r = 0; r < 2; ++r) {
+    replicas[r] = std::make_unique<ChildServer>(
+        std::vector<std::string>{"--store", *uri},
+        dir.path() + "/replica" + std::to_string(r) + ".log", short_lease);
+    ASSERT_TRUE(replicas[r]->started()) << replicas[r]->start_status();
+  }
+  Stubs first_stubs(
+      grpc::CreateChannel(replicas[0]->address(), grpc::InsecureChannelCredentials()));
+  PutGraphOrFail(first_stubs, kKeyA, ChainGraph());
+  v1::RecordEventsRequest events;
+  for (int i = 0; i < 200; ++i) {
+    *events.add_events() =
+        MakeObservation("e" + std::to_string(i), "learner" + std::to_string(i % 10),
+                        i % 2 ? "act.a" : "act.b", (i * 7) % 3 ? 1.0 : 0.0, i);
+  }
+  v1::RecordEventsResponse recorded;
+  grpc::Status status = first_stubs.learners->RecordEvents(Ctx(kKeyA).get(), events, &recorded);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  // Long enough to be running when the victim dies, short enough to finish on the survivor.
+  v1::FitModelRequest request;
+  request.set_model_name("refit");
+  request.set_job_id("refit-1");
+  request.mutable_options()->set_restarts(40);
+  request.mutable_options()->set_max_iterations(2000);
+  request.mutable_options()->set_tolerance(0.0);
+  v1::FitJob job;
+  status = first_stubs.models->FitModel(Ctx(kKeyA).get(), request, &job);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  auto get = [&](Stubs& stubs) {
+    v1::GetFitJobRequest get_request;
+    get_request.set_job_id("refit-1");
+    v1::FitJob out;
+    const grpc::Status got = stubs.models->GetFitJob(Ctx(kKeyA).get(), get_request, &out);
+    EXPECT_TRUE(got.ok()) << got.error_message();
+    return out;
+  };
+  auto wait_until = [&](const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return done();
+  };
+  std::string victim_owner;
+  ASSERT_TRUE(wait_until([&] {
+    Result<store::JobRecord> record = (*direct)->GetJob(testing::kTenantA, "refit-1");
+    if (!record.ok() || record->status != store::JobStatus::kRunning) return false;
+    victim_owner = record->owner;
+    return true;
+  }));
+  // Either replica may have claimed it (each reads the other's queued jobs): its log says which.
+  auto claimed_by = [&](int r) {
+    std::ifstream log(dir.path() + "/replica" + std::to_string(r) + ".log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    return text.find("fit job claimed\" tenant=" + std::string(testing::kTenantA) +
+                     " job=refit-1") != std::string::npos;
+  };
+  ASSERT_TRUE(wait_until([&] { return claimed_by(0) || claimed_by(1); }));
+  const int victim = claimed_by(0) ? 0 : 1;
+  Stubs survivor_stubs(
+      grpc::CreateChannel(replicas[1 - victim]->address(), grpc::InsecureChannelCredentials()));
+  ASSERT_EQ(get(survivor_stubs).state(), v1::JOB_STATE_RUNNING)
+      << "the fit ended before the replica running it could be killed; lengthen it";
+  replicas[victim]->Signal(SIGKILL);
+
+  ASSERT_TRUE(wait_until([&] {
+    const v1::FitJob now = get(survivor_stubs);
+    return now.state() != v1::JOB_STATE_QUEUED && now.state() != v1::JOB_STATE_RUNNING;
+  })) << "the survivor never finished the job";
+  const v1::FitJob finished = get(survivor_stubs);
+  EXPECT_EQ(finished.state(), v1::JOB_STATE_SUCCEEDED) << finished.error_message();
+  Result<store::JobRecord> record = (*direct)->GetJob(testing::kTenantA, "refit-1");
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_FALSE(victim_owner.empty());
+  EXPECT_NE(record->owner, victim_owner);
+  EXPECT_EQ(record->result_model_version, 1) << "the model was stored more than once";
+  v1::GetModelRequest model_request;
+  model_request.set_name("refit");
+  model_request.set_version(2);
+  v1::GetModelResponse model;
+  EXPECT_EQ(
+      survivor_stubs.curriculum->GetModel(Ctx(kKeyA).get(), model_request, &model).error_code(),
+      grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace

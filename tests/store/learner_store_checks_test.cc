@@ -97,6 +97,13 @@ class RecordingStore final : public LearnerStore {
   Result<std::vector<JobRecord>> DoListJobs(std::string_view) override {
     return Record("ListJobs", std::vector<JobRecord>{});
   }
+  Result<std::optional<JobRecord>> DoClaimJob(std::string_view, std::string_view, std::string_view,
+                                              TimestampMs, TimestampMs) override {
+    return Record("ClaimJob", std::optional<JobRecord>());
+  }
+  Result<bool> DoUpdateClaimedJob(std::string_view, const JobRecord&) override {
+    return Record("UpdateClaimedJob", true);
+  }
   Status DoWatchChanges(ChangeListener) override { return Record("WatchChanges", Status::Ok()); }
   Status DoClose() override {
     ++*closes_;

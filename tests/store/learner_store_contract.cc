@@ -783,6 +783,137 @@ TEST_P(LearnerStoreTest, JobsAreCreatedUpdatedAndListedOldestFirst) {
   EXPECT_EQ((*jobs)[1].job_id, "a-later");
 }
 
+TEST_P(LearnerStoreTest, AJobIsClaimedByOneOwnerUntilItsLeaseExpires) {
+  JobRecord job;
+  job.job_id = "j1";
+  job.kind = "fit";
+  job.created_ms = 100;
+  ASSERT_OK(store_->CreateJob("acme", job));
+
+  Result<std::optional<JobRecord>> first = store_->ClaimJob("acme", "j1", "replica-a", 1000, 2000);
+  ASSERT_OK(first);
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->status, JobStatus::kRunning);
+  EXPECT_EQ((*first)->owner, "replica-a");
+  EXPECT_EQ((*first)->lease_expires_ms, 2000);
+  EXPECT_EQ((*first)->updated_ms, 1000);
+
+  // A live lease keeps everyone else out, and changes nothing.
+  Result<std::optional<JobRecord>> other = store_->ClaimJob("acme", "j1", "replica-b", 1999, 5000);
+  ASSERT_OK(other);
+  EXPECT_FALSE(other->has_value());
+  Result<JobRecord> stored = store_->GetJob("acme", "j1");
+  ASSERT_OK(stored);
+  EXPECT_EQ(stored->owner, "replica-a");
+  EXPECT_EQ(stored->lease_expires_ms, 2000);
+
+  // Its owner renews it, reporting progress.
+  JobRecord renewed = **first;
+  renewed.progress = 0.25;
+  renewed.lease_expires_ms = 3000;
+  Result<bool> renewal = store_->UpdateClaimedJob("acme", renewed);
+  ASSERT_OK(renewal);
+  EXPECT_TRUE(*renewal);
+  other = store_->ClaimJob("acme", "j1", "replica-b", 2500, 5000);
+  ASSERT_OK(other);
+  EXPECT_FALSE(other->has_value());
+
+  // Expired: another owner takes it over, and the first one's writes are refused from then on.
+  other = store_->ClaimJob("acme", "j1", "replica-b", 3000, 6000);
+  ASSERT_OK(other);
+  ASSERT_TRUE(other->has_value());
+  EXPECT_EQ((*other)->owner, "replica-b");
+  EXPECT_EQ((*other)->progress, 0.25);
+  renewed.lease_expires_ms = 9000;
+  renewal = store_->UpdateClaimedJob("acme", renewed);
+  ASSERT_OK(renewal);
+  EXPECT_FALSE(*renewal);
+  stored = store_->GetJob("acme", "j1");
+  ASSERT_OK(stored);
+  EXPECT_EQ(stored->owner, "replica-b");
+  EXPECT_EQ(stored->lease_expires_ms, 6000);
+
+  // A finished job is claimed by no one, and its owner can no longer write it.
+  JobRecord done = **other;
+  done.status = JobStatus::kSucceeded;
+  done.progress = 1.0;
+  renewal = store_->UpdateClaimedJob("acme", done);
+  ASSERT_OK(renewal);
+  EXPECT_TRUE(*renewal);
+  other = store_->ClaimJob("acme", "j1", "replica-c", 99999, 100000);
+  ASSERT_OK(other);
+  EXPECT_FALSE(other->has_value());
+  renewal = store_->UpdateClaimedJob("acme", done);
+  ASSERT_OK(renewal);
+  EXPECT_FALSE(*renewal);
+  stored = store_->GetJob("acme", "j1");
+  ASSERT_OK(stored);
+  EXPECT_EQ(stored->status, JobStatus::kSucceeded);
+}
+
+TEST_P(LearnerStoreTest, AJobCancelledInTheStoreIsLostToItsOwner) {
+  JobRecord job;
+  job.job_id = "j1";
+  job.kind = "fit";
+  ASSERT_OK(store_->CreateJob("acme", job));
+  Result<std::optional<JobRecord>> claimed = store_->ClaimJob("acme", "j1", "replica-a", 10, 20);
+  ASSERT_OK(claimed);
+  ASSERT_TRUE(claimed->has_value());
+  JobRecord cancelled = **claimed;
+  cancelled.status = JobStatus::kCancelled;
+  ASSERT_OK(store_->UpdateJob("acme", cancelled));
+  JobRecord renewed = **claimed;
+  renewed.lease_expires_ms = 30;
+  Result<bool> renewal = store_->UpdateClaimedJob("acme", renewed);
+  ASSERT_OK(renewal);
+  EXPECT_FALSE(*renewal);
+  Result<JobRecord> stored = store_->GetJob("acme", "j1");
+  ASSERT_OK(stored);
+  EXPECT_EQ(stored->status, JobStatus::kCancelled);
+}
+
+TEST_P(LearnerStoreTest, OfConcurrentClaimsOneWins) {
+  JobRecord job;
+  job.job_id = "contested";
+  job.kind = "fit";
+  ASSERT_OK(store_->CreateJob("acme", job));
+  constexpr int kClaimers = 8;
+  std::vector<std::thread> claimers;
+  std::atomic<int> winners{0};
+  std::atomic<int> errors{0};
+  for (int i = 0; i < kClaimers; ++i) {
+    claimers.emplace_back([&, i] {
+      Result<std::optional<JobRecord>> claim =
+          store_->ClaimJob("acme", "contested", "replica-" + std::to_string(i), 100, 200);
+      if (!claim.ok()) {
+        ++errors;
+      } else if (claim->has_value()) {
+        ++winners;
+      }
+    });
+  }
+  for (std::thread& claimer : claimers) claimer.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(winners.load(), 1);
+}
+
+TEST_P(LearnerStoreTest, ClaimsOfUnknownJobsAndBadLeasesAreRejected) {
+  EXPECT_EQ(store_->ClaimJob("acme", "nope", "replica-a", 1, 2).status().code(),
+            StatusCode::kNotFound);
+  JobRecord job;
+  job.job_id = "j1";
+  job.kind = "fit";
+  ASSERT_OK(store_->CreateJob("acme", job));
+  EXPECT_EQ(store_->ClaimJob("acme", "j1", "", 1, 2).status().code(), StatusCode::kInvalidArgument);
+  Result<std::optional<JobRecord>> backwards = store_->ClaimJob("acme", "j1", "replica-a", 5, 5);
+  EXPECT_EQ(backwards.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(backwards.status().message().find("lease_until_ms"), std::string::npos);
+  EXPECT_EQ(store_->UpdateClaimedJob("acme", job).status().code(), StatusCode::kInvalidArgument);
+  job.job_id = "nope";
+  job.owner = "replica-a";
+  EXPECT_EQ(store_->UpdateClaimedJob("acme", job).status().code(), StatusCode::kNotFound);
+}
+
 TEST_P(LearnerStoreTest, MalformedJobsAreRejected) {
   JobRecord job;
   EXPECT_EQ(store_->CreateJob("acme", job).code(), StatusCode::kInvalidArgument);
