@@ -9,7 +9,7 @@
 #
 #     scripts/fuzz.sh --ci [SECONDS] [TARGET...]
 #         The short run CI does: every target of the build (or those named) for SECONDS (default 5)
-#         each, from the kept corpus and the test fixtures, in a scratch copy under build-fuzz/ci/,
+#         each, from the kept corpus and the test fixtures, in a scratch copy under build-fuzz-ci/ci/,
 #         so the tree is left as it was. Fails, after trying every target, if any crashed, timed
 #         out, leaked or ran out of memory, naming the input and how to reproduce it.
 #
@@ -31,20 +31,28 @@ fi
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-  "${launcher[@]}" -DPATHWISE_SANITIZE="address;undefined" -DPATHWISE_BUILD_FUZZERS=ON \
+# CI's run builds apart, at -O1 with line tables only (as the ASan step in .ci/run): less
+# compile time than -O2 -g, and a short run needs no more speed than that.
+build=build-fuzz
+flags=()
+if $ci; then
+  build=build-fuzz-ci
+  flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -fno-omit-frame-pointer -DNDEBUG")
+fi
+cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+  "${launcher[@]}" "${flags[@]}" -DPATHWISE_SANITIZE="address;undefined" -DPATHWISE_BUILD_FUZZERS=ON \
   -DPATHWISE_BUILD_TESTS=OFF -DPATHWISE_BUILD_BENCH=OFF -DPATHWISE_BUILD_TOOLS=OFF \
   -DPATHWISE_BUILD_PYTHON=OFF -DPATHWISE_INSTALL=OFF >/dev/null
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
   if $ci; then
     # Every target this build has: the configure step writes a seed list for each.
-    for list in build-fuzz/fuzz/seeds/*.txt; do targets+=("$(basename "$list" .txt)"); done
+    for list in $build/fuzz/seeds/*.txt; do targets+=("$(basename "$list" .txt)"); done
   else
     for dir in fuzz/corpus/*/; do targets+=("$(basename "$dir")"); done
   fi
 fi
-cmake --build build-fuzz -j "${JOBS:-2}" --target "${targets[@]/#/pathwise_fuzz_}"
+cmake --build $build -j "${JOBS:-2}" --target "${targets[@]/#/pathwise_fuzz_}"
 
 # Copies the test fixtures the replay reads (fuzz/CMakeLists.txt) into $2: they are seeds too.
 copy_seeds() {
@@ -52,14 +60,14 @@ copy_seeds() {
   while read -r seed; do
     [[ -z $seed ]] && continue
     if [[ -d $seed ]]; then cp -r "$seed"/. "$2"/; elif [[ -f $seed ]]; then cp "$seed" "$2"/; fi
-  done <"build-fuzz/fuzz/seeds/$1.txt"
+  done <"$build/fuzz/seeds/$1.txt"
 }
 
 # Fuzzes target $1 for $seconds over the corpus directories after it (libFuzzer adds new inputs to
 # the first), writing findings as $artifacts<kind>-<hash>. Returns non-zero, having said which
 # input and how to reproduce it, when libFuzzer found something.
 fuzz() {
-  local target=$1 binary=build-fuzz/bin/pathwise_fuzz_$1 artifacts=$2 log=$2log
+  local target=$1 binary=$build/bin/pathwise_fuzz_$1 artifacts=$2 log=$2log
   shift 2
   rm -f "$artifacts"crash-* "$artifacts"timeout-* "$artifacts"leak-* "$artifacts"oom-*
   echo "== $target: $seconds s"
@@ -84,7 +92,7 @@ fuzz() {
 
 failed=()
 for target in "${targets[@]}"; do
-  binary=build-fuzz/bin/pathwise_fuzz_$target
+  binary=$build/bin/pathwise_fuzz_$target
   if [[ ! -x $binary ]]; then
     echo "no fuzzer for $target (a service target needs the service build)"
     $ci && failed+=("$target")
@@ -92,17 +100,17 @@ for target in "${targets[@]}"; do
   fi
   if $ci; then
     # A scratch corpus: the kept one is read, never written.
-    work=build-fuzz/ci/$target
+    work=$build/ci/$target
     rm -rf "$work"
     mkdir -p "$work"
     [[ -d fuzz/corpus/$target ]] && cp -r "fuzz/corpus/$target"/. "$work"/
     copy_seeds "$target" "$work"
-    fuzz "$target" "build-fuzz/ci/$target-" "$work" || failed+=("$target")
+    fuzz "$target" "$build/ci/$target-" "$work" || failed+=("$target")
   else
-    work=build-fuzz/corpus/$target
+    work=$build/corpus/$target
     mkdir -p "$work" "fuzz/corpus/$target"
     copy_seeds "$target" "$work"
-    fuzz "$target" "build-fuzz/$target-" "$work" "fuzz/corpus/$target" || exit 1
+    fuzz "$target" "$build/$target-" "$work" "fuzz/corpus/$target" || exit 1
     "$binary" -merge=1 -max_len=4096 "fuzz/corpus/$target" "$work" 2>&1 |
       grep -E 'MERGE-OUTER: [0-9]+ new files' || true
   fi
