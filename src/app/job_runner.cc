@@ -359,9 +359,9 @@ void JobRunner::Run(Job& job) {
   // at once so that a short fit shows some too.
   std::optional<std::chrono::steady_clock::time_point> last_progress;
   job.options.progress = [&](double fraction) {
-    const auto now = std::chrono::steady_clock::now();
-    if (last_progress && now - *last_progress < std::chrono::milliseconds(500)) return;
-    last_progress = now;
+    const auto reported = std::chrono::steady_clock::now();
+    if (last_progress && reported - *last_progress < std::chrono::milliseconds(500)) return;
+    last_progress = reported;
     (void)WriteRunning([&](store::JobRecord& record) {
       record.progress = std::min(std::max(fraction, 0.0), 1.0);
     });
