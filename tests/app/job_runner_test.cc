@@ -332,8 +332,8 @@ TEST_P(JobRunnerReplicasTest, AJobCancelledThroughAnotherReplicaStopsWhereItRuns
 INSTANTIATE_TEST_SUITE_P(Stores, JobRunnerReplicasTest,
                          ::testing::Values(SharedStore{"memory", OpenMemory},
                                            SharedStore{"postgres", OpenPostgres}),
-                         [](const ::testing::TestParamInfo<SharedStore>& info) {
-                           return info.param.name;
+                         [](const ::testing::TestParamInfo<SharedStore>& param_info) {
+                           return param_info.param.name;
                          });
 
 }  // namespace
