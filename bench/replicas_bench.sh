@@ -17,8 +17,8 @@ CALLS=${3:-40000}
 shift $(($# < 3 ? $# : 3))
 COUNTS=("$@")
 [[ ${#COUNTS[@]} -gt 0 ]] || COUNTS=(1 2 4)
-WORK=$(mktemp -d /tmp/pathwise-replicas-bench.XXXXXX)
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+WORK=$(mktemp -d -t pathwise-replicas-bench.XXXXXX)  # under $TMPDIR, else /tmp
+source scripts/postgres_bin.sh
 [[ -x "$PG_BIN/initdb" ]] || { echo "no PostgreSQL server binaries" >&2; exit 1; }
 as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [[ $(id -u) == 0 ]] && chown postgres "$WORK"

@@ -15,7 +15,7 @@ PATHWISED=${1:-build/bin/pathwised}
 REPLICAS=${REPLICAS:-3}
 FIRST_PORT=${FIRST_PORT:-50061}
 API_KEY=${API_KEY:-demo=demo-key-change-me-0123456789}
-WORK=$(mktemp -d /tmp/pathwise-replicas.XXXXXX)
+WORK=$(mktemp -d -t pathwise-replicas.XXXXXX)  # under $TMPDIR, else /tmp
 pids=()
 
 stop_all() {
@@ -34,7 +34,7 @@ as_pg() {
 }
 
 if [[ -z "${PG_URI:-}" ]]; then
-  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  source scripts/postgres_bin.sh
   [[ -x "$PG_BIN/initdb" ]] || { echo "no PostgreSQL server binaries; set PG_URI" >&2; exit 1; }
   [[ $(id -u) == 0 ]] && chown postgres "$WORK"
   as_pg "$PG_BIN/initdb" --pgdata="$WORK/pg" --username=pathwise --auth=trust --encoding=UTF8 \
@@ -63,7 +63,7 @@ for ((r = 0; r < REPLICAS; ++r)); do
 done
 
 if [[ "${BALANCER:-}" == nginx ]]; then
-  sed "s|/tmp/pathwise-replicas|$WORK|" examples/replicas/nginx.conf >"$WORK/nginx.conf"
+  sed "s|@WORK@|$WORK|" examples/replicas/nginx.conf >"$WORK/nginx.conf"
   nginx -c "$WORK/nginx.conf" -g "daemon off; pid $WORK/nginx.pid;" &
   pids+=($!)
   echo "nginx balancing gRPC on 127.0.0.1:50051"
