@@ -287,14 +287,6 @@ struct MasteryTracker::Impl {
       Odds prior = prior_odds[competency];
       if (pace != nullptr && pace->prior_scale != 1.0)
         prior = PosteriorOdds(prior, pace->prior_scale);
-      // A learner's states live as long as the tracker: grow by an eighth, not by doubling, so
-      // that a tracker grown by recording holds about what a restored one does (bench/README.md,
-      // "Memory per state").
-      if (states.size() == states.capacity()) {
-        const auto at = it - states.begin();
-        states.reserve(states.size() + states.size() / 8 + 1);
-        it = states.begin() + at;
-      }
       // The minimum makes the first applied timestamp win in the max() of Apply.
       it = states.insert(
           it, TrackedCompetency::Make(competency, prior, std::numeric_limits<int64_t>::min()));
