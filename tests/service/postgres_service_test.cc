@@ -37,12 +37,8 @@ v1::GetMasteryResponse Mastery(Stubs& stubs, const std::string& learner) {
 
 TEST(PostgresServiceTest, MasterySurvivesARestartOnTheSameDatabase) {
   bool missing = false;
-  Status error;
-  store::testing::PostgresTestServer* postgres =
-      store::testing::SharedPostgresServer(&missing, &error);
+  Result<std::string> uri = store::testing::CreateSharedDatabase("pathwised_service", &missing);
   if (missing) GTEST_SKIP() << store::testing::PostgresMissingMessage();
-  ASSERT_NE(postgres, nullptr) << error;
-  Result<std::string> uri = postgres->CreateDatabase("pathwised_service");
   ASSERT_TRUE(uri.ok()) << uri.status();
 
   TempDir dir;

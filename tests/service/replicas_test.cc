@@ -75,12 +75,8 @@ std::string DiffFromReplay(const v1::Graph& graph, const std::vector<v1::StoredO
 
 TEST(PostgresReplicasTest, ThreeReplicasKillOneMidBatchEveryEventOnceAndReplayedMastery) {
   bool missing = false;
-  Status error;
-  store::testing::PostgresTestServer* postgres =
-      store::testing::SharedPostgresServer(&missing, &error);
+  Result<std::string> uri = store::testing::CreateSharedDatabase("pathwised_replicas", &missing);
   if (missing) GTEST_SKIP() << store::testing::PostgresMissingMessage();
-  ASSERT_NE(postgres, nullptr) << error;
-  Result<std::string> uri = postgres->CreateDatabase("pathwised_replicas");
   ASSERT_TRUE(uri.ok()) << uri.status();
 
   constexpr int kReplicas = 3;
@@ -279,12 +275,8 @@ TEST(PostgresReplicasTest, ThreeReplicasKillOneMidBatchEveryEventOnceAndReplayed
 // replica runs it to the end once the lease (2 s here) expired.
 TEST(PostgresReplicasTest, AFitJobOfAKilledReplicaIsFinishedByAnotherOnce) {
   bool missing = false;
-  Status error;
-  store::testing::PostgresTestServer* postgres =
-      store::testing::SharedPostgresServer(&missing, &error);
+  Result<std::string> uri = store::testing::CreateSharedDatabase("pathwised_fit_lease", &missing);
   if (missing) GTEST_SKIP() << store::testing::PostgresMissingMessage();
-  ASSERT_NE(postgres, nullptr) << error;
-  Result<std::string> uri = postgres->CreateDatabase("pathwised_fit_lease");
   ASSERT_TRUE(uri.ok()) << uri.status();
   store::PostgresStoreOptions store_options;
   store_options.connection = *uri;

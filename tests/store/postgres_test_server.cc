@@ -259,4 +259,13 @@ PostgresTestServer* SharedPostgresServer(bool* missing, Status* error) {
   return shared->server.get();
 }
 
+Result<std::string> CreateSharedDatabase(const std::string& name, bool* missing) {
+  Status error;
+  PostgresTestServer* server = SharedPostgresServer(missing, &error);
+  if (server == nullptr) {
+    return error.ok() ? Status::FailedPrecondition(PostgresMissingMessage()) : error;
+  }
+  return server->CreateDatabase(name);
+}
+
 }  // namespace pathwise::store::testing

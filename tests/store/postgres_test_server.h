@@ -59,6 +59,11 @@ std::string PostgresMissingMessage();
 /// the binaries are absent (`*missing` set) or the server failed to start (`*error` set).
 PostgresTestServer* SharedPostgresServer(bool* missing, Status* error);
 
+/// A new database `name` on the shared server, and its URI. When the server binaries are absent,
+/// `*missing` is set (the caller skips, with PostgresMissingMessage()) and the result is an error,
+/// as it is when the server would not start or the database cannot be made (the caller fails).
+Result<std::string> CreateSharedDatabase(const std::string& name, bool* missing);
+
 }  // namespace pathwise::store::testing
 
 #endif  // PATHWISE_TESTS_STORE_POSTGRES_TEST_SERVER_H_
