@@ -21,7 +21,8 @@
 // N learners per policy to OUT_DIR/traces.csv, for looking into what a policy does there. --split
 // runs one half only: tune with --split dev, so that held-out results are not seen while choosing.
 // --progress-weight W and --stall-min-attempts N set those MasteryPolicyOptions of the mastery
-// policy for an experiment (the baselines do not read them).
+// policy for an experiment (the baselines do not read them); --mastery NAME=VALUE (repeatable) sets
+// any numeric one, e.g. --mastery advance_threshold=0.9.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -35,6 +36,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pathwise/competency_graph.h>
@@ -322,7 +324,47 @@ struct Options {
   std::string gating;                // "soft" or "hard"; empty: the library's default
   double soft_min_readiness = -1.0;  // < 0: the library's default
   std::string split;                 // run only this half ("dev" or "heldout"); empty: both
+  std::vector<std::pair<std::string, double>> mastery_settings;  // --mastery NAME=VALUE
 };
+
+// The numeric MasteryPolicyOptions an experiment may set with --mastery NAME=VALUE.
+bool SetMasteryOption(pathwise::MasteryPolicyOptions& options, const std::string& name,
+                      double value) {
+  static const std::pair<const char*, double pathwise::MasteryPolicyOptions::*> kDoubles[] = {
+      {"readiness_weight", &pathwise::MasteryPolicyOptions::readiness_weight},
+      {"goal_weight", &pathwise::MasteryPolicyOptions::goal_weight},
+      {"difficulty_weight", &pathwise::MasteryPolicyOptions::difficulty_weight},
+      {"remediation_weight", &pathwise::MasteryPolicyOptions::remediation_weight},
+      {"review_weight", &pathwise::MasteryPolicyOptions::review_weight},
+      {"continuity_weight", &pathwise::MasteryPolicyOptions::continuity_weight},
+      {"target_success", &pathwise::MasteryPolicyOptions::target_success},
+      {"advance_threshold", &pathwise::MasteryPolicyOptions::advance_threshold},
+      {"difficulty_logit_scale", &pathwise::MasteryPolicyOptions::difficulty_logit_scale},
+      {"review_recall_threshold", &pathwise::MasteryPolicyOptions::review_recall_threshold},
+      {"remediation_max_p", &pathwise::MasteryPolicyOptions::remediation_max_p},
+      {"progress_weight", &pathwise::MasteryPolicyOptions::progress_weight},
+  };
+  static const std::pair<const char*, int pathwise::MasteryPolicyOptions::*> kInts[] = {
+      {"remediation_min_opportunities",
+       &pathwise::MasteryPolicyOptions::remediation_min_opportunities},
+      {"mastery_min_opportunities", &pathwise::MasteryPolicyOptions::mastery_min_opportunities},
+      {"mastery_recent_correct", &pathwise::MasteryPolicyOptions::mastery_recent_correct},
+      {"stall_min_attempts", &pathwise::MasteryPolicyOptions::stall_min_attempts},
+  };
+  for (const auto& [field, member] : kDoubles) {
+    if (name == field) {
+      options.*member = value;
+      return true;
+    }
+  }
+  for (const auto& [field, member] : kInts) {
+    if (name == field) {
+      options.*member = static_cast<int>(value);
+      return true;
+    }
+  }
+  return false;
+}
 
 int Fail(const std::string& message) {
   std::cerr << "FAILED: " << message << "\n";
@@ -374,6 +416,19 @@ int main(int argc, char** argv) {
       }
     } else if (arg == "--soft-min-readiness") {
       options.soft_min_readiness = std::atof(value().c_str());
+    } else if (arg == "--mastery") {
+      const std::string setting = value();
+      const size_t equals = setting.find('=');
+      pathwise::MasteryPolicyOptions probe;
+      if (equals == std::string::npos ||
+          !SetMasteryOption(probe, setting.substr(0, equals),
+                            std::atof(setting.c_str() + equals + 1))) {
+        std::cerr << "--mastery needs NAME=VALUE with a numeric MasteryPolicyOptions field, got '"
+                  << setting << "'\n";
+        return 2;
+      }
+      options.mastery_settings.emplace_back(setting.substr(0, equals),
+                                            std::atof(setting.c_str() + equals + 1));
     } else if (arg == "--split") {
       options.split = value();
       if (options.split != "dev" && options.split != "heldout") {
@@ -386,7 +441,7 @@ int main(int argc, char** argv) {
              "[--out DIR] [--smoke] [--individual-pace] [--true-pace] [--world NAME --trace N] "
              "[--split dev|heldout] [--progress-weight W] [--stall-min-attempts N] "
              "[--gating soft|hard] "
-             "[--soft-min-readiness R]\n";
+             "[--soft-min-readiness R] [--mastery NAME=VALUE]...\n";
       return 2;
     }
   }
@@ -477,6 +532,8 @@ int main(int argc, char** argv) {
     }
     if (options.soft_min_readiness >= 0.0)
       sim.recommender.mastery.soft_min_readiness = options.soft_min_readiness;
+    for (const auto& [name, setting] : options.mastery_settings)
+      SetMasteryOption(sim.recommender.mastery, name, setting);
     sim.tracker_knows_true_pace = options.true_pace;
     sim.trace_learners = options.trace;
     // The deployed system's model: the population's BKT parameters, which know nothing of the

@@ -646,6 +646,7 @@ class MasteryPolicyOptions:
     continuity_weight: float
     gating: Gating
     soft_min_readiness: float
+    advance_threshold: float
     target_success: float
     difficulty_logit_scale: float
     review_half_life_days: float

@@ -74,6 +74,7 @@ void BindRecommender(py::module_& m) {
       .def_readwrite("continuity_weight", &MasteryPolicyOptions::continuity_weight)
       .def_readwrite("gating", &MasteryPolicyOptions::gating)
       .def_readwrite("soft_min_readiness", &MasteryPolicyOptions::soft_min_readiness)
+      .def_readwrite("advance_threshold", &MasteryPolicyOptions::advance_threshold)
       .def_readwrite("target_success", &MasteryPolicyOptions::target_success)
       .def_readwrite("difficulty_logit_scale", &MasteryPolicyOptions::difficulty_logit_scale)
       .def_readwrite("review_half_life_days", &MasteryPolicyOptions::review_half_life_days)

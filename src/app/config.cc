@@ -90,10 +90,11 @@ Status ParseLimits(const json& object, std::string_view source, ServiceLimits* l
 
 Status ParseCurriculum(const json& object, std::string_view source, const std::string& at,
                        TenantConfig* tenant) {
-  PATHWISE_RETURN_IF_ERROR(CheckKeys(
-      object, source, at,
-      {"mastery_min_opportunities", "mastery_recent_correct", "progress_weight",
-       "stall_min_attempts", "stall_max_recent_correct", "individual_pace", "pace_prior_sd"}));
+  PATHWISE_RETURN_IF_ERROR(
+      CheckKeys(object, source, at,
+                {"mastery_min_opportunities", "mastery_recent_correct", "advance_threshold",
+                 "progress_weight", "stall_min_attempts", "stall_max_recent_correct",
+                 "individual_pace", "pace_prior_sd"}));
   MasteryPolicyOptions& r = tenant->recommender.mastery;
   const std::pair<const char*, int*> ints[] = {
       {"mastery_min_opportunities", &r.mastery_min_opportunities},
@@ -107,6 +108,8 @@ Status ParseCurriculum(const json& object, std::string_view source, const std::s
     if (value < INT_MIN || value > INT_MAX) return Bad(source, field, "out of range");
     *target = static_cast<int>(value);
   }
+  PATHWISE_RETURN_IF_ERROR(GetDouble(object, "advance_threshold", source, at + ".advance_threshold",
+                                     &r.advance_threshold));
   PATHWISE_RETURN_IF_ERROR(
       GetDouble(object, "progress_weight", source, at + ".progress_weight", &r.progress_weight));
   PATHWISE_RETURN_IF_ERROR(GetDouble(object, "pace_prior_sd", source, at + ".pace_prior_sd",

@@ -10,6 +10,7 @@
 //         {"id": "acme", "api_keys": ["<at least 16 characters>"],
 //          "curriculum": {"individual_pace": true, "pace_prior_sd": 1.0,
 //                         "mastery_min_opportunities": 3, "mastery_recent_correct": 2,
+//                         "advance_threshold": 1,
 //                         "progress_weight": 1.0, "stall_min_attempts": 6,
 //                         "stall_max_recent_correct": 2}}
 //       ],
@@ -47,7 +48,8 @@ struct TenantConfig {
   std::vector<std::string> api_keys;
   /// The tenant's course settings, from its "curriculum" object (every key optional, the library's
   /// defaults otherwise): "mastery_min_opportunities", "mastery_recent_correct" (evidence before
-  /// "mastered"; a competency's own setting in the graph takes precedence), "progress_weight",
+  /// "mastered"; a competency's own setting in the graph takes precedence), "advance_threshold"
+  /// (where the policy lets a learner go on; 1 waits for mastery), "progress_weight",
   /// "stall_min_attempts", "stall_max_recent_correct" (stalls) go to the mastery policy's options
   /// (recommender.mastery, keys named as its fields; the engine keeps its tracker's evidence, and
   /// so GetMastery's `mastered`, equal to the policy's); "individual_pace" and "pace_prior_sd" to

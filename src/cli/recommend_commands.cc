@@ -192,6 +192,10 @@ std::string Format(const char* format, double value) {
 }  // namespace
 
 void AddStallOptions(CLI::App* cmd, MasteryPolicyOptions* options) {
+  cmd->add_option("--advance-threshold", options->advance_threshold,
+                  "Mastery policy: P(learned) at which a learner goes on from a competency, "
+                  "before it counts as mastered (1: wait for mastery)")
+      ->capture_default_str();
   cmd->add_option("--progress-weight", options->progress_weight,
                   "Mastery policy: weight of the learning-progress part, which moves a learner "
                   "off what is not working (0: off, no stall detection)")

@@ -288,7 +288,7 @@ Status MasteryPolicy::RestoreLearnerState(std::string_view learner_id, std::stri
 }
 
 bool MasteryPolicy::Mastered(uint32_t c) const {
-  if (!view_.Mastered(c)) return false;
+  if (view_.P(c) < index().advance[c]) return false;
   const CompetencyState* s = view_.Find(c);
   if (s == nullptr) return true;  // at the threshold by its prior
   RecentAnswers recent;
@@ -354,7 +354,7 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
     const uint32_t d = entry.competency;
     const bool low =
         entry.opportunities >= static_cast<uint32_t>(o.remediation_min_opportunities) &&
-        entry.p_learned < o.remediation_max_p && entry.p_learned < ix.threshold[d];
+        entry.p_learned < o.remediation_max_p && entry.p_learned < ix.advance[d];
     if (low) {
       struggling_.Insert(d);
       ++num_struggling_;
@@ -377,7 +377,7 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
   const size_t queue_size = static_cast<size_t>(o.max_review_candidates);
   for (const CompetencyState& entry : state.competencies) {
     const uint32_t c = entry.competency;
-    if (queue_size == 0 || entry.p_learned < ix.threshold[c] || entry.last_practiced_ms <= 0 ||
+    if (queue_size == 0 || entry.p_learned < ix.advance[c] || entry.last_practiced_ms <= 0 ||
         now_ms_ <= entry.last_practiced_ms)
       continue;
     const double days = static_cast<double>(now_ms_ - entry.last_practiced_ms) / kMsPerDay;
@@ -423,7 +423,7 @@ const CompEval& MasteryPolicy::Eval(uint32_t c) {
   const MasteryPolicyOptions& o = ix.options.mastery;
   CompEval e;
   const double p = view_.P(c);
-  const double t = ix.threshold[c];
+  const double t = ix.advance[c];
   e.mastered = Mastered(c);
 
   double sum = 0.0, total = 0.0;
@@ -432,9 +432,9 @@ const CompEval& MasteryPolicy::Eval(uint32_t c) {
   for (uint32_t i = pre.begin(c); i < pre.end(c); ++i) {
     const uint32_t q = pre.targets[i];
     const double pq = view_.P(q);
-    sum += pre.weights[i] * std::min(1.0, pq / ix.threshold[q]);
+    sum += pre.weights[i] * std::min(1.0, pq / ix.advance[q]);
     total += pre.weights[i];
-    if (hard && pq < ix.threshold[q] && ix.IsHard(pre.weights[i])) e.locked = true;
+    if (hard && pq < ix.advance[q] && ix.IsHard(pre.weights[i])) e.locked = true;
   }
   e.readiness = total > 0.0 ? sum / total : 1.0;
 
@@ -455,7 +455,7 @@ const CompEval& MasteryPolicy::Eval(uint32_t c) {
     for (uint32_t i = dep.begin(c); i < dep.end(c); ++i) {
       const uint32_t d = dep.targets[i];
       if (!struggling_.Contains(d)) continue;
-      const double need = dep.weights[i] * (1.0 - view_.P(d) / ix.threshold[d]);
+      const double need = dep.weights[i] * (1.0 - view_.P(d) / ix.advance[d]);
       if (need > e.remediation) {
         e.remediation = need;
         e.remediation_dependent = d;
@@ -661,7 +661,7 @@ std::string MasteryPolicy::ReadinessReason(uint32_t a) {
       if (std::any_of(prerequisites.begin(), prerequisites.end(),
                       [q](const Named& n) { return n.competency == q; }))
         continue;
-      prerequisites.push_back({std::min(1.0, view_.P(q) / ix.threshold[q]), q});
+      prerequisites.push_back({std::min(1.0, view_.P(q) / ix.advance[q]), q});
     }
   }
   if (prerequisites.empty()) return "no prerequisites";
@@ -680,7 +680,16 @@ std::string MasteryPolicy::ReadinessReason(uint32_t a) {
     const uint32_t q = prerequisites[i].competency;
     names.push_back(ix.competency_ids[q] + " (" + Fixed2(view_.P(q)) + ")");
   }
-  const std::string verb = unmastered > 0 ? "not yet mastered" : "mastered";
+  // Past the advance point but short of the threshold is not "mastered": the tracker does not say
+  // so yet, and a teacher reading the reason should not be told otherwise.
+  bool all_mastered = true;
+  for (size_t i = 0; i < pool; ++i) {
+    const uint32_t q = prerequisites[i].competency;
+    all_mastered = all_mastered && view_.P(q) >= ix.threshold[q];
+  }
+  const std::string verb = unmastered > 0 ? "not yet mastered"
+                           : all_mastered ? "mastered"
+                                          : "far enough to go on";
   if (pool == 1) {
     const uint32_t q = prerequisites[0].competency;
     return "prerequisite " + ix.competency_ids[q] + " " + verb + " (" + Fixed2(view_.P(q)) + ")";

@@ -93,10 +93,12 @@ Result<std::shared_ptr<const RecIndex>> BuildRecIndex(const CompetencyGraph& gra
   const size_t n = competencies.size();
   index->competency_ids.reserve(n);
   index->threshold.reserve(n);
+  index->advance.reserve(n);
   index->params.reserve(n);
   for (const Competency* c : competencies) {
     index->competency_ids.push_back(c->id);
     index->threshold.push_back(c->mastery_threshold);
+    index->advance.push_back(std::min(c->mastery_threshold, options.mastery.advance_threshold));
     index->evidence.push_back(EvidenceRuleFor(*c, options.mastery.mastery_min_opportunities,
                                               options.mastery.mastery_recent_correct));
     index->keeps_answers = index->keeps_answers || index->evidence.back().recent_correct > 0;
@@ -605,6 +607,8 @@ Status CheckMastery(const MasteryPolicyOptions& o, const std::string& at) {
     return Status::InvalidArgument(at + "review_half_life_days must be a number > 0, got " +
                                    std::to_string(o.review_half_life_days));
   }
+  PATHWISE_RETURN_IF_ERROR(
+      CheckRange(at + "advance_threshold", o.advance_threshold, 0.0, 1.0, true, false));
   PATHWISE_RETURN_IF_ERROR(
       CheckRange(at + "review_recall_threshold", o.review_recall_threshold, 0.0, 1.0, true, false));
   if (o.max_review_candidates < 0) {

@@ -67,6 +67,8 @@ struct RecIndex {
   std::vector<std::string> competency_ids;
   std::unordered_map<std::string_view, uint32_t> competency_by_id;
   std::vector<double> threshold;
+  /// Where the mastery policy lets a learner go on: min(threshold, advance_threshold).
+  std::vector<double> advance;
   /// Evidence before "mastered" per competency: the competency's own setting (Competency), else
   /// the options' (MasteryPolicyOptions::mastery_min_opportunities / mastery_recent_correct).
   std::vector<EvidenceRule> evidence;

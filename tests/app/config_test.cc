@@ -36,6 +36,7 @@ TEST(ConfigTest, TenantCurriculumSetsTheCourseOptions) {
                        "curriculum": {"individual_pace": true, "pace_prior_sd": 0.5,
                                       "mastery_min_opportunities": 3,
                                       "mastery_recent_correct": 2, "progress_weight": 1.5,
+                                      "advance_threshold": 1,
                                       "stall_min_attempts": 5, "stall_max_recent_correct": 1}}]})",
       "c.json");
   ASSERT_OK(config);
@@ -46,6 +47,7 @@ TEST(ConfigTest, TenantCurriculumSetsTheCourseOptions) {
   EXPECT_EQ(t.recommender.mastery.mastery_min_opportunities, 3);
   EXPECT_EQ(t.recommender.mastery.mastery_recent_correct, 2);
   EXPECT_EQ(t.recommender.mastery.progress_weight, 1.5);
+  EXPECT_EQ(t.recommender.mastery.advance_threshold, 1.0);
   EXPECT_EQ(t.recommender.mastery.stall_min_attempts, 5);
   EXPECT_EQ(t.recommender.mastery.stall_max_recent_correct, 1);
 

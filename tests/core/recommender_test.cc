@@ -185,7 +185,12 @@ TEST(RecommenderTest, LockedActivityIsNeverRecommendedUnderHardGating) {
           for (const std::string& c : r.competency_ids) {
             for (const Prerequisite& pre : graph.PrerequisitesOf(c)) {
               if (pre.strength < 1.0) continue;
-              EXPECT_GE(p[pre.from], graph.FindCompetency(pre.from)->mastery_threshold)
+              // The mastery policy opens a competency at its advance point, random at mastery.
+              const double threshold = graph.FindCompetency(pre.from)->mastery_threshold;
+              const double gate = kind == PolicyKind::kMastery
+                                      ? std::min(threshold, options.mastery.advance_threshold)
+                                      : threshold;
+              EXPECT_GE(p[pre.from], gate)
                   << PolicyKindName(kind) << " recommended " << r.activity_id << " practising " << c
                   << " whose hard prerequisite " << pre.from << " is unmastered";
               ++checked;
@@ -196,6 +201,39 @@ TEST(RecommenderTest, LockedActivityIsNeverRecommendedUnderHardGating) {
     }
   }
   EXPECT_GT(checked, 100);  // the property was exercised, not vacuously true
+}
+
+TEST(RecommenderTest, HardGatingOpensAtTheAdvanceThresholdBeforeMastery) {
+  const CompetencyGraph graph = FractionsGraph();
+  // identify at 0.92: past an advance point of 0.9 but short of mastery (0.95).
+  const LearnerState state = State(graph, {{"fractions.identify", 0.92}, {"decimals", 0.97}});
+  RecommendRequest request;
+  request.k = 20;
+  Result<std::vector<Recommendation>> waiting =
+      Make(PolicyKind::kMastery, graph)->Recommend(state, request);  // waits for mastery
+  ASSERT_OK(waiting);
+  ASSERT_FALSE(waiting->empty());
+  for (const Recommendation& r : *waiting) EXPECT_EQ(r.competency_ids[0], "fractions.identify");
+
+  RecommenderOptions advance;
+  advance.mastery.advance_threshold = 0.9;
+  Result<std::vector<Recommendation>> advanced =
+      Make(PolicyKind::kMastery, graph, advance)->Recommend(state, request);
+  ASSERT_OK(advanced);
+  const std::vector<std::string> ids = Ids(*advanced);
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "fractions.equivalent.1"), ids.end());
+  for (const Recommendation& r : *advanced) {
+    if (r.activity_id != "fractions.equivalent.1") continue;
+    EXPECT_EQ(r.parts[0].value, 1.0);
+    EXPECT_EQ(r.parts[0].reason, "prerequisite fractions.identify far enough to go on (0.92)");
+  }
+  // identify is no longer new material: it comes back only as review (none is due here).
+  EXPECT_EQ(std::find(ids.begin(), ids.end(), "fractions.identify.1"), ids.end());
+
+  RecommenderOptions bad;
+  bad.mastery.advance_threshold = 0.0;
+  EXPECT_EQ(bad.Validate().message(),
+            "mastery.advance_threshold must be in (0.00, 1.00], got 0.000000");
 }
 
 TEST(RecommenderTest, SoftGatingAllowsWhatHardGatingLocks) {

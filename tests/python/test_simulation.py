@@ -90,8 +90,11 @@ def test_custom_policy_objects(graph):
 
 def test_recommender_options_from_nested_dicts(graph):
     options = pw.simulation_options(
-        recommender={"mastery": {"goal_weight": 0.0}, "zpdes": {"window": 8}, "seed": 9})
+        recommender={"mastery": {"goal_weight": 0.0, "advance_threshold": 0.9},
+                     "zpdes": {"window": 8}, "seed": 9})
     assert options.recommender.mastery.goal_weight == 0.0
+    assert options.recommender.mastery.advance_threshold == 0.9
+    assert pw.MasteryPolicyOptions().advance_threshold == 1.0
     assert options.recommender.mastery.review_weight == pw.MasteryPolicyOptions().review_weight
     assert options.recommender.zpdes.window == 8 and options.recommender.seed == 9
     with pytest.raises(pw.InvalidArgumentError, match="unknown recommender option 'goal_weight'"):
