@@ -1,6 +1,7 @@
 #include "store/row_checksum.h"
 
 #include <array>
+#include <cstring>
 
 namespace pathwise::store::internal {
 namespace {
@@ -29,13 +30,41 @@ const Crc32cTables& Tables() {
   return tables;
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// SSE 4.2's crc32 instruction computes CRC-32C itself, 8 bytes at a time: about ten times the
+// tables' speed, which is what the state blobs read at start-up go through.
+#define PATHWISE_CRC32C_HARDWARE 1
+__attribute__((target("sse4.2"))) uint32_t Crc32cHardware(const unsigned char* p, size_t n,
+                                                          uint32_t crc) {
+  uint64_t wide = crc;
+  while (n >= 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, p, sizeof(word));
+    wide = __builtin_ia32_crc32di(wide, word);
+    p += 8;
+    n -= 8;
+  }
+  auto narrow = static_cast<uint32_t>(wide);
+  while (n-- > 0) narrow = __builtin_ia32_crc32qi(narrow, *p++);
+  return narrow;
+}
+
+bool HasCrc32cInstruction() {
+  static const bool has = __builtin_cpu_supports("sse4.2");
+  return has;
+}
+#endif
+
 }  // namespace
 
 uint32_t Crc32c(std::string_view bytes, uint32_t crc) {
-  const auto& t = Tables().t;
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t n = bytes.size();
   crc = ~crc;
+#ifdef PATHWISE_CRC32C_HARDWARE
+  if (HasCrc32cInstruction()) return ~Crc32cHardware(p, n, crc);
+#endif
+  const auto& t = Tables().t;
   while (n >= 8) {
     const uint32_t low =
         crc ^ (static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
@@ -63,13 +92,12 @@ RowChecksum& RowChecksum::Add(std::string_view text) {
   return *this;
 }
 
-Status VerifyRowChecksum(std::optional<int64_t> stored, const RowChecksum& computed,
-                         const std::string& what) {
-  if (!stored.has_value() || *stored == computed.value()) return Status::Ok();
-  return Status(StatusCode::kDataLoss,
-                what + " fails its checksum (stored " + std::to_string(*stored) + ", computed " +
-                    std::to_string(computed.value()) +
-                    "): the database file is damaged; restore it from a backup");
+Status ChecksumMismatch(int64_t stored, int64_t computed, const std::string& what) {
+  return Status(StatusCode::kDataLoss, what + " fails its checksum (stored " +
+                                           std::to_string(stored) + ", computed " +
+                                           std::to_string(computed) +
+                                           "): the database file is damaged; restore it from a "
+                                           "backup");
 }
 
 bool IsValidUtf8(std::string_view text) {

@@ -34,10 +34,19 @@ class RowChecksum {
   uint32_t crc_ = 0;
 };
 
-/// OK when `stored` is the row's checksum, or absent (a row written before schema version 6);
-/// DataLoss saying "<what> fails its checksum: the database file is damaged" otherwise.
-Status VerifyRowChecksum(std::optional<int64_t> stored, const RowChecksum& computed,
-                         const std::string& what);
+/// DataLoss saying "<what> fails its checksum (stored, computed): the database file is damaged".
+Status ChecksumMismatch(int64_t stored, int64_t computed, const std::string& what);
+
+/// OK when `stored` is absent (a row written before schema version 6) or equals the checksum that
+/// `compute()` returns (a RowChecksum); ChecksumMismatch with `describe()` otherwise. Each runs
+/// only when needed: rows are read far more often than they are damaged.
+template <typename Compute, typename Describe>
+Status VerifyRowChecksum(std::optional<int64_t> stored, Compute&& compute, Describe&& describe) {
+  if (!stored.has_value()) return Status::Ok();
+  const int64_t computed = compute().value();
+  if (*stored == computed) return Status::Ok();
+  return ChecksumMismatch(*stored, computed, describe());
+}
 
 /// Whether `text` is well-formed UTF-8 (what protobuf's string fields require): no overlong
 /// forms, surrogates or code points past U+10FFFF.

@@ -59,30 +59,50 @@ internal::RowChecksum PolicyStateChecksum(int64_t learner_pk, std::string_view p
   return checksum;
 }
 
+// "tenant 'acme', learner 'ann'"; an unknown tenant id (empty) or learner id by the row key.
+std::string NameLearner(std::string_view tenant_id, int64_t tenant_pk, std::string_view learner_id,
+                        int64_t learner_pk) {
+  return (tenant_id.empty() ? "tenant #" + std::to_string(tenant_pk)
+                            : "tenant '" + std::string(tenant_id) + "'") +
+         (learner_id.empty() ? ", learner row " + std::to_string(learner_pk)
+                             : ", learner '" + std::string(learner_id) + "'");
+}
+
 // The learner row a statement is on (columns: learner_pk, version, states, checksum, tenant_pk,
-// learner_id), once its checksum matches the columns as stored. `tenant` names the tenant in the
-// error.
-Result<LearnerRow> VerifiedLearnerRow(const Statement& row, std::string_view tenant) {
+// learner_id), once its checksum matches the columns as stored. `tenant_id` names the tenant in
+// the error (empty: its key).
+Result<LearnerRow> VerifiedLearnerRow(const Statement& row, std::string_view tenant_id) {
   LearnerRow learner{row.ColumnInt64(0), static_cast<uint64_t>(row.ColumnInt64(1)),
                      std::string(row.ColumnBlob(2))};
-  const std::string learner_id = row.ColumnText(5);
+  const std::string_view learner_id = row.ColumnBlob(5);
   PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
       StoredChecksum(row, 3),
-      LearnerChecksum(learner.pk, row.ColumnInt64(4), learner_id, learner.version, learner.states),
-      "tenant " + std::string(tenant) + ", learner '" + learner_id + "': its learners row (" +
-          std::to_string(learner.pk) + ")"));
+      [&] {
+        return LearnerChecksum(learner.pk, row.ColumnInt64(4), learner_id, learner.version,
+                               learner.states);
+      },
+      [&] {
+        return NameLearner(tenant_id, row.ColumnInt64(4), learner_id, learner.pk) +
+               ": its learners row (" + std::to_string(learner.pk) + ")";
+      }));
   return learner;
 }
 
 // OK when the chunk a statement is on (columns from `first`: chunk_pk, learner_pk, events,
-// checksum) matches its checksum. `learner` names the learner in the error.
-Status VerifyChunk(const Statement& row, int first, std::string_view learner) {
+// checksum) matches its checksum. tenant_id and learner_id name the learner in the error (empty:
+// by its row).
+Status VerifyChunk(const Statement& row, int first, std::string_view tenant_id,
+                   std::string_view learner_id) {
   const int64_t chunk_pk = row.ColumnInt64(first);
+  const int64_t learner_pk = row.ColumnInt64(first + 1);
   return internal::VerifyRowChecksum(
       StoredChecksum(row, first + 3),
-      ChunkChecksum(chunk_pk, row.ColumnInt64(first + 1), row.ColumnBlob(first + 2)),
-      std::string(learner) + ": its event chunk " + std::to_string(chunk_pk) +
-          " (the events from sequence " + std::to_string(chunk_pk << kSequenceShift) + ")");
+      [&] { return ChunkChecksum(chunk_pk, learner_pk, row.ColumnBlob(first + 2)); },
+      [&] {
+        return NameLearner(tenant_id, 0, learner_id, learner_pk) + ": its event chunk " +
+               std::to_string(chunk_pk) + " (the events from sequence " +
+               std::to_string(chunk_pk << kSequenceShift) + ")";
+      });
 }
 
 Result<LearnerRow> FindLearnerInTenant(Connection& db, int64_t tenant_pk,
@@ -92,7 +112,7 @@ Result<LearnerRow> FindLearnerInTenant(Connection& db, int64_t tenant_pk,
   stmt.Bind(2, learner_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return LearnerRow{};
-  return VerifiedLearnerRow(stmt, "#" + std::to_string(tenant_pk));
+  return VerifiedLearnerRow(stmt, "");
 }
 
 Result<int64_t> InsertLearner(Connection& db, int64_t tenant_pk, std::string_view learner_id) {
@@ -111,7 +131,7 @@ Status ForEachStoredEventId(Connection& db, int64_t learner_pk, Visit&& visit) {
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) return Status::Ok();
-    PATHWISE_RETURN_IF_ERROR(VerifyChunk(select, 0, "learner row " + std::to_string(learner_pk)));
+    PATHWISE_RETURN_IF_ERROR(VerifyChunk(select, 0, "", ""));
     PATHWISE_RETURN_IF_ERROR(internal::DecodeEvents(
         select.ColumnBlob(2),
         [&](size_t, std::string_view event_id, std::string_view, double, int64_t) {
@@ -298,8 +318,7 @@ Result<std::optional<LearnerRow>> FindLearner(Connection& db, std::string_view t
   select.Bind(2, learner_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return std::optional<LearnerRow>();
-  PATHWISE_ASSIGN_OR_RETURN(LearnerRow learner,
-                            VerifiedLearnerRow(select, "'" + std::string(tenant_id) + "'"));
+  PATHWISE_ASSIGN_OR_RETURN(LearnerRow learner, VerifiedLearnerRow(select, tenant_id));
   return std::optional<LearnerRow>(std::move(learner));
 }
 
@@ -347,32 +366,39 @@ Result<std::vector<bool>> SqliteStore::DoFindRecordedEvents(
 
 namespace {
 
-// `learner` names the learner in errors.
+// The policy state a statement is on (columns: policy, state, checksum, learner_pk), verified;
+// tenant_id and learner_id name the learner in errors (empty: by its row).
+Result<PolicyState> VerifiedPolicyState(const Statement& row, std::string_view tenant_id,
+                                        std::string_view learner_id) {
+  PolicyState policy{row.ColumnText(0), std::string(row.ColumnBlob(1))};
+  const int64_t learner_pk = row.ColumnInt64(3);
+  const auto name = [&] { return NameLearner(tenant_id, 0, learner_id, learner_pk); };
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
+      StoredChecksum(row, 2),
+      [&] { return PolicyStateChecksum(learner_pk, policy.policy, policy.state); },
+      [&] { return name() + ": its state of policy '" + policy.policy + "'"; }));
+  if (!internal::IsValidUtf8(policy.policy)) {
+    return Status(StatusCode::kDataLoss, name() +
+                                             ": a policy name that is not UTF-8: the database "
+                                             "file is damaged; restore it from a backup");
+  }
+  return policy;
+}
+
 Result<std::vector<PolicyState>> ReadPolicyStates(Connection& db, int64_t learner_pk,
-                                                  std::string_view learner) {
+                                                  std::string_view tenant_id,
+                                                  std::string_view learner_id) {
   PATHWISE_ASSIGN_OR_RETURN(Statement select, db.Prepare(sql::kSelectPolicyStates));
   select.Bind(1, learner_pk);
   std::vector<PolicyState> out;
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
-    PolicyState policy{select.ColumnText(0), std::string(select.ColumnBlob(1))};
-    PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
-        StoredChecksum(select, 2),
-        PolicyStateChecksum(select.ColumnInt64(3), policy.policy, policy.state),
-        std::string(learner) + ": its state of policy '" + policy.policy + "'"));
-    if (!internal::IsValidUtf8(policy.policy)) {
-      return Status(StatusCode::kDataLoss, std::string(learner) +
-                                               ": a policy name that is not UTF-8: the database "
-                                               "file is damaged; restore it from a backup");
-    }
+    PATHWISE_ASSIGN_OR_RETURN(PolicyState policy,
+                              VerifiedPolicyState(select, tenant_id, learner_id));
     out.push_back(std::move(policy));
   }
   return out;
-}
-
-std::string NameLearner(std::string_view tenant_id, std::string_view learner_id) {
-  return "tenant '" + std::string(tenant_id) + "', learner '" + std::string(learner_id) + "'";
 }
 
 }  // namespace
@@ -387,13 +413,13 @@ Result<StoredLearner> SqliteStore::DoGetLearner(std::string_view tenant_id,
   PATHWISE_ASSIGN_OR_RETURN(
       StoredLearner out,
       internal::DecodeLearner(std::string(learner_id), learner->version, learner->states));
-  const std::string name = NameLearner(tenant_id, learner_id);
-  PATHWISE_ASSIGN_OR_RETURN(out.policy_states, ReadPolicyStates(reader, learner->pk, name));
+  PATHWISE_ASSIGN_OR_RETURN(out.policy_states,
+                            ReadPolicyStates(reader, learner->pk, tenant_id, learner_id));
   PATHWISE_ASSIGN_OR_RETURN(Statement last_chunk, reader.Prepare(sql::kSelectLastChunk));
   last_chunk.Bind(1, learner->pk);
   PATHWISE_ASSIGN_OR_RETURN(const bool has_events, last_chunk.Step());
   if (has_events) {
-    PATHWISE_RETURN_IF_ERROR(VerifyChunk(last_chunk, 0, name));
+    PATHWISE_RETURN_IF_ERROR(VerifyChunk(last_chunk, 0, tenant_id, learner_id));
     Result<uint64_t> count = internal::CountEvents(last_chunk.ColumnBlob(2));
     if (!count.ok()) return internal::LearnerContext(count.status(), learner_id);
     out.last_event_sequence =
@@ -411,12 +437,17 @@ Status SqliteStore::DoForEachLearner(std::string_view tenant_id,
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) return Status::Ok();
     const std::string learner_id = select.ColumnText(0);
-    const std::string name = NameLearner(tenant_id, learner_id);
     PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
         StoredChecksum(select, 4),
-        LearnerChecksum(select.ColumnInt64(3), select.ColumnInt64(5), learner_id,
-                        static_cast<uint64_t>(select.ColumnInt64(1)), select.ColumnBlob(2)),
-        name + ": its learners row (" + std::to_string(select.ColumnInt64(3)) + ")"));
+        [&] {
+          return LearnerChecksum(select.ColumnInt64(3), select.ColumnInt64(5), learner_id,
+                                 static_cast<uint64_t>(select.ColumnInt64(1)),
+                                 select.ColumnBlob(2));
+        },
+        [&] {
+          return NameLearner(tenant_id, 0, learner_id, 0) + ": its learners row (" +
+                 std::to_string(select.ColumnInt64(3)) + ")";
+        }));
     if (!internal::IsValidUtf8(learner_id)) {
       return Status(StatusCode::kDataLoss,
                     "tenant '" + std::string(tenant_id) +
@@ -429,8 +460,8 @@ Status SqliteStore::DoForEachLearner(std::string_view tenant_id,
         internal::DecodeLearner(learner_id, static_cast<uint64_t>(select.ColumnInt64(1)),
                                 select.ColumnBlob(2)));
     // The open select keeps one read snapshot for this query as well.
-    PATHWISE_ASSIGN_OR_RETURN(state.policy_states,
-                              ReadPolicyStates(*reader, select.ColumnInt64(3), name));
+    PATHWISE_ASSIGN_OR_RETURN(state.policy_states, ReadPolicyStates(*reader, select.ColumnInt64(3),
+                                                                    tenant_id, learner_id));
     PATHWISE_RETURN_IF_ERROR(visitor(state));
   }
 }
@@ -448,11 +479,10 @@ Result<std::vector<StoredObservation>> SqliteStore::DoListEvents(std::string_vie
   select.Bind(1, learner->pk);
   select.Bind(2, std::max<int64_t>(after_sequence, 0) >> kSequenceShift);
   std::vector<StoredObservation> out;
-  const std::string name = NameLearner(tenant_id, learner_id);
   while (limit == 0 || out.size() < limit) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
-    PATHWISE_RETURN_IF_ERROR(VerifyChunk(select, 0, name));
+    PATHWISE_RETURN_IF_ERROR(VerifyChunk(select, 0, tenant_id, learner_id));
     const int64_t first_sequence = select.ColumnInt64(0) << kSequenceShift;
     Status decoded = internal::DecodeEvents(
         select.ColumnBlob(2), [&](size_t index, std::string_view event_id,
@@ -468,7 +498,7 @@ Result<std::vector<StoredObservation>> SqliteStore::DoListEvents(std::string_vie
           event.observation.timestamp_ms = timestamp;
           out.push_back(std::move(event));
         });
-    if (!decoded.ok()) return decoded.WithContext(name);
+    if (!decoded.ok()) return decoded.WithContext(NameLearner(tenant_id, 0, learner_id, 0));
   }
   return out;
 }
@@ -486,6 +516,11 @@ Result<std::vector<std::string>> SqliteStore::DoListLearners(std::string_view te
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
     out.push_back(select.ColumnText(0));
+    if (!internal::IsValidUtf8(out.back())) {
+      return Status(StatusCode::kDataLoss, "tenant '" + std::string(tenant_id) +
+                                               "': a learner id that is not UTF-8: the database "
+                                               "file is damaged; restore it from a backup");
+    }
   }
   return out;
 }
@@ -564,18 +599,12 @@ Status SqliteStore::DoCheckIntegrity() {
     }
   };
   PATHWISE_RETURN_IF_ERROR(scan(sql::kScanLearners, [](const Statement& row) {
-    return VerifiedLearnerRow(row, "#" + std::to_string(row.ColumnInt64(4))).status();
+    return VerifiedLearnerRow(row, "").status();
   }));
-  PATHWISE_RETURN_IF_ERROR(scan(sql::kScanChunks, [](const Statement& row) {
-    return VerifyChunk(row, 0, "learner row " + std::to_string(row.ColumnInt64(1)));
-  }));
-  return scan(sql::kScanPolicyStates, [](const Statement& row) {
-    return internal::VerifyRowChecksum(
-        StoredChecksum(row, 2),
-        PolicyStateChecksum(row.ColumnInt64(3), row.ColumnText(0), row.ColumnBlob(1)),
-        "learner row " + std::to_string(row.ColumnInt64(3)) + ": its state of policy '" +
-            row.ColumnText(0) + "'");
-  });
+  PATHWISE_RETURN_IF_ERROR(
+      scan(sql::kScanChunks, [](const Statement& row) { return VerifyChunk(row, 0, "", ""); }));
+  return scan(sql::kScanPolicyStates,
+              [](const Statement& row) { return VerifiedPolicyState(row, "", "").status(); });
 }
 
 }  // namespace pathwise::store

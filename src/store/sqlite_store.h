@@ -15,11 +15,11 @@ enum class SqliteIntegrityCheck {
   /// Nothing (CheckIntegrity returns OK).
   kOff,
   /// SQLite's `PRAGMA quick_check` (the structure of every page and b-tree, every record's
-  /// format) and every row checksum: reads the whole file once, about 5 s per GiB on the 2-core
-  /// machine of bench/README.md.
+  /// format) and every row checksum: reads the whole file once, 2-4.4 s per GiB on the 2-core
+  /// machine of bench/README.md (its page cache warm; about 10 s per GiB cold).
   kQuick,
   /// SQLite's `PRAGMA integrity_check` (quick_check, plus every index entry against its table
-  /// row and the UNIQUE constraints) and every row checksum: about twice quick's time.
+  /// row and the UNIQUE constraints) and every row checksum: 1.1-1.5 times quick's time.
   kFull,
 };
 
