@@ -4,6 +4,7 @@
 //   store_bench ingest [threads=16] [seconds=10] [events_per_batch=100] [learners=10000]
 //                      [learners_per_batch=1] [competencies=100] [dir=...]
 //   store_bench size   [learners=100000] [competencies=100] [dir=...]
+//   store_bench check  dir=... [mode=quick|full]
 //   store_bench smoke  (a second of each, for ctest)
 //
 // ingest: `threads` clients each commit batches back to back (as concurrent RPCs would), each
@@ -15,6 +16,9 @@
 // size: stores `competencies` states for each of `learners` learners (no events), closes the store
 // (checkpointing the WAL into the file), reports the file size, then reopens it and times loading
 // every state with ForEachLearner (what pathwised does at start-up).
+//
+// check: opens the existing store in `dir` (migrating it, without the check at open) and times one
+// LearnerStore::CheckIntegrity: SQLite's quick_check (or integrity_check) and every row checksum.
 //
 // Inputs come from std::mt19937_64 with fixed seeds; ids look like real ones ("learner-000042",
 // "skill-042", event ids of 20 characters). The directory defaults to a fresh one under $TMPDIR
@@ -274,11 +278,34 @@ void RunSize(const Args& args) {
       load_seconds, states / load_seconds, PeakRssMiB());
 }
 
+void RunCheck(const Args& args) {
+  const std::string dir = args.Text("dir", "");
+  if (dir.empty()) {
+    std::fprintf(stderr, "store_bench check: dir= names the data directory of a store\n");
+    std::exit(2);
+  }
+  const std::string mode = args.Text("mode", "quick");
+  SqliteStoreOptions options;
+  options.data_dir = dir;
+  options.check_integrity_at_open = false;
+  options.integrity_check = mode == "full" ? pathwise::store::SqliteIntegrityCheck::kFull
+                                           : pathwise::store::SqliteIntegrityCheck::kQuick;
+  auto store = SqliteStore::Open(options);
+  if (!store.ok()) Die(store.status(), "open");
+  const double gib = static_cast<double>(std::filesystem::file_size(dir + "/pathwise.db")) /
+                     static_cast<double>(1 << 30);
+  const auto start = Clock::now();
+  const Status checked = (*store)->CheckIntegrity();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("check %s: %.2f GiB checked in %.2f s (%.2f s per GiB): %s\n", mode.c_str(), gib,
+              seconds, seconds / gib, checked.ok() ? "sound" : checked.ToString().c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: store_bench ingest|size|smoke [key=value ...]\n");
+    std::fprintf(stderr, "usage: store_bench ingest|size|check|smoke [key=value ...]\n");
     return 2;
   }
   Args args;
@@ -296,6 +323,8 @@ int main(int argc, char** argv) {
     RunIngest(args);
   } else if (mode == "size") {
     RunSize(args);
+  } else if (mode == "check") {
+    RunCheck(args);
   } else if (mode == "smoke") {
     Args ingest;
     ingest.values = {{"threads", "4"}, {"seconds", "1"}, {"learners", "100"}};

@@ -240,6 +240,16 @@ Status ServerConfig::Validate() const {
     return Status::InvalidArgument("fit_lease_seconds: must be in [0.3, 3600], got " +
                                    DescribeNumber(fit_lease_seconds));
   }
+  if (integrity_check != "quick" && integrity_check != "full" && integrity_check != "off") {
+    return Status::InvalidArgument("integrity_check: must be one of quick, full, off, got '" +
+                                   integrity_check + "'");
+  }
+  if (!(integrity_check_interval_seconds >= 0.0 &&
+        integrity_check_interval_seconds <= 31536000.0)) {
+    return Status::InvalidArgument(
+        "integrity_check_interval_seconds: must be in [0, 31536000], got " +
+        DescribeNumber(integrity_check_interval_seconds));
+  }
   if (log_level != "debug" && log_level != "info" && log_level != "warning" &&
       log_level != "error") {
     return Status::InvalidArgument("log_level: must be one of debug, info, warning, error");
@@ -267,10 +277,11 @@ Result<ServerConfig> ParseServerConfig(std::string_view text, std::string_view s
                                    std::to_string(column) + ": " + e.what());
   }
   ServerConfig config;
-  PATHWISE_RETURN_IF_ERROR(CheckKeys(
-      root, source_name, "",
-      {"listen", "data_dir", "store", "tls", "tenants", "limits", "shutdown_grace_seconds",
-       "fit_threads", "fit_lease_seconds", "log_level", "metrics_listen"}));
+  PATHWISE_RETURN_IF_ERROR(
+      CheckKeys(root, source_name, "",
+                {"listen", "data_dir", "store", "tls", "tenants", "limits",
+                 "shutdown_grace_seconds", "fit_threads", "fit_lease_seconds", "log_level",
+                 "metrics_listen", "integrity_check", "integrity_check_interval_seconds"}));
   PATHWISE_RETURN_IF_ERROR(GetString(root, "listen", source_name, "listen", &config.listen));
   PATHWISE_RETURN_IF_ERROR(
       GetString(root, "metrics_listen", source_name, "metrics_listen", &config.metrics_listen));
@@ -299,6 +310,11 @@ Result<ServerConfig> ParseServerConfig(std::string_view text, std::string_view s
   config.fit_threads = static_cast<int>(fit_threads);
   PATHWISE_RETURN_IF_ERROR(GetDouble(root, "fit_lease_seconds", source_name, "fit_lease_seconds",
                                      &config.fit_lease_seconds));
+  PATHWISE_RETURN_IF_ERROR(
+      GetString(root, "integrity_check", source_name, "integrity_check", &config.integrity_check));
+  PATHWISE_RETURN_IF_ERROR(GetDouble(root, "integrity_check_interval_seconds", source_name,
+                                     "integrity_check_interval_seconds",
+                                     &config.integrity_check_interval_seconds));
   PATHWISE_RETURN_IF_ERROR(
       GetString(root, "log_level", source_name, "log_level", &config.log_level));
   return config;

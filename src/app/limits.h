@@ -50,8 +50,8 @@ struct ServiceLimits {
   /// [1 MiB, 1 TiB].
   int64_t max_event_filter_bytes = int64_t{256} << 20;
   /// Most streaming calls (StreamEvents, ExportLearner) one tenant may have open at once: each
-  /// holds a server thread, and a stalled export reader holds the learner's events in memory, so
-  /// one tenant cannot take every thread or the memory. A call over it gets RESOURCE_EXHAUSTED.
+  /// holds a server thread (and a stalled export reader a page of events), so one tenant cannot
+  /// take every thread. A call over it gets RESOURCE_EXHAUSTED.
   /// In [1, 10000].
   int64_t max_streams_per_tenant = 64;
 

@@ -287,9 +287,9 @@ Result<ClassReportOutcome> BuildTenantClassReport(Tenant& tenant, const ClassRep
       }
       continue;
     }
-    for (store::StoredObservation& e : exported->events) {
-      input.events.push_back(std::move(e.observation));
-    }
+    PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredObservation> events,
+                              exported->RemainingEvents());
+    for (store::StoredObservation& e : events) input.events.push_back(std::move(e.observation));
   }
   ClassReportOptions options;
   if (!call.title.empty()) options.title = call.title;

@@ -1383,9 +1383,48 @@ Result<LearnerExport> Tenant::ExportLearner(const std::string& learner_id) {
     PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner_id, slot));
   if (!slot->stored) return UnknownLearner(learner_id);
   LearnerExport out;
-  PATHWISE_ASSIGN_OR_RETURN(out.state, store_->GetLearner(id_, learner_id));
-  PATHWISE_ASSIGN_OR_RETURN(out.events, ReadAllEvents(*store_, id_, learner_id));
+  PATHWISE_ASSIGN_OR_RETURN(out.state_, store_->GetLearner(id_, learner_id));
+  out.store_ = store_;
+  out.tenant_id_ = id_;
+  out.rewrites_ = &slot->rewrites;
+  out.rewrites_at_start_ = slot->rewrites.load(std::memory_order_acquire);
   return out;
+}
+
+Status LearnerExport::Rewritten() const {
+  return Status(StatusCode::kAborted, "learner '" + state_.learner_id +
+                                          "' was deleted or had events voided during the "
+                                          "export: export it again");
+}
+
+Result<std::vector<store::StoredObservation>> LearnerExport::NextEvents(size_t limit) {
+  std::vector<store::StoredObservation> page;
+  const int64_t last = state_.last_event_sequence;
+  if (after_sequence_ >= last) return page;
+  Result<std::vector<store::StoredObservation>> listed =
+      store_->ListEvents(tenant_id_, state_.learner_id, after_sequence_, limit);
+  if (!listed.ok()) {
+    if (listed.status().code() == StatusCode::kNotFound) return Rewritten();
+    return listed.status();
+  }
+  // Read after the page: a rewrite that began before the page was read is seen here.
+  if (rewrites_->load(std::memory_order_acquire) != rewrites_at_start_) return Rewritten();
+  page = std::move(listed).value();
+  while (!page.empty() && page.back().sequence > last) page.pop_back();
+  // Events up to `last` existed when the export began and only a rewrite removes them.
+  if (page.empty()) return Rewritten();
+  after_sequence_ = page.back().sequence;
+  return page;
+}
+
+Result<std::vector<store::StoredObservation>> LearnerExport::RemainingEvents() {
+  std::vector<store::StoredObservation> all;
+  for (;;) {
+    PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredObservation> page, NextEvents(kEventPage));
+    if (page.empty()) return all;
+    all.insert(all.end(), std::make_move_iterator(page.begin()),
+               std::make_move_iterator(page.end()));
+  }
 }
 
 Status Tenant::DeleteLearner(const std::string& learner_id) {
@@ -1398,6 +1437,7 @@ Status Tenant::DeleteLearner(const std::string& learner_id) {
   if (slot->NeedsReload(*current))
     PATHWISE_RETURN_IF_ERROR(ReloadLearnerLocked(*current, learner_id, slot));
   if (!slot->stored) return UnknownLearner(learner_id);
+  slot->rewrites.fetch_add(1, std::memory_order_acq_rel);
   Status deleted = store_->DeleteLearner(id_, learner_id);
   if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) return deleted;
   if (current->has_graph()) {
@@ -1524,6 +1564,7 @@ Status Tenant::RemoveEventsLocked(const Curriculum& curriculum, const std::strin
 
   // One store operation either way, so that the store holds the learner as before or as voided,
   // never in between; on failure memory goes back to what the store holds.
+  slot->rewrites.fetch_add(1, std::memory_order_acq_rel);
   if (batch.events.empty()) {
     Status deleted = store_->DeleteLearner(id_, learner_id);
     if (!deleted.ok()) {

@@ -129,10 +129,38 @@ struct VoidOutcome {
   uint64_t learners_rescored = 0;      ///< learners re-derived from their remaining events
 };
 
-/// Everything stored about a learner, read in one consistent moment.
-struct LearnerExport {
-  store::StoredLearner state;
-  std::vector<store::StoredObservation> events;  ///< in sequence (commit) order
+/// Everything stored about a learner as of one moment, read a page at a time
+/// (Tenant::ExportLearner). The state and the sequence of the learner's last event are read
+/// together under the learner's lock; the events up to that sequence are then read from the store
+/// page by page without it, so that a slow reader holds neither the learner's lock nor its whole
+/// history, and events recorded meanwhile are not part of the export. Not thread-safe; the Tenant
+/// must outlive it.
+class LearnerExport {
+ public:
+  /// The learner's version, states and policy states, and last_event_sequence, the export's end.
+  const store::StoredLearner& state() const { return state_; }
+
+  /// The next at most `limit` (> 0) events in sequence (commit) order; empty once every event of
+  /// the export was returned. Aborted when the learner was deleted or its history rewritten
+  /// (voided events) since the export began: the events the state was derived from are gone, so
+  /// the export cannot be finished consistently; export again. Store errors as ListEvents.
+  Result<std::vector<store::StoredObservation>> NextEvents(size_t limit);
+
+  /// Every event not returned yet, as repeated NextEvents calls would (for in-process callers
+  /// that need the whole history anyway).
+  Result<std::vector<store::StoredObservation>> RemainingEvents();
+
+ private:
+  friend class Tenant;
+  Status Rewritten() const;
+
+  store::LearnerStore* store_ = nullptr;
+  std::string tenant_id_;
+  store::StoredLearner state_;
+  // The learner slot's count of history rewrites, and its value when the export began.
+  const std::atomic<uint64_t>* rewrites_ = nullptr;
+  uint64_t rewrites_at_start_ = 0;
+  int64_t after_sequence_ = 0;  // the last sequence returned
 };
 
 /// One tenant. Mastery is a function of the stored events and the current graph and active model:
@@ -286,7 +314,8 @@ class Tenant {
   /// ResourceExhausted when the tenant already has limits.max_streams_per_tenant open.
   Result<StreamSlot> OpenStream();
 
-  /// NotFound for an unknown learner.
+  /// Begins an export of what is stored of the learner: holds the learner's lock only to read its
+  /// state and the end of its history. NotFound for an unknown learner.
   Result<LearnerExport> ExportLearner(const std::string& learner_id);
   /// Deletes a learner's events and state from the store and from memory. NotFound when unknown.
   Status DeleteLearner(const std::string& learner_id);
@@ -322,6 +351,10 @@ class Tenant {
     std::atomic<uint64_t> announced{0};
     uint64_t reloaded_announced = 0;
     uint64_t generation = 0;  // of the curriculum whose engine holds this learner's memory
+    // Deletions and replacements of the learner's stored history, counted before each starts (so
+    // an export that may have read a page of the new history sees the count move): an export in
+    // progress fails rather than mix two histories (LearnerExport::NextEvents).
+    std::atomic<uint64_t> rewrites{0};
 
     // Whether the learner must be reloaded before `current` serves it. REQUIRES: mu.
     bool NeedsReload(const Curriculum& current) const {

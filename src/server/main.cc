@@ -57,10 +57,11 @@ int Fail(const pathwise::Status& status) {
 int main(int argc, char** argv) {
   CLI::App app{"pathwised: the Pathwise gRPC server"};
   std::string config_path, data_dir, listen, store, tls_cert, tls_key, tls_client_ca, log_level,
-      metrics_listen;
+      metrics_listen, integrity_check;
   std::vector<std::string> api_keys;
   double grace = -1.0;
   double fit_lease = -1.0;
+  double integrity_interval = -1.0;
   app.add_option("--config", config_path, "JSON config file (see examples/service/)");
   app.add_option("--data-dir", data_dir, "directory of the SQLite store");
   app.add_option("--listen", listen, "host:port to serve on (port 0: any free port)");
@@ -76,6 +77,11 @@ int main(int argc, char** argv) {
   app.add_option("--shutdown-grace-seconds", grace, "drain time on SIGTERM");
   app.add_option("--fit-lease-seconds", fit_lease,
                  "how long a replica's claim on a running fit job holds unrenewed (default 30)");
+  app.add_option("--integrity-check", integrity_check,
+                 "quick (default), full or off: how much of the SQLite store is checked for damage "
+                 "at start and on the schedule");
+  app.add_option("--integrity-check-interval-seconds", integrity_interval,
+                 "seconds between checks of the running store (default 3600; 0: only at start)");
   CLI11_PARSE(app, argc, argv);
   // gRPC's absl::Mutex checks lock order for deadlocks on every lock in this build of abseil; the
   // server's own locks are ordered by design (tenant.h), so skip the bookkeeping on the hot path.
@@ -97,6 +103,8 @@ int main(int argc, char** argv) {
   if (!log_level.empty()) config.log_level = log_level;
   if (grace >= 0.0) config.shutdown_grace_seconds = grace;
   if (fit_lease >= 0.0) config.fit_lease_seconds = fit_lease;
+  if (!integrity_check.empty()) config.integrity_check = integrity_check;
+  if (integrity_interval >= 0.0) config.integrity_check_interval_seconds = integrity_interval;
   if (auto s = ApplyApiKeys(api_keys, &config); !s.ok()) return Fail(s);
   if (auto s = config.Validate(); !s.ok()) return Fail(s);
   if (config.listen.empty()) return Fail(pathwise::Status::InvalidArgument("listen: required"));

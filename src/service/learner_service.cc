@@ -153,25 +153,29 @@ grpc::Status LearnerServiceImpl::ExportLearner(
     PATHWISE_RETURN_IF_ERROR(app::ValidateId(request->learner_id(), "learner_id", *env_.limits));
     PATHWISE_ASSIGN_OR_RETURN(app::LearnerExport exported,
                               tenant->ExportLearner(request->learner_id()));
+    // One page of events in memory at a time: a reader that stalls holds the server to one
+    // message, not to the learner's history.
     v1::ExportLearnerResponse message;
     message.set_learner_id(request->learner_id());
-    message.set_state_version(exported.state.version);
-    for (const MasteryEstimate& e : exported.state.competencies) {
+    message.set_state_version(exported.state().version);
+    for (const MasteryEstimate& e : exported.state().competencies) {
       ToProto(e, message.add_stored_states());
     }
-    size_t next = 0;
-    do {
-      const size_t end = std::min(exported.events.size(), next + kExportEventsPerMessage);
-      for (; next < end; ++next) {
+    for (bool first = true;; first = false) {
+      PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredObservation> page,
+                                exported.NextEvents(kExportEventsPerMessage));
+      if (page.empty() && !first) break;
+      for (const store::StoredObservation& stored : page) {
         v1::StoredObservation* event = message.add_events();
-        event->set_sequence(exported.events[next].sequence);
-        ToProto(exported.events[next].observation, event->mutable_event());
+        event->set_sequence(stored.sequence);
+        ToProto(stored.observation, event->mutable_event());
       }
       if (!writer->Write(message)) {
         return Status(StatusCode::kCancelled, "the client went away during the export");
       }
+      if (page.size() < kExportEventsPerMessage) break;
       message.Clear();
-    } while (next < exported.events.size());
+    }
     return Status::Ok();
   });
 }

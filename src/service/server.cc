@@ -4,6 +4,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -127,6 +128,10 @@ Result<std::unique_ptr<store::LearnerStore>> OpenStore(const app::ServerConfig& 
   }
   store::SqliteStoreOptions options;
   options.data_dir = config.data_dir;
+  options.integrity_check = config.integrity_check == "off" ? store::SqliteIntegrityCheck::kOff
+                            : config.integrity_check == "full"
+                                ? store::SqliteIntegrityCheck::kFull
+                                : store::SqliteIntegrityCheck::kQuick;
   PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteStore> sqlite,
                             store::SqliteStore::Open(options));
   return std::unique_ptr<store::LearnerStore>(std::move(sqlite));
@@ -150,11 +155,43 @@ struct PathwiseServer::Impl {
   int port = 0;
   std::string address;
 
+  // Checks the store every integrity_check_interval_seconds until shutdown (see ServerConfig).
+  std::thread integrity_checker;
+  std::condition_variable integrity_cv;  // woken by shutdown
+
   std::mutex mu;
   std::condition_variable done_cv;
   bool shutting_down = false;
   bool done = false;
   Status close_status;
+
+  // Until shutdown: waits an interval, checks the store; damage turns health NOT_SERVING for good
+  // (the store itself then answers every call with the damage, DATA_LOSS). A check under way when
+  // the server shuts down is waited for.
+  void CheckIntegrityPeriodically() {
+    const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(config.integrity_check_interval_seconds));
+    std::unique_lock<std::mutex> lock(mu);
+    for (;;) {
+      if (integrity_cv.wait_for(lock, interval, [this] { return shutting_down; })) return;
+      lock.unlock();
+      const auto started = std::chrono::steady_clock::now();
+      const Status checked = store->CheckIntegrity();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      lock.lock();
+      if (checked.ok()) {
+        app::LogLine(app::LogLevel::kInfo, "store integrity checked").Add("seconds", seconds);
+      } else if (checked.code() != StatusCode::kDataLoss) {
+        app::LogLine(app::LogLevel::kWarning, "store integrity check did not run").Add(checked);
+      } else {
+        app::LogLine(app::LogLevel::kError, "store damaged: serving nothing more from it")
+            .Add(checked);
+        server->GetHealthCheckService()->SetServingStatus(false);
+        return;
+      }
+    }
+  }
 };
 
 PathwiseServer::PathwiseServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -290,6 +327,10 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
     impl->metrics_http = std::move(http).value();
   }
   impl->server->GetHealthCheckService()->SetServingStatus(true);
+  if (impl->config.integrity_check != "off" && impl->config.integrity_check_interval_seconds > 0) {
+    Impl* checked = impl.get();
+    checked->integrity_checker = std::thread([checked] { checked->CheckIntegrityPeriodically(); });
+  }
   return std::unique_ptr<PathwiseServer>(new PathwiseServer(std::move(impl)));
 }
 
@@ -318,6 +359,8 @@ Status PathwiseServer::Shutdown(std::chrono::milliseconds grace) {
     impl_->shutting_down = true;
   }
   const auto started = std::chrono::steady_clock::now();
+  impl_->integrity_cv.notify_all();
+  if (impl_->integrity_checker.joinable()) impl_->integrity_checker.join();
   impl_->server->GetHealthCheckService()->SetServingStatus(false);
   impl_->server->Shutdown(std::chrono::system_clock::now() + grace);
   impl_->server->Wait();

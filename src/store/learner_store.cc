@@ -8,39 +8,40 @@ namespace pathwise::store {
 
 using internal::ValidateId;
 
-namespace {
-
 // Every method checks its arguments before this, so a malformed call gets the same InvalidArgument
 // whether or not the store is open.
-Status CheckOpen(const std::atomic<bool>& closed) {
-  return closed.load(std::memory_order_acquire) ? internal::StoreClosed() : Status::Ok();
+Status LearnerStore::CheckUsable() const {
+  if (closed_.load(std::memory_order_acquire)) return internal::StoreClosed();
+  if (damaged_.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(damage_mu_);
+    return damage_;
+  }
+  return Status::Ok();
 }
-
-}  // namespace
 
 Result<int64_t> LearnerStore::PutGraph(std::string_view tenant_id, std::string_view graph_json) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(graph_json, "graph_json"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoPutGraph(tenant_id, graph_json);
 }
 
 Result<GraphVersion> LearnerStore::GetGraph(std::string_view tenant_id, int64_t version) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoGetGraph(tenant_id, version);
 }
 
 Result<int64_t> LearnerStore::PutRoster(std::string_view tenant_id, std::string_view roster_json) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(roster_json, "roster_json"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoPutRoster(tenant_id, roster_json);
 }
 
 Result<RosterVersion> LearnerStore::GetRoster(std::string_view tenant_id, int64_t version) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoGetRoster(tenant_id, version);
 }
 
@@ -49,7 +50,7 @@ Result<int64_t> LearnerStore::PutModel(std::string_view tenant_id, std::string_v
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(name, "name"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(model_json, "model_json"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoPutModel(tenant_id, name, model_json);
 }
 
@@ -57,20 +58,20 @@ Result<ModelVersion> LearnerStore::GetModel(std::string_view tenant_id, std::str
                                             int64_t version) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(name, "name"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoGetModel(tenant_id, name, version);
 }
 
 Result<std::vector<ModelVersion>> LearnerStore::ListModels(std::string_view tenant_id) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoListModels(tenant_id);
 }
 
 Result<CommitResult> LearnerStore::CommitEvents(const EventBatch& batch) {
   std::vector<size_t> learner_of_event;
   PATHWISE_RETURN_IF_ERROR(internal::ValidateEventBatch(batch, &learner_of_event));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   if (!commit_observer_) return DoCommitEvents(batch, learner_of_event);
   const auto started = std::chrono::steady_clock::now();
   Result<CommitResult> result = DoCommitEvents(batch, learner_of_event);
@@ -91,7 +92,7 @@ Result<CommitResult> LearnerStore::ReplaceLearner(const EventBatch& batch) {
   }
   std::vector<size_t> learner_of_event;
   PATHWISE_RETURN_IF_ERROR(internal::ValidateEventBatch(batch, &learner_of_event));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   EventBatch fresh = batch;
   fresh.learners[0].expected_version = 0;
   return DoReplaceLearner(batch.learners[0], fresh, learner_of_event);
@@ -102,7 +103,7 @@ Result<std::vector<bool>> LearnerStore::FindRecordedEvents(
     const std::vector<std::string>& event_ids) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoFindRecordedEvents(tenant_id, learner_id, event_ids);
 }
 
@@ -110,14 +111,14 @@ Result<StoredLearner> LearnerStore::GetLearner(std::string_view tenant_id,
                                                std::string_view learner_id) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoGetLearner(tenant_id, learner_id);
 }
 
 Status LearnerStore::ForEachLearner(std::string_view tenant_id,
                                     const std::function<Status(const StoredLearner&)>& visitor) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoForEachLearner(tenant_id, visitor);
 }
 
@@ -127,7 +128,7 @@ Result<std::vector<StoredObservation>> LearnerStore::ListEvents(std::string_view
                                                                 size_t limit) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoListEvents(tenant_id, learner_id, after_sequence, limit);
 }
 
@@ -135,58 +136,58 @@ Result<std::vector<std::string>> LearnerStore::ListLearners(std::string_view ten
                                                             std::string_view after_learner_id,
                                                             size_t limit) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoListLearners(tenant_id, after_learner_id, limit);
 }
 
 Status LearnerStore::DeleteLearner(std::string_view tenant_id, std::string_view learner_id) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoDeleteLearner(tenant_id, learner_id);
 }
 
 Status LearnerStore::PutStateOrigin(std::string_view tenant_id, std::string_view origin) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoPutStateOrigin(tenant_id, origin);
 }
 
 Result<std::string> LearnerStore::GetStateOrigin(std::string_view tenant_id) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoGetStateOrigin(tenant_id);
 }
 
 Result<std::vector<std::string>> LearnerStore::ListTenants() {
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoListTenants();
 }
 
 Status LearnerStore::CreateJob(std::string_view tenant_id, const JobRecord& job) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoCreateJob(tenant_id, job);
 }
 
 Status LearnerStore::UpdateJob(std::string_view tenant_id, const JobRecord& job) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoUpdateJob(tenant_id, job);
 }
 
 Result<JobRecord> LearnerStore::GetJob(std::string_view tenant_id, std::string_view job_id) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(job_id, "job_id"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoGetJob(tenant_id, job_id);
 }
 
 Result<std::vector<JobRecord>> LearnerStore::ListJobs(std::string_view tenant_id) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoListJobs(tenant_id);
 }
 
@@ -202,7 +203,7 @@ Result<std::optional<JobRecord>> LearnerStore::ClaimJob(std::string_view tenant_
                                    std::to_string(now_ms) + "), got " +
                                    std::to_string(lease_until_ms));
   }
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoClaimJob(tenant_id, job_id, owner, now_ms, lease_until_ms);
 }
 
@@ -210,14 +211,25 @@ Result<bool> LearnerStore::UpdateClaimedJob(std::string_view tenant_id, const Jo
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
   PATHWISE_RETURN_IF_ERROR(ValidateId(job.owner, "job.owner"));
-  PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoUpdateClaimedJob(tenant_id, job);
 }
 
 Status LearnerStore::WatchChanges(ChangeListener listener) {
   // Stopping is allowed after Close, so that an owner may stop its watch in any order.
-  if (listener) PATHWISE_RETURN_IF_ERROR(CheckOpen(closed_));
+  if (listener) PATHWISE_RETURN_IF_ERROR(CheckUsable());
   return DoWatchChanges(std::move(listener));
+}
+
+Status LearnerStore::CheckIntegrity() {
+  PATHWISE_RETURN_IF_ERROR(CheckUsable());
+  Status checked = DoCheckIntegrity();
+  if (checked.code() == StatusCode::kDataLoss) {
+    std::lock_guard<std::mutex> lock(damage_mu_);
+    damage_ = checked;
+    damaged_.store(true, std::memory_order_release);
+  }
+  return checked;
 }
 
 Status LearnerStore::Close() {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,6 +79,10 @@ struct StoredLearner {
   std::vector<MasteryEstimate> competencies;
   /// The policies' states of this learner, sorted by policy; never an empty state.
   std::vector<PolicyState> policy_states;
+  /// GetLearner only (0 from ForEachLearner): the sequence of the learner's last stored event,
+  /// read in the same moment as the states (0: no events). Paging ListEvents up to it reads
+  /// exactly the events these states were derived from, however many are committed meanwhile.
+  int64_t last_event_sequence = 0;
 };
 
 /// The new state of one learner in an EventBatch.
@@ -223,7 +228,9 @@ struct JobRecord {
 /// Errors common to every method: InvalidArgument for an empty tenant id or another malformed
 /// argument (the message names the field, e.g. "events[3].outcome"); Unavailable when the store is
 /// closed or the database is busy or out of space; Internal for other database failures (the
-/// message carries the database's own); FailedPrecondition when the database file is corrupt.
+/// message carries the database's own); FailedPrecondition when the database file is corrupt;
+/// DataLoss when a stored row read fails its checksum or does not decode (naming tenant, learner
+/// and row), and for every call once CheckIntegrity found damage: damaged data is never served.
 ///
 /// Example:
 ///
@@ -298,8 +305,8 @@ class LearnerStore {
                                                std::string_view learner_id,
                                                const std::vector<std::string>& event_ids);
 
-  /// A learner's version, stored states and policy states, read in one consistent moment. NotFound
-  /// for a learner not stored for this tenant.
+  /// A learner's version, stored states, policy states and last event's sequence, read in one
+  /// consistent moment. NotFound for a learner not stored for this tenant.
   Result<StoredLearner> GetLearner(std::string_view tenant_id, std::string_view learner_id);
 
   /// Calls `visitor` once per stored learner of the tenant (sorted by learner id) with its state,
@@ -396,6 +403,18 @@ class LearnerStore {
   /// shared between threads, or from one thread at a time.
   Status WatchChanges(ChangeListener listener);
 
+  // ---- Integrity --------------------------------------------------------------------------------
+
+  /// Checks the whole database for damage: OK when it is sound, DataLoss describing the damage
+  /// otherwise, after which every call of this store returns that DataLoss (so nothing more is
+  /// served from a damaged database; restart on a restored backup). Runs on a read snapshot,
+  /// alongside other calls; it reads the whole database, so it takes seconds per GiB. What is
+  /// checked is the store's: SqliteStore runs SQLite's quick_check or integrity_check and checks
+  /// every row checksum (SqliteStoreOptions::integrity_check); the memory store has nothing to
+  /// check, and PostgreSQL verifies its own pages on every read when its cluster has data
+  /// checksums (initdb --data-checksums), so PostgresStore returns OK.
+  Status CheckIntegrity();
+
   // ---- Lifecycle --------------------------------------------------------------------------------
 
   /// Finishes the writes in flight, then releases the database. Every later call returns
@@ -462,13 +481,22 @@ class LearnerStore {
   virtual Result<bool> DoUpdateClaimedJob(std::string_view tenant_id, const JobRecord& job) = 0;
   /// An empty listener stops the watch. The store's Close stops it too.
   virtual Status DoWatchChanges(ChangeListener listener) = 0;
+  /// See CheckIntegrity; OK by default (nothing to check).
+  virtual Status DoCheckIntegrity() { return Status::Ok(); }
   /// Called once, by the first Close (later calls return OK without calling it): finishes the
   /// calls in flight and releases the database. A store's destructor calls Close(), since by the
   /// time ~LearnerStore runs the store's own members are gone.
   virtual Status DoClose() = 0;
 
+  // Unavailable once closed, the damage found once damaged, else OK.
+  Status CheckUsable() const;
+
   // Set by the first Close. Calls that start later fail without reaching the implementation.
   std::atomic<bool> closed_{false};
+  // Set when CheckIntegrity found damage; damage_ (under damage_mu_) says what.
+  std::atomic<bool> damaged_{false};
+  mutable std::mutex damage_mu_;
+  Status damage_;
   CommitObserver commit_observer_;
 };
 

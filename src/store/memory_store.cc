@@ -273,6 +273,7 @@ Result<StoredLearner> MemoryStore::DoGetLearner(std::string_view tenant_id,
   for (const auto& entry : learner->states) state.competencies.push_back(entry.second);
   for (const auto& [policy, bytes] : learner->policy_states)
     state.policy_states.push_back({policy, bytes});
+  if (!learner->events.empty()) state.last_event_sequence = learner->events.back().sequence;
   return state;
 }
 

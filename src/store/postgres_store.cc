@@ -935,11 +935,14 @@ Result<StoredLearner> PostgresStore::DoGetLearner(std::string_view tenant_id,
     ReadSnapshot tx(c);
     const std::string tenant = Str(tenant_id), learner = Str(learner_id);
     const pqxx::result rows = tx.exec_params(
-        "SELECT version, states FROM learners WHERE tenant_id = $1 AND learner_id = $2", tenant,
-        learner);
+        "SELECT l.version, l.states, (SELECT COALESCE(MAX(e.sequence), 0) FROM events e "
+        "WHERE e.tenant_id = l.tenant_id AND e.learner_id = l.learner_id) "
+        "FROM learners l WHERE l.tenant_id = $1 AND l.learner_id = $2",
+        tenant, learner);
     if (rows.empty()) return internal::LearnerNotFound(learner_id);
     PATHWISE_ASSIGN_OR_RETURN(
         out, internal::DecodeLearner(learner, rows[0][0].as<uint64_t>(), Bytes(rows[0][1])));
+    out.last_event_sequence = rows[0][2].as<int64_t>();
     PATHWISE_ASSIGN_OR_RETURN(out.policy_states, ReadPolicyStates(tx, tenant, learner));
     return Status::Ok();
   }));

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "store/learner_rows.h"
+#include "store/row_checksum.h"
 #include "store/sqlite_statements.h"
 #include "store/sqlite_store_impl.h"
 #include "store/store_codec.h"
@@ -31,6 +32,79 @@ struct LearnerRow {
   std::string states;  // the encoded states blob
 };
 
+std::optional<int64_t> StoredChecksum(const Statement& row, int column) {
+  if (row.ColumnIsNull(column)) return std::nullopt;  // written before schema version 6
+  return row.ColumnInt64(column);
+}
+
+internal::RowChecksum LearnerChecksum(int64_t learner_pk, int64_t tenant_pk,
+                                      std::string_view learner_id, uint64_t version,
+                                      std::string_view states) {
+  internal::RowChecksum checksum;
+  checksum.Add(learner_pk).Add(tenant_pk).Add(learner_id).Add(static_cast<int64_t>(version));
+  checksum.Add(states);
+  return checksum;
+}
+
+internal::RowChecksum ChunkChecksum(int64_t chunk_pk, int64_t learner_pk, std::string_view events) {
+  internal::RowChecksum checksum;
+  checksum.Add(chunk_pk).Add(learner_pk).Add(events);
+  return checksum;
+}
+
+internal::RowChecksum PolicyStateChecksum(int64_t learner_pk, std::string_view policy,
+                                          std::string_view state) {
+  internal::RowChecksum checksum;
+  checksum.Add(learner_pk).Add(policy).Add(state);
+  return checksum;
+}
+
+// "tenant 'acme', learner 'ann'"; an unknown tenant id (empty) or learner id by the row key.
+std::string NameLearner(std::string_view tenant_id, int64_t tenant_pk, std::string_view learner_id,
+                        int64_t learner_pk) {
+  return (tenant_id.empty() ? "tenant #" + std::to_string(tenant_pk)
+                            : "tenant '" + std::string(tenant_id) + "'") +
+         (learner_id.empty() ? ", learner row " + std::to_string(learner_pk)
+                             : ", learner '" + std::string(learner_id) + "'");
+}
+
+// The learner row a statement is on (columns: learner_pk, version, states, checksum, tenant_pk,
+// learner_id), once its checksum matches the columns as stored. `tenant_id` names the tenant in
+// the error (empty: its key).
+Result<LearnerRow> VerifiedLearnerRow(const Statement& row, std::string_view tenant_id) {
+  LearnerRow learner{row.ColumnInt64(0), static_cast<uint64_t>(row.ColumnInt64(1)),
+                     std::string(row.ColumnBlob(2))};
+  const std::string_view learner_id = row.ColumnBlob(5);
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
+      StoredChecksum(row, 3),
+      [&] {
+        return LearnerChecksum(learner.pk, row.ColumnInt64(4), learner_id, learner.version,
+                               learner.states);
+      },
+      [&] {
+        return NameLearner(tenant_id, row.ColumnInt64(4), learner_id, learner.pk) +
+               ": its learners row (" + std::to_string(learner.pk) + ")";
+      }));
+  return learner;
+}
+
+// OK when the chunk a statement is on (columns from `first`: chunk_pk, learner_pk, events,
+// checksum) matches its checksum. tenant_id and learner_id name the learner in the error (empty:
+// by its row).
+Status VerifyChunk(const Statement& row, int first, std::string_view tenant_id,
+                   std::string_view learner_id) {
+  const int64_t chunk_pk = row.ColumnInt64(first);
+  const int64_t learner_pk = row.ColumnInt64(first + 1);
+  return internal::VerifyRowChecksum(
+      StoredChecksum(row, first + 3),
+      [&] { return ChunkChecksum(chunk_pk, learner_pk, row.ColumnBlob(first + 2)); },
+      [&] {
+        return NameLearner(tenant_id, 0, learner_id, learner_pk) + ": its event chunk " +
+               std::to_string(chunk_pk) + " (the events from sequence " +
+               std::to_string(chunk_pk << kSequenceShift) + ")";
+      });
+}
+
 Result<LearnerRow> FindLearnerInTenant(Connection& db, int64_t tenant_pk,
                                        std::string_view learner_id) {
   PATHWISE_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(sql::kSelectLearnerInTenant));
@@ -38,8 +112,7 @@ Result<LearnerRow> FindLearnerInTenant(Connection& db, int64_t tenant_pk,
   stmt.Bind(2, learner_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return LearnerRow{};
-  return LearnerRow{stmt.ColumnInt64(0), static_cast<uint64_t>(stmt.ColumnInt64(1)),
-                    std::string(stmt.ColumnBlob(2))};
+  return VerifiedLearnerRow(stmt, "");
 }
 
 Result<int64_t> InsertLearner(Connection& db, int64_t tenant_pk, std::string_view learner_id) {
@@ -58,8 +131,9 @@ Status ForEachStoredEventId(Connection& db, int64_t learner_pk, Visit&& visit) {
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) return Status::Ok();
+    PATHWISE_RETURN_IF_ERROR(VerifyChunk(select, 0, "", ""));
     PATHWISE_RETURN_IF_ERROR(internal::DecodeEvents(
-        select.ColumnBlob(0),
+        select.ColumnBlob(2),
         [&](size_t, std::string_view event_id, std::string_view, double, int64_t) {
           if (!event_id.empty()) visit(event_id);
         }));
@@ -148,8 +222,11 @@ Status SqliteStore::Impl::ApplyEventBatch(Connection& db, const EventBatch& batc
         const std::string chunk = internal::EncodeEvents(
             std::vector<const Observation*>(events.begin() + static_cast<std::ptrdiff_t>(first),
                                             events.begin() + static_cast<std::ptrdiff_t>(last)));
-        insert.Bind(1, learners[l].pk);
-        insert.BindBlob(2, chunk);
+        const int64_t chunk_pk = ++last_chunk_pk;
+        insert.Bind(1, chunk_pk);
+        insert.Bind(2, learners[l].pk);
+        insert.BindBlob(3, chunk);
+        insert.Bind(4, ChunkChecksum(chunk_pk, learners[l].pk, chunk).value());
         PATHWISE_RETURN_IF_ERROR(insert.Run());
         insert.Reset();
       }
@@ -176,6 +253,9 @@ Status SqliteStore::Impl::ApplyEventBatch(Connection& db, const EventBatch& batc
       PATHWISE_ASSIGN_OR_RETURN(Statement bump, db.Prepare(sql::kUpdateLearnerVersion));
       bump.Bind(1, row.pk);
       bump.Bind(2, static_cast<int64_t>(new_version));
+      bump.Bind(
+          3,
+          LearnerChecksum(row.pk, tenant_pk, update.learner_id, new_version, row.states).value());
       PATHWISE_RETURN_IF_ERROR(bump.Run());
     } else {
       PATHWISE_ASSIGN_OR_RETURN(
@@ -185,6 +265,8 @@ Status SqliteStore::Impl::ApplyEventBatch(Connection& db, const EventBatch& batc
       write.Bind(1, row.pk);
       write.Bind(2, static_cast<int64_t>(new_version));
       write.BindBlob(3, states);
+      write.Bind(
+          4, LearnerChecksum(row.pk, tenant_pk, update.learner_id, new_version, states).value());
       PATHWISE_RETURN_IF_ERROR(write.Run());
     }
     for (const PolicyState& policy : update.policy_states) {
@@ -193,7 +275,10 @@ Status SqliteStore::Impl::ApplyEventBatch(Connection& db, const EventBatch& batc
           db.Prepare(policy.state.empty() ? sql::kDeletePolicyState : sql::kUpsertPolicyState));
       write.Bind(1, row.pk);
       write.Bind(2, std::string_view(policy.policy));
-      if (!policy.state.empty()) write.BindBlob(3, policy.state);
+      if (!policy.state.empty()) {
+        write.BindBlob(3, policy.state);
+        write.Bind(4, PolicyStateChecksum(row.pk, policy.policy, policy.state).value());
+      }
       PATHWISE_RETURN_IF_ERROR(write.Run());
     }
     result->learner_versions[l] = new_version;
@@ -233,9 +318,8 @@ Result<std::optional<LearnerRow>> FindLearner(Connection& db, std::string_view t
   select.Bind(2, learner_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return std::optional<LearnerRow>();
-  return std::optional<LearnerRow>(LearnerRow{select.ColumnInt64(0),
-                                              static_cast<uint64_t>(select.ColumnInt64(1)),
-                                              std::string(select.ColumnBlob(2))});
+  PATHWISE_ASSIGN_OR_RETURN(LearnerRow learner, VerifiedLearnerRow(select, tenant_id));
+  return std::optional<LearnerRow>(std::move(learner));
 }
 
 // A learner's row as one read snapshot sees it; `learner` is empty when it is not stored. The
@@ -282,14 +366,37 @@ Result<std::vector<bool>> SqliteStore::DoFindRecordedEvents(
 
 namespace {
 
-Result<std::vector<PolicyState>> ReadPolicyStates(Connection& db, int64_t learner_pk) {
+// The policy state a statement is on (columns: policy, state, checksum, learner_pk), verified;
+// tenant_id and learner_id name the learner in errors (empty: by its row).
+Result<PolicyState> VerifiedPolicyState(const Statement& row, std::string_view tenant_id,
+                                        std::string_view learner_id) {
+  PolicyState policy{row.ColumnText(0), std::string(row.ColumnBlob(1))};
+  const int64_t learner_pk = row.ColumnInt64(3);
+  const auto name = [&] { return NameLearner(tenant_id, 0, learner_id, learner_pk); };
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
+      StoredChecksum(row, 2),
+      [&] { return PolicyStateChecksum(learner_pk, policy.policy, policy.state); },
+      [&] { return name() + ": its state of policy '" + policy.policy + "'"; }));
+  if (!internal::IsValidUtf8(policy.policy)) {
+    return Status(StatusCode::kDataLoss, name() +
+                                             ": a policy name that is not UTF-8: the database "
+                                             "file is damaged; restore it from a backup");
+  }
+  return policy;
+}
+
+Result<std::vector<PolicyState>> ReadPolicyStates(Connection& db, int64_t learner_pk,
+                                                  std::string_view tenant_id,
+                                                  std::string_view learner_id) {
   PATHWISE_ASSIGN_OR_RETURN(Statement select, db.Prepare(sql::kSelectPolicyStates));
   select.Bind(1, learner_pk);
   std::vector<PolicyState> out;
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
-    out.push_back({select.ColumnText(0), std::string(select.ColumnBlob(1))});
+    PATHWISE_ASSIGN_OR_RETURN(PolicyState policy,
+                              VerifiedPolicyState(select, tenant_id, learner_id));
+    out.push_back(std::move(policy));
   }
   return out;
 }
@@ -306,7 +413,18 @@ Result<StoredLearner> SqliteStore::DoGetLearner(std::string_view tenant_id,
   PATHWISE_ASSIGN_OR_RETURN(
       StoredLearner out,
       internal::DecodeLearner(std::string(learner_id), learner->version, learner->states));
-  PATHWISE_ASSIGN_OR_RETURN(out.policy_states, ReadPolicyStates(reader, learner->pk));
+  PATHWISE_ASSIGN_OR_RETURN(out.policy_states,
+                            ReadPolicyStates(reader, learner->pk, tenant_id, learner_id));
+  PATHWISE_ASSIGN_OR_RETURN(Statement last_chunk, reader.Prepare(sql::kSelectLastChunk));
+  last_chunk.Bind(1, learner->pk);
+  PATHWISE_ASSIGN_OR_RETURN(const bool has_events, last_chunk.Step());
+  if (has_events) {
+    PATHWISE_RETURN_IF_ERROR(VerifyChunk(last_chunk, 0, tenant_id, learner_id));
+    Result<uint64_t> count = internal::CountEvents(last_chunk.ColumnBlob(2));
+    if (!count.ok()) return internal::LearnerContext(count.status(), learner_id);
+    out.last_event_sequence =
+        (last_chunk.ColumnInt64(0) << kSequenceShift) + static_cast<int64_t>(*count) - 1;
+  }
   return out;
 }
 
@@ -318,13 +436,32 @@ Status SqliteStore::DoForEachLearner(std::string_view tenant_id,
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) return Status::Ok();
+    const std::string learner_id = select.ColumnText(0);
+    PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
+        StoredChecksum(select, 4),
+        [&] {
+          return LearnerChecksum(select.ColumnInt64(3), select.ColumnInt64(5), learner_id,
+                                 static_cast<uint64_t>(select.ColumnInt64(1)),
+                                 select.ColumnBlob(2));
+        },
+        [&] {
+          return NameLearner(tenant_id, 0, learner_id, 0) + ": its learners row (" +
+                 std::to_string(select.ColumnInt64(3)) + ")";
+        }));
+    if (!internal::IsValidUtf8(learner_id)) {
+      return Status(StatusCode::kDataLoss,
+                    "tenant '" + std::string(tenant_id) +
+                        "': a learner id that is not UTF-8 (learners row " +
+                        std::to_string(select.ColumnInt64(3)) +
+                        "): the database file is damaged; restore it from a backup");
+    }
     PATHWISE_ASSIGN_OR_RETURN(
         StoredLearner state,
-        internal::DecodeLearner(select.ColumnText(0), static_cast<uint64_t>(select.ColumnInt64(1)),
+        internal::DecodeLearner(learner_id, static_cast<uint64_t>(select.ColumnInt64(1)),
                                 select.ColumnBlob(2)));
     // The open select keeps one read snapshot for this query as well.
-    PATHWISE_ASSIGN_OR_RETURN(state.policy_states,
-                              ReadPolicyStates(*reader, select.ColumnInt64(3)));
+    PATHWISE_ASSIGN_OR_RETURN(state.policy_states, ReadPolicyStates(*reader, select.ColumnInt64(3),
+                                                                    tenant_id, learner_id));
     PATHWISE_RETURN_IF_ERROR(visitor(state));
   }
 }
@@ -345,9 +482,10 @@ Result<std::vector<StoredObservation>> SqliteStore::DoListEvents(std::string_vie
   while (limit == 0 || out.size() < limit) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
+    PATHWISE_RETURN_IF_ERROR(VerifyChunk(select, 0, tenant_id, learner_id));
     const int64_t first_sequence = select.ColumnInt64(0) << kSequenceShift;
     Status decoded = internal::DecodeEvents(
-        select.ColumnBlob(1), [&](size_t index, std::string_view event_id,
+        select.ColumnBlob(2), [&](size_t index, std::string_view event_id,
                                   std::string_view activity_id, double outcome, int64_t timestamp) {
           const int64_t sequence = first_sequence + static_cast<int64_t>(index);
           if (sequence <= after_sequence || (limit != 0 && out.size() >= limit)) return;
@@ -360,7 +498,7 @@ Result<std::vector<StoredObservation>> SqliteStore::DoListEvents(std::string_vie
           event.observation.timestamp_ms = timestamp;
           out.push_back(std::move(event));
         });
-    if (!decoded.ok()) return internal::LearnerContext(decoded, learner_id);
+    if (!decoded.ok()) return decoded.WithContext(NameLearner(tenant_id, 0, learner_id, 0));
   }
   return out;
 }
@@ -378,6 +516,11 @@ Result<std::vector<std::string>> SqliteStore::DoListLearners(std::string_view te
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
     out.push_back(select.ColumnText(0));
+    if (!internal::IsValidUtf8(out.back())) {
+      return Status(StatusCode::kDataLoss, "tenant '" + std::string(tenant_id) +
+                                               "': a learner id that is not UTF-8: the database "
+                                               "file is damaged; restore it from a backup");
+    }
   }
   return out;
 }
@@ -417,6 +560,51 @@ Status SqliteStore::DoDeleteLearner(std::string_view tenant_id, std::string_view
     impl_->event_ids->Erase(learner->pk);
     return Status::Ok();
   });
+}
+
+Status SqliteStore::DoCheckIntegrity() {
+  const SqliteIntegrityCheck mode = impl_->options.integrity_check;
+  if (mode == SqliteIntegrityCheck::kOff) return Status::Ok();
+  const auto damaged = [&](const std::string& what) {
+    return Status(StatusCode::kDataLoss,
+                  "'" + impl_->path + "' is damaged: " + what + " (restore it from a backup)");
+  };
+  PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
+  PATHWISE_ASSIGN_OR_RETURN(internal::ReadTransaction transaction,
+                            internal::ReadTransaction::Begin(*reader));
+  const char* pragma =
+      mode == SqliteIntegrityCheck::kFull ? sql::kIntegrityCheck : sql::kQuickCheck;
+  {
+    PATHWISE_ASSIGN_OR_RETURN(Statement check, reader->Prepare(pragma));
+    std::string problems;
+    for (;;) {
+      Result<bool> row = check.Step();
+      if (!row.ok()) return damaged(std::string(pragma) + " failed: " + row.status().message());
+      if (!*row) break;
+      const std::string line = check.ColumnText(0);
+      if (line == "ok") continue;
+      problems += (problems.empty() ? "" : "; ") + line;
+    }
+    if (!problems.empty()) return damaged(std::string(pragma) + " found: " + problems);
+  }
+  // Every row with a checksum, so that damage in rows nobody read lately is found too.
+  const auto scan = [&](const char* select_sql, const auto& verify) -> Status {
+    PATHWISE_ASSIGN_OR_RETURN(Statement select, reader->Prepare(select_sql));
+    for (;;) {
+      Result<bool> row = select.Step();
+      if (!row.ok()) return damaged(row.status().message());
+      if (!*row) return Status::Ok();
+      Status verified = verify(select);
+      if (!verified.ok()) return damaged(verified.message());
+    }
+  };
+  PATHWISE_RETURN_IF_ERROR(scan(sql::kScanLearners, [](const Statement& row) {
+    return VerifiedLearnerRow(row, "").status();
+  }));
+  PATHWISE_RETURN_IF_ERROR(
+      scan(sql::kScanChunks, [](const Statement& row) { return VerifyChunk(row, 0, "", ""); }));
+  return scan(sql::kScanPolicyStates,
+              [](const Statement& row) { return VerifiedPolicyState(row, "", "").status(); });
 }
 
 }  // namespace pathwise::store

@@ -103,6 +103,13 @@ CREATE TABLE state_origins (
 ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN lease_expires_ms INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 5 -> 6: a CRC-32C of each learner row, event chunk and policy state (row_checksum.h),
+    // written with the row and checked on every read. NULL: a row written before, accepted as is.
+    R"sql(
+ALTER TABLE learners ADD COLUMN checksum INTEGER;
+ALTER TABLE event_chunks ADD COLUMN checksum INTEGER;
+ALTER TABLE policy_states ADD COLUMN checksum INTEGER;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == SqliteStore::kSchemaVersion,
               "one migration per schema version");

@@ -63,40 +63,64 @@ inline constexpr char kListModels[] =
     "SELECT m.name, MAX(m.version) FROM models m JOIN tenants t ON t.tenant_pk = m.tenant_pk "
     "WHERE t.tenant_id = ?1 GROUP BY m.name ORDER BY m.name";
 
+// A learner's row, with the columns its checksum covers as the row holds them (row_checksum.h).
 inline constexpr char kSelectLearnerInTenant[] =
-    "SELECT learner_pk, version, states FROM learners WHERE tenant_pk = ?1 AND learner_id = ?2";
+    "SELECT learner_pk, version, states, checksum, tenant_pk, learner_id FROM learners "
+    "WHERE tenant_pk = ?1 AND learner_id = ?2";
 inline constexpr char kSelectLearner[] =
-    "SELECT l.learner_pk, l.version, l.states FROM learners l "
-    "JOIN tenants t ON t.tenant_pk = l.tenant_pk WHERE t.tenant_id = ?1 AND l.learner_id = ?2";
+    "SELECT l.learner_pk, l.version, l.states, l.checksum, l.tenant_pk, l.learner_id FROM learners "
+    "l JOIN tenants t ON t.tenant_pk = l.tenant_pk WHERE t.tenant_id = ?1 AND l.learner_id = ?2";
 inline constexpr char kInsertLearner[] =
     "INSERT INTO learners (tenant_pk, learner_id, version, states) VALUES (?1, ?2, 0, x'')";
 inline constexpr char kUpdateLearner[] =
-    "UPDATE learners SET version = ?2, states = ?3 WHERE learner_pk = ?1";
+    "UPDATE learners SET version = ?2, states = ?3, checksum = ?4 WHERE learner_pk = ?1";
 inline constexpr char kUpdateLearnerVersion[] =
-    "UPDATE learners SET version = ?2 WHERE learner_pk = ?1";
+    "UPDATE learners SET version = ?2, checksum = ?3 WHERE learner_pk = ?1";
 inline constexpr char kDeleteLearner[] = "DELETE FROM learners WHERE learner_pk = ?1";
 inline constexpr char kListLearners[] =
     "SELECT l.learner_id FROM learners l JOIN tenants t ON t.tenant_pk = l.tenant_pk "
     "WHERE t.tenant_id = ?1 AND l.learner_id > ?2 ORDER BY l.learner_id LIMIT ?3";
 // One pass over the tenant's learners in id order, straight from the unique index: no sort.
 inline constexpr char kSelectAllLearners[] =
-    "SELECT l.learner_id, l.version, l.states, l.learner_pk FROM learners l "
+    "SELECT l.learner_id, l.version, l.states, l.learner_pk, l.checksum, l.tenant_pk FROM learners "
+    "l "
     "JOIN tenants t ON t.tenant_pk = l.tenant_pk WHERE t.tenant_id = ?1 ORDER BY l.learner_id";
 
 inline constexpr char kUpsertPolicyState[] =
-    "INSERT INTO policy_states (learner_pk, policy, state) VALUES (?1, ?2, ?3) "
-    "ON CONFLICT (learner_pk, policy) DO UPDATE SET state = excluded.state";
+    "INSERT INTO policy_states (learner_pk, policy, state, checksum) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (learner_pk, policy) DO UPDATE SET state = excluded.state, "
+    "checksum = excluded.checksum";
 inline constexpr char kDeletePolicyState[] =
     "DELETE FROM policy_states WHERE learner_pk = ?1 AND policy = ?2";
 inline constexpr char kSelectPolicyStates[] =
-    "SELECT policy, state FROM policy_states WHERE learner_pk = ?1 ORDER BY policy";
+    "SELECT policy, state, checksum, learner_pk FROM policy_states WHERE learner_pk = ?1 "
+    "ORDER BY policy";
 
+// The writer picks chunk_pk (one past the largest), so that the checksum can cover it.
 inline constexpr char kInsertChunk[] =
-    "INSERT INTO event_chunks (learner_pk, events) VALUES (?1, ?2)";
-inline constexpr char kSelectChunks[] = "SELECT events FROM event_chunks WHERE learner_pk = ?1";
+    "INSERT INTO event_chunks (chunk_pk, learner_pk, events, checksum) VALUES (?1, ?2, ?3, ?4)";
+inline constexpr char kLastChunkPk[] = "SELECT COALESCE(MAX(chunk_pk), 0) FROM event_chunks";
+// Chunks are read with the columns their checksum covers: chunk_pk, learner_pk, events, checksum.
+inline constexpr char kSelectChunks[] =
+    "SELECT chunk_pk, learner_pk, events, checksum FROM event_chunks WHERE learner_pk = ?1";
+inline constexpr char kSelectLastChunk[] =
+    "SELECT chunk_pk, learner_pk, events, checksum FROM event_chunks WHERE learner_pk = ?1 "
+    "ORDER BY chunk_pk DESC LIMIT 1";
 inline constexpr char kSelectChunksFrom[] =
-    "SELECT chunk_pk, events FROM event_chunks WHERE learner_pk = ?1 AND chunk_pk >= ?2 "
+    "SELECT chunk_pk, learner_pk, events, checksum FROM event_chunks WHERE learner_pk = ?1 "
+    "AND chunk_pk >= ?2 "
     "ORDER BY chunk_pk";
+
+// What CheckIntegrity reads: SQLite's checks (at most 20 problems listed), then every row that
+// carries a checksum, with the columns it covers.
+inline constexpr char kQuickCheck[] = "PRAGMA quick_check(20)";
+inline constexpr char kIntegrityCheck[] = "PRAGMA integrity_check(20)";
+inline constexpr char kScanLearners[] =
+    "SELECT learner_pk, version, states, checksum, tenant_pk, learner_id FROM learners";
+inline constexpr char kScanChunks[] =
+    "SELECT chunk_pk, learner_pk, events, checksum FROM event_chunks";
+inline constexpr char kScanPolicyStates[] =
+    "SELECT policy, state, checksum, learner_pk FROM policy_states";
 
 inline constexpr char kInsertJob[] =
     "INSERT INTO jobs (tenant_pk, job_id, kind, status, progress, params_json, result_model_name, "

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "store/sqlite_schema.h"
+#include "store/sqlite_statements.h"
 #include "store/sqlite_store_impl.h"
 
 namespace pathwise::store {
@@ -67,12 +68,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
       std::unique_ptr<Connection> writer,
       Connection::Open(impl->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   PATHWISE_RETURN_IF_ERROR(internal::PrepareDatabase(*writer, impl->path));
+  PATHWISE_ASSIGN_OR_RETURN(impl->last_chunk_pk, writer->QueryInt(internal::sql::kLastChunkPk));
   impl->readers = std::make_unique<internal::ReaderPool>(impl->path, options.max_idle_readers);
   internal::EventIdCache* event_ids = impl->event_ids.get();
   impl->writer = std::make_unique<internal::GroupCommitWriter>(
       std::move(writer), options.max_writes_per_commit,
       [event_ids](int64_t learner_pk) { event_ids->Erase(learner_pk); });
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+  auto store = std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+  if (options.check_integrity_at_open) PATHWISE_RETURN_IF_ERROR(store->CheckIntegrity());
+  return store;
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

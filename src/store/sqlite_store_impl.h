@@ -39,6 +39,9 @@ struct SqliteStore::Impl {
 
   std::unique_ptr<internal::ReaderPool> readers;
   std::unique_ptr<internal::GroupCommitWriter> writer;
+  // The largest event chunk key handed out, used by the writer only: it picks each chunk's key
+  // itself so that the chunk's checksum covers it (sequences follow from it).
+  int64_t last_chunk_pk = 0;
 
   // ---- Events (sqlite_learners.cc) -------------------------------------------------------------
 

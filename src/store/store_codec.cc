@@ -75,8 +75,8 @@ void PutDouble(std::string& out, double value) {
 }  // namespace
 
 Status CorruptBlob(std::string_view what) {
-  return Status::FailedPrecondition("the database holds a damaged " + std::string(what) +
-                                    " (restore it from a backup)");
+  return Status(StatusCode::kDataLoss, "the database holds a damaged " + std::string(what) +
+                                           " (restore it from a backup)");
 }
 
 uint8_t ByteReader::Byte() {
@@ -188,6 +188,7 @@ Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes) {
     }
     if (shared > 0) state.competency_id = states.back().competency_id.substr(0, shared);
     state.competency_id += reader.Text();
+    if (!IsValidUtf8(state.competency_id)) return CorruptBlob("learner state (competency id)");
     const double value = reader.Double();
     const uint64_t opportunities = reader.Varint();
     state.opportunities = static_cast<uint32_t>(opportunities);
@@ -245,6 +246,16 @@ std::vector<MasteryEstimate> MergeStates(std::vector<MasteryEstimate> stored,
   }
   while (i < stored.size()) merged.push_back(std::move(stored[i++]));
   return merged;
+}
+
+Result<uint64_t> CountEvents(std::string_view chunk_head) {
+  ByteReader reader(chunk_head);
+  if (reader.Byte() != kEventFormat || !reader.ok()) {
+    return CorruptBlob("event chunk with an unknown format");
+  }
+  const uint64_t count = reader.Varint();
+  if (!reader.ok() || count == 0) return CorruptBlob("event chunk with a bad count");
+  return count;
 }
 
 std::string EncodeEvents(const std::vector<const Observation*>& events) {

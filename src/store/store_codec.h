@@ -15,6 +15,8 @@
 #include <pathwise/result.h>
 #include <pathwise/types.h>
 
+#include "store/row_checksum.h"
+
 namespace pathwise::store::internal {
 
 /// Encodes states sorted by competency id (REQUIRES: sorted, ids unique). Layout: a format byte
@@ -32,8 +34,8 @@ std::string EncodeStates(const std::vector<MasteryEstimate>& sorted_states);
 /// Decodes EncodeStates' output (empty input: no states), format 2 (written before the odds: bit
 /// 2 never set, odds_scale NaN after decoding), and format 1 (written before log-odds:
 /// the value is always p_learned, flags only `mastered`; a stored 0 or 1, which was a rounded
-/// streak, is read as the nearest probability inside (0, 1)). FailedPrecondition naming the problem
-/// when the bytes are not a valid encoding (a damaged database).
+/// streak, is read as the nearest probability inside (0, 1)). DataLoss naming the problem when the
+/// bytes are not a valid encoding or hold an id that is not UTF-8 (a damaged database).
 Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes);
 
 /// `stored` (sorted) with `updates` written over it by competency id; the result is sorted.
@@ -47,8 +49,13 @@ std::vector<MasteryEstimate> MergeStates(std::vector<MasteryEstimate> stored,
 /// a double follow), zigzag varint of the timestamp minus the previous event's (0 for the first).
 std::string EncodeEvents(const std::vector<const Observation*>& events);
 
+/// The number of events in a chunk, read from its first bytes (at least the format byte and the
+/// count's varint). DataLoss when they are not the head of a valid chunk.
+Result<uint64_t> CountEvents(std::string_view chunk_head);
+
 /// Calls `visit(index, event_id, activity_id, outcome, timestamp_ms)` for each event of a chunk, in
-/// order; the views point into `bytes`. FailedPrecondition when the bytes are not a valid chunk.
+/// order; the views point into `bytes`. DataLoss when the bytes are not a valid chunk or hold an id
+/// that is not UTF-8.
 template <typename Visitor>
 Status DecodeEvents(std::string_view bytes, Visitor&& visit);
 
@@ -97,6 +104,10 @@ Status DecodeEvents(std::string_view bytes, Visitor&& visit) {
     timestamp = static_cast<int64_t>(static_cast<uint64_t>(timestamp) +
                                      static_cast<uint64_t>(reader.ZigzagVarint()));
     if (!reader.ok()) return CorruptBlob("truncated event chunk");
+    // Ids go out in protobuf strings, which must be UTF-8: damage must not reach a client as such.
+    if (!IsValidUtf8(event_id) || !IsValidUtf8(activity_id)) {
+      return CorruptBlob("event chunk (an id that is not UTF-8)");
+    }
     visit(static_cast<size_t>(i), event_id, activity_id, outcome, timestamp);
   }
   if (!reader.done()) return CorruptBlob("event chunk with trailing bytes");

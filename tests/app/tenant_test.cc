@@ -78,7 +78,56 @@ TEST(TenantTest, FailedCommitLeavesMemoryAsTheStoreHasIt) {
   EXPECT_EQ(final_view->mastery.competencies[0].opportunities, 2u);
   Result<LearnerExport> exported = tenant.ExportLearner("ann");
   ASSERT_OK(exported);
-  EXPECT_EQ(exported->events.size(), 2u);
+  Result<std::vector<store::StoredObservation>> events = exported->RemainingEvents();
+  ASSERT_OK(events);
+  EXPECT_EQ(events->size(), 2u);
+}
+
+// An export is the learner as of its start, read a page at a time: events recorded while it is
+// read are not in it, and a deletion or a voiding in the middle fails it rather than mix two
+// histories.
+TEST(TenantExportTest, PagesAreTheLearnerAsOfTheStart) {
+  store::MemoryStore store;
+  ServiceLimits limits;
+  Tenant tenant("t", &store, &limits);
+  ASSERT_OK(tenant.Load());
+  ASSERT_OK(tenant.PutGraph(ChainDefinition(), std::nullopt));
+  std::vector<Observation> first;
+  for (int i = 0; i < 7; ++i) {
+    first.push_back({"e" + std::to_string(i), "ann", i % 2 == 0 ? "act.a" : "act.b", 1.0, 10 + i});
+  }
+  ASSERT_OK(tenant.Record(first, false));
+
+  Result<LearnerExport> exported = tenant.ExportLearner("ann");
+  ASSERT_OK(exported);
+  const uint64_t version = exported->state().version;
+  Result<std::vector<store::StoredObservation>> page = exported->NextEvents(3);
+  ASSERT_OK(page);
+  ASSERT_EQ(page->size(), 3u);
+  std::vector<std::string> ids;
+  for (const store::StoredObservation& e : *page) ids.push_back(e.observation.event_id);
+  ASSERT_OK(tenant.Record({{"late", "ann", "act.a", 0.0, 99}}, false));  // not part of the export
+  for (;;) {
+    page = exported->NextEvents(3);
+    ASSERT_OK(page);
+    if (page->empty()) break;
+    for (const store::StoredObservation& e : *page) ids.push_back(e.observation.event_id);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"e0", "e1", "e2", "e3", "e4", "e5", "e6"}));
+  EXPECT_EQ(exported->state().version, version);
+
+  Result<LearnerExport> deleted_midway = tenant.ExportLearner("ann");
+  ASSERT_OK(deleted_midway);
+  ASSERT_OK(deleted_midway->NextEvents(3));
+  ASSERT_OK(tenant.DeleteLearner("ann"));
+  EXPECT_EQ(deleted_midway->NextEvents(3).status().code(), StatusCode::kAborted);
+
+  ASSERT_OK(tenant.Record(first, false));
+  Result<LearnerExport> voided_midway = tenant.ExportLearner("ann");
+  ASSERT_OK(voided_midway);
+  ASSERT_OK(voided_midway->NextEvents(3));
+  ASSERT_OK(tenant.VoidEvents({"e6"}, false));
+  EXPECT_EQ(voided_midway->NextEvents(3).status().code(), StatusCode::kAborted);
 }
 
 // Two Tenant objects of one tenant on one store stand for two replicas; the memory store announces

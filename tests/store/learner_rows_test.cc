@@ -111,7 +111,7 @@ TEST(LearnerRowsTest, DecodesARowAndNamesTheLearnerWhenItIsDamaged) {
   ASSERT_OK(DecodeLearner("new", 0, ""));  // a row inserted before its first states
   Result<StoredLearner> damaged = DecodeLearner("ann", 7, states.substr(0, states.size() - 1));
   ASSERT_FALSE(damaged.ok());
-  EXPECT_EQ(damaged.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(damaged.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(damaged.status().message().find("learner 'ann'"), std::string::npos);
 }
 

@@ -626,6 +626,32 @@ TEST_P(LearnerStoreTest, ListEventsPagesInCommitOrder) {
   EXPECT_EQ(store_->ListEvents("acme", "nobody", 0, 0).status().code(), StatusCode::kNotFound);
 }
 
+// The end of an export (app/tenant.h LearnerExport): the learner's last event, read with its state.
+TEST_P(LearnerStoreTest, GetLearnerTellsTheLastEventsSequence) {
+  ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", "ann", "x", 3)));
+  ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", "bob", "y", 2)));
+  Result<StoredLearner> ann = store_->GetLearner("acme", "ann");
+  ASSERT_OK(ann);
+  Result<std::vector<StoredObservation>> events = store_->ListEvents("acme", "ann", 0, 0);
+  ASSERT_OK(events);
+  EXPECT_EQ(ann->last_event_sequence, events->back().sequence);
+  ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", "ann", "z", 4)));
+  events = store_->ListEvents("acme", "ann", 0, 0);
+  ASSERT_OK(events);
+  EXPECT_GT(events->back().sequence, ann->last_event_sequence);
+  ann = store_->GetLearner("acme", "ann");
+  ASSERT_OK(ann);
+  EXPECT_EQ(ann->last_event_sequence, events->back().sequence);
+  // A learner with states and no events.
+  EventBatch states_only;
+  states_only.tenant_id = "acme";
+  states_only.learners.push_back({"cid", std::nullopt, {State("a0", 0.5, 1, 10)}});
+  ASSERT_OK(store_->CommitEvents(states_only));
+  Result<StoredLearner> cid = store_->GetLearner("acme", "cid");
+  ASSERT_OK(cid);
+  EXPECT_EQ(cid->last_event_sequence, 0);
+}
+
 TEST_P(LearnerStoreTest, ListLearnersPagesSorted) {
   for (const char* learner : {"dan", "ann", "carl", "bob", "eve"}) {
     ASSERT_OK(store_->CommitEvents(LearnerBatch("acme", learner, "e", 1)));

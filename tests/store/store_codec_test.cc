@@ -120,7 +120,7 @@ TEST(StoreCodecTest, OddsAreStoredExactlyWhenTheyAreTheState) {
   const double bad = 0x1.0p300;
   const size_t value_at = 1 + 1 + 1 + 2;  // format, count, shared prefix, length and "a"
   std::memcpy(&bytes[value_at], &bad, sizeof(bad));
-  EXPECT_EQ(DecodeStates(bytes).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(DecodeStates(bytes).status().code(), StatusCode::kDataLoss);
 }
 
 // Format 1 (before log-odds) stored the probability; a stored 1.0 was a rounded streak and is read
@@ -229,12 +229,11 @@ TEST(StoreCodecTest, DamagedBlobsAreReportedNotDecoded) {
 
   // Every truncation and every single-byte change of the format byte must be caught.
   for (size_t n = 1; n < good_states.size(); ++n) {
-    EXPECT_EQ(DecodeStates(good_states.substr(0, n)).status().code(),
-              StatusCode::kFailedPrecondition)
+    EXPECT_EQ(DecodeStates(good_states.substr(0, n)).status().code(), StatusCode::kDataLoss)
         << "states truncated to " << n;
   }
   for (size_t n = 0; n < good_events.size(); ++n) {
-    EXPECT_EQ(decode_events(good_events.substr(0, n)).code(), StatusCode::kFailedPrecondition)
+    EXPECT_EQ(decode_events(good_events.substr(0, n)).code(), StatusCode::kDataLoss)
         << "events truncated to " << n;
   }
   EXPECT_FALSE(DecodeStates(good_states + "x").ok());

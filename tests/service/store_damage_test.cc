@@ -1,0 +1,111 @@
+// The real pathwised on a damaged SQLite store (issue 15, defect 16): it refuses to start on a
+// store that fails its integrity check, and when the scheduled check finds damage in a running
+// store, health turns NOT_SERVING and the calls that read the store get DATA_LOSS, not the data.
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <grpcpp/create_channel.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "server_process.h"
+#include "service_test_util.h"
+
+namespace pathwise::service {
+namespace {
+
+using pathwise::testing::CheckHealth;
+using testing::ChainGraph;
+using testing::ChildServer;
+using testing::Ctx;
+using testing::ExportEvents;
+using testing::kKeyA;
+using testing::MakeObservation;
+using testing::PutGraphOrFail;
+using testing::ReadFile;
+using testing::Stubs;
+using testing::TempDir;
+
+// Another process's write to the database: what damage to a row's bytes looks like to the server.
+void DamageLearnerRow(const std::string& db_path, const std::string& learner) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 10000);
+  const std::string sql = "UPDATE learners SET states = x'' WHERE learner_id = '" + learner + "'";
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+      << (error != nullptr ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+void RecordSome(Stubs& stubs) {
+  v1::RecordEventsRequest batch;
+  for (int i = 0; i < 20; ++i) {
+    *batch.add_events() = MakeObservation("e" + std::to_string(i), i % 2 ? "ann" : "bob",
+                                          i % 3 ? "act.a" : "act.b", i % 4 ? 1 : 0, i);
+  }
+  v1::RecordEventsResponse response;
+  const grpc::Status status = stubs.learners->RecordEvents(Ctx(kKeyA).get(), batch, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST(StoreDamageTest, ADamagedStoreIsRefusedAtStart) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data", log = dir.path() + "/pathwised.log";
+  {
+    ChildServer child({"--data-dir", data}, log);
+    ASSERT_TRUE(child.started()) << child.start_status();
+    Stubs stubs(grpc::CreateChannel(child.address(), grpc::InsecureChannelCredentials()));
+    PutGraphOrFail(stubs, kKeyA, ChainGraph());
+    RecordSome(stubs);
+    std::string report;
+    ASSERT_TRUE(child.Stop(15.0, &report)) << report;
+  }
+  DamageLearnerRow(data + "/pathwise.db", "ann");
+  ChildServer refused({"--data-dir", data}, log);
+  EXPECT_FALSE(refused.started());
+  const std::string logged = ReadFile(log);
+  EXPECT_NE(logged.find("fails its checksum"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("learner 'ann'"), std::string::npos) << logged;
+}
+
+TEST(StoreDamageTest, DamageFoundWhileServingTurnsHealthNotServingAndReadsDataLoss) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data", log = dir.path() + "/pathwised.log";
+  ChildServer child({"--data-dir", data}, log, {"--integrity-check-interval-seconds", "0.2"});
+  ASSERT_TRUE(child.started()) << child.start_status();
+  auto channel = grpc::CreateChannel(child.address(), grpc::InsecureChannelCredentials());
+  Stubs stubs(channel);
+  PutGraphOrFail(stubs, kKeyA, ChainGraph());
+  RecordSome(stubs);
+  grpc::Status exported;
+  EXPECT_EQ(ExportEvents(stubs, kKeyA, "ann", &exported).size(), 10u);
+  ASSERT_TRUE(exported.ok()) << exported.error_message();
+
+  DamageLearnerRow(data + "/pathwise.db", "ann");
+  // The next scheduled check finds it; the wait is bounded by the test's timeout, not timed.
+  Result<std::string> health = CheckHealth(channel);
+  while (health.ok() && *health == "SERVING") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    health = CheckHealth(channel);
+  }
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(*health, "NOT_SERVING");
+  EXPECT_TRUE(ExportEvents(stubs, kKeyA, "bob", &exported).empty());
+  EXPECT_EQ(exported.error_code(), grpc::StatusCode::DATA_LOSS) << exported.error_message();
+  EXPECT_NE(exported.error_message().find("fails its checksum"), std::string::npos)
+      << exported.error_message();
+  v1::RecordEventsRequest more;
+  *more.add_events() = MakeObservation("late", "bob", "act.a", 1, 100);
+  v1::RecordEventsResponse response;
+  const grpc::Status recorded = stubs.learners->RecordEvents(Ctx(kKeyA).get(), more, &response);
+  EXPECT_EQ(recorded.error_code(), grpc::StatusCode::DATA_LOSS) << recorded.error_message();
+  std::string report;
+  child.Stop(15.0, &report);
+  EXPECT_NE(ReadFile(log).find("store damaged"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pathwise::service
