@@ -325,6 +325,8 @@ Status PathwiseServer::Shutdown(std::chrono::milliseconds grace) {
   const auto left = grace - std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::steady_clock::now() - started);
   const bool jobs_stopped = impl_->jobs->Stop(std::max(left, std::chrono::milliseconds(0)));
+  // A warm-up still restoring learners (or filling the event-id filter) reads the store.
+  impl_->tenants->StopBackgroundWork();
   Status closed = impl_->store->Close();
   if (!jobs_stopped) {
     // A fit still runs on a detached thread and may touch the tenants and the store (which now
