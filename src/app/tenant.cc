@@ -1009,15 +1009,13 @@ Status Tenant::CatchUp() {
       return Status::FailedPrecondition("the stored graph and active model do not fit: " +
                                         next.status().message());
     }
-    // A fresh engine, and every learner reloaded (under the new curriculum, whose generation no
-    // slot has) on first use: the replica that put the curriculum rewrites the stored states, so
-    // this one only reads, from the states once that replica has put their origin, else from the
-    // events. Learners created elsewhere get a slot, so that reads find them.
+    // A fresh engine, and every learner reloaded (replayed under the new curriculum, whose
+    // generation no slot has) on first use: the replica that put the curriculum rewrites the stored
+    // states, so this one only reads. Replayed, not restored from the states: a batch this replica
+    // recorded under the previous curriculum in the moments before it heard of the new one stored
+    // states of the previous one (README, "Running replicas"). Learners created elsewhere get a
+    // slot, so that reads find them.
     StopWarmUp();
-    if ((*next)->has_graph()) {
-      PATHWISE_ASSIGN_OR_RETURN(const std::string origin, store_->GetStateOrigin(id_));
-      (*next)->states_restorable = origin == StateOrigin(**next) && !ReadsRecentAnswers(**next);
-    }
     std::string after;
     while (true) {
       PATHWISE_ASSIGN_OR_RETURN(std::vector<std::string> learners,
