@@ -397,11 +397,13 @@ double FirstCorrectRead(const std::string& address, Clock::time_point spawned,
   return -1.0;
 }
 
-// Seconds from `spawned` until the server's log says the warm-up restored every learner, or a
-// negative number after 600 s.
-double WarmUpComplete(const std::string& log_path, Clock::time_point spawned) {
+// Seconds from `spawned` until the server's log (from byte `offset` on: the server appends)
+// says the warm-up restored every learner, or a negative number after 600 s.
+double WarmUpComplete(const std::string& log_path, std::streamoff offset,
+                      Clock::time_point spawned) {
   while (Clock::now() - spawned < std::chrono::seconds(600)) {
     std::ifstream log(log_path);
+    log.seekg(offset);
     for (std::string line; std::getline(log, line);) {
       if (line.find("msg=\"warm-up complete\"") != std::string::npos)
         return std::chrono::duration<double>(Clock::now() - spawned).count();
@@ -425,6 +427,9 @@ bool MeasureRestarts(const Options& o) {
     std::string probe;
     std::vector<pathwise::MasteryEstimate> probe_states;
     if (!ReadProbe(o, &probe, &probe_states)) return false;
+    std::error_code ec;
+    const auto log_size = std::filesystem::file_size(o.data_dir + ".log", ec);
+    const std::streamoff log_offset = ec ? 0 : static_cast<std::streamoff>(log_size);
     pathwise::testing::ServerProcess server;
     double startup_seconds = 0;
     Clock::time_point spawned;
@@ -435,7 +440,7 @@ bool MeasureRestarts(const Options& o) {
     }
     const double ready = FirstCorrectRead(server.address(), spawned, probe, probe_states);
     const double warm =
-        from_states ? WarmUpComplete(o.data_dir + ".log", spawned) : startup_seconds;
+        from_states ? WarmUpComplete(o.data_dir + ".log", log_offset, spawned) : startup_seconds;
     if (ready < 0 || warm < 0) {
       std::fprintf(stderr, "restart (%s): %s\n", how,
                    ready < 0 ? "the probe learner was never served its stored states"

@@ -489,9 +489,11 @@ void Tenant::StartFromStatesLocked(std::shared_ptr<Curriculum> next) {
   all_listed_ = false;
   // Until the filter holds every stored id, MarkDuplicates asks the store about every event of a
   // stored learner: start-up does not wait for the ids, and no duplicate gets through meanwhile.
+  // The warm-up fills it once it is done: both read most of the store, and run together each
+  // takes as long as both one after the other, while a learner not yet restored costs a call more
+  // (a load) than an event id not yet in the filter (a lookup).
   auto seen = std::make_shared<SeenEvents>(*limits_);
   std::atomic_store(&seen_events_, seen);
-  StartFillingEventFilter(std::move(seen));
   std::shared_ptr<const Curriculum> target = next;
   Publish(std::move(next));
   {
@@ -499,8 +501,11 @@ void Tenant::StartFromStatesLocked(std::shared_ptr<Curriculum> next) {
     stop_warm_up_ = false;
     warm_up_running_ = true;
   }
-  warm_up_ = std::thread([this, target = std::move(target)]() mutable {
+  warm_up_ = std::thread([this, target = std::move(target), seen = std::move(seen)]() mutable {
     WarmUp(std::move(target), std::chrono::steady_clock::now());
+    // Also after a stop: every other user of filler_ stops the warm-up first, and a stop by a new
+    // curriculum of another replica (CatchUp) keeps this filter.
+    StartFillingEventFilter(std::move(seen));
   });
 }
 

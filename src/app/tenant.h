@@ -219,13 +219,13 @@ class Tenant {
   /// learner (VoidEvents, num_learners) list them from the store until the warm-up is done. A
   /// learner whose stored states are not exact (stored without their odds, a policy state this
   /// build does not read) is replayed from its events instead, and its states rewritten. The
-  /// event-id filter is filled from the stored ids by another background thread, and until it is
-  /// complete every event of a stored learner is looked up in the store, so idempotency holds from
-  /// the first call. Otherwise (no origin, a stale one after a crash in the middle of a rebuild,
-  /// other settings, or an evidence rule that reads recent answers) every learner is rebuilt by
-  /// replaying the stored events before Load returns, the stored states that differ are
-  /// rewritten, and the origin is put. FailedPrecondition when the stored graph or model no
-  /// longer validates; store errors as they come.
+  /// event-id filter is filled from the stored ids in the background once the warm-up is done, and
+  /// until it is complete every event of a stored learner is looked up in the store, so
+  /// idempotency holds from the first call. Otherwise (no origin, a stale one after a crash in the
+  /// middle of a rebuild, other settings, or an evidence rule that reads recent answers) every
+  /// learner is rebuilt by replaying the stored events before Load returns, the stored states that
+  /// differ are rewritten, and the origin is put. FailedPrecondition when the stored graph or model
+  /// no longer validates; store errors as they come.
   Status Load();
 
   /// Blocks until the warm-up started by a Load from states has restored every stored learner,
@@ -443,8 +443,8 @@ class Tenant {
   // refreshes every slot and the event-id filter, then publishes `next`. Returns how many learners
   // were replayed. REQUIRES: write_mu_ held exclusively.
   Result<uint64_t> RebuildLocked(std::shared_ptr<Curriculum> next);
-  // Publishes `next` with every stored learner not yet loaded, starts filling a new event-id
-  // filter and starts the warm-up that restores the learners' stored states. REQUIRES: write_mu_
+  // Publishes `next` with every stored learner not yet loaded and starts the warm-up that restores
+  // the learners' stored states, then fills a new event-id filter. REQUIRES: write_mu_
   // held exclusively, and the store's state origin equal to StateOrigin(*next).
   void StartFromStatesLocked(std::shared_ptr<Curriculum> next);
   // The warm-up's thread: restores every stored learner that no call has loaded yet into
