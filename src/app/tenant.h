@@ -430,7 +430,8 @@ class Tenant {
   // Per learner of the batch (sorted by id), the competencies it changed (sorted by id); moves
   // them out of the batch.
   std::vector<LearnerMastery> ChangedMastery(PendingBatch& batch);
-  // Replaces the learners the batch applied events to by a replay of their stored events.
+  // Replaces the learners the batch applied events to by what the store holds
+  // (ReloadLearnerLocked).
   void ReloadAppliedLearners(PendingBatch& batch);
   // After a commit that another replica's write made fail: every learner of the batch reloaded
   // from the store, and the batch back to where LockLearners left it.
