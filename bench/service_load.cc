@@ -1,8 +1,10 @@
 // End-to-end load on pathwised over loopback: durable event ingestion in batches of 100, then
 // Recommend, with throughput and p50/p99 latency; then the store's size, the server's peak memory,
-// and how long a restart takes to rebuild every learner's mastery from the store: from the stored
-// states (the fast path), and by replaying the stored events (the recovery path, forced by clearing
-// the store's state origin while the server is stopped).
+// and how long a restart takes: from the stored states (the fast path: the server serves once the
+// curriculum is read and restores the learners in the background, loading first any learner a call
+// needs), and by replaying the stored events (the recovery path, forced by clearing the store's
+// state origin while the server is stopped). "Ready" is the first read of a learner that answers
+// exactly its stored states, after the health check said SERVING.
 //
 // The program starts the real server binary as a child process (so its memory is measured alone)
 // and drives it with asynchronous gRPC clients, many calls in flight per thread.
@@ -122,13 +124,15 @@ bool ParseOptions(int argc, char** argv, Options* o) {
 
 // ---- The server as a child process --------------------------------------------------------------
 
-// pathwised over o.data_dir, its log in <data_dir>.log; *startup_seconds: from the spawn until it
-// answers SERVING, which on a restart includes rebuilding every learner's mastery.
+// pathwised over o.data_dir, its log in <data_dir>.log (at `log_level`); *startup_seconds: from
+// the spawn until it answers SERVING (on a restart from states, once the curriculum is read; by
+// replay, once every learner is rebuilt); *spawned: when it was spawned.
 pathwise::Status StartServer(const Options& o, pathwise::testing::ServerProcess* server,
-                             double* startup_seconds) {
+                             double* startup_seconds, Clock::time_point* spawned = nullptr,
+                             const char* log_level = "warning") {
   pathwise::testing::ServerProcessOptions options;
   options.binary = o.server;
-  options.args = {"--api-key", std::string("load=") + kKey, "--log-level", "warning"};
+  options.args = {"--api-key", std::string("load=") + kKey, "--log-level", log_level};
   if (o.store.empty()) {
     options.args.insert(options.args.end(), {"--data-dir", o.data_dir});
   } else {
@@ -137,6 +141,7 @@ pathwise::Status StartServer(const Options& o, pathwise::testing::ServerProcess*
   options.log_path = o.data_dir + ".log";
   options.startup_timeout_seconds = 0;  // a restart of a large store may take minutes
   const auto started = Clock::now();
+  if (spawned != nullptr) *spawned = started;
   pathwise::Status status = server->Start(options);
   *startup_seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return status;
@@ -340,20 +345,116 @@ double Percentile(const std::vector<double>& sorted, double q) {
   return sorted[std::min(sorted.size() - 1, static_cast<size_t>(q * sorted.size()))];
 }
 
+// The learner a start from states restores last (the warm-up goes in learner-id order: the
+// highest id) and its stored states, read while the server is down.
+bool ReadProbe(const Options& o, std::string* learner,
+               std::vector<pathwise::MasteryEstimate>* states) {
+  pathwise::store::SqliteStoreOptions options;
+  options.data_dir = o.data_dir;
+  pathwise::Result<std::unique_ptr<pathwise::store::SqliteStore>> store =
+      pathwise::store::SqliteStore::Open(options);
+  if (!store.ok()) {
+    std::fprintf(stderr, "opening the store: %s\n", store.status().message().c_str());
+    return false;
+  }
+  pathwise::Result<std::vector<std::string>> learners = (*store)->ListLearners(kTenant, "", 0);
+  if (!learners.ok() || learners->empty()) {
+    std::fprintf(stderr, "no stored learner to read back\n");
+    return false;
+  }
+  *learner = learners->back();
+  pathwise::Result<pathwise::store::StoredLearner> stored = (*store)->GetLearner(kTenant, *learner);
+  if (!stored.ok()) return false;
+  *states = stored->competencies;
+  return true;
+}
+
+// Seconds from `spawned` until GetMastery of `learner` answers exactly the stored states (what a
+// complete restore serves), or a negative number after 600 s.
+double FirstCorrectRead(const std::string& address, Clock::time_point spawned,
+                        const std::string& learner,
+                        const std::vector<pathwise::MasteryEstimate>& states) {
+  auto stub =
+      v1::LearnerService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  v1::GetMasteryRequest request;
+  request.set_learner_id(learner);
+  for (const pathwise::MasteryEstimate& e : states) request.add_competency_ids(e.competency_id);
+  while (Clock::now() - spawned < std::chrono::seconds(600)) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Bearer ") + kKey);
+    v1::GetMasteryResponse response;
+    grpc::Status status = stub->GetMastery(&context, request, &response);
+    bool same = status.ok() && response.competencies_size() == static_cast<int>(states.size());
+    for (size_t i = 0; same && i < states.size(); ++i) {
+      const v1::MasteryEstimate& got = response.competencies(static_cast<int>(i));
+      same = got.p_learned() == states[i].p_learned &&
+             got.opportunities() == states[i].opportunities &&
+             got.last_practiced_ms() == states[i].last_practiced_ms;
+    }
+    if (same) return std::chrono::duration<double>(Clock::now() - spawned).count();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return -1.0;
+}
+
+// Seconds from `spawned` until the server's log (from byte `offset` on: the server appends)
+// says the warm-up restored every learner, or a negative number after 600 s.
+double WarmUpComplete(const std::string& log_path, std::streamoff offset,
+                      Clock::time_point spawned) {
+  while (Clock::now() - spawned < std::chrono::seconds(600)) {
+    std::ifstream log(log_path);
+    log.seekg(offset);
+    for (std::string line; std::getline(log, line);) {
+      if (line.find("msg=\"warm-up complete\"") != std::string::npos)
+        return std::chrono::duration<double>(Clock::now() - spawned).count();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1.0;
+}
+
 // Restarts the server on o.data_dir: `restarts` times from the stored states, and as often by
-// replaying the events (the state origin cleared before each). Prints each start-up time and the
-// ratio of the medians. False when a start fails.
+// replaying the events (the state origin cleared before each). Prints, for each start, the time
+// until SERVING, until the first read of a learner answers exactly its stored states (from
+// states: the learner the warm-up reaches last), and until every learner is in memory (from
+// states: the warm-up's end; by replay: SERVING), with the peak RSS then. False when a start
+// fails.
 bool MeasureRestarts(const Options& o) {
-  auto start = [&o](const char* how, std::vector<double>* seconds) {
+  struct Times {
+    std::vector<double> serving, ready, warm;
+  };
+  auto start = [&o](const char* how, bool from_states, Times* times) {
+    std::string probe;
+    std::vector<pathwise::MasteryEstimate> probe_states;
+    if (!ReadProbe(o, &probe, &probe_states)) return false;
+    std::error_code ec;
+    const auto log_size = std::filesystem::file_size(o.data_dir + ".log", ec);
+    const std::streamoff log_offset = ec ? 0 : static_cast<std::streamoff>(log_size);
     pathwise::testing::ServerProcess server;
     double startup_seconds = 0;
-    if (pathwise::Status started = StartServer(o, &server, &startup_seconds); !started.ok()) {
+    Clock::time_point spawned;
+    if (pathwise::Status started = StartServer(o, &server, &startup_seconds, &spawned, "info");
+        !started.ok()) {
       std::fprintf(stderr, "restart (%s) failed: %s\n", how, started.message().c_str());
       return false;
     }
-    seconds->push_back(startup_seconds);
-    std::printf("restart from %s: listening again after %.2f s (%d learners); peak RSS %.1f MiB\n",
-                how, startup_seconds, o.learners, PeakMemoryMiB(server.pid()));
+    const double ready = FirstCorrectRead(server.address(), spawned, probe, probe_states);
+    const double warm =
+        from_states ? WarmUpComplete(o.data_dir + ".log", log_offset, spawned) : startup_seconds;
+    if (ready < 0 || warm < 0) {
+      std::fprintf(stderr, "restart (%s): %s\n", how,
+                   ready < 0 ? "the probe learner was never served its stored states"
+                             : "the warm-up never completed");
+      server.Signal(SIGTERM);
+      return false;
+    }
+    times->serving.push_back(startup_seconds);
+    times->ready.push_back(ready);
+    times->warm.push_back(warm);
+    std::printf(
+        "restart from %s: SERVING after %.3f s, first correct read (%s) after %.3f s, every "
+        "learner in memory after %.2f s; peak RSS %.1f MiB\n",
+        how, startup_seconds, probe.c_str(), ready, warm, PeakMemoryMiB(server.pid()));
     std::fflush(stdout);
     server.Signal(SIGTERM);
     return true;
@@ -372,13 +473,16 @@ bool MeasureRestarts(const Options& o) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
-  std::vector<double> from_states, from_events;
+  Times from_states, from_events;
   for (int i = 0; i < o.restarts; ++i) {
-    if (!start("states", &from_states)) return false;
-    if (!clear_origin() || !start("events", &from_events)) return false;
+    if (!start("states", true, &from_states)) return false;
+    if (!clear_origin() || !start("events", false, &from_events)) return false;
   }
-  std::printf("restart medians: from states %.2f s, from events %.2f s (%.1fx faster)\n",
-              median(from_states), median(from_events), median(from_events) / median(from_states));
+  std::printf(
+      "restart medians: from states ready %.3f s (SERVING %.3f s, warm %.2f s), from events "
+      "ready %.2f s (%.1fx)\n",
+      median(from_states.ready), median(from_states.serving), median(from_states.warm),
+      median(from_events.ready), median(from_events.ready) / median(from_states.ready));
   return true;
 }
 
@@ -565,7 +669,7 @@ int main(int argc, char** argv) {
       o.learners, std::min(o.events_per_learner, kCompetencies), DirectoryMiB(o.data_dir),
       o.data_dir.c_str(), peak);
 
-  // Restart: the time until the server listens again, every learner's mastery restored.
+  // Restart: the time until the server serves again, and until every learner is in memory.
   if (!MeasureRestarts(o)) return 1;
   if (!o.keep_data) {
     std::filesystem::remove_all(o.data_dir, ec);

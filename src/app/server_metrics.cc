@@ -59,7 +59,16 @@ ServerMetrics::ServerMetrics()
       fit_duration_(
           registry_.AddHistogram("pathwise_fit_duration_seconds",
                                  "Time of a fit job from RUNNING to the state it ended in.",
-                                 {"tenant", "state"}, FitDurationBuckets())) {}
+                                 {"tenant", "state"}, FitDurationBuckets())),
+      warm_up_complete_(registry_.AddGauge(
+          "pathwise_tenant_warm_up_complete",
+          "1 once every stored learner of the tenant is in memory (after a start from stored "
+          "states, the background warm-up is done), else 0.",
+          {"tenant"})),
+      warm_up_seconds_(registry_.AddGauge(
+          "pathwise_tenant_warm_up_seconds",
+          "Seconds the tenant's warm-up took to restore every stored learner (0 until done).",
+          {"tenant"})) {}
 
 void ServerMetrics::RecordRpc(std::string_view service, std::string_view method,
                               std::string_view tenant_id, std::string_view code, double seconds) {

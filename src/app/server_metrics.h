@@ -24,6 +24,9 @@ namespace pathwise::app {
 /// - pathwise_fit_queue_depth, pathwise_fit_jobs_running: fit jobs queued, running.
 /// - pathwise_fit_jobs_total{tenant,state}: jobs that entered each state.
 /// - pathwise_fit_duration_seconds{tenant,state}: histogram, RUNNING to the job's end state.
+/// - pathwise_tenant_warm_up_complete{tenant}: 1 once every stored learner is in memory (a start
+///   from stored states serves at once and restores the learners in the background), else 0.
+/// - pathwise_tenant_warm_up_seconds{tenant}: how long that warm-up took (0 until it is done).
 ///
 /// `tenant` is the tenant id (never an API key); it is empty for a call that did not authenticate.
 /// `code` is the gRPC status code's name (NOT_FOUND, ...); `state` a job state's lower-case name.
@@ -52,6 +55,9 @@ class ServerMetrics {
   Gauge& commit_queue_depth() { return commit_queue_depth_; }
   Gauge& fit_queue_depth() { return fit_queue_depth_; }
   Gauge& fit_jobs_running() { return fit_jobs_running_; }
+  /// Per tenant, set by the server's collect hook from Tenant::last_load.
+  Family<Gauge>& warm_up_complete() { return warm_up_complete_; }
+  Family<Gauge>& warm_up_seconds() { return warm_up_seconds_; }
 
  private:
   MetricsRegistry registry_;
@@ -66,6 +72,8 @@ class ServerMetrics {
   Gauge& fit_jobs_running_;
   Family<Counter>& fit_jobs_;
   Family<Histogram>& fit_duration_;
+  Family<Gauge>& warm_up_complete_;
+  Family<Gauge>& warm_up_seconds_;
 };
 
 }  // namespace pathwise::app

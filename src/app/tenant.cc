@@ -131,6 +131,46 @@ Status Replay(Engine& engine, const std::vector<store::StoredObservation>& event
   return engine.RecordBatch(observations).status();
 }
 
+// Replays a learner's stored events into `engine` (which must not hold the learner) and returns
+// the update that brings its stored states and policy states in line (empty when they already
+// are).
+Result<store::LearnerUpdate> RederiveLearner(Engine& engine, const std::string& learner,
+                                             const store::StoredLearner& state,
+                                             const std::vector<store::StoredObservation>& events) {
+  MasteryTracker& tracker = engine.tracker();
+  PATHWISE_RETURN_IF_ERROR(Replay(engine, events));
+  // The states the store should hold: every practised competency, and the prior for a stored
+  // competency that the replay no longer practises (e.g. its activities left the graph).
+  Result<LearnerMastery> replayed_mastery = tracker.Mastery(learner);
+  const LearnerMastery mastery =
+      replayed_mastery.ok() ? std::move(replayed_mastery).value() : tracker.PriorMastery(learner);
+  std::unordered_map<std::string_view, const MasteryEstimate*> stored;
+  for (const MasteryEstimate& e : state.competencies) stored.emplace(e.competency_id, &e);
+  store::LearnerUpdate update;
+  update.learner_id = learner;
+  update.expected_version = state.version;
+  for (const MasteryEstimate& raw : mastery.competencies) {
+    const MasteryEstimate e = Normalized(raw);
+    auto it = stored.find(e.competency_id);
+    if (e.opportunities == 0 && it == stored.end()) continue;
+    if (it != stored.end() && SameEstimate(*it->second, e)) continue;
+    update.states.push_back(e);
+  }
+  // The policies' states likewise: write those that differ, delete those no longer kept.
+  PATHWISE_ASSIGN_OR_RETURN(std::vector<store::PolicyState> policies,
+                            SavePolicyStates(engine, learner));
+  if (policies != state.policy_states) {
+    update.policy_states = policies;
+    for (const store::PolicyState& stored_policy : state.policy_states) {
+      const bool kept = std::any_of(
+          policies.begin(), policies.end(),
+          [&](const store::PolicyState& p) { return p.policy == stored_policy.policy; });
+      if (!kept) update.policy_states.push_back({stored_policy.policy, ""});
+    }
+  }
+  return update;
+}
+
 // The roster as the store keeps it: the app's own encoding, versioned by its "format" and
 // "version" keys so that a later server can read what an earlier one wrote.
 constexpr std::string_view kRosterFormat = "pathwise.roster";
@@ -265,7 +305,7 @@ Tenant::Tenant(std::string id, store::LearnerStore* store, const ServiceLimits* 
   seen_events_->complete = true;  // nothing is stored before a Load
 }
 
-Tenant::~Tenant() { StopFillingEventFilter(); }
+Tenant::~Tenant() { StopBackgroundWork(); }
 
 Result<Tenant::StreamSlot> Tenant::OpenStream() {
   const int64_t open = open_streams_.fetch_add(1, std::memory_order_relaxed);
@@ -347,6 +387,18 @@ Tenant::LearnerSlot* Tenant::GetOrCreateSlot(const std::string& learner_id) {
 }
 
 size_t Tenant::num_learners() const {
+  if (!all_listed_.load(std::memory_order_acquire)) {
+    // Learners the warm-up has not reached have no slot yet: the store knows them all.
+    size_t n = 0;
+    std::string after;
+    while (true) {
+      Result<std::vector<std::string>> learners = store_->ListLearners(id_, after, kLearnerPage);
+      if (!learners.ok()) break;  // counted from the slots below, as before a start from states
+      n += learners->size();
+      if (learners->size() < kLearnerPage) return n;
+      after = learners->back();
+    }
+  }
   std::lock_guard<std::mutex> lock(slots_mu_);
   size_t n = 0;
   for (const auto& [id, slot] : slots_) {
@@ -378,7 +430,9 @@ Result<std::shared_ptr<Curriculum>> Tenant::BuildCurriculum(std::optional<Compet
 }
 
 Status Tenant::Load() {
+  const auto started = std::chrono::steady_clock::now();
   std::unique_lock<std::shared_mutex> write(write_mu_);
+  StopWarmUp();
   // Announcements before this read are covered by it.
   const uint64_t curriculum_announced = curriculum_announced_.load();
   anything_caught_up_ = anything_announced_.load();
@@ -401,128 +455,211 @@ Status Tenant::Load() {
   LoadReport report;
   if (loaded->has_graph()) {
     PATHWISE_ASSIGN_OR_RETURN(const std::string stored_origin, store_->GetStateOrigin(id_));
-    if (stored_origin == StateOrigin(*loaded) && !ReadsRecentAnswers(*loaded)) {
-      PATHWISE_ASSIGN_OR_RETURN(std::optional<uint64_t> restored, RestoreLocked(loaded));
-      if (restored.has_value()) {
-        report.from_states = true;
-        report.learners = *restored;
-      } else {
-        LogLine(LogLevel::kWarning, "stored states not restorable exactly; replaying events")
-            .Add("tenant", id_);
-        // RestoreLocked filled the engine partly: replay into a fresh one.
-        Result<std::shared_ptr<Curriculum>> fresh =
-            BuildCurriculum(loaded->engine->graph(), graph_version, loaded->model, model_version);
-        if (!fresh.ok()) return fresh.status();
-        loaded = std::move(fresh).value();
-      }
-    }
+    report.from_states = stored_origin == StateOrigin(*loaded) && !ReadsRecentAnswers(*loaded);
   }
-  if (!report.from_states) {
-    PATHWISE_ASSIGN_OR_RETURN(report.learners, RebuildLocked(std::move(loaded)));
-  }
-  curriculum_caught_up_ = curriculum_announced;
   {
     std::lock_guard<std::mutex> lock(load_mu_);
     last_load_ = report;
   }
+  if (report.from_states) {
+    loaded->states_restorable = true;
+    StartFromStatesLocked(std::move(loaded));
+  } else {
+    PATHWISE_ASSIGN_OR_RETURN(report.learners, RebuildLocked(std::move(loaded)));
+    std::lock_guard<std::mutex> lock(load_mu_);
+    last_load_ = report;
+  }
+  curriculum_caught_up_ = curriculum_announced;
   LogLine(LogLevel::kInfo, "tenant loaded")
       .Add("tenant", id_)
       .Add("graph_version", graph_version)
       .Add("model_version", model_version)
       .Add("learners", report.learners)
-      .Add("from", report.from_states ? "states" : "events");
+      .Add("from", report.from_states ? "states (learners warm up in the background)" : "events")
+      .Add("seconds",
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return Status::Ok();
 }
 
-Result<std::optional<uint64_t>> Tenant::RestoreLocked(const std::shared_ptr<Curriculum>& next) {
+void Tenant::StartFromStatesLocked(std::shared_ptr<Curriculum> next) {
   StopFillingEventFilter();
-  Engine& engine = *next->engine;
-  MasteryTracker& tracker = engine.tracker();
-  std::unordered_set<std::string> stored_learners;
-  struct Refresh {
-    LearnerSlot* slot;
-    uint64_t version;
-  };
-  std::vector<Refresh> refreshed;
-  uint64_t restored = 0;
-  bool exact = true;
-  std::vector<MasteryEstimate> practised;
-  // The store calls the visitor under its read snapshot; the visitor only touches memory.
-  Status visited = store_->ForEachLearner(id_, [&](const store::StoredLearner& learner) -> Status {
-    const std::string& id = learner.learner_id;
-    practised.clear();
-    for (const MasteryEstimate& e : learner.competencies) {
-      // Never practised (a prior kept for a competency that lost its activities), or of a
-      // competency the graph no longer has: neither is carried by the tracker.
-      if (e.opportunities == 0 || next->competency_index.count(e.competency_id) == 0) continue;
-      if (std::isnan(e.odds_scale)) {
-        exact = false;
-        return Status::Cancelled("inexact");
-      }
-      practised.push_back(e);
-    }
-    if (!practised.empty()) {
-      Status status = tracker.RestoreLearner(id, practised);
-      if (!status.ok()) {
-        LogLine(LogLevel::kWarning, "stored states not restored")
-            .Add("tenant", id_)
-            .Add("learner", id)
-            .Add(status);
-        exact = false;
-        return Status::Cancelled("inexact");
-      }
-    }
-    for (const store::PolicyState& policy : learner.policy_states) {
-      Status status;
-      if (policy.policy == kPaceRecord) {
-        status = tracker.RestorePace(id, policy.state);
-      } else {
-        Result<PolicyKind> kind = ParsePolicyKind(policy.policy);
-        status = kind.ok() ? engine.RestoreLearnerState(*kind, id, policy.state) : kind.status();
-      }
-      if (!status.ok()) {
-        LogLine(LogLevel::kWarning, "stored policy state not restored")
-            .Add("tenant", id_)
-            .Add("learner", id)
-            .Add("policy", policy.policy)
-            .Add(status);
-        exact = false;
-        return Status::Cancelled("inexact");
-      }
-    }
-    refreshed.push_back({GetOrCreateSlot(id), learner.version});
-    stored_learners.insert(id);
-    ++restored;
-    return Status::Ok();
-  });
-  if (!exact) return std::optional<uint64_t>();
-  PATHWISE_RETURN_IF_ERROR(visited);
-
-  for (const Refresh& r : refreshed) {
-    std::lock_guard<std::mutex> lock(r.slot->mu);
-    r.slot->stored = true;
-    r.slot->stale = false;
-    r.slot->generation = next->generation;
-    r.slot->version = r.version;
-  }
-  {
-    std::lock_guard<std::mutex> lock(slots_mu_);
-    for (auto& [learner, slot] : slots_) {
-      if (stored_learners.count(learner) != 0) continue;
-      std::lock_guard<std::mutex> slot_lock(slot->mu);
-      slot->stored = false;
-      slot->stale = false;
-      slot->generation = next->generation;
-      slot->version = 0;
-    }
-  }
+  // Every slot a previous curriculum left has another generation, so it reloads on first use;
+  // learners without a slot get one when a call names them (FindSlotToLoad) or the warm-up
+  // reaches them.
+  all_listed_ = false;
   // Until the filter holds every stored id, MarkDuplicates asks the store about every event of a
   // stored learner: start-up does not wait for the ids, and no duplicate gets through meanwhile.
+  // The warm-up fills it once it is done: both read most of the store, and run together each
+  // takes as long as both one after the other, while a learner not yet restored costs a call more
+  // (a load) than an event id not yet in the filter (a lookup).
   auto seen = std::make_shared<SeenEvents>(*limits_);
   std::atomic_store(&seen_events_, seen);
-  StartFillingEventFilter(std::move(seen));
-  Publish(next);
-  return std::optional<uint64_t>(restored);
+  std::shared_ptr<const Curriculum> target = next;
+  Publish(std::move(next));
+  {
+    std::lock_guard<std::mutex> lock(warm_up_mu_);
+    stop_warm_up_ = false;
+    warm_up_running_ = true;
+  }
+  warm_up_ = std::thread([this, target = std::move(target), seen = std::move(seen)]() mutable {
+    WarmUp(std::move(target), std::chrono::steady_clock::now());
+    // Also after a stop: every other user of filler_ stops the warm-up first, and a stop by a new
+    // curriculum of another replica (CatchUp) keeps this filter.
+    StartFillingEventFilter(std::move(seen));
+  });
+}
+
+void Tenant::WarmUp(std::shared_ptr<const Curriculum> target,
+                    std::chrono::steady_clock::time_point started) {
+  // What other replicas had announced of each learner before the store's snapshot below is taken:
+  // a learner restored from the snapshot is reloaded on first use when more was announced since
+  // (a slot made later had nothing announced before the snapshot that it would not cover).
+  std::unordered_map<const LearnerSlot*, uint64_t> announced_before;
+  {
+    std::lock_guard<std::mutex> lock(slots_mu_);
+    for (const auto& [learner, slot] : slots_)
+      announced_before.emplace(slot.get(), slot->announced.load(std::memory_order_acquire));
+  }
+  uint64_t restored = 0, replayed = 0;
+  Status visited = store_->ForEachLearner(id_, [&](const store::StoredLearner& learner) -> Status {
+    {
+      std::unique_lock<std::mutex> lock(warm_up_mu_);
+      warm_up_cv_.wait(lock, [this] { return !warm_up_paused_ || stop_warm_up_; });
+      if (stop_warm_up_) return Status::Cancelled("warm-up stopped");
+    }
+    LearnerSlot* slot = GetOrCreateSlot(learner.learner_id);
+    std::lock_guard<std::mutex> lock(slot->mu);
+    // Loaded already by a call that needed it (from the store as it is now, at least as new as
+    // this snapshot's row).
+    if (!slot->NeedsReload(*target)) return Status::Ok();
+    auto before = announced_before.find(slot);
+    const uint64_t announced = before == announced_before.end() ? 0 : before->second;
+    if (RestoreStoredStates(*target, learner)) {
+      slot->stored = true;
+      slot->stale = false;
+      slot->version = learner.version;
+      slot->generation = target->generation;
+      slot->reloaded_announced = announced;
+      ++restored;
+      return Status::Ok();
+    }
+    // Not exact: replayed from the events (and its states rewritten) as the store holds them now.
+    Status reloaded = ReloadLearnerLocked(*target, learner.learner_id, slot);
+    if (!reloaded.ok()) {
+      LogLine(LogLevel::kWarning, "warm-up could not load a learner; it loads on first use")
+          .Add("tenant", id_)
+          .Add("learner", learner.learner_id)
+          .Add(reloaded);
+    }
+    ++replayed;
+    return Status::Ok();
+  });
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (visited.ok()) {
+    all_listed_ = true;
+    {
+      std::lock_guard<std::mutex> lock(load_mu_);
+      last_load_.learners = restored + replayed;
+      last_load_.replayed = replayed;
+      last_load_.warm_up_complete = true;
+      last_load_.warm_up_seconds = seconds;
+    }
+    LogLine(LogLevel::kInfo, "warm-up complete")
+        .Add("tenant", id_)
+        .Add("learners", restored + replayed)
+        .Add("replayed", replayed)
+        .Add("seconds", seconds);
+  } else {
+    {
+      std::lock_guard<std::mutex> lock(load_mu_);
+      last_load_.learners = restored + replayed;
+      last_load_.replayed = replayed;
+    }
+    LogLine(visited.code() == StatusCode::kCancelled ? LogLevel::kInfo : LogLevel::kWarning,
+            "warm-up stopped; learners not reached load on first use")
+        .Add("tenant", id_)
+        .Add("learners", restored + replayed)
+        .Add("seconds", seconds)
+        .Add(visited);
+  }
+  std::lock_guard<std::mutex> lock(warm_up_mu_);
+  warm_up_running_ = false;
+  warm_up_cv_.notify_all();
+}
+
+void Tenant::StopWarmUp() {
+  if (!warm_up_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(warm_up_mu_);
+    stop_warm_up_ = true;
+  }
+  warm_up_cv_.notify_all();
+  warm_up_.join();
+}
+
+void Tenant::WaitForWarmUp() {
+  std::unique_lock<std::mutex> lock(warm_up_mu_);
+  warm_up_cv_.wait(lock, [this] { return !warm_up_running_; });
+}
+
+void Tenant::PauseWarmUpForTesting(bool paused) {
+  {
+    std::lock_guard<std::mutex> lock(warm_up_mu_);
+    warm_up_paused_ = paused;
+  }
+  warm_up_cv_.notify_all();
+}
+
+void Tenant::StopBackgroundWork() {
+  StopWarmUp();
+  StopFillingEventFilter();
+}
+
+bool Tenant::RestoreStoredStates(const Curriculum& curriculum,
+                                 const store::StoredLearner& learner) {
+  Engine& engine = *curriculum.engine;
+  MasteryTracker& tracker = engine.tracker();
+  const std::string& id = learner.learner_id;
+  Status removed = engine.RemoveLearner(id);
+  (void)removed;  // NotFound: the engine did not hold the learner
+  auto not_exact = [&](const char* what, const std::string& policy, const Status& status) {
+    LogLine(LogLevel::kWarning, what)
+        .Add("tenant", id_)
+        .Add("learner", id)
+        .Add("policy", policy)
+        .Add(status);
+    (void)engine.RemoveLearner(id);
+    return false;
+  };
+  std::vector<MasteryEstimate> practised;
+  practised.reserve(learner.competencies.size());
+  for (const MasteryEstimate& e : learner.competencies) {
+    // Never practised (a prior kept for a competency that lost its activities), or of a
+    // competency the graph no longer has: neither is carried by the tracker.
+    if (e.opportunities == 0 || curriculum.competency_index.count(e.competency_id) == 0) continue;
+    // Stored before the store kept the odds: the log-odds alone do not restore them exactly.
+    if (std::isnan(e.odds_scale)) {
+      (void)engine.RemoveLearner(id);
+      return false;
+    }
+    practised.push_back(e);
+  }
+  if (!practised.empty()) {
+    Status status = tracker.RestoreLearner(id, practised);
+    if (!status.ok()) return not_exact("stored states not restored", "", status);
+  }
+  for (const store::PolicyState& policy : learner.policy_states) {
+    Status status;
+    if (policy.policy == kPaceRecord) {
+      status = tracker.RestorePace(id, policy.state);
+    } else {
+      Result<PolicyKind> kind = ParsePolicyKind(policy.policy);
+      status = kind.ok() ? engine.RestoreLearnerState(*kind, id, policy.state) : kind.status();
+    }
+    if (!status.ok()) return not_exact("stored policy state not restored", policy.policy, status);
+  }
+  return true;
 }
 
 void Tenant::StartFillingEventFilter(std::shared_ptr<SeenEvents> seen) {
@@ -575,6 +712,7 @@ void Tenant::StopFillingEventFilter() {
 }
 
 Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
+  StopWarmUp();
   StopFillingEventFilter();
   // No origin while the states are being rewritten: a crash halfway must not leave one that the
   // states do not all match.
@@ -588,44 +726,6 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
   struct Pending {
     LearnerSlot* slot;
     store::LearnerUpdate update;
-  };
-  // Replays a learner's stored events into `next` and returns the update that brings its stored
-  // states and policy states in line (empty when they already are). REQUIRES: the slot's lock.
-  auto rederive =
-      [&](const std::string& learner, const store::StoredLearner& state,
-          const std::vector<store::StoredObservation>& events) -> Result<store::LearnerUpdate> {
-    MasteryTracker& tracker = next->engine->tracker();
-    PATHWISE_RETURN_IF_ERROR(Replay(*next->engine, events));
-    // The states the store should hold: every practised competency, and the prior for a stored
-    // competency that the replay no longer practises (e.g. its activities left the graph).
-    Result<LearnerMastery> replayed_mastery = tracker.Mastery(learner);
-    const LearnerMastery mastery =
-        replayed_mastery.ok() ? std::move(replayed_mastery).value() : tracker.PriorMastery(learner);
-    std::unordered_map<std::string_view, const MasteryEstimate*> stored;
-    for (const MasteryEstimate& e : state.competencies) stored.emplace(e.competency_id, &e);
-    store::LearnerUpdate update;
-    update.learner_id = learner;
-    update.expected_version = state.version;
-    for (const MasteryEstimate& raw : mastery.competencies) {
-      const MasteryEstimate e = Normalized(raw);
-      auto it = stored.find(e.competency_id);
-      if (e.opportunities == 0 && it == stored.end()) continue;
-      if (it != stored.end() && SameEstimate(*it->second, e)) continue;
-      update.states.push_back(e);
-    }
-    // The policies' states likewise: write those that differ, delete those no longer kept.
-    PATHWISE_ASSIGN_OR_RETURN(std::vector<store::PolicyState> policies,
-                              SavePolicyStates(*next->engine, learner));
-    if (policies != state.policy_states) {
-      update.policy_states = policies;
-      for (const store::PolicyState& stored_policy : state.policy_states) {
-        const bool kept = std::any_of(
-            policies.begin(), policies.end(),
-            [&](const store::PolicyState& p) { return p.policy == stored_policy.policy; });
-        if (!kept) update.policy_states.push_back({stored_policy.policy, ""});
-      }
-    }
-    return update;
   };
   std::vector<Pending> pending;
   // When another replica recorded for some of the learners since they were read, they are read,
@@ -644,7 +744,8 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
         filter->Insert(learner, e.observation.event_id);
       Status removed = next->engine->RemoveLearner(learner);
       (void)removed;  // NotFound: the learner practised nothing the graph has
-      PATHWISE_ASSIGN_OR_RETURN(store::LearnerUpdate update, rederive(learner, *state, events));
+      PATHWISE_ASSIGN_OR_RETURN(store::LearnerUpdate update,
+                                RederiveLearner(*next->engine, learner, *state, events));
       p.slot->version = state->version;
       if (update.states.empty() && update.policy_states.empty()) return Status::Ok();
       store::EventBatch batch;
@@ -705,7 +806,8 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
       ++replayed;
       if (!next->has_graph()) continue;
 
-      PATHWISE_ASSIGN_OR_RETURN(store::LearnerUpdate update, rederive(learner, *state, events));
+      PATHWISE_ASSIGN_OR_RETURN(store::LearnerUpdate update,
+                                RederiveLearner(*next->engine, learner, *state, events));
       if (!update.states.empty() || !update.policy_states.empty())
         pending.push_back({slot, std::move(update)});
     }
@@ -728,9 +830,12 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
   }
   seen->complete = true;
   std::atomic_store(&seen_events_, std::move(seen));
+  all_listed_ = true;
   if (next->has_graph()) {
-    // Every learner's states now derive from this curriculum: the next start-up may restore them.
+    // Every learner's states now derive from this curriculum: the next start-up may restore them,
+    // and so may a reload.
     Status put = store_->PutStateOrigin(id_, StateOrigin(*next));
+    next->states_restorable = put.ok() && !ReadsRecentAnswers(*next);
     if (!put.ok()) {
       LogLine(LogLevel::kWarning, "state origin not stored; the next start-up replays events")
           .Add("tenant", id_)
@@ -751,6 +856,10 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
 Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::string& learner_id,
                                    LearnerSlot* slot) {
   const uint64_t announced = slot->announced.load(std::memory_order_acquire);
+  // Another replica (or a commit that failed with Aborted because of one) may have stored events
+  // this replica's event-id filter lacks; a first load after a start or a new curriculum finds
+  // the filter filled from the store (or being filled) instead.
+  const bool filter_may_lack_ids = slot->stale || announced != slot->reloaded_announced;
   slot->stale = true;
   if (curriculum.has_graph()) {
     Status removed = curriculum.engine->RemoveLearner(learner_id);
@@ -766,48 +875,98 @@ Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::stri
     slot->reloaded_announced = announced;
     return Status::Ok();
   }
-  PATHWISE_ASSIGN_OR_RETURN(std::vector<store::StoredObservation> events,
-                            ReadAllEvents(*store_, id_, learner_id));
+  uint64_t version = state->version;
+  std::optional<std::vector<store::StoredObservation>> events;
+  if (curriculum.has_graph() &&
+      !(curriculum.states_restorable && RestoreStoredStates(curriculum, *state))) {
+    PATHWISE_ASSIGN_OR_RETURN(events, ReadAllEvents(*store_, id_, learner_id));
+    if (curriculum.states_restorable) {
+      // The stored states are not exact (stored before the odds were, or a policy state this
+      // build does not read): replayed, and rewritten so that the next load restores them.
+      PATHWISE_ASSIGN_OR_RETURN(store::LearnerUpdate update,
+                                RederiveLearner(*curriculum.engine, learner_id, *state, *events));
+      if (!update.states.empty() || !update.policy_states.empty()) {
+        store::EventBatch batch;
+        batch.tenant_id = id_;
+        batch.learners.push_back(std::move(update));
+        Result<store::CommitResult> rewritten = store_->CommitEvents(batch);
+        if (rewritten.ok()) {
+          version = rewritten->learner_versions[0];
+        } else {
+          // Memory is right for the events read; the stored states are rewritten on a later load.
+          LogLine(LogLevel::kWarning, "learner's inexact stored states not rewritten")
+              .Add("tenant", id_)
+              .Add("learner", learner_id)
+              .Add(rewritten.status());
+        }
+      }
+    } else {
+      PATHWISE_RETURN_IF_ERROR(Replay(*curriculum.engine, *events));
+      // The stored policy states and pace were committed with these events: restore them as
+      // stored (the replay derives the same; a state that no longer restores, e.g. of a policy
+      // this build lacks, keeps the replayed one).
+      for (const store::PolicyState& policy : state->policy_states) {
+        Status restored;
+        if (policy.policy == kPaceRecord) {
+          restored = curriculum.engine->tracker().RestorePace(learner_id, policy.state);
+        } else {
+          Result<PolicyKind> kind = ParsePolicyKind(policy.policy);
+          restored = kind.ok()
+                         ? curriculum.engine->RestoreLearnerState(*kind, learner_id, policy.state)
+                         : kind.status();
+        }
+        if (!restored.ok()) {
+          LogLine(LogLevel::kWarning, "stored policy state not restored; replayed instead")
+              .Add("tenant", id_)
+              .Add("learner", learner_id)
+              .Add("policy", policy.policy)
+              .Add(restored);
+        }
+      }
+    }
+  }
+  if (!events.has_value() && filter_may_lack_ids) {
+    PATHWISE_ASSIGN_OR_RETURN(events, ReadAllEvents(*store_, id_, learner_id));
+  }
   // The filter learns the ids stored meanwhile by another replica (or a failed commit's caller),
   // so that re-sent events are found duplicates without a lookup each.
-  {
+  if (events.has_value()) {
     std::vector<EventIdFilter::Key> keys;
-    keys.reserve(events.size());
-    for (const store::StoredObservation& e : events) {
+    keys.reserve(events->size());
+    for (const store::StoredObservation& e : *events) {
       if (!e.observation.event_id.empty())
         keys.push_back(EventIdFilter::KeyOf(learner_id, e.observation.event_id));
     }
     std::atomic_load(&seen_events_)->filter.InsertAll(keys);
   }
-  if (curriculum.has_graph()) {
-    PATHWISE_RETURN_IF_ERROR(Replay(*curriculum.engine, events));
-    // The stored policy states and pace were committed with these events: restore them as stored
-    // (the replay derives the same; a state that no longer restores, e.g. of a policy this build
-    // lacks, keeps the replayed one).
-    for (const store::PolicyState& policy : state->policy_states) {
-      Status restored;
-      if (policy.policy == kPaceRecord) {
-        restored = curriculum.engine->tracker().RestorePace(learner_id, policy.state);
-      } else {
-        Result<PolicyKind> kind = ParsePolicyKind(policy.policy);
-        restored = kind.ok()
-                       ? curriculum.engine->RestoreLearnerState(*kind, learner_id, policy.state)
-                       : kind.status();
-      }
-      if (!restored.ok()) {
-        LogLine(LogLevel::kWarning, "stored policy state not restored; replayed instead")
-            .Add("tenant", id_)
-            .Add("learner", learner_id)
-            .Add("policy", policy.policy)
-            .Add(restored);
-      }
-    }
-  }
   slot->stored = true;
-  slot->version = state->version;
+  slot->version = version;
   slot->stale = false;
   slot->generation = curriculum.generation;
   slot->reloaded_announced = announced;
+  return Status::Ok();
+}
+
+Tenant::LearnerSlot* Tenant::FindSlotToLoad(const std::string& learner_id) {
+  // Read first: once every stored learner has a slot, a learner without one is not stored.
+  const bool listed = all_listed_.load(std::memory_order_acquire);
+  LearnerSlot* slot = FindSlot(learner_id);
+  // A new slot has no curriculum's generation, so the caller loads it from the store.
+  if (slot == nullptr && !listed) slot = GetOrCreateSlot(learner_id);
+  return slot;
+}
+
+Status Tenant::EnsureAllListed() {
+  if (all_listed_.load(std::memory_order_acquire)) return Status::Ok();
+  std::string after;
+  while (true) {
+    PATHWISE_ASSIGN_OR_RETURN(std::vector<std::string> learners,
+                              store_->ListLearners(id_, after, kLearnerPage));
+    for (const std::string& learner : learners) GetOrCreateSlot(learner);
+    if (learners.size() < kLearnerPage) break;
+    after = learners.back();
+  }
+  all_listed_ = true;
   return Status::Ok();
 }
 
@@ -857,8 +1016,11 @@ Status Tenant::CatchUp() {
     }
     // A fresh engine, and every learner reloaded (replayed under the new curriculum, whose
     // generation no slot has) on first use: the replica that put the curriculum rewrites the stored
-    // states, so this one only reads. Learners created elsewhere get a slot, so that reads find
-    // them.
+    // states, so this one only reads. Replayed, not restored from the states: a batch this replica
+    // recorded under the previous curriculum in the moments before it heard of the new one stored
+    // states of the previous one (README, "Running replicas"). Learners created elsewhere get a
+    // slot, so that reads find them.
+    StopWarmUp();
     std::string after;
     while (true) {
       PATHWISE_ASSIGN_OR_RETURN(std::vector<std::string> learners,
@@ -867,6 +1029,7 @@ Status Tenant::CatchUp() {
       if (learners.size() < kLearnerPage) break;
       after = learners.back();
     }
+    all_listed_ = true;
     Publish(std::move(next).value());
     LogLine(LogLevel::kInfo, "curriculum changed by another server")
         .Add("tenant", id_)
@@ -1280,7 +1443,7 @@ void Tenant::ReloadAppliedLearners(PendingBatch& batch) {
 
 Status Tenant::ReadLearner(const Curriculum& current, const std::string& learner_id, bool allow_new,
                            const std::function<Status()>& read) {
-  LearnerSlot* slot = FindSlot(learner_id);
+  LearnerSlot* slot = FindSlotToLoad(learner_id);
   std::unique_lock<std::mutex> lock;
   bool stored = false;
   if (slot != nullptr) {
@@ -1375,7 +1538,7 @@ Result<PlanView> Tenant::Plan(const PlanCall& call) {
 
 Result<LearnerExport> Tenant::ExportLearner(const std::string& learner_id) {
   PATHWISE_RETURN_IF_ERROR(CatchUp());
-  LearnerSlot* slot = FindSlot(learner_id);
+  LearnerSlot* slot = FindSlotToLoad(learner_id);
   if (slot == nullptr) return UnknownLearner(learner_id);
   std::lock_guard<std::mutex> lock(slot->mu);
   const std::shared_ptr<const Curriculum> current = curriculum();
@@ -1430,7 +1593,7 @@ Result<std::vector<store::StoredObservation>> LearnerExport::RemainingEvents() {
 Status Tenant::DeleteLearner(const std::string& learner_id) {
   PATHWISE_RETURN_IF_ERROR(CatchUp());
   std::shared_lock<std::shared_mutex> write(write_mu_);
-  LearnerSlot* slot = FindSlot(learner_id);
+  LearnerSlot* slot = FindSlotToLoad(learner_id);
   if (slot == nullptr) return UnknownLearner(learner_id);
   std::lock_guard<std::mutex> lock(slot->mu);
   const std::shared_ptr<const Curriculum> current = curriculum();
@@ -1460,7 +1623,7 @@ Result<RecordPreview> Tenant::PreviewRecord(const std::vector<Observation>& even
   for (const Observation& e : events) ids_of_learner[e.learner_id].push_back(e.event_id);
   RecordPreview preview;
   for (const auto& [learner, ids] : ids_of_learner) {
-    LearnerSlot* slot = FindSlot(learner);
+    LearnerSlot* slot = FindSlotToLoad(learner);
     bool stored = false;
     if (slot != nullptr) {
       std::lock_guard<std::mutex> lock(slot->mu);
@@ -1484,6 +1647,8 @@ Result<VoidOutcome> Tenant::VoidEvents(const std::vector<std::string>& event_ids
   PATHWISE_RETURN_IF_ERROR(CatchUp());
   std::shared_lock<std::shared_mutex> write(write_mu_);
   std::shared_ptr<const Curriculum> current = curriculum();
+  // Every stored learner may hold one of the ids: those the warm-up has not reached too.
+  PATHWISE_RETURN_IF_ERROR(EnsureAllListed());
   std::vector<std::pair<std::string, LearnerSlot*>> learners;
   {
     std::lock_guard<std::mutex> lock(slots_mu_);

@@ -4,6 +4,8 @@
 #define PATHWISE_APP_TENANT_H_
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -54,6 +56,11 @@ struct Curriculum {
   std::unique_ptr<Engine> engine;
   /// Competency id -> position in the graph (= in LearnerMastery).
   std::unordered_map<std::string, size_t> competency_index;
+  /// Whether a learner's stored states may be restored as stored when the learner is loaded (the
+  /// store's state origin named this curriculum and the tenant's settings when it was published,
+  /// and no evidence rule reads recent answers, which stored states do not carry). Otherwise a
+  /// learner is loaded by replaying its events. Set before the curriculum is published.
+  bool states_restorable = false;
 
   bool has_graph() const { return engine != nullptr; }
 };
@@ -104,10 +111,22 @@ struct PutModelOutcome {
 /// How the last Load brought the learners into memory.
 struct LoadReport {
   /// True: from their stored states (the fast path: the store's state origin matched the
-  /// curriculum and settings, and every state carried its exact odds). False: by replaying their
-  /// events (the recovery path), after which the states are rewritten and the origin put.
+  /// curriculum and settings). The tenant serves as soon as the curriculum is read; the learners
+  /// are restored by a background warm-up, and a call that needs a learner before the warm-up
+  /// reached it loads that learner first. False: by replaying their events (the recovery path,
+  /// before Load returns), after which the states are rewritten and the origin put.
   bool from_states = false;
+  /// Learners brought into memory: by the replay, or (from states) by the warm-up so far, learners
+  /// that calls loaded first not counted.
   uint64_t learners = 0;
+  /// From states: learners whose stored states could not be restored exactly (stored before the
+  /// odds were, a policy state this build does not read), replayed from their events and their
+  /// states rewritten, so that the next start restores them.
+  uint64_t replayed = 0;
+  /// From states: whether the warm-up has restored every stored learner, and how long it took
+  /// (seconds from Load's start).
+  bool warm_up_complete = false;
+  double warm_up_seconds = 0.0;
 };
 
 /// What Record would do with a batch, found without changing anything (a dry run).
@@ -220,15 +239,33 @@ class Tenant {
 
   /// Loads the latest graph and active model and every learner's mastery, policy states and pace.
   /// When the store's state origin (LearnerStore::PutStateOrigin) says that the stored states were
-  /// derived under exactly this curriculum and these settings, they are restored as stored, without
-  /// reading an event (MasteryTracker::RestoreLearner); the event-id filter is then filled from the
-  /// stored ids by a background thread, and until it is complete every event of a stored learner
-  /// is looked up in the store, so idempotency holds from the first call. Otherwise (no origin, a
-  /// stale one after a crash in the middle of a rebuild, other settings, or states stored without
-  /// their exact odds) every learner is rebuilt by replaying the stored events, the stored states
-  /// that differ are rewritten, and the origin is put. FailedPrecondition when the stored graph or
-  /// model no longer validates; store errors as they come.
+  /// derived under exactly this curriculum and these settings, Load returns once the curriculum
+  /// and roster are read, without reading a learner: a background warm-up restores every stored
+  /// learner's states as stored (MasteryTracker::RestoreLearner), and a call that needs a learner
+  /// the warm-up has not reached yet loads that learner from the store first (one row), under the
+  /// learner's lock, so every answer is the one a complete restore gives. Calls that need every
+  /// learner (VoidEvents, num_learners) list them from the store until the warm-up is done. A
+  /// learner whose stored states are not exact (stored without their odds, a policy state this
+  /// build does not read) is replayed from its events instead, and its states rewritten. The
+  /// event-id filter is filled from the stored ids in the background once the warm-up is done, and
+  /// until it is complete every event of a stored learner is looked up in the store, so
+  /// idempotency holds from the first call. Otherwise (no origin, a stale one after a crash in the
+  /// middle of a rebuild, other settings, or an evidence rule that reads recent answers) every
+  /// learner is rebuilt by replaying the stored events before Load returns, the stored states that
+  /// differ are rewritten, and the origin is put. FailedPrecondition when the stored graph or model
+  /// no longer validates; store errors as they come.
   Status Load();
+
+  /// Blocks until the warm-up started by a Load from states has restored every stored learner,
+  /// or has stopped (a new curriculum, shutdown, a store error). Returns at once when none runs.
+  void WaitForWarmUp();
+  /// Holds the warm-up before its next learner while paused (for tests: learners it has not
+  /// reached stay unloaded until a call needs them). Call before Load to hold it from the start.
+  void PauseWarmUpForTesting(bool paused);
+  /// Stops the background threads (the warm-up, the filling of the event-id filter) and waits for
+  /// them; learners the warm-up did not reach are loaded by the calls that need them. For a
+  /// server shutting down, before the store closes.
+  void StopBackgroundWork();
 
   /// What the last Load did.
   LoadReport last_load() const;
@@ -366,10 +403,21 @@ class Tenant {
   LearnerSlot* FindSlot(std::string_view learner_id) const;
   LearnerSlot* GetOrCreateSlot(const std::string& learner_id);
 
-  // Replaces the tracker state of one learner by a replay of its stored events, and refreshes the
-  // slot. REQUIRES: the slot's lock.
+  // The learner's slot; while the stored learners are not all listed (warm-up running), a slot
+  // that loads the learner from the store on first use when the tenant has none yet.
+  LearnerSlot* FindSlotToLoad(const std::string& learner_id);
+  // Gives every stored learner a slot (listing them from the store) unless that is done already.
+  Status EnsureAllListed();
+
+  // Replaces the engine's memory of one learner by what the store holds (its stored states when
+  // curriculum.states_restorable and they are exact, else a replay of its events), and refreshes
+  // the slot. REQUIRES: the slot's lock.
   Status ReloadLearnerLocked(const Curriculum& curriculum, const std::string& learner_id,
                              LearnerSlot* slot);
+  // Restores the learner's stored states, pace and policy states into the engine exactly as
+  // stored. False, with the learner removed from the engine, when one of them cannot be restored
+  // exactly (then only a replay gives what an uninterrupted server would serve).
+  bool RestoreStoredStates(const Curriculum& curriculum, const store::StoredLearner& learner);
   // The learner's mastery, reloading it first when stale. NotFound for an unknown learner unless
   // allow_new. REQUIRES: curriculum.has_graph().
   // The learner's mastery, and when asked their groups' and their pace (null: not asked).
@@ -415,7 +463,8 @@ class Tenant {
   // Per learner of the batch (sorted by id), the competencies it changed (sorted by id); moves
   // them out of the batch.
   std::vector<LearnerMastery> ChangedMastery(PendingBatch& batch);
-  // Replaces the learners the batch applied events to by a replay of their stored events.
+  // Replaces the learners the batch applied events to by what the store holds
+  // (ReloadLearnerLocked).
   void ReloadAppliedLearners(PendingBatch& batch);
   // After a commit that another replica's write made fail: every learner of the batch reloaded
   // from the store, and the batch back to where LockLearners left it.
@@ -428,13 +477,16 @@ class Tenant {
   // refreshes every slot and the event-id filter, then publishes `next`. Returns how many learners
   // were replayed. REQUIRES: write_mu_ held exclusively.
   Result<uint64_t> RebuildLocked(std::shared_ptr<Curriculum> next);
-  // Restores every stored learner from its stored states into `next` (fresh tracker), refreshes
-  // every slot, starts filling a new event-id filter, then publishes `next`. Returns how many
-  // learners were restored, or nullopt, having published nothing, when a stored state cannot be
-  // restored exactly (states stored before the odds were, a policy state this build does not
-  // read): then only a replay gives what an uninterrupted server would serve. REQUIRES: write_mu_
+  // Publishes `next` with every stored learner not yet loaded and starts the warm-up that restores
+  // the learners' stored states, then fills a new event-id filter. REQUIRES: write_mu_
   // held exclusively, and the store's state origin equal to StateOrigin(*next).
-  Result<std::optional<uint64_t>> RestoreLocked(const std::shared_ptr<Curriculum>& next);
+  void StartFromStatesLocked(std::shared_ptr<Curriculum> next);
+  // The warm-up's thread: restores every stored learner that no call has loaded yet into
+  // `target`, then marks the learners all listed.
+  void WarmUp(std::shared_ptr<const Curriculum> target,
+              std::chrono::steady_clock::time_point started);
+  // Stops the warm-up (if any) and waits for it.
+  void StopWarmUp();
   // What the stored states of a tenant serving `curriculum` are derived under: the graph and
   // active model versions, and the settings that shape a learner's states.
   std::string StateOrigin(const Curriculum& curriculum) const;
@@ -472,6 +524,16 @@ class Tenant {
   std::shared_ptr<SeenEvents> seen_events_;
   std::thread filler_;
   std::atomic<bool> stop_filling_{false};
+
+  // False while stored learners may lack a slot (from a Load from states until the warm-up, or a
+  // call that needs every learner, has listed them all).
+  std::atomic<bool> all_listed_{true};
+  std::thread warm_up_;
+  std::mutex warm_up_mu_;  // guards the three below
+  std::condition_variable warm_up_cv_;
+  bool warm_up_paused_ = false;
+  bool stop_warm_up_ = false;
+  bool warm_up_running_ = false;
 
   // Announcements of other replicas (Note*), and how many of them the curriculum has caught up
   // with; the caught-up counts change under write_mu_ held exclusively.

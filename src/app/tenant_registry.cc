@@ -60,6 +60,10 @@ Status TenantRegistry::LoadAll() {
   return Status::Ok();
 }
 
+void TenantRegistry::StopBackgroundWork() {
+  for (const auto& tenant : tenants_) tenant->StopBackgroundWork();
+}
+
 Result<Tenant*> TenantRegistry::Authenticate(std::string_view api_key) const {
   auto found = by_key_.find(std::string(api_key));
   if (found == by_key_.end() || !ConstantTimeEquals(found->first, api_key)) {

@@ -47,6 +47,10 @@ class TenantRegistry {
   /// message for a wrong key as for an unknown one, naming neither tenants nor keys).
   Result<Tenant*> Authenticate(std::string_view api_key) const;
 
+  /// Stops every tenant's background threads (Tenant::StopBackgroundWork): for a server shutting
+  /// down, before its store closes.
+  void StopBackgroundWork();
+
   /// NotFound for an id not in the config.
   Result<Tenant*> Find(std::string_view tenant_id) const;
   std::vector<Tenant*> tenants() const;

@@ -231,7 +231,14 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
         });
     app::JobRunner* jobs = impl->jobs.get();
     auto* sqlite = dynamic_cast<store::SqliteStore*>(impl->store.get());
-    metrics->registry().AddCollectHook([metrics, jobs, sqlite] {
+    std::vector<app::Tenant*> tenants = impl->tenants->tenants();
+    metrics->registry().AddCollectHook([metrics, jobs, sqlite, tenants] {
+      for (app::Tenant* tenant : tenants) {
+        const app::LoadReport load = tenant->last_load();
+        const bool complete = !load.from_states || load.warm_up_complete;
+        metrics->warm_up_complete().With({tenant->id()}).Set(complete ? 1.0 : 0.0);
+        metrics->warm_up_seconds().With({tenant->id()}).Set(load.warm_up_seconds);
+      }
       const app::JobRunner::Depth depth = jobs->depth();
       metrics->fit_queue_depth().Set(static_cast<double>(depth.queued));
       metrics->fit_jobs_running().Set(static_cast<double>(depth.running));
@@ -368,6 +375,8 @@ Status PathwiseServer::Shutdown(std::chrono::milliseconds grace) {
   const auto left = grace - std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::steady_clock::now() - started);
   const bool jobs_stopped = impl_->jobs->Stop(std::max(left, std::chrono::milliseconds(0)));
+  // A warm-up still restoring learners (or filling the event-id filter) reads the store.
+  impl_->tenants->StopBackgroundWork();
   Status closed = impl_->store->Close();
   if (!jobs_stopped) {
     // A fit still runs on a detached thread and may touch the tenants and the store (which now

@@ -199,6 +199,9 @@ TEST(MetricsEndpointTest, CountsCallsPerMethodAndTenantOnTheRealServer) {
       << text;
   EXPECT_EQ(Value(samples, "pathwise_fit_queue_depth"), 0) << text;
   EXPECT_EQ(Value(samples, "pathwise_fit_jobs_running"), 0) << text;
+  // Started on an empty store: nothing to warm up, every learner is in memory from the start.
+  EXPECT_EQ(Value(samples, "pathwise_tenant_warm_up_complete{tenant=\"tenant-a\"}"), 1) << text;
+  EXPECT_EQ(Value(samples, "pathwise_tenant_warm_up_seconds{tenant=\"tenant-a\"}"), 0) << text;
 
   httplib::Result health = http->Get("/healthz");
   ASSERT_TRUE(health);
