@@ -958,6 +958,10 @@ Tenant::LearnerSlot* Tenant::FindSlotToLoad(const std::string& learner_id) {
 
 Status Tenant::EnsureAllListed() {
   if (all_listed_.load(std::memory_order_acquire)) return Status::Ok();
+  return ListAllLearners();
+}
+
+Status Tenant::ListAllLearners() {
   std::string after;
   while (true) {
     PATHWISE_ASSIGN_OR_RETURN(std::vector<std::string> learners,
@@ -1021,15 +1025,7 @@ Status Tenant::CatchUp() {
     // states of the previous one (README, "Running replicas"). Learners created elsewhere get a
     // slot, so that reads find them.
     StopWarmUp();
-    std::string after;
-    while (true) {
-      PATHWISE_ASSIGN_OR_RETURN(std::vector<std::string> learners,
-                                store_->ListLearners(id_, after, kLearnerPage));
-      for (const std::string& learner : learners) GetOrCreateSlot(learner);
-      if (learners.size() < kLearnerPage) break;
-      after = learners.back();
-    }
-    all_listed_ = true;
+    PATHWISE_RETURN_IF_ERROR(ListAllLearners());
     Publish(std::move(next).value());
     LogLine(LogLevel::kInfo, "curriculum changed by another server")
         .Add("tenant", id_)

@@ -408,6 +408,8 @@ class Tenant {
   LearnerSlot* FindSlotToLoad(const std::string& learner_id);
   // Gives every stored learner a slot (listing them from the store) unless that is done already.
   Status EnsureAllListed();
+  // Gives every stored learner a slot, listing them from the store even when that was done.
+  Status ListAllLearners();
 
   // Replaces the engine's memory of one learner by what the store holds (its stored states when
   // curriculum.states_restorable and they are exact, else a replay of its events), and refreshes
