@@ -91,14 +91,15 @@ struct ServerConfig {
   /// renewed every third of it; other replicas read the jobs every sixth of it, at most 5 s): a
   /// dead replica's job is taken over this long after its last renewal. In [0.3, 3600].
   double fit_lease_seconds = 30.0;
-  /// How much of the SQLite store is checked for damage at start and then every
+  /// How much of the SQLite store is checked for damage as soon as the server serves and then every
   /// integrity_check_interval_seconds: "quick" (SQLite's quick_check and every row checksum),
   /// "full" (integrity_check, which also checks every index against its table: about twice the
-  /// time) or "off". Damage found at start stops the start; found later, it turns health
+  /// time) or "off". The first check runs beside the traffic so that a start does not wait seconds
+  /// per GiB (every row read is verified by its checksum meanwhile); damage found turns health
   /// NOT_SERVING and every call DATA_LOSS. PostgreSQL checks its own pages (initdb
   /// --data-checksums) and the memory store has nothing to check.
   std::string integrity_check = "quick";
-  /// Seconds between two checks of the running store; 0: only at start. In [0, 31536000].
+  /// Seconds between two checks of the running store; 0: only the one at start. In [0, 31536000].
   double integrity_check_interval_seconds = 3600.0;
   std::string log_level = "info";
 

@@ -79,9 +79,10 @@ int main(int argc, char** argv) {
                  "how long a replica's claim on a running fit job holds unrenewed (default 30)");
   app.add_option("--integrity-check", integrity_check,
                  "quick (default), full or off: how much of the SQLite store is checked for damage "
-                 "at start and on the schedule");
+                 "once serving (not delaying the start) and on the schedule");
   app.add_option("--integrity-check-interval-seconds", integrity_interval,
-                 "seconds between checks of the running store (default 3600; 0: only at start)");
+                 "seconds between checks of the running store (default 3600; 0: only the one at "
+                 "start)");
   CLI11_PARSE(app, argc, argv);
   // gRPC's absl::Mutex checks lock order for deadlocks on every lock in this build of abseil; the
   // server's own locks are ordered by design (tenant.h), so skip the bookkeeping on the hot path.

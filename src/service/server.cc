@@ -132,6 +132,10 @@ Result<std::unique_ptr<store::LearnerStore>> OpenStore(const app::ServerConfig& 
                             : config.integrity_check == "full"
                                 ? store::SqliteIntegrityCheck::kFull
                                 : store::SqliteIntegrityCheck::kQuick;
+  // The server checks right after it starts serving instead (Impl::CheckIntegrity): a check reads
+  // the whole file, seconds per GiB, and a restart must not wait for it; until it is done every row
+  // read is still verified by its checksum.
+  options.check_integrity_at_open = false;
   PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteStore> sqlite,
                             store::SqliteStore::Open(options));
   return std::unique_ptr<store::LearnerStore>(std::move(sqlite));
@@ -155,7 +159,8 @@ struct PathwiseServer::Impl {
   int port = 0;
   std::string address;
 
-  // Checks the store every integrity_check_interval_seconds until shutdown (see ServerConfig).
+  // Checks the store once serving, then every integrity_check_interval_seconds until shutdown
+  // (see ServerConfig).
   std::thread integrity_checker;
   std::condition_variable integrity_cv;  // woken by shutdown
 
@@ -165,15 +170,20 @@ struct PathwiseServer::Impl {
   bool done = false;
   Status close_status;
 
-  // Until shutdown: waits an interval, checks the store; damage turns health NOT_SERVING for good
-  // (the store itself then answers every call with the damage, DATA_LOSS). A check under way when
-  // the server shuts down is waited for.
+  // Until shutdown: checks the store, then waits an interval (none: the first check is the only
+  // one); damage turns health NOT_SERVING for good (the store itself then answers every call with
+  // the damage, DATA_LOSS). A check under way when the server shuts down is waited for.
   void CheckIntegrityPeriodically() {
-    const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::duration<double>(config.integrity_check_interval_seconds));
+    const double every = config.integrity_check_interval_seconds;
+    const auto interval =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(every));
     std::unique_lock<std::mutex> lock(mu);
-    for (;;) {
-      if (integrity_cv.wait_for(lock, interval, [this] { return shutting_down; })) return;
+    for (bool first = true;; first = false) {
+      if (!first &&
+          (every <= 0 || integrity_cv.wait_for(lock, interval, [this] { return shutting_down; }))) {
+        return;
+      }
+      if (shutting_down) return;
       lock.unlock();
       const auto started = std::chrono::steady_clock::now();
       const Status checked = store->CheckIntegrity();
@@ -334,7 +344,7 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
     impl->metrics_http = std::move(http).value();
   }
   impl->server->GetHealthCheckService()->SetServingStatus(true);
-  if (impl->config.integrity_check != "off" && impl->config.integrity_check_interval_seconds > 0) {
+  if (impl->config.integrity_check != "off") {
     Impl* checked = impl.get();
     checked->integrity_checker = std::thread([checked] { checked->CheckIntegrityPeriodically(); });
   }

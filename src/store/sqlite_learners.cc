@@ -566,8 +566,10 @@ Status SqliteStore::DoCheckIntegrity() {
   const SqliteIntegrityCheck mode = impl_->options.integrity_check;
   if (mode == SqliteIntegrityCheck::kOff) return Status::Ok();
   const auto damaged = [&](const std::string& what) {
-    return Status(StatusCode::kDataLoss,
-                  "'" + impl_->path + "' is damaged: " + what + " (restore it from a backup)");
+    // A row's own damage report already says what to do.
+    const bool advised = what.find("restore it from a backup") != std::string::npos;
+    return Status(StatusCode::kDataLoss, "'" + impl_->path + "' is damaged: " + what +
+                                             (advised ? "" : " (restore it from a backup)"));
   };
   PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
   PATHWISE_ASSIGN_OR_RETURN(internal::ReadTransaction transaction,

@@ -241,7 +241,7 @@ Status ServerProcess::Start(const ServerProcessOptions& options) {
     const double call_seconds =
         static_cast<double>(std::clamp<int64_t>(MillisecondsLeft(limit), 100, 5000)) / 1000.0;
     Result<std::string> health = CheckHealth(channel, "", call_seconds);
-    if (health.ok() && *health == "SERVING") {
+    if (health.ok() && (*health == "SERVING" || !options.wait_for_serving)) {
       address_ = address;
       return Status::Ok();
     }

@@ -45,6 +45,9 @@ struct ServerProcessOptions {
   /// How long Start waits for the server to listen and answer SERVING; 0: no limit (a restart that
   /// rebuilds a large store may take minutes).
   double startup_timeout_seconds = 60;
+  /// Whether Start waits for SERVING (the default) or for any answer to a health check: a server
+  /// that finds its store damaged right after it starts answers NOT_SERVING.
+  bool wait_for_serving = true;
   /// Called with the child's pid right after the spawn, before Start waits: a signal handler that
   /// forwards Ctrl-C needs the pid during a slow start-up too.
   std::function<void(pid_t)> on_spawn;

@@ -57,8 +57,9 @@ inline std::string ReadFile(const std::string& path) {
 class ChildServer : public pathwise::testing::ServerProcess {
  public:
   ChildServer(std::vector<std::string> store_args, const std::string& log_path,
-              const std::vector<std::string>& extra_args = {}) {
+              const std::vector<std::string>& extra_args = {}, bool wait_for_serving = true) {
     pathwise::testing::ServerProcessOptions options;
+    options.wait_for_serving = wait_for_serving;
     options.binary = pathwise::testing::BinaryBesideSelf("pathwised");
     options.args = std::move(store_args);
     options.args.insert(options.args.end(), {"--api-key", std::string(kTenantA) + "=" + kKeyA});

@@ -51,7 +51,9 @@ void RecordSome(Stubs& stubs) {
   ASSERT_TRUE(status.ok()) << status.error_message();
 }
 
-TEST(StoreDamageTest, ADamagedStoreIsRefusedAtStart) {
+// The check at start runs once the server serves (a restart does not wait for it), and it alone
+// finds the damage here: no call reads ann's row before it.
+TEST(StoreDamageTest, ADamagedStoreIsFoundByTheCheckAtStart) {
   TempDir dir;
   const std::string data = dir.path() + "/data", log = dir.path() + "/pathwised.log";
   {
@@ -64,9 +66,26 @@ TEST(StoreDamageTest, ADamagedStoreIsRefusedAtStart) {
     ASSERT_TRUE(child.Stop(15.0, &report)) << report;
   }
   DamageLearnerRow(data + "/pathwise.db", "ann");
-  ChildServer refused({"--data-dir", data}, log);
-  EXPECT_FALSE(refused.started());
+  ChildServer damaged({"--data-dir", data}, log, {"--integrity-check-interval-seconds", "0"},
+                      /*wait_for_serving=*/false);
+  ASSERT_TRUE(damaged.started()) << damaged.start_status();
+  auto channel = grpc::CreateChannel(damaged.address(), grpc::InsecureChannelCredentials());
+  // Bounded by the test's timeout, not timed.
+  Result<std::string> health = CheckHealth(channel);
+  while (health.ok() && *health == "SERVING") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    health = CheckHealth(channel);
+  }
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(*health, "NOT_SERVING");
+  Stubs stubs(channel);
+  grpc::Status exported;
+  EXPECT_TRUE(ExportEvents(stubs, kKeyA, "bob", &exported).empty());
+  EXPECT_EQ(exported.error_code(), grpc::StatusCode::DATA_LOSS) << exported.error_message();
+  std::string report;
+  damaged.Stop(15.0, &report);
   const std::string logged = ReadFile(log);
+  EXPECT_NE(logged.find("store damaged"), std::string::npos) << logged;
   EXPECT_NE(logged.find("fails its checksum"), std::string::npos) << logged;
   EXPECT_NE(logged.find("learner 'ann'"), std::string::npos) << logged;
 }
