@@ -440,16 +440,34 @@ Result<store::JobRecord> JobRunner::Cancel(const std::string& tenant_id, const s
     return store_->GetJob(tenant_id, job_id);
   }
   lock.unlock();
-  PATHWISE_ASSIGN_OR_RETURN(store::JobRecord record, store_->GetJob(tenant_id, job_id));
-  if (record.status == store::JobStatus::kQueued || record.status == store::JobStatus::kRunning) {
-    // Held by another replica (or by none: its replica died): the cancellation is stored, and
-    // the owner's next lease renewal fails and stops its fit. A job that ends between the read
-    // above and this write is recorded CANCELLED although it finished.
+  // Held by another replica, or by none (queued there, or its replica died). The cancellation is
+  // written only while the job is unfinished in the store, so that one that ends between the read
+  // and the write keeps its end (and its stored model): a job queued or with an expired lease is
+  // claimed here first; one running elsewhere is overwritten only while that replica still owns it
+  // (UpdateClaimedJob), and its owner's next lease renewal then fails and stops the fit.
+  constexpr int kAttempts = 8;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    PATHWISE_ASSIGN_OR_RETURN(store::JobRecord record, store_->GetJob(tenant_id, job_id));
+    if (record.status != store::JobStatus::kQueued && record.status != store::JobStatus::kRunning) {
+      return Status::FailedPrecondition("job '" + job_id + "' already finished (" +
+                                        std::string(store::JobStatusName(record.status)) +
+                                        "); only a QUEUED or RUNNING job can be cancelled");
+    }
+    const TimestampMs now = NowMs();
+    if (record.status == store::JobStatus::kQueued || record.lease_expires_ms <= now) {
+      PATHWISE_ASSIGN_OR_RETURN(
+          std::optional<store::JobRecord> claimed,
+          store_->ClaimJob(tenant_id, job_id, leases_.owner, now, now + leases_.lease.count()));
+      if (!claimed.has_value()) continue;  // claimed elsewhere or finished meanwhile
+      record = std::move(*claimed);
+    }
     record.status = store::JobStatus::kCancelled;
     record.error_message =
         "cancelled: CancelFitJob, through a replica that was not running it; the replica running "
         "it stops at its next lease renewal";
-    PATHWISE_RETURN_IF_ERROR(Update(tenant_id, record));
+    record.updated_ms = std::max(NowMs(), record.created_ms);
+    PATHWISE_ASSIGN_OR_RETURN(bool stored, store_->UpdateClaimedJob(tenant_id, record));
+    if (!stored) continue;  // it changed hands or finished meanwhile
     if (observer_) observer_(tenant_id, record.status, -1.0);
     LogLine(LogLevel::kInfo, "fit job of another replica cancelled")
         .Add("tenant", tenant_id)
@@ -457,9 +475,9 @@ Result<store::JobRecord> JobRunner::Cancel(const std::string& tenant_id, const s
         .Add("owner", record.owner);
     return record;
   }
-  return Status::FailedPrecondition("job '" + job_id + "' already finished (" +
-                                    std::string(store::JobStatusName(record.status)) +
-                                    "); only a QUEUED or RUNNING job can be cancelled");
+  return Status(StatusCode::kAborted, "job '" + job_id + "' changed hands " +
+                                          std::to_string(kAttempts) +
+                                          " times while it was being cancelled; cancel it again");
 }
 
 JobRunner::Depth JobRunner::depth() const {

@@ -25,14 +25,16 @@ struct MemoryStoreOptions {
 ///
 ///     std::unique_ptr<pathwise::store::LearnerStore> store =
 ///         std::make_unique<pathwise::store::MemoryStore>();
-class MemoryStore final : public LearnerStore {
+class MemoryStore : public LearnerStore {
  public:
   explicit MemoryStore(MemoryStoreOptions options = {});
   ~MemoryStore() override;
   MemoryStore(const MemoryStore&) = delete;
   MemoryStore& operator=(const MemoryStore&) = delete;
 
- private:
+ protected:
+  // Protected, not private, so that a test can put a fault between two of a caller's steps by
+  // overriding one of them (e.g. a job that finishes between a read and a write).
   Result<int64_t> DoPutGraph(std::string_view tenant_id, std::string_view graph_json) override;
   Result<GraphVersion> DoGetGraph(std::string_view tenant_id, int64_t version) override;
   Result<int64_t> DoPutRoster(std::string_view tenant_id, std::string_view roster_json) override;
@@ -79,6 +81,7 @@ class MemoryStore final : public LearnerStore {
   Status DoWatchChanges(ChangeListener) override { return Status::Ok(); }
   Status DoClose() override;
 
+ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

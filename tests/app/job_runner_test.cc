@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -327,6 +328,57 @@ TEST_P(JobRunnerReplicasTest, AJobCancelledThroughAnotherReplicaStopsWhereItRuns
   EXPECT_NE(stored->error_message.find("through a replica"), std::string::npos)
       << stored->error_message;
   EXPECT_EQ(tenants_[0]->GetModel("long", 0).status().code(), StatusCode::kNotFound);
+}
+
+// A memory store in which a job finishes right after a read of it: the fault a CancelFitJob through
+// one replica meets when the replica running the job stores its end at that moment.
+class JobEndsAfterARead : public store::MemoryStore {
+ public:
+  std::function<void()> after_read;
+
+ protected:
+  Result<store::JobRecord> DoGetJob(std::string_view tenant_id, std::string_view job_id) override {
+    Result<store::JobRecord> read = store::MemoryStore::DoGetJob(tenant_id, job_id);
+    if (after_read) std::exchange(after_read, nullptr)();
+    return read;
+  }
+};
+
+TEST(JobRunnerTest, ACancellationDoesNotOverwriteAJobThatEndedMeanwhile) {
+  JobEndsAfterARead store;
+  ServiceLimits limits;
+  Tenant tenant("t", &store, &limits);
+  Prepare(tenant);
+  store::JobRecord job;
+  job.job_id = "j";
+  job.kind = "fit";
+  job.created_ms = 1;
+  job.result_model_name = "m";
+  job.params_json = FitJobParamsToJson(FitJobParams{"m", FitOptions{}});
+  ASSERT_OK(store.CreateJob("t", job));
+  const TimestampMs now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  Result<std::optional<store::JobRecord>> running =
+      store.ClaimJob("t", "j", "other-replica", now, now + 60000);
+  ASSERT_OK(running);
+  ASSERT_TRUE(running->has_value());
+  store.after_read = [&] {
+    store::JobRecord succeeded = **running;
+    succeeded.status = store::JobStatus::kSucceeded;
+    succeeded.result_model_version = 1;
+    Result<bool> stored = store.UpdateClaimedJob("t", succeeded);
+    ASSERT_OK(stored);
+    ASSERT_TRUE(*stored);
+  };
+
+  JobRunner here(&store, 1, 4, ServiceLimits{}.max_fit_work, ShortLeases(std::chrono::seconds(30)));
+  Result<store::JobRecord> cancelled = here.Cancel("t", "j");
+  EXPECT_EQ(cancelled.status().code(), StatusCode::kFailedPrecondition) << cancelled.status();
+  Result<store::JobRecord> stored = store.GetJob("t", "j");
+  ASSERT_OK(stored);
+  EXPECT_EQ(stored->status, store::JobStatus::kSucceeded) << stored->error_message;
+  EXPECT_EQ(stored->result_model_version, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, JobRunnerReplicasTest,
