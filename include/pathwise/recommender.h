@@ -28,8 +28,8 @@
 // Mastery-policy part values are in [0, 1]; the score is sum(weight * value). Definitions, with
 // p = P(learned), t = the competency's advance point (the smaller of its mastery threshold and
 // MasteryPolicyOptions::advance_threshold), "mastered" in what follows meaning p >= t (with the
-// evidence asked for): the point at which the policy goes on, a little before the tracker reports
-// the competency as mastered:
+// evidence asked for): the point at which the policy goes on, which is the mastery threshold itself
+// unless advance_threshold is lowered:
 //
 // - readiness: the strength-weighted mean over the competency's prerequisites of
 //   min(1, p_pre / t_pre); 1 with no prerequisites.

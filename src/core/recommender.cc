@@ -155,7 +155,8 @@ class MasteryPolicy final : public PolicyBase {
     auto it = current_->activities.find(a);
     return it == current_->activities.end() ? nullptr : &it->second;
   }
-  // P(learned) at the threshold with the evidence RecommenderOptions asks for.
+  // P(learned) at the advance point (RecIndex::advance) with the evidence RecommenderOptions asks
+  // for: where the policy goes on from c.
   bool Mastered(uint32_t c) const;
   // Stalled (MasteryPolicyOptions::stall_min_attempts): many answers, few right, not mastered.
   bool Stalled(uint32_t c) const;
