@@ -45,7 +45,16 @@ JobRunner::JobRunner(store::LearnerStore* store, int fit_threads, int64_t max_qu
       worker_([this] { WorkerLoop(); }),
       lease_thread_([this] { LeaseLoop(); }) {}
 
-JobRunner::~JobRunner() { Stop(std::chrono::milliseconds(0)); }
+JobRunner::~JobRunner() {
+  // Stop leaves a fit that outlasts its grace running on a detached worker, which is how a server
+  // exits (the process ends next). A runner destroyed without Stop must not leave a thread that
+  // uses it: a running fit is cancelled (it ends within one EM iteration) and waited for.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (running_job_ && !stopping_) cancel_running_ = true;
+  }
+  Stop(std::chrono::hours(24));
+}
 
 Status JobRunner::ServeTenant(Tenant* tenant) {
   {

@@ -81,7 +81,8 @@ class JobRunner {
   /// fits (ServiceLimits::max_fit_work).
   JobRunner(store::LearnerStore* store, int fit_threads, int64_t max_queued_per_tenant,
             int64_t max_fit_work = ServiceLimits{}.max_fit_work, JobLeaseOptions leases = {});
-  /// Stops (see Stop) with no grace.
+  /// Stops (see Stop); a fit still running (Stop was not called) is cancelled and waited for, so
+  /// that no thread outlives the runner.
   ~JobRunner();
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;

@@ -23,6 +23,7 @@ using testing::ChainGraph;
 using testing::ChildServer;
 using testing::Ctx;
 using testing::ExportEvents;
+using testing::kAddressSanitizer;
 using testing::kKeyA;
 using testing::MakeObservation;
 using testing::PutGraphOrFail;
@@ -125,8 +126,12 @@ TEST(ExportStreamTest, StalledReadersHoldAPageEachAndTheLearnerStaysReadable) {
   const int64_t growth_mib = (ProcStatusNumber(child.pid(), "VmHWM") - peak_before_kib) >> 10;
   std::printf("peak memory grew by %lld MiB with %d stalled exports\n",
               static_cast<long long>(growth_mib), kStalledReaders);
-  EXPECT_LE(growth_mib, kMaxGrowthMiB)
-      << kStalledReaders << " stalled exports of " << kEvents << " events each";
+  // Under AddressSanitizer freed memory sits in its quarantine (256 MiB by default), so the peak
+  // says nothing about what the exports hold; the other checks above still run.
+  if (!kAddressSanitizer) {
+    EXPECT_LE(growth_mib, kMaxGrowthMiB)
+        << kStalledReaders << " stalled exports of " << kEvents << " events each";
+  }
 
   // Each stalled export, read to its end, is the learner as of its start: without the late event.
   for (Stalled& s : stalled) {

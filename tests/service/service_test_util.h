@@ -54,6 +54,20 @@ inline std::string ReadFile(const std::string& path) {
 /// pathwised as a child process on 127.0.0.1:<free port>, serving kTenantA with kKeyA from the
 /// store `store_args` names ({"--data-dir", DIR} or {"--store", URI}), with `extra_args`, its log
 /// appended to `log_path`.
+// Whether this test (and so the pathwised it starts, built alike) runs under AddressSanitizer,
+// whose quarantine and shadow memory raise a server's peak memory by hundreds of MiB.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 class ChildServer : public pathwise::testing::ServerProcess {
  public:
   ChildServer(std::vector<std::string> store_args, const std::string& log_path,

@@ -39,6 +39,7 @@ using testing::Ctx;
 using testing::CycleGraph;
 using testing::ExpectMasteryEqualsReplay;
 using testing::ForEachPathwiseMethod;
+using testing::kAddressSanitizer;
 using testing::kKeyA;
 using testing::kKeyB;
 using testing::kUnreadableMessage;
@@ -49,18 +50,6 @@ using testing::RawReply;
 using testing::RawUnaryCall;
 using testing::Stubs;
 using testing::TempDir;
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAddressSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kAddressSanitizer = true;
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
 
 // How long the attacks go on, in wall time. Each attack and each well-behaved client runs at least
 // one round however slow the machine; none starts a round after this.
