@@ -1,7 +1,9 @@
 // Memory per practised competency state, as pathwised holds it (issue 15: at most 40 bytes): the
 // tracker's state and the ZPDES zone of every learner, in one Engine, first grown by recording
-// events and then restored from saved states into a fresh Engine, as a restart from stored states
-// does. Also times that restore on one thread: the engine's share of a restart, without the store.
+// events, then compacted (Engine::CompactMemory, as pathwised does every
+// memory_compaction_interval_seconds), then restored from saved states into a fresh Engine, as a
+// restart from stored states does. Also times the compaction and that restore on one thread (the
+// engine's share of a restart, without the store).
 //
 //     build/bin/state_memory [LEARNERS]    (default 100000; each practises all 100 competencies)
 //
@@ -109,6 +111,23 @@ int main(int argc, char** argv) {
     Check(recorded->RecordBatch(events).status(), "record");
   }
   const size_t after_record = HeapInUse();
+  const pathwise::MasteryTracker::MemoryUsage tracker_recorded =
+      recorded->tracker().EstimateMemory();
+
+  // Compacted: the tracker first (its shards one by one), then the rest of the engine (the zpdes
+  // zones; the tracker has nothing left to give), timed apart.
+  auto seconds_since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
+  auto compact_start = std::chrono::steady_clock::now();
+  const size_t tracker_released = recorded->tracker().CompactMemory();
+  const double tracker_compact_seconds = seconds_since(compact_start);
+  compact_start = std::chrono::steady_clock::now();
+  const size_t engine_released = recorded->CompactMemory();
+  const double engine_compact_seconds = seconds_since(compact_start);
+  const size_t after_compact = HeapInUse();
+  const pathwise::MasteryTracker::MemoryUsage tracker_compacted =
+      recorded->tracker().EstimateMemory();
 
   // Restored from what a store keeps (the tracker's estimates and ZPDES's bytes), as a restart.
   std::vector<std::pair<std::vector<pathwise::MasteryEstimate>, std::string>> saved(learners);
@@ -121,8 +140,6 @@ int main(int argc, char** argv) {
     Check(zone.status(), "save");
     saved[l].second = std::move(zone).value();
   }
-  const pathwise::MasteryTracker::MemoryUsage tracker_recorded =
-      recorded->tracker().EstimateMemory();
   recorded.reset();
 
   std::unique_ptr<pathwise::Engine> restored = MakeEngine();
@@ -145,6 +162,13 @@ int main(int argc, char** argv) {
   std::printf("after recording: %.1f bytes per state (heap), of which the tracker %.1f\n",
               static_cast<double>(after_record - before_record) / states,
               static_cast<double>(tracker_recorded.bytes) / states);
+  std::printf("after compacting: %.1f bytes per state (heap), of which the tracker %.1f\n",
+              static_cast<double>(after_compact - before_record) / states,
+              static_cast<double>(tracker_compacted.bytes) / states);
+  std::printf(
+      "compaction on one thread: tracker %.3f s (%.1f MiB released), zones %.3f s (%.1f MiB)\n",
+      tracker_compact_seconds, static_cast<double>(tracker_released) / (1 << 20),
+      engine_compact_seconds, static_cast<double>(engine_released) / (1 << 20));
   std::printf("after restoring: %.1f bytes per state (heap), of which the tracker %.1f\n",
               static_cast<double>(after_restore - before_restore) / states,
               static_cast<double>(tracker_restored.bytes) / states);

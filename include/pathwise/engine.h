@@ -96,6 +96,14 @@ class Engine {
   /// the learner (the policies forget it all the same).
   Status RemoveLearner(std::string_view learner_id);
 
+  /// Gives back the spare room learners' state took while it grew by Record (the tracker's,
+  /// MasteryTracker::CompactMemory, and the zpdes zones, Policy::CompactMemory): an engine grown
+  /// by recording then holds what one restored from the same states holds. Nothing any call
+  /// returns changes. Holds a lock for at most 128 learners at a time, so concurrent calls wait
+  /// a fraction of a millisecond at most. Returns the bytes released (before allocator
+  /// rounding). Thread-safe.
+  size_t CompactMemory();
+
   /// The pathway from the learner's current mastery to `goals` (planner.h). Returns the errors of
   /// PathwayPlanner::Plan.
   Result<Pathway> Plan(std::string_view learner_id, const std::vector<std::string>& goals) const;

@@ -498,6 +498,16 @@ class Policy {
   /// loadable).
   virtual Status RestoreLearnerState(std::string_view learner_id, std::string_view bytes);
 
+  /// Gives back the spare room the learner's state took while it grew (zpdes: the learner's
+  /// zone), without changing it (SaveLearnerState gives the same bytes before and after), for a
+  /// server that keeps learners for months (Engine::CompactMemory). Returns the bytes released; 0
+  /// for a learner the policy knows nothing about or a policy that keeps no learner state. Not
+  /// thread-safe, like Observe.
+  virtual size_t CompactMemory(std::string_view learner_id) {
+    (void)learner_id;
+    return 0;
+  }
+
   /// Builds the sparse LearnerState from a dense LearnerMastery (see Recommend above for the rule
   /// and errors).
   virtual Result<LearnerState> StateFromMastery(const LearnerMastery& mastery) const = 0;

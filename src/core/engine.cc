@@ -7,6 +7,7 @@
 
 #include <pathwise/engine.h>
 
+#include "memory_compaction.h"
 #include "recommender_index.h"
 
 namespace pathwise {
@@ -265,6 +266,18 @@ Status Engine::RemoveLearner(std::string_view learner_id) {
     shard.learners.erase(std::string(learner_id));
   }
   return impl_->tracker->RemoveLearner(learner_id);
+}
+
+size_t Engine::CompactMemory() {
+  size_t released = impl_->tracker->CompactMemory();
+  for (LearnerPolicies& shard : impl_->shards) {
+    compaction_internal::VisitInBatches(shard.mu, shard.learners, [&](const std::string& learner) {
+      for (std::unique_ptr<Policy>& holder : shard.holders) {
+        if (holder != nullptr) released += holder->CompactMemory(learner);
+      }
+    });
+  }
+  return released;
 }
 
 Result<std::vector<Recommendation>> Engine::Recommend(std::string_view learner_id,

@@ -17,6 +17,7 @@
 #include <pathwise/mastery_tracker.h>
 
 #include "mastery_evidence.h"
+#include "memory_compaction.h"
 
 namespace pathwise {
 namespace {
@@ -948,6 +949,16 @@ size_t MasteryTracker::num_learners() const {
     n += shard.learners.size();
   }
   return n;
+}
+
+size_t MasteryTracker::CompactMemory() {
+  size_t released = 0;
+  for (Shard& shard : impl_->shards) {
+    compaction_internal::VisitInBatches(shard.mu, shard.learners, [&](auto& entry) {
+      released += compaction_internal::ShrinkIfSpare(entry.second.states);
+    });
+  }
+  return released;
 }
 
 MasteryTracker::MemoryUsage MasteryTracker::EstimateMemory() const {

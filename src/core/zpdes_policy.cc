@@ -14,6 +14,7 @@
 
 #include <pathwise/recommender.h>
 
+#include "memory_compaction.h"
 #include "recommender_index.h"
 
 namespace pathwise {
@@ -67,6 +68,11 @@ class LearnerZone {
     return arm;
   }
   void Reserve(size_t arms) { bytes_.reserve(arms * stride()); }
+  // Gives back the buffers' spare room (compaction_internal::ShrinkIfSpare); the bytes released.
+  size_t Compact() {
+    return compaction_internal::ShrinkIfSpare(bytes_) +
+           compaction_internal::ShrinkIfSpare(unlocked_ranks_);
+  }
 
   uint32_t Total(size_t arm) const {
     uint16_t total;
@@ -205,6 +211,10 @@ class ZpdesPolicy final : public PolicyBase {
   bool keeps_learner_state() const override { return true; }
   Result<std::string> SaveLearnerState(std::string_view learner_id) const override;
   Status RestoreLearnerState(std::string_view learner_id, std::string_view bytes) override;
+  size_t CompactMemory(std::string_view learner_id) override {
+    auto it = learners_.find(std::string(learner_id));
+    return it == learners_.end() ? 0 : it->second.Compact();
+  }
 
  private:
   static constexpr uint32_t kStateFormat = 1;

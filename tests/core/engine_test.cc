@@ -1,4 +1,6 @@
+#include <cstdio>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -261,6 +263,98 @@ TEST(EngineTest, ReasonsNameTheLearnersPaceOnlyWhenItIsFarFromThePopulation) {
       << ahead;
   EXPECT_EQ(ReasonsFor(engine, "near").find("pace"), std::string::npos);
   EXPECT_EQ(ReasonsFor(engine, "typical").find("pace"), std::string::npos);
+}
+
+// --- Compaction (Engine::CompactMemory) ---
+
+constexpr int kWideCompetencies = 100;
+
+// "w0".."w99", each practised by its own id; w(i) needs w(i - 10), so that zones unlock.
+std::unique_ptr<Engine> MakeWideEngine() {
+  GraphDefinition def;
+  for (int c = 0; c < kWideCompetencies; ++c) {
+    Competency competency;
+    competency.id = "w" + std::to_string(c);
+    competency.params = kParams;
+    def.competencies.push_back(competency);
+    if (c >= 10) def.prerequisites.push_back({"w" + std::to_string(c - 10), competency.id});
+  }
+  Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
+  EXPECT_OK(graph);
+  if (!graph.ok()) return nullptr;
+  Result<std::unique_ptr<Engine>> engine = Engine::Create(std::move(graph).value(), BktModel{});
+  EXPECT_OK(engine);
+  return engine.ok() ? std::move(engine).value() : nullptr;
+}
+
+// Each learner answers every competency a few times, new ones one at a time as in a server.
+std::vector<Observation> WideEvents(int learners, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Observation> events;
+  for (int l = 0; l < learners; ++l) {
+    for (int round = 0; round < 3; ++round) {
+      for (int c = 0; c < kWideCompetencies; ++c) {
+        events.push_back({"", "L" + std::to_string(l), "w" + std::to_string(c),
+                          rng() % 4 != 0 ? 1.0 : 0.0, int64_t(events.size())});
+      }
+    }
+  }
+  return events;
+}
+
+// Everything the engine answers about the learners, the doubles bit for bit.
+std::string Answers(const Engine& engine, int learners) {
+  std::string out;
+  char number[64];
+  for (int l = 0; l < learners; ++l) {
+    const std::string learner = "L" + std::to_string(l);
+    for (const MasteryEstimate& e : engine.Mastery(learner).competencies) {
+      std::snprintf(number, sizeof(number), "%a/%u ", e.p_learned, e.opportunities);
+      out += e.competency_id + "=" + number;
+    }
+    Result<std::string> zone = engine.SaveLearnerState(PolicyKind::kZpdes, learner);
+    EXPECT_OK(zone);
+    if (zone.ok()) out += "\nzone " + *zone + "\n";
+    for (PolicyKind kind : {PolicyKind::kMastery, PolicyKind::kZpdes}) {
+      RecommendRequest request;
+      request.k = 3;
+      Result<std::vector<Recommendation>> recs = engine.Recommend(learner, request, kind);
+      EXPECT_OK(recs);
+      if (!recs.ok()) continue;
+      for (const Recommendation& r : *recs) {
+        std::snprintf(number, sizeof(number), "%a", r.score);
+        out += r.activity_id + ":" + number + " ";
+      }
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+TEST(EngineTest, CompactMemoryGivesBackTheTrackersAndTheZonesRoomAndChangesNoAnswer) {
+  constexpr int kLearners = 12;
+  auto grown = MakeWideEngine();
+  auto twin = MakeWideEngine();  // recorded the same, never compacted
+  ASSERT_NE(grown, nullptr);
+  ASSERT_NE(twin, nullptr);
+  const std::vector<Observation> events = WideEvents(kLearners, 8);
+  ASSERT_OK(grown->RecordBatch(events));
+  ASSERT_OK(twin->RecordBatch(events));
+  const std::string before = Answers(*grown, kLearners);
+
+  const size_t tracker_bytes = grown->tracker().EstimateMemory().bytes;
+  EXPECT_GT(grown->tracker().CompactMemory(), 0u);
+  EXPECT_LT(grown->tracker().EstimateMemory().bytes, tracker_bytes);
+  // The tracker has nothing left: what the engine gives back now is the zones' room.
+  EXPECT_GT(grown->CompactMemory(), 0u);
+  EXPECT_EQ(grown->CompactMemory(), 0u);
+  EXPECT_EQ(Answers(*grown, kLearners), before);
+
+  // And it carries on exactly as the engine that was never compacted.
+  const std::vector<Observation> more = WideEvents(kLearners + 3, 9);
+  ASSERT_OK(grown->RecordBatch(more));
+  ASSERT_OK(twin->RecordBatch(more));
+  EXPECT_EQ(Answers(*grown, kLearners + 3), Answers(*twin, kLearners + 3));
 }
 
 }  // namespace

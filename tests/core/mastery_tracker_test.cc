@@ -1088,5 +1088,142 @@ TEST(MasteryTrackerRestoreTest, BadEstimatesAreRejectedNamingThemAndChangeNothin
   ExpectIdentical(*tracker->Mastery("ann"), before);
 }
 
+// --- Compaction (MasteryTracker::CompactMemory) ---
+
+constexpr int kWideCompetencies = 100;
+
+// kWideCompetencies competencies "w0".."w99" with no activities: each is practised by its own id.
+CompetencyGraph MakeWideGraph() {
+  GraphDefinition def;
+  for (int c = 0; c < kWideCompetencies; ++c) {
+    Competency competency;
+    competency.id = "w" + std::to_string(c);
+    def.competencies.push_back(competency);
+  }
+  Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
+  EXPECT_OK(graph);
+  return graph.ok() ? std::move(graph).value() : CompetencyGraph();
+}
+
+std::unique_ptr<MasteryTracker> MakeWideTracker(TrackerOptions options = {}) {
+  Result<std::unique_ptr<MasteryTracker>> tracker =
+      MasteryTracker::Create(MakeWideGraph(), BktModel{}, options);
+  EXPECT_OK(tracker);
+  return tracker.ok() ? std::move(tracker).value() : nullptr;
+}
+
+// Every learner practises every competency once, a new one at each event (so its states grow one
+// at a time, as a learner's do in a server), in an order of its own, then some again.
+std::vector<Observation> GrowingEvents(int learners, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Observation> events;
+  for (int l = 0; l < learners; ++l) {
+    std::vector<int> order(kWideCompetencies);
+    for (int c = 0; c < kWideCompetencies; ++c) order[c] = c;
+    std::shuffle(order.begin(), order.end(), rng);
+    for (int c : order) {
+      events.push_back(Obs("", "g" + std::to_string(l), "w" + std::to_string(c),
+                           double(rng() % 3 != 0), int64_t(events.size())));
+    }
+  }
+  std::shuffle(events.begin(), events.end(), rng);  // learners interleaved
+  return events;
+}
+
+TEST(MasteryTrackerCompactionTest, GivesBackWhatRecordingGrewAndChangesNoEstimate) {
+  constexpr int kLearners = 40;
+  auto grown = MakeWideTracker();
+  auto twin = MakeWideTracker();  // recorded the same, never compacted
+  auto restored = MakeWideTracker();
+  ASSERT_NE(grown, nullptr);
+  for (const Observation& o : GrowingEvents(kLearners, 3)) {
+    ASSERT_OK(grown->Record(o));
+    ASSERT_OK(twin->Record(o));
+  }
+  for (int l = 0; l < kLearners; ++l) CopyLearner(*grown, *restored, "g" + std::to_string(l));
+
+  // Grown by doubling, 100 states sit in room for 128: about a quarter more than restored.
+  const MasteryTracker::MemoryUsage before = grown->EstimateMemory();
+  const MasteryTracker::MemoryUsage restored_usage = restored->EstimateMemory();
+  ASSERT_EQ(before.states, size_t{kLearners * kWideCompetencies});
+  ASSERT_EQ(restored_usage.states, before.states);
+  EXPECT_GT(before.bytes, restored_usage.bytes + before.states * 5);
+
+  const size_t released = grown->CompactMemory();
+  EXPECT_EQ(released, size_t{kLearners} * 28 * 24);  // 28 spare states of 24 bytes per learner
+  const MasteryTracker::MemoryUsage after = grown->EstimateMemory();
+  EXPECT_EQ(after.states, before.states);
+  EXPECT_LE(after.bytes, restored_usage.bytes);
+  EXPECT_EQ(grown->CompactMemory(), 0u);  // nothing left to give back
+
+  for (int l = 0; l < kLearners; ++l) {
+    const std::string learner = "g" + std::to_string(l);
+    ExpectIdentical(*grown->Mastery(learner), *twin->Mastery(learner));
+  }
+  // Later events, on practised competencies and (for new learners) on new ones, give what they
+  // give the tracker that was never compacted.
+  for (const Observation& o : GrowingEvents(kLearners + 5, 4)) {
+    ASSERT_OK(grown->Record(o));
+    ASSERT_OK(twin->Record(o));
+  }
+  for (int l = 0; l < kLearners + 5; ++l) {
+    const std::string learner = "g" + std::to_string(l);
+    ExpectIdentical(*grown->Mastery(learner), *twin->Mastery(learner));
+  }
+}
+
+TEST(MasteryTrackerCompactionTest, ConcurrentRecordsDuringCompactionMatchSequentialReplay) {
+  constexpr int kWriters = 3;
+  constexpr int kLearnersPerWriter = 6;
+  std::vector<std::vector<Observation>> streams(kWriters);
+  for (int w = 0; w < kWriters; ++w) {
+    for (Observation o : GrowingEvents(kLearnersPerWriter, 10 + w)) {
+      o.learner_id = "w" + std::to_string(w) + "-" + o.learner_id;
+      o.event_id = "e" + std::to_string(streams[w].size());
+      streams[w].push_back(std::move(o));
+    }
+  }
+  TrackerOptions options;
+  options.num_shards = 2;  // few shards, so compaction and writers really meet
+  auto concurrent = MakeWideTracker(options);
+  ASSERT_NE(concurrent, nullptr);
+  std::atomic<int> writers_left{kWriters};
+  std::atomic<bool> compactor_started{false};
+  std::atomic<size_t> failures{0};
+  std::atomic<size_t> compactions{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      while (!compactor_started.load()) std::this_thread::yield();
+      for (const Observation& o : streams[w]) {
+        Result<RecordResult> r = concurrent->Record(o);
+        if (!r.ok() || !r->applied) ++failures;
+      }
+      --writers_left;
+    });
+  }
+  threads.emplace_back([&] {
+    compactor_started = true;
+    do {
+      (void)concurrent->CompactMemory();
+      ++compactions;
+    } while (writers_left.load() > 0);
+  });
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0u);
+  EXPECT_GT(compactions.load(), 0u);
+
+  auto sequential = MakeWideTracker();
+  ASSERT_NE(sequential, nullptr);
+  for (const auto& stream : streams) {
+    for (const Observation& o : stream) ASSERT_OK(sequential->Record(o));
+  }
+  ASSERT_EQ(concurrent->LearnerIds(), sequential->LearnerIds());
+  for (const std::string& learner : sequential->LearnerIds()) {
+    ExpectIdentical(*concurrent->Mastery(learner), *sequential->Mastery(learner));
+  }
+  EXPECT_EQ(concurrent->EstimateMemory().event_ids, sequential->EstimateMemory().event_ids);
+}
+
 }  // namespace
 }  // namespace pathwise
