@@ -250,6 +250,14 @@ Status ServerConfig::Validate() const {
         "integrity_check_interval_seconds: must be in [0, 31536000], got " +
         DescribeNumber(integrity_check_interval_seconds));
   }
+  // Below a second, compacting would be most of what the thread does, for nothing.
+  if (!(memory_compaction_interval_seconds == 0.0 ||
+        (memory_compaction_interval_seconds >= 1.0 &&
+         memory_compaction_interval_seconds <= 31536000.0))) {
+    return Status::InvalidArgument(
+        "memory_compaction_interval_seconds: must be 0 (never) or in [1, 31536000], got " +
+        DescribeNumber(memory_compaction_interval_seconds));
+  }
   if (log_level != "debug" && log_level != "info" && log_level != "warning" &&
       log_level != "error") {
     return Status::InvalidArgument("log_level: must be one of debug, info, warning, error");
@@ -277,11 +285,11 @@ Result<ServerConfig> ParseServerConfig(std::string_view text, std::string_view s
                                    std::to_string(column) + ": " + e.what());
   }
   ServerConfig config;
-  PATHWISE_RETURN_IF_ERROR(
-      CheckKeys(root, source_name, "",
-                {"listen", "data_dir", "store", "tls", "tenants", "limits",
-                 "shutdown_grace_seconds", "fit_threads", "fit_lease_seconds", "log_level",
-                 "metrics_listen", "integrity_check", "integrity_check_interval_seconds"}));
+  PATHWISE_RETURN_IF_ERROR(CheckKeys(
+      root, source_name, "",
+      {"listen", "data_dir", "store", "tls", "tenants", "limits", "shutdown_grace_seconds",
+       "fit_threads", "fit_lease_seconds", "log_level", "metrics_listen", "integrity_check",
+       "integrity_check_interval_seconds", "memory_compaction_interval_seconds"}));
   PATHWISE_RETURN_IF_ERROR(GetString(root, "listen", source_name, "listen", &config.listen));
   PATHWISE_RETURN_IF_ERROR(
       GetString(root, "metrics_listen", source_name, "metrics_listen", &config.metrics_listen));
@@ -315,6 +323,9 @@ Result<ServerConfig> ParseServerConfig(std::string_view text, std::string_view s
   PATHWISE_RETURN_IF_ERROR(GetDouble(root, "integrity_check_interval_seconds", source_name,
                                      "integrity_check_interval_seconds",
                                      &config.integrity_check_interval_seconds));
+  PATHWISE_RETURN_IF_ERROR(GetDouble(root, "memory_compaction_interval_seconds", source_name,
+                                     "memory_compaction_interval_seconds",
+                                     &config.memory_compaction_interval_seconds));
   PATHWISE_RETURN_IF_ERROR(
       GetString(root, "log_level", source_name, "log_level", &config.log_level));
   return config;

@@ -842,6 +842,9 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
           .Add(put);
     }
   }
+  // The replay grew every learner's state by recording; not served yet, so compacted at no cost
+  // to any call.
+  if (next->has_graph()) (void)next->engine->CompactMemory();
   if (rewritten > 0) {
     LogLine(LogLevel::kInfo, "learner states rewritten")
         .Add("tenant", id_)
@@ -851,6 +854,11 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
   }
   Publish(std::move(next));
   return replayed;
+}
+
+size_t Tenant::CompactMemory() {
+  std::shared_ptr<const Curriculum> current = curriculum();
+  return current->has_graph() ? current->engine->CompactMemory() : 0;
 }
 
 Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::string& learner_id,

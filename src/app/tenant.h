@@ -365,6 +365,15 @@ class Tenant {
 
   size_t num_learners() const;
 
+  /// Gives back the spare room the learners' state in memory took while it grew by recording
+  /// (Engine::CompactMemory): a server that recorded its learners' events since it started holds
+  /// 54 bytes per practised competency where one restored from stored states holds 39
+  /// (bench/README.md), and this brings it to the restored level. Changes no answer; holds a
+  /// lock for at most 128 learners at a time, so it runs beside traffic. TenantRegistry calls it
+  /// every memory_compaction_interval_seconds, and a rebuild (a start by replay, a new graph or
+  /// active model) does before it serves. Returns the bytes released.
+  size_t CompactMemory();
+
   /// Told (by the store's watch, through TenantRegistry) that another replica changed a learner,
   /// the curriculum (graph, models, roster), or possibly anything. Cheap and never waits for a
   /// learner or the store: the reload happens on the next call that needs it.

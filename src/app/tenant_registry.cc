@@ -1,5 +1,7 @@
 #include "app/tenant_registry.h"
 
+#include "app/log.h"
+
 namespace pathwise::app {
 namespace {
 
@@ -27,6 +29,7 @@ TenantRegistry::TenantRegistry(const std::vector<TenantConfig>& tenants, store::
 }
 
 TenantRegistry::~TenantRegistry() {
+  StopMemoryCompaction();  // it calls into the tenants
   // The watch calls into the tenants: it stops before they go.
   if (watching_) (void)store_->WatchChanges(nullptr);
 }
@@ -61,7 +64,45 @@ Status TenantRegistry::LoadAll() {
 }
 
 void TenantRegistry::StopBackgroundWork() {
+  StopMemoryCompaction();
   for (const auto& tenant : tenants_) tenant->StopBackgroundWork();
+}
+
+void TenantRegistry::StartMemoryCompaction(std::chrono::milliseconds interval) {
+  if (compactor_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(compactor_mu_);
+    stop_compacting_ = false;
+  }
+  compactor_ = std::thread([this, interval] { CompactMemoryPeriodically(interval); });
+}
+
+void TenantRegistry::CompactMemoryPeriodically(std::chrono::milliseconds interval) {
+  std::unique_lock<std::mutex> lock(compactor_mu_);
+  while (!compactor_cv_.wait_for(lock, interval, [this] { return stop_compacting_; })) {
+    lock.unlock();
+    for (const auto& tenant : tenants_) {
+      const auto started = std::chrono::steady_clock::now();
+      const size_t released = tenant->CompactMemory();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      LogLine(released > 0 ? LogLevel::kInfo : LogLevel::kDebug, "memory compacted")
+          .Add("tenant", tenant->id())
+          .Add("released_bytes", static_cast<uint64_t>(released))
+          .Add("seconds", seconds);
+    }
+    lock.lock();
+  }
+}
+
+void TenantRegistry::StopMemoryCompaction() {
+  if (!compactor_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(compactor_mu_);
+    stop_compacting_ = true;
+  }
+  compactor_cv_.notify_all();
+  compactor_.join();
 }
 
 Result<Tenant*> TenantRegistry::Authenticate(std::string_view api_key) const {

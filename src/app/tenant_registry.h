@@ -2,9 +2,13 @@
 #ifndef PATHWISE_APP_TENANT_REGISTRY_H_
 #define PATHWISE_APP_TENANT_REGISTRY_H_
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -47,8 +51,13 @@ class TenantRegistry {
   /// message for a wrong key as for an unknown one, naming neither tenants nor keys).
   Result<Tenant*> Authenticate(std::string_view api_key) const;
 
-  /// Stops every tenant's background threads (Tenant::StopBackgroundWork): for a server shutting
-  /// down, before its store closes.
+  /// Starts a thread that compacts every tenant's memory (Tenant::CompactMemory) every `interval`
+  /// until StopBackgroundWork or destruction: for a server that runs for months, whose learners'
+  /// state grows by recording. At most one such thread; a second call changes nothing.
+  void StartMemoryCompaction(std::chrono::milliseconds interval);
+
+  /// Stops every tenant's background threads (Tenant::StopBackgroundWork) and the memory
+  /// compaction: for a server shutting down, before its store closes.
   void StopBackgroundWork();
 
   /// NotFound for an id not in the config.
@@ -59,8 +68,16 @@ class TenantRegistry {
   // Routes another replica's change to its tenant (on the store's watch thread).
   void OnStoreChange(const store::StoreChange& change) const;
 
+  // The memory compaction's thread: every interval until stopped.
+  void CompactMemoryPeriodically(std::chrono::milliseconds interval);
+  void StopMemoryCompaction();
+
   store::LearnerStore* const store_;
   bool watching_ = false;
+  std::thread compactor_;
+  std::mutex compactor_mu_;  // guards the flag below
+  std::condition_variable compactor_cv_;
+  bool stop_compacting_ = false;
   std::vector<std::unique_ptr<Tenant>> tenants_;
   std::unordered_map<std::string, Tenant*> by_key_;
   std::unordered_map<std::string, Tenant*> by_id_;

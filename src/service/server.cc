@@ -224,6 +224,10 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
   impl->tenants = std::make_unique<app::TenantRegistry>(impl->config.tenants, impl->store.get(),
                                                         &impl->config.limits);
   PATHWISE_RETURN_IF_ERROR(impl->tenants->LoadAll());
+  if (impl->config.memory_compaction_interval_seconds > 0) {
+    impl->tenants->StartMemoryCompaction(std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(impl->config.memory_compaction_interval_seconds)));
+  }
   app::JobLeaseOptions leases;
   leases.lease =
       std::chrono::milliseconds(static_cast<int64_t>(impl->config.fit_lease_seconds * 1000.0));

@@ -1,6 +1,8 @@
 // The config file: the example parses and validates; mistakes are named by field.
 #include "app/config.h"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "testing/status_matchers.h"
@@ -133,6 +135,32 @@ TEST(ConfigTest, ValidationNamesTheField) {
       "c.json");
   ASSERT_OK(parsed);
   EXPECT_EQ(parsed->fit_lease_seconds, 2.0);
+
+  EXPECT_EQ(Valid().memory_compaction_interval_seconds, 600.0);
+  for (double interval : {-1.0, 0.5, 31536001.0, std::nan("")}) {
+    ServerConfig bad_compaction = Valid();
+    bad_compaction.memory_compaction_interval_seconds = interval;
+    EXPECT_EQ(bad_compaction.Validate().message().rfind(
+                  "memory_compaction_interval_seconds: must be 0 (never) or in [1, 31536000]", 0),
+              0u)
+        << interval;
+  }
+  for (double interval : {0.0, 1.0, 86400.0}) {
+    ServerConfig good_compaction = Valid();
+    good_compaction.memory_compaction_interval_seconds = interval;
+    EXPECT_OK(good_compaction.Validate());
+  }
+  Result<ServerConfig> compaction = ParseServerConfig(
+      R"({"tenants": [{"id": "t1", "api_keys": ["key-one-0123456789"]}],
+          "memory_compaction_interval_seconds": 3600})",
+      "c.json");
+  ASSERT_OK(compaction);
+  EXPECT_EQ(compaction->memory_compaction_interval_seconds, 3600.0);
+  Result<ServerConfig> compaction_text =
+      ParseServerConfig(R"({"tenants": [], "memory_compaction_interval_seconds": "10"})", "c.json");
+  EXPECT_NE(compaction_text.status().message().find("memory_compaction_interval_seconds"),
+            std::string::npos)
+      << compaction_text.status();
 
   ServerConfig half_tls = Valid();
   half_tls.tls.cert = "server.crt";

@@ -2,6 +2,11 @@
 // finds nothing and says nothing about why.
 #include "app/tenant_registry.h"
 
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "store/memory_store.h"
@@ -73,6 +78,39 @@ TEST(TenantRegistryTest, LoadAllNamesTheTenantWhoseStoredGraphDoesNotLoad) {
   EXPECT_EQ(loaded.message().rfind("tenant 'tenant-b': stored graph version 1 does not load", 0),
             0u)
       << loaded.message();
+}
+
+TEST(TenantRegistryTest, MemoryCompactionRunsInTheBackgroundUntilStopped) {
+  store::MemoryStore store;
+  ServiceLimits limits;
+  TenantRegistry registry(TwoTenants(), &store, &limits);
+  ASSERT_OK(registry.LoadAll());
+  Result<Tenant*> tenant = registry.Find("tenant-a");
+  ASSERT_OK(tenant);
+  GraphDefinition def;
+  for (int c = 0; c < 40; ++c) {
+    Competency competency;
+    competency.id = "c" + std::to_string(c);
+    def.competencies.push_back(competency);
+  }
+  ASSERT_OK((*tenant)->PutGraph(def, std::nullopt));
+  std::vector<Observation> events;
+  for (int c = 0; c < 40; ++c) {
+    events.push_back({"e" + std::to_string(c), "ann", "c" + std::to_string(c), 1.0, c});
+  }
+  ASSERT_OK((*tenant)->Record(events, false));
+  const std::shared_ptr<const Curriculum> curriculum = (*tenant)->curriculum();
+  const MasteryTracker& tracker = curriculum->engine->tracker();
+  const size_t grown = tracker.EstimateMemory().bytes;  // 40 states in room for 64
+
+  registry.StartMemoryCompaction(std::chrono::milliseconds(1));
+  // Nothing else changes the tracker: only the registry's thread can make it smaller. No bound
+  // on the wait (the test's timeout is one): a slow machine only makes it longer.
+  while (tracker.EstimateMemory().bytes >= grown) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  registry.StopBackgroundWork();  // returns once the thread has stopped
+  EXPECT_EQ((*tenant)->CompactMemory(), 0u);
 }
 
 }  // namespace

@@ -821,6 +821,59 @@ TEST(TenantRestartTest, AnEvidenceRuleOnRecentAnswersForcesAReplay) {
   ExpectSameServing(uninterrupted, restarted, kLearners);
 }
 
+// ---- Memory compaction --------------------------------------------------------------------------
+
+TEST(TenantCompactionTest, CompactingChangesNoAnswerNowOrLater) {
+  constexpr int kLearners = 12;
+  ServiceLimits limits;
+  store::MemoryStore compacted_store;
+  store::MemoryStore twin_store;
+  Tenant compacted("t", &compacted_store, &limits, RestartOptions(), PaceOptions());
+  Tenant twin("t", &twin_store, &limits, RestartOptions(), PaceOptions());  // never compacted
+  for (Tenant* tenant : {&compacted, &twin}) {
+    ASSERT_OK(tenant->Load());
+    ASSERT_OK(tenant->PutGraph(ChainDefinition(), std::nullopt));
+    RecordAll(*tenant, RandomEvents("a", 400, kLearners, 3, 1000));
+  }
+  // Grown by recording, one competency and one zone arm at a time: room to give back.
+  EXPECT_GT(compacted.CompactMemory(), 0u);
+  EXPECT_EQ(compacted.CompactMemory(), 0u);
+  ExpectSameServing(compacted, twin, kLearners);
+
+  const std::vector<Observation> later = RandomEvents("b", 300, kLearners + 4, 4, 5000);
+  RecordAll(compacted, later);
+  RecordAll(twin, later);
+  ExpectSameServing(compacted, twin, kLearners + 4);
+  for (int l = 0; l < kLearners + 4; ++l) {
+    const std::string learner = "l" + std::to_string(l);
+    EXPECT_EQ(compacted_store.GetLearner("t", learner)->policy_states,
+              twin_store.GetLearner("t", learner)->policy_states)
+        << learner;
+  }
+}
+
+TEST(TenantCompactionTest, ARebuildServesCompactedState) {
+  constexpr int kLearners = 12;
+  ServiceLimits limits;
+  store::MemoryStore store;
+  {
+    Tenant first("t", &store, &limits, RestartOptions(), PaceOptions());
+    ASSERT_OK(first.Load());
+    ASSERT_OK(first.PutGraph(ChainDefinition(), std::nullopt));
+    RecordAll(first, RandomEvents("a", 400, kLearners, 3, 1000));
+  }
+  // A start by replay records every learner's events again: compacted before it serves.
+  ASSERT_OK(store.PutStateOrigin("t", ""));
+  Tenant replayed("t", &store, &limits, RestartOptions(), PaceOptions());
+  ASSERT_OK(replayed.Load());
+  EXPECT_FALSE(replayed.last_load().from_states);
+  EXPECT_EQ(replayed.curriculum()->engine->tracker().num_learners(), size_t{kLearners});
+  EXPECT_EQ(replayed.CompactMemory(), 0u);
+  // So does a new graph, which replays them under it.
+  ASSERT_OK(replayed.PutGraph(ChainDefinition(), std::nullopt));
+  EXPECT_EQ(replayed.CompactMemory(), 0u);
+}
+
 TEST(EventIdFilterTest, NeverForgetsAndRarelyInventsAcrossGenerations) {
   EventIdFilter filter(/*initial_capacity=*/1000);
   constexpr int kInserted = 50000;  // grows through several generations
