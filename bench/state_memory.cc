@@ -1,11 +1,13 @@
 // Memory per practised competency state, as pathwised holds it (issue 15: at most 40 bytes): the
 // tracker's state and the ZPDES zone of every learner, in one Engine, first grown by recording
 // events, then compacted (Engine::CompactMemory, as pathwised does every
-// memory_compaction_interval_seconds), then restored from saved states into a fresh Engine, as a
-// restart from stored states does. Also times the compaction and that restore on one thread (the
-// engine's share of a restart, without the store).
+// memory_compaction_interval_seconds), then grown by half as many learners again (and compacted
+// again), then restored from saved states into a fresh Engine, as a restart from stored states
+// does. Also times the compaction and that restore on one thread (the engine's share of a
+// restart, without the store). --without-compaction skips both compactions, for comparison.
 //
-//     build/bin/state_memory [LEARNERS]    (default 100000; each practises all 100 competencies)
+//     build/bin/state_memory [LEARNERS] [--without-compaction]
+//         (default 100000 learners; each practises all 100 competencies)
 //
 // The workload is service_load's: 100 competencies (each with up to two earlier prerequisites) and
 // 200 activities, learner l's event j on act.((j + l) mod 100), outcomes from a fixed seed.
@@ -29,6 +31,19 @@ constexpr int kCompetencies = 100;
 // Bytes in use by malloc (glibc's mallinfo2), so that the figures are the heap the states take,
 // not pages the allocator happens to hold.
 size_t HeapInUse() { return mallinfo2().uordblks; }
+
+// The process's resident memory (VmRSS), for what the heap's pages cost the machine.
+size_t ResidentBytes() {
+  std::FILE* status = std::fopen("/proc/self/status", "r");
+  if (status == nullptr) return 0;
+  char line[256];
+  size_t kib = 0;
+  while (std::fgets(line, sizeof(line), status) != nullptr) {
+    if (std::sscanf(line, "VmRSS: %zu kB", &kib) == 1) break;
+  }
+  std::fclose(status);
+  return kib * 1024;
+}
 
 pathwise::CompetencyGraph MakeGraph() {
   std::mt19937_64 rng(42);
@@ -87,47 +102,88 @@ void Check(const pathwise::Status& status, const char* what) {
 
 std::string LearnerId(int l) { return "learner-" + std::to_string(l); }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const int learners = argc > 1 ? std::atoi(argv[1]) : 100000;
-  if (learners <= 0) {
-    std::fprintf(stderr, "usage: state_memory [LEARNERS > 0]\n");
-    return 2;
-  }
-  const double states = static_cast<double>(learners) * kCompetencies;
-
-  // Grown by recording, as a server that ingested every event since it started.
-  std::unique_ptr<pathwise::Engine> recorded = MakeEngine();
-  const size_t before_record = HeapInUse();
-  std::mt19937_64 rng(7);
-  for (int l = 0; l < learners; ++l) {
+// Records learners [from, to): each answers every competency once, as service_load's do.
+void RecordLearners(pathwise::Engine& engine, int from, int to, std::mt19937_64& rng) {
+  for (int l = from; l < to; ++l) {
     std::vector<pathwise::Observation> events;
     for (int j = 0; j < kCompetencies; ++j) {
       // No event ids: pathwised keeps them in its own bounded filter, not in the tracker.
       events.push_back({"", LearnerId(l), "act." + std::to_string((j + l) % kCompetencies),
                         rng() % 3 != 0 ? 1.0 : 0.0, 1700000000000 + j * 60000});
     }
-    Check(recorded->RecordBatch(events).status(), "record");
+    Check(engine.RecordBatch(events).status(), "record");
   }
-  const size_t after_record = HeapInUse();
-  const pathwise::MasteryTracker::MemoryUsage tracker_recorded =
-      recorded->tracker().EstimateMemory();
+}
 
-  // Compacted: the tracker first (its shards one by one), then the rest of the engine (the zpdes
-  // zones; the tracker has nothing left to give), timed apart.
+double MiB(size_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int learners = 100000;
+  bool compact = true;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--without-compaction") {
+      compact = false;
+    } else {
+      learners = std::atoi(argv[i]);
+    }
+  }
+  if (learners <= 1) {
+    std::fprintf(stderr, "usage: state_memory [LEARNERS > 1] [--without-compaction]\n");
+    return 2;
+  }
+  const double states = static_cast<double>(learners) * kCompetencies;
   auto seconds_since = [](std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   };
-  auto compact_start = std::chrono::steady_clock::now();
-  const size_t tracker_released = recorded->tracker().CompactMemory();
-  const double tracker_compact_seconds = seconds_since(compact_start);
-  compact_start = std::chrono::steady_clock::now();
-  const size_t engine_released = recorded->CompactMemory();
-  const double engine_compact_seconds = seconds_since(compact_start);
-  const size_t after_compact = HeapInUse();
-  const pathwise::MasteryTracker::MemoryUsage tracker_compacted =
-      recorded->tracker().EstimateMemory();
+  std::printf("%d learners x %d practised competencies (%.0f states)%s\n", learners, kCompetencies,
+              states, compact ? "" : ", without compaction");
+
+  // Grown by recording, as a server that ingested every event since it started.
+  std::unique_ptr<pathwise::Engine> recorded = MakeEngine();
+  const size_t before_record = HeapInUse();
+  std::mt19937_64 rng(7);
+  RecordLearners(*recorded, 0, learners, rng);
+  std::printf(
+      "after recording: %.1f bytes per state (heap), of which the tracker %.1f; RSS %.1f MiB\n",
+      static_cast<double>(HeapInUse() - before_record) / states,
+      static_cast<double>(recorded->tracker().EstimateMemory().bytes) / states,
+      MiB(ResidentBytes()));
+
+  // Compacted: the tracker first (its shards one by one), then the rest of the engine (the zpdes
+  // zones; the tracker has nothing left to give), timed apart.
+  if (compact) {
+    auto compact_start = std::chrono::steady_clock::now();
+    const size_t tracker_released = recorded->tracker().CompactMemory();
+    const double tracker_seconds = seconds_since(compact_start);
+    compact_start = std::chrono::steady_clock::now();
+    const size_t engine_released = recorded->CompactMemory();
+    const double engine_seconds = seconds_since(compact_start);
+    std::printf(
+        "after compacting: %.1f bytes per state (heap), of which the tracker %.1f; RSS %.1f MiB\n",
+        static_cast<double>(HeapInUse() - before_record) / states,
+        static_cast<double>(recorded->tracker().EstimateMemory().bytes) / states,
+        MiB(ResidentBytes()));
+    std::printf(
+        "compaction on one thread: tracker %.3f s (%.1f MiB released), zones %.3f s (%.1f MiB)\n",
+        tracker_seconds, MiB(tracker_released), engine_seconds, MiB(engine_released));
+  }
+
+  // Half as many learners again, then compacted again: a server that goes on growing reuses the
+  // room compaction gave back (the process's RSS does not shrink at once: the freed chunks lie
+  // between live ones).
+  const int more = learners / 2;
+  RecordLearners(*recorded, learners, learners + more, rng);
+  if (compact) (void)recorded->CompactMemory();
+  const double grown_states = states + static_cast<double>(more) * kCompetencies;
+  std::printf(
+      "%d more learners recorded%s: %.1f bytes per state (heap); RSS %.1f MiB (%.1f bytes per "
+      "state)\n",
+      more, compact ? " and compacted" : "",
+      static_cast<double>(HeapInUse() - before_record) / grown_states, MiB(ResidentBytes()),
+      static_cast<double>(ResidentBytes()) / grown_states);
 
   // Restored from what a store keeps (the tracker's estimates and ZPDES's bytes), as a restart.
   std::vector<std::pair<std::vector<pathwise::MasteryEstimate>, std::string>> saved(learners);
@@ -157,18 +213,6 @@ int main(int argc, char** argv) {
   const pathwise::MasteryTracker::MemoryUsage tracker_restored =
       restored->tracker().EstimateMemory();
 
-  std::printf("%d learners x %d practised competencies (%.0f states)\n", learners, kCompetencies,
-              states);
-  std::printf("after recording: %.1f bytes per state (heap), of which the tracker %.1f\n",
-              static_cast<double>(after_record - before_record) / states,
-              static_cast<double>(tracker_recorded.bytes) / states);
-  std::printf("after compacting: %.1f bytes per state (heap), of which the tracker %.1f\n",
-              static_cast<double>(after_compact - before_record) / states,
-              static_cast<double>(tracker_compacted.bytes) / states);
-  std::printf(
-      "compaction on one thread: tracker %.3f s (%.1f MiB released), zones %.3f s (%.1f MiB)\n",
-      tracker_compact_seconds, static_cast<double>(tracker_released) / (1 << 20),
-      engine_compact_seconds, static_cast<double>(engine_released) / (1 << 20));
   std::printf("after restoring: %.1f bytes per state (heap), of which the tracker %.1f\n",
               static_cast<double>(after_restore - before_restore) / states,
               static_cast<double>(tracker_restored.bytes) / states);

@@ -230,8 +230,8 @@ class MasteryTracker {
   /// For a server that keeps learners for months (pathwised calls it every
   /// memory_compaction_interval_seconds): safe beside traffic, since it holds one shard's lock
   /// (TrackerOptions::num_shards) at a time and for at most 128 of its learners, so a concurrent
-  /// call waits at most for those copies (about 0.15 ms with 100 states each; 100,000 such
-  /// learners take about 0.1 s in all, bench/README.md), however many learners the tracker
+  /// call waits at most for those copies (about 0.2 ms with 100 states each; 100,000 such
+  /// learners take 0.1-0.16 s in all, bench/README.md), however many learners the tracker
   /// holds. A learner that practises a new competency afterwards grows again, which the next
   /// call gives back.
   size_t CompactMemory();

@@ -104,7 +104,7 @@ struct ServerConfig {
   double integrity_check_interval_seconds = 3600.0;
   /// Seconds between two compactions of the learners' state in memory (Tenant::CompactMemory):
   /// state grown by recording holds about a third more than the same state restored at a start,
-  /// and a compaction (about 0.3 s of one core per 10 million states, beside the traffic) gives
+  /// and a compaction (0.3-0.4 s of one core per 10 million states, beside the traffic) gives
   /// that back. 0: never (memory grows towards that third more); else in [1, 31536000].
   double memory_compaction_interval_seconds = 600.0;
   std::string log_level = "info";
