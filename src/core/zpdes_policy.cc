@@ -59,8 +59,10 @@ class LearnerZone {
   size_t AddArm(uint32_t c) {
     const size_t arm = LowerBound(c);
     if (arm < num_arms() && competency(arm) == c) return arm;
-    // Grow by an eighth rather than double: a learner's zone lives as long as the server.
-    if (bytes_.size() == bytes_.capacity())
+    // Grow by an eighth rather than double: a learner's zone lives as long as the server. The room
+    // is checked for a whole record: a capacity that is not a multiple of it would otherwise let
+    // the insert below grow the buffer the vector's way, by doubling.
+    if (bytes_.size() + stride() > bytes_.capacity())
       bytes_.reserve(bytes_.size() + bytes_.size() / 8 + stride());
     bytes_.insert(bytes_.begin() + static_cast<std::ptrdiff_t>(arm * stride()), stride(),
                   uint8_t{0});

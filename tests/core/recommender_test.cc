@@ -953,6 +953,26 @@ TEST(RecommenderTest, ZpdesZoneWidensAsCompetenciesAreMastered) {
   EXPECT_EQ(policy->Observe({"", "zoe", "nope", 1.0, 0}).code(), StatusCode::kNotFound);
 }
 
+// A zone grows by an eighth, not by doubling (it lives as long as the server): after 100 arms
+// added one at a time, the room compaction finds is at most an eighth of the records plus one.
+TEST(RecommenderTest, ZpdesZoneGrowsByAnEighth) {
+  GraphDefinition def;
+  for (int i = 0; i < 100; ++i) {
+    Competency c;
+    c.id = "z" + std::to_string(i);
+    def.competencies.push_back(c);
+  }
+  Result<CompetencyGraph> graph = CompetencyGraph::FromDefinition(def);
+  ASSERT_OK(graph);
+  RecommenderOptions options;
+  std::unique_ptr<Policy> policy = Make(PolicyKind::kZpdes, *graph, options);
+  ASSERT_NE(policy, nullptr);
+  for (int i = 0; i < 100; ++i)
+    ASSERT_OK(policy->Observe({"", "ann", "z" + std::to_string(i), 1.0, kStart + i}));
+  const size_t record = 6 + static_cast<size_t>(options.zpdes.window);  // bytes per arm
+  EXPECT_LE(policy->CompactMemory("ann"), 100 * record / 8 + record);
+}
+
 TEST(RecommenderTest, ZpdesPrefersTheArmThatIsProgressing) {
   // Two independent competencies; x is improving (0,0,1,1), y is flat (0,0,0,0). With no
   // exploration, x must be drawn first every time.
