@@ -103,9 +103,9 @@ struct ServerConfig {
   /// Seconds between two checks of the running store; 0: only the one at start. In [0, 31536000].
   double integrity_check_interval_seconds = 3600.0;
   /// Seconds between two compactions of the learners' state in memory (Tenant::CompactMemory):
-  /// state grown by recording holds about a third more than the same state restored at a start,
+  /// state grown by recording holds about a fifth more than the same state restored at a start,
   /// and a compaction (0.3-0.4 s of one core per 10 million states, beside the traffic) gives
-  /// that back. 0: never (memory grows towards that third more); else in [1, 31536000].
+  /// that back. 0: never (memory grows towards that fifth more); else in [1, 31536000].
   double memory_compaction_interval_seconds = 600.0;
   std::string log_level = "info";
 
