@@ -45,6 +45,8 @@
 #include <pathwise/io/simulation_io.h>
 #include <pathwise/simulator.h>
 
+#include "mastery_setting.h"
+
 namespace {
 
 using pathwise::CompetencyGraph;
@@ -327,45 +329,6 @@ struct Options {
   std::vector<std::pair<std::string, double>> mastery_settings;  // --mastery NAME=VALUE
 };
 
-// The numeric MasteryPolicyOptions an experiment may set with --mastery NAME=VALUE.
-bool SetMasteryOption(pathwise::MasteryPolicyOptions& options, const std::string& name,
-                      double value) {
-  static const std::pair<const char*, double pathwise::MasteryPolicyOptions::*> kDoubles[] = {
-      {"readiness_weight", &pathwise::MasteryPolicyOptions::readiness_weight},
-      {"goal_weight", &pathwise::MasteryPolicyOptions::goal_weight},
-      {"difficulty_weight", &pathwise::MasteryPolicyOptions::difficulty_weight},
-      {"remediation_weight", &pathwise::MasteryPolicyOptions::remediation_weight},
-      {"review_weight", &pathwise::MasteryPolicyOptions::review_weight},
-      {"continuity_weight", &pathwise::MasteryPolicyOptions::continuity_weight},
-      {"target_success", &pathwise::MasteryPolicyOptions::target_success},
-      {"advance_threshold", &pathwise::MasteryPolicyOptions::advance_threshold},
-      {"difficulty_logit_scale", &pathwise::MasteryPolicyOptions::difficulty_logit_scale},
-      {"review_recall_threshold", &pathwise::MasteryPolicyOptions::review_recall_threshold},
-      {"remediation_max_p", &pathwise::MasteryPolicyOptions::remediation_max_p},
-      {"progress_weight", &pathwise::MasteryPolicyOptions::progress_weight},
-  };
-  static const std::pair<const char*, int pathwise::MasteryPolicyOptions::*> kInts[] = {
-      {"remediation_min_opportunities",
-       &pathwise::MasteryPolicyOptions::remediation_min_opportunities},
-      {"mastery_min_opportunities", &pathwise::MasteryPolicyOptions::mastery_min_opportunities},
-      {"mastery_recent_correct", &pathwise::MasteryPolicyOptions::mastery_recent_correct},
-      {"stall_min_attempts", &pathwise::MasteryPolicyOptions::stall_min_attempts},
-  };
-  for (const auto& [field, member] : kDoubles) {
-    if (name == field) {
-      options.*member = value;
-      return true;
-    }
-  }
-  for (const auto& [field, member] : kInts) {
-    if (name == field) {
-      options.*member = static_cast<int>(value);
-      return true;
-    }
-  }
-  return false;
-}
-
 int Fail(const std::string& message) {
   std::cerr << "FAILED: " << message << "\n";
   return 1;
@@ -418,17 +381,13 @@ int main(int argc, char** argv) {
       options.soft_min_readiness = std::atof(value().c_str());
     } else if (arg == "--mastery") {
       const std::string setting = value();
-      const size_t equals = setting.find('=');
-      pathwise::MasteryPolicyOptions probe;
-      if (equals == std::string::npos ||
-          !SetMasteryOption(probe, setting.substr(0, equals),
-                            std::atof(setting.c_str() + equals + 1))) {
+      std::pair<std::string, double> parsed;
+      if (!pathwise_bench::ParseMasterySetting(setting, &parsed)) {
         std::cerr << "--mastery needs NAME=VALUE with a numeric MasteryPolicyOptions field, got '"
                   << setting << "'\n";
         return 2;
       }
-      options.mastery_settings.emplace_back(setting.substr(0, equals),
-                                            std::atof(setting.c_str() + equals + 1));
+      options.mastery_settings.push_back(parsed);
     } else if (arg == "--split") {
       options.split = value();
       if (options.split != "dev" && options.split != "heldout") {
@@ -533,7 +492,7 @@ int main(int argc, char** argv) {
     if (options.soft_min_readiness >= 0.0)
       sim.recommender.mastery.soft_min_readiness = options.soft_min_readiness;
     for (const auto& [name, setting] : options.mastery_settings)
-      SetMasteryOption(sim.recommender.mastery, name, setting);
+      pathwise_bench::SetMasteryOption(sim.recommender.mastery, name, setting);
     sim.tracker_knows_true_pace = options.true_pace;
     sim.trace_learners = options.trace;
     // The deployed system's model: the population's BKT parameters, which know nothing of the

@@ -4,7 +4,10 @@
 // differences between policies (the same simulated learner under each policy) and throughput.
 //
 //   simulate_junyi <junyi_Exercise_table.csv> [learners=1000] [steps=6000] [threads=2] [out dir]
+//                  [--mastery NAME=VALUE ...]
 //
+// --mastery sets a numeric MasteryPolicyOptions field for the mastery policy (as policy_suite's),
+// to read a setting on this graph without a rebuild.
 // With an output directory it writes simulation.json, summary.csv, curves.csv, learners.csv and
 // curves.svg there; `pathwise simulate` with the options in examples/simulation/README.md writes
 // the same JSON byte for byte.
@@ -15,11 +18,14 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pathwise/io/graph_import.h>
 #include <pathwise/io/simulation_io.h>
 #include <pathwise/simulator.h>
+
+#include "mastery_setting.h"
 
 namespace {
 
@@ -78,24 +84,42 @@ std::string PairedDifference(const pathwise::SimulationResult& result, size_t a,
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
+  std::vector<std::string> positional;
+  std::vector<std::pair<std::string, double>> mastery_settings;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg != "--mastery") {
+      positional.push_back(arg);
+      continue;
+    }
+    std::pair<std::string, double> parsed;
+    if (i + 1 >= argc || !pathwise_bench::ParseMasterySetting(argv[i + 1], &parsed)) {
+      std::cerr << "--mastery needs NAME=VALUE with a numeric MasteryPolicyOptions field\n";
+      return 2;
+    }
+    mastery_settings.push_back(parsed);
+    ++i;
+  }
+  if (positional.empty() || positional.size() > 5) {
     std::cerr << "usage: simulate_junyi <junyi_Exercise_table.csv> [learners] [steps] [threads] "
-                 "[out dir]\n";
+                 "[out dir] [--mastery NAME=VALUE ...]\n";
     return 2;
   }
-  const int learners = argc > 2 ? std::atoi(argv[2]) : 1000;
-  const int steps = argc > 3 ? std::atoi(argv[3]) : 6000;
-  const int threads = argc > 4 ? std::atoi(argv[4]) : 2;
-  const std::string out_dir = argc > 5 ? argv[5] : "";
+  const int learners = positional.size() > 1 ? std::atoi(positional[1].c_str()) : 1000;
+  const int steps = positional.size() > 2 ? std::atoi(positional[2].c_str()) : 6000;
+  const int threads = positional.size() > 3 ? std::atoi(positional[3].c_str()) : 2;
+  const std::string out_dir = positional.size() > 4 ? positional[4] : "";
 
   pathwise::ImportOptions import_options;
   import_options.repair = true;
-  auto imported = pathwise::ImportJunyiExerciseTable(argv[1], import_options);
+  auto imported = pathwise::ImportJunyiExerciseTable(positional[0], import_options);
   if (!imported.ok()) {
     std::cerr << imported.status() << "\n";
     return 1;
   }
-  const pathwise::SimulationOptions options = EvidenceOptions(learners, steps, threads);
+  pathwise::SimulationOptions options = EvidenceOptions(learners, steps, threads);
+  for (const auto& [name, value] : mastery_settings)
+    pathwise_bench::SetMasteryOption(options.recommender.mastery, name, value);
   auto simulation = pathwise::Simulation::Create(imported->graph, options);
   if (!simulation.ok()) {
     std::cerr << simulation.status() << "\n";
