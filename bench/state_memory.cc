@@ -4,9 +4,12 @@
 // memory_compaction_interval_seconds), then grown by half as many learners again (and compacted
 // again), then restored from saved states into a fresh Engine, as a restart from stored states
 // does. Also times the compaction and that restore on one thread (the engine's share of a
-// restart, without the store). --without-compaction skips both compactions, for comparison.
+// restart, without the store). --without-compaction skips both compactions, for comparison;
+// --mastery NAME=VALUE sets a numeric MasteryPolicyOptions field (as policy_suite's), to measure
+// what an option that keeps per-learner state costs (progress_weight=1: the answers the stall
+// response reads).
 //
-//     build/bin/state_memory [LEARNERS] [--without-compaction]
+//     build/bin/state_memory [LEARNERS] [--without-compaction] [--mastery NAME=VALUE ...]
 //         (default 100000 learners; each practises all 100 competencies)
 //
 // The workload is service_load's: 100 competencies (each with up to two earlier prerequisites) and
@@ -23,6 +26,8 @@
 #include <malloc.h>
 
 #include <pathwise/engine.h>
+
+#include "mastery_setting.h"
 
 namespace {
 
@@ -84,11 +89,16 @@ pathwise::CompetencyGraph MakeGraph() {
   return std::move(graph).value();
 }
 
-std::unique_ptr<pathwise::Engine> MakeEngine() {
+std::unique_ptr<pathwise::Engine> MakeEngine(const pathwise::RecommenderOptions& options) {
   pathwise::Result<std::unique_ptr<pathwise::Engine>> engine =
       pathwise::Engine::Create(MakeGraph(), pathwise::BktModel{});
   if (!engine.ok()) {
     std::fprintf(stderr, "engine: %s\n", engine.status().ToString().c_str());
+    std::exit(1);
+  }
+  const pathwise::Status set = (*engine)->SetRecommenderOptions(options);
+  if (!set.ok()) {
+    std::fprintf(stderr, "options: %s\n", set.ToString().c_str());
     std::exit(1);
   }
   return std::move(engine).value();
@@ -122,16 +132,28 @@ double MiB(size_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 int main(int argc, char** argv) {
   int learners = 100000;
   bool compact = true;
+  pathwise::RecommenderOptions options;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--without-compaction") {
       compact = false;
+    } else if (arg == "--mastery") {
+      std::pair<std::string, double> parsed;
+      if (i + 1 >= argc || !pathwise_bench::ParseMasterySetting(argv[i + 1], &parsed)) {
+        std::fprintf(stderr,
+                     "--mastery needs NAME=VALUE with a numeric MasteryPolicyOptions field\n");
+        return 2;
+      }
+      pathwise_bench::SetMasteryOption(options.mastery, parsed.first, parsed.second);
+      ++i;
     } else {
       learners = std::atoi(argv[i]);
     }
   }
   if (learners <= 1) {
-    std::fprintf(stderr, "usage: state_memory [LEARNERS > 1] [--without-compaction]\n");
+    std::fprintf(stderr,
+                 "usage: state_memory [LEARNERS > 1] [--without-compaction] "
+                 "[--mastery NAME=VALUE ...]\n");
     return 2;
   }
   const double states = static_cast<double>(learners) * kCompetencies;
@@ -142,7 +164,7 @@ int main(int argc, char** argv) {
               states, compact ? "" : ", without compaction");
 
   // Grown by recording, as a server that ingested every event since it started.
-  std::unique_ptr<pathwise::Engine> recorded = MakeEngine();
+  std::unique_ptr<pathwise::Engine> recorded = MakeEngine(options);
   const size_t before_record = HeapInUse();
   std::mt19937_64 rng(7);
   RecordLearners(*recorded, 0, learners, rng);
@@ -185,27 +207,39 @@ int main(int argc, char** argv) {
       static_cast<double>(HeapInUse() - before_record) / grown_states, MiB(ResidentBytes()),
       static_cast<double>(ResidentBytes()) / grown_states);
 
-  // Restored from what a store keeps (the tracker's estimates and ZPDES's bytes), as a restart.
-  std::vector<std::pair<std::vector<pathwise::MasteryEstimate>, std::string>> saved(learners);
+  // Restored from what a store keeps (the tracker's estimates and the policies' bytes: ZPDES's,
+  // and the mastery policy's when an option makes it keep any), as a restart.
+  struct Saved {
+    std::vector<pathwise::MasteryEstimate> estimates;
+    std::string zone;
+    std::string answers;
+  };
+  std::vector<Saved> saved(learners);
   for (int l = 0; l < learners; ++l) {
     pathwise::Result<pathwise::LearnerMastery> mastery = recorded->tracker().Mastery(LearnerId(l));
     Check(mastery.status(), "mastery");
-    saved[l].first = std::move(mastery->competencies);
+    saved[l].estimates = std::move(mastery->competencies);
     pathwise::Result<std::string> zone =
         recorded->SaveLearnerState(pathwise::PolicyKind::kZpdes, LearnerId(l));
     Check(zone.status(), "save");
-    saved[l].second = std::move(zone).value();
+    saved[l].zone = std::move(zone).value();
+    pathwise::Result<std::string> answers =
+        recorded->SaveLearnerState(pathwise::PolicyKind::kMastery, LearnerId(l));
+    Check(answers.status(), "save");
+    saved[l].answers = std::move(answers).value();
   }
   recorded.reset();
 
-  std::unique_ptr<pathwise::Engine> restored = MakeEngine();
+  std::unique_ptr<pathwise::Engine> restored = MakeEngine(options);
   const size_t before_restore = HeapInUse();
   const auto start = std::chrono::steady_clock::now();
   for (int l = 0; l < learners; ++l) {
-    Check(restored->tracker().RestoreLearner(LearnerId(l), saved[l].first), "restore tracker");
-    Check(
-        restored->RestoreLearnerState(pathwise::PolicyKind::kZpdes, LearnerId(l), saved[l].second),
-        "restore zone");
+    Check(restored->tracker().RestoreLearner(LearnerId(l), saved[l].estimates), "restore tracker");
+    Check(restored->RestoreLearnerState(pathwise::PolicyKind::kZpdes, LearnerId(l), saved[l].zone),
+          "restore zone");
+    Check(restored->RestoreLearnerState(pathwise::PolicyKind::kMastery, LearnerId(l),
+                                        saved[l].answers),
+          "restore answers");
   }
   const double restore_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
