@@ -131,6 +131,15 @@ Status Replay(Engine& engine, const std::vector<store::StoredObservation>& event
   return engine.RecordBatch(observations).status();
 }
 
+// Restores one of the learner's stored policy states (or its pace, kept as one) into `engine`.
+Status RestorePolicyState(Engine& engine, const std::string& learner,
+                          const store::PolicyState& policy) {
+  if (policy.policy == kPaceRecord) return engine.tracker().RestorePace(learner, policy.state);
+  Result<PolicyKind> kind = ParsePolicyKind(policy.policy);
+  if (!kind.ok()) return kind.status();
+  return engine.RestoreLearnerState(*kind, learner, policy.state);
+}
+
 // Replays a learner's stored events into `engine` (which must not hold the learner) and returns
 // the update that brings its stored states and policy states in line (empty when they already
 // are).
@@ -388,16 +397,13 @@ Tenant::LearnerSlot* Tenant::GetOrCreateSlot(const std::string& learner_id) {
 
 size_t Tenant::num_learners() const {
   if (!all_listed_.load(std::memory_order_acquire)) {
-    // Learners the warm-up has not reached have no slot yet: the store knows them all.
+    // Learners the warm-up has not reached have no slot yet: the store knows them all. On a store
+    // error they are counted from the slots below, as before a start from states.
     size_t n = 0;
-    std::string after;
-    while (true) {
-      Result<std::vector<std::string>> learners = store_->ListLearners(id_, after, kLearnerPage);
-      if (!learners.ok()) break;  // counted from the slots below, as before a start from states
-      n += learners->size();
-      if (learners->size() < kLearnerPage) return n;
-      after = learners->back();
-    }
+    if (ForEachStoredLearnerPage([&n](const std::vector<std::string>& page) {
+          n += page.size();
+        }).ok())
+      return n;
   }
   std::lock_guard<std::mutex> lock(slots_mu_);
   size_t n = 0;
@@ -556,26 +562,23 @@ void Tenant::WarmUp(std::shared_ptr<const Curriculum> target,
   });
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (visited.ok()) {
-    all_listed_ = true;
-    {
-      std::lock_guard<std::mutex> lock(load_mu_);
-      last_load_.learners = restored + replayed;
-      last_load_.replayed = replayed;
+  {
+    std::lock_guard<std::mutex> lock(load_mu_);
+    last_load_.learners = restored + replayed;
+    last_load_.replayed = replayed;
+    if (visited.ok()) {
       last_load_.warm_up_complete = true;
       last_load_.warm_up_seconds = seconds;
     }
+  }
+  if (visited.ok()) {
+    all_listed_ = true;
     LogLine(LogLevel::kInfo, "warm-up complete")
         .Add("tenant", id_)
         .Add("learners", restored + replayed)
         .Add("replayed", replayed)
         .Add("seconds", seconds);
   } else {
-    {
-      std::lock_guard<std::mutex> lock(load_mu_);
-      last_load_.learners = restored + replayed;
-      last_load_.replayed = replayed;
-    }
     LogLine(visited.code() == StatusCode::kCancelled ? LogLevel::kInfo : LogLevel::kWarning,
             "warm-up stopped; learners not reached load on first use")
         .Add("tenant", id_)
@@ -650,13 +653,7 @@ bool Tenant::RestoreStoredStates(const Curriculum& curriculum,
     if (!status.ok()) return not_exact("stored states not restored", "", status);
   }
   for (const store::PolicyState& policy : learner.policy_states) {
-    Status status;
-    if (policy.policy == kPaceRecord) {
-      status = tracker.RestorePace(id, policy.state);
-    } else {
-      Result<PolicyKind> kind = ParsePolicyKind(policy.policy);
-      status = kind.ok() ? engine.RestoreLearnerState(*kind, id, policy.state) : kind.status();
-    }
+    Status status = RestorePolicyState(engine, id, policy);
     if (!status.ok()) return not_exact("stored policy state not restored", policy.policy, status);
   }
   return true;
@@ -914,15 +911,7 @@ Status Tenant::ReloadLearnerLocked(const Curriculum& curriculum, const std::stri
       // stored (the replay derives the same; a state that no longer restores, e.g. of a policy
       // this build lacks, keeps the replayed one).
       for (const store::PolicyState& policy : state->policy_states) {
-        Status restored;
-        if (policy.policy == kPaceRecord) {
-          restored = curriculum.engine->tracker().RestorePace(learner_id, policy.state);
-        } else {
-          Result<PolicyKind> kind = ParsePolicyKind(policy.policy);
-          restored = kind.ok()
-                         ? curriculum.engine->RestoreLearnerState(*kind, learner_id, policy.state)
-                         : kind.status();
-        }
+        Status restored = RestorePolicyState(*curriculum.engine, learner_id, policy);
         if (!restored.ok()) {
           LogLine(LogLevel::kWarning, "stored policy state not restored; replayed instead")
               .Add("tenant", id_)
@@ -970,16 +959,23 @@ Status Tenant::EnsureAllListed() {
 }
 
 Status Tenant::ListAllLearners() {
+  PATHWISE_RETURN_IF_ERROR(ForEachStoredLearnerPage([this](const std::vector<std::string>& page) {
+    for (const std::string& learner : page) GetOrCreateSlot(learner);
+  }));
+  all_listed_ = true;
+  return Status::Ok();
+}
+
+Status Tenant::ForEachStoredLearnerPage(
+    const std::function<void(const std::vector<std::string>&)>& visit) const {
   std::string after;
   while (true) {
     PATHWISE_ASSIGN_OR_RETURN(std::vector<std::string> learners,
                               store_->ListLearners(id_, after, kLearnerPage));
-    for (const std::string& learner : learners) GetOrCreateSlot(learner);
-    if (learners.size() < kLearnerPage) break;
+    visit(learners);
+    if (learners.size() < kLearnerPage) return Status::Ok();
     after = learners.back();
   }
-  all_listed_ = true;
-  return Status::Ok();
 }
 
 // ---- Other replicas' changes -------------------------------------------------------------------

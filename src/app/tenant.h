@@ -367,7 +367,7 @@ class Tenant {
 
   /// Gives back the spare room the learners' state in memory took while it grew by recording
   /// (Engine::CompactMemory): a server that recorded its learners' events since it started holds
-  /// 54 bytes per practised competency where one restored from stored states holds 39
+  /// 47 bytes per practised competency where one restored from stored states holds 39
   /// (bench/README.md), and this brings it to the restored level. Changes no answer; holds a
   /// lock for at most 128 learners at a time, so it runs beside traffic. TenantRegistry calls it
   /// every memory_compaction_interval_seconds, and a rebuild (a start by replay, a new graph or
@@ -419,6 +419,9 @@ class Tenant {
   Status EnsureAllListed();
   // Gives every stored learner a slot, listing them from the store even when that was done.
   Status ListAllLearners();
+  // Calls visit with the ids of the stored learners, a page of kLearnerPage at a time.
+  Status ForEachStoredLearnerPage(
+      const std::function<void(const std::vector<std::string>&)>& visit) const;
 
   // Replaces the engine's memory of one learner by what the store holds (its stored states when
   // curriculum.states_restorable and they are exact, else a replay of its events), and refreshes
