@@ -149,7 +149,7 @@ struct MasteryPolicyOptions {
   /// policy suite (bench/README.md) 0.9 saves 2-4 % of the steps on both halves without holding a
   /// cohort back, but on the Junyi simulation (examples/simulation/) it lets 2.9 points fewer of
   /// the struggling group reach the goal: a course of typical learners may lower it.
-  double advance_threshold = 1.0;
+  double advance_threshold = 0.8;
   /// The predicted P(correct) that difficulty fit aims at: the zone of proximal development.
   /// In (0, 1).
   double target_success = 0.7;
@@ -185,9 +185,9 @@ struct MasteryPolicyOptions {
   /// At most this many prerequisites are named in a readiness reason (the weakest first). >= 1.
   int max_named_prerequisites = 2;
 
-  // Evidence and stalls. These read the learner's own answers, which the policy learns through
-  // Observe (the simulator, Engine and the service call it for every recorded event); for a learner
-  // it has not observed they change nothing.
+  // Evidence and stalls. These read the learner's own last answers to each competency, which the
+  // tracker keeps and LearnerState carries (CompetencyState::recent_answers); where they are not
+  // known they change nothing.
 
   /// A practised competency counts as mastered only with evidence: P(learned) at its threshold,
   /// at least this many answers, and the last mastery_recent_correct of them correct. One lucky
@@ -211,7 +211,7 @@ struct MasteryPolicyOptions {
   /// times, is not mastered, and got at most stall_max_recent_correct of the last
   /// stall_min_attempts answers right. >= 2. Around the population's expected opportunities to
   /// learn (1 / learn) a learner is slow, not stuck; well past it, the same practice is not
-  /// working. In [2, 32].
+  /// working. In [2, 8] (the tracker keeps a competency's last 8 answers).
   int stall_min_attempts = 6;
   /// See stall_min_attempts. >= 0.
   int stall_max_recent_correct = 2;
@@ -221,7 +221,7 @@ struct MasteryPolicyOptions {
   /// another ready competency, rather than repeating what does not work. Finite, >= 0. 0 by
   /// default (the policy then keeps no answers and detects no stall): on the dev worlds of
   /// bench/policy_suite.cc every weight tried cost reach (bench/README.md).
-  double progress_weight = 0.0;
+  double progress_weight = 1.0;
 
   /// InvalidArgument naming the first bad field ("goal_weight", ...) and its value.
   Status Validate() const;
@@ -379,6 +379,9 @@ struct CompetencyState {
   double p_learned = 0.0;  ///< in [0, 1]
   uint32_t opportunities = 0;
   TimestampMs last_practiced_ms = 0;  ///< 0 if unknown
+  /// MasteryEstimate::recent_answers: the last min(opportunities, 8) answers, newest in bit 0, or
+  /// -1 when not known (then no stall is seen and no recent answers count as evidence).
+  int32_t recent_answers = -1;
 };
 
 /// A learner as a policy reads it: sparse, so that a learner who practised little costs little on a
@@ -472,15 +475,10 @@ class Policy {
   // count, then per arm in increasing competency id order: u32 id length, the competency id's
   // bytes, u32 outcomes ever observed (saturating at 65,535), u8 1 when ZPDES-mastered else 0, u8 n
   // = outcomes kept (min(observed, window)), n float32 outcomes oldest first (multiples of 1/240
-  // when saved). mastery/1's payload: the learner's answer windows (see
-  // MasteryPolicyOptions::mastery_recent_correct and progress_weight), competencies then
-  // activities, each as u32 count, then per entry in increasing id order: u32 id length, the id's
-  // bytes, u32 answers ever seen (saturating), u32 the last min(answers, 32) of them as bits (1
-  // correct), the newest in bit 0. An empty string means "nothing known about the learner".
+  // when saved). An empty string means "nothing known about the learner". (mastery/1 held the
+  // answers the mastery policy kept before the tracker kept them: it is read and dropped.)
 
-  /// True when Observe changes per-learner state that later Recommend calls read: zpdes always;
-  /// mastery when an option or a competency reads the learner's answers (progress_weight > 0, or a
-  /// mastery_recent_correct > 0).
+  /// True when Observe changes per-learner state that later Recommend calls read: zpdes.
   virtual bool keeps_learner_state() const { return false; }
 
   /// The state this instance keeps for `learner_id`, encoded as above; empty for a learner it knows
@@ -493,9 +491,8 @@ class Policy {
   /// fit its window). Empty bytes forget the learner. Competencies the graph no longer has are
   /// dropped. InvalidArgument (nothing changes) for bytes of another kind, a format version this
   /// library does not read, or a malformed payload, naming the offset; a policy that keeps no
-  /// learner state accepts only empty bytes (the mastery policy also accepts, and drops, its own
-  /// valid bytes when its options read no answers, so that turning them off keeps stored learners
-  /// loadable).
+  /// learner state accepts only empty bytes (the mastery policy also accepts, and drops, mastery/1
+  /// bytes, so that learners stored by an older version stay loadable).
   virtual Status RestoreLearnerState(std::string_view learner_id, std::string_view bytes);
 
   /// Gives back the spare room the learner's state took while it grew (zpdes: the learner's

@@ -49,6 +49,10 @@ struct MasteryEstimate {
   /// store kept the odds).
   double odds_scale = std::numeric_limits<double>::quiet_NaN();
   int32_t odds_exponent = 0;  ///< see odds_scale
+  /// The last min(opportunities, 8) answers as bits, the newest in bit 0, 1 = correct (credit from
+  /// one half up): the evidence before "mastered" and the mastery policy's stall detection read
+  /// them. -1 when not known (an estimate built by hand, or stored before the store kept them).
+  int32_t recent_answers = -1;
 };
 
 /// A learner's mastery of every competency in the graph, in the graph's insertion order.

@@ -280,8 +280,10 @@ class MasteryEstimate:
     mastered: bool
     opportunities: int
     last_practiced_ms: int
+    recent_answers: int
     def __init__(self, competency_id: str, p_learned: float, mastered: bool, opportunities: int = 0,
-                 last_practiced_ms: int = 0, log_odds: float = ...) -> None: ...
+                 last_practiced_ms: int = 0, log_odds: float = ...,
+                 recent_answers: int = -1) -> None: ...
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -737,8 +739,9 @@ class CompetencyState:
     p_learned: float
     opportunities: int
     last_practiced_ms: int
+    recent_answers: int
     def __init__(self, competency: int, p_learned: float, opportunities: int = 0,
-                 last_practiced_ms: int = 0) -> None: ...
+                 last_practiced_ms: int = 0, recent_answers: int = -1) -> None: ...
 
 class LearnerState:
     learner_id: str

@@ -218,16 +218,21 @@ void BindRecommender(py::module_& m) {
 
   py::class_<CompetencyState>(m, "CompetencyState", "A practised competency, by dense index.")
       .def(py::init([](uint32_t competency, double p_learned, uint32_t opportunities,
-                       TimestampMs last_practiced_ms) {
-             return CompetencyState{competency, p_learned, opportunities, last_practiced_ms};
+                       TimestampMs last_practiced_ms, int32_t recent_answers) {
+             return CompetencyState{competency, p_learned, opportunities, last_practiced_ms,
+                                    recent_answers};
            }),
            py::arg("competency"), py::arg("p_learned"), py::arg("opportunities") = 0,
-           py::arg("last_practiced_ms") = 0)
+           py::arg("last_practiced_ms") = 0, py::arg("recent_answers") = -1)
       .def_readwrite("competency", &CompetencyState::competency)
       .def_readwrite("p_learned", &CompetencyState::p_learned)
       .def_readwrite("opportunities", &CompetencyState::opportunities)
       .def_readwrite("last_practiced_ms", &CompetencyState::last_practiced_ms)
-      .def(PATHWISE_REPR("competency", "p_learned", "opportunities", "last_practiced_ms"));
+      .def_readwrite("recent_answers", &CompetencyState::recent_answers,
+                     "The last min(opportunities, 8) answers as bits, the newest in bit 0 (1 = "
+                     "correct); -1 when not known.")
+      .def(PATHWISE_REPR("competency", "p_learned", "opportunities", "last_practiced_ms",
+                         "recent_answers"));
 
   py::class_<LearnerState>(m, "LearnerState", "A learner as a policy reads it (sparse).")
       .def(py::init([](std::string learner_id, std::vector<CompetencyState> competencies,

@@ -174,17 +174,22 @@ by accident). Review scheduling and continuity read it.)doc")
       py::arg("text"), "Milliseconds since the epoch from ISO 8601 UTC or a millisecond count.");
 
   // Constructible and compared by value because pathwise.Client returns this class too (one
-  // MasteryEstimate in Python); the wire carries no log-odds, so the client's are NaN.
+  // MasteryEstimate in Python); the wire carries no log-odds, so the client's are NaN, nor recent
+  // answers, so the client's are -1 and they are not compared.
   py::class_<MasteryEstimate>(m, "MasteryEstimate", "What is known of one (learner, competency).")
       .def(py::init([](std::string competency_id, double p_learned, bool mastered,
-                       uint32_t opportunities, TimestampMs last_practiced_ms, double log_odds) {
-             return MasteryEstimate{std::move(competency_id), p_learned, mastered, opportunities,
-                                    last_practiced_ms,        log_odds};
+                       uint32_t opportunities, TimestampMs last_practiced_ms, double log_odds,
+                       int32_t recent_answers) {
+             MasteryEstimate e{std::move(competency_id), p_learned, mastered, opportunities,
+                               last_practiced_ms,        log_odds};
+             e.recent_answers = recent_answers;
+             return e;
            }),
            py::arg("competency_id"), py::arg("p_learned"), py::arg("mastered"),
            py::arg("opportunities") = 0, py::arg("last_practiced_ms") = 0,
            py::arg("log_odds") = std::numeric_limits<double>::quiet_NaN(),
-           "log_odds NaN: not known (readers derive it from p_learned).")
+           py::arg("recent_answers") = -1,
+           "log_odds NaN, recent_answers -1: not known (readers derive log_odds from p_learned).")
       .def(
           "__eq__",
           [](const MasteryEstimate& a, const MasteryEstimate& b) {
@@ -204,13 +209,18 @@ by accident). Review scheduling and continuity read it.)doc")
       .def(py::pickle(
           [](const MasteryEstimate& e) {
             return py::make_tuple(e.competency_id, e.p_learned, e.mastered, e.opportunities,
-                                  e.last_practiced_ms, e.log_odds);
+                                  e.last_practiced_ms, e.log_odds, e.recent_answers);
           },
           [](const py::tuple& t) {
-            if (t.size() != 6) RaiseInvalidArgument("MasteryEstimate pickle: expected 6 fields");
-            return MasteryEstimate{t[0].cast<std::string>(), t[1].cast<double>(),
-                                   t[2].cast<bool>(),        t[3].cast<uint32_t>(),
-                                   t[4].cast<TimestampMs>(), t[5].cast<double>()};
+            // 6 fields: pickled before recent_answers.
+            if (t.size() != 6 && t.size() != 7) {
+              RaiseInvalidArgument("MasteryEstimate pickle: expected 7 fields");
+            }
+            MasteryEstimate e{t[0].cast<std::string>(), t[1].cast<double>(),
+                              t[2].cast<bool>(),        t[3].cast<uint32_t>(),
+                              t[4].cast<TimestampMs>(), t[5].cast<double>()};
+            if (t.size() == 7) e.recent_answers = t[6].cast<int32_t>();
+            return e;
           }))
       .def_readonly("competency_id", &MasteryEstimate::competency_id)
       .def_readonly("p_learned", &MasteryEstimate::p_learned)
@@ -220,6 +230,9 @@ by accident). Review scheduling and continuity read it.)doc")
       .def_readonly("mastered", &MasteryEstimate::mastered)
       .def_readonly("opportunities", &MasteryEstimate::opportunities)
       .def_readonly("last_practiced_ms", &MasteryEstimate::last_practiced_ms)
+      .def_readonly("recent_answers", &MasteryEstimate::recent_answers,
+                    "The last min(opportunities, 8) answers as bits, the newest in bit 0 (1 = "
+                    "correct); -1 when not known.")
       .def(PATHWISE_REPR("competency_id", "p_learned", "mastered", "opportunities",
                          "last_practiced_ms"));
 

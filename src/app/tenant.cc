@@ -71,12 +71,15 @@ bool SameEstimate(const MasteryEstimate& a, const MasteryEstimate& b) {
   return a.competency_id == b.competency_id && a.p_learned == b.p_learned &&
          SameDouble(a.log_odds, b.log_odds) && SameDouble(a.odds_scale, b.odds_scale) &&
          a.odds_exponent == b.odds_exponent && a.mastered == b.mastered &&
-         a.opportunities == b.opportunities && a.last_practiced_ms == b.last_practiced_ms;
+         a.opportunities == b.opportunities && a.last_practiced_ms == b.last_practiced_ms &&
+         a.recent_answers == b.recent_answers;
 }
 
 // Changes whenever the way states are derived from events changes (the tracker's update, what
 // the policies keep): states stored under another revision are rebuilt by replay.
-constexpr std::string_view kStateRevision = "pathwise-states/1";
+// 2: states carry the recent answers (MasteryEstimate::recent_answers), and the mastery policy
+// keeps no answers of its own.
+constexpr std::string_view kStateRevision = "pathwise-states/2";
 
 // A double exactly, for the state origin.
 std::string ExactText(double value) {
@@ -339,11 +342,9 @@ bool Tenant::event_filter_complete() const {
 }
 
 std::string Tenant::StateOrigin(const Curriculum& curriculum) const {
-  // Every setting that shapes a learner's stored states: the tracker's (mastery and pace), and
-  // the policy options that decide what the policies keep per learner (zpdes; the mastery
-  // policy's answers) or how they read the graph.
+  // Every setting that shapes a learner's stored states: the tracker's (pace), and the policy
+  // options that decide what the policies keep per learner (zpdes) or how they read the graph.
   const RecommenderOptions& r = recommender_options_;
-  const MasteryPolicyOptions& m = r.mastery;
   std::string out(kStateRevision);
   out += " graph=" + std::to_string(curriculum.graph_version);
   out += " model=" + std::to_string(curriculum.model_version);
@@ -351,25 +352,9 @@ std::string Tenant::StateOrigin(const Curriculum& curriculum) const {
          ExactText(tracker_options_.pace_prior_sd);
   out += " zpdes=" + std::to_string(r.zpdes.window) + "/" + ExactText(r.zpdes.mastery_rate) + "/" +
          ExactText(r.zpdes.exploration) + "/" + std::to_string(r.zpdes.zone_size);
-  out += " answers=" + std::to_string(m.mastery_min_opportunities) + "/" +
-         std::to_string(m.mastery_recent_correct) + "/" + std::to_string(m.stall_min_attempts) +
-         "/" + std::to_string(m.stall_max_recent_correct) + "/" + ExactText(m.progress_weight);
   out += " hard=" + ExactText(r.hard_prerequisite_strength);
   out += " seed=" + std::to_string(r.seed);
   return out;
-}
-
-bool Tenant::ReadsRecentAnswers(const Curriculum& curriculum) const {
-  // The tracker keeps each competency's last answers for the evidence before "mastered", but a
-  // stored state does not carry them: where the rule reads them, only a replay restores them.
-  if (recommender_options_.mastery.mastery_recent_correct > 0 ||
-      tracker_options_.mastery_recent_correct > 0) {
-    return true;
-  }
-  for (const Competency* competency : curriculum.engine->graph().competencies()) {
-    if (competency->mastery_recent_correct.value_or(0) > 0) return true;
-  }
-  return false;
 }
 
 std::shared_ptr<const Curriculum> Tenant::curriculum() const {
@@ -461,7 +446,7 @@ Status Tenant::Load() {
   LoadReport report;
   if (loaded->has_graph()) {
     PATHWISE_ASSIGN_OR_RETURN(const std::string stored_origin, store_->GetStateOrigin(id_));
-    report.from_states = stored_origin == StateOrigin(*loaded) && !ReadsRecentAnswers(*loaded);
+    report.from_states = stored_origin == StateOrigin(*loaded);
   }
   {
     std::lock_guard<std::mutex> lock(load_mu_);
@@ -832,7 +817,7 @@ Result<uint64_t> Tenant::RebuildLocked(std::shared_ptr<Curriculum> next) {
     // Every learner's states now derive from this curriculum: the next start-up may restore them,
     // and so may a reload.
     Status put = store_->PutStateOrigin(id_, StateOrigin(*next));
-    next->states_restorable = put.ok() && !ReadsRecentAnswers(*next);
+    next->states_restorable = put.ok();
     if (!put.ok()) {
       LogLine(LogLevel::kWarning, "state origin not stored; the next start-up replays events")
           .Add("tenant", id_)

@@ -57,9 +57,8 @@ struct Curriculum {
   /// Competency id -> position in the graph (= in LearnerMastery).
   std::unordered_map<std::string, size_t> competency_index;
   /// Whether a learner's stored states may be restored as stored when the learner is loaded (the
-  /// store's state origin named this curriculum and the tenant's settings when it was published,
-  /// and no evidence rule reads recent answers, which stored states do not carry). Otherwise a
-  /// learner is loaded by replaying its events. Set before the curriculum is published.
+  /// store's state origin named this curriculum and the tenant's settings when it was published).
+  /// Otherwise a learner is loaded by replaying its events. Set before the curriculum is published.
   bool states_restorable = false;
 
   bool has_graph() const { return engine != nullptr; }
@@ -250,7 +249,7 @@ class Tenant {
   /// event-id filter is filled from the stored ids in the background once the warm-up is done, and
   /// until it is complete every event of a stored learner is looked up in the store, so
   /// idempotency holds from the first call. Otherwise (no origin, a stale one after a crash in the
-  /// middle of a rebuild, other settings, or an evidence rule that reads recent answers) every
+  /// middle of a rebuild, other settings, or states stored by an older revision) every
   /// learner is rebuilt by replaying the stored events before Load returns, the stored states that
   /// differ are rewritten, and the origin is put. FailedPrecondition when the stored graph or model
   /// no longer validates; store errors as they come.
@@ -519,8 +518,6 @@ class Tenant {
   // Stops the filling thread (if any) and waits for it.
   void StopFillingEventFilter();
   void Publish(std::shared_ptr<Curriculum> next);
-  // Whether the evidence rule reads recent answers anywhere (then Load replays: see there).
-  bool ReadsRecentAnswers(const Curriculum& curriculum) const;
 
   const std::string id_;
   store::LearnerStore* const store_;

@@ -4,10 +4,13 @@
 #ifndef PATHWISE_SRC_CORE_MASTERY_EVIDENCE_H_
 #define PATHWISE_SRC_CORE_MASTERY_EVIDENCE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include <pathwise/competency_graph.h>
+#include <pathwise/status.h>
 
 namespace pathwise {
 namespace rec_internal {
@@ -38,6 +41,27 @@ struct RecentAnswers {
   uint32_t count = 0;
   uint32_t bits = 0;
 };
+
+/// What MasteryEstimate::recent_answers (or CompetencyState's) says of `opportunities` answers:
+/// the last min(opportunities, 8) of them, or none when not known (-1).
+inline RecentAnswers RecentAnswersOf(uint32_t opportunities, int32_t recent_answers) {
+  if (recent_answers < 0) return {};
+  return {std::min<uint32_t>(opportunities, 8), static_cast<uint32_t>(recent_answers)};
+}
+
+/// OK when `recent_answers` can be the last answers of `opportunities` ones: -1 (not known), or
+/// bits for at most min(opportunities, 8) answers. `field` names it in the error.
+inline Status CheckRecentAnswers(uint32_t opportunities, int32_t recent_answers,
+                                 const std::string& field) {
+  if (recent_answers == -1) return Status::Ok();
+  const uint32_t count = std::min<uint32_t>(opportunities, 8);
+  if (recent_answers < 0 || (static_cast<uint32_t>(recent_answers) >> count) != 0) {
+    return Status::InvalidArgument(field + ": " + std::to_string(recent_answers) +
+                                   " is not the bits of the last " + std::to_string(count) +
+                                   " answers (-1 when not known)");
+  }
+  return Status::Ok();
+}
 
 /// Whether a competency at or above its mastery threshold has the evidence `rule` asks for:
 /// never practised (the prior is at the threshold: the model says so), or at least

@@ -398,6 +398,7 @@ struct MasteryTracker::Impl {
                                                    Evidence(s.competency));
     e->opportunities = s.opportunities;
     e->last_practiced_ms = s.last_ms;
+    e->recent_answers = static_cast<int32_t>(s.recent);
   }
 
   rec_internal::EvidenceRule Evidence(uint32_t competency) const {
@@ -669,9 +670,18 @@ Status MasteryTracker::RestoreLearner(std::string_view learner_id,
     } else {
       return Status::InvalidArgument(field() + ": no odds_scale, log_odds or p_learned in [0, 1]");
     }
+    if (e.recent_answers != -1) {
+      PATHWISE_RETURN_IF_ERROR(rec_internal::CheckRecentAnswers(e.opportunities, e.recent_answers,
+                                                                field() + ".recent_answers"));
+    }
     TrackedCompetency s = TrackedCompetency::Make(c->second, odds, e.last_practiced_ms);
     s.opportunities = static_cast<uint16_t>(
         std::min<uint32_t>(e.opportunities, std::numeric_limits<uint16_t>::max()));
+    // Not known (stored before the store kept them): as if every recent answer had been right, so
+    // that what was mastered stays mastered and no stall is seen until new answers say otherwise.
+    s.recent = e.recent_answers != -1
+                   ? static_cast<uint32_t>(e.recent_answers)
+                   : (1u << std::min<uint32_t>(e.opportunities, 8)) - 1u;
     states.push_back(s);
   }
   std::sort(states.begin(), states.end(),

@@ -63,27 +63,11 @@ struct Scored {
   uint32_t activity;
 };
 
-// A learner's last answers to one competency or activity, the newest in bit 0.
-struct AnswerWindow {
-  uint32_t count = 0;  // answers ever seen (saturating)
-  uint32_t bits = 0;
-  void Add(bool correct) {
-    bits = (bits << 1) | (correct ? 1u : 0u);
-    if (count < UINT32_MAX) ++count;
-  }
-  // Correct answers among the last n (or all of them when fewer).
-  int CorrectInLast(int n) const {
-    const uint32_t m = std::min<uint32_t>(static_cast<uint32_t>(n), std::min<uint32_t>(count, 32));
-    const uint32_t mask = m >= 32 ? ~0u : ((1u << m) - 1u);
-    return __builtin_popcount(bits & mask);
-  }
-};
-
-// What the policy saw one learner answer (Observe), for evidence and stalls.
-struct LearnerAnswers {
-  std::unordered_map<uint32_t, AnswerWindow> competencies;
-  std::unordered_map<uint32_t, AnswerWindow> activities;
-};
+// Correct answers among the last n of `answers` (or all of them when fewer).
+int CorrectInLast(const RecentAnswers& answers, int n) {
+  const uint32_t m = std::min<uint32_t>(static_cast<uint32_t>(n), answers.count);
+  return __builtin_popcount(answers.bits & ((1u << m) - 1u));
+}
 
 bool Better(const Scored& a, const Scored& b) {
   return a.score > b.score || (a.score == b.score && a.activity < b.activity);
@@ -105,28 +89,16 @@ class MasteryPolicy final : public PolicyBase {
 
   PolicyKind kind() const override { return PolicyKind::kMastery; }
 
+  // The learner's answers reach the policy in LearnerState (CompetencyState::recent_answers, which
+  // the tracker keeps): one channel, stored with the states, so the policy keeps nothing itself.
   Status Observe(const Observation& observation) override {
-    PATHWISE_RETURN_IF_ERROR(ResolveObservation(index(), observation, &scratch_competencies_));
-    // Answers are kept only when an option reads them (both are off by default), so a long-lived
-    // instance does not grow with every learner it sees for nothing.
-    if (!index().keeps_answers) return Status::Ok();
-    // Partial credit counts as correct from one half up.
-    const bool correct = observation.outcome >= 0.5;
-    LearnerAnswers& answers = answers_[observation.learner_id];
-    for (uint32_t c : scratch_competencies_) answers.competencies[c].Add(correct);
-    const uint32_t a = index().FindActivity(observation.activity_id);
-    if (a != kNone) answers.activities[a].Add(correct);
-    return Status::Ok();
+    return ResolveObservation(index(), observation, &scratch_competencies_);
   }
 
   std::unique_ptr<Policy> Fork(uint64_t /*stream*/) const override {
     return std::make_unique<MasteryPolicy>(index_);
   }
 
-  // The answers Observe keeps are per-learner state: stored with the events (Engine, pathwised),
-  // a restart carries on where it was. Without an option that reads them there is nothing to keep.
-  bool keeps_learner_state() const override { return index().keeps_answers; }
-  Result<std::string> SaveLearnerState(std::string_view learner_id) const override;
   Status RestoreLearnerState(std::string_view learner_id, std::string_view bytes) override;
 
   Result<std::vector<Recommendation>> Recommend(const LearnerState& state,
@@ -144,23 +116,25 @@ class MasteryPolicy final : public PolicyBase {
     for (size_t i = 0; i < kNumParts; ++i) score += weights_[i] * parts.value[i];
     return score;
   }
-  // A window of the current learner's answers, or null when the policy saw none.
-  const AnswerWindow* CompetencyAnswers(uint32_t c) const {
-    if (current_ == nullptr) return nullptr;
-    auto it = current_->competencies.find(c);
-    return it == current_->competencies.end() ? nullptr : &it->second;
+  // The learner's last answers to c (none when not practised, or not known).
+  RecentAnswers CompetencyAnswers(uint32_t c) const {
+    const CompetencyState* s = view_.Find(c);
+    return s == nullptr ? RecentAnswers{} : RecentAnswersOf(s->opportunities, s->recent_answers);
   }
-  const AnswerWindow* ActivityAnswers(uint32_t a) const {
-    if (current_ == nullptr) return nullptr;
-    auto it = current_->activities.find(a);
-    return it == current_->activities.end() ? nullptr : &it->second;
-  }
+  // Whether the learner's last activity practises c.
+  bool LastActivityIsOf(uint32_t c) const;
+  // Whether activity a of stalled competency c gives way to c's others (loses learning progress),
+  // so that the learner meets them rather than the one that keeps failing: the last activity,
+  // when it was one of c's; otherwise c's activities take turns, one per answer to c, and all but
+  // the one whose turn it is give way. The only activity of c always gives way.
+  bool GivesWay(uint32_t c, uint32_t a) const;
   // P(learned) at the advance point (RecIndex::advance) with the evidence RecommenderOptions asks
   // for: where the policy goes on from c.
   bool Mastered(uint32_t c) const;
   // Stalled (MasteryPolicyOptions::stall_min_attempts): many answers, few right, not mastered.
   bool Stalled(uint32_t c) const;
-  // The learning-progress part of activity a: 1, or less when its competencies are stalled.
+  // The learning-progress part of activity a: 1, or less when its competencies are stalled and it
+  // gives way (GivesWay).
   double ProgressValue(uint32_t a) const;
   double GoalValue(uint32_t c, const CompEval& e) const {
     if (!goals_.InClosure(c)) return 0.0;
@@ -194,6 +168,7 @@ class MasteryPolicy final : public PolicyBase {
   size_t num_struggling_ = 0;
   StampSet last_competencies_;
   std::vector<uint32_t> last_competency_list_;
+  uint32_t last_activity_ = kNone;  // LearnerState::last_activity_id, when an activity
   StampSet review_allowed_;
   StampSet remediation_candidates_;  // prerequisites of struggling competencies
   std::vector<uint32_t> remediation_list_;
@@ -204,124 +179,64 @@ class MasteryPolicy final : public PolicyBase {
   std::vector<Scored> top_;
   std::vector<Scored> bounds_;  // (bound, competency) of the eligible competencies
   std::vector<uint32_t> scratch_competencies_;
-  std::unordered_map<std::string, LearnerAnswers> answers_;
-  const LearnerAnswers* current_ = nullptr;  // the answers of the learner being served
 
-  static constexpr uint32_t kStateFormat = 1;
+  // The format of the answers the policy kept before the tracker did (RestoreLearnerState).
+  static constexpr uint32_t kLegacyStateFormat = 1;
 };
 
-// mastery/1's payload (recommender.h): the competencies' answer windows, then the activities', each
-// as u32 count, then per entry in increasing id order: id bytes, u32 answers ever seen
-// (saturating), u32 the last min(answers, 32) of them as bits, the newest in bit 0.
-void WriteWindows(const std::unordered_map<uint32_t, AnswerWindow>& windows,
-                  const std::vector<std::string>& ids, LearnerStateWriter* out) {
-  std::vector<uint32_t> order;
-  order.reserve(windows.size());
-  for (const auto& entry : windows) order.push_back(entry.first);
-  std::sort(order.begin(), order.end(), [&ids](uint32_t a, uint32_t b) { return ids[a] < ids[b]; });
-  out->U32(static_cast<uint32_t>(order.size()));
-  for (uint32_t i : order) {
-    const AnswerWindow& w = windows.at(i);
-    out->Bytes(ids[i]);
-    out->U32(w.count);
-    out->U32(w.bits);
-  }
-}
-
-Status ReadWindows(LearnerStateReader* in, const char* what,
-                   const std::function<uint32_t(std::string_view)>& find,
-                   std::unordered_map<uint32_t, AnswerWindow>* windows) {
-  PATHWISE_ASSIGN_OR_RETURN(uint32_t n, in->U32());
-  for (uint32_t k = 0; k < n; ++k) {
-    PATHWISE_ASSIGN_OR_RETURN(std::string_view id, in->Bytes());
-    AnswerWindow w;
-    PATHWISE_ASSIGN_OR_RETURN(w.count, in->U32());
-    PATHWISE_ASSIGN_OR_RETURN(w.bits, in->U32());
-    if (w.count == 0)
-      return in->Error(std::string(what) + " '" + std::string(id) + "' with no answers");
-    if (w.count < 32 && (w.bits >> w.count) != 0) {
-      return in->Error(std::string(what) + " '" + std::string(id) + "': answer bits beyond its " +
-                       std::to_string(w.count) + " answers");
-    }
-    const uint32_t i = find(id);
-    if (i == kNone) continue;  // the graph changed since the state was saved
-    if (!windows->emplace(i, w).second)
-      return in->Error(std::string(what) + " '" + std::string(id) + "' listed twice");
-  }
-  return Status::Ok();
-}
-
-Result<std::string> MasteryPolicy::SaveLearnerState(std::string_view learner_id) const {
-  auto it = answers_.find(std::string(learner_id));
-  if (it == answers_.end()) return std::string();
-  const RecIndex& ix = index();
-  LearnerStateWriter out(PolicyKind::kMastery, kStateFormat);
-  WriteWindows(it->second.competencies, ix.competency_ids, &out);
-  WriteWindows(it->second.activities, ix.activity_ids, &out);
-  return out.Finish();
-}
-
-Status MasteryPolicy::RestoreLearnerState(std::string_view learner_id, std::string_view bytes) {
-  const std::string id(learner_id);
-  if (bytes.empty()) {
-    answers_.erase(id);
-    return Status::Ok();
-  }
-  const RecIndex& ix = index();
+Status MasteryPolicy::RestoreLearnerState(std::string_view /*learner_id*/,
+                                          std::string_view bytes) {
+  if (bytes.empty()) return Status::Ok();
+  // Answers this policy kept before the tracker kept them (mastery/1): nothing to restore, since
+  // LearnerState now carries them, but stored learners stay loadable.
   LearnerStateReader in(bytes);
-  PATHWISE_RETURN_IF_ERROR(in.Header(PolicyKind::kMastery, kStateFormat).status());
-  LearnerAnswers answers;
-  PATHWISE_RETURN_IF_ERROR(ReadWindows(
-      &in, "competency", [&ix](std::string_view c) { return ix.FindCompetency(c); },
-      &answers.competencies));
-  PATHWISE_RETURN_IF_ERROR(ReadWindows(
-      &in, "activity", [&ix](std::string_view a) { return ix.FindActivity(a); },
-      &answers.activities));
-  if (!in.done()) return in.Error("unexpected bytes after the last activity");
-  // Valid bytes of an instance whose options read no answers: nothing to keep (as Observe keeps
-  // nothing), but not an error, so that turning the options off does not break stored learners.
-  if (!ix.keeps_answers || (answers.competencies.empty() && answers.activities.empty())) {
-    answers_.erase(id);
-    return Status::Ok();
-  }
-  answers_[id] = std::move(answers);
-  return Status::Ok();
+  return in.Header(PolicyKind::kMastery, kLegacyStateFormat).status();
 }
 
 bool MasteryPolicy::Mastered(uint32_t c) const {
   if (view_.P(c) < index().advance[c]) return false;
   const CompetencyState* s = view_.Find(c);
   if (s == nullptr) return true;  // at the threshold by its prior
-  RecentAnswers recent;
-  if (const AnswerWindow* w = CompetencyAnswers(c)) recent = {w->count, w->bits};
-  return HasMasteryEvidence(s->opportunities, recent, index().evidence[c]);
+  return HasMasteryEvidence(s->opportunities, CompetencyAnswers(c), index().evidence[c]);
 }
 
 bool MasteryPolicy::Stalled(uint32_t c) const {
   const MasteryPolicyOptions& o = index().options.mastery;
-  const AnswerWindow* w = CompetencyAnswers(c);
-  if (w == nullptr || w->count < static_cast<uint32_t>(o.stall_min_attempts)) return false;
-  if (w->CorrectInLast(o.stall_min_attempts) > o.stall_max_recent_correct) return false;
+  const RecentAnswers answers = CompetencyAnswers(c);
+  if (answers.count < static_cast<uint32_t>(o.stall_min_attempts)) return false;
+  if (CorrectInLast(answers, o.stall_min_attempts) > o.stall_max_recent_correct) return false;
   return !Mastered(c);
+}
+
+bool MasteryPolicy::LastActivityIsOf(uint32_t c) const {
+  const Csr& ca = index().competency_activities;
+  for (uint32_t i = ca.begin(c); i < ca.end(c); ++i)
+    if (ca.targets[i] == last_activity_) return true;
+  return false;
+}
+
+bool MasteryPolicy::GivesWay(uint32_t c, uint32_t a) const {
+  const Csr& ca = index().competency_activities;
+  const uint32_t begin = ca.begin(c), n = ca.end(c) - begin;
+  if (n < 2) return true;
+  if (LastActivityIsOf(c)) return a == last_activity_;
+  const CompetencyState* s = view_.Find(c);
+  return s == nullptr || ca.targets[begin + s->opportunities % n] != a;
 }
 
 double MasteryPolicy::ProgressValue(uint32_t a) const {
   const Csr& ac = index().activity_competencies;
-  double stalled = 0.0, total = 0.0;
+  double lost = 0.0, total = 0.0;
   for (uint32_t i = ac.begin(a); i < ac.end(a); ++i) {
+    const uint32_t c = ac.targets[i];
     total += ac.weights[i];
-    if (Stalled(ac.targets[i])) stalled += ac.weights[i];
+    if (!Stalled(c) || !GivesWay(c, a)) continue;
+    // A third of the part for each of the last three answers to c that were wrong.
+    const RecentAnswers answers = CompetencyAnswers(c);
+    const int recent = static_cast<int>(std::min<uint32_t>(answers.count, 3));
+    lost += ac.weights[i] * static_cast<double>(recent - CorrectInLast(answers, 3)) / 3.0;
   }
-  if (stalled == 0.0) return 1.0;
-  // An untried activity of a stalled competency keeps half; each failure here takes a third of
-  // that away.
-  const AnswerWindow* w = ActivityAnswers(a);
-  double failed = 0.0;
-  if (w != nullptr) {
-    const int recent = static_cast<int>(std::min<uint32_t>(w->count, 3));
-    failed = static_cast<double>(recent - w->CorrectInLast(3)) / 3.0;
-  }
-  return 1.0 - (stalled / total) * failed;
+  return total > 0.0 ? 1.0 - lost / total : 1.0;
 }
 
 Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest& request) {
@@ -331,10 +246,6 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
   PATHWISE_RETURN_IF_ERROR(goals_.Update(ix, request.goals));
   now_ms_ = request.now_ms != 0 ? request.now_ms : view_.latest_ms();
   pace_ = state.pace;
-  {
-    auto it = answers_.find(state.learner_id);
-    current_ = it == answers_.end() ? nullptr : &it->second;
-  }
 
   const size_t n = ix.num_competencies();
   evals_.Resize(n);
@@ -401,6 +312,7 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
   last_competencies_.Resize(n);
   last_competencies_.Clear();
   last_competency_list_.clear();
+  last_activity_ = ix.FindActivity(state.last_activity_id);
   if (!state.last_activity_id.empty()) {
     Observation probe;
     probe.learner_id = "-";
@@ -776,36 +688,35 @@ Recommendation MasteryPolicy::Build(uint32_t a, bool pinned) {
   if (continuity_c != kNone)
     rec.parts[5].reason =
         "continues " + ix.competency_ids[continuity_c] + " from the last activity";
+  const int window = ix.options.mastery.stall_min_attempts;
   for (uint32_t i = ac.begin(a); i < ac.end(a); ++i) {
     const uint32_t c = ac.targets[i];
     if (!Stalled(c)) continue;
-    const AnswerWindow* w = CompetencyAnswers(c);
-    const AnswerWindow* here = ActivityAnswers(a);
-    const int window = ix.options.mastery.stall_min_attempts;
+    std::string turn;
+    if (!GivesWay(c, a)) {
+      turn = LastActivityIsOf(c) ? "; another of its activities" : "; its activities take turns";
+    }
     rec.parts[6].reason = "stalled on " + ix.competency_ids[c] + " (" +
-                          std::to_string(w->CorrectInLast(window)) + " of the last " +
-                          std::to_string(window) + " answers right); " +
-                          (here == nullptr ? std::string("an activity not tried yet")
-                                           : "tried " + std::to_string(here->count) + " times");
+                          std::to_string(CorrectInLast(CompetencyAnswers(c), window)) +
+                          " of the last " + std::to_string(window) + " answers right)" + turn;
     break;
   }
   if (rec.parts[6].reason.empty()) {
     // Moving a learner off what they just did because it stalled: say so. Otherwise say how the
     // learner's answers on this are going.
-    const int window = ix.options.mastery.stall_min_attempts;
     for (uint32_t i = ac.begin(a); i < ac.end(a) && rec.parts[6].reason.empty(); ++i) {
-      const AnswerWindow* w = CompetencyAnswers(ac.targets[i]);
-      if (w == nullptr) continue;
-      const int seen = static_cast<int>(std::min<uint32_t>(w->count, window));
+      const RecentAnswers answers = CompetencyAnswers(ac.targets[i]);
+      if (answers.count == 0) continue;
+      const int seen = static_cast<int>(std::min<uint32_t>(answers.count, window));
       rec.parts[6].reason = (several ? ix.competency_ids[ac.targets[i]] + ": " : std::string()) +
-                            std::to_string(w->CorrectInLast(window)) + " of the last " +
+                            std::to_string(CorrectInLast(answers, window)) + " of the last " +
                             std::to_string(seen) + " answers right";
     }
     if (rec.parts[6].reason.empty()) rec.parts[6].reason = "not practised yet";
     for (uint32_t c : last_competency_list_) {
       if (!Stalled(c)) continue;
       rec.parts[6].reason = "moves on from " + ix.competency_ids[c] + ", stalled (" +
-                            std::to_string(CompetencyAnswers(c)->CorrectInLast(window)) +
+                            std::to_string(CorrectInLast(CompetencyAnswers(c), window)) +
                             " of the last " + std::to_string(window) + " answers right)";
       break;
     }

@@ -101,10 +101,8 @@ Result<std::shared_ptr<const RecIndex>> BuildRecIndex(const CompetencyGraph& gra
     index->advance.push_back(std::min(c->mastery_threshold, options.mastery.advance_threshold));
     index->evidence.push_back(EvidenceRuleFor(*c, options.mastery.mastery_min_opportunities,
                                               options.mastery.mastery_recent_correct));
-    index->keeps_answers = index->keeps_answers || index->evidence.back().recent_correct > 0;
     index->params.push_back(model.ParamsFor(c->id, c->params));
   }
-  index->keeps_answers = index->keeps_answers || options.mastery.progress_weight > 0.0;
   index->competency_by_id.reserve(n);
   for (uint32_t i = 0; i < n; ++i) index->competency_by_id.emplace(index->competency_ids[i], i);
 
@@ -287,8 +285,15 @@ Result<LearnerState> SparseState(const RecIndex& index, const LearnerMastery& ma
                                      "].p_learned must be in [0, 1], got " +
                                      std::to_string(e.p_learned));
     }
-    if (e.opportunities > 0 || e.last_practiced_ms != 0 || e.p_learned != index.params[c].prior)
-      state.competencies.push_back({c, e.p_learned, e.opportunities, e.last_practiced_ms});
+    if (e.recent_answers != -1) {
+      PATHWISE_RETURN_IF_ERROR(CheckRecentAnswers(
+          e.opportunities, e.recent_answers,
+          "mastery.competencies[" + std::to_string(c) + "].recent_answers"));
+    }
+    if (e.opportunities > 0 || e.last_practiced_ms != 0 || e.p_learned != index.params[c].prior) {
+      state.competencies.push_back(
+          {c, e.p_learned, e.opportunities, e.last_practiced_ms, e.recent_answers});
+    }
   }
   return state;
 }
@@ -321,6 +326,10 @@ Status StateView::Reset(const RecIndex& index, const LearnerState& state) {
     if (std::isnan(entry.p_learned) || entry.p_learned < 0.0 || entry.p_learned > 1.0) {
       return Status::InvalidArgument(where() + ".p_learned must be in [0, 1], got " +
                                      std::to_string(entry.p_learned));
+    }
+    if (entry.recent_answers != -1) {
+      PATHWISE_RETURN_IF_ERROR(
+          CheckRecentAnswers(entry.opportunities, entry.recent_answers, where() + ".recent_answers"));
     }
     by_competency_.Set(entry.competency, entry);
     latest_ms_ = std::max(latest_ms_, entry.last_practiced_ms);
@@ -628,8 +637,8 @@ Status CheckMastery(const MasteryPolicyOptions& o, const std::string& at) {
   if (o.mastery_recent_correct < 0 || o.mastery_recent_correct > 8) {
     return count("mastery_recent_correct", o.mastery_recent_correct, "in [0, 8]");
   }
-  if (o.stall_min_attempts < 2 || o.stall_min_attempts > 32) {
-    return count("stall_min_attempts", o.stall_min_attempts, "in [2, 32]");
+  if (o.stall_min_attempts < 2 || o.stall_min_attempts > 8) {
+    return count("stall_min_attempts", o.stall_min_attempts, "in [2, 8]");
   }
   if (o.stall_max_recent_correct < 0) {
     return count("stall_max_recent_correct", o.stall_max_recent_correct, ">= 0");

@@ -72,8 +72,6 @@ struct RecIndex {
   /// Evidence before "mastered" per competency: the competency's own setting (Competency), else
   /// the options' (MasteryPolicyOptions::mastery_min_opportunities / mastery_recent_correct).
   std::vector<EvidenceRule> evidence;
-  /// The mastery policy keeps each learner's answers (an option or a competency reads them).
-  bool keeps_answers = false;
   std::vector<BktParams> params;  ///< population parameters (model, then authored, then defaults)
   std::vector<uint32_t> topo_rank;
   std::vector<uint32_t> topo_order;

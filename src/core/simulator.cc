@@ -455,6 +455,7 @@ Episode Simulation::Impl::RunEpisode(const std::string& policy_name, const Polic
       entry.p_learned = estimate.p_learned;
       entry.opportunities = estimate.opportunities;
       entry.last_practiced_ms = estimate.last_practiced_ms;
+      entry.recent_answers = estimate.recent_answers;
     }
     state.last_activity_id = activity_id;
     const Status observed = policy->Observe(observation);

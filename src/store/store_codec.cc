@@ -12,14 +12,17 @@ namespace {
 
 // Format 1 (before log-odds) stored P(learned) and a `mastered` byte of 0 or 1. Format 2 uses bit
 // 1 of that byte to say that the double is the log-odds instead, format 3 bit 2 to say that it is
-// the odds' scale, an exponent following (see EncodeStates).
-constexpr uint8_t kStateFormat = 3;
+// the odds' scale, an exponent following (see EncodeStates), format 4 bit 3 to say that a byte of
+// recent answers (MasteryEstimate::recent_answers) follows.
+constexpr uint8_t kStateFormat = 4;
+constexpr uint8_t kStateFormatOdds = 3;
 constexpr uint8_t kStateFormatLogOdds = 2;
 constexpr uint8_t kStateFormatProbabilityOnly = 1;
 constexpr uint8_t kEventFormat = 1;
 constexpr uint8_t kMasteredBit = 1;
 constexpr uint8_t kLogOddsBit = 2;
 constexpr uint8_t kOddsBit = 4;
+constexpr uint8_t kRecentAnswersBit = 8;
 
 // Odds a tracker carries (bkt.h): a scale inside the window, or 0 or inf at certainty.
 bool IsCarriedOdds(double scale, int64_t exponent) {
@@ -159,9 +162,12 @@ std::string EncodeStates(const std::vector<MasteryEstimate>& sorted_states) {
     PutDouble(out, has_odds ? state.odds_scale : has_log_odds ? state.log_odds : state.p_learned);
     PutVarint(out, state.opportunities);
     PutZigzag(out, state.last_practiced_ms);
-    out.push_back(static_cast<char>((state.mastered ? kMasteredBit : 0) |
-                                    (has_log_odds ? kLogOddsBit : 0) | (has_odds ? kOddsBit : 0)));
+    const bool has_recent_answers = state.recent_answers >= 0 && state.recent_answers <= 0xff;
+    out.push_back(static_cast<char>(
+        (state.mastered ? kMasteredBit : 0) | (has_log_odds ? kLogOddsBit : 0) |
+        (has_odds ? kOddsBit : 0) | (has_recent_answers ? kRecentAnswersBit : 0)));
     if (has_odds) PutZigzag(out, state.odds_exponent);
+    if (has_recent_answers) out.push_back(static_cast<char>(state.recent_answers));
   }
   return out;
 }
@@ -174,9 +180,11 @@ Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes) {
   if (format < kStateFormatProbabilityOnly || format > kStateFormat || !reader.ok()) {
     return CorruptBlob("learner state (format)");
   }
-  const uint8_t max_flags = format == kStateFormat ? (kMasteredBit | kLogOddsBit | kOddsBit)
-                            : format == kStateFormatLogOdds ? (kMasteredBit | kLogOddsBit)
-                                                            : kMasteredBit;
+  const uint8_t max_flags =
+      format == kStateFormat       ? (kMasteredBit | kLogOddsBit | kOddsBit | kRecentAnswersBit)
+      : format == kStateFormatOdds ? (kMasteredBit | kLogOddsBit | kOddsBit)
+      : format == kStateFormatLogOdds ? (kMasteredBit | kLogOddsBit)
+                                      : kMasteredBit;
   const uint64_t count = reader.Varint();
   if (!reader.ok() || count > bytes.size()) return CorruptBlob("learner state (count)");
   states.reserve(static_cast<size_t>(count));
@@ -219,6 +227,14 @@ Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes) {
       state.log_odds = LogOddsOfStoredProbability(value);
     }
     state.mastered = (flags & kMasteredBit) != 0;
+    if ((flags & kRecentAnswersBit) != 0) {
+      const uint8_t bits = reader.Byte();
+      const uint32_t answers = std::min<uint32_t>(state.opportunities, 8);
+      if (!reader.ok() || (answers < 8 && (bits >> answers) != 0)) {
+        return CorruptBlob("learner state (recent answers)");
+      }
+      state.recent_answers = bits;
+    }
     states.push_back(std::move(state));
   }
   if (!reader.done()) return CorruptBlob("learner state (trailing bytes)");

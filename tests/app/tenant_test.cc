@@ -303,13 +303,6 @@ RecommenderOptions StallOptions() {
   return options;
 }
 
-// StallOptions without the evidence rule on recent answers, which only a replay restores.
-RecommenderOptions RestartOptions() {
-  RecommenderOptions options = StallOptions();
-  options.mastery.mastery_recent_correct = 0;
-  return options;
-}
-
 TrackerOptions PaceOptions() {
   TrackerOptions options;
   options.individual_pace = true;
@@ -337,7 +330,7 @@ std::vector<std::string> ReasonsOf(Tenant& tenant, const std::string& learner) {
   return out;
 }
 
-TEST(TenantTest, PaceAndMasteryAnswersAreStoredWithTheEventsAndRestored) {
+TEST(TenantTest, PaceAndRecentAnswersAreStoredWithTheEventsAndRestored) {
   std::atomic<bool> fail{false};
   store::MemoryStoreOptions store_options;
   store_options.fault_hook_for_testing = [&fail](const store::EventBatch&) {
@@ -357,15 +350,19 @@ TEST(TenantTest, PaceAndMasteryAnswersAreStoredWithTheEventsAndRestored) {
   ASSERT_OK(pace);
   EXPECT_LT(pace->learn_offset, 0.0);  // slower than the population: the pace was estimated
 
-  // Both are in the store, committed with the events.
+  // Both are in the store, committed with the events: the pace as a policy state, the recent
+  // answers with the mastery states; the mastery policy keeps nothing of its own.
   Result<store::StoredLearner> stored = store.GetLearner("t", "ann");
   ASSERT_OK(stored);
   const store::PolicyState* stored_pace = FindPolicyState(*stored, "pace");
-  const store::PolicyState* stored_answers = FindPolicyState(*stored, "mastery");
   ASSERT_NE(stored_pace, nullptr);
-  ASSERT_NE(stored_answers, nullptr);
+  EXPECT_EQ(FindPolicyState(*stored, "mastery"), nullptr);
   EXPECT_EQ(stored_pace->state, *engine.tracker().SavePace("ann"));
-  EXPECT_EQ(stored_answers->state, *engine.SaveLearnerState(PolicyKind::kMastery, "ann"));
+  ASSERT_EQ(stored->competencies.size(), 1u);
+  EXPECT_EQ(stored->competencies[0].competency_id, "a");
+  EXPECT_EQ(stored->competencies[0].recent_answers, 0b00100000);  // the third of eight right
+  EXPECT_EQ(stored->competencies[0].recent_answers,
+            engine.Mastery("ann").competencies[0].recent_answers);
   const std::vector<std::string> reasons = ReasonsOf(first, "ann");
   EXPECT_TRUE(std::any_of(reasons.begin(), reasons.end(), [](const std::string& r) {
     return r.find("stalled on a") != std::string::npos;
@@ -380,13 +377,15 @@ TEST(TenantTest, PaceAndMasteryAnswersAreStoredWithTheEventsAndRestored) {
   // A restart (a new tenant on the same store) serves the same pace, answers and recommendations.
   Tenant second("t", &store, &limits, StallOptions(), PaceOptions());
   ASSERT_OK(second.Load());
+  second.WaitForWarmUp();
   const Engine& reloaded = *second.curriculum()->engine;
   EXPECT_EQ(*reloaded.tracker().SavePace("ann"), stored_pace->state);
   EXPECT_EQ(*reloaded.tracker().Pace("ann"), *pace);
-  EXPECT_EQ(*reloaded.SaveLearnerState(PolicyKind::kMastery, "ann"), stored_answers->state);
+  EXPECT_TRUE(second.last_load().from_states);
+  EXPECT_EQ(reloaded.Mastery("ann").competencies[0].recent_answers, 0b00100000);
   EXPECT_EQ(ReasonsOf(second, "ann"), reasons);
 
-  // A course without individual pace or stalls drops both records rather than keep stale ones.
+  // A course without individual pace drops its record rather than keep a stale one.
   Tenant plain("t", &store, &limits);
   ASSERT_OK(plain.Load());
   stored = store.GetLearner("t", "ann");
@@ -436,6 +435,7 @@ void ExpectSameServing(Tenant& a, Tenant& b, int learners) {
       const MasteryEstimate& f = y->mastery.competencies[c];
       EXPECT_EQ(e.p_learned, f.p_learned) << learner << " " << e.competency_id;
       EXPECT_EQ(e.log_odds, f.log_odds) << learner << " " << e.competency_id;
+      EXPECT_EQ(e.recent_answers, f.recent_answers) << learner << " " << e.competency_id;
       // NaN (no odds) for a competency never practised.
       EXPECT_TRUE(e.odds_scale == f.odds_scale ||
                   (std::isnan(e.odds_scale) && std::isnan(f.odds_scale)))
@@ -474,19 +474,19 @@ TEST(TenantRestartTest, FastRestartServesWhatAnUninterruptedTenantServes) {
   ServiceLimits limits;
   store::MemoryStore uninterrupted_store;
   store::MemoryStore restarted_store;
-  Tenant uninterrupted("t", &uninterrupted_store, &limits, RestartOptions(), PaceOptions());
+  Tenant uninterrupted("t", &uninterrupted_store, &limits, StallOptions(), PaceOptions());
   ASSERT_OK(uninterrupted.Load());
   ASSERT_OK(uninterrupted.PutGraph(ChainDefinition(), std::nullopt));
   const std::vector<Observation> before = RandomEvents("a", 400, kLearners, 3, 1000);
   const std::vector<Observation> after = RandomEvents("b", 300, kLearners, 4, 5000);
   RecordAll(uninterrupted, before);
   {
-    Tenant first("t", &restarted_store, &limits, RestartOptions(), PaceOptions());
+    Tenant first("t", &restarted_store, &limits, StallOptions(), PaceOptions());
     ASSERT_OK(first.Load());
     ASSERT_OK(first.PutGraph(ChainDefinition(), std::nullopt));
     RecordAll(first, before);
   }
-  Tenant restarted("t", &restarted_store, &limits, RestartOptions(), PaceOptions());
+  Tenant restarted("t", &restarted_store, &limits, StallOptions(), PaceOptions());
   ASSERT_OK(restarted.Load());
   EXPECT_TRUE(restarted.last_load().from_states);
   restarted.WaitForWarmUp();
@@ -507,7 +507,7 @@ TEST(TenantRestartTest, FastRestartServesWhatAnUninterruptedTenantServes) {
 
   // The replay path serves the same: a tenant whose origin is gone rebuilds from the events.
   ASSERT_OK(restarted_store.PutStateOrigin("t", ""));
-  Tenant replayed("t", &restarted_store, &limits, RestartOptions(), PaceOptions());
+  Tenant replayed("t", &restarted_store, &limits, StallOptions(), PaceOptions());
   ASSERT_OK(replayed.Load());
   EXPECT_FALSE(replayed.last_load().from_states);
   EXPECT_TRUE(replayed.event_filter_complete());
@@ -658,7 +658,7 @@ TEST(TenantRestartTest, CallsBeforeTheWarmUpReachesALearnerGetWhatAFullRestoreGi
   ServiceLimits limits;
   store::MemoryStore uninterrupted_store;
   store::MemoryStore restarted_store;
-  Tenant uninterrupted("t", &uninterrupted_store, &limits, RestartOptions(), PaceOptions());
+  Tenant uninterrupted("t", &uninterrupted_store, &limits, StallOptions(), PaceOptions());
   ASSERT_OK(uninterrupted.Load());
   ASSERT_OK(uninterrupted.PutGraph(ChainDefinition(), std::nullopt));
   const std::vector<Observation> before = RandomEvents("a", 800, kLearners, 3, 1000);
@@ -669,13 +669,13 @@ TEST(TenantRestartTest, CallsBeforeTheWarmUpReachesALearnerGetWhatAFullRestoreGi
   RecordAll(uninterrupted, before);
   ASSERT_OK(uninterrupted.PutRoster(roster));
   {
-    Tenant first("t", &restarted_store, &limits, RestartOptions(), PaceOptions());
+    Tenant first("t", &restarted_store, &limits, StallOptions(), PaceOptions());
     ASSERT_OK(first.Load());
     ASSERT_OK(first.PutGraph(ChainDefinition(), std::nullopt));
     RecordAll(first, before);
     ASSERT_OK(first.PutRoster(roster));
   }
-  Tenant restarted("t", &restarted_store, &limits, RestartOptions(), PaceOptions());
+  Tenant restarted("t", &restarted_store, &limits, StallOptions(), PaceOptions());
   restarted.PauseWarmUpForTesting(true);
   ASSERT_OK(restarted.Load());
   ASSERT_TRUE(restarted.last_load().from_states);
@@ -798,8 +798,8 @@ TEST(TenantRestartTest, ANewCurriculumOrShutdownStopsTheWarmUpCleanly) {
   ExpectSameServing(reference, restarted, kLearners);
 }
 
-TEST(TenantRestartTest, AnEvidenceRuleOnRecentAnswersForcesAReplay) {
-  // Stored states do not carry the tracker's recent answers, which this rule reads.
+TEST(TenantRestartTest, AnEvidenceRuleOnRecentAnswersRestoresFromStates) {
+  // Stored states carry the tracker's recent answers, which this rule reads.
   constexpr int kLearners = 6;
   ServiceLimits limits;
   store::MemoryStore uninterrupted_store;
@@ -817,7 +817,7 @@ TEST(TenantRestartTest, AnEvidenceRuleOnRecentAnswersForcesAReplay) {
   }
   Tenant restarted("t", &restarted_store, &limits, StallOptions());
   ASSERT_OK(restarted.Load());
-  EXPECT_FALSE(restarted.last_load().from_states);
+  EXPECT_TRUE(restarted.last_load().from_states);
   ExpectSameServing(uninterrupted, restarted, kLearners);
 }
 
@@ -828,8 +828,8 @@ TEST(TenantCompactionTest, CompactingChangesNoAnswerNowOrLater) {
   ServiceLimits limits;
   store::MemoryStore compacted_store;
   store::MemoryStore twin_store;
-  Tenant compacted("t", &compacted_store, &limits, RestartOptions(), PaceOptions());
-  Tenant twin("t", &twin_store, &limits, RestartOptions(), PaceOptions());  // never compacted
+  Tenant compacted("t", &compacted_store, &limits, StallOptions(), PaceOptions());
+  Tenant twin("t", &twin_store, &limits, StallOptions(), PaceOptions());  // never compacted
   for (Tenant* tenant : {&compacted, &twin}) {
     ASSERT_OK(tenant->Load());
     ASSERT_OK(tenant->PutGraph(ChainDefinition(), std::nullopt));
@@ -857,14 +857,14 @@ TEST(TenantCompactionTest, ARebuildServesCompactedState) {
   ServiceLimits limits;
   store::MemoryStore store;
   {
-    Tenant first("t", &store, &limits, RestartOptions(), PaceOptions());
+    Tenant first("t", &store, &limits, StallOptions(), PaceOptions());
     ASSERT_OK(first.Load());
     ASSERT_OK(first.PutGraph(ChainDefinition(), std::nullopt));
     RecordAll(first, RandomEvents("a", 400, kLearners, 3, 1000));
   }
   // A start by replay records every learner's events again: compacted before it serves.
   ASSERT_OK(store.PutStateOrigin("t", ""));
-  Tenant replayed("t", &store, &limits, RestartOptions(), PaceOptions());
+  Tenant replayed("t", &store, &limits, StallOptions(), PaceOptions());
   ASSERT_OK(replayed.Load());
   EXPECT_FALSE(replayed.last_load().from_states);
   EXPECT_EQ(replayed.curriculum()->engine->tracker().num_learners(), size_t{kLearners});

@@ -987,6 +987,7 @@ void ExpectIdentical(const LearnerMastery& a, const LearnerMastery& b) {
     EXPECT_EQ(x.mastered, y.mastered) << where;
     EXPECT_EQ(x.opportunities, y.opportunities) << where;
     EXPECT_EQ(x.last_practiced_ms, y.last_practiced_ms) << where;
+    EXPECT_EQ(x.recent_answers, y.recent_answers) << where;
   }
 }
 
@@ -1084,6 +1085,11 @@ TEST(MasteryTrackerRestoreTest, BadEstimatesAreRejectedNamingThemAndChangeNothin
   status = tracker->RestoreLearner("ann", {bad_odds});
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("estimates[0].odds_scale"), std::string::npos) << status;
+  MasteryEstimate bad_answers = add;  // one answer, two answers' bits
+  bad_answers.recent_answers = 0b10;
+  status = tracker->RestoreLearner("ann", {bad_answers});
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("estimates[0].recent_answers"), std::string::npos) << status;
   EXPECT_EQ(tracker->RestoreLearner("", {add}).code(), StatusCode::kInvalidArgument);
   ExpectIdentical(*tracker->Mastery("ann"), before);
 }

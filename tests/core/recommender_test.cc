@@ -209,8 +209,10 @@ TEST(RecommenderTest, HardGatingOpensAtTheAdvanceThresholdBeforeMastery) {
   const LearnerState state = State(graph, {{"fractions.identify", 0.92}, {"decimals", 0.97}});
   RecommendRequest request;
   request.k = 20;
+  RecommenderOptions wait;
+  wait.mastery.advance_threshold = 1.0;  // waits for mastery
   Result<std::vector<Recommendation>> waiting =
-      Make(PolicyKind::kMastery, graph)->Recommend(state, request);  // waits for mastery
+      Make(PolicyKind::kMastery, graph, wait)->Recommend(state, request);
   ASSERT_OK(waiting);
   ASSERT_FALSE(waiting->empty());
   for (const Recommendation& r : *waiting) EXPECT_EQ(r.competency_ids[0], "fractions.identify");
@@ -242,12 +244,14 @@ TEST(RecommenderTest, SoftGatingAllowsWhatHardGatingLocks) {
   const LearnerState state = State(graph, {{"fractions.identify", 0.6}, {"decimals", 0.97}});
   RecommendRequest request;
   request.k = 20;
-  std::unique_ptr<Policy> hard = Make(PolicyKind::kMastery, graph);
+  RecommenderOptions wait;
+  wait.mastery.advance_threshold = 1.0;  // readiness relative to mastery (0.95)
+  std::unique_ptr<Policy> hard = Make(PolicyKind::kMastery, graph, wait);
   Result<std::vector<Recommendation>> locked = hard->Recommend(state, request);
   ASSERT_OK(locked);
   for (const Recommendation& r : *locked) EXPECT_EQ(r.competency_ids[0], "fractions.identify");
 
-  RecommenderOptions soft;
+  RecommenderOptions soft = wait;
   soft.mastery.gating = Gating::kSoft;
   soft.mastery.soft_min_readiness = 0.5;  // identify is at 0.6 / 0.95 = 0.63 of mastery
   Result<std::vector<Recommendation>> open =
@@ -403,13 +407,11 @@ TEST(RecommenderTest, EvidenceRuleKeepsALuckyCompetencyInPlay) {
   EXPECT_EQ(ids_of(options).count("fractions.identify"), 1u);
 }
 
-// Stall response (opt-in): after six wrong answers on one activity the policy prefers another
-// activity of the same competency, and says why.
+// Stall response: after six wrong answers on one activity (the state's recent answers) the policy
+// prefers another activity of the same competency, and says why.
 TEST(RecommenderTest, StalledActivityGivesWayToAnotherForTheSameCompetency) {
   const CompetencyGraph graph = FractionsGraph();
-  RecommenderOptions options;
-  options.mastery.progress_weight = 3.0;
-  std::unique_ptr<Policy> policy = Make(PolicyKind::kMastery, graph, options);
+  std::unique_ptr<Policy> policy = Make(PolicyKind::kMastery, graph);
   RecommendRequest request;
   request.k = 1;
   request.goals = {"fractions.identify"};
@@ -417,16 +419,38 @@ TEST(RecommenderTest, StalledActivityGivesWayToAnotherForTheSameCompetency) {
   ASSERT_OK(first);
   ASSERT_EQ(first->size(), 1u);
   const std::string tried = (*first)[0].activity_id;
-  for (int i = 0; i < 6; ++i) ASSERT_OK(policy->Observe({"", "ann", tried, 0.0, kStart + i}));
   LearnerState state = State(graph, {{"fractions.identify", 0.2, 6}});
   state.last_activity_id = tried;
+  // Not known: no stall is seen, and the learner stays where they were.
+  Result<std::vector<Recommendation>> unknown = policy->Recommend(state, request);
+  ASSERT_OK(unknown);
+  ASSERT_EQ(unknown->size(), 1u);
+  EXPECT_EQ((*unknown)[0].activity_id, tried);
+
+  state.competencies[0].recent_answers = 0;  // six wrong
   Result<std::vector<Recommendation>> next = policy->Recommend(state, request);
   ASSERT_OK(next);
   ASSERT_EQ(next->size(), 1u);
   EXPECT_NE((*next)[0].activity_id, tried);
   EXPECT_EQ((*next)[0].competency_ids[0], "fractions.identify");
-  EXPECT_EQ((*next)[0].parts[6].reason.rfind("stalled on fractions.identify", 0), 0u)
-      << (*next)[0].parts[6].reason;
+  EXPECT_EQ((*next)[0].parts[6].reason,
+            "stalled on fractions.identify (0 of the last 6 answers right); another of its "
+            "activities");
+
+  // Three of the last six right is not a stall (stall_max_recent_correct 2).
+  state.competencies[0].recent_answers = 0b101010;
+  Result<std::vector<Recommendation>> going = policy->Recommend(state, request);
+  ASSERT_OK(going);
+  ASSERT_EQ(going->size(), 1u);
+  EXPECT_EQ((*going)[0].activity_id, tried);
+
+  // Bits for more answers than the learner gave are refused, naming the field.
+  state.competencies[0].opportunities = 2;
+  state.competencies[0].recent_answers = 0b100;
+  const Status bad = policy->Recommend(state, request).status();
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("competencies[0].recent_answers"), std::string::npos)
+      << bad.message();
 }
 
 TEST(RecommenderTest, ReviewWhileAGoalIsPendingOnlyCoversThePathAhead) {
@@ -526,6 +550,7 @@ TEST(RecommenderTest, AGoalThatLooksMasteredIsCheckedBeforeUnrelatedNewMaterial)
 TEST(RecommenderTest, RemediationPointsBackToTheWeakPrerequisite) {
   const CompetencyGraph graph = FractionsGraph();
   RecommenderOptions options;
+  options.mastery.advance_threshold = 1.0;  // remediation relative to mastery (0.95)
   options.mastery.gating = Gating::kSoft;
   options.mastery.soft_min_readiness = 0.0;
   // add is going badly after 12 attempts, and its prerequisite equivalent is shaky.
@@ -564,8 +589,10 @@ TEST(RecommenderTest, RemediationRevisitsAMasteredPrerequisiteUnderHardGating) {
   RecommendRequest request;
   request.k = 10;
   request.now_ms = kStart;
+  RecommenderOptions wait;
+  wait.mastery.advance_threshold = 1.0;  // goes on from identify only at mastery
   Result<std::vector<Recommendation>> recs =
-      Make(PolicyKind::kMastery, graph)->Recommend(state, request);
+      Make(PolicyKind::kMastery, graph, wait)->Recommend(state, request);
   ASSERT_OK(recs);
   bool found = false;
   for (const Recommendation& r : *recs) {

@@ -537,10 +537,10 @@ TEST_P(ServiceTest, MasteredNeedsTheCourseEvidence) {
   EXPECT_TRUE(Mastery("max").competencies(0).mastered());
 }
 
-TEST_P(ServiceTest, MasteryPolicyStateSurvivesARestartAsIfUninterrupted) {
+TEST_P(ServiceTest, StallsEvidenceAndPaceSurviveARestartAsIfUninterrupted) {
   if (GetParam() == "memory") GTEST_SKIP() << "nothing survives the in-memory store";
-  // The tenant's course reads the learner's answers (stalls, evidence before "mastered") and
-  // tracks the learner's pace: all of it is per-learner state kept in the store.
+  // The tenant's course reads the learner's recent answers (stalls, evidence before "mastered"),
+  // kept with the mastery states, and tracks the learner's pace, a per-learner state in the store.
   for (app::TenantConfig& tenant : config_.tenants) {
     tenant.recommender.mastery.progress_weight = 1.0;
     tenant.recommender.mastery.stall_min_attempts = 3;

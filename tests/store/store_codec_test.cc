@@ -78,6 +78,30 @@ TEST(StoreCodecTest, LogOddsAreStoredWhenTheyAreTheState) {
   EXPECT_NEAR((*decoded)[2].log_odds, std::log(0.7 / 0.3), 1e-15);
 }
 
+// The tracker's recent answers are stored, so that the evidence rule and the stall detection read
+// the same after a restart; an estimate that does not know them (-1) comes back not knowing them.
+// Bits for more answers than the estimate counts are damage.
+TEST(StoreCodecTest, RecentAnswersAreStoredWhenKnown) {
+  MasteryEstimate eight = Estimate("a", 0.4, 20, 5, false);
+  eight.recent_answers = 0b10110001;
+  MasteryEstimate three = Estimate("b", 0.4, 3, 6, false);
+  three.recent_answers = 0b101;
+  const MasteryEstimate unknown = Estimate("c", 0.4, 3, 7, false);
+  const std::string bytes = EncodeStates({eight, three, unknown});
+  Result<std::vector<MasteryEstimate>> decoded = DecodeStates(bytes);
+  ASSERT_OK(decoded);
+  ASSERT_EQ(decoded->size(), 3u);
+  EXPECT_EQ((*decoded)[0].recent_answers, 0b10110001);
+  EXPECT_EQ((*decoded)[1].recent_answers, 0b101);
+  EXPECT_EQ((*decoded)[2].recent_answers, -1);
+
+  std::string damaged = EncodeStates({three});
+  damaged.back() = static_cast<char>(0b1101);  // four answers' bits for three answers
+  const Status status = DecodeStates(damaged).status();
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss);
+  EXPECT_NE(status.message().find("recent answers"), std::string::npos) << status.message();
+}
+
 // The odds themselves are stored when they are the state behind p_learned and log_odds, so a
 // tracker restored from decoded states continues bit for bit: the log-odds alone cannot give them
 // back (exp(log(x)) is not x to the bit, least of all far out).
