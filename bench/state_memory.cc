@@ -6,8 +6,8 @@
 // does. Also times the compaction and that restore on one thread (the engine's share of a
 // restart, without the store). --without-compaction skips both compactions, for comparison;
 // --mastery NAME=VALUE sets a numeric MasteryPolicyOptions field (as policy_suite's), to measure
-// what an option that keeps per-learner state costs (progress_weight=1: the answers the stall
-// response reads).
+// what an option costs in memory (the stall response, on by default, reads the tracker's state
+// and keeps nothing of its own: progress_weight=0 gives the same bytes).
 //
 //     build/bin/state_memory [LEARNERS] [--without-compaction] [--mastery NAME=VALUE ...]
 //         (default 100000 learners; each practises all 100 competencies)

@@ -145,11 +145,14 @@ struct MasteryPolicyOptions {
   /// what builds on it (under hard gating) and is no longer new material, although the tracker
   /// does not yet count it as mastered. Practising to the threshold spends answers confirming what
   /// is most likely learned already; the policy comes back to the goal's scope once all of it is
-  /// at this point (the least certain first). In (0, 1]; 1 (the default) waits for mastery. On the
-  /// policy suite (bench/README.md) 0.9 saves 2-4 % of the steps on both halves without holding a
-  /// cohort back, but on the Junyi simulation (examples/simulation/) it lets 2.9 points fewer of
-  /// the struggling group reach the goal: a course of typical learners may lower it.
-  double advance_threshold = 0.8;
+  /// at this point (the least certain first). In (0, 1]; 1 waits for mastery. 0.85 by default,
+  /// together with the stall response (progress_weight), which catches a learner sent on too
+  /// early: on the policy suite's dev worlds (bench/README.md) it took the steps from 0.856 to 0.825
+  /// of ZPDES's with every cohort still above the baselines, and on the Junyi simulation
+  /// (examples/simulation/) 5 % fewer steps and more of the struggling group at the goal. Lower
+  /// saves a few more steps, but the slowest learners then learn less of the goal's scope early;
+  /// going on early without the stall response holds slow learners back.
+  double advance_threshold = 0.85;
   /// The predicted P(correct) that difficulty fit aims at: the zone of proximal development.
   /// In (0, 1).
   double target_success = 0.7;
@@ -216,11 +219,11 @@ struct MasteryPolicyOptions {
   /// See stall_min_attempts. >= 0.
   int stall_max_recent_correct = 2;
   /// Weight of the learning-progress part: 1 for every activity except those of a stalled
-  /// competency that this learner got wrong lately (down to 0 for three wrong answers in a row
-  /// there). So a stalled learner is moved to another activity for the same competency, or to
-  /// another ready competency, rather than repeating what does not work. Finite, >= 0. 0 by
-  /// default (the policy then keeps no answers and detects no stall): on the dev worlds of
-  /// bench/policy_suite.cc every weight tried cost reach (bench/README.md).
+  /// competency that give way (the last activity when it was one of the competency's, else all
+  /// but the one whose turn it is), which lose a third for each of the last three answers to the
+  /// competency that were wrong. So a stalled learner is moved to another activity for the same
+  /// competency, or to another ready competency, rather than repeating what does not work.
+  /// Finite, >= 0; 0 detects no stall. 1 by default (see advance_threshold).
   double progress_weight = 1.0;
 
   /// InvalidArgument naming the first bad field ("goal_weight", ...) and its value.

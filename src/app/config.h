@@ -10,7 +10,7 @@
 //         {"id": "acme", "api_keys": ["<at least 16 characters>"],
 //          "curriculum": {"individual_pace": true, "pace_prior_sd": 1.0,
 //                         "mastery_min_opportunities": 3, "mastery_recent_correct": 2,
-//                         "advance_threshold": 1,
+//                         "advance_threshold": 0.85,
 //                         "progress_weight": 1.0, "stall_min_attempts": 6,
 //                         "stall_max_recent_correct": 2}}
 //       ],
@@ -56,8 +56,8 @@ struct TenantConfig {
   /// "stall_min_attempts", "stall_max_recent_correct" (stalls) go to the mastery policy's options
   /// (recommender.mastery, keys named as its fields; the engine keeps its tracker's evidence, and
   /// so GetMastery's `mastered`, equal to the policy's); "individual_pace" and "pace_prior_sd" to
-  /// the tracker's. A learner's pace and the mastery policy's answers are then kept in the store
-  /// with the events.
+  /// the tracker's. A learner's pace, and each competency's last answers (with its state), are
+  /// kept in the store with the events.
   RecommenderOptions recommender;
   TrackerOptions tracker;
 };

@@ -183,9 +183,9 @@ class LearnerExport {
 
 /// One tenant. Mastery is a function of the stored events and the current graph and active model:
 /// events are applied per learner in commit order; putting a graph or an active model re-derives
-/// every learner's mastery from their events (and rewrites the stored states that changed). The
-/// same holds for the policies' per-learner state (zpdes; the mastery policy's answers when its
-/// options read them) and the learners' individual pace: it is committed with the events that
+/// every learner's mastery from their events (and rewrites the stored states that changed, with
+/// each competency's recent answers). The same holds for the policies' per-learner state (zpdes)
+/// and the learners' individual pace: it is committed with the events that
 /// produced it (store::PolicyState), re-derived and rewritten where it differs on Load and on a new
 /// curriculum, and restored from the store when a learner is reloaded.
 ///

@@ -201,9 +201,12 @@ def test_mastery_estimate_is_a_value_built_by_hand_or_by_the_tracker():
                                  tracked.opportunities, tracked.last_practiced_ms, tracked.log_odds)
     assert copy_of == tracked and hash(copy_of) == hash(tracked)
     assert pickle.loads(pickle.dumps(tracked)) == tracked
+    # One answer, right: the last answers as bits (what stalls and evidence read), kept by pickle.
+    assert tracked.recent_answers == 1 and copy_of.recent_answers == -1
+    assert pickle.loads(pickle.dumps(tracked)).recent_answers == 1
     # Built without log-odds (as pathwise.Client does: the wire carries none): NaN, "not known".
     by_hand = pw.MasteryEstimate("add", 0.5, False, 2, 7)
-    assert np.isnan(by_hand.log_odds)
+    assert np.isnan(by_hand.log_odds) and by_hand.recent_answers == -1
     assert by_hand == pw.MasteryEstimate("add", 0.5, False, opportunities=2, last_practiced_ms=7)
     assert by_hand != pw.MasteryEstimate("add", 0.5, True, 2, 7)
     assert by_hand != tracked and by_hand != "add" and by_hand is not None

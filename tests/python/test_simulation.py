@@ -94,7 +94,7 @@ def test_recommender_options_from_nested_dicts(graph):
                      "zpdes": {"window": 8}, "seed": 9})
     assert options.recommender.mastery.goal_weight == 0.0
     assert options.recommender.mastery.advance_threshold == 0.9
-    assert pw.MasteryPolicyOptions().advance_threshold == 0.8
+    assert pw.MasteryPolicyOptions().advance_threshold == 0.85
     assert options.recommender.mastery.review_weight == pw.MasteryPolicyOptions().review_weight
     assert options.recommender.zpdes.window == 8 and options.recommender.seed == 9
     with pytest.raises(pw.InvalidArgumentError, match="unknown recommender option 'goal_weight'"):
