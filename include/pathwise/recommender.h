@@ -147,8 +147,8 @@ struct MasteryPolicyOptions {
   /// is most likely learned already; the policy comes back to the goal's scope once all of it is
   /// at this point (the least certain first). In (0, 1]; 1 waits for mastery. 0.85 by default,
   /// together with the stall response (progress_weight), which catches a learner sent on too
-  /// early: on the policy suite's dev worlds (bench/README.md) it took the steps from 0.856 to 0.825
-  /// of ZPDES's with every cohort still above the baselines, and on the Junyi simulation
+  /// early: on the policy suite's dev worlds (bench/README.md) it took the steps from 0.856 to
+  /// 0.825 of ZPDES's with every cohort still above the baselines, and on the Junyi simulation
   /// (examples/simulation/) 5 % fewer steps and more of the struggling group at the goal. Lower
   /// saves a few more steps, but the slowest learners then learn less of the goal's scope early;
   /// going on early without the stall response holds slow learners back.

@@ -679,9 +679,8 @@ Status MasteryTracker::RestoreLearner(std::string_view learner_id,
         std::min<uint32_t>(e.opportunities, std::numeric_limits<uint16_t>::max()));
     // Not known (stored before the store kept them): as if every recent answer had been right, so
     // that what was mastered stays mastered and no stall is seen until new answers say otherwise.
-    s.recent = e.recent_answers != -1
-                   ? static_cast<uint32_t>(e.recent_answers)
-                   : (1u << std::min<uint32_t>(e.opportunities, 8)) - 1u;
+    s.recent = e.recent_answers != -1 ? static_cast<uint32_t>(e.recent_answers)
+                                      : (1u << std::min<uint32_t>(e.opportunities, 8)) - 1u;
     states.push_back(s);
   }
   std::sort(states.begin(), states.end(),

@@ -182,8 +182,7 @@ class MasteryPolicy final : public PolicyBase {
   static constexpr uint32_t kLegacyStateFormat = 1;
 };
 
-Status MasteryPolicy::RestoreLearnerState(std::string_view /*learner_id*/,
-                                          std::string_view bytes) {
+Status MasteryPolicy::RestoreLearnerState(std::string_view /*learner_id*/, std::string_view bytes) {
   if (bytes.empty()) return Status::Ok();
   // Answers this policy kept before the tracker kept them (mastery/1): nothing to restore, since
   // LearnerState now carries them, but stored learners stay loadable.

@@ -286,9 +286,9 @@ Result<LearnerState> SparseState(const RecIndex& index, const LearnerMastery& ma
                                      std::to_string(e.p_learned));
     }
     if (e.recent_answers != -1) {
-      PATHWISE_RETURN_IF_ERROR(CheckRecentAnswers(
-          e.opportunities, e.recent_answers,
-          "mastery.competencies[" + std::to_string(c) + "].recent_answers"));
+      PATHWISE_RETURN_IF_ERROR(
+          CheckRecentAnswers(e.opportunities, e.recent_answers,
+                             "mastery.competencies[" + std::to_string(c) + "].recent_answers"));
     }
     if (e.opportunities > 0 || e.last_practiced_ms != 0 || e.p_learned != index.params[c].prior) {
       state.competencies.push_back(
@@ -328,8 +328,8 @@ Status StateView::Reset(const RecIndex& index, const LearnerState& state) {
                                      std::to_string(entry.p_learned));
     }
     if (entry.recent_answers != -1) {
-      PATHWISE_RETURN_IF_ERROR(
-          CheckRecentAnswers(entry.opportunities, entry.recent_answers, where() + ".recent_answers"));
+      PATHWISE_RETURN_IF_ERROR(CheckRecentAnswers(entry.opportunities, entry.recent_answers,
+                                                  where() + ".recent_answers"));
     }
     by_competency_.Set(entry.competency, entry);
     latest_ms_ = std::max(latest_ms_, entry.last_practiced_ms);

@@ -163,9 +163,9 @@ std::string EncodeStates(const std::vector<MasteryEstimate>& sorted_states) {
     PutVarint(out, state.opportunities);
     PutZigzag(out, state.last_practiced_ms);
     const bool has_recent_answers = state.recent_answers >= 0 && state.recent_answers <= 0xff;
-    out.push_back(static_cast<char>(
-        (state.mastered ? kMasteredBit : 0) | (has_log_odds ? kLogOddsBit : 0) |
-        (has_odds ? kOddsBit : 0) | (has_recent_answers ? kRecentAnswersBit : 0)));
+    out.push_back(static_cast<char>((state.mastered ? kMasteredBit : 0) |
+                                    (has_log_odds ? kLogOddsBit : 0) | (has_odds ? kOddsBit : 0) |
+                                    (has_recent_answers ? kRecentAnswersBit : 0)));
     if (has_odds) PutZigzag(out, state.odds_exponent);
     if (has_recent_answers) out.push_back(static_cast<char>(state.recent_answers));
   }
@@ -180,11 +180,11 @@ Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes) {
   if (format < kStateFormatProbabilityOnly || format > kStateFormat || !reader.ok()) {
     return CorruptBlob("learner state (format)");
   }
-  const uint8_t max_flags =
-      format == kStateFormat       ? (kMasteredBit | kLogOddsBit | kOddsBit | kRecentAnswersBit)
-      : format == kStateFormatOdds ? (kMasteredBit | kLogOddsBit | kOddsBit)
-      : format == kStateFormatLogOdds ? (kMasteredBit | kLogOddsBit)
-                                      : kMasteredBit;
+  const uint8_t max_flags = format == kStateFormat
+                                ? (kMasteredBit | kLogOddsBit | kOddsBit | kRecentAnswersBit)
+                            : format == kStateFormatOdds ? (kMasteredBit | kLogOddsBit | kOddsBit)
+                            : format == kStateFormatLogOdds ? (kMasteredBit | kLogOddsBit)
+                                                            : kMasteredBit;
   const uint64_t count = reader.Varint();
   if (!reader.ok() || count > bytes.size()) return CorruptBlob("learner state (count)");
   states.reserve(static_cast<size_t>(count));
