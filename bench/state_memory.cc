@@ -207,12 +207,11 @@ int main(int argc, char** argv) {
       static_cast<double>(HeapInUse() - before_record) / grown_states, MiB(ResidentBytes()),
       static_cast<double>(ResidentBytes()) / grown_states);
 
-  // Restored from what a store keeps (the tracker's estimates and the policies' bytes: ZPDES's,
-  // and the mastery policy's when an option makes it keep any), as a restart.
+  // Restored from what a store keeps (the tracker's estimates, with their recent answers, and
+  // ZPDES's bytes; the mastery policy keeps none), as a restart.
   struct Saved {
     std::vector<pathwise::MasteryEstimate> estimates;
     std::string zone;
-    std::string answers;
   };
   std::vector<Saved> saved(learners);
   for (int l = 0; l < learners; ++l) {
@@ -223,10 +222,6 @@ int main(int argc, char** argv) {
         recorded->SaveLearnerState(pathwise::PolicyKind::kZpdes, LearnerId(l));
     Check(zone.status(), "save");
     saved[l].zone = std::move(zone).value();
-    pathwise::Result<std::string> answers =
-        recorded->SaveLearnerState(pathwise::PolicyKind::kMastery, LearnerId(l));
-    Check(answers.status(), "save");
-    saved[l].answers = std::move(answers).value();
   }
   recorded.reset();
 
@@ -237,9 +232,6 @@ int main(int argc, char** argv) {
     Check(restored->tracker().RestoreLearner(LearnerId(l), saved[l].estimates), "restore tracker");
     Check(restored->RestoreLearnerState(pathwise::PolicyKind::kZpdes, LearnerId(l), saved[l].zone),
           "restore zone");
-    Check(restored->RestoreLearnerState(pathwise::PolicyKind::kMastery, LearnerId(l),
-                                        saved[l].answers),
-          "restore answers");
   }
   const double restore_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
