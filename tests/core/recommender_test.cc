@@ -437,6 +437,18 @@ TEST(RecommenderTest, StalledActivityGivesWayToAnotherForTheSameCompetency) {
             "stalled on fractions.identify (0 of the last 6 answers right); another of its "
             "activities");
 
+  // Without the last activity (pathwised keeps none), the competency's activities take turns.
+  state.last_activity_id.clear();
+  Result<std::vector<Recommendation>> turns = policy->Recommend(state, request);
+  ASSERT_OK(turns);
+  ASSERT_EQ(turns->size(), 1u);
+  EXPECT_EQ((*turns)[0].competency_ids[0], "fractions.identify");
+  EXPECT_EQ((*turns)[0].parts[6].value, 1.0);
+  EXPECT_EQ((*turns)[0].parts[6].reason,
+            "stalled on fractions.identify (0 of the last 6 answers right); its activities take "
+            "turns");
+  state.last_activity_id = tried;
+
   // Three of the last six right is not a stall (stall_max_recent_correct 2).
   state.competencies[0].recent_answers = 0b101010;
   Result<std::vector<Recommendation>> going = policy->Recommend(state, request);
