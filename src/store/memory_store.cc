@@ -406,14 +406,9 @@ Result<std::optional<JobRecord>> MemoryStore::DoClaimJob(std::string_view tenant
   auto it = tenant == nullptr ? decltype(tenant->jobs)::iterator() : tenant->jobs.find(job_id);
   if (tenant == nullptr || it == tenant->jobs.end()) return internal::JobNotFound(job_id);
   JobRecord& job = it->second;
-  const bool claimable =
-      job.status == JobStatus::kQueued ||
-      (job.status == JobStatus::kRunning && (job.owner == owner || job.lease_expires_ms <= now_ms));
-  if (!claimable) return std::optional<JobRecord>();
-  job.status = JobStatus::kRunning;
-  job.owner = std::string(owner);
-  job.lease_expires_ms = lease_until_ms;
-  job.updated_ms = now_ms;
+  if (!internal::ClaimJobRecord(job, owner, now_ms, lease_until_ms)) {
+    return std::optional<JobRecord>();
+  }
   return std::optional<JobRecord>(job);
 }
 

@@ -92,6 +92,14 @@ RowChecksum& RowChecksum::Add(std::string_view text) {
   return *this;
 }
 
+RowChecksum& RowChecksum::AddReal(double value) {
+  if (value == 0.0) value = 0.0;  // -0.0 too
+  uint64_t bits = 0;
+  static_assert(sizeof(bits) == sizeof(value));
+  std::memcpy(&bits, &value, sizeof(bits));
+  return Add(static_cast<int64_t>(bits));
+}
+
 Status ChecksumMismatch(int64_t stored, int64_t computed, const std::string& what) {
   return Status(StatusCode::kDataLoss, what + " fails its checksum (stored " +
                                            std::to_string(stored) + ", computed " +

@@ -1,4 +1,6 @@
-// Graphs and models in SqliteStore: versioned texts per tenant (and per name, for models).
+// Graphs, rosters and models in SqliteStore: versioned texts per tenant (and per name, for
+// models); and each tenant's state origin. Every row carries a checksum (row_checksum.h).
+#include "store/row_checksum.h"
 #include "store/sqlite_statements.h"
 #include "store/sqlite_store_impl.h"
 #include "store/store_validation.h"
@@ -8,6 +10,81 @@ namespace pathwise::store {
 namespace sql = internal::sql;
 using internal::Connection;
 using internal::Statement;
+
+namespace {
+
+// Each row's checksum: its keys, then its payload.
+
+internal::RowChecksum GraphChecksum(int64_t tenant_pk, int64_t version, std::string_view json) {
+  internal::RowChecksum checksum;
+  checksum.Add(tenant_pk).Add(version).Add(json);
+  return checksum;
+}
+
+internal::RowChecksum RosterChecksum(int64_t tenant_pk, int64_t version, std::string_view json) {
+  internal::RowChecksum checksum;
+  checksum.Add(tenant_pk).Add(version).Add(json);
+  return checksum;
+}
+
+internal::RowChecksum ModelChecksum(int64_t tenant_pk, std::string_view name, int64_t version,
+                                    std::string_view json) {
+  internal::RowChecksum checksum;
+  checksum.Add(tenant_pk).Add(name).Add(version).Add(json);
+  return checksum;
+}
+
+internal::RowChecksum StateOriginChecksum(int64_t tenant_pk, std::string_view origin) {
+  internal::RowChecksum checksum;
+  checksum.Add(tenant_pk).Add(origin);
+  return checksum;
+}
+
+}  // namespace
+
+namespace internal {
+
+Status VerifyGraphRow(const Statement& row, std::string_view tenant_id) {
+  const int64_t version = row.ColumnInt64(0);
+  const int64_t tenant_pk = row.ColumnInt64(3);
+  return VerifyRowChecksum(
+      StoredChecksum(row, 2), [&] { return GraphChecksum(tenant_pk, version, row.ColumnBlob(1)); },
+      [&] {
+        return NameTenant(tenant_id, tenant_pk) + ": graph version " + std::to_string(version);
+      });
+}
+
+Status VerifyRosterRow(const Statement& row, std::string_view tenant_id) {
+  const int64_t version = row.ColumnInt64(0);
+  const int64_t tenant_pk = row.ColumnInt64(3);
+  return VerifyRowChecksum(
+      StoredChecksum(row, 2), [&] { return RosterChecksum(tenant_pk, version, row.ColumnBlob(1)); },
+      [&] {
+        return NameTenant(tenant_id, tenant_pk) + ": roster version " + std::to_string(version);
+      });
+}
+
+Status VerifyModelRow(const Statement& row, std::string_view tenant_id) {
+  const std::string_view name = row.ColumnBlob(0);
+  const int64_t version = row.ColumnInt64(1);
+  const int64_t tenant_pk = row.ColumnInt64(4);
+  return VerifyRowChecksum(
+      StoredChecksum(row, 3),
+      [&] { return ModelChecksum(tenant_pk, name, version, row.ColumnBlob(2)); },
+      [&] {
+        return NameTenant(tenant_id, tenant_pk) + ": model '" + std::string(name) + "' version " +
+               std::to_string(version);
+      });
+}
+
+Status VerifyStateOriginRow(const Statement& row, std::string_view tenant_id) {
+  const int64_t tenant_pk = row.ColumnInt64(2);
+  return VerifyRowChecksum(
+      StoredChecksum(row, 1), [&] { return StateOriginChecksum(tenant_pk, row.ColumnBlob(0)); },
+      [&] { return NameTenant(tenant_id, tenant_pk) + ": its state origin"; });
+}
+
+}  // namespace internal
 
 Result<int64_t> SqliteStore::DoPutGraph(std::string_view tenant_id, std::string_view graph_json) {
   int64_t version = 0;
@@ -23,6 +100,7 @@ Result<int64_t> SqliteStore::DoPutGraph(std::string_view tenant_id, std::string_
     insert.Bind(1, tenant_pk);
     insert.Bind(2, version);
     insert.Bind(3, graph_json);
+    insert.Bind(4, GraphChecksum(tenant_pk, version, graph_json).value());
     return insert.Run();
   });
   if (!written.ok()) return written;
@@ -40,6 +118,7 @@ Status SqliteStore::DoPutStateOrigin(std::string_view tenant_id, std::string_vie
     PATHWISE_ASSIGN_OR_RETURN(Statement put, db.Prepare(sql::kPutStateOrigin));
     put.Bind(1, tenant_pk);
     put.Bind(2, origin);
+    put.Bind(3, StateOriginChecksum(tenant_pk, origin).value());
     return put.Run();
   });
 }
@@ -50,6 +129,7 @@ Result<std::string> SqliteStore::DoGetStateOrigin(std::string_view tenant_id) {
   select.Bind(1, tenant_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return std::string();
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyStateOriginRow(select, tenant_id));
   return select.ColumnText(0);
 }
 
@@ -62,6 +142,7 @@ Result<GraphVersion> SqliteStore::DoGetGraph(std::string_view tenant_id, int64_t
   if (version != kLatestVersion) select.Bind(2, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return internal::GraphNotFound(version);
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyGraphRow(select, tenant_id));
   return GraphVersion{select.ColumnInt64(0), select.ColumnText(1)};
 }
 
@@ -79,6 +160,7 @@ Result<int64_t> SqliteStore::DoPutRoster(std::string_view tenant_id, std::string
     insert.Bind(1, tenant_pk);
     insert.Bind(2, version);
     insert.Bind(3, roster_json);
+    insert.Bind(4, RosterChecksum(tenant_pk, version, roster_json).value());
     return insert.Run();
   });
   if (!written.ok()) return written;
@@ -94,6 +176,7 @@ Result<RosterVersion> SqliteStore::DoGetRoster(std::string_view tenant_id, int64
   if (version != kLatestVersion) select.Bind(2, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return internal::RosterNotFound(version);
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyRosterRow(select, tenant_id));
   return RosterVersion{select.ColumnInt64(0), select.ColumnText(1)};
 }
 
@@ -114,6 +197,7 @@ Result<int64_t> SqliteStore::DoPutModel(std::string_view tenant_id, std::string_
     insert.Bind(2, name);
     insert.Bind(3, version);
     insert.Bind(4, model_json);
+    insert.Bind(5, ModelChecksum(tenant_pk, name, version, model_json).value());
     return insert.Run();
   });
   if (!written.ok()) return written;
@@ -131,7 +215,8 @@ Result<ModelVersion> SqliteStore::DoGetModel(std::string_view tenant_id, std::st
   if (version != kLatestVersion) select.Bind(3, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return internal::ModelNotFound(name, version);
-  return ModelVersion{std::string(name), select.ColumnInt64(0), select.ColumnText(1)};
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyModelRow(select, tenant_id));
+  return ModelVersion{std::string(name), select.ColumnInt64(1), select.ColumnText(2)};
 }
 
 Result<std::vector<ModelVersion>> SqliteStore::DoListModels(std::string_view tenant_id) {
@@ -142,6 +227,7 @@ Result<std::vector<ModelVersion>> SqliteStore::DoListModels(std::string_view ten
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
+    PATHWISE_RETURN_IF_ERROR(internal::VerifyModelRow(select, tenant_id));
     out.push_back(ModelVersion{select.ColumnText(0), select.ColumnInt64(1), {}});
   }
   return out;

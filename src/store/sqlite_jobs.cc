@@ -1,4 +1,6 @@
-// Background jobs in SqliteStore: one row per (tenant, job id), overwritten by each update.
+// Background jobs in SqliteStore: one row per (tenant, job id), overwritten by each update, with
+// its checksum (row_checksum.h).
+#include "store/row_checksum.h"
 #include "store/sqlite_statements.h"
 #include "store/sqlite_store_impl.h"
 #include "store/store_validation.h"
@@ -28,6 +30,28 @@ JobRecord ReadJob(const Statement& row) {
   return job;
 }
 
+// The columns in the order of the table (sqlite_schema.cc).
+internal::RowChecksum JobChecksum(int64_t tenant_pk, const JobRecord& job) {
+  internal::RowChecksum checksum;
+  checksum.Add(tenant_pk).Add(job.job_id).Add(job.kind).Add(static_cast<int64_t>(job.status));
+  checksum.AddReal(job.progress).Add(job.params_json).Add(job.result_model_name);
+  checksum.Add(job.result_model_version).Add(job.error_message);
+  checksum.Add(static_cast<int64_t>(job.created_ms)).Add(static_cast<int64_t>(job.updated_ms));
+  checksum.Add(job.owner).Add(static_cast<int64_t>(job.lease_expires_ms));
+  return checksum;
+}
+
+// The job a statement is on (columns as internal::VerifyJobRow says), once its checksum matches.
+Result<JobRecord> VerifiedJob(const Statement& row, std::string_view tenant_id) {
+  JobRecord job = ReadJob(row);
+  const int64_t tenant_pk = row.ColumnInt64(13);
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
+      internal::StoredChecksum(row, 12), [&] { return JobChecksum(tenant_pk, job); },
+      [&] { return internal::NameTenant(tenant_id, tenant_pk) + ": job '" + job.job_id + "'"; }));
+  return job;
+}
+
+// Binds the whole row (?1-?13) and its checksum (?14): what every write of a job binds.
 void BindJob(Statement& stmt, int64_t tenant_pk, const JobRecord& job) {
   stmt.Bind(1, tenant_pk);
   stmt.Bind(2, std::string_view(job.job_id));
@@ -42,9 +66,27 @@ void BindJob(Statement& stmt, int64_t tenant_pk, const JobRecord& job) {
   stmt.Bind(11, static_cast<int64_t>(job.updated_ms));
   stmt.Bind(12, std::string_view(job.owner));
   stmt.Bind(13, static_cast<int64_t>(job.lease_expires_ms));
+  stmt.Bind(14, JobChecksum(tenant_pk, job).value());
+}
+
+// The job as stored, verified; nothing when there is none.
+Result<std::optional<JobRecord>> FindJobInTenant(Connection& db, int64_t tenant_pk,
+                                                 std::string_view tenant_id,
+                                                 std::string_view job_id) {
+  PATHWISE_ASSIGN_OR_RETURN(Statement select, db.Prepare(sql::kSelectJobInTenant));
+  select.Bind(1, tenant_pk);
+  select.Bind(2, job_id);
+  PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
+  if (!row) return std::optional<JobRecord>();
+  PATHWISE_ASSIGN_OR_RETURN(JobRecord job, VerifiedJob(select, tenant_id));
+  return std::optional<JobRecord>(std::move(job));
 }
 
 }  // namespace
+
+Status internal::VerifyJobRow(const Statement& row, std::string_view tenant_id) {
+  return VerifiedJob(row, tenant_id).status();
+}
 
 Status SqliteStore::DoCreateJob(std::string_view tenant_id, const JobRecord& job) {
   return impl_->writer->Write([&](Connection& db) -> Status {
@@ -81,20 +123,16 @@ Result<std::optional<JobRecord>> SqliteStore::DoClaimJob(std::string_view tenant
     PATHWISE_ASSIGN_OR_RETURN(const std::optional<int64_t> tenant_pk,
                               internal::FindTenant(db, tenant_id));
     if (!tenant_pk.has_value()) return internal::JobNotFound(job_id);
-    PATHWISE_ASSIGN_OR_RETURN(Statement claim, db.Prepare(sql::kClaimJob));
-    claim.Bind(1, *tenant_pk);
-    claim.Bind(2, job_id);
-    claim.Bind(3, owner);
-    claim.Bind(4, static_cast<int64_t>(now_ms));
-    claim.Bind(5, static_cast<int64_t>(lease_until_ms));
-    PATHWISE_RETURN_IF_ERROR(claim.Run());
-    const bool changed = sqlite3_changes(db.db()) > 0;
-    PATHWISE_ASSIGN_OR_RETURN(Statement select, db.Prepare(sql::kSelectJob));
-    select.Bind(1, tenant_id);
-    select.Bind(2, job_id);
-    PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
-    if (!row) return internal::JobNotFound(job_id);
-    if (changed) claimed = ReadJob(select);
+    // Read (verified), then written whole: the writer is the only one, and the checksum covers the
+    // whole row.
+    PATHWISE_ASSIGN_OR_RETURN(std::optional<JobRecord> job,
+                              FindJobInTenant(db, *tenant_pk, tenant_id, job_id));
+    if (!job.has_value()) return internal::JobNotFound(job_id);
+    if (!internal::ClaimJobRecord(*job, owner, now_ms, lease_until_ms)) return Status::Ok();
+    PATHWISE_ASSIGN_OR_RETURN(Statement update, db.Prepare(sql::kUpdateJob));
+    BindJob(update, *tenant_pk, *job);
+    PATHWISE_RETURN_IF_ERROR(update.Run());
+    claimed = std::move(job);
     return Status::Ok();
   });
   PATHWISE_RETURN_IF_ERROR(written);
@@ -107,16 +145,15 @@ Result<bool> SqliteStore::DoUpdateClaimedJob(std::string_view tenant_id, const J
     PATHWISE_ASSIGN_OR_RETURN(const std::optional<int64_t> tenant_pk,
                               internal::FindTenant(db, tenant_id));
     if (!tenant_pk.has_value()) return internal::JobNotFound(job.job_id);
-    PATHWISE_ASSIGN_OR_RETURN(Statement update, db.Prepare(sql::kUpdateClaimedJob));
+    // Like a claim: the stored row is verified before its status and owner decide.
+    PATHWISE_ASSIGN_OR_RETURN(const std::optional<JobRecord> stored,
+                              FindJobInTenant(db, *tenant_pk, tenant_id, job.job_id));
+    if (!stored.has_value()) return internal::JobNotFound(job.job_id);
+    if (stored->status != JobStatus::kRunning || stored->owner != job.owner) return Status::Ok();
+    PATHWISE_ASSIGN_OR_RETURN(Statement update, db.Prepare(sql::kUpdateJob));
     BindJob(update, *tenant_pk, job);
     PATHWISE_RETURN_IF_ERROR(update.Run());
-    updated = sqlite3_changes(db.db()) > 0;
-    if (updated) return Status::Ok();
-    PATHWISE_ASSIGN_OR_RETURN(Statement select, db.Prepare(sql::kSelectJob));
-    select.Bind(1, tenant_id);
-    select.Bind(2, std::string_view(job.job_id));
-    PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
-    if (!row) return internal::JobNotFound(job.job_id);
+    updated = true;
     return Status::Ok();
   });
   PATHWISE_RETURN_IF_ERROR(written);
@@ -130,7 +167,7 @@ Result<JobRecord> SqliteStore::DoGetJob(std::string_view tenant_id, std::string_
   select.Bind(2, job_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return internal::JobNotFound(job_id);
-  return ReadJob(select);
+  return VerifiedJob(select, tenant_id);
 }
 
 Result<std::vector<JobRecord>> SqliteStore::DoListJobs(std::string_view tenant_id) {
@@ -141,7 +178,8 @@ Result<std::vector<JobRecord>> SqliteStore::DoListJobs(std::string_view tenant_i
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
-    out.push_back(ReadJob(select));
+    PATHWISE_ASSIGN_OR_RETURN(JobRecord job, VerifiedJob(select, tenant_id));
+    out.push_back(std::move(job));
   }
   return out;
 }

@@ -32,11 +32,6 @@ struct LearnerRow {
   std::string states;  // the encoded states blob
 };
 
-std::optional<int64_t> StoredChecksum(const Statement& row, int column) {
-  if (row.ColumnIsNull(column)) return std::nullopt;  // written before schema version 6
-  return row.ColumnInt64(column);
-}
-
 internal::RowChecksum LearnerChecksum(int64_t learner_pk, int64_t tenant_pk,
                                       std::string_view learner_id, uint64_t version,
                                       std::string_view states) {
@@ -62,8 +57,7 @@ internal::RowChecksum PolicyStateChecksum(int64_t learner_pk, std::string_view p
 // "tenant 'acme', learner 'ann'"; an unknown tenant id (empty) or learner id by the row key.
 std::string NameLearner(std::string_view tenant_id, int64_t tenant_pk, std::string_view learner_id,
                         int64_t learner_pk) {
-  return (tenant_id.empty() ? "tenant #" + std::to_string(tenant_pk)
-                            : "tenant '" + std::string(tenant_id) + "'") +
+  return internal::NameTenant(tenant_id, tenant_pk) +
          (learner_id.empty() ? ", learner row " + std::to_string(learner_pk)
                              : ", learner '" + std::string(learner_id) + "'");
 }
@@ -76,7 +70,7 @@ Result<LearnerRow> VerifiedLearnerRow(const Statement& row, std::string_view ten
                      std::string(row.ColumnBlob(2))};
   const std::string_view learner_id = row.ColumnBlob(5);
   PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
-      StoredChecksum(row, 3),
+      internal::StoredChecksum(row, 3),
       [&] {
         return LearnerChecksum(learner.pk, row.ColumnInt64(4), learner_id, learner.version,
                                learner.states);
@@ -96,7 +90,7 @@ Status VerifyChunk(const Statement& row, int first, std::string_view tenant_id,
   const int64_t chunk_pk = row.ColumnInt64(first);
   const int64_t learner_pk = row.ColumnInt64(first + 1);
   return internal::VerifyRowChecksum(
-      StoredChecksum(row, first + 3),
+      internal::StoredChecksum(row, first + 3),
       [&] { return ChunkChecksum(chunk_pk, learner_pk, row.ColumnBlob(first + 2)); },
       [&] {
         return NameLearner(tenant_id, 0, learner_id, learner_pk) + ": its event chunk " +
@@ -374,7 +368,7 @@ Result<PolicyState> VerifiedPolicyState(const Statement& row, std::string_view t
   const int64_t learner_pk = row.ColumnInt64(3);
   const auto name = [&] { return NameLearner(tenant_id, 0, learner_id, learner_pk); };
   PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
-      StoredChecksum(row, 2),
+      internal::StoredChecksum(row, 2),
       [&] { return PolicyStateChecksum(learner_pk, policy.policy, policy.state); },
       [&] { return name() + ": its state of policy '" + policy.policy + "'"; }));
   if (!internal::IsValidUtf8(policy.policy)) {
@@ -438,7 +432,7 @@ Status SqliteStore::DoForEachLearner(std::string_view tenant_id,
     if (!row) return Status::Ok();
     const std::string learner_id = select.ColumnText(0);
     PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
-        StoredChecksum(select, 4),
+        internal::StoredChecksum(select, 4),
         [&] {
           return LearnerChecksum(select.ColumnInt64(3), select.ColumnInt64(5), learner_id,
                                  static_cast<uint64_t>(select.ColumnInt64(1)),
@@ -605,8 +599,24 @@ Status SqliteStore::DoCheckIntegrity() {
   }));
   PATHWISE_RETURN_IF_ERROR(
       scan(sql::kScanChunks, [](const Statement& row) { return VerifyChunk(row, 0, "", ""); }));
-  return scan(sql::kScanPolicyStates,
-              [](const Statement& row) { return VerifiedPolicyState(row, "", "").status(); });
+  PATHWISE_RETURN_IF_ERROR(scan(sql::kScanPolicyStates, [](const Statement& row) {
+    return VerifiedPolicyState(row, "", "").status();
+  }));
+  // The rest carry their tenant's id in their last column.
+  PATHWISE_RETURN_IF_ERROR(scan(sql::kScanGraphs, [](const Statement& row) {
+    return internal::VerifyGraphRow(row, row.ColumnText(4));
+  }));
+  PATHWISE_RETURN_IF_ERROR(scan(sql::kScanRosters, [](const Statement& row) {
+    return internal::VerifyRosterRow(row, row.ColumnText(4));
+  }));
+  PATHWISE_RETURN_IF_ERROR(scan(sql::kScanModels, [](const Statement& row) {
+    return internal::VerifyModelRow(row, row.ColumnText(5));
+  }));
+  PATHWISE_RETURN_IF_ERROR(scan(sql::kScanStateOrigins, [](const Statement& row) {
+    return internal::VerifyStateOriginRow(row, row.ColumnText(3));
+  }));
+  return scan(sql::kScanJobs,
+              [](const Statement& row) { return internal::VerifyJobRow(row, row.ColumnText(14)); });
 }
 
 }  // namespace pathwise::store

@@ -110,6 +110,15 @@ ALTER TABLE learners ADD COLUMN checksum INTEGER;
 ALTER TABLE event_chunks ADD COLUMN checksum INTEGER;
 ALTER TABLE policy_states ADD COLUMN checksum INTEGER;
 )sql",
+    // 6 -> 7: the same for the rest of the rows that hold data: graphs, models, rosters, jobs and
+    // state origins.
+    R"sql(
+ALTER TABLE graphs ADD COLUMN checksum INTEGER;
+ALTER TABLE models ADD COLUMN checksum INTEGER;
+ALTER TABLE rosters ADD COLUMN checksum INTEGER;
+ALTER TABLE jobs ADD COLUMN checksum INTEGER;
+ALTER TABLE state_origins ADD COLUMN checksum INTEGER;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == SqliteStore::kSchemaVersion,
               "one migration per schema version");

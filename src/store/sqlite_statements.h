@@ -21,47 +21,58 @@ inline constexpr char kListTenants[] = "SELECT tenant_id FROM tenants ORDER BY t
 
 inline constexpr char kNextGraphVersion[] =
     "SELECT COALESCE(MAX(version), 0) + 1 FROM graphs WHERE tenant_pk = ?1";
+// Graphs, rosters, models, state origins and jobs are read with the columns their checksum covers
+// (row_checksum.h): the payload first, then checksum and tenant_pk.
 inline constexpr char kInsertGraph[] =
-    "INSERT INTO graphs (tenant_pk, version, graph_json) VALUES (?1, ?2, ?3)";
+    "INSERT INTO graphs (tenant_pk, version, graph_json, checksum) VALUES (?1, ?2, ?3, ?4)";
 inline constexpr char kSelectLatestGraph[] =
-    "SELECT g.version, g.graph_json FROM graphs g JOIN tenants t ON t.tenant_pk = g.tenant_pk "
-    "WHERE t.tenant_id = ?1 ORDER BY g.version DESC LIMIT 1";
+    "SELECT g.version, g.graph_json, g.checksum, g.tenant_pk FROM graphs g "
+    "JOIN tenants t ON t.tenant_pk = g.tenant_pk WHERE t.tenant_id = ?1 "
+    "ORDER BY g.version DESC LIMIT 1";
+inline constexpr char kSelectGraph[] =
+    "SELECT g.version, g.graph_json, g.checksum, g.tenant_pk FROM graphs g "
+    "JOIN tenants t ON t.tenant_pk = g.tenant_pk WHERE t.tenant_id = ?1 AND g.version = ?2";
+
 inline constexpr char kPutStateOrigin[] =
-    "INSERT OR REPLACE INTO state_origins (tenant_pk, origin) VALUES (?1, ?2)";
+    "INSERT OR REPLACE INTO state_origins (tenant_pk, origin, checksum) VALUES (?1, ?2, ?3)";
 inline constexpr char kClearStateOrigin[] =
     "DELETE FROM state_origins WHERE tenant_pk = (SELECT tenant_pk FROM tenants WHERE tenant_id = "
     "?1)";
 inline constexpr char kSelectStateOrigin[] =
-    "SELECT s.origin FROM state_origins s JOIN tenants t ON t.tenant_pk = s.tenant_pk "
-    "WHERE t.tenant_id = ?1";
-inline constexpr char kSelectGraph[] =
-    "SELECT g.version, g.graph_json FROM graphs g JOIN tenants t ON t.tenant_pk = g.tenant_pk "
-    "WHERE t.tenant_id = ?1 AND g.version = ?2";
+    "SELECT s.origin, s.checksum, s.tenant_pk FROM state_origins s "
+    "JOIN tenants t ON t.tenant_pk = s.tenant_pk WHERE t.tenant_id = ?1";
 
 inline constexpr char kNextRosterVersion[] =
     "SELECT COALESCE(MAX(version), 0) + 1 FROM rosters WHERE tenant_pk = ?1";
 inline constexpr char kInsertRoster[] =
-    "INSERT INTO rosters (tenant_pk, version, roster_json) VALUES (?1, ?2, ?3)";
+    "INSERT INTO rosters (tenant_pk, version, roster_json, checksum) VALUES (?1, ?2, ?3, ?4)";
 inline constexpr char kSelectLatestRoster[] =
-    "SELECT r.version, r.roster_json FROM rosters r JOIN tenants t ON t.tenant_pk = r.tenant_pk "
-    "WHERE t.tenant_id = ?1 ORDER BY r.version DESC LIMIT 1";
+    "SELECT r.version, r.roster_json, r.checksum, r.tenant_pk FROM rosters r "
+    "JOIN tenants t ON t.tenant_pk = r.tenant_pk WHERE t.tenant_id = ?1 "
+    "ORDER BY r.version DESC LIMIT 1";
 inline constexpr char kSelectRoster[] =
-    "SELECT r.version, r.roster_json FROM rosters r JOIN tenants t ON t.tenant_pk = r.tenant_pk "
-    "WHERE t.tenant_id = ?1 AND r.version = ?2";
+    "SELECT r.version, r.roster_json, r.checksum, r.tenant_pk FROM rosters r "
+    "JOIN tenants t ON t.tenant_pk = r.tenant_pk WHERE t.tenant_id = ?1 AND r.version = ?2";
 
 inline constexpr char kNextModelVersion[] =
     "SELECT COALESCE(MAX(version), 0) + 1 FROM models WHERE tenant_pk = ?1 AND name = ?2";
 inline constexpr char kInsertModel[] =
-    "INSERT INTO models (tenant_pk, name, version, model_json) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO models (tenant_pk, name, version, model_json, checksum) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
 inline constexpr char kSelectLatestModel[] =
-    "SELECT m.version, m.model_json FROM models m JOIN tenants t ON t.tenant_pk = m.tenant_pk "
-    "WHERE t.tenant_id = ?1 AND m.name = ?2 ORDER BY m.version DESC LIMIT 1";
+    "SELECT m.name, m.version, m.model_json, m.checksum, m.tenant_pk FROM models m "
+    "JOIN tenants t ON t.tenant_pk = m.tenant_pk WHERE t.tenant_id = ?1 AND m.name = ?2 "
+    "ORDER BY m.version DESC LIMIT 1";
 inline constexpr char kSelectModel[] =
-    "SELECT m.version, m.model_json FROM models m JOIN tenants t ON t.tenant_pk = m.tenant_pk "
-    "WHERE t.tenant_id = ?1 AND m.name = ?2 AND m.version = ?3";
+    "SELECT m.name, m.version, m.model_json, m.checksum, m.tenant_pk FROM models m "
+    "JOIN tenants t ON t.tenant_pk = m.tenant_pk WHERE t.tenant_id = ?1 AND m.name = ?2 "
+    "AND m.version = ?3";
+// The latest version of each name, whole: with MAX(), SQLite takes the other (bare) columns from
+// the row that holds the maximum, so that the row listed is verified.
 inline constexpr char kListModels[] =
-    "SELECT m.name, MAX(m.version) FROM models m JOIN tenants t ON t.tenant_pk = m.tenant_pk "
-    "WHERE t.tenant_id = ?1 GROUP BY m.name ORDER BY m.name";
+    "SELECT m.name, MAX(m.version), m.model_json, m.checksum, m.tenant_pk FROM models m "
+    "JOIN tenants t ON t.tenant_pk = m.tenant_pk WHERE t.tenant_id = ?1 GROUP BY m.name "
+    "ORDER BY m.name";
 
 // A learner's row, with the columns its checksum covers as the row holds them (row_checksum.h).
 inline constexpr char kSelectLearnerInTenant[] =
@@ -121,36 +132,51 @@ inline constexpr char kScanChunks[] =
     "SELECT chunk_pk, learner_pk, events, checksum FROM event_chunks";
 inline constexpr char kScanPolicyStates[] =
     "SELECT policy, state, checksum, learner_pk FROM policy_states";
+// The tenant's id last (NULL when the row's tenant_pk names no tenant), to name it in a report.
+inline constexpr char kScanGraphs[] =
+    "SELECT g.version, g.graph_json, g.checksum, g.tenant_pk, t.tenant_id FROM graphs g "
+    "LEFT JOIN tenants t ON t.tenant_pk = g.tenant_pk";
+inline constexpr char kScanRosters[] =
+    "SELECT r.version, r.roster_json, r.checksum, r.tenant_pk, t.tenant_id FROM rosters r "
+    "LEFT JOIN tenants t ON t.tenant_pk = r.tenant_pk";
+inline constexpr char kScanModels[] =
+    "SELECT m.name, m.version, m.model_json, m.checksum, m.tenant_pk, t.tenant_id FROM models m "
+    "LEFT JOIN tenants t ON t.tenant_pk = m.tenant_pk";
+inline constexpr char kScanStateOrigins[] =
+    "SELECT s.origin, s.checksum, s.tenant_pk, t.tenant_id FROM state_origins s "
+    "LEFT JOIN tenants t ON t.tenant_pk = s.tenant_pk";
+inline constexpr char kScanJobs[] =
+    "SELECT j.job_id, j.kind, j.status, j.progress, j.params_json, j.result_model_name, "
+    "j.result_model_version, j.error_message, j.created_ms, j.updated_ms, j.owner, "
+    "j.lease_expires_ms, j.checksum, j.tenant_pk, t.tenant_id FROM jobs j "
+    "LEFT JOIN tenants t ON t.tenant_pk = j.tenant_pk";
 
+// Every write of a job writes the whole row (?1-?13) and its checksum (?14): a claim, and an update
+// by the job's owner, read the row first (kSelectJobInTenant; the writer is the only one) and
+// decide in C++ (store_validation.h ClaimJobRecord), so that the checksum covers what they keep.
 inline constexpr char kInsertJob[] =
     "INSERT INTO jobs (tenant_pk, job_id, kind, status, progress, params_json, result_model_name, "
-    "result_model_version, error_message, created_ms, updated_ms, owner, lease_expires_ms) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+    "result_model_version, error_message, created_ms, updated_ms, owner, lease_expires_ms, "
+    "checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
     "ON CONFLICT (tenant_pk, job_id) DO NOTHING";
 inline constexpr char kUpdateJob[] =
     "UPDATE jobs SET kind = ?3, status = ?4, progress = ?5, params_json = ?6, "
     "result_model_name = ?7, result_model_version = ?8, error_message = ?9, created_ms = ?10, "
-    "updated_ms = ?11, owner = ?12, lease_expires_ms = ?13 WHERE tenant_pk = ?1 AND job_id = ?2";
-// kUpdateJob only while the job is RUNNING (2) and owned by ?12.
-inline constexpr char kUpdateClaimedJob[] =
-    "UPDATE jobs SET kind = ?3, status = ?4, progress = ?5, params_json = ?6, "
-    "result_model_name = ?7, result_model_version = ?8, error_message = ?9, created_ms = ?10, "
-    "updated_ms = ?11, lease_expires_ms = ?13 WHERE tenant_pk = ?1 AND job_id = ?2 "
-    "AND status = 2 AND owner = ?12";
-// QUEUED (1), or RUNNING (2) and either already ?3's or with its lease expired at ?4.
-inline constexpr char kClaimJob[] =
-    "UPDATE jobs SET status = 2, owner = ?3, updated_ms = ?4, lease_expires_ms = ?5 "
-    "WHERE tenant_pk = ?1 AND job_id = ?2 AND (status = 1 OR (status = 2 AND (owner = ?3 OR "
-    "lease_expires_ms <= ?4)))";
+    "updated_ms = ?11, owner = ?12, lease_expires_ms = ?13, checksum = ?14 "
+    "WHERE tenant_pk = ?1 AND job_id = ?2";
+inline constexpr char kSelectJobInTenant[] =
+    "SELECT job_id, kind, status, progress, params_json, result_model_name, "
+    "result_model_version, error_message, created_ms, updated_ms, owner, lease_expires_ms, "
+    "checksum, tenant_pk FROM jobs WHERE tenant_pk = ?1 AND job_id = ?2";
 inline constexpr char kSelectJob[] =
     "SELECT j.job_id, j.kind, j.status, j.progress, j.params_json, j.result_model_name, "
     "j.result_model_version, j.error_message, j.created_ms, j.updated_ms, j.owner, "
-    "j.lease_expires_ms FROM jobs j "
+    "j.lease_expires_ms, j.checksum, j.tenant_pk FROM jobs j "
     "JOIN tenants t ON t.tenant_pk = j.tenant_pk WHERE t.tenant_id = ?1 AND j.job_id = ?2";
 inline constexpr char kListJobs[] =
     "SELECT j.job_id, j.kind, j.status, j.progress, j.params_json, j.result_model_name, "
     "j.result_model_version, j.error_message, j.created_ms, j.updated_ms, j.owner, "
-    "j.lease_expires_ms FROM jobs j "
+    "j.lease_expires_ms, j.checksum, j.tenant_pk FROM jobs j "
     "JOIN tenants t ON t.tenant_pk = j.tenant_pk WHERE t.tenant_id = ?1 "
     "ORDER BY j.created_ms, j.job_id";
 

@@ -6,8 +6,9 @@
 //   sqlite_group_commit.cc  the writer thread and its group transactions
 //   sqlite_reader_pool.cc   the read connections
 //   sqlite_directory_lock.cc
-//   sqlite_tenants.cc, sqlite_curriculum.cc (graphs and models), sqlite_learners.cc (events,
-//   learner states and policy states), sqlite_jobs.cc: one file per kind of thing stored.
+//   sqlite_tenants.cc, sqlite_curriculum.cc (graphs, rosters, models and state origins),
+//   sqlite_learners.cc (events, learner states and policy states, and the integrity sweep over
+//   every row), sqlite_jobs.cc: one file per kind of thing stored.
 #ifndef PATHWISE_STORE_SQLITE_STORE_IMPL_H_
 #define PATHWISE_STORE_SQLITE_STORE_IMPL_H_
 
@@ -72,6 +73,32 @@ Result<std::optional<int64_t>> FindTenant(Connection& db, std::string_view tenan
 
 /// The tenant's key, inserting the tenant first if needed (writes only).
 Result<int64_t> GetOrCreateTenant(Connection& db, std::string_view tenant_id);
+
+// ---- Row checksums (row_checksum.h) ------------------------------------------------------------
+
+/// The checksum in column `column` of the row a statement is on; nothing for a row written before
+/// its table had checksums (NULL).
+std::optional<int64_t> StoredChecksum(const Statement& row, int column);
+
+/// "tenant 'acme'"; a tenant whose id is not known (empty) by its key, "tenant #3".
+std::string NameTenant(std::string_view tenant_id, int64_t tenant_pk);
+
+// OK when the row a statement is on matches its checksum, ChecksumMismatch naming the tenant (by
+// `tenant_id`, or its key when empty) and the row otherwise. Each row kind is read, here and by
+// the integrity sweep (SqliteStore::DoCheckIntegrity), with its columns in the order given.
+
+/// graphs (sqlite_curriculum.cc): version, graph_json, checksum, tenant_pk.
+Status VerifyGraphRow(const Statement& row, std::string_view tenant_id);
+/// rosters (sqlite_curriculum.cc): version, roster_json, checksum, tenant_pk.
+Status VerifyRosterRow(const Statement& row, std::string_view tenant_id);
+/// models (sqlite_curriculum.cc): name, version, model_json, checksum, tenant_pk.
+Status VerifyModelRow(const Statement& row, std::string_view tenant_id);
+/// state_origins (sqlite_curriculum.cc): origin, checksum, tenant_pk.
+Status VerifyStateOriginRow(const Statement& row, std::string_view tenant_id);
+/// jobs (sqlite_jobs.cc): job_id, kind, status, progress, params_json, result_model_name,
+/// result_model_version, error_message, created_ms, updated_ms, owner, lease_expires_ms, checksum,
+/// tenant_pk.
+Status VerifyJobRow(const Statement& row, std::string_view tenant_id);
 
 }  // namespace internal
 }  // namespace pathwise::store

@@ -16,6 +16,16 @@ Result<std::optional<int64_t>> FindTenant(Connection& db, std::string_view tenan
   return std::optional<int64_t>(stmt.ColumnInt64(0));
 }
 
+std::optional<int64_t> StoredChecksum(const Statement& row, int column) {
+  if (row.ColumnIsNull(column)) return std::nullopt;  // written before its table had checksums
+  return row.ColumnInt64(column);
+}
+
+std::string NameTenant(std::string_view tenant_id, int64_t tenant_pk) {
+  return tenant_id.empty() ? "tenant #" + std::to_string(tenant_pk)
+                           : "tenant '" + std::string(tenant_id) + "'";
+}
+
 Result<int64_t> GetOrCreateTenant(Connection& db, std::string_view tenant_id) {
   PATHWISE_ASSIGN_OR_RETURN(const std::optional<int64_t> found, FindTenant(db, tenant_id));
   if (found.has_value()) return *found;

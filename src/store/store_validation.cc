@@ -152,6 +152,19 @@ Status CheckExpectedVersion(const LearnerUpdate& update, uint64_t stored_version
                                           ", stored version " + std::to_string(stored_version));
 }
 
+bool ClaimJobRecord(JobRecord& job, std::string_view owner, TimestampMs now_ms,
+                    TimestampMs lease_until_ms) {
+  const bool claimable =
+      job.status == JobStatus::kQueued ||
+      (job.status == JobStatus::kRunning && (job.owner == owner || job.lease_expires_ms <= now_ms));
+  if (!claimable) return false;
+  job.status = JobStatus::kRunning;
+  job.owner = std::string(owner);
+  job.lease_expires_ms = lease_until_ms;
+  job.updated_ms = now_ms;
+  return true;
+}
+
 Status StoreClosed() { return Status::Unavailable("the store is closed"); }
 
 Status LearnerNotFound(std::string_view learner_id) {

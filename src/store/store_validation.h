@@ -28,6 +28,12 @@ Status ValidateJob(const JobRecord& job);
 /// the update expects a version and the learner's stored one (0: not stored) differs.
 Status CheckExpectedVersion(const LearnerUpdate& update, uint64_t stored_version);
 
+/// ClaimJob's rule, for the stores that apply it in C++: a job QUEUED, or RUNNING and either
+/// `owner`'s already or with its lease expired at `now_ms`, becomes RUNNING under `owner` until
+/// `lease_until_ms` (updated at `now_ms`) and true is returned; otherwise `job` is left as is.
+bool ClaimJobRecord(JobRecord& job, std::string_view owner, TimestampMs now_ms,
+                    TimestampMs lease_until_ms);
+
 /// The Unavailable status of a call on a closed store.
 Status StoreClosed();
 

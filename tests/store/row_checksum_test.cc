@@ -46,6 +46,14 @@ TEST(RowChecksumTest, ColumnsAreDelimitedSoThatNoTwoRowsShareAByteStream) {
   EXPECT_GE(one.value(), 0);
 }
 
+TEST(RowChecksumTest, RealsAreAddedByValueWithBothZerosAlike) {
+  const auto of = [](double value) { return RowChecksum().AddReal(value).value(); };
+  EXPECT_EQ(of(-0.0), of(0.0));  // SQLite may read a stored -0.0 back as +0.0
+  EXPECT_NE(of(0.25), of(0.5));
+  EXPECT_NE(of(0.25), of(0.0));
+  EXPECT_NE(of(1.0), RowChecksum().Add(int64_t{1}).value());
+}
+
 TEST(RowChecksumTest, Utf8IsCheckedAsProtobufRequiresIt) {
   EXPECT_TRUE(IsValidUtf8(""));
   EXPECT_TRUE(IsValidUtf8("fractions.add_unlike"));

@@ -1,10 +1,13 @@
 // Damage to SqliteStore's file is refused at open, reported on read or by CheckIntegrity, and
-// never served as altered data (issue 15, defect 16): row checksums (schema version 6), SQLite's
-// quick_check, and UTF-8 checks on what is read back.
+// never served as altered data (issue 15, defect 16): row checksums (schema version 6 for learner
+// rows, event chunks and policy states, 7 for graphs, rosters, models, state origins and jobs),
+// SQLite's quick_check, and UTF-8 checks on what is read back.
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -167,7 +170,10 @@ TEST(SqliteIntegrityTest, RowsWrittenBeforeChecksumsAreAcceptedButNotInvalidUtf8
   // Back to schema version 5.
   RunSql(Db(dir),
          "ALTER TABLE learners DROP COLUMN checksum; ALTER TABLE event_chunks DROP COLUMN checksum;"
-         "ALTER TABLE policy_states DROP COLUMN checksum; UPDATE schema_version SET version = 5");
+         "ALTER TABLE policy_states DROP COLUMN checksum; ALTER TABLE graphs DROP COLUMN checksum;"
+         "ALTER TABLE models DROP COLUMN checksum; ALTER TABLE rosters DROP COLUMN checksum;"
+         "ALTER TABLE jobs DROP COLUMN checksum; ALTER TABLE state_origins DROP COLUMN checksum;"
+         "UPDATE schema_version SET version = 5");
   {
     Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path()));
     ASSERT_OK(store);
@@ -194,6 +200,245 @@ TEST(SqliteIntegrityTest, RowsWrittenBeforeChecksumsAreAcceptedButNotInvalidUtf8
   EXPECT_TRUE(Contains(read.message(), "not UTF-8")) << read;
   EXPECT_TRUE(Contains(read.message(), "learner 'bob'")) << read;
   EXPECT_OK((*store)->ListEvents("acme", "ann", 0, 0));
+}
+
+// A tenant's graphs (2), roster, models (2 of "default", 1 of "other"), state origin and a job
+// that went through every kind of write of a job: created, claimed, its progress updated by its
+// owner, claimed again by another replica once the lease expired, cancelled.
+void WriteCurriculumAndJob(LearnerStore& store, const std::string& tenant) {
+  ASSERT_OK(store.PutGraph(tenant, "graph v1 of " + tenant));
+  ASSERT_OK(store.PutGraph(tenant, "graph v2 of " + tenant));
+  ASSERT_OK(store.PutRoster(tenant, "roster of " + tenant));
+  ASSERT_OK(store.PutModel(tenant, "default", "model v1 of " + tenant));
+  ASSERT_OK(store.PutModel(tenant, "default", "model v2 of " + tenant));
+  ASSERT_OK(store.PutModel(tenant, "other", "other model of " + tenant));
+  ASSERT_OK(store.PutStateOrigin(tenant, "origin of " + tenant));
+  JobRecord job;
+  job.job_id = "fit-1";
+  job.kind = "fit";
+  job.params_json = "{\"tenant\": \"" + tenant + "\"}";
+  job.created_ms = 1000;
+  job.updated_ms = 1000;
+  ASSERT_OK(store.CreateJob(tenant, job));
+  Result<std::optional<JobRecord>> claimed =
+      store.ClaimJob(tenant, "fit-1", "replica-a", 2000, 3000);
+  ASSERT_OK(claimed);
+  ASSERT_TRUE(claimed->has_value());
+  JobRecord progress = **claimed;
+  progress.progress = 0.375;
+  progress.updated_ms = 2500;
+  Result<bool> updated = store.UpdateClaimedJob(tenant, progress);
+  ASSERT_OK(updated);
+  ASSERT_TRUE(*updated);
+  claimed = store.ClaimJob(tenant, "fit-1", "replica-b", 4000, 5000);
+  ASSERT_OK(claimed);
+  ASSERT_TRUE(claimed->has_value());
+  JobRecord cancelled = **claimed;
+  cancelled.status = JobStatus::kCancelled;
+  cancelled.progress = -0.0;  // a REAL SQLite may store as the integer 0
+  cancelled.error_message = "cancelled by " + tenant;
+  cancelled.updated_ms = 4500;
+  ASSERT_OK(store.UpdateJob(tenant, cancelled));
+}
+
+// Reads of everything WriteCurriculumAndJob wrote, each checked against what it wrote.
+void ExpectCurriculumAndJob(LearnerStore& store, const std::string& tenant) {
+  Result<GraphVersion> graph = store.GetGraph(tenant, 1);
+  ASSERT_OK(graph);
+  EXPECT_EQ(graph->graph_json, "graph v1 of " + tenant);
+  graph = store.GetGraph(tenant, kLatestVersion);
+  ASSERT_OK(graph);
+  EXPECT_EQ(graph->graph_json, "graph v2 of " + tenant);
+  Result<RosterVersion> roster = store.GetRoster(tenant, kLatestVersion);
+  ASSERT_OK(roster);
+  EXPECT_EQ(roster->roster_json, "roster of " + tenant);
+  Result<ModelVersion> model = store.GetModel(tenant, "default", 1);
+  ASSERT_OK(model);
+  EXPECT_EQ(model->model_json, "model v1 of " + tenant);
+  model = store.GetModel(tenant, "default", kLatestVersion);
+  ASSERT_OK(model);
+  EXPECT_EQ(model->model_json, "model v2 of " + tenant);
+  Result<std::vector<ModelVersion>> models = store.ListModels(tenant);
+  ASSERT_OK(models);
+  ASSERT_EQ(models->size(), 2u);
+  EXPECT_EQ((*models)[0].version, 2);
+  Result<std::string> origin = store.GetStateOrigin(tenant);
+  ASSERT_OK(origin);
+  EXPECT_EQ(*origin, "origin of " + tenant);
+  Result<JobRecord> job = store.GetJob(tenant, "fit-1");
+  ASSERT_OK(job);
+  EXPECT_EQ(job->status, JobStatus::kCancelled);
+  EXPECT_EQ(job->owner, "replica-b");
+  EXPECT_EQ(job->progress, 0.0);
+  EXPECT_EQ(job->error_message, "cancelled by " + tenant);
+  EXPECT_EQ(job->lease_expires_ms, 5000);
+  Result<std::vector<JobRecord>> jobs = store.ListJobs(tenant);
+  ASSERT_OK(jobs);
+  EXPECT_EQ(jobs->size(), 1u);
+}
+
+const char* const kCheckedTables[] = {"graphs", "models", "rosters", "jobs", "state_origins"};
+
+TEST(SqliteIntegrityTest, DamagedCurriculumAndJobRowsAreDataLossNamingTenantAndRow) {
+  const std::string acme = "(SELECT tenant_pk FROM tenants WHERE tenant_id = 'acme')";
+  const struct {
+    std::string damage;
+    std::function<Status(LearnerStore&, const std::string&)> read;  // of the tenant's row
+    const char* names;  // in the errors about acme's row
+  } kCases[] = {
+      {"UPDATE graphs SET graph_json = 'graph v1 of acmf' WHERE version = 1 AND tenant_pk = " +
+           acme,
+       [](LearnerStore& store, const std::string& tenant) {
+         return store.GetGraph(tenant, 1).status();
+       },
+       "tenant 'acme': graph version 1 fails its checksum"},
+      // The latest graph moved to another version.
+      {"UPDATE graphs SET version = 3 WHERE version = 2 AND tenant_pk = " + acme,
+       [](LearnerStore& store, const std::string& tenant) {
+         return store.GetGraph(tenant, kLatestVersion).status();
+       },
+       "tenant 'acme': graph version 3 fails its checksum"},
+      {"UPDATE rosters SET roster_json = 'roster of acmf' WHERE tenant_pk = " + acme,
+       [](LearnerStore& store, const std::string& tenant) {
+         return store.GetRoster(tenant, kLatestVersion).status();
+       },
+       "tenant 'acme': roster version 1 fails its checksum"},
+      {"UPDATE models SET model_json = 'model v2 of acmf' WHERE version = 2 AND tenant_pk = " +
+           acme,
+       [](LearnerStore& store, const std::string& tenant) {
+         return store.GetModel(tenant, "default", kLatestVersion).status();
+       },
+       "tenant 'acme': model 'default' version 2 fails its checksum"},
+      // A model's name altered: listed, it must not be served.
+      {"UPDATE models SET name = 'othes' WHERE name = 'other' AND tenant_pk = " + acme,
+       [](LearnerStore& store, const std::string& tenant) {
+         return store.ListModels(tenant).status();
+       },
+       "tenant 'acme': model 'othes' version 1 fails its checksum"},
+      {"UPDATE state_origins SET origin = 'origin of acmf' WHERE tenant_pk = " + acme,
+       [](LearnerStore& store, const std::string& tenant) {
+         return store.GetStateOrigin(tenant).status();
+       },
+       "tenant 'acme': its state origin fails its checksum"},
+      {"UPDATE jobs SET progress = 0.5 WHERE tenant_pk = " + acme,
+       [](LearnerStore& store, const std::string& tenant) {
+         return store.GetJob(tenant, "fit-1").status();
+       },
+       "tenant 'acme': job 'fit-1' fails its checksum"},
+      {"UPDATE jobs SET status = 3, error_message = '' WHERE tenant_pk = " + acme,
+       [](LearnerStore& store, const std::string& tenant) {
+         return store.ListJobs(tenant).status();
+       },
+       "tenant 'acme': job 'fit-1' fails its checksum"},
+      // A damaged job is not claimed either.
+      {"UPDATE jobs SET status = 1 WHERE tenant_pk = " + acme,
+       [](LearnerStore& store, const std::string& tenant) {
+         return store.ClaimJob(tenant, "fit-1", "replica-c", 6000, 7000).status();
+       },
+       "tenant 'acme': job 'fit-1' fails its checksum"},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.damage);
+    TempDir dir;
+    {
+      Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path()));
+      ASSERT_OK(store);
+      WriteCurriculumAndJob(**store, "acme");
+      WriteCurriculumAndJob(**store, "globex");
+    }
+    // Every write left its row's checksum.
+    for (const char* table : kCheckedTables) {
+      EXPECT_EQ(QueryInts(Db(dir),
+                          std::string("SELECT COUNT(*) FROM ") + table + " WHERE checksum IS NULL"),
+                std::vector<int64_t>{0})
+          << table;
+    }
+    RunSql(Db(dir), c.damage);
+
+    // The check at open refuses the file, naming the row.
+    Result<std::unique_ptr<SqliteStore>> refused = SqliteStore::Open(OptionsFor(dir.path()));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
+    EXPECT_TRUE(Contains(refused.status().message(), c.names)) << refused.status();
+
+    // Unchecked at open, the read that meets the row reports it; the other tenant is served.
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
+    ASSERT_OK(store);
+    const Status read = c.read(**store, "acme");
+    EXPECT_EQ(read.code(), StatusCode::kDataLoss) << read;
+    EXPECT_TRUE(Contains(read.message(), c.names)) << read;
+    EXPECT_OK(c.read(**store, "globex"));
+    ExpectCurriculumAndJob(**store, "globex");
+
+    // CheckIntegrity finds it too, and from then on the store serves nothing.
+    const Status checked = (*store)->CheckIntegrity();
+    EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
+    EXPECT_TRUE(Contains(checked.message(), c.names)) << checked;
+    EXPECT_EQ((*store)->GetGraph("globex", kLatestVersion).status().code(), StatusCode::kDataLoss);
+  }
+}
+
+// Rows written before schema version 7 (checksum NULL) are read as they are.
+TEST(SqliteIntegrityTest, CurriculumAndJobRowsWithoutChecksumsAreRead) {
+  TempDir dir;
+  {
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path()));
+    ASSERT_OK(store);
+    WriteCurriculumAndJob(**store, "acme");
+  }
+  for (const char* table : kCheckedTables) {
+    RunSql(Db(dir), std::string("UPDATE ") + table + " SET checksum = NULL");
+  }
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path()));
+  ASSERT_OK(store);
+  ExpectCurriculumAndJob(**store, "acme");
+  EXPECT_OK((*store)->CheckIntegrity());
+  // A row written now carries a checksum again.
+  ASSERT_OK((*store)->PutGraph("acme", "graph v3"));
+  ASSERT_OK((*store)->Close());
+  EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM graphs WHERE checksum IS NOT NULL"),
+            std::vector<int64_t>{1});
+}
+
+// A version-6 database (no checksums on these tables) opens, migrates to version 7 and is read;
+// rows written after the migration carry checksums, which are then verified.
+TEST(SqliteIntegrityTest, Version6DatabaseMigratesToChecksumsOnEveryTable) {
+  TempDir dir;
+  {
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path()));
+    ASSERT_OK(store);
+    WriteCurriculumAndJob(**store, "acme");
+    WriteLearner(**store, "acme", "ann", 3);
+  }
+  // Back to schema version 6.
+  std::string downgrade;
+  for (const char* table : kCheckedTables) {
+    downgrade += std::string("ALTER TABLE ") + table + " DROP COLUMN checksum; ";
+  }
+  RunSql(Db(dir), downgrade + "UPDATE schema_version SET version = 6");
+  {
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path()));
+    ASSERT_OK(store);
+    ExpectCurriculumAndJob(**store, "acme");
+    ASSERT_OK((*store)->GetLearner("acme", "ann"));
+    ASSERT_OK((*store)->PutGraph("acme", "graph v3"));
+    ASSERT_OK((*store)->PutModel("acme", "default", "model v3"));
+  }
+  EXPECT_EQ(QueryInts(Db(dir), "SELECT version FROM schema_version"),
+            std::vector<int64_t>{SqliteStore::kSchemaVersion});
+  EXPECT_EQ(SqliteStore::kSchemaVersion, 7);
+  EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM graphs WHERE checksum IS NULL"),
+            std::vector<int64_t>{2});
+  EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM jobs WHERE checksum IS NULL"),
+            std::vector<int64_t>{1});
+  // The new graph's checksum is checked.
+  RunSql(Db(dir), "UPDATE graphs SET graph_json = 'graph v4' WHERE version = 3");
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
+  ASSERT_OK(store);
+  const Status read = (*store)->GetGraph("acme", kLatestVersion).status();
+  EXPECT_EQ(read.code(), StatusCode::kDataLoss) << read;
+  EXPECT_TRUE(Contains(read.message(), "tenant 'acme': graph version 3")) << read;
+  EXPECT_OK((*store)->GetGraph("acme", 2));
 }
 
 // Everything a tenant reads at start and serves, as text: what the store holds, or where a read
