@@ -20,6 +20,25 @@ json RangeJson(const ParamRange& range) { return json::array({range.lower, range
 
 json BetaJson(const BetaPrior& beta) { return json::array({beta.a, beta.b}); }
 
+// The five BKT parameters of a group (BktParams, ParamBounds, FixedParams, ParamPriors), named as
+// the JSON names them: one list, so that writing and reading cannot disagree.
+template <typename Group, typename Visit>
+void ForEachParam(Group& group, Visit&& visit) {
+  visit("prior", group.prior);
+  visit("learn", group.learn);
+  visit("forget", group.forget);
+  visit("guess", group.guess);
+  visit("slip", group.slip);
+}
+
+// {"prior": to_json(group.prior), ...}.
+template <typename Group, typename ToJson>
+json ParamsJson(const Group& group, ToJson&& to_json) {
+  json out = json::object();
+  ForEachParam(group, [&](const char* name, const auto& value) { out[name] = to_json(value); });
+  return out;
+}
+
 // Reading: each accessor names the field it could not read, from the root of the options.
 class Reader {
  public:
@@ -98,14 +117,10 @@ class Reader {
 
 std::string FitJobParamsToJson(const FitJobParams& params) {
   const FitOptions& o = params.options;
-  json start = nullptr;
-  if (o.start) {
-    start = json{{"prior", o.start->prior},
-                 {"learn", o.start->learn},
-                 {"forget", o.start->forget},
-                 {"guess", o.start->guess},
-                 {"slip", o.start->slip}};
-  }
+  const json start =
+      o.start ? ParamsJson(*o.start, [](double value) { return json(value); }) : json(nullptr);
+  json priors = ParamsJson(o.priors, BetaJson);
+  priors["enabled"] = o.priors.enabled;
   json fixed_classes = json::object();
   for (const auto& [competency, classes] : o.fixed_classes) {
     json& target = fixed_classes[competency];
@@ -121,18 +136,8 @@ std::string FitJobParamsToJson(const FitJobParams& params) {
                {"restarts", o.restarts},
                {"seed", o.seed},
                {"start", start},
-               {"bounds",
-                {{"prior", RangeJson(o.bounds.prior)},
-                 {"learn", RangeJson(o.bounds.learn)},
-                 {"forget", RangeJson(o.bounds.forget)},
-                 {"guess", RangeJson(o.bounds.guess)},
-                 {"slip", RangeJson(o.bounds.slip)}}},
-               {"fixed",
-                {{"prior", Optional(o.fixed.prior)},
-                 {"learn", Optional(o.fixed.learn)},
-                 {"forget", Optional(o.fixed.forget)},
-                 {"guess", Optional(o.fixed.guess)},
-                 {"slip", Optional(o.fixed.slip)}}},
+               {"bounds", ParamsJson(o.bounds, RangeJson)},
+               {"fixed", ParamsJson(o.fixed, Optional)},
                {"fixed_classes", fixed_classes},
                {"forgets", o.forgets},
                {"multigs", o.multigs},
@@ -141,13 +146,7 @@ std::string FitJobParamsToJson(const FitJobParams& params) {
                {"ibkt", o.ibkt},
                {"ibkt_l2", o.ibkt_l2},
                {"record_trace", o.record_trace},
-               {"priors",
-                {{"enabled", o.priors.enabled},
-                 {"prior", BetaJson(o.priors.prior)},
-                 {"learn", BetaJson(o.priors.learn)},
-                 {"forget", BetaJson(o.priors.forget)},
-                 {"guess", BetaJson(o.priors.guess)},
-                 {"slip", BetaJson(o.priors.slip)}}},
+               {"priors", priors},
                {"warnings",
                 {{"bound_tolerance", o.warnings.bound_tolerance},
                  {"guess_plus_slip", o.warnings.guess_plus_slip},
@@ -186,30 +185,20 @@ Result<FitJobParams> FitJobParamsFromJson(std::string_view params_json) {
   o.seed = r.Unsigned(*options, "seed", p);
   if (const json* start = r.Find(*options, "start", p); start != nullptr && !start->is_null()) {
     BktParams s;
-    s.prior = r.Number(*start, "prior", p + ".start");
-    s.learn = r.Number(*start, "learn", p + ".start");
-    s.forget = r.Number(*start, "forget", p + ".start");
-    s.guess = r.Number(*start, "guess", p + ".start");
-    s.slip = r.Number(*start, "slip", p + ".start");
+    ForEachParam(
+        s, [&](const char* key, double& target) { target = r.Number(*start, key, p + ".start"); });
     o.start = s;
   }
   if (const json* bounds = r.Find(*options, "bounds", p)) {
-    auto range = [&](const char* key, ParamRange& target) {
-      const auto [lower, upper] = r.Pair(*bounds, key, p + ".bounds");
-      target = ParamRange{lower, upper};
-    };
-    range("prior", o.bounds.prior);
-    range("learn", o.bounds.learn);
-    range("forget", o.bounds.forget);
-    range("guess", o.bounds.guess);
-    range("slip", o.bounds.slip);
+    ForEachParam(o.bounds, [&](const char* key, ParamRange& target) {
+      const std::pair<double, double> range = r.Pair(*bounds, key, p + ".bounds");
+      target = ParamRange{range.first, range.second};
+    });
   }
   if (const json* fixed = r.Find(*options, "fixed", p)) {
-    o.fixed.prior = r.OptionalNumber(*fixed, "prior", p + ".fixed");
-    o.fixed.learn = r.OptionalNumber(*fixed, "learn", p + ".fixed");
-    o.fixed.forget = r.OptionalNumber(*fixed, "forget", p + ".fixed");
-    o.fixed.guess = r.OptionalNumber(*fixed, "guess", p + ".fixed");
-    o.fixed.slip = r.OptionalNumber(*fixed, "slip", p + ".fixed");
+    ForEachParam(o.fixed, [&](const char* key, std::optional<double>& target) {
+      target = r.OptionalNumber(*fixed, key, p + ".fixed");
+    });
   }
   if (const json* classes = r.Find(*options, "fixed_classes", p)) {
     if (!classes->is_object()) r.Fail(p + ".fixed_classes", "must be an object");
@@ -241,15 +230,10 @@ Result<FitJobParams> FitJobParamsFromJson(std::string_view params_json) {
   o.record_trace = r.Bool(*options, "record_trace", p);
   if (const json* priors = r.Find(*options, "priors", p)) {
     o.priors.enabled = r.Bool(*priors, "enabled", p + ".priors");
-    auto beta = [&](const char* key, BetaPrior& target) {
-      const auto [a, b] = r.Pair(*priors, key, p + ".priors");
-      target = BetaPrior{a, b};
-    };
-    beta("prior", o.priors.prior);
-    beta("learn", o.priors.learn);
-    beta("forget", o.priors.forget);
-    beta("guess", o.priors.guess);
-    beta("slip", o.priors.slip);
+    ForEachParam(o.priors, [&](const char* key, BetaPrior& target) {
+      const std::pair<double, double> beta = r.Pair(*priors, key, p + ".priors");
+      target = BetaPrior{beta.first, beta.second};
+    });
   }
   if (const json* warnings = r.Find(*options, "warnings", p)) {
     const std::string at = p + ".warnings";
