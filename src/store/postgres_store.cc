@@ -203,6 +203,29 @@ JobRecord ReadJob(const pqxx::row& row) {
   return job;
 }
 
+// Writes every column of `job` ($3..$13 in kJobColumns' order after the keys $1, $2) to its row,
+// when the row also meets `condition` (SQL over those parameters; "" for none).
+pqxx::result WriteJobRow(pqxx::work& tx, std::string_view tenant_id, const JobRecord& job,
+                         const std::string& condition) {
+  return tx.exec_params(
+      "UPDATE jobs SET kind = $3, status = $4, progress = $5::float8, params_json = $6, "
+      "result_model_name = $7, result_model_version = $8, error_message = $9, "
+      "created_ms = $10, updated_ms = $11, owner = $12, lease_expires_ms = $13 "
+      "WHERE tenant_id = $1 AND job_id = $2" +
+          condition,
+      Str(tenant_id), job.job_id, job.kind, static_cast<int>(job.status), FloatText(job.progress),
+      job.params_json, job.result_model_name, job.result_model_version, job.error_message,
+      job.created_ms, job.updated_ms, job.owner, job.lease_expires_ms);
+}
+
+// After a conditional job write changed nothing: JobNotFound when there is no such job, OK when
+// the job is there but did not meet the condition.
+Status JobNotFoundOrOk(pqxx::work& tx, std::string_view tenant_id, std::string_view job_id) {
+  const pqxx::result exists = tx.exec_params(
+      "SELECT 1 FROM jobs WHERE tenant_id = $1 AND job_id = $2", Str(tenant_id), Str(job_id));
+  return exists.empty() ? internal::JobNotFound(job_id) : Status::Ok();
+}
+
 // The channel on which every PostgresStore announces its committed changes (LearnerStore::
 // WatchChanges), from inside the committing transaction: PostgreSQL delivers a NOTIFY only when
 // its transaction commits, and in commit order.
@@ -1115,15 +1138,9 @@ Status PostgresStore::DoCreateJob(std::string_view tenant_id, const JobRecord& j
 Status PostgresStore::DoUpdateJob(std::string_view tenant_id, const JobRecord& job) {
   return impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
-    const pqxx::result updated = tx.exec_params(
-        "UPDATE jobs SET kind = $3, status = $4, progress = $5::float8, params_json = $6, "
-        "result_model_name = $7, result_model_version = $8, error_message = $9, "
-        "created_ms = $10, updated_ms = $11, owner = $12, lease_expires_ms = $13 "
-        "WHERE tenant_id = $1 AND job_id = $2",
-        Str(tenant_id), job.job_id, job.kind, static_cast<int>(job.status), FloatText(job.progress),
-        job.params_json, job.result_model_name, job.result_model_version, job.error_message,
-        job.created_ms, job.updated_ms, job.owner, job.lease_expires_ms);
-    if (updated.affected_rows() == 0) return internal::JobNotFound(job.job_id);
+    if (WriteJobRow(tx, tenant_id, job, "").affected_rows() == 0) {
+      return internal::JobNotFound(job.job_id);
+    }
     tx.commit();
     return Status::Ok();
   });
@@ -1147,12 +1164,7 @@ Result<std::optional<JobRecord>> PostgresStore::DoClaimJob(std::string_view tena
                     "RETURNING ") +
             kJobColumns,
         Str(tenant_id), Str(job_id), Str(owner), now_ms, lease_until_ms);
-    if (rows.empty()) {
-      const pqxx::result exists = tx.exec_params(
-          "SELECT 1 FROM jobs WHERE tenant_id = $1 AND job_id = $2", Str(tenant_id), Str(job_id));
-      if (exists.empty()) return internal::JobNotFound(job_id);
-      return Status::Ok();
-    }
+    if (rows.empty()) return JobNotFoundOrOk(tx, tenant_id, job_id);
     claimed = ReadJob(rows[0]);
     tx.commit();
     return Status::Ok();
@@ -1165,21 +1177,10 @@ Result<bool> PostgresStore::DoUpdateClaimedJob(std::string_view tenant_id, const
   bool updated = false;
   const Status written = impl_->Run(true, [&](pqxx::connection& c) -> Status {
     pqxx::work tx(c);
-    const pqxx::result result = tx.exec_params(
-        "UPDATE jobs SET kind = $3, status = $4, progress = $5::float8, params_json = $6, "
-        "result_model_name = $7, result_model_version = $8, error_message = $9, "
-        "created_ms = $10, updated_ms = $11, lease_expires_ms = $13 "
-        "WHERE tenant_id = $1 AND job_id = $2 AND status = 2 AND owner = $12",
-        Str(tenant_id), job.job_id, job.kind, static_cast<int>(job.status), FloatText(job.progress),
-        job.params_json, job.result_model_name, job.result_model_version, job.error_message,
-        job.created_ms, job.updated_ms, job.owner, job.lease_expires_ms);
-    updated = result.affected_rows() > 0;
-    if (!updated) {
-      const pqxx::result exists = tx.exec_params(
-          "SELECT 1 FROM jobs WHERE tenant_id = $1 AND job_id = $2", Str(tenant_id), job.job_id);
-      if (exists.empty()) return internal::JobNotFound(job.job_id);
-      return Status::Ok();
-    }
+    // Only while the job is RUNNING under this owner's claim.
+    updated =
+        WriteJobRow(tx, tenant_id, job, " AND status = 2 AND owner = $12").affected_rows() > 0;
+    if (!updated) return JobNotFoundOrOk(tx, tenant_id, job.job_id);
     tx.commit();
     return Status::Ok();
   });
