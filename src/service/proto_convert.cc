@@ -585,6 +585,7 @@ void ToProto(const MasteryEstimate& estimate, v1::MasteryEstimate* out) {
   out->set_opportunities(estimate.opportunities);
   // The tracker marks "never practised" with 0 or, internally, the smallest int64.
   out->set_last_practiced_ms(estimate.last_practiced_ms > 0 ? estimate.last_practiced_ms : 0);
+  out->set_recent_answers(estimate.recent_answers);
 }
 
 void ToProto(const GroupMastery& mastery, v1::GroupMastery* out) {

@@ -166,8 +166,8 @@ def test_mastery_equals_the_in_process_engine(loaded, engine, observations):
         assert remote.competency_ids == local.competency_ids
         assert remote.to_dict() == pytest.approx(local.to_dict(), rel=1e-12, abs=1e-15)
         for r, c in zip(remote.competencies, local.competencies):
-            assert (r.mastered, r.opportunities, r.last_practiced_ms) == (
-                c.mastered, c.opportunities, c.last_practiced_ms)
+            assert (r.mastered, r.opportunities, r.last_practiced_ms, r.recent_answers) == (
+                c.mastered, c.opportunities, c.last_practiced_ms, c.recent_answers)
         assert (remote.graph_version, remote.model_version) == (1, 0)
         # The core's class, not a mirror: one LearnerMastery, which the core's planner takes.
         assert isinstance(remote.mastery, pw.LearnerMastery) and pwc.LearnerMastery is pw.LearnerMastery

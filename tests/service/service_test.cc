@@ -230,8 +230,10 @@ TEST_P(ServiceTest, RecordEventsAppliesOnceAndReportsDuplicates) {
     EXPECT_EQ(mastery.competencies(i).competency_id(), expected->competencies[i].competency_id);
     EXPECT_EQ(mastery.competencies(i).p_learned(), expected->competencies[i].p_learned);
     EXPECT_EQ(mastery.competencies(i).opportunities(), expected->competencies[i].opportunities);
+    EXPECT_EQ(mastery.competencies(i).recent_answers(), expected->competencies[i].recent_answers);
   }
   EXPECT_EQ(mastery.competencies(0).opportunities(), 2u);
+  EXPECT_EQ(mastery.competencies(0).recent_answers(), 0b10);  // right, then wrong (newest in bit 0)
   EXPECT_EQ(mastery.competencies(0).last_practiced_ms(), 2000);
   EXPECT_EQ(mastery.graph_version(), 1);
 }

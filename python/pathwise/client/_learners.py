@@ -179,7 +179,7 @@ def _chunks(messages: Iterator[Any], size: int) -> Iterator[Tuple[int, List[Any]
 
 def _estimate(m: Any) -> MasteryEstimate:
     return MasteryEstimate(m.competency_id, m.p_learned, m.mastered, m.opportunities,
-                           m.last_practiced_ms)
+                           m.last_practiced_ms, recent_answers=m.recent_answers)
 
 
 def _batch_size(value: int) -> int:
