@@ -1,9 +1,10 @@
 // Checksums of the rows SqliteStore keeps: each learner row, event chunk and policy state (schema
-// version 6 on), and each graph, model, roster, job and state origin (version 7 on) carries a
-// CRC-32C of its columns, written with the row and checked on every read, so that a damaged
-// database file is reported (DataLoss naming the tenant and the row) instead of served. The CRC
-// covers the row's keys as well as its payload: a bit flipped in a key would otherwise move a row
-// to another learner or another place in a history. Private to pathwise::store.
+// version 6 on), each graph, model, roster, job and state origin (version 7 on), and each tenant
+// (version 8 on: its key and its id) carries a CRC-32C of its columns, written with the row and
+// checked on every read, so that a damaged database file is reported (DataLoss naming the tenant
+// and the row) instead of served. The CRC covers the row's keys as well as its payload: a bit
+// flipped in a key would otherwise move a row to another learner or another place in a history, or
+// point one tenant's reads at another tenant's rows. Private to pathwise::store.
 #ifndef PATHWISE_STORE_ROW_CHECKSUM_H_
 #define PATHWISE_STORE_ROW_CHECKSUM_H_
 

@@ -110,8 +110,11 @@ Result<int64_t> SqliteStore::DoPutGraph(std::string_view tenant_id, std::string_
 Status SqliteStore::DoPutStateOrigin(std::string_view tenant_id, std::string_view origin) {
   return impl_->writer->Write([&](Connection& db) -> Status {
     if (origin.empty()) {
+      PATHWISE_ASSIGN_OR_RETURN(const std::optional<int64_t> tenant_pk,
+                                internal::FindTenant(db, tenant_id));
+      if (!tenant_pk.has_value()) return Status::Ok();
       PATHWISE_ASSIGN_OR_RETURN(Statement clear, db.Prepare(sql::kClearStateOrigin));
-      clear.Bind(1, tenant_id);
+      clear.Bind(1, *tenant_pk);
       return clear.Run();
     }
     PATHWISE_ASSIGN_OR_RETURN(const int64_t tenant_pk, internal::GetOrCreateTenant(db, tenant_id));
@@ -129,6 +132,8 @@ Result<std::string> SqliteStore::DoGetStateOrigin(std::string_view tenant_id) {
   select.Bind(1, tenant_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return std::string();
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 3),
+                                                     select.ColumnInt64(2), tenant_id));
   PATHWISE_RETURN_IF_ERROR(internal::VerifyStateOriginRow(select, tenant_id));
   return select.ColumnText(0);
 }
@@ -142,6 +147,8 @@ Result<GraphVersion> SqliteStore::DoGetGraph(std::string_view tenant_id, int64_t
   if (version != kLatestVersion) select.Bind(2, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return internal::GraphNotFound(version);
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 4),
+                                                     select.ColumnInt64(3), tenant_id));
   PATHWISE_RETURN_IF_ERROR(internal::VerifyGraphRow(select, tenant_id));
   return GraphVersion{select.ColumnInt64(0), select.ColumnText(1)};
 }
@@ -176,6 +183,8 @@ Result<RosterVersion> SqliteStore::DoGetRoster(std::string_view tenant_id, int64
   if (version != kLatestVersion) select.Bind(2, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return internal::RosterNotFound(version);
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 4),
+                                                     select.ColumnInt64(3), tenant_id));
   PATHWISE_RETURN_IF_ERROR(internal::VerifyRosterRow(select, tenant_id));
   return RosterVersion{select.ColumnInt64(0), select.ColumnText(1)};
 }
@@ -215,6 +224,8 @@ Result<ModelVersion> SqliteStore::DoGetModel(std::string_view tenant_id, std::st
   if (version != kLatestVersion) select.Bind(3, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return internal::ModelNotFound(name, version);
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 5),
+                                                     select.ColumnInt64(4), tenant_id));
   PATHWISE_RETURN_IF_ERROR(internal::VerifyModelRow(select, tenant_id));
   return ModelVersion{std::string(name), select.ColumnInt64(1), select.ColumnText(2)};
 }
@@ -227,6 +238,8 @@ Result<std::vector<ModelVersion>> SqliteStore::DoListModels(std::string_view ten
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
+    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 5),
+                                                       select.ColumnInt64(4), tenant_id));
     PATHWISE_RETURN_IF_ERROR(internal::VerifyModelRow(select, tenant_id));
     out.push_back(ModelVersion{select.ColumnText(0), select.ColumnInt64(1), {}});
   }

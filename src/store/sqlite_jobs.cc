@@ -167,6 +167,8 @@ Result<JobRecord> SqliteStore::DoGetJob(std::string_view tenant_id, std::string_
   select.Bind(2, job_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return internal::JobNotFound(job_id);
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 14),
+                                                     select.ColumnInt64(13), tenant_id));
   return VerifiedJob(select, tenant_id);
 }
 
@@ -178,6 +180,8 @@ Result<std::vector<JobRecord>> SqliteStore::DoListJobs(std::string_view tenant_i
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
+    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 14),
+                                                       select.ColumnInt64(13), tenant_id));
     PATHWISE_ASSIGN_OR_RETURN(JobRecord job, VerifiedJob(select, tenant_id));
     out.push_back(std::move(job));
   }

@@ -312,6 +312,8 @@ Result<std::optional<LearnerRow>> FindLearner(Connection& db, std::string_view t
   select.Bind(2, learner_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return std::optional<LearnerRow>();
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 6),
+                                                     select.ColumnInt64(4), tenant_id));
   PATHWISE_ASSIGN_OR_RETURN(LearnerRow learner, VerifiedLearnerRow(select, tenant_id));
   return std::optional<LearnerRow>(std::move(learner));
 }
@@ -431,6 +433,8 @@ Status SqliteStore::DoForEachLearner(std::string_view tenant_id,
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) return Status::Ok();
     const std::string learner_id = select.ColumnText(0);
+    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 6),
+                                                       select.ColumnInt64(5), tenant_id));
     PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
         internal::StoredChecksum(select, 4),
         [&] {
@@ -509,6 +513,8 @@ Result<std::vector<std::string>> SqliteStore::DoListLearners(std::string_view te
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
+    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 2),
+                                                       select.ColumnInt64(1), tenant_id));
     out.push_back(select.ColumnText(0));
     if (!internal::IsValidUtf8(out.back())) {
       return Status(StatusCode::kDataLoss, "tenant '" + std::string(tenant_id) +
@@ -594,6 +600,10 @@ Status SqliteStore::DoCheckIntegrity() {
       if (!verified.ok()) return damaged(verified.message());
     }
   };
+  PATHWISE_RETURN_IF_ERROR(scan(sql::kScanTenants, [](const Statement& row) {
+    return internal::VerifyTenantRow(internal::StoredChecksum(row, 2), row.ColumnInt64(0),
+                                     row.ColumnText(1));
+  }));
   PATHWISE_RETURN_IF_ERROR(scan(sql::kScanLearners, [](const Statement& row) {
     return VerifiedLearnerRow(row, "").status();
   }));

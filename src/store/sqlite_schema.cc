@@ -119,6 +119,12 @@ ALTER TABLE rosters ADD COLUMN checksum INTEGER;
 ALTER TABLE jobs ADD COLUMN checksum INTEGER;
 ALTER TABLE state_origins ADD COLUMN checksum INTEGER;
 )sql",
+    // 7 -> 8: the same for tenants (over tenant_pk and tenant_id), which every other row refers to
+    // by its key: a damaged tenant_id would hide a tenant's data, a damaged tenant_pk give it
+    // another tenant's rows.
+    R"sql(
+ALTER TABLE tenants ADD COLUMN checksum INTEGER;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == SqliteStore::kSchemaVersion,
               "one migration per schema version");

@@ -15,31 +15,38 @@ inline constexpr char kSavepoint[] = "SAVEPOINT write";
 inline constexpr char kRelease[] = "RELEASE write";
 inline constexpr char kRollbackToSavepoint[] = "ROLLBACK TO write";
 
-inline constexpr char kSelectTenant[] = "SELECT tenant_pk FROM tenants WHERE tenant_id = ?1";
-inline constexpr char kInsertTenant[] = "INSERT INTO tenants (tenant_id) VALUES (?1)";
-inline constexpr char kListTenants[] = "SELECT tenant_id FROM tenants ORDER BY tenant_id";
+// A tenants row is read with its checksum (row_checksum.h), which covers tenant_pk and tenant_id.
+// The writer picks tenant_pk (one past the largest, as SQLite would), so that the checksum can
+// cover it.
+inline constexpr char kSelectTenant[] =
+    "SELECT tenant_pk, checksum FROM tenants WHERE tenant_id = ?1";
+inline constexpr char kNextTenantPk[] = "SELECT COALESCE(MAX(tenant_pk), 0) + 1 FROM tenants";
+inline constexpr char kInsertTenant[] =
+    "INSERT INTO tenants (tenant_pk, tenant_id, checksum) VALUES (?1, ?2, ?3)";
+inline constexpr char kListTenants[] =
+    "SELECT tenant_pk, tenant_id, checksum FROM tenants ORDER BY tenant_id";
 
 inline constexpr char kNextGraphVersion[] =
     "SELECT COALESCE(MAX(version), 0) + 1 FROM graphs WHERE tenant_pk = ?1";
 // Graphs, rosters, models, state origins and jobs are read with the columns their checksum covers
-// (row_checksum.h): the payload first, then checksum and tenant_pk.
+// (row_checksum.h): the payload first, then checksum and tenant_pk. A read that finds its tenant
+// by id (JOIN tenants) ends with the tenants row's checksum, t.checksum, which covers that
+// tenant_pk and the id bound: a damaged tenants row is found by the read that goes through it.
 inline constexpr char kInsertGraph[] =
     "INSERT INTO graphs (tenant_pk, version, graph_json, checksum) VALUES (?1, ?2, ?3, ?4)";
 inline constexpr char kSelectLatestGraph[] =
-    "SELECT g.version, g.graph_json, g.checksum, g.tenant_pk FROM graphs g "
+    "SELECT g.version, g.graph_json, g.checksum, g.tenant_pk, t.checksum FROM graphs g "
     "JOIN tenants t ON t.tenant_pk = g.tenant_pk WHERE t.tenant_id = ?1 "
     "ORDER BY g.version DESC LIMIT 1";
 inline constexpr char kSelectGraph[] =
-    "SELECT g.version, g.graph_json, g.checksum, g.tenant_pk FROM graphs g "
+    "SELECT g.version, g.graph_json, g.checksum, g.tenant_pk, t.checksum FROM graphs g "
     "JOIN tenants t ON t.tenant_pk = g.tenant_pk WHERE t.tenant_id = ?1 AND g.version = ?2";
 
 inline constexpr char kPutStateOrigin[] =
     "INSERT OR REPLACE INTO state_origins (tenant_pk, origin, checksum) VALUES (?1, ?2, ?3)";
-inline constexpr char kClearStateOrigin[] =
-    "DELETE FROM state_origins WHERE tenant_pk = (SELECT tenant_pk FROM tenants WHERE tenant_id = "
-    "?1)";
+inline constexpr char kClearStateOrigin[] = "DELETE FROM state_origins WHERE tenant_pk = ?1";
 inline constexpr char kSelectStateOrigin[] =
-    "SELECT s.origin, s.checksum, s.tenant_pk FROM state_origins s "
+    "SELECT s.origin, s.checksum, s.tenant_pk, t.checksum FROM state_origins s "
     "JOIN tenants t ON t.tenant_pk = s.tenant_pk WHERE t.tenant_id = ?1";
 
 inline constexpr char kNextRosterVersion[] =
@@ -47,11 +54,11 @@ inline constexpr char kNextRosterVersion[] =
 inline constexpr char kInsertRoster[] =
     "INSERT INTO rosters (tenant_pk, version, roster_json, checksum) VALUES (?1, ?2, ?3, ?4)";
 inline constexpr char kSelectLatestRoster[] =
-    "SELECT r.version, r.roster_json, r.checksum, r.tenant_pk FROM rosters r "
+    "SELECT r.version, r.roster_json, r.checksum, r.tenant_pk, t.checksum FROM rosters r "
     "JOIN tenants t ON t.tenant_pk = r.tenant_pk WHERE t.tenant_id = ?1 "
     "ORDER BY r.version DESC LIMIT 1";
 inline constexpr char kSelectRoster[] =
-    "SELECT r.version, r.roster_json, r.checksum, r.tenant_pk FROM rosters r "
+    "SELECT r.version, r.roster_json, r.checksum, r.tenant_pk, t.checksum FROM rosters r "
     "JOIN tenants t ON t.tenant_pk = r.tenant_pk WHERE t.tenant_id = ?1 AND r.version = ?2";
 
 inline constexpr char kNextModelVersion[] =
@@ -60,27 +67,28 @@ inline constexpr char kInsertModel[] =
     "INSERT INTO models (tenant_pk, name, version, model_json, checksum) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
 inline constexpr char kSelectLatestModel[] =
-    "SELECT m.name, m.version, m.model_json, m.checksum, m.tenant_pk FROM models m "
+    "SELECT m.name, m.version, m.model_json, m.checksum, m.tenant_pk, t.checksum FROM models m "
     "JOIN tenants t ON t.tenant_pk = m.tenant_pk WHERE t.tenant_id = ?1 AND m.name = ?2 "
     "ORDER BY m.version DESC LIMIT 1";
 inline constexpr char kSelectModel[] =
-    "SELECT m.name, m.version, m.model_json, m.checksum, m.tenant_pk FROM models m "
+    "SELECT m.name, m.version, m.model_json, m.checksum, m.tenant_pk, t.checksum FROM models m "
     "JOIN tenants t ON t.tenant_pk = m.tenant_pk WHERE t.tenant_id = ?1 AND m.name = ?2 "
     "AND m.version = ?3";
 // The latest version of each name, whole: with MAX(), SQLite takes the other (bare) columns from
 // the row that holds the maximum, so that the row listed is verified.
 inline constexpr char kListModels[] =
-    "SELECT m.name, MAX(m.version), m.model_json, m.checksum, m.tenant_pk FROM models m "
-    "JOIN tenants t ON t.tenant_pk = m.tenant_pk WHERE t.tenant_id = ?1 GROUP BY m.name "
-    "ORDER BY m.name";
+    "SELECT m.name, MAX(m.version), m.model_json, m.checksum, m.tenant_pk, t.checksum "
+    "FROM models m JOIN tenants t ON t.tenant_pk = m.tenant_pk WHERE t.tenant_id = ?1 "
+    "GROUP BY m.name ORDER BY m.name";
 
 // A learner's row, with the columns its checksum covers as the row holds them (row_checksum.h).
 inline constexpr char kSelectLearnerInTenant[] =
     "SELECT learner_pk, version, states, checksum, tenant_pk, learner_id FROM learners "
     "WHERE tenant_pk = ?1 AND learner_id = ?2";
 inline constexpr char kSelectLearner[] =
-    "SELECT l.learner_pk, l.version, l.states, l.checksum, l.tenant_pk, l.learner_id FROM learners "
-    "l JOIN tenants t ON t.tenant_pk = l.tenant_pk WHERE t.tenant_id = ?1 AND l.learner_id = ?2";
+    "SELECT l.learner_pk, l.version, l.states, l.checksum, l.tenant_pk, l.learner_id, t.checksum "
+    "FROM learners l JOIN tenants t ON t.tenant_pk = l.tenant_pk WHERE t.tenant_id = ?1 AND "
+    "l.learner_id = ?2";
 inline constexpr char kInsertLearner[] =
     "INSERT INTO learners (tenant_pk, learner_id, version, states) VALUES (?1, ?2, 0, x'')";
 inline constexpr char kUpdateLearner[] =
@@ -89,13 +97,14 @@ inline constexpr char kUpdateLearnerVersion[] =
     "UPDATE learners SET version = ?2, checksum = ?3 WHERE learner_pk = ?1";
 inline constexpr char kDeleteLearner[] = "DELETE FROM learners WHERE learner_pk = ?1";
 inline constexpr char kListLearners[] =
-    "SELECT l.learner_id FROM learners l JOIN tenants t ON t.tenant_pk = l.tenant_pk "
+    "SELECT l.learner_id, l.tenant_pk, t.checksum FROM learners l "
+    "JOIN tenants t ON t.tenant_pk = l.tenant_pk "
     "WHERE t.tenant_id = ?1 AND l.learner_id > ?2 ORDER BY l.learner_id LIMIT ?3";
 // One pass over the tenant's learners in id order, straight from the unique index: no sort.
 inline constexpr char kSelectAllLearners[] =
-    "SELECT l.learner_id, l.version, l.states, l.learner_pk, l.checksum, l.tenant_pk FROM learners "
-    "l "
-    "JOIN tenants t ON t.tenant_pk = l.tenant_pk WHERE t.tenant_id = ?1 ORDER BY l.learner_id";
+    "SELECT l.learner_id, l.version, l.states, l.learner_pk, l.checksum, l.tenant_pk, t.checksum "
+    "FROM learners l JOIN tenants t ON t.tenant_pk = l.tenant_pk WHERE t.tenant_id = ?1 ORDER BY "
+    "l.learner_id";
 
 inline constexpr char kUpsertPolicyState[] =
     "INSERT INTO policy_states (learner_pk, policy, state, checksum) VALUES (?1, ?2, ?3, ?4) "
@@ -126,6 +135,7 @@ inline constexpr char kSelectChunksFrom[] =
 // carries a checksum, with the columns it covers.
 inline constexpr char kQuickCheck[] = "PRAGMA quick_check(20)";
 inline constexpr char kIntegrityCheck[] = "PRAGMA integrity_check(20)";
+inline constexpr char kScanTenants[] = "SELECT tenant_pk, tenant_id, checksum FROM tenants";
 inline constexpr char kScanLearners[] =
     "SELECT learner_pk, version, states, checksum, tenant_pk, learner_id FROM learners";
 inline constexpr char kScanChunks[] =
@@ -171,12 +181,12 @@ inline constexpr char kSelectJobInTenant[] =
 inline constexpr char kSelectJob[] =
     "SELECT j.job_id, j.kind, j.status, j.progress, j.params_json, j.result_model_name, "
     "j.result_model_version, j.error_message, j.created_ms, j.updated_ms, j.owner, "
-    "j.lease_expires_ms, j.checksum, j.tenant_pk FROM jobs j "
+    "j.lease_expires_ms, j.checksum, j.tenant_pk, t.checksum FROM jobs j "
     "JOIN tenants t ON t.tenant_pk = j.tenant_pk WHERE t.tenant_id = ?1 AND j.job_id = ?2";
 inline constexpr char kListJobs[] =
     "SELECT j.job_id, j.kind, j.status, j.progress, j.params_json, j.result_model_name, "
     "j.result_model_version, j.error_message, j.created_ms, j.updated_ms, j.owner, "
-    "j.lease_expires_ms, j.checksum, j.tenant_pk FROM jobs j "
+    "j.lease_expires_ms, j.checksum, j.tenant_pk, t.checksum FROM jobs j "
     "JOIN tenants t ON t.tenant_pk = j.tenant_pk WHERE t.tenant_id = ?1 "
     "ORDER BY j.created_ms, j.job_id";
 

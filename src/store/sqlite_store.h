@@ -92,7 +92,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public LearnerStore {
  public:
   /// The newest schema version this build reads and writes.
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   /// Opens (creating if needed) the database, migrates its schema to kSchemaVersion and checks it
   /// (options.check_integrity_at_open). InvalidArgument for bad options; FailedPrecondition when

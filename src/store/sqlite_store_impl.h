@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "store/event_id_cache.h"
+#include "store/row_checksum.h"
 #include "store/sqlite_connection.h"
 #include "store/sqlite_directory_lock.h"
 #include "store/sqlite_group_commit.h"
@@ -68,11 +69,22 @@ namespace internal {
 
 // ---- Tenants (sqlite_tenants.cc) ---------------------------------------------------------------
 
-/// The tenant's key, or nothing when the tenant has nothing stored.
+/// The tenant's key, or nothing when the tenant has nothing stored. Its tenants row is verified
+/// (VerifyTenantRow).
 Result<std::optional<int64_t>> FindTenant(Connection& db, std::string_view tenant_id);
 
-/// The tenant's key, inserting the tenant first if needed (writes only).
+/// The tenant's key, inserting the tenant (with its checksum) first if needed (writes only).
 Result<int64_t> GetOrCreateTenant(Connection& db, std::string_view tenant_id);
+
+/// The checksum of a tenants row: its key, then its id.
+RowChecksum TenantChecksum(int64_t tenant_pk, std::string_view tenant_id);
+
+/// OK when a tenants row (`tenant_pk`, `tenant_id` and its `stored` checksum, nothing for a row
+/// written before version 8) matches; ChecksumMismatch naming the tenant and the row otherwise.
+/// Every read that finds a tenant by its id checks the row it went through: a statement that joins
+/// tenants selects t.checksum, and the tenant_pk it joined on and the id it bound are the rest.
+Status VerifyTenantRow(std::optional<int64_t> stored, int64_t tenant_pk,
+                       std::string_view tenant_id);
 
 // ---- Row checksums (row_checksum.h) ------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-// Tenants in SqliteStore: a tenant is a row that the other tables refer to by its key.
+// Tenants in SqliteStore: a tenant is a row that the other tables refer to by its key. Each row
+// carries a checksum over its key and its id (schema version 8 on).
 #include "store/sqlite_statements.h"
 #include "store/sqlite_store_impl.h"
 
@@ -8,12 +9,30 @@ using internal::Statement;
 
 namespace internal {
 
+RowChecksum TenantChecksum(int64_t tenant_pk, std::string_view tenant_id) {
+  RowChecksum checksum;
+  checksum.Add(tenant_pk).Add(tenant_id);
+  return checksum;
+}
+
+Status VerifyTenantRow(std::optional<int64_t> stored, int64_t tenant_pk,
+                       std::string_view tenant_id) {
+  return VerifyRowChecksum(
+      stored, [&] { return TenantChecksum(tenant_pk, tenant_id); },
+      [&] {
+        return NameTenant(tenant_id, tenant_pk) + ": its tenants row (" +
+               std::to_string(tenant_pk) + ")";
+      });
+}
+
 Result<std::optional<int64_t>> FindTenant(Connection& db, std::string_view tenant_id) {
   PATHWISE_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(sql::kSelectTenant));
   stmt.Bind(1, tenant_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return std::optional<int64_t>();
-  return std::optional<int64_t>(stmt.ColumnInt64(0));
+  const int64_t tenant_pk = stmt.ColumnInt64(0);
+  PATHWISE_RETURN_IF_ERROR(VerifyTenantRow(StoredChecksum(stmt, 1), tenant_pk, tenant_id));
+  return std::optional<int64_t>(tenant_pk);
 }
 
 std::optional<int64_t> StoredChecksum(const Statement& row, int column) {
@@ -29,10 +48,18 @@ std::string NameTenant(std::string_view tenant_id, int64_t tenant_pk) {
 Result<int64_t> GetOrCreateTenant(Connection& db, std::string_view tenant_id) {
   PATHWISE_ASSIGN_OR_RETURN(const std::optional<int64_t> found, FindTenant(db, tenant_id));
   if (found.has_value()) return *found;
+  int64_t tenant_pk = 0;
+  {
+    PATHWISE_ASSIGN_OR_RETURN(Statement next, db.Prepare(sql::kNextTenantPk));
+    PATHWISE_RETURN_IF_ERROR(next.Step().status());
+    tenant_pk = next.ColumnInt64(0);
+  }
   PATHWISE_ASSIGN_OR_RETURN(Statement insert, db.Prepare(sql::kInsertTenant));
-  insert.Bind(1, tenant_id);
+  insert.Bind(1, tenant_pk);
+  insert.Bind(2, tenant_id);
+  insert.Bind(3, TenantChecksum(tenant_pk, tenant_id).value());
   PATHWISE_RETURN_IF_ERROR(insert.Run());
-  return static_cast<int64_t>(sqlite3_last_insert_rowid(db.db()));
+  return tenant_pk;
 }
 
 }  // namespace internal
@@ -44,7 +71,10 @@ Result<std::vector<std::string>> SqliteStore::DoListTenants() {
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
-    out.push_back(select.ColumnText(0));
+    std::string tenant_id = select.ColumnText(1);
+    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 2),
+                                                       select.ColumnInt64(0), tenant_id));
+    out.push_back(std::move(tenant_id));
   }
   return out;
 }

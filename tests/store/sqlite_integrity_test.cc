@@ -1,7 +1,7 @@
 // Damage to SqliteStore's file is refused at open, reported on read or by CheckIntegrity, and
 // never served as altered data (issue 15, defect 16): row checksums (schema version 6 for learner
-// rows, event chunks and policy states, 7 for graphs, rosters, models, state origins and jobs),
-// SQLite's quick_check, and UTF-8 checks on what is read back.
+// rows, event chunks and policy states, 7 for graphs, rosters, models, state origins and jobs, 8
+// for tenants), SQLite's quick_check, and UTF-8 checks on what is read back.
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -173,7 +173,7 @@ TEST(SqliteIntegrityTest, RowsWrittenBeforeChecksumsAreAcceptedButNotInvalidUtf8
          "ALTER TABLE policy_states DROP COLUMN checksum; ALTER TABLE graphs DROP COLUMN checksum;"
          "ALTER TABLE models DROP COLUMN checksum; ALTER TABLE rosters DROP COLUMN checksum;"
          "ALTER TABLE jobs DROP COLUMN checksum; ALTER TABLE state_origins DROP COLUMN checksum;"
-         "UPDATE schema_version SET version = 5");
+         "ALTER TABLE tenants DROP COLUMN checksum; UPDATE schema_version SET version = 5");
   {
     Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path()));
     ASSERT_OK(store);
@@ -277,7 +277,8 @@ void ExpectCurriculumAndJob(LearnerStore& store, const std::string& tenant) {
   EXPECT_EQ(jobs->size(), 1u);
 }
 
-const char* const kCheckedTables[] = {"graphs", "models", "rosters", "jobs", "state_origins"};
+const char* const kCheckedTables[] = {"graphs", "models",        "rosters",
+                                      "jobs",   "state_origins", "tenants"};
 
 TEST(SqliteIntegrityTest, DamagedCurriculumAndJobRowsAreDataLossNamingTenantAndRow) {
   const std::string acme = "(SELECT tenant_pk FROM tenants WHERE tenant_id = 'acme')";
@@ -378,7 +379,7 @@ TEST(SqliteIntegrityTest, DamagedCurriculumAndJobRowsAreDataLossNamingTenantAndR
   }
 }
 
-// Rows written before schema version 7 (checksum NULL) are read as they are.
+// Rows written before schema version 7 (8 for tenants; checksum NULL) are read as they are.
 TEST(SqliteIntegrityTest, CurriculumAndJobRowsWithoutChecksumsAreRead) {
   TempDir dir;
   {
@@ -400,7 +401,7 @@ TEST(SqliteIntegrityTest, CurriculumAndJobRowsWithoutChecksumsAreRead) {
             std::vector<int64_t>{1});
 }
 
-// A version-6 database (no checksums on these tables) opens, migrates to version 7 and is read;
+// A version-6 database (no checksums on these tables) opens, migrates to version 8 and is read;
 // rows written after the migration carry checksums, which are then verified.
 TEST(SqliteIntegrityTest, Version6DatabaseMigratesToChecksumsOnEveryTable) {
   TempDir dir;
@@ -426,7 +427,7 @@ TEST(SqliteIntegrityTest, Version6DatabaseMigratesToChecksumsOnEveryTable) {
   }
   EXPECT_EQ(QueryInts(Db(dir), "SELECT version FROM schema_version"),
             std::vector<int64_t>{SqliteStore::kSchemaVersion});
-  EXPECT_EQ(SqliteStore::kSchemaVersion, 7);
+  EXPECT_EQ(SqliteStore::kSchemaVersion, 8);
   EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM graphs WHERE checksum IS NULL"),
             std::vector<int64_t>{2});
   EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM jobs WHERE checksum IS NULL"),
@@ -439,6 +440,237 @@ TEST(SqliteIntegrityTest, Version6DatabaseMigratesToChecksumsOnEveryTable) {
   EXPECT_EQ(read.code(), StatusCode::kDataLoss) << read;
   EXPECT_TRUE(Contains(read.message(), "tenant 'acme': graph version 3")) << read;
   EXPECT_OK((*store)->GetGraph("acme", 2));
+}
+
+std::string TenantRow(const std::string& tenant, int64_t tenant_pk) {
+  return "tenant '" + tenant + "': its tenants row (" + std::to_string(tenant_pk) +
+         ") fails its checksum";
+}
+
+int64_t TenantPk(const TempDir& dir, const std::string& tenant) {
+  const std::vector<int64_t> pk =
+      QueryInts(Db(dir), "SELECT tenant_pk FROM tenants WHERE tenant_id = '" + tenant + "'");
+  return pk.size() == 1 ? pk[0] : -1;
+}
+
+// Two tenants with the same kinds of rows, and the same learner id.
+void WriteTwoTenants(const TempDir& dir) {
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path()));
+  ASSERT_OK(store);
+  for (const char* tenant : {"acme", "globex"}) {
+    WriteCurriculumAndJob(**store, tenant);
+    WriteLearner(**store, tenant, "ann", 3);
+  }
+}
+
+// A tenant's id altered in its tenants row (schema version 8 on): reads by the right id find no
+// such tenant, so its data would look gone; the check at open and CheckIntegrity report the row,
+// and so does every read that goes through it (by the altered id, or the list of tenants).
+TEST(SqliteIntegrityTest, DamagedTenantIdIsRefusedAtOpenAndReported) {
+  TempDir dir;
+  WriteTwoTenants(dir);
+  EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM tenants WHERE checksum IS NULL"),
+            std::vector<int64_t>{0});
+  const int64_t acme = TenantPk(dir, "acme");
+  RunSql(Db(dir), "UPDATE tenants SET tenant_id = 'acmf' WHERE tenant_id = 'acme'");
+  const std::string names = TenantRow("acmf", acme);
+
+  Result<std::unique_ptr<SqliteStore>> refused = SqliteStore::Open(OptionsFor(dir.path()));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
+  EXPECT_TRUE(Contains(refused.status().message(), names)) << refused.status();
+
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
+  ASSERT_OK(store);
+  // Only the sweep sees a row that no read by the right id reaches.
+  EXPECT_EQ((*store)->GetGraph("acme", kLatestVersion).status().code(), StatusCode::kNotFound);
+  for (const Status& read :
+       {(*store)->GetGraph("acmf", kLatestVersion).status(),
+        (*store)->GetLearner("acmf", "ann").status(), (*store)->ListTenants().status()}) {
+    EXPECT_EQ(read.code(), StatusCode::kDataLoss) << read;
+    EXPECT_TRUE(Contains(read.message(), names)) << read;
+  }
+  ExpectCurriculumAndJob(**store, "globex");
+  EXPECT_OK((*store)->GetLearner("globex", "ann"));
+  const Status checked = (*store)->CheckIntegrity();
+  EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
+  EXPECT_TRUE(Contains(checked.message(), names)) << checked;
+}
+
+// A tenant's key altered in its tenants row: swapped with another tenant's, each tenant's reads
+// would go to the other's rows, which pass their own checksums. Every read and write through the
+// row reports it instead; the check at open and CheckIntegrity too. Moved to an unused key, the
+// tenant's rows are out of its reads' reach (they find nothing), but writes that look the tenant up
+// first, and the sweep, report it.
+TEST(SqliteIntegrityTest, DamagedTenantKeyIsDataLossThroughTheRow) {
+  using Call = std::function<Status(LearnerStore&, const std::string&)>;
+  // The reads, and the delete of a learner, which find the tenant by its id in the statement that
+  // reads the row: through the tenants row, whatever key it holds.
+  const std::vector<Call> kReads = {
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.GetGraph(tenant, kLatestVersion).status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.GetGraph(tenant, 1).status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.GetRoster(tenant, kLatestVersion).status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.GetModel(tenant, "default", kLatestVersion).status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.GetModel(tenant, "default", 1).status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.ListModels(tenant).status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.GetStateOrigin(tenant).status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.GetJob(tenant, "fit-1").status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.ListJobs(tenant).status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.GetLearner(tenant, "ann").status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.ListEvents(tenant, "ann", 0, 0).status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.FindRecordedEvents(tenant, "ann", {"ann-c0-0"}).status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.ListLearners(tenant, "", 0).status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.ForEachLearner(tenant, [](const StoredLearner&) { return Status::Ok(); });
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.DeleteLearner(tenant, "ann");
+      },
+  };
+  // Writes, which look the tenant up by its id first (and create it if needed).
+  const std::vector<Call> kWrites = {
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.PutGraph(tenant, "graph v3").status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.PutModel(tenant, "default", "model v3").status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.PutStateOrigin(tenant, "");
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.ClaimJob(tenant, "fit-1", "replica-c", 6000, 7000).status();
+      },
+      [](LearnerStore& store, const std::string& tenant) {
+        return store.CommitEvents(LearnerBatch(tenant, "ann", "new-", 2)).status();
+      },
+  };
+
+  // Swapped.
+  {
+    TempDir dir;
+    WriteTwoTenants(dir);
+    const int64_t acme = TenantPk(dir, "acme");
+    const int64_t globex = TenantPk(dir, "globex");
+    ASSERT_NE(acme, globex);
+    RunSql(Db(dir),
+           "UPDATE tenants SET tenant_pk = -tenant_pk; UPDATE tenants SET tenant_pk = "
+           "CASE tenant_pk WHEN -" +
+               std::to_string(acme) + " THEN " + std::to_string(globex) + " ELSE " +
+               std::to_string(acme) + " END");
+    ASSERT_EQ(TenantPk(dir, "acme"), globex);
+
+    Result<std::unique_ptr<SqliteStore>> refused = SqliteStore::Open(OptionsFor(dir.path()));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
+    EXPECT_TRUE(Contains(refused.status().message(), "its tenants row")) << refused.status();
+
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
+    ASSERT_OK(store);
+    for (const std::string tenant : {"acme", "globex"}) {
+      const std::string names = TenantRow(tenant, TenantPk(dir, tenant));
+      for (size_t i = 0; i < kReads.size() + kWrites.size(); ++i) {
+        SCOPED_TRACE(tenant + " call " + std::to_string(i));
+        const Status call = i < kReads.size() ? kReads[i](**store, tenant)
+                                              : kWrites[i - kReads.size()](**store, tenant);
+        EXPECT_EQ(call.code(), StatusCode::kDataLoss) << call;
+        EXPECT_TRUE(Contains(call.message(), names)) << call;
+      }
+    }
+    const Status checked = (*store)->CheckIntegrity();
+    EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
+    EXPECT_TRUE(Contains(checked.message(), "its tenants row")) << checked;
+  }
+
+  // Moved to an unused key.
+  {
+    TempDir dir;
+    WriteTwoTenants(dir);
+    RunSql(Db(dir), "UPDATE tenants SET tenant_pk = 99 WHERE tenant_id = 'acme'");
+    const std::string names = TenantRow("acme", 99);
+
+    Result<std::unique_ptr<SqliteStore>> refused = SqliteStore::Open(OptionsFor(dir.path()));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
+    EXPECT_TRUE(Contains(refused.status().message(), names)) << refused.status();
+
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
+    ASSERT_OK(store);
+    for (size_t i = 0; i < kWrites.size(); ++i) {
+      SCOPED_TRACE("write " + std::to_string(i));
+      const Status write = kWrites[i](**store, "acme");
+      EXPECT_EQ(write.code(), StatusCode::kDataLoss) << write;
+      EXPECT_TRUE(Contains(write.message(), names)) << write;
+    }
+    ExpectCurriculumAndJob(**store, "globex");
+    const Status checked = (*store)->CheckIntegrity();
+    EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
+    EXPECT_TRUE(Contains(checked.message(), names)) << checked;
+  }
+}
+
+// A version-7 database (tenants without checksums) opens and migrates to version 8: its tenants
+// rows keep a NULL checksum and are read as they are; a tenant created after the migration
+// carries one, which is then verified.
+TEST(SqliteIntegrityTest, Version7DatabaseMigratesToTenantChecksums) {
+  TempDir dir;
+  WriteTwoTenants(dir);
+  RunSql(Db(dir),
+         "ALTER TABLE tenants DROP COLUMN checksum; UPDATE schema_version SET version = 7");
+  {
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path()));
+    ASSERT_OK(store);
+    ExpectCurriculumAndJob(**store, "acme");
+    ASSERT_OK((*store)->GetLearner("globex", "ann"));
+    Result<std::vector<std::string>> tenants = (*store)->ListTenants();
+    ASSERT_OK(tenants);
+    EXPECT_EQ(*tenants, (std::vector<std::string>{"acme", "globex"}));
+    ASSERT_OK((*store)->PutGraph("initech", "graph of initech"));
+    ASSERT_OK((*store)->PutGraph("acme", "graph v3"));
+  }
+  EXPECT_EQ(QueryInts(Db(dir), "SELECT version FROM schema_version"),
+            std::vector<int64_t>{SqliteStore::kSchemaVersion});
+  EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM tenants WHERE checksum IS NULL"),
+            std::vector<int64_t>{2});
+  const int64_t initech = TenantPk(dir, "initech");
+  EXPECT_EQ(QueryInts(Db(dir),
+                      "SELECT COUNT(*) FROM tenants WHERE checksum IS NOT NULL AND "
+                      "tenant_pk = " +
+                          std::to_string(initech)),
+            std::vector<int64_t>{1});
+  // The new tenant's row is checked.
+  RunSql(Db(dir), "UPDATE tenants SET tenant_id = 'initecj' WHERE tenant_id = 'initech'");
+  Result<std::unique_ptr<SqliteStore>> refused = SqliteStore::Open(OptionsFor(dir.path()));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
+  EXPECT_TRUE(Contains(refused.status().message(), TenantRow("initecj", initech)))
+      << refused.status();
 }
 
 // Everything a tenant reads at start and serves, as text: what the store holds, or where a read
