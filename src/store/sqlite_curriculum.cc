@@ -15,13 +15,9 @@ namespace {
 
 // Each row's checksum: its keys, then its payload.
 
-internal::RowChecksum GraphChecksum(int64_t tenant_pk, int64_t version, std::string_view json) {
-  internal::RowChecksum checksum;
-  checksum.Add(tenant_pk).Add(version).Add(json);
-  return checksum;
-}
-
-internal::RowChecksum RosterChecksum(int64_t tenant_pk, int64_t version, std::string_view json) {
+// Graphs and rosters: a tenant's versioned JSON texts.
+internal::RowChecksum VersionedTextChecksum(int64_t tenant_pk, int64_t version,
+                                            std::string_view json) {
   internal::RowChecksum checksum;
   checksum.Add(tenant_pk).Add(version).Add(json);
   return checksum;
@@ -44,24 +40,29 @@ internal::RowChecksum StateOriginChecksum(int64_t tenant_pk, std::string_view or
 
 namespace internal {
 
-Status VerifyGraphRow(const Statement& row, std::string_view tenant_id) {
+namespace {
+
+// A graph or roster row (version, json, checksum, tenant_pk); `kind` names it in the error.
+Status VerifyVersionedTextRow(const Statement& row, std::string_view tenant_id, const char* kind) {
   const int64_t version = row.ColumnInt64(0);
   const int64_t tenant_pk = row.ColumnInt64(3);
   return VerifyRowChecksum(
-      StoredChecksum(row, 2), [&] { return GraphChecksum(tenant_pk, version, row.ColumnBlob(1)); },
+      StoredChecksum(row, 2),
+      [&] { return VersionedTextChecksum(tenant_pk, version, row.ColumnBlob(1)); },
       [&] {
-        return NameTenant(tenant_id, tenant_pk) + ": graph version " + std::to_string(version);
+        return NameTenant(tenant_id, tenant_pk) + ": " + kind + " version " +
+               std::to_string(version);
       });
 }
 
+}  // namespace
+
+Status VerifyGraphRow(const Statement& row, std::string_view tenant_id) {
+  return VerifyVersionedTextRow(row, tenant_id, "graph");
+}
+
 Status VerifyRosterRow(const Statement& row, std::string_view tenant_id) {
-  const int64_t version = row.ColumnInt64(0);
-  const int64_t tenant_pk = row.ColumnInt64(3);
-  return VerifyRowChecksum(
-      StoredChecksum(row, 2), [&] { return RosterChecksum(tenant_pk, version, row.ColumnBlob(1)); },
-      [&] {
-        return NameTenant(tenant_id, tenant_pk) + ": roster version " + std::to_string(version);
-      });
+  return VerifyVersionedTextRow(row, tenant_id, "roster");
 }
 
 Status VerifyModelRow(const Statement& row, std::string_view tenant_id) {
@@ -100,7 +101,7 @@ Result<int64_t> SqliteStore::DoPutGraph(std::string_view tenant_id, std::string_
     insert.Bind(1, tenant_pk);
     insert.Bind(2, version);
     insert.Bind(3, graph_json);
-    insert.Bind(4, GraphChecksum(tenant_pk, version, graph_json).value());
+    insert.Bind(4, VersionedTextChecksum(tenant_pk, version, graph_json).value());
     return insert.Run();
   });
   if (!written.ok()) return written;
@@ -167,7 +168,7 @@ Result<int64_t> SqliteStore::DoPutRoster(std::string_view tenant_id, std::string
     insert.Bind(1, tenant_pk);
     insert.Bind(2, version);
     insert.Bind(3, roster_json);
-    insert.Bind(4, RosterChecksum(tenant_pk, version, roster_json).value());
+    insert.Bind(4, VersionedTextChecksum(tenant_pk, version, roster_json).value());
     return insert.Run();
   });
   if (!written.ok()) return written;
