@@ -230,6 +230,15 @@ struct MasteryPolicyOptions {
   Status Validate() const;
 };
 
+/// The mastery policy's stall rule (MasteryPolicyOptions::stall_min_attempts,
+/// stall_max_recent_correct) on a tracker's estimate: not mastered, at least stall_min_attempts
+/// answers, and at most stall_max_recent_correct of the last stall_min_attempts right. What the
+/// class report calls stalled, so that a teacher sees the stalls that the recommendations' reasons
+/// name. False when the recent answers are not known (MasteryEstimate::recent_answers -1). The
+/// policy itself reads "not mastered" at its advance point (advance_threshold); a learner with so
+/// few right answers is below both.
+bool IsStalled(const MasteryEstimate& estimate, const MasteryPolicyOptions& options);
+
 /// Options of the ZPDES policy (PolicyKind::kZpdes).
 struct ZpdesPolicyOptions {
   /// Outcomes per competency in the sliding window; learning progress compares its older and newer

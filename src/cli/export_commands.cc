@@ -305,8 +305,8 @@ struct ReportArgs {
   std::string cohort_column = "cohort";
   std::vector<std::string> goals;
   std::string title;
-  uint32_t stalled_opportunities = ClassReportOptions{}.stalled_min_opportunities;
-  double stalled_p = ClassReportOptions{}.stalled_max_p_learned;
+  int stall_min_attempts = MasteryPolicyOptions{}.stall_min_attempts;
+  int stall_max_recent_correct = MasteryPolicyOptions{}.stall_max_recent_correct;
   int recommendations = ClassReportOptions{}.recommendations_per_learner;
 };
 
@@ -351,8 +351,8 @@ int RunReportClass(const ReportArgs& args) {
   ClassReportOptions options;
   if (!args.title.empty()) options.title = args.title;
   options.goals = args.goals;
-  options.stalled_min_opportunities = args.stalled_opportunities;
-  options.stalled_max_p_learned = args.stalled_p;
+  options.recommender.mastery.stall_min_attempts = args.stall_min_attempts;
+  options.recommender.mastery.stall_max_recent_correct = args.stall_max_recent_correct;
   options.recommendations_per_learner = args.recommendations;
   options.recommender.mastery.mastery_min_opportunities = args.replay.mastery_min_opportunities;
   options.recommender.mastery.mastery_recent_correct = args.replay.mastery_recent_correct;
@@ -437,12 +437,12 @@ void AddExportCommands(CLI::App& app, int* exit_code) {
                         "Class goal, a competency or group id (repeatable); default: every root "
                         "group");
   class_cmd->add_option("--title", report->title, "Title of the page");
-  class_cmd
-      ->add_option("--stalled-opportunities", report->stalled_opportunities,
-                   "Stalled: at least this many opportunities on an unmastered competency ...")
-      ->check(CLI::PositiveNumber);
-  class_cmd->add_option("--stalled-p", report->stalled_p, "... with P(learned) still below this")
-      ->check(CLI::Range(0.0, 1.0));
+  // The recommender's stall rule, as `pathwise recommend` names its flags.
+  class_cmd->add_option("--stall-min-attempts", report->stall_min_attempts,
+                        "Stalled: at most --stall-max-recent-correct of the last this many answers "
+                        "to an unmastered competency right (2 to 8)");
+  class_cmd->add_option("--stall-max-recent-correct", report->stall_max_recent_correct,
+                        "See --stall-min-attempts");
   class_cmd
       ->add_option("--recommendations", report->recommendations,
                    "Recommendations shown per learner")

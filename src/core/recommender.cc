@@ -67,6 +67,13 @@ int CorrectInLast(const RecentAnswers& answers, int n) {
   return __builtin_popcount(answers.bits & ((1u << m) - 1u));
 }
 
+// The stall rule's part that reads the answers (IsStalled; MasteryPolicy::Stalled adds "not
+// mastered" at the advance point).
+bool StalledAnswers(const RecentAnswers& answers, const MasteryPolicyOptions& o) {
+  return answers.count >= static_cast<uint32_t>(o.stall_min_attempts) &&
+         CorrectInLast(answers, o.stall_min_attempts) <= o.stall_max_recent_correct;
+}
+
 bool Better(const Scored& a, const Scored& b) {
   return a.score > b.score || (a.score == b.score && a.activity < b.activity);
 }
@@ -198,11 +205,7 @@ bool MasteryPolicy::Mastered(uint32_t c) const {
 }
 
 bool MasteryPolicy::Stalled(uint32_t c) const {
-  const MasteryPolicyOptions& o = index().options.mastery;
-  const RecentAnswers answers = CompetencyAnswers(c);
-  if (answers.count < static_cast<uint32_t>(o.stall_min_attempts)) return false;
-  if (CorrectInLast(answers, o.stall_min_attempts) > o.stall_max_recent_correct) return false;
-  return !Mastered(c);
+  return StalledAnswers(CompetencyAnswers(c), index().options.mastery) && !Mastered(c);
 }
 
 bool MasteryPolicy::LastActivityIsOf(uint32_t c) const {
@@ -737,4 +740,12 @@ std::unique_ptr<Policy> NewMasteryPolicy(std::shared_ptr<const RecIndex> index) 
 }
 
 }  // namespace rec_internal
+
+bool IsStalled(const MasteryEstimate& estimate, const MasteryPolicyOptions& options) {
+  return !estimate.mastered &&
+         rec_internal::StalledAnswers(
+             rec_internal::RecentAnswersOf(estimate.opportunities, estimate.recent_answers),
+             options);
+}
+
 }  // namespace pathwise

@@ -60,9 +60,6 @@ Result<ClassReport> BuildClassReport(const CompetencyGraph& graph, const BktMode
     return Status::InvalidArgument("recommendations_per_learner: must be >= 1, got " +
                                    std::to_string(options.recommendations_per_learner));
   }
-  if (!(options.stalled_max_p_learned > 0.0 && options.stalled_max_p_learned <= 1.0)) {
-    return Status::InvalidArgument("stalled_max_p_learned: must be in (0, 1]");
-  }
   ClassReport report;
   report.title = options.title;
   report.description = input.description;
@@ -116,9 +113,11 @@ Result<ClassReport> BuildClassReport(const CompetencyGraph& graph, const BktMode
       by_id[e.competency_id] = &e;
       sum += e.p_learned;
       if (e.mastered) ++row.competencies_mastered;
-      if (e.opportunities >= options.stalled_min_opportunities && !e.mastered &&
-          e.p_learned < options.stalled_max_p_learned) {
-        row.stalled.push_back({e.competency_id, e.p_learned, e.opportunities});
+      if (IsStalled(e, options.recommender.mastery)) {
+        // The last stall_min_attempts answers, newest in bit 0 (IsStalled saw at least as many).
+        const uint32_t last = (1u << options.recommender.mastery.stall_min_attempts) - 1u;
+        row.stalled.push_back({e.competency_id, e.p_learned, e.opportunities,
+                               __builtin_popcount(static_cast<uint32_t>(e.recent_answers) & last)});
       }
     }
     row.mean_p_learned =
@@ -390,15 +389,15 @@ void Heatmap(const ClassReport& r, std::string& h) {
 }
 
 void Stalled(const ClassReport& r, std::string& h) {
-  const ClassReportOptions& o = r.options;
+  const MasteryPolicyOptions& o = r.options.recommender.mastery;
+  const std::string window = std::to_string(o.stall_min_attempts);
   h += "<section id=\"stalled\" aria-labelledby=\"stalled-h\">\n<h2 id=\"stalled-h\">Who is "
        "stalled</h2>\n";
-  h += "<p>Rule: a learner is stalled on a competency after at least " +
-       std::to_string(o.stalled_min_opportunities) +
-       " opportunities (answers) on it when it is still not mastered and P(learned) is below " +
-       Fixed(o.stalled_max_p_learned, 2) +
-       ": practice has not moved the estimate, so the learner may need help or a "
-       "prerequisite first.</p>\n";
+  h += "<p>Rule: a learner is stalled on a competency that is not mastered when at most " +
+       std::to_string(o.stall_max_recent_correct) + " of their last " + window +
+       " answers to it were right: practice is not working, so the learner may need help, "
+       "another activity or a prerequisite first. The recommendations follow the same rule (their "
+       "reasons say \"stalled on\").</p>\n";
   size_t count = 0;
   for (const ClassReportLearner& row : r.learners) count += row.stalled.size();
   if (count == 0) {
@@ -408,13 +407,16 @@ void Stalled(const ClassReport& r, std::string& h) {
   h += "<table id=\"stalled-table\">\n<caption>" + std::to_string(count) +
        " stalled learner and competency pairs</caption>\n<thead><tr><th "
        "scope=\"col\">Learner</th><th scope=\"col\">Competency</th><th "
-       "scope=\"col\">Opportunities</th><th scope=\"col\">P(learned)</th><th "
+       "scope=\"col\">Answers</th><th scope=\"col\">Right of the last " +
+       window +
+       "</th><th scope=\"col\">P(learned)</th><th "
        "scope=\"col\">Threshold</th></tr></thead>\n<tbody>\n";
   for (const ClassReportLearner& row : r.learners) {
     for (const StalledCompetency& s : row.stalled) {
       h += "<tr><th scope=\"row\">" + Escape(row.learner_id) + "</th><td>" +
            Escape(r.competency_names.at(s.competency_id)) + "</td><td class=\"num\">" +
-           std::to_string(s.opportunities) + "</td><td class=\"num\">" + Probability(s.p_learned) +
+           std::to_string(s.opportunities) + "</td><td class=\"num\">" +
+           std::to_string(s.recent_correct) + "</td><td class=\"num\">" + Probability(s.p_learned) +
            "</td><td class=\"num\">" + Fixed(r.thresholds.at(s.competency_id), 2) + "</td></tr>\n";
     }
   }

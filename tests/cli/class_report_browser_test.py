@@ -119,7 +119,8 @@ def main():
         [pathwise, "report", "class", "--graph", os.path.join(data, "graph.json"),
          "--model", os.path.join(data, "model.json"), "--events", os.path.join(data, "events.csv"),
          "--roster", os.path.join(data, "roster"), "--cohorts", os.path.join(data, "cohorts.csv"),
-         "--cohort-column", "support", "--goal", "add", "--title", "Year 2 maths", "-o", page],
+         "--cohort-column", "support", "--goal", "add", "--title", "Year 2 maths",
+         "--stall-min-attempts", "4", "-o", page],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
     check(run.returncode == 0, "pathwise report class failed: " + run.stderr)
 

@@ -70,7 +70,15 @@ ClassReportInput Input() {
   return input;
 }
 
-ClassReport Build(const ClassReportInput& input = Input(), ClassReportOptions options = {}) {
+// The recommender's stall rule over a window of four answers, as short as this small class allows.
+ClassReportOptions ClassOptions() {
+  ClassReportOptions options;
+  options.recommender.mastery.stall_min_attempts = 4;
+  return options;
+}
+
+ClassReport Build(const ClassReportInput& input = Input(),
+                  ClassReportOptions options = ClassOptions()) {
   Result<ClassReport> report = BuildClassReport(ClassGraph(), BktModel{}, input, options);
   EXPECT_OK(report);
   return report.ok() ? std::move(report).value() : ClassReport{};
@@ -97,24 +105,38 @@ TEST(ClassReportTest, MasteryIsTheReplayedPosterior) {
   EXPECT_NEAR(P(r.learners[2], "c"), 0.5, 1e-12);
 }
 
-TEST(ClassReportTest, StalledRuleNeedsOpportunitiesLowMasteryAndNotMastered) {
+TEST(ClassReportTest, StalledIsTheRecommendersStallRule) {
   const ClassReport r = Build();
-  // bob: four wrong answers on a, P(learned) below 0.6.
+  // bob: four wrong answers on a, at most 2 of the last 4 right.
   double bob_a = 0.5;
   for (int i = 0; i < 4; ++i) bob_a = After(bob_a, false);
   ASSERT_EQ(r.learners[1].stalled.size(), 1u);
   EXPECT_EQ(r.learners[1].stalled[0].competency_id, "a");
   EXPECT_EQ(r.learners[1].stalled[0].opportunities, 4u);
+  EXPECT_EQ(r.learners[1].stalled[0].recent_correct, 0);
   EXPECT_NEAR(r.learners[1].stalled[0].p_learned, bob_a, 1e-9);
-  EXPECT_TRUE(r.learners[0].stalled.empty());
-  // One more opportunity required: nobody is stalled.
-  ClassReportOptions stricter;
-  stricter.stalled_min_opportunities = 5;
-  EXPECT_TRUE(Build(Input(), stricter).learners[1].stalled.empty());
-  // A lower P(learned) bar than bob's: not stalled either.
-  ClassReportOptions lower;
-  lower.stalled_max_p_learned = bob_a * 0.99;
-  EXPECT_TRUE(Build(Input(), lower).learners[1].stalled.empty());
+  EXPECT_TRUE(r.learners[0].stalled.empty());  // ann: mastered
+  // A window of five answers: bob has given four, so he is not stalled yet.
+  ClassReportOptions longer = ClassOptions();
+  longer.recommender.mastery.stall_min_attempts = 5;
+  EXPECT_TRUE(Build(Input(), longer).learners[1].stalled.empty());
+  // One of bob's four answers right: stalled while one right is allowed, not when none is.
+  ClassReportInput one_right = Input();
+  ASSERT_EQ(one_right.events[3].event_id, "4");
+  one_right.events[3].outcome = 1;
+  ClassReportOptions none_allowed = ClassOptions();
+  none_allowed.recommender.mastery.stall_max_recent_correct = 0;
+  EXPECT_TRUE(Build(one_right, none_allowed).learners[1].stalled.empty());
+  ClassReportOptions one_allowed = ClassOptions();
+  one_allowed.recommender.mastery.stall_max_recent_correct = 1;
+  const ClassReport stalled = Build(one_right, one_allowed);
+  ASSERT_EQ(stalled.learners[1].stalled.size(), 1u);
+  EXPECT_EQ(stalled.learners[1].stalled[0].recent_correct, 1);
+  // The rule is the recommender's: IsStalled on the same estimate says the same.
+  for (const MasteryEstimate& e : stalled.learners[1].mastery.competencies) {
+    EXPECT_EQ(IsStalled(e, one_allowed.recommender.mastery), e.competency_id == "a")
+        << e.competency_id;
+  }
 }
 
 TEST(ClassReportTest, CohortsAverageTheirLearnersInTheClassAndTheWholeClassComesLast) {
@@ -182,6 +204,9 @@ TEST(ClassReportTest, BadInputIsNamed) {
   ClassReportOptions zero;
   zero.recommendations_per_learner = 0;
   EXPECT_NE(error(Input(), zero).find("recommendations_per_learner"), std::string::npos);
+  ClassReportOptions short_window;
+  short_window.recommender.mastery.stall_min_attempts = 1;
+  EXPECT_NE(error(Input(), short_window).find("stall_min_attempts"), std::string::npos);
 }
 
 // --- HTML

@@ -34,12 +34,9 @@ struct ClassReportOptions {
   RecommenderOptions recommender;
   /// Recommendations shown per learner, >= 1.
   int recommendations_per_learner = 3;
-  /// The stalled rule: a (learner, competency) is stalled when the learner has had at least
-  /// stalled_min_opportunities opportunities on it, it is not mastered, and P(learned) is still
-  /// below stalled_max_p_learned. Practice has not moved the estimate, so a teacher should look
-  /// (the recommender's remediation part sends such learners to prerequisites, too).
-  uint32_t stalled_min_opportunities = 4;
-  double stalled_max_p_learned = 0.6;
+  // Who is stalled is the recommender's stall rule (IsStalled with recommender.mastery's
+  // stall_min_attempts and stall_max_recent_correct): the stalls that the recommendations' reasons
+  // name and respond to are the ones the teacher sees.
   /// "Now" for review due in recommendations; 0: the latest event's timestamp.
   TimestampMs now_ms = 0;
 };
@@ -64,6 +61,8 @@ struct StalledCompetency {
   std::string competency_id;
   double p_learned = 0.0;
   uint32_t opportunities = 0;
+  /// Right answers among the last MasteryPolicyOptions::stall_min_attempts.
+  int recent_correct = 0;
 };
 
 struct ClassReportLearner {
