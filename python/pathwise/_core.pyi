@@ -768,6 +768,8 @@ class Policy:
 def make_policy(kind: Union[str, PolicyKind], graph: CompetencyGraph, model: BktModel = ...,
                 options: RecommenderOptions = ...) -> Policy: ...
 
+def is_stalled(estimate: MasteryEstimate, options: MasteryPolicyOptions = ...) -> bool: ...
+
 class PathwayStep:
     competency_id: str
     p_learned: float

@@ -327,6 +327,12 @@ state: feed a zpdes policy with observe(). To serve learners with one recording 
 Engine.record and Engine.recommend(..., policy=...) instead. Raises ValueError for invalid options
 or model, naming the field.)doc");
 
+  m.def("is_stalled", &IsStalled, py::arg("estimate"), py::arg("options") = MasteryPolicyOptions{},
+        R"doc(The mastery policy's stall rule on a tracker's estimate: not mastered, and at most
+``options.stall_max_recent_correct`` of the last ``options.stall_min_attempts`` answers right
+(``estimate.recent_answers``). What the class report calls stalled and what the recommendations'
+"stalled on" reasons name. False when the recent answers are not known (-1).)doc");
+
   py::class_<Engine> engine = py::reinterpret_borrow<py::class_<Engine>>(m.attr("Engine"));
   engine
       .def(

@@ -213,6 +213,24 @@ def test_mastery_estimate_is_a_value_built_by_hand_or_by_the_tracker():
     assert np.isnan(pickle.loads(pickle.dumps(by_hand)).log_odds)
 
 
+def test_is_stalled_is_the_policys_rule_on_the_last_answers():
+    options = pw.MasteryPolicyOptions()
+    options.stall_min_attempts, options.stall_max_recent_correct = 4, 1
+    # Newest answer in bit 0: wrong, wrong, right, wrong (0b0100): one right of the last four.
+    assert pw.is_stalled(pw.MasteryEstimate("add", 0.2, False, 4, 7, recent_answers=0b0100), options)
+    assert not pw.is_stalled(pw.MasteryEstimate("add", 0.2, False, 3, 7, recent_answers=0b100),
+                             options)  # three answers: too few to tell
+    assert not pw.is_stalled(pw.MasteryEstimate("add", 0.2, False, 4, 7, recent_answers=0b0101),
+                             options)  # two right
+    assert not pw.is_stalled(pw.MasteryEstimate("add", 0.97, True, 4, 7, recent_answers=0),
+                             options)  # mastered
+    assert not pw.is_stalled(pw.MasteryEstimate("add", 0.2, False, 4, 7), options)  # not known
+    tracker = pw.MasteryTracker.create(small_graph(), pw.BktModel())
+    for i in range(6):
+        tracker.record(pw.Observation("e%d" % i, "ann", "q1", 0.0, i))
+    assert pw.is_stalled(tracker.mastery("ann", "add"))  # the default rule: 0 of the last 6
+
+
 def test_individual_pace_is_estimated_and_can_be_fixed():
     graph = small_graph()
     options = pw.TrackerOptions(individual_pace=True)
