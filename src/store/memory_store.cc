@@ -417,7 +417,7 @@ Result<bool> MemoryStore::DoUpdateClaimedJob(std::string_view tenant_id, const J
   MemoryTenant* tenant = impl_->FindTenant(tenant_id);
   auto it = tenant == nullptr ? decltype(tenant->jobs)::iterator() : tenant->jobs.find(job.job_id);
   if (tenant == nullptr || it == tenant->jobs.end()) return internal::JobNotFound(job.job_id);
-  if (it->second.status != JobStatus::kRunning || it->second.owner != job.owner) return false;
+  if (!internal::HoldsClaim(it->second, job.owner)) return false;
   it->second = job;
   return true;
 }

@@ -133,8 +133,7 @@ Result<std::string> SqliteStore::DoGetStateOrigin(std::string_view tenant_id) {
   select.Bind(1, tenant_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return std::string();
-  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 3),
-                                                     select.ColumnInt64(2), tenant_id));
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 2, 3, tenant_id));
   PATHWISE_RETURN_IF_ERROR(internal::VerifyStateOriginRow(select, tenant_id));
   return select.ColumnText(0);
 }
@@ -148,8 +147,7 @@ Result<GraphVersion> SqliteStore::DoGetGraph(std::string_view tenant_id, int64_t
   if (version != kLatestVersion) select.Bind(2, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return internal::GraphNotFound(version);
-  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 4),
-                                                     select.ColumnInt64(3), tenant_id));
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 3, 4, tenant_id));
   PATHWISE_RETURN_IF_ERROR(internal::VerifyGraphRow(select, tenant_id));
   return GraphVersion{select.ColumnInt64(0), select.ColumnText(1)};
 }
@@ -184,8 +182,7 @@ Result<RosterVersion> SqliteStore::DoGetRoster(std::string_view tenant_id, int64
   if (version != kLatestVersion) select.Bind(2, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return internal::RosterNotFound(version);
-  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 4),
-                                                     select.ColumnInt64(3), tenant_id));
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 3, 4, tenant_id));
   PATHWISE_RETURN_IF_ERROR(internal::VerifyRosterRow(select, tenant_id));
   return RosterVersion{select.ColumnInt64(0), select.ColumnText(1)};
 }
@@ -225,8 +222,7 @@ Result<ModelVersion> SqliteStore::DoGetModel(std::string_view tenant_id, std::st
   if (version != kLatestVersion) select.Bind(3, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return internal::ModelNotFound(name, version);
-  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 5),
-                                                     select.ColumnInt64(4), tenant_id));
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 4, 5, tenant_id));
   PATHWISE_RETURN_IF_ERROR(internal::VerifyModelRow(select, tenant_id));
   return ModelVersion{std::string(name), select.ColumnInt64(1), select.ColumnText(2)};
 }
@@ -239,8 +235,7 @@ Result<std::vector<ModelVersion>> SqliteStore::DoListModels(std::string_view ten
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
-    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 5),
-                                                       select.ColumnInt64(4), tenant_id));
+    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 4, 5, tenant_id));
     PATHWISE_RETURN_IF_ERROR(internal::VerifyModelRow(select, tenant_id));
     out.push_back(ModelVersion{select.ColumnText(0), select.ColumnInt64(1), {}});
   }

@@ -149,7 +149,7 @@ Result<bool> SqliteStore::DoUpdateClaimedJob(std::string_view tenant_id, const J
     PATHWISE_ASSIGN_OR_RETURN(const std::optional<JobRecord> stored,
                               FindJobInTenant(db, *tenant_pk, tenant_id, job.job_id));
     if (!stored.has_value()) return internal::JobNotFound(job.job_id);
-    if (stored->status != JobStatus::kRunning || stored->owner != job.owner) return Status::Ok();
+    if (!internal::HoldsClaim(*stored, job.owner)) return Status::Ok();
     PATHWISE_ASSIGN_OR_RETURN(Statement update, db.Prepare(sql::kUpdateJob));
     BindJob(update, *tenant_pk, job);
     PATHWISE_RETURN_IF_ERROR(update.Run());
@@ -167,8 +167,7 @@ Result<JobRecord> SqliteStore::DoGetJob(std::string_view tenant_id, std::string_
   select.Bind(2, job_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return internal::JobNotFound(job_id);
-  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 14),
-                                                     select.ColumnInt64(13), tenant_id));
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 13, 14, tenant_id));
   return VerifiedJob(select, tenant_id);
 }
 
@@ -180,8 +179,7 @@ Result<std::vector<JobRecord>> SqliteStore::DoListJobs(std::string_view tenant_i
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
-    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 14),
-                                                       select.ColumnInt64(13), tenant_id));
+    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 13, 14, tenant_id));
     PATHWISE_ASSIGN_OR_RETURN(JobRecord job, VerifiedJob(select, tenant_id));
     out.push_back(std::move(job));
   }

@@ -312,8 +312,7 @@ Result<std::optional<LearnerRow>> FindLearner(Connection& db, std::string_view t
   select.Bind(2, learner_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
   if (!row) return std::optional<LearnerRow>();
-  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 6),
-                                                     select.ColumnInt64(4), tenant_id));
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 4, 6, tenant_id));
   PATHWISE_ASSIGN_OR_RETURN(LearnerRow learner, VerifiedLearnerRow(select, tenant_id));
   return std::optional<LearnerRow>(std::move(learner));
 }
@@ -433,8 +432,7 @@ Status SqliteStore::DoForEachLearner(std::string_view tenant_id,
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) return Status::Ok();
     const std::string learner_id = select.ColumnText(0);
-    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 6),
-                                                       select.ColumnInt64(5), tenant_id));
+    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 5, 6, tenant_id));
     PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
         internal::StoredChecksum(select, 4),
         [&] {
@@ -513,8 +511,7 @@ Result<std::vector<std::string>> SqliteStore::DoListLearners(std::string_view te
   for (;;) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
-    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 2),
-                                                       select.ColumnInt64(1), tenant_id));
+    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 1, 2, tenant_id));
     out.push_back(select.ColumnText(0));
     if (!internal::IsValidUtf8(out.back())) {
       return Status(StatusCode::kDataLoss, "tenant '" + std::string(tenant_id) +
@@ -601,8 +598,7 @@ Status SqliteStore::DoCheckIntegrity() {
     }
   };
   PATHWISE_RETURN_IF_ERROR(scan(sql::kScanTenants, [](const Statement& row) {
-    return internal::VerifyTenantRow(internal::StoredChecksum(row, 2), row.ColumnInt64(0),
-                                     row.ColumnText(1));
+    return internal::VerifyTenantRow(row, 0, 2, row.ColumnText(1));
   }));
   PATHWISE_RETURN_IF_ERROR(scan(sql::kScanLearners, [](const Statement& row) {
     return VerifiedLearnerRow(row, "").status();

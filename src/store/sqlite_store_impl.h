@@ -76,14 +76,12 @@ Result<std::optional<int64_t>> FindTenant(Connection& db, std::string_view tenan
 /// The tenant's key, inserting the tenant (with its checksum) first if needed (writes only).
 Result<int64_t> GetOrCreateTenant(Connection& db, std::string_view tenant_id);
 
-/// The checksum of a tenants row: its key, then its id.
-RowChecksum TenantChecksum(int64_t tenant_pk, std::string_view tenant_id);
-
-/// OK when a tenants row (`tenant_pk`, `tenant_id` and its `stored` checksum, nothing for a row
-/// written before version 8) matches; ChecksumMismatch naming the tenant and the row otherwise.
-/// Every read that finds a tenant by its id checks the row it went through: a statement that joins
-/// tenants selects t.checksum, and the tenant_pk it joined on and the id it bound are the rest.
-Status VerifyTenantRow(std::optional<int64_t> stored, int64_t tenant_pk,
+/// OK when the tenants row a statement went through (its tenant_pk and checksum in the columns
+/// given, the checksum NULL for a row written before version 8, and `tenant_id`) matches;
+/// ChecksumMismatch naming the tenant and the row otherwise. Every read that finds a tenant by its
+/// id checks the row it went through: a statement that joins tenants selects t.checksum, and the
+/// tenant_pk it joined on and the id it bound are the rest.
+Status VerifyTenantRow(const Statement& row, int tenant_pk_column, int checksum_column,
                        std::string_view tenant_id);
 
 // ---- Row checksums (row_checksum.h) ------------------------------------------------------------

@@ -9,16 +9,22 @@ using internal::Statement;
 
 namespace internal {
 
+namespace {
+
+// A tenants row's checksum: its key, then its id.
 RowChecksum TenantChecksum(int64_t tenant_pk, std::string_view tenant_id) {
   RowChecksum checksum;
   checksum.Add(tenant_pk).Add(tenant_id);
   return checksum;
 }
 
-Status VerifyTenantRow(std::optional<int64_t> stored, int64_t tenant_pk,
+}  // namespace
+
+Status VerifyTenantRow(const Statement& row, int tenant_pk_column, int checksum_column,
                        std::string_view tenant_id) {
+  const int64_t tenant_pk = row.ColumnInt64(tenant_pk_column);
   return VerifyRowChecksum(
-      stored, [&] { return TenantChecksum(tenant_pk, tenant_id); },
+      StoredChecksum(row, checksum_column), [&] { return TenantChecksum(tenant_pk, tenant_id); },
       [&] {
         return NameTenant(tenant_id, tenant_pk) + ": its tenants row (" +
                std::to_string(tenant_pk) + ")";
@@ -31,7 +37,7 @@ Result<std::optional<int64_t>> FindTenant(Connection& db, std::string_view tenan
   PATHWISE_ASSIGN_OR_RETURN(const bool row, stmt.Step());
   if (!row) return std::optional<int64_t>();
   const int64_t tenant_pk = stmt.ColumnInt64(0);
-  PATHWISE_RETURN_IF_ERROR(VerifyTenantRow(StoredChecksum(stmt, 1), tenant_pk, tenant_id));
+  PATHWISE_RETURN_IF_ERROR(VerifyTenantRow(stmt, 0, 1, tenant_id));
   return std::optional<int64_t>(tenant_pk);
 }
 
@@ -72,8 +78,7 @@ Result<std::vector<std::string>> SqliteStore::DoListTenants() {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
     if (!row) break;
     std::string tenant_id = select.ColumnText(1);
-    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(internal::StoredChecksum(select, 2),
-                                                       select.ColumnInt64(0), tenant_id));
+    PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 0, 2, tenant_id));
     out.push_back(std::move(tenant_id));
   }
   return out;

@@ -165,6 +165,10 @@ bool ClaimJobRecord(JobRecord& job, std::string_view owner, TimestampMs now_ms,
   return true;
 }
 
+bool HoldsClaim(const JobRecord& stored, std::string_view owner) {
+  return stored.status == JobStatus::kRunning && stored.owner == owner;
+}
+
 Status StoreClosed() { return Status::Unavailable("the store is closed"); }
 
 Status LearnerNotFound(std::string_view learner_id) {

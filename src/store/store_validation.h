@@ -34,6 +34,9 @@ Status CheckExpectedVersion(const LearnerUpdate& update, uint64_t stored_version
 bool ClaimJobRecord(JobRecord& job, std::string_view owner, TimestampMs now_ms,
                     TimestampMs lease_until_ms);
 
+/// UpdateClaimedJob's rule: the stored job is RUNNING under `owner`'s claim.
+bool HoldsClaim(const JobRecord& stored, std::string_view owner);
+
 /// The Unavailable status of a call on a closed store.
 Status StoreClosed();
 
