@@ -239,6 +239,10 @@ struct MasteryPolicyOptions {
 /// few right answers is below both.
 bool IsStalled(const MasteryEstimate& estimate, const MasteryPolicyOptions& options);
 
+/// Right answers among the last `n` of the estimate's recent answers (all of those known when
+/// fewer; 0 when none are known): the count IsStalled compares with stall_max_recent_correct.
+int RecentCorrect(const MasteryEstimate& estimate, int n);
+
 /// Options of the ZPDES policy (PolicyKind::kZpdes).
 struct ZpdesPolicyOptions {
   /// Outcomes per competency in the sliding window; learning progress compares its older and newer

@@ -748,4 +748,9 @@ bool IsStalled(const MasteryEstimate& estimate, const MasteryPolicyOptions& opti
              options);
 }
 
+int RecentCorrect(const MasteryEstimate& estimate, int n) {
+  return rec_internal::CorrectInLast(
+      rec_internal::RecentAnswersOf(estimate.opportunities, estimate.recent_answers), n);
+}
+
 }  // namespace pathwise

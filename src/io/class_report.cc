@@ -113,11 +113,10 @@ Result<ClassReport> BuildClassReport(const CompetencyGraph& graph, const BktMode
       by_id[e.competency_id] = &e;
       sum += e.p_learned;
       if (e.mastered) ++row.competencies_mastered;
-      if (IsStalled(e, options.recommender.mastery)) {
-        // The last stall_min_attempts answers, newest in bit 0 (IsStalled saw at least as many).
-        const uint32_t last = (1u << options.recommender.mastery.stall_min_attempts) - 1u;
+      const MasteryPolicyOptions& stall = options.recommender.mastery;
+      if (IsStalled(e, stall)) {
         row.stalled.push_back({e.competency_id, e.p_learned, e.opportunities,
-                               __builtin_popcount(static_cast<uint32_t>(e.recent_answers) & last)});
+                               RecentCorrect(e, stall.stall_min_attempts)});
       }
     }
     row.mean_p_learned =
