@@ -486,12 +486,15 @@ class Policy {
   // another fork, carries on exactly where this instance was.
   //
   // Encoding (versioned, so that stored bytes outlive a library upgrade): a header line
-  // "<PolicyKindName>/<format version>\n" ("zpdes/1\n"), then the policy's payload, all integers
-  // little-endian. zpdes/1's payload: u32 window (ZpdesPolicyOptions::window when saved), u32 arm
-  // count, then per arm in increasing competency id order: u32 id length, the competency id's
-  // bytes, u32 outcomes ever observed (saturating at 65,535), u8 1 when ZPDES-mastered else 0, u8 n
-  // = outcomes kept (min(observed, window)), n float32 outcomes oldest first (multiples of 1/240
-  // when saved). An empty string means "nothing known about the learner". (mastery/1 held the
+  // "<PolicyKindName>/<format version>\n" ("zpdes/2\n"), then the policy's payload. zpdes/2's
+  // payload, varints unsigned LEB128: varint window (ZpdesPolicyOptions::window when saved), varint
+  // arm count, then per arm in increasing competency id order: the competency id front-coded
+  // (varint bytes shared with the previous arm's id, varint length of the rest, the rest's bytes),
+  // varint outcomes ever observed (saturating at 65,535), u8 (n << 1 | 1 when
+  // ZPDES-mastered) with n = outcomes kept (min(observed, window)), n u8 outcomes oldest first in
+  // 240ths. zpdes/1 (still read) had little-endian u32 counts and lengths, separate mastered and n
+  // bytes, and float32 outcomes: about twice the bytes, which a server writes for every learner of
+  // every batch. An empty string means "nothing known about the learner". (mastery/1 held the
   // answers the mastery policy kept before the tracker kept them: it is read and dropped.)
 
   /// True when Observe changes per-learner state that later Recommend calls read: zpdes.

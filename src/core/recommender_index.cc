@@ -729,6 +729,19 @@ void LearnerStateWriter::Bytes(std::string_view v) {
   out_.append(v);
 }
 
+void LearnerStateWriter::Varint(uint64_t v) {
+  while (v >= 0x80) {
+    out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out_.push_back(static_cast<char>(v));
+}
+
+void LearnerStateWriter::VarintBytes(std::string_view v) {
+  Varint(v.size());
+  out_.append(v);
+}
+
 Status LearnerStateReader::Error(const std::string& what) const {
   return Status::InvalidArgument("learner state: " + what + " at byte " + std::to_string(pos_));
 }
@@ -782,6 +795,25 @@ Result<float> LearnerStateReader::F32() {
 
 Result<std::string_view> LearnerStateReader::Bytes() {
   PATHWISE_ASSIGN_OR_RETURN(uint32_t n, U32());
+  if (bytes_.size() - pos_ < n) return Error("truncated string of " + std::to_string(n) + " bytes");
+  std::string_view v = bytes_.substr(pos_, n);
+  pos_ += n;
+  return v;
+}
+
+Result<uint64_t> LearnerStateReader::Varint() {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (pos_ == bytes_.size()) return Error("truncated");
+    const auto byte = static_cast<uint8_t>(bytes_[pos_++]);
+    v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return v;
+  }
+  return Error("varint longer than 10 bytes");
+}
+
+Result<std::string_view> LearnerStateReader::VarintBytes() {
+  PATHWISE_ASSIGN_OR_RETURN(const uint64_t n, Varint());
   if (bytes_.size() - pos_ < n) return Error("truncated string of " + std::to_string(n) + " bytes");
   std::string_view v = bytes_.substr(pos_, n);
   pos_ += n;

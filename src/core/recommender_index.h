@@ -298,6 +298,9 @@ class LearnerStateWriter {
   void U32(uint32_t v);
   void F32(float v);
   void Bytes(std::string_view v);  ///< u32 length, then the bytes
+  /// Unsigned LEB128: seven bits a byte, least significant first (1 byte below 128).
+  void Varint(uint64_t v);
+  void VarintBytes(std::string_view v);  ///< varint length, then the bytes
   std::string Finish() { return std::move(out_); }
 
  private:
@@ -314,6 +317,8 @@ class LearnerStateReader {
   Result<uint32_t> U32();
   Result<float> F32();
   Result<std::string_view> Bytes();
+  Result<uint64_t> Varint();
+  Result<std::string_view> VarintBytes();
   bool done() const { return pos_ == bytes_.size(); }
   /// InvalidArgument "learner state: <what> at byte <offset>".
   Status Error(const std::string& what) const;

@@ -219,7 +219,9 @@ class ZpdesPolicy final : public PolicyBase {
   }
 
  private:
-  static constexpr uint32_t kStateFormat = 1;
+  // 2: varints and outcomes in one byte each (240ths, as the zone keeps them), about half the
+  // bytes of 1, which the store writes for every learner of a batch. 1 is still read.
+  static constexpr uint32_t kStateFormat = 2;
 
   // A learner with no state has an empty zone: nothing mastered, and the competencies with no
   // hard prerequisite ready.
@@ -286,15 +288,23 @@ Result<std::string> ZpdesPolicy::SaveLearnerState(std::string_view learner_id) c
     return ix.competency_ids[zone.competency(a)] < ix.competency_ids[zone.competency(b)];
   });
   LearnerStateWriter out(PolicyKind::kZpdes, kStateFormat);
-  out.U32(static_cast<uint32_t>(window));
-  out.U32(static_cast<uint32_t>(arms.size()));
+  out.Varint(static_cast<uint32_t>(window));
+  out.Varint(arms.size());
+  std::string_view previous;
   for (size_t arm : arms) {
-    out.Bytes(ix.competency_ids[zone.competency(arm)]);
-    out.U32(zone.Total(arm));
-    out.U8(zone.Mastered(arm) ? 1 : 0);
+    // Front coding, as the store's states: sorted ids share long prefixes.
+    const std::string_view id = ix.competency_ids[zone.competency(arm)];
+    size_t shared = 0;
+    while (shared < previous.size() && shared < id.size() && previous[shared] == id[shared]) {
+      ++shared;
+    }
+    out.Varint(shared);
+    out.VarintBytes(id.substr(shared));
+    previous = id;
+    out.Varint(zone.Total(arm));
     const int kept = zone.Filled(arm);
-    out.U8(static_cast<uint8_t>(kept));
-    for (int i = kept - 1; i >= 0; --i) out.F32(zone.Recent(arm, i));
+    out.U8(static_cast<uint8_t>((kept << 1) | (zone.Mastered(arm) ? 1 : 0)));
+    for (int i = kept - 1; i >= 0; --i) out.U8(QuantizeOutcome(zone.Recent(arm, i)));
   }
   return out.Finish();
 }
@@ -308,12 +318,19 @@ Status ZpdesPolicy::RestoreLearnerState(std::string_view learner_id, std::string
   const RecIndex& ix = index();
   const int window = ix.options.zpdes.window;
   LearnerStateReader in(bytes);
-  PATHWISE_RETURN_IF_ERROR(in.Header(PolicyKind::kZpdes, kStateFormat).status());
-  PATHWISE_ASSIGN_OR_RETURN(uint32_t saved_window, in.U32());
+  PATHWISE_ASSIGN_OR_RETURN(const uint32_t format, in.Header(PolicyKind::kZpdes, kStateFormat));
+  const auto count = [&]() -> Result<uint64_t> {
+    if (format == 1) {
+      PATHWISE_ASSIGN_OR_RETURN(const uint32_t value, in.U32());
+      return uint64_t{value};
+    }
+    return in.Varint();
+  };
+  PATHWISE_ASSIGN_OR_RETURN(const uint64_t saved_window, count());
   if (saved_window < 2 || saved_window > 64) {
     return in.Error("window " + std::to_string(saved_window) + " outside [2, 64]");
   }
-  PATHWISE_ASSIGN_OR_RETURN(uint32_t num_arms, in.U32());
+  PATHWISE_ASSIGN_OR_RETURN(const uint64_t num_arms, count());
   // The arms come sorted by competency id; the zone keeps them by index, so they are read first
   // and sorted once rather than inserted one by one.
   struct SavedArm {
@@ -325,26 +342,53 @@ Status ZpdesPolicy::RestoreLearnerState(std::string_view learner_id, std::string
   };
   std::vector<SavedArm> saved;
   std::vector<uint8_t> outcomes;
-  saved.reserve(num_arms);
-  for (uint32_t k = 0; k < num_arms; ++k) {
-    PATHWISE_ASSIGN_OR_RETURN(std::string_view competency, in.Bytes());
-    PATHWISE_ASSIGN_OR_RETURN(uint32_t total, in.U32());
-    PATHWISE_ASSIGN_OR_RETURN(uint8_t mastered, in.U8());
-    PATHWISE_ASSIGN_OR_RETURN(uint8_t kept, in.U8());
-    if (mastered > 1) return in.Error("mastered flag " + std::to_string(mastered));
+  // Each arm takes at least 4 bytes: a count beyond what the bytes can hold is not reserved.
+  saved.reserve(std::min<uint64_t>(num_arms, bytes.size() / 4));
+  std::string arm_id;  // format 2: front-coded on the previous arm's
+  for (uint64_t k = 0; k < num_arms; ++k) {
+    std::string_view competency;
+    uint64_t total = 0;
+    uint8_t mastered = 0, kept = 0;
+    if (format == 1) {
+      PATHWISE_ASSIGN_OR_RETURN(competency, in.Bytes());
+      PATHWISE_ASSIGN_OR_RETURN(total, in.U32());
+      PATHWISE_ASSIGN_OR_RETURN(mastered, in.U8());
+      PATHWISE_ASSIGN_OR_RETURN(kept, in.U8());
+      if (mastered > 1) return in.Error("mastered flag " + std::to_string(mastered));
+    } else {
+      PATHWISE_ASSIGN_OR_RETURN(const uint64_t shared, in.Varint());
+      if (shared > arm_id.size()) {
+        return in.Error("id prefix of " + std::to_string(shared) + " bytes");
+      }
+      PATHWISE_ASSIGN_OR_RETURN(const std::string_view suffix, in.VarintBytes());
+      arm_id.resize(shared);
+      arm_id.append(suffix);
+      competency = arm_id;
+      PATHWISE_ASSIGN_OR_RETURN(total, in.Varint());
+      if (total > UINT32_MAX) return in.Error("outcome count " + std::to_string(total));
+      PATHWISE_ASSIGN_OR_RETURN(const uint8_t flags, in.U8());
+      mastered = flags & 1;
+      kept = flags >> 1;
+    }
     if (kept > saved_window || kept > total) {
       return in.Error(std::to_string(kept) + " outcomes kept of " + std::to_string(total) +
                       " with window " + std::to_string(saved_window));
     }
     const size_t first_outcome = outcomes.size();
     for (uint8_t i = 0; i < kept; ++i) {
-      PATHWISE_ASSIGN_OR_RETURN(float outcome, in.F32());
-      if (!(outcome >= 0.0f && outcome <= 1.0f)) return in.Error("outcome outside [0, 1]");
-      outcomes.push_back(QuantizeOutcome(outcome));
+      if (format == 1) {
+        PATHWISE_ASSIGN_OR_RETURN(float outcome, in.F32());
+        if (!(outcome >= 0.0f && outcome <= 1.0f)) return in.Error("outcome outside [0, 1]");
+        outcomes.push_back(QuantizeOutcome(outcome));
+      } else {
+        PATHWISE_ASSIGN_OR_RETURN(const uint8_t outcome, in.U8());
+        if (outcome > kOutcomeSteps) return in.Error("outcome outside [0, 1]");
+        outcomes.push_back(outcome);
+      }
     }
     const uint32_t c = ix.FindCompetency(competency);
     if (c == kNone) continue;  // the graph changed since the state was saved
-    saved.push_back({c, total, mastered == 1, kept, first_outcome});
+    saved.push_back({c, static_cast<uint32_t>(total), mastered == 1, kept, first_outcome});
   }
   if (!in.done()) return in.Error("unexpected bytes after the last arm");
   std::sort(saved.begin(), saved.end(),

@@ -98,7 +98,7 @@ TEST(PolicyStateTest, ZpdesRestoredStateRecommendsAsTheOriginal) {
   History(*original, "zoe", 20);
   Result<std::string> bytes = original->SaveLearnerState("zoe");
   ASSERT_OK(bytes);
-  EXPECT_EQ(bytes->rfind("zpdes/1\n", 0), 0u);
+  EXPECT_EQ(bytes->rfind("zpdes/2\n", 0), 0u);
 
   // A fresh fork with the same stream, given only the bytes, continues exactly as the original.
   std::unique_ptr<Policy> restored = prototype->Fork(3);
@@ -168,15 +168,85 @@ TEST(PolicyStateTest, ZpdesKeepsPartialCreditInTwoHundredFortieths) {
   std::unique_ptr<Policy> other = policy->Fork(1);
   ASSERT_OK(other->RestoreLearnerState("zoe", *zoe));
   EXPECT_EQ(*other->SaveLearnerState("zoe"), *zoe);
-  // The last four bytes of one arm's state are its newest outcome as a float32.
-  auto last_outcome = [](const std::string& bytes) {
-    float f;
-    std::memcpy(&f, bytes.data() + bytes.size() - sizeof(f), sizeof(f));
-    return f;
-  };
-  EXPECT_EQ(last_outcome(*zoe), 0.3f);
-  EXPECT_EQ(last_outcome(*yan), 0.3f);
+  // The last byte of one arm's state is its newest outcome in 240ths.
+  auto last_outcome = [](const std::string& bytes) { return static_cast<uint8_t>(bytes.back()); };
+  EXPECT_EQ(last_outcome(*zoe), 72);  // 0.3
+  EXPECT_EQ(last_outcome(*yan), 72);
   EXPECT_EQ(ZoneOf(*other, "zoe"), (std::set<std::string>{"b", "c", "e"}));
+}
+
+// What zpdes/1 wrote (u32 counts, float32 outcomes): stored learners stay loadable, and are written
+// back as zpdes/2, in under half the bytes.
+std::string ZpdesFormat1(bool a_mastered) {
+  std::string out = "zpdes/1\n";
+  const auto u32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  const auto f32 = [&](float v) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof(bits));
+    u32(bits);
+  };
+  u32(4);  // window
+  u32(2);  // arms
+  u32(1);
+  out += "a";
+  u32(5);  // outcomes ever observed
+  out.push_back(a_mastered ? 1 : 0);
+  out.push_back(4);  // kept, oldest first
+  for (float v : {0.0f, 1.0f, 1.0f, 0.75f}) f32(v);
+  u32(1);
+  out += "e";
+  u32(1);
+  out.push_back(0);
+  out.push_back(1);
+  f32(0.5f);
+  return out;
+}
+
+TEST(PolicyStateTest, ZpdesReadsFormatOneAndWritesFormatTwo) {
+  std::unique_ptr<Policy> policy = Make(PolicyKind::kZpdes, ZpdesOptions());
+  const std::string old = ZpdesFormat1(/*a_mastered=*/true);
+  ASSERT_OK(policy->RestoreLearnerState("zoe", old));
+  // a is ZPDES-mastered, so b and c (unlocked by it) and e (no prerequisite) are the zone.
+  EXPECT_EQ(ZoneOf(*policy, "zoe"), (std::set<std::string>{"b", "c", "e"}));
+  Result<std::string> now = policy->SaveLearnerState("zoe");
+  ASSERT_OK(now);
+  // header, window, arm count; per arm: the id (bytes shared with the previous id, length of the
+  // rest, the rest), outcomes observed, flags (kept << 1 | mastered), the outcomes kept in 240ths,
+  // oldest first.
+  const std::string expected = std::string("zpdes/2\n") + "\x04\x02" + std::string("\x00\x01", 2) +
+                               "a" + "\x05" + "\x09" + std::string("\x00\xf0\xf0\xb4", 4) +
+                               std::string("\x00\x01", 2) + "e" + "\x01" + "\x02" + "\x78";
+  EXPECT_EQ(*now, expected);
+  EXPECT_LT(2 * now->size(), old.size());
+
+  // The same learner read back from zpdes/2 is the same zone.
+  std::unique_ptr<Policy> again = policy->Fork(1);
+  ASSERT_OK(again->RestoreLearnerState("zoe", *now));
+  EXPECT_EQ(*again->SaveLearnerState("zoe"), *now);
+  ASSERT_OK(again->RestoreLearnerState("zoe", ZpdesFormat1(/*a_mastered=*/false)));
+  EXPECT_EQ(ZoneOf(*again, "zoe"), (std::set<std::string>{"a", "e"}));
+}
+
+TEST(PolicyStateTest, MalformedZpdesFormatTwoIsNamed) {
+  std::unique_ptr<Policy> zpdes = Make(PolicyKind::kZpdes, ZpdesOptions());
+  const std::string head = std::string("zpdes/2\n\x04\x01\x00\x01", 12) + "a";
+  const std::pair<std::string, std::string> cases[] = {
+      {head + "\x01\x02" + "\xf1", "outcome outside [0, 1]"},         // 241 240ths
+      {head + "\x09\x0a" + std::string(5, '\0'), "5 outcomes kept"},  // window 4
+      {head + "\x01\x04", "2 outcomes kept of 1"},
+      {head + std::string(11, '\x80'), "varint longer than 10 bytes"},
+      {std::string("zpdes/2\n\x04\x05\x00\x01", 12) + std::string("a\x00\x00", 3),
+       "truncated"},  // 5 arms, 1 given
+      {std::string("zpdes/2\n\x04\x01\x02\x01", 12) + "a", "id prefix of 2 bytes"},
+      {"zpdes/2\n\x41\x00", "window 65 outside [2, 64]"},
+  };
+  for (const auto& [bytes, what] : cases) {
+    const Status status = zpdes->RestoreLearnerState("zoe", bytes);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << what;
+    EXPECT_NE(status.message().find(what), std::string::npos) << status.message();
+  }
 }
 
 TEST(PolicyStateTest, BadBytesAreRejectedAndChangeNothing) {
@@ -184,14 +254,14 @@ TEST(PolicyStateTest, BadBytesAreRejectedAndChangeNothing) {
   ASSERT_OK(zpdes->Observe({"", "zoe", "a.1", 1.0, 0}));
   const std::string before = *zpdes->SaveLearnerState("zoe");
   for (const std::string& bad :
-       {std::string("mastery/1\n"), std::string("zpdes/2\n"), std::string("zpdes/x\n"),
+       {std::string("mastery/1\n"), std::string("zpdes/3\n"), std::string("zpdes/x\n"),
         std::string("no header"), before.substr(0, before.size() - 1), before + "x"}) {
     const Status status = zpdes->RestoreLearnerState("zoe", bad);
     EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << bad;
     EXPECT_NE(status.message().find("learner state"), std::string::npos) << status.message();
     EXPECT_EQ(*zpdes->SaveLearnerState("zoe"), before);
   }
-  EXPECT_NE(zpdes->RestoreLearnerState("zoe", "zpdes/2\n").message().find("format version"),
+  EXPECT_NE(zpdes->RestoreLearnerState("zoe", "zpdes/3\n").message().find("format version"),
             std::string::npos);
 
   // Policies without learner state save nothing and accept only nothing.

@@ -513,7 +513,7 @@ def test_engine_record_feeds_every_policy_it_serves():
     for i in range(6):
         engine.record(pw.Observation(f"z{i}", "zoe", activity, 1.0, 1000 + i))
     state = engine.save_learner_state("zpdes", "zoe")
-    assert state.startswith(b"zpdes/1\n")
+    assert state.startswith(b"zpdes/2\n")
     engine.record(pw.Observation("z0", "zoe", activity, 0.0, 2000))
     assert engine.save_learner_state("zpdes", "zoe") == state
     after = {r.competency_ids[0] for r in engine.recommend("zoe", request, policy=pw.PolicyKind.ZPDES)}
