@@ -464,42 +464,49 @@ void WriteTwoTenants(const TempDir& dir) {
 }
 
 // A tenant's id altered in its tenants row (schema version 8 on): reads by the right id find no
-// such tenant, so its data would look gone; the check at open and CheckIntegrity report the row,
-// and so does every read that goes through it (by the altered id, or the list of tenants).
+// such tenant, so its data would look gone, and a write would start the tenant anew. Every open
+// verifies the tenants rows, whatever its integrity check; altered while the store is open, reads
+// through the row (by the altered id, or the list of tenants), a write that looks the tenant up,
+// and CheckIntegrity report the row, and no second tenant of that id is made.
 TEST(SqliteIntegrityTest, DamagedTenantIdIsRefusedAtOpenAndReported) {
   TempDir dir;
   WriteTwoTenants(dir);
   EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM tenants WHERE checksum IS NULL"),
             std::vector<int64_t>{0});
   const int64_t acme = TenantPk(dir, "acme");
-  RunSql(Db(dir), "UPDATE tenants SET tenant_id = 'acmf' WHERE tenant_id = 'acme'");
   const std::string names = TenantRow("acmf", acme);
-
-  Result<std::unique_ptr<SqliteStore>> refused = SqliteStore::Open(OptionsFor(dir.path()));
-  ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
-  EXPECT_TRUE(Contains(refused.status().message(), names)) << refused.status();
-
-  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
-  ASSERT_OK(store);
-  // Only the sweep sees a row that no read by the right id reaches.
-  EXPECT_EQ((*store)->GetGraph("acme", kLatestVersion).status().code(), StatusCode::kNotFound);
-  for (const Status& read :
-       {(*store)->GetGraph("acmf", kLatestVersion).status(),
-        (*store)->GetLearner("acmf", "ann").status(), (*store)->ListTenants().status()}) {
-    EXPECT_EQ(read.code(), StatusCode::kDataLoss) << read;
-    EXPECT_TRUE(Contains(read.message(), names)) << read;
+  {
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
+    ASSERT_OK(store);
+    RunSql(Db(dir), "UPDATE tenants SET tenant_id = 'acmf' WHERE tenant_id = 'acme'");
+    // A read by the right id reaches no row; the sweep finds it.
+    EXPECT_EQ((*store)->GetGraph("acme", kLatestVersion).status().code(), StatusCode::kNotFound);
+    for (const Status& call :
+         {(*store)->GetGraph("acmf", kLatestVersion).status(),
+          (*store)->GetLearner("acmf", "ann").status(), (*store)->ListTenants().status(),
+          (*store)->PutGraph("acme", "graph v2").status()}) {
+      EXPECT_EQ(call.code(), StatusCode::kDataLoss) << call;
+      EXPECT_TRUE(Contains(call.message(), names)) << call;
+    }
+    EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM tenants"), std::vector<int64_t>{2});
+    ExpectCurriculumAndJob(**store, "globex");
+    EXPECT_OK((*store)->GetLearner("globex", "ann"));
+    const Status checked = (*store)->CheckIntegrity();
+    EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
+    EXPECT_TRUE(Contains(checked.message(), names)) << checked;
   }
-  ExpectCurriculumAndJob(**store, "globex");
-  EXPECT_OK((*store)->GetLearner("globex", "ann"));
-  const Status checked = (*store)->CheckIntegrity();
-  EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
-  EXPECT_TRUE(Contains(checked.message(), names)) << checked;
+  for (bool check_at_open : {true, false}) {
+    Result<std::unique_ptr<SqliteStore>> refused =
+        SqliteStore::Open(OptionsFor(dir.path(), check_at_open));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
+    EXPECT_TRUE(Contains(refused.status().message(), names)) << refused.status();
+  }
 }
 
 // A tenant's key altered in its tenants row: swapped with another tenant's, each tenant's reads
 // would go to the other's rows, which pass their own checksums. Every read and write through the
-// row reports it instead; the check at open and CheckIntegrity too. Moved to an unused key, the
+// row reports it instead; every open and CheckIntegrity too. Moved to an unused key, the
 // tenant's rows are out of its reads' reach (they find nothing), but writes that look the tenant up
 // first, and the sweep, report it.
 TEST(SqliteIntegrityTest, DamagedTenantKeyIsDataLossThroughTheRow) {
@@ -572,6 +579,18 @@ TEST(SqliteIntegrityTest, DamagedTenantKeyIsDataLossThroughTheRow) {
       },
   };
 
+  // Every open verifies the tenants rows (DamagedTenantIdIsRefusedAtOpenAndReported): the damage
+  // is done while the store is open, as a disk would, and the next open refuses it.
+  const auto expect_refused = [](const TempDir& dir, const std::string& names) {
+    for (bool check_at_open : {true, false}) {
+      Result<std::unique_ptr<SqliteStore>> refused =
+          SqliteStore::Open(OptionsFor(dir.path(), check_at_open));
+      ASSERT_FALSE(refused.ok());
+      EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
+      EXPECT_TRUE(Contains(refused.status().message(), names)) << refused.status();
+    }
+  };
+
   // Swapped.
   {
     TempDir dir;
@@ -579,59 +598,53 @@ TEST(SqliteIntegrityTest, DamagedTenantKeyIsDataLossThroughTheRow) {
     const int64_t acme = TenantPk(dir, "acme");
     const int64_t globex = TenantPk(dir, "globex");
     ASSERT_NE(acme, globex);
-    RunSql(Db(dir),
-           "UPDATE tenants SET tenant_pk = -tenant_pk; UPDATE tenants SET tenant_pk = "
-           "CASE tenant_pk WHEN -" +
-               std::to_string(acme) + " THEN " + std::to_string(globex) + " ELSE " +
-               std::to_string(acme) + " END");
-    ASSERT_EQ(TenantPk(dir, "acme"), globex);
-
-    Result<std::unique_ptr<SqliteStore>> refused = SqliteStore::Open(OptionsFor(dir.path()));
-    ASSERT_FALSE(refused.ok());
-    EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
-    EXPECT_TRUE(Contains(refused.status().message(), "its tenants row")) << refused.status();
-
-    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
-    ASSERT_OK(store);
-    for (const std::string tenant : {"acme", "globex"}) {
-      const std::string names = TenantRow(tenant, TenantPk(dir, tenant));
-      for (size_t i = 0; i < kReads.size() + kWrites.size(); ++i) {
-        SCOPED_TRACE(tenant + " call " + std::to_string(i));
-        const Status call = i < kReads.size() ? kReads[i](**store, tenant)
-                                              : kWrites[i - kReads.size()](**store, tenant);
-        EXPECT_EQ(call.code(), StatusCode::kDataLoss) << call;
-        EXPECT_TRUE(Contains(call.message(), names)) << call;
+    {
+      Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
+      ASSERT_OK(store);
+      RunSql(Db(dir),
+             "UPDATE tenants SET tenant_pk = -tenant_pk; UPDATE tenants SET tenant_pk = "
+             "CASE tenant_pk WHEN -" +
+                 std::to_string(acme) + " THEN " + std::to_string(globex) + " ELSE " +
+                 std::to_string(acme) + " END");
+      ASSERT_EQ(TenantPk(dir, "acme"), globex);
+      for (const std::string tenant : {"acme", "globex"}) {
+        const std::string names = TenantRow(tenant, TenantPk(dir, tenant));
+        for (size_t i = 0; i < kReads.size() + kWrites.size(); ++i) {
+          SCOPED_TRACE(tenant + " call " + std::to_string(i));
+          const Status call = i < kReads.size() ? kReads[i](**store, tenant)
+                                                : kWrites[i - kReads.size()](**store, tenant);
+          EXPECT_EQ(call.code(), StatusCode::kDataLoss) << call;
+          EXPECT_TRUE(Contains(call.message(), names)) << call;
+        }
       }
+      const Status checked = (*store)->CheckIntegrity();
+      EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
+      EXPECT_TRUE(Contains(checked.message(), "its tenants row")) << checked;
     }
-    const Status checked = (*store)->CheckIntegrity();
-    EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
-    EXPECT_TRUE(Contains(checked.message(), "its tenants row")) << checked;
+    expect_refused(dir, "its tenants row");
   }
 
   // Moved to an unused key.
   {
     TempDir dir;
     WriteTwoTenants(dir);
-    RunSql(Db(dir), "UPDATE tenants SET tenant_pk = 99 WHERE tenant_id = 'acme'");
     const std::string names = TenantRow("acme", 99);
-
-    Result<std::unique_ptr<SqliteStore>> refused = SqliteStore::Open(OptionsFor(dir.path()));
-    ASSERT_FALSE(refused.ok());
-    EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
-    EXPECT_TRUE(Contains(refused.status().message(), names)) << refused.status();
-
-    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
-    ASSERT_OK(store);
-    for (size_t i = 0; i < kWrites.size(); ++i) {
-      SCOPED_TRACE("write " + std::to_string(i));
-      const Status write = kWrites[i](**store, "acme");
-      EXPECT_EQ(write.code(), StatusCode::kDataLoss) << write;
-      EXPECT_TRUE(Contains(write.message(), names)) << write;
+    {
+      Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
+      ASSERT_OK(store);
+      RunSql(Db(dir), "UPDATE tenants SET tenant_pk = 99 WHERE tenant_id = 'acme'");
+      for (size_t i = 0; i < kWrites.size(); ++i) {
+        SCOPED_TRACE("write " + std::to_string(i));
+        const Status write = kWrites[i](**store, "acme");
+        EXPECT_EQ(write.code(), StatusCode::kDataLoss) << write;
+        EXPECT_TRUE(Contains(write.message(), names)) << write;
+      }
+      ExpectCurriculumAndJob(**store, "globex");
+      const Status checked = (*store)->CheckIntegrity();
+      EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
+      EXPECT_TRUE(Contains(checked.message(), names)) << checked;
     }
-    ExpectCurriculumAndJob(**store, "globex");
-    const Status checked = (*store)->CheckIntegrity();
-    EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
-    EXPECT_TRUE(Contains(checked.message(), names)) << checked;
+    expect_refused(dir, names);
   }
 }
 
