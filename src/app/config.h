@@ -101,6 +101,7 @@ struct ServerConfig {
   /// --data-checksums) and the memory store has nothing to check.
   std::string integrity_check = "quick";
   /// Seconds between two checks of the running store; 0: only the one at start. In [0, 31536000].
+  /// Either way a check also runs as soon as a call meets damage (a row failing its checksum).
   double integrity_check_interval_seconds = 3600.0;
   /// Seconds between two compactions of the learners' state in memory (Tenant::CompactMemory):
   /// state grown by recording holds about a fifth more than the same state restored at a start,

@@ -1,7 +1,11 @@
 #include "service/server.h"
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -163,6 +167,10 @@ struct PathwiseServer::Impl {
   // (see ServerConfig).
   std::thread integrity_checker;
   std::condition_variable integrity_cv;  // woken by shutdown
+  // Set by the store's damage observer when a call met damage: the next check runs within a
+  // second rather than at its time. A flag shared with the observer, which is all it touches, since
+  // a store kept alive for a fit that did not stop (Shutdown) outlives this Impl.
+  std::shared_ptr<std::atomic<bool>> damage_met = std::make_shared<std::atomic<bool>>(false);
 
   std::mutex mu;
   std::condition_variable done_cv;
@@ -171,19 +179,27 @@ struct PathwiseServer::Impl {
   Status close_status;
 
   // Until shutdown: checks the store, then waits an interval (none: the first check is the only
-  // one); damage turns health NOT_SERVING for good (the store itself then answers every call with
-  // the damage, DATA_LOSS). A check under way when the server shuts down is waited for.
+  // one) or until a call meets damage; damage turns health NOT_SERVING for good (the store itself
+  // then answers every call with the damage, DATA_LOSS). A check under way when the server shuts
+  // down is waited for.
   void CheckIntegrityPeriodically() {
     const double every = config.integrity_check_interval_seconds;
     const auto interval =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(every));
+    constexpr std::chrono::milliseconds kDamagePoll(1000);
     std::unique_lock<std::mutex> lock(mu);
     for (bool first = true;; first = false) {
-      if (!first &&
-          (every <= 0 || integrity_cv.wait_for(lock, interval, [this] { return shutting_down; }))) {
-        return;
+      const auto due = std::chrono::steady_clock::now() + interval;
+      while (!first && !shutting_down && !damage_met->load()) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            due - std::chrono::steady_clock::now());
+        if (every > 0 && left.count() <= 0) break;
+        integrity_cv.wait_for(lock, every > 0 ? std::min(left, kDamagePoll) : kDamagePoll);
       }
       if (shutting_down) return;
+      if (damage_met->exchange(false)) {
+        app::LogLine(app::LogLevel::kWarning, "a call met damage: checking the store now");
+      }
       lock.unlock();
       const auto started = std::chrono::steady_clock::now();
       const Status checked = store->CheckIntegrity();
@@ -220,6 +236,10 @@ Result<std::unique_ptr<PathwiseServer>> PathwiseServer::Start(
     app::ServerMetrics* metrics = impl->metrics.get();
     impl->store->SetCommitObserver(
         [metrics](const store::CommitReport& report) { metrics->RecordCommit(report); });
+  }
+  if (impl->config.integrity_check != "off") {
+    impl->store->SetDamageObserver(
+        [damage_met = impl->damage_met](const Status&) { damage_met->store(true); });
   }
   impl->tenants = std::make_unique<app::TenantRegistry>(impl->config.tenants, impl->store.get(),
                                                         &impl->config.limits);

@@ -144,6 +144,11 @@ struct CommitReport {
 /// thread; it must be cheap and must not call the store.
 using CommitObserver = std::function<void(const CommitReport&)>;
 
+/// Told of every call that met damage (DataLoss from a read or a write; not CheckIntegrity, whose
+/// caller has the answer), with that status. Runs on the calling thread; it must be cheap and must
+/// not call the store.
+using DamageObserver = std::function<void(const Status&)>;
+
 /// A change that another process committed to the store, as LearnerStore::WatchChanges reports it.
 struct StoreChange {
   enum class Kind {
@@ -425,6 +430,11 @@ class LearnerStore {
   /// threads.
   void SetCommitObserver(CommitObserver observer) { commit_observer_ = std::move(observer); }
 
+  /// Sets who is told of damage (none by default): pathwised checks the whole store at once when a
+  /// call meets damage, rather than at its next scheduled check. Call before the store is shared
+  /// between threads.
+  void SetDamageObserver(DamageObserver observer) { damage_observer_ = std::move(observer); }
+
  protected:
   LearnerStore() = default;
 
@@ -491,6 +501,17 @@ class LearnerStore {
   // Unavailable once closed, the damage found once damaged, else OK.
   Status CheckUsable() const;
 
+  // `result`, after telling the damage observer when it is DataLoss.
+  Status Watch(Status result) const {
+    if (result.code() == StatusCode::kDataLoss && damage_observer_) damage_observer_(result);
+    return result;
+  }
+  template <typename T>
+  Result<T> Watch(Result<T> result) const {
+    if (!result.ok()) (void)Watch(result.status());
+    return result;
+  }
+
   // Set by the first Close. Calls that start later fail without reaching the implementation.
   std::atomic<bool> closed_{false};
   // Set when CheckIntegrity found damage; damage_ (under damage_mu_) says what.
@@ -498,6 +519,7 @@ class LearnerStore {
   mutable std::mutex damage_mu_;
   Status damage_;
   CommitObserver commit_observer_;
+  DamageObserver damage_observer_;
 };
 
 }  // namespace pathwise::store

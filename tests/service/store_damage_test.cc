@@ -40,6 +40,23 @@ void DamageLearnerRow(const std::string& db_path, const std::string& learner) {
   sqlite3_close(db);
 }
 
+// Damage to a learner's event chunks, which ExportEvents reads from the store on every call.
+void DamageEventChunks(const std::string& db_path, const std::string& learner) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 10000);
+  const std::string sql =
+      "UPDATE event_chunks SET events = x'00' WHERE learner_pk = "
+      "(SELECT learner_pk FROM learners WHERE learner_id = '" +
+      learner + "')";
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+      << (error != nullptr ? error : "");
+  EXPECT_GT(sqlite3_changes(db), 0);
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
 void RecordSome(Stubs& stubs) {
   v1::RecordEventsRequest batch;
   for (int i = 0; i < 20; ++i) {
@@ -124,6 +141,48 @@ TEST(StoreDamageTest, DamageFoundWhileServingTurnsHealthNotServingAndReadsDataLo
   std::string report;
   child.Stop(15.0, &report);
   EXPECT_NE(ReadFile(log).find("store damaged"), std::string::npos);
+}
+
+// With the next scheduled check an hour away (the default interval), a call that meets damage
+// starts the check at once: health turns NOT_SERVING without waiting for the schedule.
+TEST(StoreDamageTest, DamageMetByACallStartsTheCheckAtOnce) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data", log = dir.path() + "/pathwised.log";
+  ChildServer child({"--data-dir", data}, log, {"--integrity-check-interval-seconds", "3600"});
+  ASSERT_TRUE(child.started()) << child.start_status();
+  auto channel = grpc::CreateChannel(child.address(), grpc::InsecureChannelCredentials());
+  Stubs stubs(channel);
+  PutGraphOrFail(stubs, kKeyA, ChainGraph());
+  RecordSome(stubs);
+  // The check at start is done before the damage (it is logged once it has run).
+  while (ReadFile(log).find("store integrity checked") == std::string::npos) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  DamageEventChunks(data + "/pathwise.db", "ann");
+  Result<std::string> health = CheckHealth(channel);
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(*health, "SERVING");
+
+  grpc::Status exported;
+  EXPECT_TRUE(ExportEvents(stubs, kKeyA, "ann", &exported).empty());
+  EXPECT_EQ(exported.error_code(), grpc::StatusCode::DATA_LOSS) << exported.error_message();
+  // Checked within about a second of the call; a minute is far beyond that, and far short of
+  // the hour the schedule would take.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  health = CheckHealth(channel);
+  while (health.ok() && *health == "SERVING" && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    health = CheckHealth(channel);
+  }
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(*health, "NOT_SERVING");
+  EXPECT_TRUE(ExportEvents(stubs, kKeyA, "bob", &exported).empty());
+  EXPECT_EQ(exported.error_code(), grpc::StatusCode::DATA_LOSS) << exported.error_message();
+  std::string report;
+  child.Stop(15.0, &report);
+  const std::string logged = ReadFile(log);
+  EXPECT_NE(logged.find("a call met damage: checking the store now"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("store damaged"), std::string::npos) << logged;
 }
 
 }  // namespace
