@@ -2,6 +2,7 @@
 // store that fails its integrity check, and when the scheduled check finds damage in a running
 // store, health turns NOT_SERVING and the calls that read the store get DATA_LOSS, not the data.
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -28,33 +29,45 @@ using testing::Stubs;
 using testing::TempDir;
 
 // Another process's write to the database: what damage to a row's bytes looks like to the server.
-void DamageLearnerRow(const std::string& db_path, const std::string& learner) {
+// Returns the rows changed.
+int WriteFromAnotherProcess(const std::string& db_path, const std::string& sql) {
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
   sqlite3_busy_timeout(db, 10000);
-  const std::string sql = "UPDATE learners SET states = x'' WHERE learner_id = '" + learner + "'";
   char* error = nullptr;
   EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
       << (error != nullptr ? error : "");
+  const int changed = sqlite3_changes(db);
   sqlite3_free(error);
   sqlite3_close(db);
+  return changed;
+}
+
+void DamageLearnerRow(const std::string& db_path, const std::string& learner) {
+  EXPECT_EQ(WriteFromAnotherProcess(
+                db_path, "UPDATE learners SET states = x'' WHERE learner_id = '" + learner + "'"),
+            1);
 }
 
 // Damage to a learner's event chunks, which ExportEvents reads from the store on every call.
 void DamageEventChunks(const std::string& db_path, const std::string& learner) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 10000);
-  const std::string sql =
-      "UPDATE event_chunks SET events = x'00' WHERE learner_pk = "
-      "(SELECT learner_pk FROM learners WHERE learner_id = '" +
-      learner + "')";
-  char* error = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
-      << (error != nullptr ? error : "");
-  EXPECT_GT(sqlite3_changes(db), 0);
-  sqlite3_free(error);
-  sqlite3_close(db);
+  EXPECT_GT(WriteFromAnotherProcess(db_path,
+                                    "UPDATE event_chunks SET events = x'00' WHERE learner_pk = "
+                                    "(SELECT learner_pk FROM learners WHERE learner_id = '" +
+                                        learner + "')"),
+            0);
+}
+
+// Health once it is no longer SERVING, or once `give_up` has passed.
+Result<std::string> HealthAfterServing(
+    const std::shared_ptr<grpc::Channel>& channel,
+    std::chrono::steady_clock::time_point give_up = std::chrono::steady_clock::time_point::max()) {
+  Result<std::string> health = CheckHealth(channel);
+  while (health.ok() && *health == "SERVING" && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    health = CheckHealth(channel);
+  }
+  return health;
 }
 
 void RecordSome(Stubs& stubs) {
@@ -88,11 +101,7 @@ TEST(StoreDamageTest, ADamagedStoreIsFoundByTheCheckAtStart) {
   ASSERT_TRUE(damaged.started()) << damaged.start_status();
   auto channel = grpc::CreateChannel(damaged.address(), grpc::InsecureChannelCredentials());
   // Bounded by the test's timeout, not timed.
-  Result<std::string> health = CheckHealth(channel);
-  while (health.ok() && *health == "SERVING") {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    health = CheckHealth(channel);
-  }
+  Result<std::string> health = HealthAfterServing(channel);
   ASSERT_TRUE(health.ok()) << health.status();
   EXPECT_EQ(*health, "NOT_SERVING");
   Stubs stubs(channel);
@@ -122,11 +131,7 @@ TEST(StoreDamageTest, DamageFoundWhileServingTurnsHealthNotServingAndReadsDataLo
 
   DamageLearnerRow(data + "/pathwise.db", "ann");
   // The next scheduled check finds it; the wait is bounded by the test's timeout, not timed.
-  Result<std::string> health = CheckHealth(channel);
-  while (health.ok() && *health == "SERVING") {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    health = CheckHealth(channel);
-  }
+  Result<std::string> health = HealthAfterServing(channel);
   ASSERT_TRUE(health.ok()) << health.status();
   EXPECT_EQ(*health, "NOT_SERVING");
   EXPECT_TRUE(ExportEvents(stubs, kKeyA, "bob", &exported).empty());
@@ -168,12 +173,7 @@ TEST(StoreDamageTest, DamageMetByACallStartsTheCheckAtOnce) {
   EXPECT_EQ(exported.error_code(), grpc::StatusCode::DATA_LOSS) << exported.error_message();
   // Checked within about a second of the call; a minute is far beyond that, and far short of
   // the hour the schedule would take.
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  health = CheckHealth(channel);
-  while (health.ok() && *health == "SERVING" && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    health = CheckHealth(channel);
-  }
+  health = HealthAfterServing(channel, std::chrono::steady_clock::now() + std::chrono::seconds(60));
   ASSERT_TRUE(health.ok()) << health.status();
   EXPECT_EQ(*health, "NOT_SERVING");
   EXPECT_TRUE(ExportEvents(stubs, kKeyA, "bob", &exported).empty());

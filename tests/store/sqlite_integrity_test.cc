@@ -463,6 +463,17 @@ void WriteTwoTenants(const TempDir& dir) {
   }
 }
 
+// Opening the store refuses the damage `names` names, with the integrity check at open or without.
+void ExpectRefusedAtEveryOpen(const TempDir& dir, const std::string& names) {
+  for (bool check_at_open : {true, false}) {
+    Result<std::unique_ptr<SqliteStore>> refused =
+        SqliteStore::Open(OptionsFor(dir.path(), check_at_open));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
+    EXPECT_TRUE(Contains(refused.status().message(), names)) << refused.status();
+  }
+}
+
 // A tenant's id altered in its tenants row (schema version 8 on): reads by the right id find no
 // such tenant, so its data would look gone, and a write would start the tenant anew. Every open
 // verifies the tenants rows, whatever its integrity check; altered while the store is open, reads
@@ -495,13 +506,7 @@ TEST(SqliteIntegrityTest, DamagedTenantIdIsRefusedAtOpenAndReported) {
     EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
     EXPECT_TRUE(Contains(checked.message(), names)) << checked;
   }
-  for (bool check_at_open : {true, false}) {
-    Result<std::unique_ptr<SqliteStore>> refused =
-        SqliteStore::Open(OptionsFor(dir.path(), check_at_open));
-    ASSERT_FALSE(refused.ok());
-    EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
-    EXPECT_TRUE(Contains(refused.status().message(), names)) << refused.status();
-  }
+  ExpectRefusedAtEveryOpen(dir, names);
 }
 
 // A tenant's key altered in its tenants row: swapped with another tenant's, each tenant's reads
@@ -581,15 +586,6 @@ TEST(SqliteIntegrityTest, DamagedTenantKeyIsDataLossThroughTheRow) {
 
   // Every open verifies the tenants rows (DamagedTenantIdIsRefusedAtOpenAndReported): the damage
   // is done while the store is open, as a disk would, and the next open refuses it.
-  const auto expect_refused = [](const TempDir& dir, const std::string& names) {
-    for (bool check_at_open : {true, false}) {
-      Result<std::unique_ptr<SqliteStore>> refused =
-          SqliteStore::Open(OptionsFor(dir.path(), check_at_open));
-      ASSERT_FALSE(refused.ok());
-      EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
-      EXPECT_TRUE(Contains(refused.status().message(), names)) << refused.status();
-    }
-  };
 
   // Swapped.
   {
@@ -621,7 +617,7 @@ TEST(SqliteIntegrityTest, DamagedTenantKeyIsDataLossThroughTheRow) {
       EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
       EXPECT_TRUE(Contains(checked.message(), "its tenants row")) << checked;
     }
-    expect_refused(dir, "its tenants row");
+    ExpectRefusedAtEveryOpen(dir, "its tenants row");
   }
 
   // Moved to an unused key.
@@ -644,7 +640,7 @@ TEST(SqliteIntegrityTest, DamagedTenantKeyIsDataLossThroughTheRow) {
       EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
       EXPECT_TRUE(Contains(checked.message(), names)) << checked;
     }
-    expect_refused(dir, names);
+    ExpectRefusedAtEveryOpen(dir, names);
   }
 }
 
