@@ -22,7 +22,8 @@
 // runs one half only: tune with --split dev, so that held-out results are not seen while choosing.
 // --progress-weight W and --stall-min-attempts N set those MasteryPolicyOptions of the mastery
 // policy for an experiment (the baselines do not read them); --mastery NAME=VALUE (repeatable) sets
-// any numeric one, e.g. --mastery advance_threshold=0.9.
+// any numeric one, e.g. --mastery advance_threshold=0.9. --fit-pilot N fits the deployed model on a
+// pilot of N other learners of each world (FitOnPilot) instead of the population parameters.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -40,9 +41,11 @@
 #include <vector>
 
 #include <pathwise/competency_graph.h>
+#include <pathwise/fit.h>
 #include <pathwise/io/graph_import.h>
 #include <pathwise/io/graph_json.h>
 #include <pathwise/io/simulation_io.h>
+#include <pathwise/response_log.h>
 #include <pathwise/simulator.h>
 
 #include "mastery_setting.h"
@@ -327,11 +330,42 @@ struct Options {
   double soft_min_readiness = -1.0;  // < 0: the library's default
   std::string split;                 // run only this half ("dev" or "heldout"); empty: both
   std::vector<std::pair<std::string, double>> mastery_settings;  // --mastery NAME=VALUE
+  int fit_pilot = 0;  // > 0: the deployed model is fitted on a pilot of this many learners
 };
 
 int Fail(const std::string& message) {
   std::cerr << "FAILED: " << message << "\n";
   return 1;
+}
+
+// The deployed model fitted on a pilot, as a platform fits its model on its own logs before it
+// serves the learners it reports on: `learners` other learners of the same world (another seed)
+// taught by the default policy on the population model, every answer logged against the
+// activity's competencies and fitted with FitBkt's defaults.
+pathwise::Result<pathwise::BktModel> FitOnPilot(const CompetencyGraph& graph,
+                                                pathwise::SimulationOptions sim, int learners) {
+  sim.policies = {pathwise::PolicyKind::kMastery};
+  sim.learners = learners;
+  sim.trace_learners = learners;
+  sim.seed ^= 0x9e3779b97f4a7c15ULL;
+  sim.online_model.reset();
+  PATHWISE_ASSIGN_OR_RETURN(std::unique_ptr<pathwise::Simulation> pilot,
+                            pathwise::Simulation::Create(graph, sim));
+  PATHWISE_ASSIGN_OR_RETURN(pathwise::SimulationResult run, pilot->Run());
+  pathwise::ResponseLog log;
+  for (const pathwise::LearnerTrace& trace : run.traces) {
+    const std::string learner = "pilot" + std::to_string(trace.learner);
+    for (const pathwise::TraceStep& step : trace.steps) {
+      const pathwise::Activity* activity = graph.FindActivity(step.activity_id);
+      if (activity == nullptr) return pathwise::Status::Internal("no activity " + step.activity_id);
+      for (const pathwise::PracticedCompetency& q : activity->competencies)
+        log.AddRow(learner, q.competency_id, step.activity_id, step.correct);
+    }
+  }
+  pathwise::FitOptions fit;
+  fit.threads = sim.threads;
+  PATHWISE_ASSIGN_OR_RETURN(pathwise::FitResult fitted, pathwise::FitBkt(log, fit));
+  return fitted.model;
 }
 
 }  // namespace
@@ -363,6 +397,8 @@ int main(int argc, char** argv) {
       options.individual_pace = true;
     } else if (arg == "--true-pace") {
       options.true_pace = true;
+    } else if (arg == "--fit-pilot") {
+      options.fit_pilot = std::atoi(value().c_str());
     } else if (arg == "--world") {
       options.world = value();
     } else if (arg == "--trace") {
@@ -496,7 +532,13 @@ int main(int argc, char** argv) {
     sim.tracker_knows_true_pace = options.true_pace;
     sim.trace_learners = options.trace;
     // The deployed system's model: the population's BKT parameters, which know nothing of the
-    // learner model's kind, content quality or answer noise.
+    // learner model's kind, content quality or answer noise; or, with --fit-pilot, fitted on a
+    // pilot's answers.
+    if (options.fit_pilot > 0) {
+      auto fitted = FitOnPilot(graphs[world.graph].graph, sim, options.fit_pilot);
+      if (!fitted.ok()) return Fail(world.name + ": pilot: " + fitted.status().ToString());
+      sim.online_model = std::move(fitted).value();
+    }
     auto simulation = pathwise::Simulation::Create(graphs[world.graph].graph, sim);
     if (!simulation.ok()) return Fail(world.name + ": " + simulation.status().ToString());
     std::vector<pathwise::SimulatedPolicy> policies = (*simulation)->DefaultPolicies();
