@@ -21,9 +21,9 @@ Result<StoredLearner> DecodeLearner(std::string learner_id, uint64_t version,
 Result<std::string> MergeEncodedStates(std::string_view stored,
                                        const std::vector<MasteryEstimate>& updates,
                                        std::string_view learner_id) {
-  Result<std::string> merged = EncodeMergedStates(stored, updates);
-  if (!merged.ok()) return LearnerContext(merged.status(), learner_id);
-  return merged;
+  Result<std::vector<MasteryEstimate>> decoded = DecodeStates(stored);
+  if (!decoded.ok()) return LearnerContext(decoded.status(), learner_id);
+  return EncodeStates(MergeStates(std::move(decoded).value(), updates));
 }
 
 bool ChangesLearner(const LearnerUpdate& update, bool records_events) {

@@ -133,233 +133,112 @@ std::string_view ByteReader::Text() {
   return text;
 }
 
-StatesEncoder::StatesEncoder(size_t expected) { body_.reserve(expected * 32); }
-
-void StatesEncoder::Add(const MasteryEstimate& state) {
-  std::string& out = body_;
-  // Front coding: sorted ids of one curriculum share long prefixes ("fractions.add.1",
-  // "fractions.add.2"), so most of each id is the previous one's.
-  const std::string_view id = state.competency_id;
-  size_t shared = 0;
-  while (shared < previous_.size() && shared < id.size() && previous_[shared] == id[shared]) {
-    ++shared;
-  }
-  PutVarint(out, shared);
-  PutText(out, id.substr(shared));
-  previous_.assign(id);  // reuses its room: no allocation once it holds the longest id
-  ++count_;
-  // The odds when they are the state behind p_learned and log_odds (what the tracker hands over:
-  // a tracker restored from them carries on bit for bit), else the log-odds when they are the
-  // state behind p_learned, else the probability alone (a caller that filled in p_learned only).
-  const Odds odds{state.odds_scale, state.odds_exponent};
-  const bool has_odds =
-      !std::isnan(state.odds_scale) && IsCarriedOdds(state.odds_scale, state.odds_exponent) &&
-      odds.mastery() == state.p_learned && SameBits(odds.log_odds(), state.log_odds);
-  const bool has_log_odds = !has_odds && !std::isnan(state.log_odds) &&
-                            MasteryFromLogOdds(state.log_odds) == state.p_learned;
-  PutDouble(out, has_odds ? state.odds_scale : has_log_odds ? state.log_odds : state.p_learned);
-  PutVarint(out, state.opportunities);
-  PutZigzag(out, state.last_practiced_ms);
-  const bool has_recent_answers = state.recent_answers >= 0 && state.recent_answers <= 0xff;
-  out.push_back(static_cast<char>((state.mastered ? kMasteredBit : 0) |
-                                  (has_log_odds ? kLogOddsBit : 0) | (has_odds ? kOddsBit : 0) |
-                                  (has_recent_answers ? kRecentAnswersBit : 0)));
-  if (has_odds) PutZigzag(out, state.odds_exponent);
-  if (has_recent_answers) out.push_back(static_cast<char>(state.recent_answers));
-}
-
-void StatesEncoder::AddEncoded(std::string_view id, std::string_view rest) {
-  size_t shared = 0;
-  while (shared < previous_.size() && shared < id.size() && previous_[shared] == id[shared]) {
-    ++shared;
-  }
-  PutVarint(body_, shared);
-  PutText(body_, id.substr(shared));
-  previous_.assign(id);
-  ++count_;
-  body_.append(rest.data(), rest.size());
-}
-
-std::string StatesEncoder::Finish() {
+std::string EncodeStates(const std::vector<MasteryEstimate>& sorted_states) {
   std::string out;
-  out.reserve(11 + body_.size());
+  out.reserve(2 + sorted_states.size() * 32);
   out.push_back(static_cast<char>(kStateFormat));
-  PutVarint(out, count_);
-  out += body_;
+  PutVarint(out, sorted_states.size());
+  std::string_view previous;
+  for (const MasteryEstimate& state : sorted_states) {
+    // Front coding: sorted ids of one curriculum share long prefixes ("fractions.add.1",
+    // "fractions.add.2"), so most of each id is the previous one's.
+    const std::string_view id = state.competency_id;
+    size_t shared = 0;
+    while (shared < previous.size() && shared < id.size() && previous[shared] == id[shared]) {
+      ++shared;
+    }
+    PutVarint(out, shared);
+    PutText(out, id.substr(shared));
+    previous = id;
+    // The odds when they are the state behind p_learned and log_odds (what the tracker hands over:
+    // a tracker restored from them carries on bit for bit), else the log-odds when they are the
+    // state behind p_learned, else the probability alone (a caller that filled in p_learned only).
+    const Odds odds{state.odds_scale, state.odds_exponent};
+    const bool has_odds =
+        !std::isnan(state.odds_scale) && IsCarriedOdds(state.odds_scale, state.odds_exponent) &&
+        odds.mastery() == state.p_learned && SameBits(odds.log_odds(), state.log_odds);
+    const bool has_log_odds = !has_odds && !std::isnan(state.log_odds) &&
+                              MasteryFromLogOdds(state.log_odds) == state.p_learned;
+    PutDouble(out, has_odds ? state.odds_scale : has_log_odds ? state.log_odds : state.p_learned);
+    PutVarint(out, state.opportunities);
+    PutZigzag(out, state.last_practiced_ms);
+    const bool has_recent_answers = state.recent_answers >= 0 && state.recent_answers <= 0xff;
+    out.push_back(static_cast<char>((state.mastered ? kMasteredBit : 0) |
+                                    (has_log_odds ? kLogOddsBit : 0) | (has_odds ? kOddsBit : 0) |
+                                    (has_recent_answers ? kRecentAnswersBit : 0)));
+    if (has_odds) PutZigzag(out, state.odds_exponent);
+    if (has_recent_answers) out.push_back(static_cast<char>(state.recent_answers));
+  }
   return out;
 }
 
-std::string EncodeStates(const std::vector<MasteryEstimate>& sorted_states) {
-  StatesEncoder encoder(sorted_states.size());
-  for (const MasteryEstimate& state : sorted_states) encoder.Add(state);
-  return encoder.Finish();
-}
-
-Result<StatesDecoder> StatesDecoder::Open(std::string_view bytes) {
-  StatesDecoder decoder(bytes);
-  if (bytes.empty()) return decoder;
-  ByteReader& reader = decoder.reader_;
+Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes) {
+  std::vector<MasteryEstimate> states;
+  if (bytes.empty()) return states;
+  ByteReader reader(bytes);
   const uint8_t format = reader.Byte();
   if (format < kStateFormatProbabilityOnly || format > kStateFormat || !reader.ok()) {
     return CorruptBlob("learner state (format)");
   }
-  decoder.current_format_ = format == kStateFormat;
-  decoder.max_flags_ = format == kStateFormat
-                           ? (kMasteredBit | kLogOddsBit | kOddsBit | kRecentAnswersBit)
-                       : format == kStateFormatOdds    ? (kMasteredBit | kLogOddsBit | kOddsBit)
-                       : format == kStateFormatLogOdds ? (kMasteredBit | kLogOddsBit)
-                                                       : kMasteredBit;
-  decoder.count_ = reader.Varint();
-  if (!reader.ok() || decoder.count_ > bytes.size()) return CorruptBlob("learner state (count)");
-  return decoder;
-}
-
-Status StatesDecoder::Parse(std::string* id, RawState* raw) {
-  ByteReader& reader = reader_;
-  const uint64_t shared = reader.Varint();
-  if (!reader.ok() || shared > (decoded_ == 0 ? 0 : id->size())) {
-    return CorruptBlob("learner state (competency id prefix)");
-  }
-  id->resize(static_cast<size_t>(shared));
-  *id += reader.Text();
-  ++decoded_;
-  if (!IsValidUtf8(*id)) return CorruptBlob("learner state (competency id)");
-  const size_t rest_begin = reader.position();
-  raw->value = reader.Double();
-  const uint64_t opportunities = reader.Varint();
-  raw->opportunities = static_cast<uint32_t>(opportunities);
-  raw->last_practiced_ms = reader.ZigzagVarint();
-  raw->flags = reader.Byte();
-  if (!reader.ok() || raw->flags > max_flags_ || opportunities > UINT32_MAX) {
-    return CorruptBlob("learner state (truncated)");
-  }
-  if ((raw->flags & (kLogOddsBit | kOddsBit)) == (kLogOddsBit | kOddsBit)) {
-    return CorruptBlob("learner state (flags)");
-  }
-  if ((raw->flags & kOddsBit) != 0) {
-    raw->exponent = reader.ZigzagVarint();
-    if (!reader.ok() || !IsCarriedOdds(raw->value, raw->exponent)) {
-      return CorruptBlob("learner state (odds)");
+  const uint8_t max_flags = format == kStateFormat
+                                ? (kMasteredBit | kLogOddsBit | kOddsBit | kRecentAnswersBit)
+                            : format == kStateFormatOdds ? (kMasteredBit | kLogOddsBit | kOddsBit)
+                            : format == kStateFormatLogOdds ? (kMasteredBit | kLogOddsBit)
+                                                            : kMasteredBit;
+  const uint64_t count = reader.Varint();
+  if (!reader.ok() || count > bytes.size()) return CorruptBlob("learner state (count)");
+  states.reserve(static_cast<size_t>(count));
+  for (uint64_t i = 0; i < count; ++i) {
+    MasteryEstimate state;
+    const uint64_t shared = reader.Varint();
+    if (!reader.ok() || shared > (i == 0 ? 0 : states.back().competency_id.size())) {
+      return CorruptBlob("learner state (competency id prefix)");
     }
-  } else if ((raw->flags & kLogOddsBit) != 0) {
-    if (std::isnan(raw->value)) return CorruptBlob("learner state (log-odds)");
-  } else if (!(raw->value >= 0.0 && raw->value <= 1.0)) {
-    return CorruptBlob("learner state (probability)");
-  }
-  if ((raw->flags & kRecentAnswersBit) != 0) {
-    raw->recent_answers = reader.Byte();
-    const uint32_t answers = std::min<uint32_t>(raw->opportunities, 8);
-    if (!reader.ok() || (answers < 8 && (raw->recent_answers >> answers) != 0)) {
-      return CorruptBlob("learner state (recent answers)");
+    if (shared > 0) state.competency_id = states.back().competency_id.substr(0, shared);
+    state.competency_id += reader.Text();
+    if (!IsValidUtf8(state.competency_id)) return CorruptBlob("learner state (competency id)");
+    const double value = reader.Double();
+    const uint64_t opportunities = reader.Varint();
+    state.opportunities = static_cast<uint32_t>(opportunities);
+    state.last_practiced_ms = reader.ZigzagVarint();
+    const uint8_t flags = reader.Byte();
+    if (!reader.ok() || flags > max_flags || opportunities > UINT32_MAX) {
+      return CorruptBlob("learner state (truncated)");
     }
-  }
-  raw->rest = bytes_.substr(rest_begin, reader.position() - rest_begin);
-  return Status::Ok();
-}
-
-Status StatesDecoder::Next(MasteryEstimate* state) {
-  // The previous state's id is the prefix's source; its room is kept for this one.
-  std::string id = std::move(state->competency_id);
-  *state = MasteryEstimate{};
-  RawState raw;
-  const Status parsed = Parse(&id, &raw);
-  state->competency_id = std::move(id);
-  PATHWISE_RETURN_IF_ERROR(parsed);
-  state->opportunities = raw.opportunities;
-  state->last_practiced_ms = raw.last_practiced_ms;
-  if ((raw.flags & kOddsBit) != 0) {
-    const Odds odds{raw.value, static_cast<int32_t>(raw.exponent)};
-    state->odds_scale = odds.scale;
-    state->odds_exponent = odds.exponent;
-    state->log_odds = odds.log_odds();
-    state->p_learned = odds.mastery();
-  } else if ((raw.flags & kLogOddsBit) != 0) {
-    state->log_odds = raw.value;
-    state->p_learned = MasteryFromLogOdds(raw.value);
-  } else {
-    state->p_learned = raw.value;
-    state->log_odds = LogOddsOfStoredProbability(raw.value);
-  }
-  state->mastered = (raw.flags & kMasteredBit) != 0;
-  if ((raw.flags & kRecentAnswersBit) != 0) state->recent_answers = raw.recent_answers;
-  return Status::Ok();
-}
-
-Status StatesDecoder::NextEncoded(std::string* id, std::string_view* rest) {
-  RawState raw;
-  PATHWISE_RETURN_IF_ERROR(Parse(id, &raw));
-  *rest = raw.rest;
-  return Status::Ok();
-}
-
-Status StatesDecoder::Finish() const {
-  if (!bytes_.empty() && !reader_.done()) return CorruptBlob("learner state (trailing bytes)");
-  return Status::Ok();
-}
-
-Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes) {
-  PATHWISE_ASSIGN_OR_RETURN(StatesDecoder decoder, StatesDecoder::Open(bytes));
-  std::vector<MasteryEstimate> states(static_cast<size_t>(decoder.count()));
-  for (size_t i = 0; i < states.size(); ++i) {
-    // Each state starts from the previous one's id (the front coding's prefix).
-    if (i > 0) states[i].competency_id = states[i - 1].competency_id;
-    PATHWISE_RETURN_IF_ERROR(decoder.Next(&states[i]));
-  }
-  PATHWISE_RETURN_IF_ERROR(decoder.Finish());
-  return states;
-}
-
-Result<std::string> EncodeMergedStates(std::string_view stored,
-                                       const std::vector<MasteryEstimate>& updates) {
-  std::vector<const MasteryEstimate*> sorted_updates;
-  sorted_updates.reserve(updates.size());
-  for (const MasteryEstimate& update : updates) sorted_updates.push_back(&update);
-  std::sort(sorted_updates.begin(), sorted_updates.end(),
-            [](const MasteryEstimate* a, const MasteryEstimate* b) {
-              return a->competency_id < b->competency_id;
-            });
-  PATHWISE_ASSIGN_OR_RETURN(StatesDecoder decoder, StatesDecoder::Open(stored));
-  StatesEncoder encoder(static_cast<size_t>(decoder.count()) + updates.size());
-  // One stored state at a time. In the current format a stored state that no update replaces is
-  // checked and copied as it is encoded (only its id is front-coded again), without deriving its
-  // probability and log-odds twice: this runs for every learner of every committed batch. Older
-  // formats are decoded and encoded anew, which upgrades them.
-  const bool copy_encoded = decoder.current_format();
-  MasteryEstimate current;
-  std::string_view current_rest;
-  uint64_t left = decoder.count();
-  bool have = false;
-  const auto advance = [&]() -> Status {
-    have = left > 0;
-    if (!have) return Status::Ok();
-    --left;
-    return copy_encoded ? decoder.NextEncoded(&current.competency_id, &current_rest)
-                        : decoder.Next(&current);
-  };
-  const auto keep = [&] {
-    if (copy_encoded) {
-      encoder.AddEncoded(current.competency_id, current_rest);
+    if ((flags & (kLogOddsBit | kOddsBit)) == (kLogOddsBit | kOddsBit)) {
+      return CorruptBlob("learner state (flags)");
+    }
+    if ((flags & kOddsBit) != 0) {
+      const int64_t exponent = reader.ZigzagVarint();
+      if (!reader.ok() || !IsCarriedOdds(value, exponent))
+        return CorruptBlob("learner state (odds)");
+      const Odds odds{value, static_cast<int32_t>(exponent)};
+      state.odds_scale = odds.scale;
+      state.odds_exponent = odds.exponent;
+      state.log_odds = odds.log_odds();
+      state.p_learned = odds.mastery();
+    } else if ((flags & kLogOddsBit) != 0) {
+      if (std::isnan(value)) return CorruptBlob("learner state (log-odds)");
+      state.log_odds = value;
+      state.p_learned = MasteryFromLogOdds(value);
     } else {
-      encoder.Add(current);
+      if (!(value >= 0.0 && value <= 1.0)) return CorruptBlob("learner state (probability)");
+      state.p_learned = value;
+      state.log_odds = LogOddsOfStoredProbability(value);
     }
-  };
-  PATHWISE_RETURN_IF_ERROR(advance());
-  for (const MasteryEstimate* update : sorted_updates) {
-    while (have && current.competency_id < update->competency_id) {
-      keep();
-      PATHWISE_RETURN_IF_ERROR(advance());
+    state.mastered = (flags & kMasteredBit) != 0;
+    if ((flags & kRecentAnswersBit) != 0) {
+      const uint8_t bits = reader.Byte();
+      const uint32_t answers = std::min<uint32_t>(state.opportunities, 8);
+      if (!reader.ok() || (answers < 8 && (bits >> answers) != 0)) {
+        return CorruptBlob("learner state (recent answers)");
+      }
+      state.recent_answers = bits;
     }
-    if (have && current.competency_id == update->competency_id) {
-      PATHWISE_RETURN_IF_ERROR(advance());
-    }
-    encoder.Add(*update);
+    states.push_back(std::move(state));
   }
-  while (have) {
-    keep();
-    PATHWISE_RETURN_IF_ERROR(advance());
-  }
-  PATHWISE_RETURN_IF_ERROR(decoder.Finish());
-  return encoder.Finish();
+  if (!reader.done()) return CorruptBlob("learner state (trailing bytes)");
+  return states;
 }
 
 std::vector<MasteryEstimate> MergeStates(std::vector<MasteryEstimate> stored,

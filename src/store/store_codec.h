@@ -19,27 +19,6 @@
 
 namespace pathwise::store::internal {
 
-/// Reads encoded values from a byte string, remembering the first failure.
-class ByteReader {
- public:
-  explicit ByteReader(std::string_view bytes) : bytes_(bytes) {}
-  bool ok() const { return ok_; }
-  bool done() const { return pos_ == bytes_.size(); }
-  uint8_t Byte();
-  uint64_t Varint();
-  int64_t ZigzagVarint();
-  double Double();
-  std::string_view Text();  // varint length + bytes
-  size_t position() const { return pos_; }
-
- private:
-  std::string_view bytes_;
-  size_t pos_ = 0;
-  bool ok_ = true;
-};
-
-Status CorruptBlob(std::string_view what);
-
 /// Encodes states sorted by competency id (REQUIRES: sorted, ids unique). Layout: a format byte
 /// (3), varint count, then per state: the competency id front-coded (varint length of the prefix
 /// it shares with the previous id, varint length + bytes of the rest), a value as 8 little-endian
@@ -58,67 +37,6 @@ std::string EncodeStates(const std::vector<MasteryEstimate>& sorted_states);
 /// streak, is read as the nearest probability inside (0, 1)). DataLoss naming the problem when the
 /// bytes are not a valid encoding or hold an id that is not UTF-8 (a damaged database).
 Result<std::vector<MasteryEstimate>> DecodeStates(std::string_view bytes);
-
-/// EncodeStates one state at a time: Add them in competency id order (REQUIRES: sorted, ids
-/// unique), then Finish.
-class StatesEncoder {
- public:
-  explicit StatesEncoder(size_t expected = 0);
-  void Add(const MasteryEstimate& state);
-  /// A state as StatesDecoder::NextEncoded gave it: its id, and the rest of its encoding (the
-  /// current format's), copied as it is.
-  void AddEncoded(std::string_view id, std::string_view rest);
-  std::string Finish();
-
- private:
-  std::string body_;      // the states, without the format byte and the count
-  std::string previous_;  // the id of the state added last
-  uint64_t count_ = 0;
-};
-
-/// DecodeStates one state at a time: Open, then Next exactly count() times, then Finish (which
-/// checks that nothing follows). The same DataLoss errors as DecodeStates.
-class StatesDecoder {
- public:
-  static Result<StatesDecoder> Open(std::string_view bytes);
-  uint64_t count() const { return count_; }
-  /// Decodes the next state into *state, which must hold the previously decoded one (its id is
-  /// the front coding's prefix; its room is reused).
-  Status Next(MasteryEstimate* state);
-  /// As Next, checked the same way, but giving the id (into *id, which must hold the previous
-  /// one) and the bytes of the rest of the state's encoding (a view into the decoded bytes).
-  Status NextEncoded(std::string* id, std::string_view* rest);
-  /// Whether the bytes are in the format StatesEncoder writes (so that NextEncoded's rest can be
-  /// copied into its output).
-  bool current_format() const { return current_format_; }
-  Status Finish() const;
-
- private:
-  // A state as encoded, checked; Next derives the estimate from it.
-  struct RawState {
-    double value = 0.0;
-    uint32_t opportunities = 0;
-    int64_t last_practiced_ms = 0;
-    uint8_t flags = 0;
-    int64_t exponent = 0;
-    uint8_t recent_answers = 0;
-    std::string_view rest;
-  };
-  explicit StatesDecoder(std::string_view bytes) : bytes_(bytes), reader_(bytes) {}
-  Status Parse(std::string* id, RawState* raw);
-  std::string_view bytes_;
-  ByteReader reader_;
-  bool current_format_ = false;
-  uint8_t max_flags_ = 0;
-  uint64_t count_ = 0;
-  uint64_t decoded_ = 0;
-};
-
-/// EncodeStates(MergeStates(DecodeStates(stored), updates)), streamed: the same states when
-/// decoded (a stored state kept in the current format keeps its bytes, so one stored as a bare
-/// probability stays one), or the same DataLoss.
-Result<std::string> EncodeMergedStates(std::string_view stored,
-                                       const std::vector<MasteryEstimate>& updates);
 
 /// `stored` (sorted) with `updates` written over it by competency id; the result is sorted.
 /// REQUIRES: competency ids unique within `updates`.
@@ -142,6 +60,26 @@ template <typename Visitor>
 Status DecodeEvents(std::string_view bytes, Visitor&& visit);
 
 // ---- Implementation details ---------------------------------------------------------------------
+
+/// Reads encoded values from a byte string, remembering the first failure.
+class ByteReader {
+ public:
+  explicit ByteReader(std::string_view bytes) : bytes_(bytes) {}
+  bool ok() const { return ok_; }
+  bool done() const { return pos_ == bytes_.size(); }
+  uint8_t Byte();
+  uint64_t Varint();
+  int64_t ZigzagVarint();
+  double Double();
+  std::string_view Text();  // varint length + bytes
+
+ private:
+  std::string_view bytes_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+Status CorruptBlob(std::string_view what);
 
 template <typename Visitor>
 Status DecodeEvents(std::string_view bytes, Visitor&& visit) {

@@ -1,7 +1,6 @@
 // The blob encodings of the SQLite store: exact round trips, and damage reported, never trusted.
 #include "store/store_codec.h"
 
-#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -173,10 +172,6 @@ TEST(StoreCodecTest, FormatOneIsReadAsProbabilities) {
   EXPECT_TRUE((*decoded)[0].mastered);
   EXPECT_EQ((*decoded)[1].p_learned, 0.25);
   EXPECT_NEAR((*decoded)[1].log_odds, std::log(0.25 / 0.75), 1e-15);
-  // A merge into it writes the current format, with the states as decoded.
-  Result<std::string> merged = EncodeMergedStates(blob, {Estimate("c", 0.5, 1, 9, false)});
-  ASSERT_OK(merged);
-  EXPECT_EQ(*merged, EncodeStates({(*decoded)[0], (*decoded)[1], Estimate("c", 0.5, 1, 9, false)}));
   // A flag bit that format 1 does not have is damage, not log-odds.
   blob[blob.size() - 1] = 2;
   EXPECT_FALSE(DecodeStates(blob).ok());
@@ -217,92 +212,6 @@ TEST(StoreCodecTest, MergeOverwritesByIdAndKeepsOrder) {
   EXPECT_EQ(merged[2].competency_id, "d");
   EXPECT_EQ(merged[2].p_learned, 0.9);
   EXPECT_EQ(merged[3].competency_id, "e");
-}
-
-// EncodeMergedStates streams what EncodeStates(MergeStates(DecodeStates(stored), updates)) builds:
-// the same states, field for field, for random states (ids sharing prefixes, odds, log-odds, bare
-// probabilities, recent answers), and the same DataLoss for every truncation of a damaged blob.
-TEST(StoreCodecTest, StreamedMergeIsTheDecodedMergeByteForByte) {
-  std::mt19937_64 rng(5);
-  const auto random_states = [&](size_t n, int64_t time) {
-    std::vector<MasteryEstimate> states;
-    for (size_t i = 0; i < n; ++i) {
-      const std::string id =
-          "topic." + std::to_string(rng() % 4) + ".c" + std::to_string(rng() % 40);
-      MasteryEstimate e = Estimate(id, static_cast<double>(rng() % 1000) / 1000.0,
-                                   static_cast<uint32_t>(rng() % 20), time, rng() % 2 == 0);
-      switch (rng() % 3) {
-        case 0:  // the tracker's odds
-          e.odds_scale = 1.0 + static_cast<double>(rng() % 100) / 100.0;
-          e.odds_exponent = static_cast<int32_t>(rng() % 7) - 3;
-          e.log_odds = Odds{e.odds_scale, e.odds_exponent}.log_odds();
-          e.p_learned = Odds{e.odds_scale, e.odds_exponent}.mastery();
-          break;
-        case 1:  // log-odds behind p_learned
-          e.log_odds = static_cast<double>(rng() % 2000) / 100.0 - 10.0;
-          e.p_learned = MasteryFromLogOdds(e.log_odds);
-          break;
-        default:  // p_learned alone
-          break;
-      }
-      if (rng() % 2 == 0) {
-        e.recent_answers =
-            static_cast<int32_t>(rng() & ((1u << std::min(e.opportunities, 8u)) - 1));
-      }
-      states.push_back(std::move(e));
-    }
-    std::sort(states.begin(), states.end(), [](const MasteryEstimate& a, const MasteryEstimate& b) {
-      return a.competency_id < b.competency_id;
-    });
-    states.erase(std::unique(states.begin(), states.end(),
-                             [](const MasteryEstimate& a, const MasteryEstimate& b) {
-                               return a.competency_id == b.competency_id;
-                             }),
-                 states.end());
-    return states;
-  };
-  for (int round = 0; round < 200; ++round) {
-    const std::string stored = EncodeStates(random_states(rng() % 60, 1000));
-    std::vector<MasteryEstimate> updates = random_states(rng() % 12, 2000);
-    std::shuffle(updates.begin(), updates.end(), rng);
-    Result<std::vector<MasteryEstimate>> decoded = DecodeStates(stored);
-    ASSERT_OK(decoded);
-    Result<std::string> streamed = EncodeMergedStates(stored, updates);
-    ASSERT_OK(streamed);
-    Result<std::vector<MasteryEstimate>> got = DecodeStates(*streamed);
-    Result<std::vector<MasteryEstimate>> want =
-        DecodeStates(EncodeStates(MergeStates(*decoded, updates)));
-    ASSERT_OK(got);
-    ASSERT_OK(want);
-    ASSERT_EQ(got->size(), want->size()) << "round " << round;
-    for (size_t i = 0; i < got->size(); ++i) {
-      const MasteryEstimate& a = (*got)[i];
-      const MasteryEstimate& b = (*want)[i];
-      EXPECT_EQ(a.competency_id, b.competency_id);
-      EXPECT_EQ(a.p_learned, b.p_learned) << a.competency_id;
-      EXPECT_TRUE(a.log_odds == b.log_odds || (std::isnan(a.log_odds) && std::isnan(b.log_odds)));
-      EXPECT_TRUE(a.odds_scale == b.odds_scale ||
-                  (std::isnan(a.odds_scale) && std::isnan(b.odds_scale)));
-      EXPECT_EQ(a.odds_exponent, b.odds_exponent);
-      EXPECT_EQ(a.opportunities, b.opportunities);
-      EXPECT_EQ(a.last_practiced_ms, b.last_practiced_ms);
-      EXPECT_EQ(a.mastered, b.mastered);
-      EXPECT_EQ(a.recent_answers, b.recent_answers);
-    }
-  }
-  EXPECT_EQ(*EncodeMergedStates("", {}), EncodeStates({}));
-
-  const std::string stored = EncodeStates(random_states(30, 1000));
-  const std::vector<MasteryEstimate> updates = random_states(3, 2000);
-  for (size_t cut = 1; cut < stored.size(); ++cut) {
-    for (const std::string& damaged : {stored.substr(0, cut), stored + "x"}) {
-      const Status decoded = DecodeStates(damaged).status();
-      const Status streamed = EncodeMergedStates(damaged, updates).status();
-      ASSERT_EQ(decoded.code(), StatusCode::kDataLoss) << cut;
-      EXPECT_EQ(streamed.code(), decoded.code()) << cut;
-      EXPECT_EQ(streamed.message(), decoded.message()) << cut;
-    }
-  }
 }
 
 TEST(StoreCodecTest, EventsRoundTripExactly) {
