@@ -793,12 +793,16 @@ Result<float> LearnerStateReader::F32() {
   return v;
 }
 
-Result<std::string_view> LearnerStateReader::Bytes() {
-  PATHWISE_ASSIGN_OR_RETURN(uint32_t n, U32());
+Result<std::string_view> LearnerStateReader::Take(uint64_t n) {
   if (bytes_.size() - pos_ < n) return Error("truncated string of " + std::to_string(n) + " bytes");
   std::string_view v = bytes_.substr(pos_, n);
   pos_ += n;
   return v;
+}
+
+Result<std::string_view> LearnerStateReader::Bytes() {
+  PATHWISE_ASSIGN_OR_RETURN(const uint32_t n, U32());
+  return Take(n);
 }
 
 Result<uint64_t> LearnerStateReader::Varint() {
@@ -814,10 +818,7 @@ Result<uint64_t> LearnerStateReader::Varint() {
 
 Result<std::string_view> LearnerStateReader::VarintBytes() {
   PATHWISE_ASSIGN_OR_RETURN(const uint64_t n, Varint());
-  if (bytes_.size() - pos_ < n) return Error("truncated string of " + std::to_string(n) + " bytes");
-  std::string_view v = bytes_.substr(pos_, n);
-  pos_ += n;
-  return v;
+  return Take(n);
 }
 
 }  // namespace rec_internal

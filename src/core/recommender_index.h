@@ -324,6 +324,8 @@ class LearnerStateReader {
   Status Error(const std::string& what) const;
 
  private:
+  // The next n bytes (a length just read), or an error when fewer are left.
+  Result<std::string_view> Take(uint64_t n);
   std::string_view bytes_;
   size_t pos_ = 0;
 };

@@ -23,26 +23,26 @@ Result<int64_t> LearnerStore::PutGraph(std::string_view tenant_id, std::string_v
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(graph_json, "graph_json"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoPutGraph(tenant_id, graph_json));
+  return NoticeDamage(DoPutGraph(tenant_id, graph_json));
 }
 
 Result<GraphVersion> LearnerStore::GetGraph(std::string_view tenant_id, int64_t version) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoGetGraph(tenant_id, version));
+  return NoticeDamage(DoGetGraph(tenant_id, version));
 }
 
 Result<int64_t> LearnerStore::PutRoster(std::string_view tenant_id, std::string_view roster_json) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(roster_json, "roster_json"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoPutRoster(tenant_id, roster_json));
+  return NoticeDamage(DoPutRoster(tenant_id, roster_json));
 }
 
 Result<RosterVersion> LearnerStore::GetRoster(std::string_view tenant_id, int64_t version) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoGetRoster(tenant_id, version));
+  return NoticeDamage(DoGetRoster(tenant_id, version));
 }
 
 Result<int64_t> LearnerStore::PutModel(std::string_view tenant_id, std::string_view name,
@@ -51,7 +51,7 @@ Result<int64_t> LearnerStore::PutModel(std::string_view tenant_id, std::string_v
   PATHWISE_RETURN_IF_ERROR(ValidateId(name, "name"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(model_json, "model_json"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoPutModel(tenant_id, name, model_json));
+  return NoticeDamage(DoPutModel(tenant_id, name, model_json));
 }
 
 Result<ModelVersion> LearnerStore::GetModel(std::string_view tenant_id, std::string_view name,
@@ -59,22 +59,22 @@ Result<ModelVersion> LearnerStore::GetModel(std::string_view tenant_id, std::str
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(name, "name"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoGetModel(tenant_id, name, version));
+  return NoticeDamage(DoGetModel(tenant_id, name, version));
 }
 
 Result<std::vector<ModelVersion>> LearnerStore::ListModels(std::string_view tenant_id) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoListModels(tenant_id));
+  return NoticeDamage(DoListModels(tenant_id));
 }
 
 Result<CommitResult> LearnerStore::CommitEvents(const EventBatch& batch) {
   std::vector<size_t> learner_of_event;
   PATHWISE_RETURN_IF_ERROR(internal::ValidateEventBatch(batch, &learner_of_event));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  if (!commit_observer_) return Watch(DoCommitEvents(batch, learner_of_event));
+  if (!commit_observer_) return NoticeDamage(DoCommitEvents(batch, learner_of_event));
   const auto started = std::chrono::steady_clock::now();
-  Result<CommitResult> result = Watch(DoCommitEvents(batch, learner_of_event));
+  Result<CommitResult> result = NoticeDamage(DoCommitEvents(batch, learner_of_event));
   CommitReport report;
   report.tenant_id = batch.tenant_id;
   report.seconds =
@@ -95,7 +95,7 @@ Result<CommitResult> LearnerStore::ReplaceLearner(const EventBatch& batch) {
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
   EventBatch fresh = batch;
   fresh.learners[0].expected_version = 0;
-  return Watch(DoReplaceLearner(batch.learners[0], fresh, learner_of_event));
+  return NoticeDamage(DoReplaceLearner(batch.learners[0], fresh, learner_of_event));
 }
 
 Result<std::vector<bool>> LearnerStore::FindRecordedEvents(
@@ -104,7 +104,7 @@ Result<std::vector<bool>> LearnerStore::FindRecordedEvents(
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoFindRecordedEvents(tenant_id, learner_id, event_ids));
+  return NoticeDamage(DoFindRecordedEvents(tenant_id, learner_id, event_ids));
 }
 
 Result<StoredLearner> LearnerStore::GetLearner(std::string_view tenant_id,
@@ -112,14 +112,14 @@ Result<StoredLearner> LearnerStore::GetLearner(std::string_view tenant_id,
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoGetLearner(tenant_id, learner_id));
+  return NoticeDamage(DoGetLearner(tenant_id, learner_id));
 }
 
 Status LearnerStore::ForEachLearner(std::string_view tenant_id,
                                     const std::function<Status(const StoredLearner&)>& visitor) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoForEachLearner(tenant_id, visitor));
+  return NoticeDamage(DoForEachLearner(tenant_id, visitor));
 }
 
 Result<std::vector<StoredObservation>> LearnerStore::ListEvents(std::string_view tenant_id,
@@ -129,7 +129,7 @@ Result<std::vector<StoredObservation>> LearnerStore::ListEvents(std::string_view
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoListEvents(tenant_id, learner_id, after_sequence, limit));
+  return NoticeDamage(DoListEvents(tenant_id, learner_id, after_sequence, limit));
 }
 
 Result<std::vector<std::string>> LearnerStore::ListLearners(std::string_view tenant_id,
@@ -137,58 +137,58 @@ Result<std::vector<std::string>> LearnerStore::ListLearners(std::string_view ten
                                                             size_t limit) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoListLearners(tenant_id, after_learner_id, limit));
+  return NoticeDamage(DoListLearners(tenant_id, after_learner_id, limit));
 }
 
 Status LearnerStore::DeleteLearner(std::string_view tenant_id, std::string_view learner_id) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(learner_id, "learner_id"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoDeleteLearner(tenant_id, learner_id));
+  return NoticeDamage(DoDeleteLearner(tenant_id, learner_id));
 }
 
 Status LearnerStore::PutStateOrigin(std::string_view tenant_id, std::string_view origin) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoPutStateOrigin(tenant_id, origin));
+  return NoticeDamage(DoPutStateOrigin(tenant_id, origin));
 }
 
 Result<std::string> LearnerStore::GetStateOrigin(std::string_view tenant_id) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoGetStateOrigin(tenant_id));
+  return NoticeDamage(DoGetStateOrigin(tenant_id));
 }
 
 Result<std::vector<std::string>> LearnerStore::ListTenants() {
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoListTenants());
+  return NoticeDamage(DoListTenants());
 }
 
 Status LearnerStore::CreateJob(std::string_view tenant_id, const JobRecord& job) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoCreateJob(tenant_id, job));
+  return NoticeDamage(DoCreateJob(tenant_id, job));
 }
 
 Status LearnerStore::UpdateJob(std::string_view tenant_id, const JobRecord& job) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoUpdateJob(tenant_id, job));
+  return NoticeDamage(DoUpdateJob(tenant_id, job));
 }
 
 Result<JobRecord> LearnerStore::GetJob(std::string_view tenant_id, std::string_view job_id) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(ValidateId(job_id, "job_id"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoGetJob(tenant_id, job_id));
+  return NoticeDamage(DoGetJob(tenant_id, job_id));
 }
 
 Result<std::vector<JobRecord>> LearnerStore::ListJobs(std::string_view tenant_id) {
   PATHWISE_RETURN_IF_ERROR(ValidateId(tenant_id, "tenant_id"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoListJobs(tenant_id));
+  return NoticeDamage(DoListJobs(tenant_id));
 }
 
 Result<std::optional<JobRecord>> LearnerStore::ClaimJob(std::string_view tenant_id,
@@ -204,7 +204,7 @@ Result<std::optional<JobRecord>> LearnerStore::ClaimJob(std::string_view tenant_
                                    std::to_string(lease_until_ms));
   }
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoClaimJob(tenant_id, job_id, owner, now_ms, lease_until_ms));
+  return NoticeDamage(DoClaimJob(tenant_id, job_id, owner, now_ms, lease_until_ms));
 }
 
 Result<bool> LearnerStore::UpdateClaimedJob(std::string_view tenant_id, const JobRecord& job) {
@@ -212,13 +212,13 @@ Result<bool> LearnerStore::UpdateClaimedJob(std::string_view tenant_id, const Jo
   PATHWISE_RETURN_IF_ERROR(internal::ValidateJob(job));
   PATHWISE_RETURN_IF_ERROR(ValidateId(job.owner, "job.owner"));
   PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoUpdateClaimedJob(tenant_id, job));
+  return NoticeDamage(DoUpdateClaimedJob(tenant_id, job));
 }
 
 Status LearnerStore::WatchChanges(ChangeListener listener) {
   // Stopping is allowed after Close, so that an owner may stop its watch in any order.
   if (listener) PATHWISE_RETURN_IF_ERROR(CheckUsable());
-  return Watch(DoWatchChanges(std::move(listener)));
+  return NoticeDamage(DoWatchChanges(std::move(listener)));
 }
 
 Status LearnerStore::CheckIntegrity() {

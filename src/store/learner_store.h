@@ -502,13 +502,13 @@ class LearnerStore {
   Status CheckUsable() const;
 
   // `result`, after telling the damage observer when it is DataLoss.
-  Status Watch(Status result) const {
+  Status NoticeDamage(Status result) const {
     if (result.code() == StatusCode::kDataLoss && damage_observer_) damage_observer_(result);
     return result;
   }
   template <typename T>
-  Result<T> Watch(Result<T> result) const {
-    if (!result.ok()) (void)Watch(result.status());
+  Result<T> NoticeDamage(Result<T> result) const {
+    if (!result.ok()) (void)NoticeDamage(result.status());
     return result;
   }
 

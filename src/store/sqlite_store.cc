@@ -68,7 +68,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
       std::unique_ptr<Connection> writer,
       Connection::Open(impl->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   PATHWISE_RETURN_IF_ERROR(internal::PrepareDatabase(*writer, impl->path));
-  PATHWISE_RETURN_IF_ERROR(internal::ForEachTenant(*writer, [](const std::string&) {}));
+  PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRows(*writer));
   PATHWISE_ASSIGN_OR_RETURN(impl->last_chunk_pk, writer->QueryInt(internal::sql::kLastChunkPk));
   impl->readers = std::make_unique<internal::ReaderPool>(impl->path, options.max_idle_readers);
   internal::EventIdCache* event_ids = impl->event_ids.get();

@@ -71,14 +71,17 @@ namespace internal {
 // ---- Tenants (sqlite_tenants.cc) ---------------------------------------------------------------
 
 /// The tenant's key, or nothing when the tenant has nothing stored. Its tenants row is verified
-/// (VerifyTenantRow); when there is none, every tenants row is (ForEachTenant), since one of them
-/// may be this tenant's, damaged in its id.
+/// (VerifyTenantRow); when there is none, every tenants row is (VerifyTenantRows), since one of
+/// them may be this tenant's, damaged in its id.
 Result<std::optional<int64_t>> FindTenant(Connection& db, std::string_view tenant_id);
 
 /// Calls visit(tenant_id) for every tenant, each row verified first (VerifyTenantRow): the first
-/// damaged row ends the walk with its error. SqliteStore::Open walks them all, whatever its
-/// integrity check: a tenant whose id is damaged is otherwise reached by no read.
+/// damaged row ends the walk with its error.
 Status ForEachTenant(Connection& db, const std::function<void(std::string tenant_id)>& visit);
+
+/// ForEachTenant's check alone. SqliteStore::Open runs it whatever its integrity check: a tenant
+/// whose id is damaged is otherwise reached by no read.
+Status VerifyTenantRows(Connection& db);
 
 /// The tenant's key, inserting the tenant (with its checksum) first if needed (writes only).
 Result<int64_t> GetOrCreateTenant(Connection& db, std::string_view tenant_id);

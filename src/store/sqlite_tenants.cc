@@ -42,6 +42,10 @@ Status ForEachTenant(Connection& db, const std::function<void(std::string tenant
   }
 }
 
+Status VerifyTenantRows(Connection& db) {
+  return ForEachTenant(db, [](const std::string&) {});
+}
+
 Result<std::optional<int64_t>> FindTenant(Connection& db, std::string_view tenant_id) {
   PATHWISE_ASSIGN_OR_RETURN(Statement stmt, db.Prepare(sql::kSelectTenant));
   stmt.Bind(1, tenant_id);
@@ -51,7 +55,7 @@ Result<std::optional<int64_t>> FindTenant(Connection& db, std::string_view tenan
     // row, so the tenant's data would look gone, and its next write would start it anew under a
     // new key. So "no such tenant" is believed only once every tenants row is verified. Tenants
     // are few, and a lookup misses only for a tenant with nothing stored yet.
-    PATHWISE_RETURN_IF_ERROR(ForEachTenant(db, [](const std::string&) {}));
+    PATHWISE_RETURN_IF_ERROR(VerifyTenantRows(db));
     return std::optional<int64_t>();
   }
   const int64_t tenant_pk = stmt.ColumnInt64(0);
