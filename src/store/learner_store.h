@@ -415,9 +415,10 @@ class LearnerStore {
   /// served from a damaged database; restart on a restored backup). Runs on a read snapshot,
   /// alongside other calls; it reads the whole database, so it takes seconds per GiB. What is
   /// checked is the store's: SqliteStore runs SQLite's quick_check or integrity_check and checks
-  /// every row checksum (SqliteStoreOptions::integrity_check); the memory store has nothing to
-  /// check, and PostgreSQL verifies its own pages on every read when its cluster has data
-  /// checksums (initdb --data-checksums), so PostgresStore returns OK.
+  /// every row checksum (SqliteStoreOptions::integrity_check), and the first check that passes
+  /// gives the rows written before their table had a checksum one (the check's only write); the
+  /// memory store has nothing to check, and PostgreSQL verifies its own pages on every read when
+  /// its cluster has data checksums (initdb --data-checksums), so PostgresStore returns OK.
   Status CheckIntegrity();
 
   // ---- Lifecycle --------------------------------------------------------------------------------

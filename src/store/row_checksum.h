@@ -4,7 +4,9 @@
 // checked on every read, so that a damaged database file is reported (DataLoss naming the tenant
 // and the row) instead of served. The CRC covers the row's keys as well as its payload: a bit
 // flipped in a key would otherwise move a row to another learner or another place in a history, or
-// point one tenant's reads at another tenant's rows. Private to pathwise::store.
+// point one tenant's reads at another tenant's rows. Rows written before their table had the
+// column get theirs from the first integrity check that passes (version 9 on). Private to
+// pathwise::store.
 #ifndef PATHWISE_STORE_ROW_CHECKSUM_H_
 #define PATHWISE_STORE_ROW_CHECKSUM_H_
 

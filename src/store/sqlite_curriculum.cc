@@ -85,6 +85,32 @@ Status VerifyStateOriginRow(const Statement& row, std::string_view tenant_id) {
       [&] { return NameTenant(tenant_id, tenant_pk) + ": its state origin"; });
 }
 
+Status SignCurriculumRows(Connection& db) {
+  const auto sign_versioned_text = [](const Statement& row, Statement& update) {
+    update.Bind(
+        1,
+        VersionedTextChecksum(row.ColumnInt64(0), row.ColumnInt64(1), row.ColumnBlob(2)).value());
+    update.Bind(2, row.ColumnInt64(3));
+  };
+  PATHWISE_RETURN_IF_ERROR(
+      SignRows(db, sql::kUnsignedGraphs, sql::kSignGraph, sign_versioned_text));
+  PATHWISE_RETURN_IF_ERROR(
+      SignRows(db, sql::kUnsignedRosters, sql::kSignRoster, sign_versioned_text));
+  PATHWISE_RETURN_IF_ERROR(SignRows(
+      db, sql::kUnsignedModels, sql::kSignModel, [](const Statement& row, Statement& update) {
+        update.Bind(1, ModelChecksum(row.ColumnInt64(0), row.ColumnBlob(1), row.ColumnInt64(2),
+                                     row.ColumnBlob(3))
+                           .value());
+        update.Bind(2, row.ColumnInt64(4));
+      }));
+  return SignRows(db, sql::kUnsignedStateOrigins, sql::kSignStateOrigin,
+                  [](const Statement& row, Statement& update) {
+                    update.Bind(1,
+                                StateOriginChecksum(row.ColumnInt64(0), row.ColumnBlob(1)).value());
+                    update.Bind(2, row.ColumnInt64(0));
+                  });
+}
+
 }  // namespace internal
 
 Result<int64_t> SqliteStore::DoPutGraph(std::string_view tenant_id, std::string_view graph_json) {
@@ -132,7 +158,10 @@ Result<std::string> SqliteStore::DoGetStateOrigin(std::string_view tenant_id) {
   PATHWISE_ASSIGN_OR_RETURN(Statement select, reader->Prepare(sql::kSelectStateOrigin));
   select.Bind(1, tenant_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
-  if (!row) return std::string();
+  if (!row) {
+    PATHWISE_RETURN_IF_ERROR(internal::CheckTenantMiss(*reader, tenant_id));
+    return std::string();
+  }
   PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 2, 3, tenant_id));
   PATHWISE_RETURN_IF_ERROR(internal::VerifyStateOriginRow(select, tenant_id));
   return select.ColumnText(0);
@@ -146,7 +175,10 @@ Result<GraphVersion> SqliteStore::DoGetGraph(std::string_view tenant_id, int64_t
   select.Bind(1, tenant_id);
   if (version != kLatestVersion) select.Bind(2, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
-  if (!row) return internal::GraphNotFound(version);
+  if (!row) {
+    PATHWISE_RETURN_IF_ERROR(internal::CheckTenantMiss(*reader, tenant_id));
+    return internal::GraphNotFound(version);
+  }
   PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 3, 4, tenant_id));
   PATHWISE_RETURN_IF_ERROR(internal::VerifyGraphRow(select, tenant_id));
   return GraphVersion{select.ColumnInt64(0), select.ColumnText(1)};
@@ -181,7 +213,10 @@ Result<RosterVersion> SqliteStore::DoGetRoster(std::string_view tenant_id, int64
   select.Bind(1, tenant_id);
   if (version != kLatestVersion) select.Bind(2, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
-  if (!row) return internal::RosterNotFound(version);
+  if (!row) {
+    PATHWISE_RETURN_IF_ERROR(internal::CheckTenantMiss(*reader, tenant_id));
+    return internal::RosterNotFound(version);
+  }
   PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 3, 4, tenant_id));
   PATHWISE_RETURN_IF_ERROR(internal::VerifyRosterRow(select, tenant_id));
   return RosterVersion{select.ColumnInt64(0), select.ColumnText(1)};
@@ -221,7 +256,10 @@ Result<ModelVersion> SqliteStore::DoGetModel(std::string_view tenant_id, std::st
   select.Bind(2, name);
   if (version != kLatestVersion) select.Bind(3, version);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
-  if (!row) return internal::ModelNotFound(name, version);
+  if (!row) {
+    PATHWISE_RETURN_IF_ERROR(internal::CheckTenantMiss(*reader, tenant_id));
+    return internal::ModelNotFound(name, version);
+  }
   PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 4, 5, tenant_id));
   PATHWISE_RETURN_IF_ERROR(internal::VerifyModelRow(select, tenant_id));
   return ModelVersion{std::string(name), select.ColumnInt64(1), select.ColumnText(2)};
@@ -239,6 +277,7 @@ Result<std::vector<ModelVersion>> SqliteStore::DoListModels(std::string_view ten
     PATHWISE_RETURN_IF_ERROR(internal::VerifyModelRow(select, tenant_id));
     out.push_back(ModelVersion{select.ColumnText(0), select.ColumnInt64(1), {}});
   }
+  if (out.empty()) PATHWISE_RETURN_IF_ERROR(internal::CheckTenantMiss(*reader, tenant_id));
   return out;
 }
 

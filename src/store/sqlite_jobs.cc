@@ -88,6 +88,14 @@ Status internal::VerifyJobRow(const Statement& row, std::string_view tenant_id) 
   return VerifiedJob(row, tenant_id).status();
 }
 
+Status internal::SignJobRows(Connection& db) {
+  return SignRows(db, sql::kUnsignedJobs, sql::kSignJob,
+                  [](const Statement& row, Statement& update) {
+                    update.Bind(1, JobChecksum(row.ColumnInt64(12), ReadJob(row)).value());
+                    update.Bind(2, row.ColumnInt64(13));
+                  });
+}
+
 Status SqliteStore::DoCreateJob(std::string_view tenant_id, const JobRecord& job) {
   return impl_->writer->Write([&](Connection& db) -> Status {
     PATHWISE_ASSIGN_OR_RETURN(const int64_t tenant_pk, internal::GetOrCreateTenant(db, tenant_id));
@@ -166,7 +174,10 @@ Result<JobRecord> SqliteStore::DoGetJob(std::string_view tenant_id, std::string_
   select.Bind(1, tenant_id);
   select.Bind(2, job_id);
   PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
-  if (!row) return internal::JobNotFound(job_id);
+  if (!row) {
+    PATHWISE_RETURN_IF_ERROR(internal::CheckTenantMiss(*reader, tenant_id));
+    return internal::JobNotFound(job_id);
+  }
   PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 13, 14, tenant_id));
   return VerifiedJob(select, tenant_id);
 }
@@ -183,6 +194,7 @@ Result<std::vector<JobRecord>> SqliteStore::DoListJobs(std::string_view tenant_i
     PATHWISE_ASSIGN_OR_RETURN(JobRecord job, VerifiedJob(select, tenant_id));
     out.push_back(std::move(job));
   }
+  if (out.empty()) PATHWISE_RETURN_IF_ERROR(internal::CheckTenantMiss(*reader, tenant_id));
   return out;
 }
 

@@ -332,6 +332,7 @@ Result<LearnerSnapshot> ReadLearner(internal::ReaderPool& readers, std::string_v
                             internal::ReadTransaction::Begin(*reader));
   PATHWISE_ASSIGN_OR_RETURN(std::optional<LearnerRow> learner,
                             FindLearner(*reader, tenant_id, learner_id));
+  if (!learner.has_value()) PATHWISE_RETURN_IF_ERROR(internal::CheckTenantMiss(*reader, tenant_id));
   return LearnerSnapshot{std::move(reader), std::move(transaction), std::move(learner)};
 }
 
@@ -428,9 +429,9 @@ Status SqliteStore::DoForEachLearner(std::string_view tenant_id,
   PATHWISE_ASSIGN_OR_RETURN(internal::ReaderPool::Reader reader, impl_->readers->Acquire());
   PATHWISE_ASSIGN_OR_RETURN(Statement select, reader->Prepare(sql::kSelectAllLearners));
   select.Bind(1, tenant_id);
-  for (;;) {
+  for (bool any = false;; any = true) {
     PATHWISE_ASSIGN_OR_RETURN(const bool row, select.Step());
-    if (!row) return Status::Ok();
+    if (!row) return any ? Status::Ok() : internal::CheckTenantMiss(*reader, tenant_id);
     const std::string learner_id = select.ColumnText(0);
     PATHWISE_RETURN_IF_ERROR(internal::VerifyTenantRow(select, 5, 6, tenant_id));
     PATHWISE_RETURN_IF_ERROR(internal::VerifyRowChecksum(
@@ -519,6 +520,7 @@ Result<std::vector<std::string>> SqliteStore::DoListLearners(std::string_view te
                                                "file is damaged; restore it from a backup");
     }
   }
+  if (out.empty()) PATHWISE_RETURN_IF_ERROR(internal::CheckTenantMiss(*reader, tenant_id));
   return out;
 }
 
@@ -549,7 +551,10 @@ Status SqliteStore::DoDeleteLearner(std::string_view tenant_id, std::string_view
   return impl_->writer->Write([&](Connection& db) -> Status {
     PATHWISE_ASSIGN_OR_RETURN(const std::optional<LearnerRow> learner,
                               FindLearner(db, tenant_id, learner_id));
-    if (!learner.has_value()) return internal::LearnerNotFound(learner_id);
+    if (!learner.has_value()) {
+      PATHWISE_RETURN_IF_ERROR(internal::CheckTenantMiss(db, tenant_id));
+      return internal::LearnerNotFound(learner_id);
+    }
     // Events go with the learner (ON DELETE CASCADE); the key is never reused (AUTOINCREMENT).
     PATHWISE_ASSIGN_OR_RETURN(Statement remove, db.Prepare(sql::kDeleteLearner));
     remove.Bind(1, learner->pk);
@@ -558,6 +563,48 @@ Status SqliteStore::DoDeleteLearner(std::string_view tenant_id, std::string_view
     return Status::Ok();
   });
 }
+
+Status internal::SignLearnerRows(Connection& db) {
+  PATHWISE_RETURN_IF_ERROR(SignRows(
+      db, sql::kUnsignedLearners, sql::kSignLearner, [](const Statement& row, Statement& update) {
+        update.Bind(1, LearnerChecksum(row.ColumnInt64(0), row.ColumnInt64(1), row.ColumnBlob(2),
+                                       static_cast<uint64_t>(row.ColumnInt64(3)), row.ColumnBlob(4))
+                           .value());
+        update.Bind(2, row.ColumnInt64(0));
+      }));
+  PATHWISE_RETURN_IF_ERROR(SignRows(
+      db, sql::kUnsignedChunks, sql::kSignChunk, [](const Statement& row, Statement& update) {
+        update.Bind(
+            1, ChunkChecksum(row.ColumnInt64(0), row.ColumnInt64(1), row.ColumnBlob(2)).value());
+        update.Bind(2, row.ColumnInt64(0));
+      }));
+  return SignRows(
+      db, sql::kUnsignedPolicyStates, sql::kSignPolicyState,
+      [](const Statement& row, Statement& update) {
+        update.Bind(
+            1,
+            PolicyStateChecksum(row.ColumnInt64(0), row.ColumnBlob(1), row.ColumnBlob(2)).value());
+        update.Bind(2, row.ColumnInt64(0));
+        update.Bind(3, row.ColumnBlob(1));
+      });
+}
+
+namespace {
+
+// Gives each row written before its table had a checksum one, once (checksum_backfill). Only
+// after a check of the whole file has passed: a checksum signs the row as it is, so the file must
+// be sound by every other measure first (as pg_checksums --enable does for PostgreSQL's pages).
+Status SignRowsWrittenBeforeChecksums(Connection& db) {
+  PATHWISE_ASSIGN_OR_RETURN(const int64_t pending, db.QueryInt(sql::kChecksumBackfillPending));
+  if (pending == 0) return Status::Ok();
+  PATHWISE_RETURN_IF_ERROR(internal::SignTenantRows(db));
+  PATHWISE_RETURN_IF_ERROR(internal::SignCurriculumRows(db));
+  PATHWISE_RETURN_IF_ERROR(internal::SignJobRows(db));
+  PATHWISE_RETURN_IF_ERROR(internal::SignLearnerRows(db));
+  return db.Run(sql::kChecksumBackfillDone);
+}
+
+}  // namespace
 
 Status SqliteStore::DoCheckIntegrity() {
   const SqliteIntegrityCheck mode = impl_->options.integrity_check;
@@ -621,8 +668,14 @@ Status SqliteStore::DoCheckIntegrity() {
   PATHWISE_RETURN_IF_ERROR(scan(sql::kScanStateOrigins, [](const Statement& row) {
     return internal::VerifyStateOriginRow(row, row.ColumnText(3));
   }));
-  return scan(sql::kScanJobs,
-              [](const Statement& row) { return internal::VerifyJobRow(row, row.ColumnText(14)); });
+  PATHWISE_RETURN_IF_ERROR(scan(sql::kScanJobs, [](const Statement& row) {
+    return internal::VerifyJobRow(row, row.ColumnText(14));
+  }));
+  // Every row a write changed since the snapshot has its checksum: the rows left without one are
+  // those this check just read. Through the writer only when there are any: once per database.
+  PATHWISE_ASSIGN_OR_RETURN(const int64_t pending, reader->QueryInt(sql::kChecksumBackfillPending));
+  if (pending == 0) return Status::Ok();
+  return impl_->writer->Write(SignRowsWrittenBeforeChecksums);
 }
 
 }  // namespace pathwise::store

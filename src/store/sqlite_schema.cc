@@ -125,6 +125,14 @@ ALTER TABLE state_origins ADD COLUMN checksum INTEGER;
     R"sql(
 ALTER TABLE tenants ADD COLUMN checksum INTEGER;
 )sql",
+    // 8 -> 9: rows written before their table had a checksum (NULL) are given one by the first
+    // check of the whole file that passes (SqliteStore::DoCheckIntegrity); until then they are
+    // read as they are. pending: 1 until that check, 0 for a new database (every row it will hold
+    // is written with its checksum; every row refers to a tenant).
+    R"sql(
+CREATE TABLE checksum_backfill (pending INTEGER NOT NULL);
+INSERT INTO checksum_backfill (pending) SELECT EXISTS (SELECT 1 FROM tenants);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == SqliteStore::kSchemaVersion,
               "one migration per schema version");

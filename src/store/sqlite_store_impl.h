@@ -83,6 +83,12 @@ Status ForEachTenant(Connection& db, const std::function<void(std::string tenant
 /// whose id is damaged is otherwise reached by no read.
 Status VerifyTenantRows(Connection& db);
 
+/// What a read that found nothing of a tenant (no such graph, learner, job, ...) must check before
+/// it says so: OK when the tenant's row is there and sound, or when it is not there and no tenants
+/// row is damaged (FindTenant); the damage otherwise, since a tenant whose id is damaged is reached
+/// by no read, and its data would look gone.
+Status CheckTenantMiss(Connection& db, std::string_view tenant_id);
+
 /// The tenant's key, inserting the tenant (with its checksum) first if needed (writes only).
 Result<int64_t> GetOrCreateTenant(Connection& db, std::string_view tenant_id);
 
@@ -99,6 +105,21 @@ Status VerifyTenantRow(const Statement& row, int tenant_pk_column, int checksum_
 /// The checksum in column `column` of the row a statement is on; nothing for a row written before
 /// its table had checksums (NULL).
 std::optional<int64_t> StoredChecksum(const Statement& row, int column);
+
+/// Calls sign(row, update) for each row that `unsigned_sql` yields, then runs `update_sql`: sign
+/// binds the row's checksum (?1) and its key (?2 on). The rows are those of one table whose
+/// checksum is NULL; the writer's connection only.
+Status SignRows(Connection& db, const char* unsigned_sql, const char* update_sql,
+                const std::function<void(const Statement& row, Statement& update)>& sign);
+
+// Give each row written before its table had a checksum one (SignRows), table by table:
+// SignTenantRows (sqlite_tenants.cc), SignCurriculumRows (graphs, rosters, models and state
+// origins: sqlite_curriculum.cc), SignJobRows (sqlite_jobs.cc) and SignLearnerRows (learners,
+// event chunks and policy states: sqlite_learners.cc).
+Status SignTenantRows(Connection& db);
+Status SignCurriculumRows(Connection& db);
+Status SignJobRows(Connection& db);
+Status SignLearnerRows(Connection& db);
 
 /// "tenant 'acme'"; a tenant whose id is not known (empty) by its key, "tenant #3".
 std::string NameTenant(std::string_view tenant_id, int64_t tenant_pk);

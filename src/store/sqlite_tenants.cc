@@ -63,9 +63,35 @@ Result<std::optional<int64_t>> FindTenant(Connection& db, std::string_view tenan
   return std::optional<int64_t>(tenant_pk);
 }
 
+Status CheckTenantMiss(Connection& db, std::string_view tenant_id) {
+  return FindTenant(db, tenant_id).status();
+}
+
 std::optional<int64_t> StoredChecksum(const Statement& row, int column) {
   if (row.ColumnIsNull(column)) return std::nullopt;  // written before its table had checksums
   return row.ColumnInt64(column);
+}
+
+Status SignRows(Connection& db, const char* unsigned_sql, const char* update_sql,
+                const std::function<void(const Statement& row, Statement& update)>& sign) {
+  PATHWISE_ASSIGN_OR_RETURN(Statement row, db.Prepare(unsigned_sql));
+  PATHWISE_ASSIGN_OR_RETURN(Statement update, db.Prepare(update_sql));
+  for (;;) {
+    // The update changes only the checksum, which no index holds, so the scan goes on past it.
+    PATHWISE_ASSIGN_OR_RETURN(const bool found, row.Step());
+    if (!found) return Status::Ok();
+    sign(row, update);
+    PATHWISE_RETURN_IF_ERROR(update.Run());
+    update.Reset();
+  }
+}
+
+Status SignTenantRows(Connection& db) {
+  return SignRows(db, sql::kUnsignedTenants, sql::kSignTenant,
+                  [](const Statement& row, Statement& update) {
+                    update.Bind(1, TenantChecksum(row.ColumnInt64(0), row.ColumnBlob(1)).value());
+                    update.Bind(2, row.ColumnInt64(0));
+                  });
 }
 
 std::string NameTenant(std::string_view tenant_id, int64_t tenant_pk) {

@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -156,9 +157,9 @@ TEST(SqliteIntegrityTest, CheckIntegrityOfAnOpenStoreFindsDamagedPages) {
   EXPECT_EQ((*store)->GetLearner("acme", "l0").status().code(), StatusCode::kDataLoss);
 }
 
-// A store written before schema version 6 has no checksums: its rows are read as they are, the
-// migration adds the column, and rows written after it carry checksums. Ids read back must still
-// be UTF-8.
+// A store written before schema version 6 has no checksums: opened without a check, its rows are
+// read as they are, the migration adds the column, and rows written after it carry checksums.
+// Ids read back must still be UTF-8.
 TEST(SqliteIntegrityTest, RowsWrittenBeforeChecksumsAreAcceptedButNotInvalidUtf8) {
   TempDir dir;
   {
@@ -173,9 +174,10 @@ TEST(SqliteIntegrityTest, RowsWrittenBeforeChecksumsAreAcceptedButNotInvalidUtf8
          "ALTER TABLE policy_states DROP COLUMN checksum; ALTER TABLE graphs DROP COLUMN checksum;"
          "ALTER TABLE models DROP COLUMN checksum; ALTER TABLE rosters DROP COLUMN checksum;"
          "ALTER TABLE jobs DROP COLUMN checksum; ALTER TABLE state_origins DROP COLUMN checksum;"
-         "ALTER TABLE tenants DROP COLUMN checksum; UPDATE schema_version SET version = 5");
+         "ALTER TABLE tenants DROP COLUMN checksum; DROP TABLE checksum_backfill;"
+         "UPDATE schema_version SET version = 5");
   {
-    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path()));
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
     ASSERT_OK(store);
     Result<std::vector<StoredObservation>> events = (*store)->ListEvents("acme", "ann", 0, 0);
     ASSERT_OK(events);
@@ -401,8 +403,9 @@ TEST(SqliteIntegrityTest, CurriculumAndJobRowsWithoutChecksumsAreRead) {
             std::vector<int64_t>{1});
 }
 
-// A version-6 database (no checksums on these tables) opens, migrates to version 8 and is read;
-// rows written after the migration carry checksums, which are then verified.
+// A version-6 database (no checksums on these tables) opens, migrates to version 9 and is read;
+// its check passes, so the rows written before get their checksums, which are then verified like
+// those of the rows written after.
 TEST(SqliteIntegrityTest, Version6DatabaseMigratesToChecksumsOnEveryTable) {
   TempDir dir;
   {
@@ -416,7 +419,8 @@ TEST(SqliteIntegrityTest, Version6DatabaseMigratesToChecksumsOnEveryTable) {
   for (const char* table : kCheckedTables) {
     downgrade += std::string("ALTER TABLE ") + table + " DROP COLUMN checksum; ";
   }
-  RunSql(Db(dir), downgrade + "UPDATE schema_version SET version = 6");
+  RunSql(Db(dir),
+         downgrade + "DROP TABLE checksum_backfill; UPDATE schema_version SET version = 6");
   {
     Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path()));
     ASSERT_OK(store);
@@ -427,19 +431,29 @@ TEST(SqliteIntegrityTest, Version6DatabaseMigratesToChecksumsOnEveryTable) {
   }
   EXPECT_EQ(QueryInts(Db(dir), "SELECT version FROM schema_version"),
             std::vector<int64_t>{SqliteStore::kSchemaVersion});
-  EXPECT_EQ(SqliteStore::kSchemaVersion, 8);
-  EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM graphs WHERE checksum IS NULL"),
-            std::vector<int64_t>{2});
-  EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM jobs WHERE checksum IS NULL"),
-            std::vector<int64_t>{1});
-  // The new graph's checksum is checked.
-  RunSql(Db(dir), "UPDATE graphs SET graph_json = 'graph v4' WHERE version = 3");
+  EXPECT_EQ(SqliteStore::kSchemaVersion, 9);
+  for (const char* table : kCheckedTables) {
+    SCOPED_TRACE(table);
+    EXPECT_EQ(QueryInts(Db(dir),
+                        std::string("SELECT COUNT(*) FROM ") + table + " WHERE checksum IS NULL"),
+              std::vector<int64_t>{0});
+  }
+  // The new graph's checksum is checked, and so is the old one's, and an old job's.
+  RunSql(Db(dir),
+         "UPDATE graphs SET graph_json = 'graph v4' WHERE version = 3;"
+         "UPDATE graphs SET graph_json = 'graph v9' WHERE version = 1;"
+         "UPDATE jobs SET progress = 0.75");
   Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
   ASSERT_OK(store);
-  const Status read = (*store)->GetGraph("acme", kLatestVersion).status();
+  Status read = (*store)->GetGraph("acme", kLatestVersion).status();
   EXPECT_EQ(read.code(), StatusCode::kDataLoss) << read;
   EXPECT_TRUE(Contains(read.message(), "tenant 'acme': graph version 3")) << read;
+  read = (*store)->GetGraph("acme", 1).status();
+  EXPECT_EQ(read.code(), StatusCode::kDataLoss) << read;
+  EXPECT_TRUE(Contains(read.message(), "tenant 'acme': graph version 1")) << read;
   EXPECT_OK((*store)->GetGraph("acme", 2));
+  read = (*store)->ListJobs("acme").status();
+  EXPECT_EQ(read.code(), StatusCode::kDataLoss) << read;
 }
 
 std::string TenantRow(const std::string& tenant, int64_t tenant_pk) {
@@ -463,62 +477,13 @@ void WriteTwoTenants(const TempDir& dir) {
   }
 }
 
-// Opening the store refuses the damage `names` names, with the integrity check at open or without.
-void ExpectRefusedAtEveryOpen(const TempDir& dir, const std::string& names) {
-  for (bool check_at_open : {true, false}) {
-    Result<std::unique_ptr<SqliteStore>> refused =
-        SqliteStore::Open(OptionsFor(dir.path(), check_at_open));
-    ASSERT_FALSE(refused.ok());
-    EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
-    EXPECT_TRUE(Contains(refused.status().message(), names)) << refused.status();
-  }
-}
+using Call = std::function<Status(LearnerStore&, const std::string&)>;
 
-// A tenant's id altered in its tenants row (schema version 8 on): reads by the right id find no
-// such tenant, so its data would look gone, and a write would start the tenant anew. Every open
-// verifies the tenants rows, whatever its integrity check; altered while the store is open, reads
-// through the row (by the altered id, or the list of tenants), a write that looks the tenant up,
-// and CheckIntegrity report the row, and no second tenant of that id is made.
-TEST(SqliteIntegrityTest, DamagedTenantIdIsRefusedAtOpenAndReported) {
-  TempDir dir;
-  WriteTwoTenants(dir);
-  EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM tenants WHERE checksum IS NULL"),
-            std::vector<int64_t>{0});
-  const int64_t acme = TenantPk(dir, "acme");
-  const std::string names = TenantRow("acmf", acme);
-  {
-    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
-    ASSERT_OK(store);
-    RunSql(Db(dir), "UPDATE tenants SET tenant_id = 'acmf' WHERE tenant_id = 'acme'");
-    // A read by the right id reaches no row; the sweep finds it.
-    EXPECT_EQ((*store)->GetGraph("acme", kLatestVersion).status().code(), StatusCode::kNotFound);
-    for (const Status& call :
-         {(*store)->GetGraph("acmf", kLatestVersion).status(),
-          (*store)->GetLearner("acmf", "ann").status(), (*store)->ListTenants().status(),
-          (*store)->PutGraph("acme", "graph v2").status()}) {
-      EXPECT_EQ(call.code(), StatusCode::kDataLoss) << call;
-      EXPECT_TRUE(Contains(call.message(), names)) << call;
-    }
-    EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM tenants"), std::vector<int64_t>{2});
-    ExpectCurriculumAndJob(**store, "globex");
-    EXPECT_OK((*store)->GetLearner("globex", "ann"));
-    const Status checked = (*store)->CheckIntegrity();
-    EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
-    EXPECT_TRUE(Contains(checked.message(), names)) << checked;
-  }
-  ExpectRefusedAtEveryOpen(dir, names);
-}
-
-// A tenant's key altered in its tenants row: swapped with another tenant's, each tenant's reads
-// would go to the other's rows, which pass their own checksums. Every read and write through the
-// row reports it instead; every open and CheckIntegrity too. Moved to an unused key, the
-// tenant's rows are out of its reads' reach (they find nothing), but writes that look the tenant up
-// first, and the sweep, report it.
-TEST(SqliteIntegrityTest, DamagedTenantKeyIsDataLossThroughTheRow) {
-  using Call = std::function<Status(LearnerStore&, const std::string&)>;
-  // The reads, and the delete of a learner, which find the tenant by its id in the statement that
-  // reads the row: through the tenants row, whatever key it holds.
-  const std::vector<Call> kReads = {
+// The reads of a tenant's rows, and the delete of a learner, which find the tenant by its id in
+// the statement that reads the row (through the tenants row, whatever key it holds) and, when they
+// find nothing, check the tenants rows (CheckTenantMiss). What WriteTwoTenants wrote is there.
+std::vector<Call> TenantReads() {
+  return {
       [](LearnerStore& store, const std::string& tenant) {
         return store.GetGraph(tenant, kLatestVersion).status();
       },
@@ -565,8 +530,11 @@ TEST(SqliteIntegrityTest, DamagedTenantKeyIsDataLossThroughTheRow) {
         return store.DeleteLearner(tenant, "ann");
       },
   };
-  // Writes, which look the tenant up by its id first (and create it if needed).
-  const std::vector<Call> kWrites = {
+}
+
+// Writes, which look the tenant up by its id first (and create it if needed).
+std::vector<Call> TenantWrites() {
+  return {
       [](LearnerStore& store, const std::string& tenant) {
         return store.PutGraph(tenant, "graph v3").status();
       },
@@ -583,7 +551,68 @@ TEST(SqliteIntegrityTest, DamagedTenantKeyIsDataLossThroughTheRow) {
         return store.CommitEvents(LearnerBatch(tenant, "ann", "new-", 2)).status();
       },
   };
+}
 
+// Opening the store refuses the damage `names` names, with the integrity check at open or without.
+void ExpectRefusedAtEveryOpen(const TempDir& dir, const std::string& names) {
+  for (bool check_at_open : {true, false}) {
+    Result<std::unique_ptr<SqliteStore>> refused =
+        SqliteStore::Open(OptionsFor(dir.path(), check_at_open));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
+    EXPECT_TRUE(Contains(refused.status().message(), names)) << refused.status();
+  }
+}
+
+// A tenant's id altered in its tenants row (schema version 8 on): reads by the right id reach no
+// row, so its data would look gone, and a write would start the tenant anew. Every open verifies
+// the tenants rows, whatever its integrity check; altered while the store is open, every read by
+// the right id that finds nothing, reads through the row (by the altered id, or the list of
+// tenants), a write that looks the tenant up, and CheckIntegrity report the row, and no second
+// tenant of that id is made. Another tenant's reads, misses included, are served.
+TEST(SqliteIntegrityTest, DamagedTenantIdIsRefusedAtOpenAndReported) {
+  TempDir dir;
+  WriteTwoTenants(dir);
+  EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM tenants WHERE checksum IS NULL"),
+            std::vector<int64_t>{0});
+  const int64_t acme = TenantPk(dir, "acme");
+  const std::string names = TenantRow("acmf", acme);
+  {
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
+    ASSERT_OK(store);
+    RunSql(Db(dir), "UPDATE tenants SET tenant_id = 'acmf' WHERE tenant_id = 'acme'");
+    for (const Call& read : TenantReads()) {
+      const Status call = read(**store, "acme");
+      EXPECT_EQ(call.code(), StatusCode::kDataLoss) << call;
+      EXPECT_TRUE(Contains(call.message(), names)) << call;
+    }
+    for (const Status& call :
+         {(*store)->GetGraph("acmf", kLatestVersion).status(),
+          (*store)->GetLearner("acmf", "ann").status(), (*store)->ListTenants().status(),
+          (*store)->PutGraph("acme", "graph v2").status()}) {
+      EXPECT_EQ(call.code(), StatusCode::kDataLoss) << call;
+      EXPECT_TRUE(Contains(call.message(), names)) << call;
+    }
+    EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM tenants"), std::vector<int64_t>{2});
+    ExpectCurriculumAndJob(**store, "globex");
+    EXPECT_OK((*store)->GetLearner("globex", "ann"));
+    EXPECT_EQ((*store)->GetLearner("globex", "bob").status().code(), StatusCode::kNotFound);
+    EXPECT_EQ((*store)->GetGraph("globex", 7).status().code(), StatusCode::kNotFound);
+    const Status checked = (*store)->CheckIntegrity();
+    EXPECT_EQ(checked.code(), StatusCode::kDataLoss) << checked;
+    EXPECT_TRUE(Contains(checked.message(), names)) << checked;
+  }
+  ExpectRefusedAtEveryOpen(dir, names);
+}
+
+// A tenant's key altered in its tenants row: swapped with another tenant's, each tenant's reads
+// would go to the other's rows, which pass their own checksums. Every read and write through the
+// row reports it instead; every open and CheckIntegrity too. Moved to an unused key, the
+// tenant's rows are out of its reads' reach: they find nothing, then check the tenant's row and
+// report it, as writes that look the tenant up first, and the sweep, do.
+TEST(SqliteIntegrityTest, DamagedTenantKeyIsDataLossThroughTheRow) {
+  const std::vector<Call> kReads = TenantReads();
+  const std::vector<Call> kWrites = TenantWrites();
   // Every open verifies the tenants rows (DamagedTenantIdIsRefusedAtOpenAndReported): the damage
   // is done while the store is open, as a disk would, and the next open refuses it.
 
@@ -629,11 +658,12 @@ TEST(SqliteIntegrityTest, DamagedTenantKeyIsDataLossThroughTheRow) {
       Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
       ASSERT_OK(store);
       RunSql(Db(dir), "UPDATE tenants SET tenant_pk = 99 WHERE tenant_id = 'acme'");
-      for (size_t i = 0; i < kWrites.size(); ++i) {
-        SCOPED_TRACE("write " + std::to_string(i));
-        const Status write = kWrites[i](**store, "acme");
-        EXPECT_EQ(write.code(), StatusCode::kDataLoss) << write;
-        EXPECT_TRUE(Contains(write.message(), names)) << write;
+      for (size_t i = 0; i < kReads.size() + kWrites.size(); ++i) {
+        SCOPED_TRACE("call " + std::to_string(i));
+        const Status call = i < kReads.size() ? kReads[i](**store, "acme")
+                                              : kWrites[i - kReads.size()](**store, "acme");
+        EXPECT_EQ(call.code(), StatusCode::kDataLoss) << call;
+        EXPECT_TRUE(Contains(call.message(), names)) << call;
       }
       ExpectCurriculumAndJob(**store, "globex");
       const Status checked = (*store)->CheckIntegrity();
@@ -644,14 +674,15 @@ TEST(SqliteIntegrityTest, DamagedTenantKeyIsDataLossThroughTheRow) {
   }
 }
 
-// A version-7 database (tenants without checksums) opens and migrates to version 8: its tenants
-// rows keep a NULL checksum and are read as they are; a tenant created after the migration
-// carries one, which is then verified.
+// A version-7 database (tenants without checksums) opens and migrates to version 9; its check
+// passes, so its tenants rows get their checksums, and a tenant created after the migration
+// carries one too; each is then verified.
 TEST(SqliteIntegrityTest, Version7DatabaseMigratesToTenantChecksums) {
   TempDir dir;
   WriteTwoTenants(dir);
   RunSql(Db(dir),
-         "ALTER TABLE tenants DROP COLUMN checksum; UPDATE schema_version SET version = 7");
+         "ALTER TABLE tenants DROP COLUMN checksum; DROP TABLE checksum_backfill;"
+         "UPDATE schema_version SET version = 7");
   {
     Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path()));
     ASSERT_OK(store);
@@ -666,20 +697,109 @@ TEST(SqliteIntegrityTest, Version7DatabaseMigratesToTenantChecksums) {
   EXPECT_EQ(QueryInts(Db(dir), "SELECT version FROM schema_version"),
             std::vector<int64_t>{SqliteStore::kSchemaVersion});
   EXPECT_EQ(QueryInts(Db(dir), "SELECT COUNT(*) FROM tenants WHERE checksum IS NULL"),
-            std::vector<int64_t>{2});
+            std::vector<int64_t>{0});
   const int64_t initech = TenantPk(dir, "initech");
   EXPECT_EQ(QueryInts(Db(dir),
                       "SELECT COUNT(*) FROM tenants WHERE checksum IS NOT NULL AND "
                       "tenant_pk = " +
                           std::to_string(initech)),
             std::vector<int64_t>{1});
-  // The new tenant's row is checked.
-  RunSql(Db(dir), "UPDATE tenants SET tenant_id = 'initecj' WHERE tenant_id = 'initech'");
-  Result<std::unique_ptr<SqliteStore>> refused = SqliteStore::Open(OptionsFor(dir.path()));
-  ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
-  EXPECT_TRUE(Contains(refused.status().message(), TenantRow("initecj", initech)))
-      << refused.status();
+  // The new tenant's row is checked, and so is an old one's.
+  const int64_t globex = TenantPk(dir, "globex");
+  for (const auto& [from, to, tenant_pk] :
+       {std::tuple<std::string, std::string, int64_t>{"initech", "initecj", initech},
+        {"globex", "globey", globex}}) {
+    SCOPED_TRACE(from);
+    RunSql(Db(dir), "UPDATE tenants SET tenant_id = '" + to + "' WHERE tenant_id = '" + from + "'");
+    Result<std::unique_ptr<SqliteStore>> refused = SqliteStore::Open(OptionsFor(dir.path()));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
+    EXPECT_TRUE(Contains(refused.status().message(), TenantRow(to, tenant_pk))) << refused.status();
+    RunSql(Db(dir), "UPDATE tenants SET tenant_id = '" + from + "' WHERE tenant_id = '" + to + "'");
+  }
+}
+
+// Rows written before their table had a checksum are signed once, by the first check of the whole
+// file that passes (CheckIntegrity, which pathwised runs beside its traffic and Open runs before
+// it returns), and are verified from then on: not by an Open or a store that checks nothing, and
+// not again (a NULL written later by hand stays NULL).
+TEST(SqliteIntegrityTest, RowsWrittenBeforeChecksumsAreSignedByTheFirstCheckThatPasses) {
+  TempDir dir;
+  {
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path()));
+    ASSERT_OK(store);
+    WriteCurriculumAndJob(**store, "acme");
+    WriteLearner(**store, "acme", "ann", 3);
+    WriteLearner(**store, "acme", "bob", 3);
+  }
+  const std::vector<std::string> tables = {"tenants",  "graphs",       "models",
+                                           "rosters",  "jobs",         "state_origins",
+                                           "learners", "event_chunks", "policy_states"};
+  const auto unsigned_rows = [&] {
+    int64_t total = 0;
+    for (const std::string& table : tables) {
+      total += QueryInts(Db(dir), "SELECT COUNT(*) FROM " + table + " WHERE checksum IS NULL")[0];
+    }
+    return total;
+  };
+  // Back to schema version 5, as a store written then would be.
+  std::string downgrade;
+  for (const std::string& table : tables) {
+    downgrade += "ALTER TABLE " + table + " DROP COLUMN checksum; ";
+  }
+  RunSql(Db(dir),
+         downgrade + "DROP TABLE checksum_backfill; UPDATE schema_version SET version = 5");
+
+  SqliteStoreOptions unchecked = OptionsFor(dir.path());
+  unchecked.integrity_check = SqliteIntegrityCheck::kOff;
+  for (const SqliteStoreOptions& options : {OptionsFor(dir.path(), false), unchecked}) {
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(options);
+    ASSERT_OK(store);
+    ASSERT_OK((*store)->GetLearner("acme", "ann"));
+    if (options.integrity_check == SqliteIntegrityCheck::kOff) {
+      ASSERT_OK((*store)->CheckIntegrity());
+    }
+  }
+  // 1 tenant, 2 graphs, 3 models, a roster, a job, a state origin, 2 learners with 3 chunks and
+  // a policy state each.
+  EXPECT_EQ(unsigned_rows(), 19);
+
+  {
+    Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
+    ASSERT_OK(store);
+    ASSERT_OK((*store)->CheckIntegrity());
+    EXPECT_EQ(unsigned_rows(), 0);
+    ASSERT_OK((*store)->GetLearner("acme", "ann"));
+  }
+  // Each kind of old row is now verified: damage to it is refused at the next checked Open.
+  const char* const kDamage[] = {
+      "UPDATE tenants SET tenant_id = 'acmf'",
+      "UPDATE models SET model_json = 'model v3 of acme' WHERE name = 'default' AND version = 2",
+      "UPDATE rosters SET roster_json = 'roster of acmf'",
+      "UPDATE state_origins SET origin = 'origin of acmf'",
+      "UPDATE learners SET version = version + 1 WHERE learner_id = 'bob'",
+      "UPDATE event_chunks SET events = CAST(replace(CAST(events AS TEXT), 'ann-c1-1', "
+      "'ann-c1-7') AS BLOB)",
+      "UPDATE policy_states SET state = 'altered' WHERE learner_pk = "
+      "(SELECT learner_pk FROM learners WHERE learner_id = 'ann')",
+  };
+  const std::string db = Db(dir);
+  const std::string saved = dir.path() + "/saved.db";
+  std::filesystem::copy_file(db, saved);
+  for (const char* damage : kDamage) {
+    SCOPED_TRACE(damage);
+    RunSql(db, damage);
+    Result<std::unique_ptr<SqliteStore>> refused = SqliteStore::Open(OptionsFor(dir.path()));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kDataLoss) << refused.status();
+    EXPECT_TRUE(Contains(refused.status().message(), "fails its checksum")) << refused.status();
+    std::filesystem::copy_file(saved, db, std::filesystem::copy_options::overwrite_existing);
+  }
+
+  // Signing happens once: a checksum set to NULL afterwards is not signed again.
+  RunSql(db, "UPDATE graphs SET checksum = NULL WHERE version = 1");
+  { ASSERT_OK(SqliteStore::Open(OptionsFor(dir.path()))); }
+  EXPECT_EQ(unsigned_rows(), 1);
 }
 
 // Everything a tenant reads at start and serves, as text: what the store holds, or where a read
