@@ -85,7 +85,7 @@ Status VerifyStateOriginRow(const Statement& row, std::string_view tenant_id) {
       [&] { return NameTenant(tenant_id, tenant_pk) + ": its state origin"; });
 }
 
-Status SignCurriculumRows(Connection& db) {
+Status SignCurriculumRows(Connection& db, const KeySlice& keys) {
   const auto sign_versioned_text = [](const Statement& row, Statement& update) {
     update.Bind(
         1,
@@ -93,17 +93,17 @@ Status SignCurriculumRows(Connection& db) {
     update.Bind(2, row.ColumnInt64(3));
   };
   PATHWISE_RETURN_IF_ERROR(
-      SignRows(db, sql::kUnsignedGraphs, sql::kSignGraph, sign_versioned_text));
+      SignRows(db, sql::kUnsignedGraphs, sql::kSignGraph, keys, sign_versioned_text));
   PATHWISE_RETURN_IF_ERROR(
-      SignRows(db, sql::kUnsignedRosters, sql::kSignRoster, sign_versioned_text));
+      SignRows(db, sql::kUnsignedRosters, sql::kSignRoster, keys, sign_versioned_text));
   PATHWISE_RETURN_IF_ERROR(SignRows(
-      db, sql::kUnsignedModels, sql::kSignModel, [](const Statement& row, Statement& update) {
+      db, sql::kUnsignedModels, sql::kSignModel, keys, [](const Statement& row, Statement& update) {
         update.Bind(1, ModelChecksum(row.ColumnInt64(0), row.ColumnBlob(1), row.ColumnInt64(2),
                                      row.ColumnBlob(3))
                            .value());
         update.Bind(2, row.ColumnInt64(4));
       }));
-  return SignRows(db, sql::kUnsignedStateOrigins, sql::kSignStateOrigin,
+  return SignRows(db, sql::kUnsignedStateOrigins, sql::kSignStateOrigin, keys,
                   [](const Statement& row, Statement& update) {
                     update.Bind(1,
                                 StateOriginChecksum(row.ColumnInt64(0), row.ColumnBlob(1)).value());

@@ -88,8 +88,8 @@ Status internal::VerifyJobRow(const Statement& row, std::string_view tenant_id) 
   return VerifiedJob(row, tenant_id).status();
 }
 
-Status internal::SignJobRows(Connection& db) {
-  return SignRows(db, sql::kUnsignedJobs, sql::kSignJob,
+Status internal::SignJobRows(Connection& db, const internal::KeySlice& keys) {
+  return SignRows(db, sql::kUnsignedJobs, sql::kSignJob, keys,
                   [](const Statement& row, Statement& update) {
                     update.Bind(1, JobChecksum(row.ColumnInt64(12), ReadJob(row)).value());
                     update.Bind(2, row.ColumnInt64(13));

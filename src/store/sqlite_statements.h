@@ -161,42 +161,56 @@ inline constexpr char kScanJobs[] =
     "j.lease_expires_ms, j.checksum, j.tenant_pk, t.tenant_id FROM jobs j "
     "LEFT JOIN tenants t ON t.tenant_pk = j.tenant_pk";
 
-// Rows written before their table had a checksum (NULL; schema versions below 6, 7 and 8), each
-// with what its checksum covers and its key last, and the update that gives it one (?1; the key
-// ?2 on, from the row). SqliteStore::Open signs them once a check of the whole file has passed.
+// Rows written before their table had a checksum (NULL; schema versions below 6, 7 and 8) whose
+// key is in (?1, ?2], each with what its checksum covers and its key last, and the update that
+// gives it one (?1; the key ?2 on, from the row). SqliteStore::CheckIntegrity signs them, once,
+// when the file passed its check, in slices of keys up to the largest key of any table.
 inline constexpr char kChecksumBackfillPending[] = "SELECT pending FROM checksum_backfill";
 inline constexpr char kChecksumBackfillDone[] = "UPDATE checksum_backfill SET pending = 0";
+inline constexpr char kLargestKey[] =
+    "SELECT MAX(k) FROM (SELECT MAX(tenant_pk) AS k FROM tenants UNION ALL SELECT MAX(rowid) FROM "
+    "graphs UNION ALL SELECT MAX(rowid) FROM rosters UNION ALL SELECT MAX(rowid) FROM models UNION "
+    "ALL SELECT MAX(rowid) FROM jobs UNION ALL SELECT MAX(learner_pk) FROM learners UNION ALL "
+    "SELECT MAX(chunk_pk) FROM event_chunks)";
 inline constexpr char kUnsignedTenants[] =
-    "SELECT tenant_pk, tenant_id FROM tenants WHERE checksum IS NULL";
+    "SELECT tenant_pk, tenant_id FROM tenants WHERE checksum IS NULL AND tenant_pk > ?1 AND "
+    "tenant_pk <= ?2";
 inline constexpr char kSignTenant[] = "UPDATE tenants SET checksum = ?1 WHERE tenant_pk = ?2";
 inline constexpr char kUnsignedGraphs[] =
-    "SELECT tenant_pk, version, graph_json, rowid FROM graphs WHERE checksum IS NULL";
+    "SELECT tenant_pk, version, graph_json, rowid FROM graphs WHERE checksum IS NULL AND rowid > "
+    "?1 AND rowid <= ?2";
 inline constexpr char kSignGraph[] = "UPDATE graphs SET checksum = ?1 WHERE rowid = ?2";
 inline constexpr char kUnsignedRosters[] =
-    "SELECT tenant_pk, version, roster_json, rowid FROM rosters WHERE checksum IS NULL";
+    "SELECT tenant_pk, version, roster_json, rowid FROM rosters WHERE checksum IS NULL AND rowid > "
+    "?1 AND rowid <= ?2";
 inline constexpr char kSignRoster[] = "UPDATE rosters SET checksum = ?1 WHERE rowid = ?2";
 inline constexpr char kUnsignedModels[] =
-    "SELECT tenant_pk, name, version, model_json, rowid FROM models WHERE checksum IS NULL";
+    "SELECT tenant_pk, name, version, model_json, rowid FROM models WHERE checksum IS NULL AND "
+    "rowid > ?1 AND rowid <= ?2";
 inline constexpr char kSignModel[] = "UPDATE models SET checksum = ?1 WHERE rowid = ?2";
 inline constexpr char kUnsignedStateOrigins[] =
-    "SELECT tenant_pk, origin FROM state_origins WHERE checksum IS NULL";
+    "SELECT tenant_pk, origin FROM state_origins WHERE checksum IS NULL AND tenant_pk > ?1 AND "
+    "tenant_pk <= ?2";
 inline constexpr char kSignStateOrigin[] =
     "UPDATE state_origins SET checksum = ?1 WHERE tenant_pk = ?2";
 // The job's columns as kScanJobs has them (ReadJob), then tenant_pk and the rowid.
 inline constexpr char kUnsignedJobs[] =
     "SELECT job_id, kind, status, progress, params_json, result_model_name, "
     "result_model_version, error_message, created_ms, updated_ms, owner, lease_expires_ms, "
-    "tenant_pk, rowid FROM jobs WHERE checksum IS NULL";
+    "tenant_pk, rowid FROM jobs WHERE checksum IS NULL AND rowid > ?1 AND rowid <= ?2";
 inline constexpr char kSignJob[] = "UPDATE jobs SET checksum = ?1 WHERE rowid = ?2";
 inline constexpr char kUnsignedLearners[] =
     "SELECT learner_pk, tenant_pk, learner_id, version, states FROM learners "
-    "WHERE checksum IS NULL";
+    "WHERE checksum IS NULL AND learner_pk > ?1 AND learner_pk <= ?2";
 inline constexpr char kSignLearner[] = "UPDATE learners SET checksum = ?1 WHERE learner_pk = ?2";
 inline constexpr char kUnsignedChunks[] =
-    "SELECT chunk_pk, learner_pk, events FROM event_chunks WHERE checksum IS NULL";
+    "SELECT chunk_pk, learner_pk, events FROM event_chunks WHERE checksum IS NULL AND chunk_pk > "
+    "?1 AND chunk_pk <= ?2";
 inline constexpr char kSignChunk[] = "UPDATE event_chunks SET checksum = ?1 WHERE chunk_pk = ?2";
+// Sliced by learner.
 inline constexpr char kUnsignedPolicyStates[] =
-    "SELECT learner_pk, policy, state FROM policy_states WHERE checksum IS NULL";
+    "SELECT learner_pk, policy, state FROM policy_states WHERE checksum IS NULL AND learner_pk > "
+    "?1 AND learner_pk <= ?2";
 inline constexpr char kSignPolicyState[] =
     "UPDATE policy_states SET checksum = ?1 WHERE learner_pk = ?2 AND policy = ?3";
 

@@ -61,6 +61,20 @@ struct SqliteStore::Impl {
                                        uint64_t version, const std::vector<std::string_view>& ids,
                                        internal::GroupCommitWriter* touched);
 
+  // ---- Integrity (sqlite_learners.cc) ----------------------------------------------------------
+
+  // DoCheckIntegrity's check, on one read snapshot: whether rows written before their table had a
+  // checksum are left to sign (the file passed); the damage otherwise.
+  Result<bool> CheckOnOneSnapshot();
+
+  // Gives each row written before its table had a checksum one, once (checksum_backfill). Only
+  // after a check of the whole file has passed: a checksum signs the row as it is, so the file
+  // must be sound by every other measure first (as pg_checksums --enable does for PostgreSQL's
+  // pages). Every row a write changed since that check's snapshot has its checksum already. In
+  // slices of keys, a writer transaction each, so that clients' writes go on between them; the
+  // database is marked done in the last.
+  Status SignRowsWrittenBeforeChecksums();
+
   // The body of CommitEvents, run by the writer inside the batch's savepoint.
   Status ApplyEventBatch(internal::Connection& db, const EventBatch& batch,
                          const std::vector<size_t>& learner_of_event, CommitResult* result);
@@ -106,20 +120,27 @@ Status VerifyTenantRow(const Statement& row, int tenant_pk_column, int checksum_
 /// its table had checksums (NULL).
 std::optional<int64_t> StoredChecksum(const Statement& row, int column);
 
-/// Calls sign(row, update) for each row that `unsigned_sql` yields, then runs `update_sql`: sign
-/// binds the row's checksum (?1) and its key (?2 on). The rows are those of one table whose
-/// checksum is NULL; the writer's connection only.
+/// The rows of a table whose key is in (after, up_to].
+struct KeySlice {
+  int64_t after = 0;
+  int64_t up_to = 0;
+};
+
+/// Calls sign(row, update) for each row that `unsigned_sql` yields for `keys` (bound as ?1 and
+/// ?2), then runs `update_sql`: sign binds the row's checksum (?1) and its key (?2 on). The rows
+/// are those of one table whose checksum is NULL; the writer's connection only.
 Status SignRows(Connection& db, const char* unsigned_sql, const char* update_sql,
+                const KeySlice& keys,
                 const std::function<void(const Statement& row, Statement& update)>& sign);
 
-// Give each row written before its table had a checksum one (SignRows), table by table:
+// Give each row in `keys` written before its table had a checksum one (SignRows), table by table:
 // SignTenantRows (sqlite_tenants.cc), SignCurriculumRows (graphs, rosters, models and state
 // origins: sqlite_curriculum.cc), SignJobRows (sqlite_jobs.cc) and SignLearnerRows (learners,
-// event chunks and policy states: sqlite_learners.cc).
-Status SignTenantRows(Connection& db);
-Status SignCurriculumRows(Connection& db);
-Status SignJobRows(Connection& db);
-Status SignLearnerRows(Connection& db);
+// event chunks and policy states, by learner: sqlite_learners.cc).
+Status SignTenantRows(Connection& db, const KeySlice& keys);
+Status SignCurriculumRows(Connection& db, const KeySlice& keys);
+Status SignJobRows(Connection& db, const KeySlice& keys);
+Status SignLearnerRows(Connection& db, const KeySlice& keys);
 
 /// "tenant 'acme'"; a tenant whose id is not known (empty) by its key, "tenant #3".
 std::string NameTenant(std::string_view tenant_id, int64_t tenant_pk);

@@ -73,8 +73,11 @@ std::optional<int64_t> StoredChecksum(const Statement& row, int column) {
 }
 
 Status SignRows(Connection& db, const char* unsigned_sql, const char* update_sql,
+                const KeySlice& keys,
                 const std::function<void(const Statement& row, Statement& update)>& sign) {
   PATHWISE_ASSIGN_OR_RETURN(Statement row, db.Prepare(unsigned_sql));
+  row.Bind(1, keys.after);
+  row.Bind(2, keys.up_to);
   PATHWISE_ASSIGN_OR_RETURN(Statement update, db.Prepare(update_sql));
   for (;;) {
     // The update changes only the checksum, which no index holds, so the scan goes on past it.
@@ -86,8 +89,8 @@ Status SignRows(Connection& db, const char* unsigned_sql, const char* update_sql
   }
 }
 
-Status SignTenantRows(Connection& db) {
-  return SignRows(db, sql::kUnsignedTenants, sql::kSignTenant,
+Status SignTenantRows(Connection& db, const KeySlice& keys) {
+  return SignRows(db, sql::kUnsignedTenants, sql::kSignTenant, keys,
                   [](const Statement& row, Statement& update) {
                     update.Bind(1, TenantChecksum(row.ColumnInt64(0), row.ColumnBlob(1)).value());
                     update.Bind(2, row.ColumnInt64(0));
