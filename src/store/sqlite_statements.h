@@ -164,14 +164,17 @@ inline constexpr char kScanJobs[] =
 // Rows written before their table had a checksum (NULL; schema versions below 6, 7 and 8) whose
 // key is in (?1, ?2], each with what its checksum covers and its key last, and the update that
 // gives it one (?1; the key ?2 on, from the row). SqliteStore::CheckIntegrity signs them, once,
-// when the file passed its check, in slices of keys up to the largest key of any table.
+// when the file passed its check, in slices of keys, each starting at the next key any table
+// holds (kNextKey, a seek in each: keys may be sparse). State origins are keyed by their tenant's
+// key, and policy states by their learner's.
 inline constexpr char kChecksumBackfillPending[] = "SELECT pending FROM checksum_backfill";
 inline constexpr char kChecksumBackfillDone[] = "UPDATE checksum_backfill SET pending = 0";
-inline constexpr char kLargestKey[] =
-    "SELECT MAX(k) FROM (SELECT MAX(tenant_pk) AS k FROM tenants UNION ALL SELECT MAX(rowid) FROM "
-    "graphs UNION ALL SELECT MAX(rowid) FROM rosters UNION ALL SELECT MAX(rowid) FROM models UNION "
-    "ALL SELECT MAX(rowid) FROM jobs UNION ALL SELECT MAX(learner_pk) FROM learners UNION ALL "
-    "SELECT MAX(chunk_pk) FROM event_chunks)";
+inline constexpr char kNextKey[] =
+    "SELECT MIN(k) FROM (SELECT MIN(tenant_pk) AS k FROM tenants WHERE tenant_pk > ?1 UNION ALL "
+    "SELECT MIN(rowid) FROM graphs WHERE rowid > ?1 UNION ALL SELECT MIN(rowid) FROM rosters WHERE "
+    "rowid > ?1 UNION ALL SELECT MIN(rowid) FROM models WHERE rowid > ?1 UNION ALL SELECT "
+    "MIN(rowid) FROM jobs WHERE rowid > ?1 UNION ALL SELECT MIN(learner_pk) FROM learners WHERE "
+    "learner_pk > ?1 UNION ALL SELECT MIN(chunk_pk) FROM event_chunks WHERE chunk_pk > ?1)";
 inline constexpr char kUnsignedTenants[] =
     "SELECT tenant_pk, tenant_id FROM tenants WHERE checksum IS NULL AND tenant_pk > ?1 AND "
     "tenant_pk <= ?2";

@@ -72,7 +72,8 @@ struct SqliteStore::Impl {
   // must be sound by every other measure first (as pg_checksums --enable does for PostgreSQL's
   // pages). Every row a write changed since that check's snapshot has its checksum already. In
   // slices of keys, a writer transaction each, so that clients' writes go on between them; the
-  // database is marked done in the last.
+  // database is marked done in the last. As many slices as there are runs of keys, whatever the
+  // keys' magnitude.
   Status SignRowsWrittenBeforeChecksums();
 
   // The body of CommitEvents, run by the writer inside the batch's savepoint.

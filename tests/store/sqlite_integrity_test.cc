@@ -748,13 +748,14 @@ TEST(SqliteIntegrityTest, RowsWrittenBeforeChecksumsAreSignedByTheFirstCheckThat
     downgrade += "ALTER TABLE " + table + " DROP COLUMN checksum; ";
   }
   // Keys spread past the slices the signing goes by (1024 keys each), which a store of a few
-  // thousand learners has: with no checksums yet, any keys are a store's own.
+  // thousand learners has, and keys far apart (graphs'), which the signing must jump over rather
+  // than walk: with no checksums yet, any keys are a store's own.
   RunSql(Db(dir), downgrade +
                       "DROP TABLE checksum_backfill; UPDATE schema_version SET version = 5;"
                       "UPDATE learners SET learner_pk = learner_pk * 1500;"
                       "UPDATE event_chunks SET learner_pk = learner_pk * 1500, chunk_pk = "
                       "chunk_pk * 1000; UPDATE policy_states SET learner_pk = learner_pk * 1500;"
-                      "UPDATE graphs SET rowid = rowid + 2047");
+                      "UPDATE graphs SET rowid = rowid * 1000000000000000");
   EXPECT_EQ(QueryInts(Db(dir), "SELECT MAX(chunk_pk) FROM event_chunks"),
             std::vector<int64_t>{6000});
 
