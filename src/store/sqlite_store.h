@@ -95,10 +95,10 @@ class SqliteStore final : public LearnerStore {
   static constexpr int kSchemaVersion = 9;
 
   /// Opens (creating if needed) the database, migrates its schema to kSchemaVersion and checks it
-  /// (options.check_integrity_at_open). InvalidArgument for bad options;
-  /// FailedPrecondition when the file is not a Pathwise database, is corrupt, has a schema newer
-  /// than this build, or the data directory is locked by another process; DataLoss when the check
-  /// finds damage; Unavailable when the directory cannot be created or opened.
+  /// (options.check_integrity_at_open). InvalidArgument for bad options; FailedPrecondition when
+  /// the file is not a Pathwise database, is corrupt, has a schema newer than this build, or the
+  /// data directory is locked by another process; DataLoss when the check finds damage; Unavailable
+  /// when the directory cannot be created or opened.
   static Result<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options);
 
   ~SqliteStore() override;

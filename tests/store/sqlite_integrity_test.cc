@@ -1,7 +1,8 @@
 // Damage to SqliteStore's file is refused at open, reported on read or by CheckIntegrity, and
 // never served as altered data (issue 15, defect 16): row checksums (schema version 6 for learner
 // rows, event chunks and policy states, 7 for graphs, rosters, models, state origins and jobs, 8
-// for tenants), SQLite's quick_check, and UTF-8 checks on what is read back.
+// for tenants; from 9 the rows written before get theirs from the first check that passes),
+// SQLite's quick_check, and UTF-8 checks on what is read back.
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
