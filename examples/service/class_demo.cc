@@ -651,7 +651,7 @@ class ClassDemo {
       // Without this, a learner with no events gets the cold-start (population) recommendation.
       request.set_require_known_learner(true);
       v1::RecommendResponse response;
-      expect("Recommend for learner \"zoe\" (no events)",
+      expect("Recommend \"zoe\", require_known_learner",
              recommendations_->Recommend(Context().get(), request, &response),
              grpc::StatusCode::NOT_FOUND);
     }
