@@ -158,6 +158,21 @@ TEST(SqliteIntegrityTest, CheckIntegrityOfAnOpenStoreFindsDamagedPages) {
   EXPECT_EQ((*store)->GetLearner("acme", "l0").status().code(), StatusCode::kDataLoss);
 }
 
+// Every table whose rows carry a checksum.
+const char* const kEveryCheckedTable[] = {"tenants",  "graphs",       "models",
+                                          "rosters",  "jobs",         "state_origins",
+                                          "learners", "event_chunks", "policy_states"};
+
+// SQL that takes a store back to schema version 5, as a store written then would be: no checksum
+// columns, nothing to sign recorded.
+std::string BackToVersion5() {
+  std::string sql;
+  for (const char* table : kEveryCheckedTable) {
+    sql += std::string("ALTER TABLE ") + table + " DROP COLUMN checksum; ";
+  }
+  return sql + "DROP TABLE checksum_backfill; UPDATE schema_version SET version = 5; ";
+}
+
 // A store written before schema version 6 has no checksums: opened without a check, its rows are
 // read as they are, the migration adds the column, and rows written after it carry checksums.
 // Ids read back must still be UTF-8.
@@ -169,14 +184,7 @@ TEST(SqliteIntegrityTest, RowsWrittenBeforeChecksumsAreAcceptedButNotInvalidUtf8
     WriteLearner(**store, "acme", "ann", 3);
     WriteLearner(**store, "acme", "bob", 3);
   }
-  // Back to schema version 5.
-  RunSql(Db(dir),
-         "ALTER TABLE learners DROP COLUMN checksum; ALTER TABLE event_chunks DROP COLUMN checksum;"
-         "ALTER TABLE policy_states DROP COLUMN checksum; ALTER TABLE graphs DROP COLUMN checksum;"
-         "ALTER TABLE models DROP COLUMN checksum; ALTER TABLE rosters DROP COLUMN checksum;"
-         "ALTER TABLE jobs DROP COLUMN checksum; ALTER TABLE state_origins DROP COLUMN checksum;"
-         "ALTER TABLE tenants DROP COLUMN checksum; DROP TABLE checksum_backfill;"
-         "UPDATE schema_version SET version = 5");
+  RunSql(Db(dir), BackToVersion5());
   {
     Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(OptionsFor(dir.path(), false));
     ASSERT_OK(store);
@@ -733,26 +741,18 @@ TEST(SqliteIntegrityTest, RowsWrittenBeforeChecksumsAreSignedByTheFirstCheckThat
     WriteLearner(**store, "acme", "ann", 3);
     WriteLearner(**store, "acme", "bob", 3);
   }
-  const std::vector<std::string> tables = {"tenants",  "graphs",       "models",
-                                           "rosters",  "jobs",         "state_origins",
-                                           "learners", "event_chunks", "policy_states"};
   const auto unsigned_rows = [&] {
     int64_t total = 0;
-    for (const std::string& table : tables) {
-      total += QueryInts(Db(dir), "SELECT COUNT(*) FROM " + table + " WHERE checksum IS NULL")[0];
+    for (const char* table : kEveryCheckedTable) {
+      total += QueryInts(
+          Db(dir), std::string("SELECT COUNT(*) FROM ") + table + " WHERE checksum IS NULL")[0];
     }
     return total;
   };
-  // Back to schema version 5, as a store written then would be.
-  std::string downgrade;
-  for (const std::string& table : tables) {
-    downgrade += "ALTER TABLE " + table + " DROP COLUMN checksum; ";
-  }
-  // Keys spread past the slices the signing goes by (1024 keys each), which a store of a few
-  // thousand learners has, and keys far apart (graphs'), which the signing must jump over rather
-  // than walk: with no checksums yet, any keys are a store's own.
-  RunSql(Db(dir), downgrade +
-                      "DROP TABLE checksum_backfill; UPDATE schema_version SET version = 5;"
+  // Back to schema version 5, with keys spread past the slices the signing goes by (1024 keys
+  // each), which a store of a few thousand learners has, and keys far apart (graphs'), which the
+  // signing must jump over rather than walk: with no checksums yet, any keys are a store's own.
+  RunSql(Db(dir), BackToVersion5() +
                       "UPDATE learners SET learner_pk = learner_pk * 1500;"
                       "UPDATE event_chunks SET learner_pk = learner_pk * 1500, chunk_pk = "
                       "chunk_pk * 1000; UPDATE policy_states SET learner_pk = learner_pk * 1500;"
