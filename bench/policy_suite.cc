@@ -23,7 +23,8 @@
 // --progress-weight W and --stall-min-attempts N set those MasteryPolicyOptions of the mastery
 // policy for an experiment (the baselines do not read them); --mastery NAME=VALUE (repeatable) sets
 // any numeric one, e.g. --mastery advance_threshold=0.9. --fit-pilot N fits the deployed model on a
-// pilot of N other learners of each world (FitOnPilot) instead of the population parameters.
+// pilot of N other learners of each world (FitOnPilot) instead of the population parameters;
+// with --fit-pilot-tied, one set of parameters for every competency.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -331,6 +332,7 @@ struct Options {
   std::string split;                 // run only this half ("dev" or "heldout"); empty: both
   std::vector<std::pair<std::string, double>> mastery_settings;  // --mastery NAME=VALUE
   int fit_pilot = 0;  // > 0: the deployed model is fitted on a pilot of this many learners
+  bool fit_pilot_tied = false;  // the pilot fit ties one set of parameters over all competencies
 };
 
 int Fail(const std::string& message) {
@@ -341,9 +343,12 @@ int Fail(const std::string& message) {
 // The deployed model fitted on a pilot, as a platform fits its model on its own logs before it
 // serves the learners it reports on: `learners` other learners of the same world (another seed)
 // taught by the default policy on the population model, every answer logged against the
-// activity's competencies and fitted with FitBkt's defaults.
+// activity's competencies and fitted with FitBkt's defaults. `tied` fits one set of parameters
+// for every competency (fewer parameters, each from many more answers) and serves it as the
+// model's defaults.
 pathwise::Result<pathwise::BktModel> FitOnPilot(const CompetencyGraph& graph,
-                                                pathwise::SimulationOptions sim, int learners) {
+                                                pathwise::SimulationOptions sim, int learners,
+                                                bool tied) {
   sim.policies = {pathwise::PolicyKind::kMastery};
   sim.learners = learners;
   sim.trace_learners = learners;
@@ -358,14 +363,25 @@ pathwise::Result<pathwise::BktModel> FitOnPilot(const CompetencyGraph& graph,
     for (const pathwise::TraceStep& step : trace.steps) {
       const pathwise::Activity* activity = graph.FindActivity(step.activity_id);
       if (activity == nullptr) return pathwise::Status::Internal("no activity " + step.activity_id);
-      for (const pathwise::PracticedCompetency& q : activity->competencies)
-        log.AddRow(learner, q.competency_id, step.activity_id, step.correct);
+      for (const pathwise::PracticedCompetency& q : activity->competencies) {
+        // Tied: each (learner, competency) is one sequence of a single skill.
+        if (tied) {
+          log.AddRow(learner + "/" + q.competency_id, "tied", step.activity_id, step.correct);
+        } else {
+          log.AddRow(learner, q.competency_id, step.activity_id, step.correct);
+        }
+      }
     }
   }
   pathwise::FitOptions fit;
   fit.threads = sim.threads;
   PATHWISE_ASSIGN_OR_RETURN(pathwise::FitResult fitted, pathwise::FitBkt(log, fit));
-  return fitted.model;
+  if (!tied) return fitted.model;
+  const auto it = fitted.model.competencies.find("tied");
+  if (it == fitted.model.competencies.end()) return pathwise::Status::Internal("no tied fit");
+  pathwise::BktModel model;
+  model.defaults = it->second;
+  return model;
 }
 
 }  // namespace
@@ -399,6 +415,8 @@ int main(int argc, char** argv) {
       options.true_pace = true;
     } else if (arg == "--fit-pilot") {
       options.fit_pilot = std::atoi(value().c_str());
+    } else if (arg == "--fit-pilot-tied") {
+      options.fit_pilot_tied = true;
     } else if (arg == "--world") {
       options.world = value();
     } else if (arg == "--trace") {
@@ -535,8 +553,15 @@ int main(int argc, char** argv) {
     // learner model's kind, content quality or answer noise; or, with --fit-pilot, fitted on a
     // pilot's answers.
     if (options.fit_pilot > 0) {
-      auto fitted = FitOnPilot(graphs[world.graph].graph, sim, options.fit_pilot);
+      auto fitted =
+          FitOnPilot(graphs[world.graph].graph, sim, options.fit_pilot, options.fit_pilot_tied);
       if (!fitted.ok()) return Fail(world.name + ": pilot: " + fitted.status().ToString());
+      if (options.fit_pilot_tied) {
+        const pathwise::BktParams& p = fitted->defaults;
+        std::cout << world.name << ": tied fit prior " << Fixed(p.prior, 3) << " learn "
+                  << Fixed(p.learn, 3) << " guess " << Fixed(p.guess, 3) << " slip "
+                  << Fixed(p.slip, 3) << "\n";
+      }
       sim.online_model = std::move(fitted).value();
     }
     auto simulation = pathwise::Simulation::Create(graphs[world.graph].graph, sim);
