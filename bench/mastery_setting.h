@@ -27,6 +27,7 @@ inline bool SetMasteryOption(pathwise::MasteryPolicyOptions& options, const std:
       {"review_recall_threshold", &pathwise::MasteryPolicyOptions::review_recall_threshold},
       {"remediation_max_p", &pathwise::MasteryPolicyOptions::remediation_max_p},
       {"progress_weight", &pathwise::MasteryPolicyOptions::progress_weight},
+      {"stall_pause_hours", &pathwise::MasteryPolicyOptions::stall_pause_hours},
   };
   static const std::pair<const char*, int pathwise::MasteryPolicyOptions::*> kInts[] = {
       {"remediation_min_opportunities",

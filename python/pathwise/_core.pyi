@@ -662,6 +662,7 @@ class MasteryPolicyOptions:
     mastery_recent_correct: int
     stall_min_attempts: int
     stall_max_recent_correct: int
+    stall_pause_hours: float
     progress_weight: float
     def __init__(self) -> None: ...
     def validate(self) -> None: ...

@@ -89,6 +89,7 @@ void BindRecommender(py::module_& m) {
       .def_readwrite("mastery_recent_correct", &MasteryPolicyOptions::mastery_recent_correct)
       .def_readwrite("stall_min_attempts", &MasteryPolicyOptions::stall_min_attempts)
       .def_readwrite("stall_max_recent_correct", &MasteryPolicyOptions::stall_max_recent_correct)
+      .def_readwrite("stall_pause_hours", &MasteryPolicyOptions::stall_pause_hours)
       .def_readwrite("progress_weight", &MasteryPolicyOptions::progress_weight)
       .def("validate", [](const MasteryPolicyOptions& o) { ThrowIfError(o.Validate()); });
 

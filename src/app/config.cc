@@ -94,7 +94,7 @@ Status ParseCurriculum(const json& object, std::string_view source, const std::s
       CheckKeys(object, source, at,
                 {"mastery_min_opportunities", "mastery_recent_correct", "advance_threshold",
                  "progress_weight", "stall_min_attempts", "stall_max_recent_correct",
-                 "individual_pace", "pace_prior_sd"}));
+                 "stall_pause_hours", "individual_pace", "pace_prior_sd"}));
   MasteryPolicyOptions& r = tenant->recommender.mastery;
   const std::pair<const char*, int*> ints[] = {
       {"mastery_min_opportunities", &r.mastery_min_opportunities},
@@ -112,6 +112,8 @@ Status ParseCurriculum(const json& object, std::string_view source, const std::s
                                      &r.advance_threshold));
   PATHWISE_RETURN_IF_ERROR(
       GetDouble(object, "progress_weight", source, at + ".progress_weight", &r.progress_weight));
+  PATHWISE_RETURN_IF_ERROR(GetDouble(object, "stall_pause_hours", source, at + ".stall_pause_hours",
+                                     &r.stall_pause_hours));
   PATHWISE_RETURN_IF_ERROR(GetDouble(object, "pace_prior_sd", source, at + ".pace_prior_sd",
                                      &tenant->tracker.pace_prior_sd));
   if (auto it = object.find("individual_pace"); it != object.end()) {

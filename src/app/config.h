@@ -12,7 +12,7 @@
 //                         "mastery_min_opportunities": 3, "mastery_recent_correct": 2,
 //                         "advance_threshold": 0.85,
 //                         "progress_weight": 1.0, "stall_min_attempts": 6,
-//                         "stall_max_recent_correct": 2}}
+//                         "stall_max_recent_correct": 2, "stall_pause_hours": 168}}
 //       ],
 //       "limits": {"max_message_bytes": 16777216, "max_batch_events": 10000, "max_id_bytes": 128,
 //                  "max_text_bytes": 16384, "max_graph_items": 200000, "max_list_items": 10000,
@@ -53,11 +53,11 @@ struct TenantConfig {
   /// defaults otherwise): "mastery_min_opportunities", "mastery_recent_correct" (evidence before
   /// "mastered"; a competency's own setting in the graph takes precedence), "advance_threshold"
   /// (where the policy lets a learner go on; 1 waits for mastery), "progress_weight",
-  /// "stall_min_attempts", "stall_max_recent_correct" (stalls) go to the mastery policy's options
-  /// (recommender.mastery, keys named as its fields; the engine keeps its tracker's evidence, and
-  /// so GetMastery's `mastered`, equal to the policy's); "individual_pace" and "pace_prior_sd" to
-  /// the tracker's. A learner's pace, and each competency's last answers (with its state), are
-  /// kept in the store with the events.
+  /// "stall_min_attempts", "stall_max_recent_correct", "stall_pause_hours" (stalls) go to the
+  /// mastery policy's options (recommender.mastery, keys named as its fields; the engine keeps its
+  /// tracker's evidence, and so GetMastery's `mastered`, equal to the policy's); "individual_pace"
+  /// and "pace_prior_sd" to the tracker's. A learner's pace, and each competency's last answers
+  /// (with its state), are kept in the store with the events.
   RecommenderOptions recommender;
   TrackerOptions tracker;
 };

@@ -26,7 +26,7 @@ void AddImportCommands(CLI::App& app, int* exit_code);
 void AddRecommendCommands(CLI::App& app, int* exit_code);
 
 /// The mastery policy's stall options (MasteryPolicyOptions::progress_weight, stall_min_attempts,
-/// stall_max_recent_correct), shared by `recommend` and `simulate`.
+/// stall_max_recent_correct, stall_pause_hours), shared by `recommend` and `simulate`.
 void AddStallOptions(CLI::App* cmd, MasteryPolicyOptions* options);
 
 /// `pathwise export xapi|badge` and `pathwise report class`.

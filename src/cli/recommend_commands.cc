@@ -207,6 +207,10 @@ void AddStallOptions(CLI::App* cmd, MasteryPolicyOptions* options) {
                   "Mastery policy: stalled when at most this many of the last "
                   "--stall-min-attempts answers were right")
       ->capture_default_str();
+  cmd->add_option("--stall-pause-hours", options->stall_pause_hours,
+                  "Mastery policy: hours without practice after which a stalled competency "
+                  "is offered again")
+      ->capture_default_str();
 }
 
 namespace {

@@ -136,7 +136,12 @@ class MasteryPolicy final : public PolicyBase {
   // P(learned) at the advance point (RecIndex::advance) with the evidence RecommenderOptions asks
   // for: where the policy goes on from c.
   bool Mastered(uint32_t c) const;
-  // Stalled (MasteryPolicyOptions::stall_min_attempts): many answers, few right, not mastered.
+  // Many answers, few right, not mastered (MasteryPolicyOptions::stall_min_attempts).
+  bool StalledByAnswers(uint32_t c) const;
+  // Hours since c was last practised (0 when not known).
+  double HoursSincePractice(uint32_t c) const;
+  // StalledByAnswers and practised within MasteryPolicyOptions::stall_pause_hours: the stalls
+  // that move the learner on.
   bool Stalled(uint32_t c) const;
   // The learning-progress part of activity a: 1, or less when its competencies are stalled and it
   // gives way (GivesWay).
@@ -204,8 +209,18 @@ bool MasteryPolicy::Mastered(uint32_t c) const {
   return HasMasteryEvidence(s->opportunities, CompetencyAnswers(c), index().evidence[c]);
 }
 
-bool MasteryPolicy::Stalled(uint32_t c) const {
+bool MasteryPolicy::StalledByAnswers(uint32_t c) const {
   return StalledAnswers(CompetencyAnswers(c), index().options.mastery) && !Mastered(c);
+}
+
+double MasteryPolicy::HoursSincePractice(uint32_t c) const {
+  const CompetencyState* s = view_.Find(c);
+  if (s == nullptr || s->last_practiced_ms <= 0 || now_ms_ <= s->last_practiced_ms) return 0.0;
+  return static_cast<double>(now_ms_ - s->last_practiced_ms) / kMsPerHour;
+}
+
+bool MasteryPolicy::Stalled(uint32_t c) const {
+  return StalledByAnswers(c) && HoursSincePractice(c) < index().options.mastery.stall_pause_hours;
 }
 
 bool MasteryPolicy::LastActivityIsOf(uint32_t c) const {
@@ -713,6 +728,15 @@ Recommendation MasteryPolicy::Build(uint32_t a, bool pinned) {
                             std::to_string(seen) + " answers right";
     }
     if (rec.parts[6].reason.empty()) rec.parts[6].reason = "not practised yet";
+    for (uint32_t i = ac.begin(a); i < ac.end(a); ++i) {
+      const uint32_t c = ac.targets[i];
+      if (!StalledByAnswers(c) || Stalled(c)) continue;
+      rec.parts[6].reason = "back to " + ix.competency_ids[c] + ", stalled when last practised " +
+                            Ago(HoursSincePractice(c) * kMsPerHour) + " (" +
+                            std::to_string(CorrectInLast(CompetencyAnswers(c), window)) +
+                            " of the last " + std::to_string(window) + " answers right)";
+      break;
+    }
     for (uint32_t c : last_competency_list_) {
       if (!Stalled(c)) continue;
       rec.parts[6].reason = "moves on from " + ix.competency_ids[c] + ", stalled (" +

@@ -643,6 +643,10 @@ Status CheckMastery(const MasteryPolicyOptions& o, const std::string& at) {
   if (o.stall_max_recent_correct < 0) {
     return count("stall_max_recent_correct", o.stall_max_recent_correct, ">= 0");
   }
+  if (!(std::isfinite(o.stall_pause_hours) && o.stall_pause_hours > 0.0)) {
+    return Status::InvalidArgument(at + "stall_pause_hours must be a number > 0, got " +
+                                   std::to_string(o.stall_pause_hours));
+  }
   return CheckWeight(at + "progress_weight", o.progress_weight);
 }
 

@@ -39,7 +39,8 @@ TEST(ConfigTest, TenantCurriculumSetsTheCourseOptions) {
                                       "mastery_min_opportunities": 3,
                                       "mastery_recent_correct": 2, "progress_weight": 1.5,
                                       "advance_threshold": 1,
-                                      "stall_min_attempts": 5, "stall_max_recent_correct": 1}}]})",
+                                      "stall_min_attempts": 5, "stall_max_recent_correct": 1,
+                                      "stall_pause_hours": 48}}]})",
       "c.json");
   ASSERT_OK(config);
   EXPECT_OK(config->Validate());
@@ -52,6 +53,7 @@ TEST(ConfigTest, TenantCurriculumSetsTheCourseOptions) {
   EXPECT_EQ(t.recommender.mastery.advance_threshold, 1.0);
   EXPECT_EQ(t.recommender.mastery.stall_min_attempts, 5);
   EXPECT_EQ(t.recommender.mastery.stall_max_recent_correct, 1);
+  EXPECT_EQ(t.recommender.mastery.stall_pause_hours, 48.0);
 
   Result<ServerConfig> typo = ParseServerConfig(
       R"({"tenants": [{"id": "acme", "api_keys": ["0123456789abcdef"],

@@ -465,6 +465,64 @@ TEST(RecommenderTest, StalledActivityGivesWayToAnotherForTheSameCompetency) {
       << bad.message();
 }
 
+// A stall moves the learner off a competency for stall_pause_hours only: its answers do not change
+// while it is not practised, so without the pause the learner would never come back to it.
+TEST(RecommenderTest, StalledCompetencyComesBackAfterThePause) {
+  const CompetencyGraph graph = FractionsGraph();
+  std::unique_ptr<Policy> policy = Make(PolicyKind::kMastery, graph);
+  RecommendRequest request;
+  request.k = 20;
+  request.goals = {"fractions.identify"};
+  LearnerState state = State(graph, {{"fractions.identify", 0.2, 6, kStart}});
+  state.competencies[0].recent_answers = 0;  // six wrong
+  // The identify activities' learning-progress parts, by activity id.
+  auto progress = [&](TimestampMs now) {
+    request.now_ms = now;
+    std::map<std::string, std::pair<double, std::string>> parts;
+    Result<std::vector<Recommendation>> recs = policy->Recommend(state, request);
+    EXPECT_OK(recs);
+    if (!recs.ok()) return parts;
+    for (const Recommendation& r : *recs) {
+      if (r.competency_ids == std::vector<std::string>{"fractions.identify"})
+        parts[r.activity_id] = {r.parts[6].value, r.parts[6].reason};
+    }
+    return parts;
+  };
+  // A day later the stall still holds: the activities take turns, all but one giving way.
+  const auto paused = progress(kStart + kDayMs);
+  ASSERT_GE(paused.size(), 2u);
+  int giving_way = 0;
+  for (const auto& [activity, part] : paused) {
+    giving_way += part.first < 1.0;
+    EXPECT_EQ(part.second.rfind("stalled on fractions.identify (0 of the last 6 answers right)", 0),
+              0u)
+        << activity << ": " << part.second;
+  }
+  EXPECT_EQ(giving_way, static_cast<int>(paused.size()) - 1);
+  // Eight days later (past the default week) none gives way, and the reason says why it is back.
+  const auto back = progress(kStart + 8 * kDayMs);
+  ASSERT_EQ(back.size(), paused.size());
+  for (const auto& [activity, part] : back) {
+    EXPECT_EQ(part.first, 1.0) << activity;
+    EXPECT_EQ(part.second,
+              "back to fractions.identify, stalled when last practised 8 days ago (0 of the last 6 "
+              "answers right)")
+        << activity;
+  }
+  // The pause is an option: at 200 hours the learner is still held off after eight days.
+  RecommenderOptions longer;
+  longer.mastery.stall_pause_hours = 200.0;
+  policy = Make(PolicyKind::kMastery, graph, longer);
+  for (const auto& [activity, part] : progress(kStart + 8 * kDayMs))
+    EXPECT_EQ(part.second.rfind("stalled on", 0), 0u) << activity << ": " << part.second;
+  // And the class report's rule (IsStalled) still calls the learner stalled after the pause.
+  MasteryEstimate estimate;
+  estimate.p_learned = 0.2;
+  estimate.opportunities = 6;
+  estimate.recent_answers = 0;
+  EXPECT_TRUE(IsStalled(estimate, MasteryPolicyOptions{}));
+}
+
 TEST(RecommenderTest, ReviewWhileAGoalIsPendingOnlyCoversThePathAhead) {
   const CompetencyGraph graph = FractionsGraph();
   // identify and decimals were mastered 9 days ago and are due for review; the goal is add.
@@ -742,6 +800,10 @@ TEST(RecommenderTest, OptionsValidateNamesTheFieldPath) {
   options = {};
   options.mastery.stall_min_attempts = 1;
   EXPECT_NE(message(options).find("mastery.stall_min_attempts"), std::string::npos);
+  options = {};
+  options.mastery.stall_pause_hours = 0.0;
+  EXPECT_NE(message(options).find("mastery.stall_pause_hours must be a number > 0"),
+            std::string::npos);
   options = {};
   options.zpdes.window = 5;
   EXPECT_NE(message(options).find("zpdes.window must be even"), std::string::npos);

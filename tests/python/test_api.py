@@ -229,6 +229,11 @@ def test_is_stalled_is_the_policys_rule_on_the_last_answers():
     for i in range(6):
         tracker.record(pw.Observation("e%d" % i, "ann", "q1", 0.0, i))
     assert pw.is_stalled(tracker.mastery("ann", "add"))  # the default rule: 0 of the last 6
+    # How long the policy moves a learner off a stall (the report's rule does not read it).
+    assert pw.MasteryPolicyOptions().stall_pause_hours == 168.0
+    options.stall_pause_hours = 0.0
+    with pytest.raises(ValueError, match="stall_pause_hours must be a number > 0"):
+        options.validate()
 
 
 def test_individual_pace_is_estimated_and_can_be_fixed():
