@@ -392,8 +392,8 @@ struct RecommendRequest {
   std::vector<std::string> pinned_activities;
   /// When set, only activities whose expected_minutes fit in it are recommended (pins aside). > 0.
   std::optional<double> time_budget_minutes;
-  /// "Now", for review due. 0 means the latest last_practiced_ms in the learner's state (no time
-  /// has passed since the last practice).
+  /// "Now", for review due and the stall pause (stall_pause_hours). 0 means the latest
+  /// last_practiced_ms in the learner's state (no time has passed since the last practice).
   TimestampMs now_ms = 0;
 };
 
