@@ -223,9 +223,10 @@ struct MasteryPolicyOptions {
   /// competency (a wrong answer then makes the stall fresh again). Nothing changes a stalled
   /// competency's answers while it is not practised, so without a pause the learner would never
   /// come back to it, goal or not: in the Junyi simulation (examples/simulation/) a week took the
-  /// goal's scope known at the end from 214.8 to 222.8 of 228 exercises with the struggling
-  /// group's reach as before (93.4 and 93.0 %), where a day or three days held struggling
-  /// learners back (89.7 and 88.9 %): they came back to many stalls at once. Finite, > 0.
+  /// goal's scope known at the end from 214.8 to 222.8 of 228 exercises (seed 8: 214.1 to
+  /// 222.3), for a little of the struggling group's reach (93.4 to 93.0 %; seed 8: 91.9 to
+  /// 89.9 %), where a day or three days cost them more (89.7 and 88.9 % on seed 7): they came back
+  /// to many stalls at once. Finite, > 0.
   double stall_pause_hours = 168.0;
   /// Weight of the learning-progress part: 1 for every activity except those of a stalled
   /// competency that give way (the last activity when it was one of the competency's, else all
