@@ -138,8 +138,9 @@ class MasteryPolicy final : public PolicyBase {
   bool Mastered(uint32_t c) const;
   // Many answers, few right, not mastered (MasteryPolicyOptions::stall_min_attempts).
   bool StalledByAnswers(uint32_t c) const;
-  // Hours since c was last practised (0 when not known).
-  double HoursSincePractice(uint32_t c) const;
+  // Milliseconds from c's last practice to now (0 when not practised, not known, or not before
+  // now).
+  double MsSincePractice(uint32_t c) const;
   // StalledByAnswers and practised within MasteryPolicyOptions::stall_pause_hours: the stalls
   // that move the learner on.
   bool Stalled(uint32_t c) const;
@@ -213,14 +214,15 @@ bool MasteryPolicy::StalledByAnswers(uint32_t c) const {
   return StalledAnswers(CompetencyAnswers(c), index().options.mastery) && !Mastered(c);
 }
 
-double MasteryPolicy::HoursSincePractice(uint32_t c) const {
+double MasteryPolicy::MsSincePractice(uint32_t c) const {
   const CompetencyState* s = view_.Find(c);
   if (s == nullptr || s->last_practiced_ms <= 0 || now_ms_ <= s->last_practiced_ms) return 0.0;
-  return static_cast<double>(now_ms_ - s->last_practiced_ms) / kMsPerHour;
+  return static_cast<double>(now_ms_ - s->last_practiced_ms);
 }
 
 bool MasteryPolicy::Stalled(uint32_t c) const {
-  return StalledByAnswers(c) && HoursSincePractice(c) < index().options.mastery.stall_pause_hours;
+  return StalledByAnswers(c) &&
+         MsSincePractice(c) < index().options.mastery.stall_pause_hours * kMsPerHour;
 }
 
 bool MasteryPolicy::LastActivityIsOf(uint32_t c) const {
@@ -368,10 +370,8 @@ const CompEval& MasteryPolicy::Eval(uint32_t c) {
 
   double recall = p;
   if (e.mastered) {
-    const CompetencyState* s = view_.Find(c);
-    if (s != nullptr && s->last_practiced_ms > 0 && now_ms_ > s->last_practiced_ms) {
-      const double days = static_cast<double>(now_ms_ - s->last_practiced_ms) / kMsPerDay;
-      const double retention = std::exp2(-days / o.review_half_life_days);
+    if (const double elapsed_ms = MsSincePractice(c); elapsed_ms > 0.0) {
+      const double retention = std::exp2(-elapsed_ms / kMsPerDay / o.review_half_life_days);
       recall = p * retention;
       if (recall < o.review_recall_threshold) e.review = 1.0 - retention;
     }
@@ -732,7 +732,7 @@ Recommendation MasteryPolicy::Build(uint32_t a, bool pinned) {
       const uint32_t c = ac.targets[i];
       if (!StalledByAnswers(c) || Stalled(c)) continue;
       rec.parts[6].reason = "back to " + ix.competency_ids[c] + ", stalled when last practised " +
-                            Ago(HoursSincePractice(c) * kMsPerHour) + " (" +
+                            Ago(MsSincePractice(c)) + " (" +
                             std::to_string(CorrectInLast(CompetencyAnswers(c), window)) +
                             " of the last " + std::to_string(window) + " answers right)";
       break;
