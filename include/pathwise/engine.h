@@ -59,7 +59,7 @@ class Engine {
 
   /// As MasteryTracker::Record / RecordBatch, and every observation the tracker applies (not a
   /// duplicate) is also given to the Observe of each policy the engine serves that keeps learner
-  /// state (zpdes): one channel feeds everything Recommend reads.
+  /// state (zpdes, and mastery's last activity): one channel feeds everything Recommend reads.
   Result<RecordResult> Record(const Observation& observation);
   Result<size_t> RecordBatch(const std::vector<Observation>& observations);
 
@@ -75,8 +75,9 @@ class Engine {
   /// What the learner should do next, by the default policy (PolicyKind::kMastery, recommender.h)
   /// on the learner's current mastery. Cold start: a learner with no observations is served at the
   /// priors, i.e. the recommendations for the population (the same for every new learner, never an
-  /// error). Continuity uses the competencies practised most recently. The policies are built with
-  /// the engine and shared by concurrent calls. Returns the errors of Policy::Recommend.
+  /// error). Continuity uses the learner's last activity, which the policy kept from Record (as
+  /// Policy::Observe says). The policies are built with the engine and shared by concurrent calls.
+  /// Returns the errors of Policy::Recommend.
   Result<std::vector<Recommendation>> Recommend(std::string_view learner_id,
                                                 const RecommendRequest& request) const;
   /// As above with the policy of the given kind. zpdes reads the state its Observe built from this

@@ -418,8 +418,10 @@ struct LearnerState {
   std::string learner_id;
   /// At most one entry per competency, in any order.
   std::vector<CompetencyState> competencies;
-  /// The last activity the learner did (an activity or competency id), for continuity. Empty means
-  /// the competencies with the latest last_practiced_ms (when > 0).
+  /// The last activity the learner did (an activity or competency id), for continuity and for
+  /// which activity of a stalled competency gives way. Empty means the one the mastery policy kept
+  /// from Observe for learner_id (as Engine and pathwised serve it), else the competencies with the
+  /// latest last_practiced_ms (when > 0).
   std::string last_activity_id;
   /// The learner's own pace (MasteryTracker::Pace), when known. `competencies` already reflects it
   /// (P(learned) is estimated at this pace); the mastery policy only names it in the reasons of the
@@ -480,8 +482,10 @@ class Policy {
   Result<std::vector<Recommendation>> Recommend(const LearnerMastery& mastery,
                                                 const RecommendRequest& request);
 
-  /// Tells a stateful policy (zpdes) what happened; stateless policies ignore it and return OK.
-  /// ZPDES keeps its per-learner state keyed by observation.learner_id. InvalidArgument for an
+  /// Tells a stateful policy (zpdes, mastery) what happened; stateless policies ignore it and
+  /// return OK. ZPDES keeps its per-learner state keyed by observation.learner_id; the mastery
+  /// policy keeps the learner's last activity (the observation with the latest timestamp, the later
+  /// recorded on a tie), read when LearnerState::last_activity_id is empty. InvalidArgument for an
   /// empty learner id or an outcome outside [0, 1]; NotFound for an unknown activity (an activity
   /// id or a competency id used as one).
   virtual Status Observe(const Observation& observation) = 0;
@@ -490,10 +494,10 @@ class Policy {
   /// its random generator seeded from (options.seed, stream). Thread-safe.
   virtual std::unique_ptr<Policy> Fork(uint64_t stream) const = 0;
 
-  // Per-learner state. A policy that learns about a learner from Observe (zpdes) keeps a state per
-  // learner id. Whoever serves many learners (Engine, pathwised) feeds Observe only to policies
-  // with keeps_learner_state(), and stores that state with SaveLearnerState so that a restart, or
-  // another fork, carries on exactly where this instance was.
+  // Per-learner state. A policy that learns about a learner from Observe (zpdes, mastery) keeps a
+  // state per learner id. Whoever serves many learners (Engine, pathwised) feeds Observe only to
+  // policies with keeps_learner_state(), and stores that state with SaveLearnerState so that a
+  // restart, or another fork, carries on exactly where this instance was.
   //
   // Encoding (versioned, so that stored bytes outlive a library upgrade): a header line
   // "<PolicyKindName>/<format version>\n" ("zpdes/2\n"), then the policy's payload. zpdes/2's
@@ -504,10 +508,13 @@ class Policy {
   // ZPDES-mastered) with n = outcomes kept (min(observed, window)), n u8 outcomes oldest first in
   // 240ths. zpdes/1 (still read) had little-endian u32 counts and lengths, separate mastered and n
   // bytes, and float32 outcomes: about twice the bytes, which a server writes for every learner of
-  // every batch. An empty string means "nothing known about the learner". (mastery/1 held the
-  // answers the mastery policy kept before the tracker kept them: it is read and dropped.)
+  // every batch. mastery/2's payload: the last activity's id (varint length, bytes), varint its
+  // timestamp (the int64 as two's complement). An empty string means "nothing known about the
+  // learner". (mastery/1 held the answers the mastery policy kept before the tracker kept them:
+  // it is read and dropped.)
 
-  /// True when Observe changes per-learner state that later Recommend calls read: zpdes.
+  /// True when Observe changes per-learner state that later Recommend calls read: zpdes and
+  /// mastery.
   virtual bool keeps_learner_state() const { return false; }
 
   /// The state this instance keeps for `learner_id`, encoded as above; empty for a learner it knows
@@ -518,10 +525,11 @@ class Policy {
   /// Replaces the state of `learner_id` by `bytes` from SaveLearnerState of a policy of the same
   /// kind (any fork, any process; the options may differ: zpdes keeps the most recent outcomes that
   /// fit its window). Empty bytes forget the learner. Competencies the graph no longer has are
-  /// dropped. InvalidArgument (nothing changes) for bytes of another kind, a format version this
-  /// library does not read, or a malformed payload, naming the offset; a policy that keeps no
-  /// learner state accepts only empty bytes (the mastery policy also accepts, and drops, mastery/1
-  /// bytes, so that learners stored by an older version stay loadable).
+  /// dropped (the mastery policy forgets a last activity the graph no longer has). InvalidArgument
+  /// (nothing changes) for bytes of another kind, a format version this library does not read, or
+  /// a malformed payload, naming the offset; a policy that keeps no learner state accepts only
+  /// empty bytes (the mastery policy also accepts mastery/1 bytes, restoring nothing from them, so
+  /// that learners stored by an older version stay loadable).
   virtual Status RestoreLearnerState(std::string_view learner_id, std::string_view bytes);
 
   /// Gives back the spare room the learner's state took while it grew (zpdes: the learner's

@@ -273,8 +273,9 @@ given to observe(). Raises ValueError / KeyError naming the bad field or id.)doc
       .def(
           "observe", [](Policy& p, const Observation& o) { ThrowIfError(p.Observe(o)); },
           py::arg("observation"),
-          "Tells a stateful policy (zpdes) what happened; the others ignore it. A policy used on "
-          "its own must be fed every observation; Engine.recommend does this for you.")
+          "Tells a stateful policy what happened (zpdes: its zone; mastery: the learner's last "
+          "activity, read when LearnerState.last_activity_id is empty); the others ignore it. A "
+          "policy used on its own must be fed every observation; Engine.record does this for you.")
       .def(
           "fork",
           [](const Policy& p, uint64_t stream) { return std::shared_ptr<Policy>(p.Fork(stream)); },

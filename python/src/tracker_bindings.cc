@@ -501,8 +501,8 @@ by accident). Review scheduling and continuity read it.)doc")
           "record", [](Engine& e, const Observation& o) { return ValueOrThrow(e.Record(o)); },
           py::arg("observation"),
           "Records one observation: the tracker's mastery and the state of every policy the "
-          "engine serves (zpdes) are updated from this one call. A duplicate event id changes "
-          "nothing.")
+          "engine serves (zpdes, mastery's last activity) are updated from this one call. A "
+          "duplicate event id changes nothing.")
       .def(
           "record_batch",
           [](Engine& e, const std::vector<Observation>& observations) {

@@ -78,8 +78,8 @@ bool SameEstimate(const MasteryEstimate& a, const MasteryEstimate& b) {
 // Changes whenever the way states are derived from events changes (the tracker's update, what
 // the policies keep): states stored under another revision are rebuilt by replay.
 // 2: states carry the recent answers (MasteryEstimate::recent_answers), and the mastery policy
-// keeps no answers of its own.
-constexpr std::string_view kStateRevision = "pathwise-states/2";
+// keeps no answers of its own. 3: the mastery policy keeps the learner's last activity.
+constexpr std::string_view kStateRevision = "pathwise-states/3";
 
 // A double exactly, for the state origin.
 std::string ExactText(double value) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -95,10 +96,15 @@ class MasteryPolicy final : public PolicyBase {
   PolicyKind kind() const override { return PolicyKind::kMastery; }
 
   // The learner's answers reach the policy in LearnerState (CompetencyState::recent_answers, which
-  // the tracker keeps): one channel, stored with the states, so the policy keeps nothing itself.
-  Status Observe(const Observation& observation) override {
-    return ResolveObservation(index(), observation, &scratch_competencies_);
-  }
+  // the tracker keeps). What it keeps itself is each learner's last activity, read when
+  // LearnerState::last_activity_id is empty: a server builds LearnerState from the tracker, which
+  // has no place for it, and without it continuity and the turns of a stalled competency's
+  // activities (GivesWay) fall back to what the states say (on the policy suite's dev worlds,
+  // 1 point less reach).
+  Status Observe(const Observation& observation) override;
+
+  bool keeps_learner_state() const override { return true; }
+  Result<std::string> SaveLearnerState(std::string_view learner_id) const override;
 
   std::unique_ptr<Policy> Fork(uint64_t /*stream*/) const override {
     return std::make_unique<MasteryPolicy>(index_);
@@ -191,16 +197,61 @@ class MasteryPolicy final : public PolicyBase {
   std::vector<Scored> bounds_;  // (bound, competency) of the eligible competencies
   std::vector<uint32_t> scratch_competencies_;
 
-  // The format of the answers the policy kept before the tracker did (RestoreLearnerState).
-  static constexpr uint32_t kLegacyStateFormat = 1;
+  // The last activity of each learner Observe saw (by timestamp: a late event does not replace a
+  // newer one), kept as the observation named it (an activity or a competency id).
+  struct LastActivity {
+    std::string activity_id;
+    TimestampMs timestamp_ms = 0;
+  };
+  std::unordered_map<std::string, LastActivity> last_activities_;
+
+  // 2: the last activity. 1 (read and dropped): the answers the policy kept before the tracker did.
+  static constexpr uint32_t kStateFormat = 2;
 };
 
-Status MasteryPolicy::RestoreLearnerState(std::string_view /*learner_id*/, std::string_view bytes) {
-  if (bytes.empty()) return Status::Ok();
-  // Answers this policy kept before the tracker kept them (mastery/1): nothing to restore, since
-  // LearnerState now carries them, but stored learners stay loadable.
+Status MasteryPolicy::Observe(const Observation& observation) {
+  PATHWISE_RETURN_IF_ERROR(ResolveObservation(index(), observation, &scratch_competencies_));
+  auto [it, added] = last_activities_.try_emplace(observation.learner_id);
+  if (added || observation.timestamp_ms >= it->second.timestamp_ms)
+    it->second = {observation.activity_id, observation.timestamp_ms};
+  return Status::Ok();
+}
+
+Result<std::string> MasteryPolicy::SaveLearnerState(std::string_view learner_id) const {
+  auto it = last_activities_.find(std::string(learner_id));
+  if (it == last_activities_.end()) return std::string();
+  LearnerStateWriter out(PolicyKind::kMastery, kStateFormat);
+  out.VarintBytes(it->second.activity_id);
+  out.Varint(static_cast<uint64_t>(it->second.timestamp_ms));
+  return out.Finish();
+}
+
+Status MasteryPolicy::RestoreLearnerState(std::string_view learner_id, std::string_view bytes) {
+  const std::string id(learner_id);
+  if (bytes.empty()) {
+    last_activities_.erase(id);
+    return Status::Ok();
+  }
   LearnerStateReader in(bytes);
-  return in.Header(PolicyKind::kMastery, kLegacyStateFormat).status();
+  PATHWISE_ASSIGN_OR_RETURN(const uint32_t format, in.Header(PolicyKind::kMastery, kStateFormat));
+  // mastery/1: answers this policy kept before the tracker kept them. LearnerState carries those
+  // now, so nothing is restored, but learners stored then stay loadable.
+  if (format == 1) {
+    last_activities_.erase(id);
+    return Status::Ok();
+  }
+  PATHWISE_ASSIGN_OR_RETURN(const std::string_view activity_id, in.VarintBytes());
+  PATHWISE_ASSIGN_OR_RETURN(const uint64_t timestamp, in.Varint());
+  if (!in.done()) return in.Error("unexpected bytes after the last activity");
+  Observation probe;
+  probe.learner_id = "-";
+  probe.activity_id = std::string(activity_id);
+  if (!ResolveObservation(index(), probe, &scratch_competencies_).ok()) {
+    last_activities_.erase(id);  // the graph no longer has the activity
+    return Status::Ok();
+  }
+  last_activities_[id] = {std::move(probe.activity_id), static_cast<TimestampMs>(timestamp)};
+  return Status::Ok();
 }
 
 bool MasteryPolicy::Mastered(uint32_t c) const {
@@ -329,11 +380,16 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
   last_competencies_.Resize(n);
   last_competencies_.Clear();
   last_competency_list_.clear();
-  last_activity_ = ix.FindActivity(state.last_activity_id);
-  if (!state.last_activity_id.empty()) {
+  const std::string* last_activity_id = &state.last_activity_id;
+  if (last_activity_id->empty()) {
+    auto kept = last_activities_.find(state.learner_id);
+    if (kept != last_activities_.end()) last_activity_id = &kept->second.activity_id;
+  }
+  last_activity_ = ix.FindActivity(*last_activity_id);
+  if (!last_activity_id->empty()) {
     Observation probe;
     probe.learner_id = "-";
-    probe.activity_id = state.last_activity_id;
+    probe.activity_id = *last_activity_id;
     Status status = ResolveObservation(ix, probe, &scratch_competencies_);
     if (!status.ok()) return status.WithContext("last_activity_id");
     for (uint32_t c : scratch_competencies_)

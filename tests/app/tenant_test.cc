@@ -351,13 +351,16 @@ TEST(TenantTest, PaceAndRecentAnswersAreStoredWithTheEventsAndRestored) {
   EXPECT_LT(pace->learn_offset, 0.0);  // slower than the population: the pace was estimated
 
   // Both are in the store, committed with the events: the pace as a policy state, the recent
-  // answers with the mastery states; the mastery policy keeps nothing of its own.
+  // answers with the mastery states; the mastery policy keeps only the last activity.
   Result<store::StoredLearner> stored = store.GetLearner("t", "ann");
   ASSERT_OK(stored);
   const store::PolicyState* stored_pace = FindPolicyState(*stored, "pace");
   ASSERT_NE(stored_pace, nullptr);
-  EXPECT_EQ(FindPolicyState(*stored, "mastery"), nullptr);
   EXPECT_EQ(stored_pace->state, *engine.tracker().SavePace("ann"));
+  const store::PolicyState* stored_last = FindPolicyState(*stored, "mastery");
+  ASSERT_NE(stored_last, nullptr);
+  EXPECT_EQ(stored_last->state, *engine.SaveLearnerState(PolicyKind::kMastery, "ann"));
+  EXPECT_NE(stored_last->state.find("act.a"), std::string::npos);
   ASSERT_EQ(stored->competencies.size(), 1u);
   EXPECT_EQ(stored->competencies[0].competency_id, "a");
   EXPECT_EQ(stored->competencies[0].recent_answers, 0b00100000);  // the third of eight right
@@ -373,6 +376,8 @@ TEST(TenantTest, PaceAndRecentAnswersAreStoredWithTheEventsAndRestored) {
   ASSERT_FALSE(first.Record({{"x1", "ann", "act.a", 1.0, 100}}, false).ok());
   fail = false;
   EXPECT_EQ(*first.curriculum()->engine->tracker().SavePace("ann"), stored_pace->state);
+  EXPECT_EQ(*first.curriculum()->engine->SaveLearnerState(PolicyKind::kMastery, "ann"),
+            stored_last->state);
 
   // A restart (a new tenant on the same store) serves the same pace, answers and recommendations.
   Tenant second("t", &store, &limits, StallOptions(), PaceOptions());
@@ -380,6 +385,7 @@ TEST(TenantTest, PaceAndRecentAnswersAreStoredWithTheEventsAndRestored) {
   second.WaitForWarmUp();
   const Engine& reloaded = *second.curriculum()->engine;
   EXPECT_EQ(*reloaded.tracker().SavePace("ann"), stored_pace->state);
+  EXPECT_EQ(*reloaded.SaveLearnerState(PolicyKind::kMastery, "ann"), stored_last->state);
   EXPECT_EQ(*reloaded.tracker().Pace("ann"), *pace);
   EXPECT_TRUE(second.last_load().from_states);
   EXPECT_EQ(reloaded.Mastery("ann").competencies[0].recent_answers, 0b00100000);
@@ -392,7 +398,8 @@ TEST(TenantTest, PaceAndRecentAnswersAreStoredWithTheEventsAndRestored) {
   ASSERT_OK(stored);
   std::vector<std::string> names;
   for (const store::PolicyState& p : stored->policy_states) names.push_back(p.policy);
-  EXPECT_EQ(names, std::vector<std::string>{"zpdes"});  // zpdes keeps its state in every course
+  // The mastery policy (the last activity) and zpdes keep their states in every course.
+  EXPECT_EQ(names, (std::vector<std::string>{"mastery", "zpdes"}));
 }
 
 // ---- Restart from stored states -----------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -265,7 +266,7 @@ TEST(PolicyStateTest, BadBytesAreRejectedAndChangeNothing) {
             std::string::npos);
 
   // Policies without learner state save nothing and accept only nothing.
-  for (PolicyKind kind : {PolicyKind::kMastery, PolicyKind::kRandom, PolicyKind::kCurriculum}) {
+  for (PolicyKind kind : {PolicyKind::kRandom, PolicyKind::kCurriculum}) {
     std::unique_ptr<Policy> policy = Make(kind, ZpdesOptions());
     EXPECT_FALSE(policy->keeps_learner_state());
     ASSERT_OK(policy->Observe({"", "zoe", "a.1", 1.0, 0}));
@@ -294,21 +295,79 @@ std::vector<std::string> Reasons(const std::vector<Recommendation>& recs) {
   return out;
 }
 
-TEST(PolicyStateTest, MasteryPolicyKeepsNoStateOfItsOwn) {
+// Where a.1 and a.2 rank for a learner stalled on a (three wrong answers): the last activity
+// gives way to the other, so the other ranks first.
+std::vector<std::string> StalledOrder(Policy& policy, const std::string& last_activity_id) {
+  LearnerState state;
+  state.learner_id = "zoe";
+  state.last_activity_id = last_activity_id;
+  state.competencies = {{*policy.CompetencyIndex("a"), 0.05, 3, 10, 0}};
+  RecommendRequest request;
+  request.k = 10;
+  request.now_ms = 20;
+  Result<std::vector<Recommendation>> recs = policy.Recommend(state, request);
+  EXPECT_OK(recs);
+  std::vector<std::string> order;
+  if (recs.ok()) {
+    for (const std::string& id : Ids(*recs))
+      if (id == "a.1" || id == "a.2") order.push_back(id);
+  }
+  return order;
+}
+
+TEST(PolicyStateTest, MasteryPolicyKeepsTheLastActivity) {
   std::unique_ptr<Policy> policy = Make(PolicyKind::kMastery, StallOptions());
-  EXPECT_FALSE(policy->keeps_learner_state());
-  ASSERT_OK(policy->Observe({"", "zoe", "a.1", 0.0, 0}));
+  EXPECT_TRUE(policy->keeps_learner_state());
   EXPECT_EQ(*policy->SaveLearnerState("zoe"), "");
-  // What it kept before the tracker kept the answers (mastery/1) is read and dropped, so that
-  // learners stored then stay loadable; anything else is refused.
-  EXPECT_OK(policy->RestoreLearnerState("zoe", std::string("mastery/1\n") + std::string(8, '\0')));
+  const std::vector<std::string> after_a1{"a.2", "a.1"}, after_a2{"a.1", "a.2"};
+
+  ASSERT_OK(policy->Observe({"", "zoe", "a.1", 0.0, 10}));
+  EXPECT_EQ(StalledOrder(*policy, ""), after_a1);
+  // A late event does not replace a newer one; one at the same time does.
+  ASSERT_OK(policy->Observe({"", "zoe", "a.2", 0.0, 9}));
+  EXPECT_EQ(StalledOrder(*policy, ""), after_a1);
+  ASSERT_OK(policy->Observe({"", "zoe", "a.2", 0.0, 10}));
+  EXPECT_EQ(StalledOrder(*policy, ""), after_a2);
+  // LearnerState::last_activity_id, when given, wins.
+  EXPECT_EQ(StalledOrder(*policy, "a.1"), after_a1);
+  // Another learner's last activity is not zoe's.
+  ASSERT_OK(policy->Observe({"", "yan", "a.1", 0.0, 11}));
+  EXPECT_EQ(StalledOrder(*policy, ""), after_a2);
+  EXPECT_EQ(policy->Observe({"", "zoe", "nope", 0.0, 12}).code(), StatusCode::kNotFound);
+  EXPECT_EQ(StalledOrder(*policy, ""), after_a2);
+
+  // Saved and restored into a fork, it recommends as the original.
+  const std::string saved = *policy->SaveLearnerState("zoe");
+  EXPECT_EQ(saved.rfind("mastery/2\n", 0), 0u) << saved;
+  std::unique_ptr<Policy> fork = policy->Fork(0);
+  EXPECT_EQ(StalledOrder(*fork, ""), after_a1);  // by the turns of a's answers (3 % 2)
+  ASSERT_OK(fork->RestoreLearnerState("zoe", saved));
+  EXPECT_EQ(*fork->SaveLearnerState("zoe"), saved);
+  EXPECT_EQ(StalledOrder(*fork, ""), after_a2);
+
+  // Bad bytes are refused, naming what is wrong, and change nothing.
+  for (const auto& [bytes, what] : std::vector<std::pair<std::string, std::string>>{
+           {"mastery/3\n", "format version"},
+           {"zpdes/1\n", "'zpdes' policy"},
+           {saved.substr(0, saved.size() - 1), "learner state"},
+           {saved + "x", "unexpected bytes after the last activity"}}) {
+    const Status status = fork->RestoreLearnerState("zoe", bytes);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << what;
+    EXPECT_NE(status.message().find(what), std::string::npos) << status.message();
+    EXPECT_EQ(*fork->SaveLearnerState("zoe"), saved);
+  }
+
+  // What it kept before the tracker kept the answers (mastery/1) is read, and restores nothing,
+  // so that learners stored then stay loadable; so is an activity the graph no longer has.
+  ASSERT_OK(fork->RestoreLearnerState("zoe", std::string("mastery/1\n") + std::string(8, '\0')));
+  EXPECT_EQ(*fork->SaveLearnerState("zoe"), "");
+  std::string gone = saved;
+  gone[gone.find("a.2")] = 'z';
+  ASSERT_OK(fork->RestoreLearnerState("zoe", gone));
+  EXPECT_EQ(*fork->SaveLearnerState("zoe"), "");
+  ASSERT_OK(policy->RestoreLearnerState("zoe", ""));
   EXPECT_EQ(*policy->SaveLearnerState("zoe"), "");
-  const Status newer = policy->RestoreLearnerState("zoe", "mastery/2\n");
-  EXPECT_EQ(newer.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(newer.message().find("format version"), std::string::npos) << newer.message();
-  const Status other = policy->RestoreLearnerState("zoe", "zpdes/1\n");
-  EXPECT_EQ(other.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(other.message().find("'zpdes' policy"), std::string::npos) << other.message();
+  EXPECT_NE(*policy->SaveLearnerState("yan"), "");
 }
 
 // The stall comes from the tracker's recent answers, which LearnerMastery carries: restored into
@@ -342,6 +401,8 @@ TEST(EnginePolicyTest, TheTrackersRecentAnswersDriveTheStallAndARestoreKeepsThem
   ASSERT_OK(restored);
   ASSERT_OK((*restored)->SetRecommenderOptions(StallOptions()));
   ASSERT_OK((*restored)->tracker().RestoreLearner("zoe", practised));
+  ASSERT_OK((*restored)->RestoreLearnerState(
+      PolicyKind::kMastery, "zoe", *(*engine)->SaveLearnerState(PolicyKind::kMastery, "zoe")));
   Result<std::vector<Recommendation>> again = (*restored)->Recommend("zoe", request);
   ASSERT_OK(again);
   EXPECT_EQ(Reasons(*again), reasons);
@@ -522,10 +583,12 @@ TEST(EnginePolicyTest, EngineRestoredFromSavedStatesCarriesOnAsTheOriginal) {
   ASSERT_FALSE(practised.empty());
   ASSERT_OK(restored->tracker().RestoreLearner("zoe", practised));
   ASSERT_OK(restored->tracker().RestorePace("zoe", *original->tracker().SavePace("zoe")));
-  Result<std::string> bytes = original->SaveLearnerState(PolicyKind::kZpdes, "zoe");
-  ASSERT_OK(bytes);
-  ASSERT_FALSE(bytes->empty());
-  ASSERT_OK(restored->RestoreLearnerState(PolicyKind::kZpdes, "zoe", *bytes));
+  for (PolicyKind kind : {PolicyKind::kMastery, PolicyKind::kZpdes}) {
+    Result<std::string> bytes = original->SaveLearnerState(kind, "zoe");
+    ASSERT_OK(bytes);
+    ASSERT_FALSE(bytes->empty()) << PolicyKindName(kind);
+    ASSERT_OK(restored->RestoreLearnerState(kind, "zoe", *bytes));
+  }
 
   RecommendRequest request;
   request.k = 4;

@@ -528,9 +528,15 @@ def test_engine_record_feeds_every_policy_it_serves():
     other.restore_learner_state("zpdes", "zoe", state)
     assert [r.activity_id for r in other.recommend("zoe", request, policy="zpdes")] == \
         [r.activity_id for r in engine.recommend("zoe", request, policy="zpdes")]
-    assert engine.save_learner_state("mastery", "zoe") == b""
+    # The mastery policy keeps the learner's last activity, for continuity and for which activity
+    # of a stall gives way.
+    kept = engine.save_learner_state("mastery", "zoe")
+    assert kept.startswith(b"mastery/2\n") and activity.encode() in kept
+    assert engine.save_learner_state("mastery", "newcomer") == b""
     with pytest.raises(pw.InvalidArgumentError):
         other.restore_learner_state("mastery", "zoe", state)
+    other.restore_learner_state("mastery", "zoe", kept)
+    assert other.save_learner_state("mastery", "zoe") == kept
 
 
 def test_reasons_name_a_pace_far_from_the_population():
