@@ -660,6 +660,9 @@ int main(int argc, char** argv) {
     // Per cohort, pooled over the split's worlds.
     std::vector<std::vector<Metrics>> pooled(kNumPolicies,
                                              std::vector<Metrics>(group_names.size() + 1));
+    // Pooling can hide a world where a group is held back: each world and cohort is also checked
+    // on its own, against the baseline that reached most there (a target below).
+    std::string held_back_in_world;
     for (const World* world : in_split) {
       std::vector<Metrics> all(kNumPolicies);
       for (size_t p = 0; p < kNumPolicies; ++p) all[p] = MetricsOf(*world, p, -1);
@@ -681,6 +684,17 @@ int main(int argc, char** argv) {
         for (size_t p = 0; p < kNumPolicies; ++p) {
           metrics[p] = MetricsOf(*world, p, g);
           Append(pooled[p][g + 1], metrics[p]);
+        }
+        size_t most = 1;
+        for (size_t p = 2; p < kOracle; ++p) {
+          if (Mean(metrics[p].reached) > Mean(metrics[most].reached)) most = p;
+        }
+        const Paired behind = PairedOf(metrics[kMastery].reached, metrics[most].reached);
+        if (behind.mean + behind.half < 0.0) {
+          held_back_in_world += " " + world->name + " " + (g < 0 ? "all" : group_names[g]) + " (" +
+                                Fixed(100.0 * Mean(metrics[kMastery].reached), 1) + "% vs " +
+                                kPolicies[most] + " " +
+                                Fixed(100.0 * Mean(metrics[most].reached), 1) + "%)";
         }
         for (size_t p = 0; p < kNumPolicies; ++p) {
           const Paired steps = PairedOf(metrics[p].steps, metrics[kMastery].steps);
@@ -752,26 +766,6 @@ int main(int argc, char** argv) {
       if (gain_ratio < 0.7) low_gain += " " + world->name + " (" + Fixed(gain_ratio, 2) + ")";
     }
     const double ratio = ratio_sum / in_split.size();
-    // The pooled check below can hide a world where a group is held back: each world and cohort
-    // is also checked on its own, against the baseline that reached most there.
-    std::string held_back_in_world;
-    for (const World* world : in_split) {
-      for (int g = -1; g < static_cast<int>(group_names.size()); ++g) {
-        std::vector<Metrics> all(kNumPolicies);
-        for (size_t p = 0; p < kOracle; ++p) all[p] = MetricsOf(*world, p, g);
-        size_t best = 1;
-        for (size_t p = 2; p < kOracle; ++p) {
-          if (Mean(all[p].reached) > Mean(all[best].reached)) best = p;
-        }
-        const Paired d = PairedOf(all[kMastery].reached, all[best].reached);
-        if (d.mean + d.half < 0.0) {
-          held_back_in_world += " " + world->name + " " + (g < 0 ? "all" : group_names[g]) + " (" +
-                                Fixed(100.0 * Mean(all[kMastery].reached), 1) + "% vs " +
-                                kPolicies[best] + " " + Fixed(100.0 * Mean(all[best].reached), 1) +
-                                "%)";
-        }
-      }
-    }
     std::string held_back;
     for (size_t g = 1; g <= group_names.size(); ++g) {
       double best = 0.0;
