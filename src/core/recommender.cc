@@ -132,6 +132,9 @@ class MasteryPolicy final : public PolicyBase {
     const CompetencyState* s = view_.Find(c);
     return s == nullptr ? RecentAnswers{} : RecentAnswersOf(s->opportunities, s->recent_answers);
   }
+  // The competencies that `activity_id` (an activity, or a competency id used as one) practises,
+  // into scratch_competencies_; NotFound when the graph has neither.
+  Status ResolveActivity(std::string activity_id);
   // Whether the learner's last activity practises c.
   bool LastActivityIsOf(uint32_t c) const;
   // Whether activity a of stalled competency c gives way to c's others (loses learning progress),
@@ -243,15 +246,19 @@ Status MasteryPolicy::RestoreLearnerState(std::string_view learner_id, std::stri
   PATHWISE_ASSIGN_OR_RETURN(const std::string_view activity_id, in.VarintBytes());
   PATHWISE_ASSIGN_OR_RETURN(const uint64_t timestamp, in.Varint());
   if (!in.done()) return in.Error("unexpected bytes after the last activity");
-  Observation probe;
-  probe.learner_id = "-";
-  probe.activity_id = std::string(activity_id);
-  if (!ResolveObservation(index(), probe, &scratch_competencies_).ok()) {
+  if (!ResolveActivity(std::string(activity_id)).ok()) {
     last_activities_.erase(id);  // the graph no longer has the activity
     return Status::Ok();
   }
-  last_activities_[id] = {std::move(probe.activity_id), static_cast<TimestampMs>(timestamp)};
+  last_activities_[id] = {std::string(activity_id), static_cast<TimestampMs>(timestamp)};
   return Status::Ok();
+}
+
+Status MasteryPolicy::ResolveActivity(std::string activity_id) {
+  Observation probe;
+  probe.learner_id = "-";
+  probe.activity_id = std::move(activity_id);
+  return ResolveObservation(index(), probe, &scratch_competencies_);
 }
 
 bool MasteryPolicy::Mastered(uint32_t c) const {
@@ -387,10 +394,7 @@ Status MasteryPolicy::Prepare(const LearnerState& state, const RecommendRequest&
   }
   last_activity_ = ix.FindActivity(*last_activity_id);
   if (!last_activity_id->empty()) {
-    Observation probe;
-    probe.learner_id = "-";
-    probe.activity_id = *last_activity_id;
-    Status status = ResolveObservation(ix, probe, &scratch_competencies_);
+    Status status = ResolveActivity(*last_activity_id);
     if (!status.ok()) return status.WithContext("last_activity_id");
     for (uint32_t c : scratch_competencies_)
       if (last_competencies_.Insert(c)) last_competency_list_.push_back(c);

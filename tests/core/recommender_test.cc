@@ -437,7 +437,8 @@ TEST(RecommenderTest, StalledActivityGivesWayToAnotherForTheSameCompetency) {
             "stalled on fractions.identify (0 of the last 6 answers right); another of its "
             "activities");
 
-  // Without the last activity (pathwised keeps none), the competency's activities take turns.
+  // Without the last activity (given neither in the state nor to Observe), the competency's
+  // activities take turns.
   state.last_activity_id.clear();
   Result<std::vector<Recommendation>> turns = policy->Recommend(state, request);
   ASSERT_OK(turns);
