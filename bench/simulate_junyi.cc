@@ -4,10 +4,11 @@
 // differences between policies (the same simulated learner under each policy) and throughput.
 //
 //   simulate_junyi <junyi_Exercise_table.csv> [learners=1000] [steps=6000] [threads=2] [out dir]
-//                  [--mastery NAME=VALUE ...]
+//                  [--mastery NAME=VALUE ...] [--individual-pace]
 //
 // --mastery sets a numeric MasteryPolicyOptions field for the mastery policy (as policy_suite's),
-// to read a setting on this graph without a rebuild.
+// to read a setting on this graph without a rebuild. --individual-pace turns on the trackers'
+// online pace estimate (TrackerOptions::individual_pace), as policy_suite's does.
 // With an output directory it writes simulation.json, summary.csv, curves.csv, learners.csv and
 // curves.svg there; `pathwise simulate` with the options in examples/simulation/README.md writes
 // the same JSON byte for byte.
@@ -86,8 +87,13 @@ std::string PairedDifference(const pathwise::SimulationResult& result, size_t a,
 int main(int argc, char** argv) {
   std::vector<std::string> positional;
   std::vector<std::pair<std::string, double>> mastery_settings;
+  bool individual_pace = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "--individual-pace") {
+      individual_pace = true;
+      continue;
+    }
     if (arg != "--mastery") {
       positional.push_back(arg);
       continue;
@@ -102,7 +108,7 @@ int main(int argc, char** argv) {
   }
   if (positional.empty() || positional.size() > 5) {
     std::cerr << "usage: simulate_junyi <junyi_Exercise_table.csv> [learners] [steps] [threads] "
-                 "[out dir] [--mastery NAME=VALUE ...]\n";
+                 "[out dir] [--mastery NAME=VALUE ...] [--individual-pace]\n";
     return 2;
   }
   const int learners = positional.size() > 1 ? std::atoi(positional[1].c_str()) : 1000;
@@ -118,6 +124,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   pathwise::SimulationOptions options = EvidenceOptions(learners, steps, threads);
+  options.tracker.individual_pace = individual_pace;
   for (const auto& [name, value] : mastery_settings)
     pathwise_bench::SetMasteryOption(options.recommender.mastery, name, value);
   auto simulation = pathwise::Simulation::Create(imported->graph, options);
