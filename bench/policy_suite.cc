@@ -10,7 +10,8 @@
 //                [--individual-pace] [--true-pace] [--world NAME [--trace N]] [--split dev|heldout]
 //
 // DIR is the shared data directory (junyi2015_prereq/, eedi_neurips2020_metadata/); the fractions
-// example is read from the source tree. --out writes dev.md, heldout.md, suite.csv (one row per
+// example is read from the source tree. --out writes dev.md, heldout.md (each naming the seed and
+// the learners per world, on which the held-back counts depend), suite.csv (one row per
 // policy, world and cohort) and suite.json. --smoke runs a small suite (chain and fractions worlds,
 // few learners) and exits non-zero when a structural fact or a sanity relation fails (the oracle
 // beats random on the chain, results do not depend on the thread count); the targets never change
@@ -647,8 +648,9 @@ int main(int argc, char** argv) {
   for (const std::string split : {"dev", "heldout"}) {
     std::ostringstream md;
     md << "### " << (split == "dev" ? "Dev" : "Held-out") << " worlds\n\n"
-       << "Per world, all learners. Steps to goal capped at K; differences are paired against "
-          "`mastery` over the same learners, mean [95% interval].\n\n"
+       << "Seed " << options.seed << ", " << options.learners
+       << " learners per world. Per world, all learners. Steps to goal capped at K; differences "
+          "are paired against `mastery` over the same learners, mean [95% interval].\n\n"
        << "| world | scope | K | policy | steps to goal | vs mastery | reached | vs mastery "
           "| scope learned at K/4 | vs mastery |\n"
        << "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|\n";
