@@ -315,6 +315,17 @@ void Append(Metrics& to, const Metrics& from) {
   to.gain.insert(to.gain.end(), from.gain.begin(), from.gain.end());
 }
 
+// The baseline (zpdes, random or curriculum) whose value(policy) is best: the highest with
+// `highest`, else the lowest; a tie goes to the earlier one.
+template <typename Value>
+size_t BestBaseline(const Value& value, bool highest) {
+  size_t best = kZpdes;
+  for (size_t p = kZpdes + 1; p < kOracle; ++p) {
+    if (highest ? value(p) > value(best) : value(p) < value(best)) best = p;
+  }
+  return best;
+}
+
 struct Options {
   std::string data;
   int learners = 300;
@@ -687,10 +698,8 @@ int main(int argc, char** argv) {
           metrics[p] = MetricsOf(*world, p, g);
           Append(pooled[p][g + 1], metrics[p]);
         }
-        size_t most = 1;
-        for (size_t p = 2; p < kOracle; ++p) {
-          if (Mean(metrics[p].reached) > Mean(metrics[most].reached)) most = p;
-        }
+        const size_t most =
+            BestBaseline([&](size_t p) { return Mean(metrics[p].reached); }, /*highest=*/true);
         const Paired behind = PairedOf(metrics[kMastery].reached, metrics[most].reached);
         if (behind.mean + behind.half < 0.0) {
           held_back_in_world += " " + world->name + " " + (g < 0 ? "all" : group_names[g]) + " (" +
@@ -753,10 +762,8 @@ int main(int argc, char** argv) {
     for (const World* world : in_split) {
       std::vector<Metrics> all(kNumPolicies);
       for (size_t p = 0; p < kNumPolicies; ++p) all[p] = MetricsOf(*world, p, -1);
-      size_t best = 1;
-      for (size_t p = 2; p < kOracle; ++p) {
-        if (Mean(all[p].steps) < Mean(all[best].steps)) best = p;
-      }
+      const size_t best =
+          BestBaseline([&](size_t p) { return Mean(all[p].steps); }, /*highest=*/false);
       const Paired d = PairedOf(all[kMastery].steps, all[best].steps);
       if (d.mean - d.half > 0.0) {
         worse += " " + world->name + " (" + Interval(d, 1) + " vs " + kPolicies[best] + ")";
@@ -770,19 +777,13 @@ int main(int argc, char** argv) {
     const double ratio = ratio_sum / in_split.size();
     std::string held_back;
     for (size_t g = 1; g <= group_names.size(); ++g) {
-      double best = 0.0;
-      std::string best_name;
-      for (size_t p = 1; p < kOracle; ++p) {
-        const double share = Mean(pooled[p][g].reached);
-        if (share > best) {
-          best = share;
-          best_name = kPolicies[p];
-        }
-      }
+      const size_t most =
+          BestBaseline([&](size_t p) { return Mean(pooled[p][g].reached); }, /*highest=*/true);
       const double own = Mean(pooled[kMastery][g].reached);
+      const double best = Mean(pooled[most][g].reached);
       if (own < best) {
-        held_back += " " + group_names[g - 1] + " (" + Fixed(100.0 * own, 1) + "% vs " + best_name +
-                     " " + Fixed(100.0 * best, 1) + "%)";
+        held_back += " " + group_names[g - 1] + " (" + Fixed(100.0 * own, 1) + "% vs " +
+                     kPolicies[most] + " " + Fixed(100.0 * best, 1) + "%)";
       }
     }
     md << "- " << (worse.empty() ? "PASS" : "FAIL")
